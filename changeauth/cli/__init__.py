@@ -1,0 +1,37 @@
+"""The ``changeauth`` console script: a FlaskGroup with the project's command groups."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from changeauth.app import create_app
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to ``app.cli`` (so ``flask --app changeauth`` works too)."""
+    from changeauth.cli import audit, database, seed, users
+
+    app.cli.add_command(database.db_group)
+    app.cli.add_command(seed.seed_group)
+    app.cli.add_command(users.users_group)
+    app.cli.add_command(audit.audit_group)
+
+
+def _make_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
+def main() -> None:
+    """changeauth: change authority and improvement backlog for local councils."""
+
+
+def _add_standalone_commands() -> None:
+    # `demo` must choose its own settings before any app exists, so it is not an app.cli command.
+    from changeauth.cli.demo import demo_command
+
+    main.add_command(demo_command)
+
+
+_add_standalone_commands()

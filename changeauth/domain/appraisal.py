@@ -1,0 +1,278 @@
+"""Business-case appraisal: present values, NPV, BCR and payback for each option.
+
+Follows the HM Treasury Green Book approach used in council business cases:
+costs are uplifted by optimism bias, both costs and benefits are discounted at
+the Green Book rate (3.5 % by default), and payback is measured on the
+undiscounted, bias-adjusted cash position. Money is integer pence throughout;
+arithmetic is done in ``decimal.Decimal`` so results are reproducible to the penny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+__all__ = [
+    "DEFAULT_DISCOUNT_RATE",
+    "MAX_DISCOUNT_RATE",
+    "MAX_OPTIMISM_BIAS_PCT",
+    "MAX_YEAR",
+    "Appraisal",
+    "OptionFigures",
+    "YearFigures",
+    "appraise",
+    "expected_business_as_usual_warning",
+    "validate_business_case",
+]
+
+DEFAULT_DISCOUNT_RATE = Decimal("0.035")  # HM Treasury Green Book social time preference rate
+MAX_DISCOUNT_RATE = Decimal("0.20")
+MAX_OPTIMISM_BIAS_PCT = Decimal("200")
+MAX_YEAR = 60
+
+# Enough digits that (1 + r) ** 60 and sums of £1bn figures over 61 years keep
+# far more precision than the final rounding to whole pence needs.
+_PRECISION = 60
+_PENNY = Decimal(1)
+_FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """Figures for one appraisal year, in pence. Year 0 is the start (now)."""
+
+    year: int
+    capital_pence: int = 0
+    revenue_pence: int = 0
+    cashable_benefit_pence: int = 0
+    non_cashable_benefit_pence: int = 0
+
+
+@dataclass(frozen=True)
+class OptionFigures:
+    """One option in a business case, with its figures year by year."""
+
+    name: str
+    is_business_as_usual: bool
+    years: tuple[YearFigures, ...]
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """The economic appraisal of one option.
+
+    PV and NPV figures are whole pence; ``bcr`` and ``payback_years`` are
+    rounded to 4 decimal places, or ``None`` when they do not exist.
+    """
+
+    pv_costs_pence: int
+    pv_benefits_pence: int
+    npv_pence: int
+    bcr: Decimal | None
+    payback_years: Decimal | None
+
+
+def appraise(
+    years: Sequence[YearFigures],
+    *,
+    discount_rate: Decimal = DEFAULT_DISCOUNT_RATE,
+    optimism_bias_pct: Decimal = Decimal(0),
+) -> Appraisal:
+    """Appraise one option's year-by-year figures.
+
+    With discount rate ``r`` (a fraction) and optimism bias ``b`` (given as a
+    percentage, so ``Decimal("40")`` means b = 0.40):
+
+    * PV costs = Σ (capitalₜ + revenueₜ)·(1 + b) / (1 + r)ᵗ
+    * PV benefits = Σ (cashableₜ + non_cashableₜ) / (1 + r)ᵗ
+    * NPV = PV benefits − PV costs, BCR = PV benefits / PV costs
+
+    PV costs and PV benefits are each rounded to whole pence (half up) and
+    NPV and BCR are worked out from those rounded figures, so the three
+    numbers shown in a report always agree with each other. BCR is ``None``
+    when PV costs round to zero.
+
+    Payback convention: year t's flows are treated as happening by time t, the
+    same timing the discounting uses (year 0 is undiscounted, i.e. now). So the
+    cumulative position at time t is the sum of the undiscounted
+    (benefits − costs·(1 + b)) of years 0..t, and payback is the first time at
+    which that position reaches zero, interpolating linearly between time t−1
+    and time t. For example, £7,448,155 of cost in year 0 and £2,483,925 of
+    benefit in each of years 1–3 gives positions of −7,448,155, −4,964,230 and
+    −2,480,305 at times 0, 1 and 2, and +3,620 at time 3, so payback is
+    2 + 2,480,305 / 2,483,925 ≈ 2.9985 years. If the position at time 0 is
+    already zero or better (for example, no costs), payback is 0. It is
+    ``None`` if the position never reaches zero. Payback is the *first*
+    crossing: later costs that push the position negative again do not move it.
+
+    Years missing from ``years`` count as zero.
+
+    Raises:
+        ValueError: if a year is negative or appears twice.
+    """
+    by_year = _index_years(years)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        bias = 1 + optimism_bias_pct / 100
+        growth = 1 + discount_rate
+
+        pv_costs = Decimal(0)
+        pv_benefits = Decimal(0)
+        for year, figures in by_year.items():
+            factor = growth**year
+            pv_costs += _costs(figures) * bias / factor
+            pv_benefits += _benefits(figures) / factor
+
+        pv_costs_pence = int(pv_costs.quantize(_PENNY, rounding=ROUND_HALF_UP))
+        pv_benefits_pence = int(pv_benefits.quantize(_PENNY, rounding=ROUND_HALF_UP))
+        bcr = None
+        if pv_costs_pence != 0:
+            bcr = (Decimal(pv_benefits_pence) / pv_costs_pence).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
+        payback = _payback_years(by_year, bias)
+
+    return Appraisal(
+        pv_costs_pence=pv_costs_pence,
+        pv_benefits_pence=pv_benefits_pence,
+        npv_pence=pv_benefits_pence - pv_costs_pence,
+        bcr=bcr,
+        payback_years=payback,
+    )
+
+
+def _index_years(years: Sequence[YearFigures]) -> dict[int, YearFigures]:
+    by_year: dict[int, YearFigures] = {}
+    for figures in years:
+        if figures.year < 0:
+            raise ValueError(f"appraisal year {figures.year} is negative")
+        if figures.year in by_year:
+            raise ValueError(f"appraisal year {figures.year} appears more than once")
+        by_year[figures.year] = figures
+    return by_year
+
+
+def _costs(figures: YearFigures) -> Decimal:
+    return Decimal(figures.capital_pence + figures.revenue_pence)
+
+
+def _benefits(figures: YearFigures) -> Decimal:
+    return Decimal(figures.cashable_benefit_pence + figures.non_cashable_benefit_pence)
+
+
+def _payback_years(by_year: dict[int, YearFigures], bias: Decimal) -> Decimal | None:
+    """First time the cumulative undiscounted position reaches zero (see ``appraise``)."""
+    if not by_year:
+        return Decimal(0)
+    position = Decimal(0)
+    for year in range(max(by_year) + 1):
+        figures = by_year.get(year)
+        flow = Decimal(0) if figures is None else _benefits(figures) - _costs(figures) * bias
+        previous = position
+        position += flow
+        if position >= 0:
+            if year == 0:
+                return Decimal(0)
+            # previous < 0 <= position, so flow > 0 and the fraction lies in (0, 1].
+            fraction = -previous / flow
+            return (year - 1 + fraction).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
+    return None
+
+
+def validate_business_case(
+    options: Sequence[OptionFigures],
+    *,
+    preferred_option: str | None,
+    discount_rate: Decimal,
+    optimism_bias_pct: Decimal,
+) -> dict[str, list[str]]:
+    """Check a business case before it is appraised.
+
+    Returns errors keyed by field path (``"options"``, ``"options.0.name"``,
+    ``"options.0.years"``, ``"options.1.years.2.year"``,
+    ``"options.1.years.2.capital_pence"``, ``"preferred_option"``,
+    ``"discount_rate"``, ``"optimism_bias_pct"``), each a list of sentences for
+    the officer. An empty dict means the business case is valid.
+
+    Years need not be contiguous (a missing year counts as zero) but must be
+    between 0 and 60 and not repeated within an option.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    if not options:
+        add("options", "Add at least one option, such as business as usual.")
+
+    seen_names: dict[str, int] = {}
+    for i, option in enumerate(options):
+        key = _name_key(option.name)
+        if not key:
+            add(f"options.{i}.name", "Enter a name for this option.")
+        elif key in seen_names:
+            add(
+                f"options.{i}.name",
+                f"Option {i + 1} has the same name as option {seen_names[key] + 1}. "
+                "Give each option a different name.",
+            )
+        else:
+            seen_names[key] = i
+        _validate_years(option, f"options.{i}", add)
+
+    if preferred_option is None or not _name_key(preferred_option):
+        add("preferred_option", "Choose the preferred option.")
+    elif options and _name_key(preferred_option) not in seen_names:
+        add("preferred_option", "The preferred option must be one of the options in this business case.")
+
+    if not discount_rate.is_finite() or not 0 <= discount_rate <= MAX_DISCOUNT_RATE:
+        add("discount_rate", "The discount rate must be between 0% and 20%. The Green Book rate is 3.5%.")
+
+    if not optimism_bias_pct.is_finite() or not 0 <= optimism_bias_pct <= MAX_OPTIMISM_BIAS_PCT:
+        add("optimism_bias_pct", "Optimism bias must be between 0% and 200%.")
+
+    return errors
+
+
+_AMOUNT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("capital_pence", "Capital cost"),
+    ("revenue_pence", "Revenue cost"),
+    ("cashable_benefit_pence", "Cashable benefit"),
+    ("non_cashable_benefit_pence", "Non-cashable benefit"),
+)
+
+
+def _validate_years(option: OptionFigures, prefix: str, add: Callable[[str, str], None]) -> None:
+    if not option.years:
+        add(f"{prefix}.years", "Add figures for at least one year to this option.")
+        return
+    seen_years: set[int] = set()
+    for j, figures in enumerate(option.years):
+        year_key = f"{prefix}.years.{j}"
+        if not 0 <= figures.year <= MAX_YEAR:
+            add(f"{year_key}.year", f"The year must be between 0 and {MAX_YEAR}.")
+        elif figures.year in seen_years:
+            add(f"{year_key}.year", f"Year {figures.year} is entered more than once for this option.")
+        else:
+            seen_years.add(figures.year)
+        for field, label in _AMOUNT_FIELDS:
+            if getattr(figures, field) < 0:
+                add(f"{year_key}.{field}", f"{label} must be £0 or more.")
+
+
+def _name_key(name: str) -> str:
+    # Names differing only in case or spacing would be indistinguishable in a report.
+    return " ".join(name.split()).casefold()
+
+
+def expected_business_as_usual_warning(options: Sequence[OptionFigures]) -> str | None:
+    """Warn when no option is marked business as usual.
+
+    The Green Book expects every business case to appraise a business-as-usual
+    (or do-minimum) option as the baseline. This is advice, not an error.
+    """
+    if any(option.is_business_as_usual for option in options):
+        return None
+    return (
+        "No option is marked as business as usual. The Green Book expects a business-as-usual "
+        "or do-minimum option to compare the others against."
+    )

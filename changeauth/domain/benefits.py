@@ -1,0 +1,456 @@
+"""Benefits realisation rules (design §7).
+
+A benefit has a profile (baseline and target on a baseline and target date, a
+direction and a measurement frequency) and a series of measurements. This module
+works out when the next measurement is due, whether the benefit has gone stale
+or needs escalating, how an actual value compares with the planned trajectory,
+and how much has been realised, gross and like-for-like.
+
+Values are ``Decimal`` and dates are ``date``; nothing here touches the database.
+Arguments that take an enumeration also accept its stored string (``"quarterly"``);
+an unknown string raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+__all__ = [
+    "CLOSING_STATUSES",
+    "DEFAULT_GRACE_DAYS",
+    "DEFAULT_TOLERANCE_PCT",
+    "FLAG_BENEFIT_ESCALATED",
+    "FLAG_STALE_BENEFIT",
+    "FREQUENCY_MONTHS",
+    "TRACKED_STAGES",
+    "AdjustmentCategory",
+    "BenefitDirection",
+    "CashClass",
+    "ClosingStatus",
+    "DataQuality",
+    "Frequency",
+    "Rag",
+    "Staleness",
+    "VarianceResult",
+    "add_months",
+    "assess_variance",
+    "can_validate",
+    "counts_as_realised",
+    "escalate_after",
+    "is_tracked",
+    "next_due",
+    "planned_value",
+    "realised_adjusted",
+    "realised_gross",
+    "stale_after",
+    "staleness",
+    "staleness_flag",
+    "trajectory",
+    "validate_measurement",
+    "validate_profile",
+]
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SIX_MONTHLY = "six_monthly"
+    ANNUALLY = "annually"
+
+
+FREQUENCY_MONTHS: Mapping[Frequency, int] = MappingProxyType(
+    {
+        Frequency.MONTHLY: 1,
+        Frequency.QUARTERLY: 3,
+        Frequency.SIX_MONTHLY: 6,
+        Frequency.ANNUALLY: 12,
+    }
+)
+
+
+class BenefitDirection(StrEnum):
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class CashClass(StrEnum):
+    CASHABLE = "cashable"
+    NON_CASHABLE = "non_cashable"
+    NOT_MONETISED = "not_monetised"
+
+
+class ClosingStatus(StrEnum):
+    REALISED = "realised"
+    PARTIALLY_REALISED = "partially_realised"
+    NOT_REALISED = "not_realised"
+
+
+CLOSING_STATUSES: frozenset[str] = frozenset(ClosingStatus)
+
+
+class DataQuality(StrEnum):
+    MEASURED = "measured"
+    ESTIMATED = "estimated"
+    PROXY = "proxy"
+
+
+class AdjustmentCategory(StrEnum):
+    GROWTH_POSITION = "growth_position"
+    EXTERNAL_FUNDING = "external_funding"
+    DELIVERY_MODEL_CHANGE = "delivery_model_change"
+    TAKEN_AS_SAVINGS = "taken_as_savings"
+    SUPPLIES_AND_SERVICES = "supplies_and_services"
+    OTHER = "other"
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+class Staleness(StrEnum):
+    CURRENT = "current"
+    STALE = "stale"
+    ESCALATED = "escalated"
+
+
+DEFAULT_GRACE_DAYS = 14
+DEFAULT_TOLERANCE_PCT = Decimal(10)
+
+# Improvement stages during which benefits are measured and chased.
+TRACKED_STAGES: frozenset[str] = frozenset({"delivery", "realisation"})
+
+FLAG_STALE_BENEFIT = "stale_benefit"
+FLAG_BENEFIT_ESCALATED = "benefit_escalated"
+
+_FREQUENCIES: frozenset[str] = frozenset(Frequency)
+_DIRECTIONS: frozenset[str] = frozenset(BenefitDirection)
+_CASH_CLASSES: frozenset[str] = frozenset(CashClass)
+
+
+# --- Measurement schedule -------------------------------------------------------------------------------
+
+
+def add_months(d: date, months: int) -> date:
+    """Return ``d`` moved by ``months`` calendar months (negative moves back).
+
+    The day is clamped to the last day of the resulting month, so 31 January
+    plus one month is 28 February (29 February in a leap year).
+
+    Raises:
+        ValueError: if the result falls outside the years ``date`` supports.
+    """
+    years, month_index = divmod(d.month - 1 + months, 12)
+    year = d.year + years
+    if not date.min.year <= year <= date.max.year:
+        raise ValueError(f"Adding {months} months to {d.isoformat()} is outside the supported range of dates")
+    month = month_index + 1
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def _months(frequency: Frequency | str) -> int:
+    return FREQUENCY_MONTHS[Frequency(frequency)]
+
+
+def next_due(*, baseline_date: date, latest_period_end: date | None, frequency: Frequency | str) -> date:
+    """Return the date the next measurement is due.
+
+    That is one frequency period after the end of the latest period measured,
+    or after the baseline date if nothing has been measured yet.
+    """
+    anchor = latest_period_end if latest_period_end is not None else baseline_date
+    return add_months(anchor, _months(frequency))
+
+
+def stale_after(due: date, grace_days: int = DEFAULT_GRACE_DAYS) -> date:
+    """Return the last day on which a measurement due on ``due`` is not yet stale."""
+    if grace_days < 0:
+        raise ValueError("grace_days cannot be negative")
+    return due + timedelta(days=grace_days)
+
+
+def escalate_after(due: date, frequency: Frequency | str) -> date:
+    """Return the last day on which a measurement due on ``due`` is not yet escalated.
+
+    That is one whole frequency period after the due date.
+    """
+    return add_months(due, _months(frequency))
+
+
+def staleness(
+    *, as_of: date, due: date, frequency: Frequency | str, grace_days: int = DEFAULT_GRACE_DAYS
+) -> Staleness:
+    """Say whether a benefit whose next measurement is due on ``due`` is current, stale or escalated.
+
+    Both boundaries are strict: on ``stale_after(due)`` itself the benefit is
+    still current, and on ``escalate_after(due)`` itself it is not yet
+    escalated. Escalation wins if a grace period longer than the frequency
+    makes the two boundaries cross.
+    """
+    if as_of > escalate_after(due, frequency):
+        return Staleness.ESCALATED
+    if as_of > stale_after(due, grace_days):
+        return Staleness.STALE
+    return Staleness.CURRENT
+
+
+def staleness_flag(state: Staleness) -> str | None:
+    """Return the flag kind to raise for a staleness state, or ``None`` if it needs no flag."""
+    if state is Staleness.ESCALATED:
+        return FLAG_BENEFIT_ESCALATED
+    if state is Staleness.STALE:
+        return FLAG_STALE_BENEFIT
+    return None
+
+
+# --- Trajectory and variance ----------------------------------------------------------------------------
+
+
+def planned_value(
+    on: date,
+    *,
+    baseline_date: date,
+    baseline_value: Decimal,
+    target_date: date,
+    target_value: Decimal,
+) -> Decimal:
+    """Return the value planned for ``on``.
+
+    The plan is a straight line from the baseline to the target; it is the
+    baseline value before the baseline date and the target value after the
+    target date. Values are not rounded.
+    """
+    if on <= baseline_date:
+        return baseline_value
+    if on >= target_date:
+        return target_value
+    elapsed = (on - baseline_date).days
+    total = (target_date - baseline_date).days
+    return baseline_value + (target_value - baseline_value) * Decimal(elapsed) / Decimal(total)
+
+
+@dataclass(frozen=True)
+class VarianceResult:
+    """How an actual value compares with the plan on a date."""
+
+    planned: Decimal
+    variance: Decimal
+    favourable: bool
+    rag: Rag
+
+
+def assess_variance(
+    *,
+    on: date,
+    actual: Decimal,
+    baseline_date: date,
+    baseline_value: Decimal,
+    target_date: date,
+    target_value: Decimal,
+    direction: BenefitDirection | str,
+    tolerance_pct: Decimal = DEFAULT_TOLERANCE_PCT,
+) -> VarianceResult:
+    """Compare ``actual`` with the planned value on ``on`` and give it a RAG rating.
+
+    Variance is actual minus planned. It is favourable when it goes the
+    benefit's way (at or above plan for an increase, at or below for a
+    decrease). The tolerance is ``tolerance_pct`` per cent of the whole
+    planned change (|target - baseline|). Green: favourable, or within the
+    tolerance; amber: within twice the tolerance; red: beyond that. Both
+    boundaries are inclusive.
+    """
+    planned = planned_value(
+        on,
+        baseline_date=baseline_date,
+        baseline_value=baseline_value,
+        target_date=target_date,
+        target_value=target_value,
+    )
+    variance = actual - planned
+    increasing = BenefitDirection(direction) is BenefitDirection.INCREASE
+    favourable = variance >= 0 if increasing else variance <= 0
+
+    band = abs(target_value - baseline_value) * tolerance_pct / Decimal(100)
+    shortfall = abs(variance)
+    if favourable or shortfall <= band:
+        rag = Rag.GREEN
+    elif shortfall <= 2 * band:
+        rag = Rag.AMBER
+    else:
+        rag = Rag.RED
+    return VarianceResult(planned=planned, variance=variance, favourable=favourable, rag=rag)
+
+
+def trajectory(
+    *,
+    baseline_date: date,
+    baseline_value: Decimal,
+    target_date: date,
+    target_value: Decimal,
+    frequency: Frequency | str,
+) -> list[tuple[date, Decimal]]:
+    """Return the planned ``(date, value)`` points for a chart.
+
+    The points are the baseline date, each measurement date after it that
+    falls before the target date, and the target date.
+
+    Raises:
+        ValueError: if the target date is not after the baseline date
+            (``validate_profile`` refuses such profiles).
+    """
+    if target_date <= baseline_date:
+        raise ValueError("The target date must be after the baseline date")
+    step = _months(frequency)
+    dates = [baseline_date]
+    n = 1
+    while True:
+        # Count every point from the baseline rather than the previous point, so that
+        # a baseline on the 31st does not drift to the 28th after passing February.
+        point = add_months(baseline_date, n * step)
+        if point >= target_date:
+            break
+        dates.append(point)
+        n += 1
+    dates.append(target_date)
+    return [
+        (
+            d,
+            planned_value(
+                d,
+                baseline_date=baseline_date,
+                baseline_value=baseline_value,
+                target_date=target_date,
+                target_value=target_value,
+            ),
+        )
+        for d in dates
+    ]
+
+
+# --- Realisation ----------------------------------------------------------------------------------------
+
+
+def realised_gross(
+    *, latest_value: Decimal | None, baseline_value: Decimal, direction: BenefitDirection | str
+) -> Decimal | None:
+    """Return the gross benefit realised so far, or ``None`` if nothing has been measured.
+
+    It is the movement from the baseline in the benefit's direction, so a
+    move the wrong way is negative.
+    """
+    if latest_value is None:
+        return None
+    if BenefitDirection(direction) is BenefitDirection.INCREASE:
+        return latest_value - baseline_value
+    return baseline_value - latest_value
+
+
+def realised_adjusted(gross: Decimal | None, adjustments: Iterable[Decimal]) -> Decimal | None:
+    """Return the like-for-like benefit: the gross plus the signed adjustments.
+
+    ``None`` if there is no gross figure yet.
+    """
+    if gross is None:
+        return None
+    return gross + sum(adjustments, Decimal(0))
+
+
+def is_tracked(*, improvement_stage: str, closing_status: str | None) -> bool:
+    """Say whether a benefit is being tracked.
+
+    It is while its improvement is in delivery or realisation and the benefit
+    has not been closed. An empty closing status counts as not closed.
+    """
+    return improvement_stage in TRACKED_STAGES and not closing_status
+
+
+def can_validate(*, validator_id: int, validator_is_finance: bool, benefit_owner_id: int) -> bool:
+    """Say whether someone may validate a cashable benefit: finance, and not its owner."""
+    return validator_is_finance and validator_id != benefit_owner_id
+
+
+def counts_as_realised(*, cash_class: CashClass | str, finance_validated: bool) -> bool:
+    """Say whether a benefit's realised value may be counted.
+
+    A cashable benefit counts only once finance has validated it; other
+    benefits count as measured.
+    """
+    return CashClass(cash_class) is not CashClass.CASHABLE or finance_validated
+
+
+# --- Validation -----------------------------------------------------------------------------------------
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def validate_profile(
+    *,
+    baseline_date: date | None,
+    target_date: date | None,
+    frequency: str | None,
+    tolerance_pct: Decimal | None,
+    direction: str | None,
+    cash_class: str | None,
+) -> dict[str, list[str]]:
+    """Check a benefit profile and return error messages by field name.
+
+    An empty result means the profile is valid. Every value is required
+    except the tolerance, where ``None`` means the default applies.
+    """
+    errors: dict[str, list[str]] = {}
+
+    if baseline_date is None:
+        _add(errors, "baseline_date", "Enter the baseline date.")
+    if target_date is None:
+        _add(errors, "target_date", "Enter the target date.")
+    elif baseline_date is not None and target_date <= baseline_date:
+        _add(errors, "target_date", "The target date must be after the baseline date.")
+
+    if not frequency:
+        _add(errors, "frequency", "Choose how often the benefit will be measured.")
+    elif frequency not in _FREQUENCIES:
+        _add(errors, "frequency", "Choose monthly, quarterly, six-monthly or annually.")
+
+    if tolerance_pct is not None and not (tolerance_pct.is_finite() and 0 <= tolerance_pct <= 100):
+        _add(errors, "tolerance_pct", "The tolerance must be between 0 and 100 per cent.")
+
+    if not direction:
+        _add(errors, "direction", "Choose whether the measure should go up or down.")
+    elif direction not in _DIRECTIONS:
+        _add(errors, "direction", "Choose whether the measure should go up (increase) or down (decrease).")
+
+    if not cash_class:
+        _add(errors, "cash_class", "Choose whether the benefit is cashable, non-cashable or not monetised.")
+    elif cash_class not in _CASH_CLASSES:
+        _add(errors, "cash_class", "Choose cashable, non-cashable or not monetised.")
+
+    return errors
+
+
+def validate_measurement(
+    *, period_end: date | None, today: date, baseline_date: date | None = None
+) -> dict[str, list[str]]:
+    """Check a measurement's period end date and return error messages by field name.
+
+    The period end may be today but not in the future, and may not be before
+    the benefit's baseline date.
+    """
+    errors: dict[str, list[str]] = {}
+    if period_end is None:
+        _add(errors, "period_end", "Enter the end date of the period measured.")
+        return errors
+    if period_end > today:
+        _add(errors, "period_end", "The period end date cannot be in the future.")
+    if baseline_date is not None and period_end < baseline_date:
+        _add(errors, "period_end", "The period end date cannot be before the baseline date.")
+    return errors

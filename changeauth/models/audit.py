@@ -1,0 +1,69 @@
+"""The append-only audit log. Rows are inserted by ``services.audit`` and never updated or deleted:
+the ORM refuses here, and database triggers refuse raw SQL (see migration 0001)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from changeauth.db import Base, utcnow
+
+
+class AuditEventImmutable(RuntimeError):
+    """Raised when code tries to change or remove an audit event."""
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    subject_version: Mapped[int | None]
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def chain_content(self) -> dict[str, Any]:
+        """The fields the hash covers (everything but the id and the hashes)."""
+        return {
+            "occurred_at": self.occurred_at,
+            "actor_id": self.actor_id,
+            "action": self.action,
+            "subject_type": self.subject_type,
+            "subject_id": self.subject_id,
+            "subject_version": self.subject_version,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "request_id": self.request_id,
+        }
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action}>"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditEventImmutable("audit events are append-only")
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(*_args: Any) -> None:
+    raise AuditEventImmutable("audit events are append-only")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(*_args: Any) -> None:
+    raise AuditEventImmutable("audit events are append-only")

@@ -1,0 +1,150 @@
+"""The improvement aggregate: the improvement itself, its drivers and priorities, comments, supports
+and conflict-of-interest declarations."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from changeauth.db import Base, utcnow
+from changeauth.domain.lifecycle import Route, Stage, Status
+from changeauth.domain.permissions import ImprovementFacts
+from changeauth.models._columns import one_of
+
+if TYPE_CHECKING:
+    from changeauth.models.organisation import BenefitDriver, Programme, StrategicPriority, Team
+    from changeauth.models.user import User
+
+improvement_driver = Table(
+    "improvement_driver",
+    Base.metadata,
+    Column("improvement_id", ForeignKey("improvement.id", ondelete="CASCADE"), primary_key=True),
+    Column("driver_id", ForeignKey("benefit_driver.id"), primary_key=True),
+)
+
+improvement_priority = Table(
+    "improvement_priority",
+    Base.metadata,
+    Column("improvement_id", ForeignKey("improvement.id", ondelete="CASCADE"), primary_key=True),
+    Column("priority_id", ForeignKey("strategic_priority.id"), primary_key=True),
+)
+
+
+class Improvement(Base):
+    __tablename__ = "improvement"
+    __table_args__ = (
+        one_of("stage", [s.value for s in Stage], "stage_known"),
+        one_of("status", [s.value for s in Status], "status_known"),
+        one_of("route", [r.value for r in Route], "route_known"),
+        one_of("held_from_stage", [s.value for s in Stage], "held_from_stage_known"),
+        # A held improvement remembers where it came from; nothing else carries that value.
+        CheckConstraint("(stage = 'on_hold') = (held_from_stage IS NOT NULL)", name="hold_remembers_stage"),
+        CheckConstraint("(stage = 'merged') = (duplicate_of_id IS NOT NULL)", name="merge_has_target"),
+        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_merged_into_itself"),
+        Index("ix_improvement_stage_created_at", "stage", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text, default="")
+    proposal: Mapped[str] = mapped_column(Text, default="")
+    expected_effect: Mapped[str] = mapped_column(Text, default="")
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    route: Mapped[str] = mapped_column(String(20), default=Route.STANDARD.value)
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.IDEA.value)
+    status: Mapped[str] = mapped_column(String(20), default=Status.SUBMITTED.value)
+    is_mandatory: Mapped[bool] = mapped_column(default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("improvement.id"))
+    hold_until: Mapped[date | None]
+    held_from_stage: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id], lazy="raise_on_sql")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
+    sponsor: Mapped[User | None] = relationship(foreign_keys=[sponsor_id], lazy="raise_on_sql")
+    team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
+    programme: Mapped[Programme | None] = relationship(lazy="raise_on_sql")
+    duplicate_of: Mapped[Improvement | None] = relationship(remote_side=[id], lazy="raise_on_sql")
+    drivers: Mapped[list[BenefitDriver]] = relationship(
+        secondary=improvement_driver, lazy="raise_on_sql", order_by="BenefitDriver.code"
+    )
+    priorities: Mapped[list[StrategicPriority]] = relationship(
+        secondary=improvement_priority, lazy="raise_on_sql", order_by="StrategicPriority.code"
+    )
+    conflicts: Mapped[list[ConflictDeclaration]] = relationship(
+        back_populates="improvement", lazy="raise_on_sql"
+    )
+
+    def facts(self, conflicted_user_ids: frozenset[int] | None = None) -> ImprovementFacts:
+        """The plain facts the permission predicates need."""
+        return ImprovementFacts(
+            id=self.id,
+            stage=self.stage,
+            submitter_id=self.submitter_id,
+            owner_id=self.owner_id,
+            sponsor_id=self.sponsor_id,
+            is_anonymous=self.is_anonymous,
+            conflicted_user_ids=conflicted_user_ids or frozenset(),
+        )
+
+    def __repr__(self) -> str:
+        return f"<Improvement {self.ref} {self.stage}>"
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on {self.improvement_id}>"
+
+
+class Support(Base):
+    """One support per person per improvement."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("improvement_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Support {self.user_id} for {self.improvement_id}>"
+
+
+class ConflictDeclaration(Base):
+    """A declared conflict of interest: the user may not score, attend or decide the improvement."""
+
+    __tablename__ = "conflict_declaration"
+    __table_args__ = (UniqueConstraint("improvement_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    improvement: Mapped[Improvement] = relationship(back_populates="conflicts", lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<ConflictDeclaration {self.user_id} on {self.improvement_id}>"

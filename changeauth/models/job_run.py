@@ -1,0 +1,33 @@
+"""Job runs: each (job, period) is claimed once, so several schedulers still do the work once."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from changeauth.db import Base, utcnow
+from changeauth.models._columns import one_of
+
+JOB_RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class JobRun(Base):
+    __tablename__ = "job_run"
+    __table_args__ = (
+        UniqueConstraint("job", "period_key"),
+        one_of("status", JOB_RUN_STATUSES, "status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    period_key: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<JobRun {self.job} {self.period_key} {self.status}>"

@@ -1,0 +1,58 @@
+"""Reading the audit log: recent stage changes for the home page, and the full log for viewers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from changeauth import db
+from changeauth.models import AuditEvent, Improvement, User
+from changeauth.queries.pagination import Page, clamp_page
+
+STAGE_CHANGE_ACTIONS = ("improvement.decided", "improvement.transitioned")
+
+
+@dataclass(frozen=True)
+class StageChange:
+    at: datetime
+    improvement_id: int
+    ref: str
+    title: str
+    from_stage: str | None
+    to_stage: str | None
+    reason: str | None
+
+
+def recent_stage_changes(viewer: User, *, limit: int = 10) -> list[StageChange]:
+    """The latest decisions and stage moves across the backlog, newest first (one query)."""
+    rows = db.session.execute(
+        select(AuditEvent, Improvement.ref, Improvement.title)
+        .join(Improvement, Improvement.id == AuditEvent.subject_id)
+        .where(AuditEvent.subject_type == "improvement", AuditEvent.action.in_(STAGE_CHANGE_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        StageChange(
+            at=event.occurred_at,
+            improvement_id=event.subject_id or 0,
+            ref=ref,
+            title=title,
+            from_stage=(event.before or {}).get("stage"),
+            to_stage=(event.after or {}).get("stage"),
+            reason=event.reason,
+        )
+        for event, ref, title in rows
+    ]
+
+
+def list_audit_events(*, subject_type: str | None = None, page: int | None = None, per_page: int | None = None
+                      ) -> Page[AuditEvent]:
+    page, per_page = clamp_page(page, per_page)
+    stmt = select(AuditEvent)
+    if subject_type:
+        stmt = stmt.where(AuditEvent.subject_type == subject_type)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)

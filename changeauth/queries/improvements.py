@@ -1,0 +1,146 @@
+"""Reading improvements: the filtered list, the detail page, my ideas, supports and comments."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from changeauth import db
+from changeauth.domain import permissions
+from changeauth.domain.errors import NotFound
+from changeauth.domain.lifecycle import Stage
+from changeauth.models import (
+    BenefitDriver,
+    Comment,
+    ConflictDeclaration,
+    Improvement,
+    Support,
+    Team,
+    User,
+    improvement_driver,
+)
+from changeauth.queries.pagination import Page, clamp_page
+
+
+@dataclass(frozen=True)
+class ImprovementFilters:
+    stage: str | None = None
+    driver: str | None = None
+    team: str | None = None
+    q: str | None = None
+    mine_user_id: int | None = None
+
+
+def _list_options() -> tuple[object, ...]:
+    return (joinedload(Improvement.team), selectinload(Improvement.drivers))
+
+
+def _visible_to(stmt: Select[tuple[Improvement]], viewer: User) -> Select[tuple[Improvement]]:
+    actor = viewer.as_actor()
+    if permissions.is_design_authority(actor) or permissions.is_admin(actor):
+        return stmt
+    return stmt.where(or_(Improvement.stage != Stage.WITHDRAWN.value, Improvement.submitter_id == viewer.id))
+
+
+def _apply_filters(stmt: Select[tuple[Improvement]], filters: ImprovementFilters) -> Select[tuple[Improvement]]:
+    if filters.stage:
+        stmt = stmt.where(Improvement.stage == filters.stage)
+    if filters.team:
+        stmt = stmt.where(Improvement.team_id.in_(select(Team.id).where(Team.code == filters.team)))
+    if filters.driver:
+        stmt = stmt.where(
+            Improvement.id.in_(
+                select(improvement_driver.c.improvement_id)
+                .join(BenefitDriver, BenefitDriver.id == improvement_driver.c.driver_id)
+                .where(BenefitDriver.code == filters.driver)
+            )
+        )
+    if filters.q:
+        # Bound parameters only: the search text never becomes SQL (OUT-05).
+        pattern = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Improvement.title).like(pattern),
+                func.lower(Improvement.ref).like(pattern),
+                func.lower(Improvement.problem).like(pattern),
+            )
+        )
+    if filters.mine_user_id is not None:
+        stmt = stmt.where(Improvement.submitter_id == filters.mine_user_id)
+    return stmt
+
+
+def list_improvements(
+    viewer: User, filters: ImprovementFilters, *, page: int | None = None, per_page: int | None = None
+) -> Page[Improvement]:
+    """Newest first, with team and drivers loaded (two queries plus the count, whatever the page size)."""
+    page, per_page = clamp_page(page, per_page)
+    base = _apply_filters(_visible_to(select(Improvement), viewer), filters)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    items = db.session.scalars(
+        base.options(*_list_options())
+        .order_by(Improvement.created_at.desc(), Improvement.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def list_my_ideas(viewer: User, *, limit: int = 20) -> list[Improvement]:
+    """The viewer's own submissions, newest first, anonymous ones included."""
+    return list(
+        db.session.scalars(
+            select(Improvement)
+            .options(*_list_options())
+            .where(Improvement.submitter_id == viewer.id)
+            .order_by(Improvement.created_at.desc(), Improvement.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def conflicted_user_ids(improvement_id: int) -> frozenset[int]:
+    return frozenset(
+        db.session.scalars(
+            select(ConflictDeclaration.user_id).where(ConflictDeclaration.improvement_id == improvement_id)
+        )
+    )
+
+
+def get_improvement(improvement_id: int, viewer: User) -> Improvement:
+    """The improvement with everything its page shows; NotFound when missing or not visible to the viewer."""
+    improvement = db.session.scalar(
+        select(Improvement)
+        .options(
+            joinedload(Improvement.team),
+            joinedload(Improvement.owner),
+            joinedload(Improvement.sponsor),
+            joinedload(Improvement.submitter),
+            joinedload(Improvement.programme),
+            joinedload(Improvement.duplicate_of),
+            selectinload(Improvement.drivers),
+            selectinload(Improvement.priorities),
+        )
+        .where(Improvement.id == improvement_id)
+    )
+    if improvement is None or not permissions.can_view_improvement(viewer.as_actor(), improvement.facts()):
+        raise NotFound("There is no improvement with that number.")
+    return improvement
+
+
+def support_count(improvement_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Support).where(Support.improvement_id == improvement_id)
+    ) or 0
+
+
+def list_comments(improvement_id: int) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .options(joinedload(Comment.author))
+            .where(Comment.improvement_id == improvement_id)
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )

@@ -1,0 +1,81 @@
+"""Appending to the audit log and verifying its hash chain."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from changeauth import db
+from changeauth.domain.audit import GENESIS_HASH, ChainReport, ChainRow, canonical_json, event_hash, verify_chain
+from changeauth.models import AuditEvent
+from changeauth.runtime import current_request_id
+
+# Any constant works: it names the lock that serialises appends to the chain on PostgreSQL.
+_AUDIT_CHAIN_LOCK_KEY = 7_204_113
+
+
+def _jsonable(value: Any) -> Any:
+    return None if value is None else json.loads(canonical_json(value))
+
+
+def record_event(
+    *,
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    subject_version: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Append one event, chained to the previous one. Flushes, does not commit.
+
+    On PostgreSQL a transaction-scoped advisory lock makes concurrent appends take turns, so the chain
+    stays linear; on SQLite writers already take turns (``BEGIN IMMEDIATE``).
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_CHAIN_LOCK_KEY})
+    prev_hash = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+    event = AuditEvent(
+        occurred_at=db.utcnow(),
+        actor_id=actor_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_version=subject_version,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        reason=reason,
+        request_id=current_request_id(),
+        prev_hash=prev_hash or GENESIS_HASH,
+        row_hash="",
+    )
+    event.row_hash = event_hash(event.prev_hash, event.chain_content())
+    session.add(event)
+    session.flush()
+    return event
+
+
+def verify_audit_chain(batch_size: int = 5_000) -> ChainReport:
+    """Verify the whole chain in id order, streaming in batches; report the first broken event."""
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+    def rows() -> Any:
+        last_id = 0
+        while True:
+            batch = session.scalars(
+                select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
+            ).all()
+            if not batch:
+                return
+            for event in batch:
+                yield ChainRow(event.id, event.prev_hash, event.row_hash, event.chain_content())
+            last_id = batch[-1].id
+            session.expunge_all()
+
+    report = verify_chain(rows())
+    return ChainReport(ok=report.ok, events=total, first_broken_id=report.first_broken_id)

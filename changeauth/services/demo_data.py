@@ -1,0 +1,176 @@
+"""Loading the worked example from the council's report: the programme, driver maturity, the
+improvements and the demo users. Idempotent: rows are matched by natural key and never duplicated."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.domain.lifecycle import Route, Stage, status_for_stage
+from changeauth.domain.roles import Role
+from changeauth.models import (
+    BenefitDriver,
+    Improvement,
+    MaturityAssessment,
+    Programme,
+    StrategicPriority,
+    Team,
+    User,
+)
+from changeauth.services.audit import record_event
+from changeauth.services.reference_data import UpsertCounts
+from changeauth.services.users import create_user
+
+DEMO_PASSWORD = "changeauth-demo-2026"
+DEMO_EMAIL_DOMAIN = "demo.council.example"
+
+# key -> (name, roles, team code). A quorum of three independent DA members is needed for G1–G3.
+DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "staff": ("Sam Staff", (Role.STAFF,), "customer_connect"),
+    "manager": ("Morgan Manager", (Role.STAFF, Role.MANAGER), "customer_connect"),
+    "design_authority": ("Dana Design", (Role.STAFF, Role.DESIGN_AUTHORITY), "senior_leadership_team"),
+    "design_authority_2": ("Devi Authority", (Role.STAFF, Role.DESIGN_AUTHORITY), "leadership_management_team"),
+    "design_authority_3": ("Drew Assessor", (Role.STAFF, Role.DESIGN_AUTHORITY), "leadership_management_team"),
+    "finance": ("Frankie Finance", (Role.STAFF, Role.FINANCE), None),
+    "viewer": ("Vic Viewer (scrutiny)", (Role.VIEWER,), None),
+    "admin": ("Ari Admin", (Role.STAFF, Role.ADMIN), None),
+}
+
+
+def demo_email(key: str) -> str:
+    return f"{key.replace('_', '.')}@{DEMO_EMAIL_DOMAIN}"
+
+
+def ensure_demo_users(password: str = DEMO_PASSWORD) -> dict[str, User]:
+    """One demo account per role (and three DA members). Existing accounts are left as they are."""
+    users: dict[str, User] = {}
+    for key, (name, roles, team_code) in DEMO_USERS.items():
+        email = demo_email(key)
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            team_exists = team_code and db.session.scalar(select(Team.id).where(Team.code == team_code))
+            user = create_user(
+                email=email,
+                name=name,
+                roles=[str(role) for role in roles],
+                team_code=team_code if team_exists else None,
+                password=password,
+            )
+        users[key] = user
+    return users
+
+
+def load_programme(row: Mapping[str, Any], counts: UpsertCounts) -> Programme:
+    programme = db.session.scalar(select(Programme).where(Programme.code == row["code"]))
+    case = row.get("business_case", {})
+    values = {
+        "name": row["name"],
+        "description": row.get("description", ""),
+        "starts_on": row.get("starts_on"),
+        "ends_on": row.get("ends_on"),
+        "planned_investment_pence": int(case.get("invested_pence", 0)),
+        "planned_annual_benefit_pence": int(case.get("annual_benefit_pence", 0)),
+        "planned_fte_change": -Decimal(str(case.get("fte_reduction", 0))),
+    }
+    if programme is None:
+        programme = Programme(code=row["code"], **values)
+        db.session.add(programme)
+        db.session.flush()
+        counts.add("programme", "created")
+        record_event(
+            actor_id=None,
+            action="programme.loaded",
+            subject_type="programme",
+            subject_id=programme.id,
+            after={"code": programme.code, **{k: v for k, v in values.items() if k != "description"}},
+        )
+    else:
+        counts.add("programme", "unchanged")
+    return programme
+
+
+def load_maturity(rows: Iterable[Mapping[str, Any]], counts: UpsertCounts) -> None:
+    drivers = dict(db.session.execute(select(BenefitDriver.code, BenefitDriver.id)).tuples().all())
+    for row in rows:
+        driver_id = drivers[row["driver"]]
+        exists = db.session.scalar(
+            select(MaturityAssessment.id).where(
+                MaturityAssessment.driver_id == driver_id, MaturityAssessment.assessed_on == row["assessed_on"]
+            )
+        )
+        if exists:
+            counts.add("maturity_assessment", "unchanged")
+            continue
+        db.session.add(
+            MaturityAssessment(
+                driver_id=driver_id,
+                assessed_on=row["assessed_on"],
+                achieved_pct=Decimal(str(row["achieved_pct"])),
+                target_pct=Decimal(str(row.get("target_pct", 100))),
+                note=row.get("note", ""),
+            )
+        )
+        counts.add("maturity_assessment", "created")
+    db.session.flush()
+
+
+def _created_at(ref: str, index: int) -> datetime:
+    year = int(ref.split("-")[1])
+    return datetime(year, 1, 4, 9, 0, tzinfo=UTC) + timedelta(days=7 * index)
+
+
+def load_improvements(
+    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], programme: Programme | None, counts: UpsertCounts
+) -> None:
+    """Create the example improvements in the stages the worked example shows them in."""
+    drivers = {d.code: d for d in db.session.scalars(select(BenefitDriver))}
+    priorities = {p.code: p for p in db.session.scalars(select(StrategicPriority))}
+    teams = dict(db.session.execute(select(Team.code, Team.id)).tuples().all())
+    existing = set(db.session.scalars(select(Improvement.ref)))
+    for index, row in enumerate(rows):
+        if row["ref"] in existing:
+            counts.add("improvement", "unchanged")
+            continue
+        stage = Stage(row.get("stage", Stage.IDEA.value))
+        created = _created_at(row["ref"], index)
+        held_from = Stage(row.get("held_from_stage", Stage.BUSINESS_CASE.value)) if stage is Stage.ON_HOLD else None
+        owner = users.get(row["owner"]) if row.get("owner") else None
+        improvement = Improvement(
+            ref=row["ref"],
+            title=row["title"],
+            problem=row.get("problem", ""),
+            proposal=row.get("proposal", ""),
+            expected_effect=row.get("expected_effect", ""),
+            submitter_id=users[row.get("submitter", "staff")].id,
+            is_anonymous=bool(row.get("is_anonymous", False)),
+            team_id=teams.get(row.get("team") or ""),
+            owner_id=owner.id if owner else None,
+            sponsor_id=users["design_authority"].id if stage not in (Stage.IDEA,) and owner else None,
+            programme_id=programme.id if programme and row.get("source", "").startswith("report §4") else None,
+            route=row.get("route", Route.STANDARD.value),
+            stage=stage.value,
+            status=row.get("status") or status_for_stage(stage).value,
+            is_mandatory=bool(row.get("is_mandatory", False)),
+            held_from_stage=held_from.value if held_from else None,
+            hold_until=row.get("hold_until") or (date(2027, 3, 31) if held_from else None),
+            drivers=[drivers[code] for code in row.get("drivers", [])],
+            priorities=[priorities[code] for code in row.get("priorities", []) if code in priorities],
+            created_at=created,
+            updated_at=created,
+            stage_changed_at=created,
+        )
+        db.session.add(improvement)
+        db.session.flush()
+        counts.add("improvement", "created")
+        record_event(
+            actor_id=None,
+            action="improvement.loaded",
+            subject_type="improvement",
+            subject_id=improvement.id,
+            subject_version=improvement.version,
+            after={"ref": improvement.ref, "stage": improvement.stage, "source": row.get("source")},
+        )

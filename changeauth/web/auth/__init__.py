@@ -1,0 +1,4 @@
+"""Signing in and out."""
+from changeauth.web.auth.views import bp
+
+__all__ = ["bp"]

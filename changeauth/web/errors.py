@@ -1,0 +1,154 @@
+"""Error handling: domain errors and HTTP errors become a page for people or the API's JSON shape.
+
+Unexpected exceptions get a generic page with a correlation id; the same id is logged with the trace
+(ERR-01, ERR-02). Nothing a client sends produces a traceback in a response.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from changeauth.domain.errors import (
+    AlreadyExists,
+    DomainError,
+    GateCriteriaUnmet,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    VersionConflict,
+)
+
+logger = logging.getLogger("changeauth.errors")
+
+DOMAIN_STATUS = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    InvalidTransition: 409,
+    VersionConflict: 409,
+    AlreadyExists: 409,
+    ValidationFailed: 422,
+    GateCriteriaUnmet: 422,
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "bad_request",
+    422: "validation_failed",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in with a valid API token.",
+    403: "You do not have permission to do that.",
+    404: "There is nothing here.",
+    405: "That method is not allowed here.",
+    413: "The request is too large.",
+    422: "Some values need correcting.",
+    429: "Too many requests. Wait a moment and try again.",
+    503: "The service is temporarily unavailable. Try again shortly.",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: dict[str, list[str]] | None = None,
+    unmet: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The one error shape of the API."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if unmet is not None:
+        body["unmet"] = unmet
+    response = jsonify({"error": body})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs reports errors per location ({"json": {"title": [...]}}); the API names just the field."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = str(key) if key not in ("json", "query", "querystring", "view_args") or prefix else ""
+            path = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            for field, msgs in _flatten_messages(value, path).items():
+                flat.setdefault(field, []).extend(msgs)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(_flatten_messages(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat
+
+
+def _page(status: int, message: str) -> tuple[str, int]:
+    template = f"errors/{status}.html" if status in (400, 403, 404, 405, 409, 413, 422, 429, 500, 503) else "errors/generic.html"
+    return render_template(template, status=status, message=message, request_id=g.get("request_id")), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
+        if is_api_request():
+            return api_error(
+                status,
+                error.code,
+                error.message,
+                fields=getattr(error, "fields", None),
+                unmet=getattr(error, "unmet", None),
+            )
+        return _page(status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if is_api_request():
+            data = getattr(error, "data", None) or {}
+            fields = _flatten_messages(data["messages"]) if "messages" in data else None
+            code = "bad_request" if status == 400 else HTTP_CODES.get(status, "error")
+            message = HTTP_MESSAGES.get(status, error.description or "Error")
+            headers = dict(data.get("headers") or {})
+            valid_methods = getattr(error, "valid_methods", None)
+            if status == 405 and valid_methods:
+                headers["Allow"] = ", ".join(valid_methods)
+            return api_error(status, code, message, fields=fields, headers=headers)
+        response = error.get_response()
+        if status >= 400 and response.status_code == status:
+            body, _ = _page(status, HTTP_MESSAGES.get(status, error.description or ""))
+            response.set_data(body)
+            response.mimetype = "text/html"
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        request_id = g.get("request_id", "-")
+        logger.exception("unhandled error (request id %s) on %s %s", request_id, request.method, request.path)
+        if is_api_request():
+            return api_error(500, "internal_error", f"Something went wrong. Quote reference {request_id}.")
+        return _page(500, "Something went wrong on our side.")

@@ -1,0 +1,55 @@
+"""Forms for submitting an idea and filtering the list. Shape only; rules live in the services."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(
+        "Title",
+        description="A short name for your idea, like ‘Online booking for bulky waste’.",
+        validators=[
+            DataRequired("Enter a title."),
+            Length(min=TITLE_MIN, max=TITLE_MAX, message=f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters."),
+        ],
+    )
+    problem = TextAreaField(
+        "What is the problem?",
+        description="Who is affected, how often, and what it costs them or the council.",
+        validators=[DataRequired("Describe the problem."), Length(max=TEXT_MAX)],
+    )
+    proposal = TextAreaField(
+        "What would you change?",
+        validators=[DataRequired("Describe the change you propose."), Length(max=TEXT_MAX)],
+    )
+    expected_effect = TextAreaField(
+        "What difference would it make? (optional)",
+        description="For example, fewer calls, faster decisions or money saved.",
+        validators=[Optional(), Length(max=TEXT_MAX)],
+    )
+    benefit_drivers = CheckboxesField(
+        "Which benefit drivers does it support?",
+        description="Select all that apply.",
+        validators=[DataRequired("Choose at least one benefit driver.")],
+    )
+    team = SelectField("Team (optional)", validators=[Optional()])
+    is_anonymous = BooleanField("Submit anonymously")
+
+
+class ImprovementFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    stage = SelectField("Stage", validators=[Optional()])
+    driver = SelectField("Benefit driver", validators=[Optional()])
+    team = SelectField("Team", validators=[Optional()])
