@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from flask.globals import _cv_app
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -73,8 +75,15 @@ class AppSession(Session):
         return current_app.extensions[ENGINE_KEY]
 
 
+def _session_scope() -> int:
+    # One session per application context (each request, job run or command has its own), and per
+    # thread outside any context; the context's teardown removes it.
+    ctx = _cv_app.get(None)
+    return id(ctx) if ctx is not None else threading.get_ident()
+
+
 SessionFactory = sessionmaker(class_=AppSession, expire_on_commit=False)
-session: scoped_session[AppSession] = scoped_session(SessionFactory)
+session: scoped_session[AppSession] = scoped_session(SessionFactory, scopefunc=_session_scope)
 
 
 def utcnow() -> datetime:

@@ -625,7 +625,7 @@ class _FastTable:
             else:
                 # score x 10 = 200*total / (total_weight * a_scale); +1/2 then floor = half-up.
                 bottom = total_weight * a_scale
-                bucket = group * span + _MAX_TENTHS - (400 * total) // (2 * bottom)
+                bucket = group * span + _MAX_TENTHS - (400 * total + bottom) // (2 * bottom)
             append(bucket * count + tie)
         return keys
 
