@@ -1,4 +1,5 @@
 """WSGI entry point for gunicorn or waitress: ``gunicorn wsgi:app``."""
+
 from changeauth import create_app
 
 app = create_app()

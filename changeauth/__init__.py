@@ -2,6 +2,7 @@
 
 The factory is imported lazily so that ``changeauth.domain`` stays importable without Flask.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

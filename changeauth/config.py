@@ -3,6 +3,7 @@
 Environments: production (the default), development, demo and testing. Production refuses to start
 with a missing, short or known development secret key, or with debug on (CFG-01, CFG-02).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,14 +41,17 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, *, minimum: int = 1) -> int:
     raw = _env(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"CHANGEAUTH_{name} must be a whole number, not {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"CHANGEAUTH_{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -86,7 +90,7 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
         "SCORE_QUORUM": _env_int("SCORE_QUORUM", 3),
         "DISAGREEMENT_THRESHOLD": _env_int("DISAGREEMENT_THRESHOLD", 3),
         "TRIAGE_SLA_WORKING_DAYS": _env_int("TRIAGE_SLA_WORKING_DAYS", 10),
-        "BENEFIT_GRACE_DAYS": _env_int("BENEFIT_GRACE_DAYS", 14),
+        "BENEFIT_GRACE_DAYS": _env_int("BENEFIT_GRACE_DAYS", 14, minimum=0),
         # Sign-in throttling (AUTH-05): failures per account inside the window before refusing.
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 10),
         "LOGIN_FAILURE_WINDOW_MINUTES": _env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15),

@@ -8,6 +8,7 @@
   upgraded to a write once another writer has committed, so writers take the lock up front.
 - PostgreSQL: ``pool_pre_ping`` so a restarted server is reconnected to transparently.
 """
+
 from __future__ import annotations
 
 import threading

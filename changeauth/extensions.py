@@ -1,4 +1,5 @@
 """Unbound Flask extension instances, initialised in ``create_app``."""
+
 from __future__ import annotations
 
 from flask_login import LoginManager

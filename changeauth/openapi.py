@@ -1,5 +1,6 @@
 """The flask-smorest ``Api``: OpenAPI generated from the same marshmallow schemas that validate
 requests. Error handling stays with the app (``web.errors``) so pages keep their HTML errors."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,6 +30,7 @@ class ChangeauthApi(Api):  # type: ignore[misc]
     def init_app(self, app: Any, *, spec_kwargs: dict[str, Any] | None = None) -> None:
         super().init_app(app, spec_kwargs=spec_kwargs)
         self.spec.components.security_scheme(
-            "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token from your profile"}
+            "bearerAuth",
+            {"type": "http", "scheme": "bearer", "description": "An API token from your profile"},
         )
         self.spec.options["security"] = [{"bearerAuth": []}]

@@ -1,4 +1,5 @@
 """Per-request context that services record without importing Flask (the request id for audit)."""
+
 from __future__ import annotations
 
 from contextvars import ContextVar

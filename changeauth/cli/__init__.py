@@ -1,4 +1,5 @@
 """The ``changeauth`` console script: a FlaskGroup with the project's command groups."""
+
 from __future__ import annotations
 
 import click

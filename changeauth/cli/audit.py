@@ -1,4 +1,5 @@
 """``changeauth audit verify``: check the audit log's hash chain."""
+
 from __future__ import annotations
 
 import json
@@ -19,6 +20,8 @@ def audit_group() -> None:
 def verify() -> None:
     """Verify the hash chain; exit 1 and name the first broken event if it does not hold."""
     report = verify_audit_chain()
-    click.echo(json.dumps({"ok": report.ok, "events": report.events, "first_broken_id": report.first_broken_id}))
+    click.echo(
+        json.dumps({"ok": report.ok, "events": report.events, "first_broken_id": report.first_broken_id})
+    )
     if not report.ok:
         raise SystemExit(1)

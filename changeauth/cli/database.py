@@ -1,4 +1,5 @@
 """``changeauth db upgrade|current|check``."""
+
 from __future__ import annotations
 
 import click

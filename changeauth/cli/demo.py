@@ -4,6 +4,7 @@ Creates the SQLite database under ``instance/``, migrates it, loads the referenc
 example and one demo account per role, prints the sign-ins and serves the app with waitress on
 http://127.0.0.1:5000. Running it again reuses the data.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Alembic wiring: the migrations folder and a Config bound to an app's database."""
+
 from __future__ import annotations
 
 from alembic.config import Config

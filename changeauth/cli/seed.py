@@ -1,4 +1,5 @@
 """``changeauth seed reference|demo``: load seeds/ idempotently."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,8 +44,10 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
 
 def _report(counts: UpsertCounts) -> None:
     for table, outcome in sorted(counts.by_table.items()):
-        click.echo(f"  {table}: {outcome['created']} created, {outcome['updated']} updated, "
-                   f"{outcome['unchanged']} unchanged")
+        click.echo(
+            f"  {table}: {outcome['created']} created, {outcome['updated']} updated, "
+            f"{outcome['unchanged']} unchanged"
+        )
 
 
 @click.group("seed")

@@ -1,4 +1,5 @@
 """``changeauth users create|token``."""
+
 from __future__ import annotations
 
 import sys
@@ -24,14 +25,18 @@ def users_group() -> None:
 @click.option("--team", "team_code", default=None, help="Team code.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def create(email: str, name: str, roles: tuple[str, ...], team_code: str | None, password_stdin: bool) -> None:
+def create(
+    email: str, name: str, roles: tuple[str, ...], team_code: str | None, password_stdin: bool
+) -> None:
     """Create an account."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and not password:
         raise click.ClickException("No password was given on standard input.")
     transaction.begin_unit_of_work(writes=True)
     try:
-        user = user_service.create_user(email=email, name=name, roles=roles, team_code=team_code, password=password)
+        user = user_service.create_user(
+            email=email, name=name, roles=roles, team_code=team_code, password=password
+        )
     except ValidationFailed as failure:
         raise click.ClickException("; ".join(m for ms in failure.fields.values() for m in ms)) from failure
     except DomainError as failure:

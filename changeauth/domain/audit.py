@@ -2,6 +2,7 @@
 
 Editing any row, deleting a middle row or swapping two rows breaks the chain at the first affected row.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Domain errors. Services raise them; the web and API layers turn them into pages and status codes."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -37,7 +38,9 @@ class VersionConflict(DomainError):
 
     code = "version_conflict"
 
-    def __init__(self, message: str = "This record was changed by someone else. Reload it and try again.") -> None:
+    def __init__(
+        self, message: str = "This record was changed by someone else. Reload it and try again."
+    ) -> None:
         super().__init__(message)
 
 
@@ -52,7 +55,9 @@ class ValidationFailed(DomainError):
 
     code = "validation_failed"
 
-    def __init__(self, fields: Mapping[str, Sequence[str]], message: str = "Some values need correcting.") -> None:
+    def __init__(
+        self, fields: Mapping[str, Sequence[str]], message: str = "Some values need correcting."
+    ) -> None:
         super().__init__(message)
         self.fields = {name: list(messages) for name, messages in fields.items()}
 
@@ -62,6 +67,8 @@ class GateCriteriaUnmet(DomainError):
 
     code = "gate_criteria_unmet"
 
-    def __init__(self, unmet: Sequence[str], message: str = "The gate's must criteria are not all met.") -> None:
+    def __init__(
+        self, unmet: Sequence[str], message: str = "The gate's must criteria are not all met."
+    ) -> None:
         super().__init__(message)
         self.unmet = list(unmet)

@@ -1,4 +1,5 @@
 """Limits and reference formats for improvements, shared by forms, API schemas and services."""
+
 from __future__ import annotations
 
 TITLE_MIN = 3

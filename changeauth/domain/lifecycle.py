@@ -3,6 +3,7 @@
 The table below is the documentation: every stage change in the product is looked up here, and the
 transition service is the only code that applies one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -167,9 +168,10 @@ def gate_for(stage: Stage) -> Gate | None:
     return STAGE_GATE.get(stage)
 
 
-def decisions_at(gate: Gate) -> tuple[Decision, ...]:
+def decisions_at(gate: Gate | str) -> tuple[Decision, ...]:
     """Decisions that exist at a gate, in display order."""
-    return tuple(decision for (g, decision) in DECISION_TABLE if g is gate)
+    gate = Gate(gate)
+    return tuple(decision for (g, decision) in DECISION_TABLE if g == gate)
 
 
 def decision_outcome(gate: Gate, decision: Decision) -> Outcome | None:
@@ -189,12 +191,22 @@ def status_for_stage(stage: Stage) -> Status:
     }.get(stage, Status.ACTIVE)
 
 
-def action_outcome(stage: Stage, action: Action, *, held_from_stage: Stage | None = None) -> Outcome | None:
+# Held work can only ever have left one of these, so only these are places to resume into.
+RESUMABLE_STAGES = frozenset(
+    {Stage.IDEA, Stage.BUSINESS_CASE, Stage.APPROVED, Stage.DELIVERY, Stage.REALISATION}
+)
+
+
+def action_outcome(
+    stage: Stage | str, action: Action | str, *, held_from_stage: Stage | str | None = None
+) -> Outcome | None:
     """Where a non-gate action leads from a stage, or None when it is not allowed there."""
+    stage, action = Stage(stage), Action(action)
     if (stage, action) not in ACTION_TABLE:
         return None
-    if action is Action.RESUME:
-        if held_from_stage is None:
+    if action == Action.RESUME:
+        if held_from_stage is None or Stage(held_from_stage) not in RESUMABLE_STAGES:
             return None
-        return Outcome(held_from_stage, status_for_stage(held_from_stage))
+        held = Stage(held_from_stage)
+        return Outcome(held, status_for_stage(held))
     return ACTION_TABLE[(stage, action)]

@@ -3,6 +3,7 @@
 Each takes plain values (an ``Actor`` and the facts about an improvement) so the rules are unit-tested
 without a database. Views and services ask these; templates only show what the view computed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -47,11 +48,15 @@ def is_design_authority(actor: Actor) -> bool:
 
 def is_interested(user_id: int, improvement: ImprovementFacts) -> bool:
     """Submitter, owner, sponsor or conflicted: separation of duties excludes them from deciding it."""
-    return user_id in {
-        improvement.submitter_id,
-        improvement.owner_id,
-        improvement.sponsor_id,
-    } or user_id in improvement.conflicted_user_ids
+    return (
+        user_id
+        in {
+            improvement.submitter_id,
+            improvement.owner_id,
+            improvement.sponsor_id,
+        }
+        or user_id in improvement.conflicted_user_ids
+    )
 
 
 def can_sign_in(actor: Actor) -> bool:
@@ -74,6 +79,8 @@ def can_view_improvement(actor: Actor, improvement: ImprovementFacts) -> bool:
 
 def can_see_submitter(actor: Actor, improvement: ImprovementFacts) -> bool:
     """An anonymous submitter is hidden from everyone but administrators (and themselves)."""
+    if not actor.is_active:
+        return False
     if not improvement.is_anonymous:
         return True
     return actor.has(Role.ADMIN) or actor.id == improvement.submitter_id
@@ -136,13 +143,20 @@ def can_resubmit(actor: Actor, improvement: ImprovementFacts) -> bool:
 
 
 def can_start_delivery(actor: Actor, improvement: ImprovementFacts) -> bool:
-    return improvement.stage == Stage.APPROVED.value and (
-        actor.id == improvement.owner_id or is_design_authority(actor)
+    return (
+        actor.is_active
+        and improvement.stage == Stage.APPROVED.value
+        and (actor.id == improvement.owner_id or is_design_authority(actor))
     )
 
 
 def can_resume(actor: Actor, improvement: ImprovementFacts) -> bool:
-    return improvement.stage == Stage.ON_HOLD.value and is_design_authority(actor)
+    """Resuming held work is a design authority decision, so separation of duties applies."""
+    return (
+        improvement.stage == Stage.ON_HOLD.value
+        and is_design_authority(actor)
+        and not is_interested(actor.id, improvement)
+    )
 
 
 def can_view_audit_log(actor: Actor) -> bool:

@@ -1,4 +1,5 @@
 """The roles a person can hold. A person may hold several."""
+
 from __future__ import annotations
 
 from enum import StrEnum

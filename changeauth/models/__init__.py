@@ -1,4 +1,5 @@
 """Every model, imported so ``Base.metadata`` knows all tables. Defines nothing itself."""
+
 from changeauth.db import Base
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
 from changeauth.models.flag import Flag, Notification
@@ -11,7 +12,13 @@ from changeauth.models.improvement import (
     improvement_priority,
 )
 from changeauth.models.job_run import JobRun
-from changeauth.models.organisation import BenefitDriver, MaturityAssessment, Programme, StrategicPriority, Team
+from changeauth.models.organisation import (
+    BenefitDriver,
+    MaturityAssessment,
+    Programme,
+    StrategicPriority,
+    Team,
+)
 from changeauth.models.user import ApiToken, LoginAttempt, User, UserRole
 
 __all__ = [

@@ -1,4 +1,5 @@
 """Column helpers shared by the models: CHECK-constrained string choices and timestamps."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,5 +1,6 @@
 """The append-only audit log. Rows are inserted by ``services.audit`` and never updated or deleted:
 the ORM refuses here, and database triggers refuse raw SQL (see migration 0001)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +10,20 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from changeauth.db import Base, utcnow
+
+# The fields the hash covers: everything but the id and the hashes themselves.
+CHAIN_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "subject_version",
+    "before",
+    "after",
+    "reason",
+    "request_id",
+)
 
 
 class AuditEventImmutable(RuntimeError):
@@ -34,19 +49,8 @@ class AuditEvent(Base):
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def chain_content(self) -> dict[str, Any]:
-        """The fields the hash covers (everything but the id and the hashes)."""
-        return {
-            "occurred_at": self.occurred_at,
-            "actor_id": self.actor_id,
-            "action": self.action,
-            "subject_type": self.subject_type,
-            "subject_id": self.subject_id,
-            "subject_version": self.subject_version,
-            "before": self.before,
-            "after": self.after,
-            "reason": self.reason,
-            "request_id": self.request_id,
-        }
+        """The fields the hash covers, as stored."""
+        return {name: getattr(self, name) for name in CHAIN_FIELDS}
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action}>"

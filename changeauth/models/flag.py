@@ -1,4 +1,5 @@
 """Flags raised by the scheduled jobs, and the notification outbox."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

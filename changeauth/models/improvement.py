@@ -1,5 +1,6 @@
 """The improvement aggregate: the improvement itself, its drivers and priorities, comments, supports
 and conflict-of-interest declarations."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Job runs: each (job, period) is claimed once, so several schedulers still do the work once."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """Reference data and the organisation: teams, benefit drivers, strategic priorities, programmes,
 and the maturity of each benefit driver over time."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """People: users and their roles, API tokens, and sign-in attempts (for throttling)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Reading the audit log: recent stage changes for the home page, and the full log for viewers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,12 +48,15 @@ def recent_stage_changes(viewer: User, *, limit: int = 10) -> list[StageChange]:
     ]
 
 
-def list_audit_events(*, subject_type: str | None = None, page: int | None = None, per_page: int | None = None
-                      ) -> Page[AuditEvent]:
+def list_audit_events(
+    *, subject_type: str | None = None, page: int | None = None, per_page: int | None = None
+) -> Page[AuditEvent]:
     page, per_page = clamp_page(page, per_page)
     stmt = select(AuditEvent)
     if subject_type:
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    items = db.session.scalars(
+        stmt.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
     return Page(items=items, page=page, per_page=per_page, total=total)

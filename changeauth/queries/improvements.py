@@ -1,4 +1,5 @@
 """Reading improvements: the filtered list, the detail page, my ideas, supports and comments."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +44,9 @@ def _visible_to(stmt: Select[tuple[Improvement]], viewer: User) -> Select[tuple[
     return stmt.where(or_(Improvement.stage != Stage.WITHDRAWN.value, Improvement.submitter_id == viewer.id))
 
 
-def _apply_filters(stmt: Select[tuple[Improvement]], filters: ImprovementFilters) -> Select[tuple[Improvement]]:
+def _apply_filters(
+    stmt: Select[tuple[Improvement]], filters: ImprovementFilters
+) -> Select[tuple[Improvement]]:
     if filters.stage:
         stmt = stmt.where(Improvement.stage == filters.stage)
     if filters.team:
@@ -130,9 +133,12 @@ def get_improvement(improvement_id: int, viewer: User) -> Improvement:
 
 
 def support_count(improvement_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Support).where(Support.improvement_id == improvement_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Support).where(Support.improvement_id == improvement_id)
+        )
+        or 0
+    )
 
 
 def list_comments(improvement_id: int) -> list[Comment]:

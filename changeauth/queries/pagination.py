@@ -1,4 +1,5 @@
 """One way to paginate every list, in pages and in the API."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """Reference data for forms, filters and the API's /reference."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Reading users."""
+
 from __future__ import annotations
 
 from changeauth import db

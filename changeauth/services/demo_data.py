@@ -1,5 +1,6 @@
 """Loading the worked example from the council's report: the programme, driver maturity, the
 improvements and the demo users. Idempotent: rows are matched by natural key and never duplicated."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -33,8 +34,16 @@ DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "staff": ("Sam Staff", (Role.STAFF,), "customer_connect"),
     "manager": ("Morgan Manager", (Role.STAFF, Role.MANAGER), "customer_connect"),
     "design_authority": ("Dana Design", (Role.STAFF, Role.DESIGN_AUTHORITY), "senior_leadership_team"),
-    "design_authority_2": ("Devi Authority", (Role.STAFF, Role.DESIGN_AUTHORITY), "leadership_management_team"),
-    "design_authority_3": ("Drew Assessor", (Role.STAFF, Role.DESIGN_AUTHORITY), "leadership_management_team"),
+    "design_authority_2": (
+        "Devi Authority",
+        (Role.STAFF, Role.DESIGN_AUTHORITY),
+        "leadership_management_team",
+    ),
+    "design_authority_3": (
+        "Drew Assessor",
+        (Role.STAFF, Role.DESIGN_AUTHORITY),
+        "leadership_management_team",
+    ),
     "finance": ("Frankie Finance", (Role.STAFF, Role.FINANCE), None),
     "viewer": ("Vic Viewer (scrutiny)", (Role.VIEWER,), None),
     "admin": ("Ari Admin", (Role.STAFF, Role.ADMIN), None),
@@ -94,12 +103,13 @@ def load_programme(row: Mapping[str, Any], counts: UpsertCounts) -> Programme:
 
 
 def load_maturity(rows: Iterable[Mapping[str, Any]], counts: UpsertCounts) -> None:
-    drivers = dict(db.session.execute(select(BenefitDriver.code, BenefitDriver.id)).tuples().all())
+    drivers = dict(db.session.execute(select(BenefitDriver.code, BenefitDriver.id)).all())
     for row in rows:
         driver_id = drivers[row["driver"]]
         exists = db.session.scalar(
             select(MaturityAssessment.id).where(
-                MaturityAssessment.driver_id == driver_id, MaturityAssessment.assessed_on == row["assessed_on"]
+                MaturityAssessment.driver_id == driver_id,
+                MaturityAssessment.assessed_on == row["assessed_on"],
             )
         )
         if exists:
@@ -124,12 +134,15 @@ def _created_at(ref: str, index: int) -> datetime:
 
 
 def load_improvements(
-    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], programme: Programme | None, counts: UpsertCounts
+    rows: Iterable[Mapping[str, Any]],
+    users: Mapping[str, User],
+    programme: Programme | None,
+    counts: UpsertCounts,
 ) -> None:
     """Create the example improvements in the stages the worked example shows them in."""
     drivers = {d.code: d for d in db.session.scalars(select(BenefitDriver))}
     priorities = {p.code: p for p in db.session.scalars(select(StrategicPriority))}
-    teams = dict(db.session.execute(select(Team.code, Team.id)).tuples().all())
+    teams = dict(db.session.execute(select(Team.code, Team.id)).all())
     existing = set(db.session.scalars(select(Improvement.ref)))
     for index, row in enumerate(rows):
         if row["ref"] in existing:
@@ -137,7 +150,9 @@ def load_improvements(
             continue
         stage = Stage(row.get("stage", Stage.IDEA.value))
         created = _created_at(row["ref"], index)
-        held_from = Stage(row.get("held_from_stage", Stage.BUSINESS_CASE.value)) if stage is Stage.ON_HOLD else None
+        held_from = (
+            Stage(row.get("held_from_stage", Stage.BUSINESS_CASE.value)) if stage is Stage.ON_HOLD else None
+        )
         owner = users.get(row["owner"]) if row.get("owner") else None
         improvement = Improvement(
             ref=row["ref"],
@@ -150,7 +165,9 @@ def load_improvements(
             team_id=teams.get(row.get("team") or ""),
             owner_id=owner.id if owner else None,
             sponsor_id=users["design_authority"].id if stage not in (Stage.IDEA,) and owner else None,
-            programme_id=programme.id if programme and row.get("source", "").startswith("report §4") else None,
+            programme_id=programme.id
+            if programme and row.get("source", "").startswith("report §4")
+            else None,
             route=row.get("route", Route.STANDARD.value),
             stage=stage.value,
             status=row.get("status") or status_for_stage(stage).value,

@@ -1,4 +1,5 @@
 """Submitting and editing improvements (stage changes live in the transition service)."""
+
 from __future__ import annotations
 
 import secrets
@@ -16,7 +17,9 @@ from changeauth.models import BenefitDriver, Improvement, Team, User
 from changeauth.services.audit import record_event
 
 
-def _validate_idea_text(title: str, problem: str, proposal: str, expected_effect: str) -> dict[str, list[str]]:
+def _validate_idea_text(
+    title: str, problem: str, proposal: str, expected_effect: str
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not TITLE_MIN <= len(title.strip()) <= TITLE_MAX:
         errors["title"] = [f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters."]

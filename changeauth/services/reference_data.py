@@ -1,4 +1,5 @@
 """Loading reference data (drivers, teams, priorities) idempotently: upsert by natural key."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -59,7 +60,7 @@ def load_reference_data(
     _upsert(StrategicPriority, "code", ({"code": p["code"], "title": p["title"]} for p in priorities), counts)
     team_rows = list(teams)
     _upsert(Team, "code", ({"code": t["code"], "name": t["name"]} for t in team_rows), counts)
-    ids = dict(db.session.execute(select(Team.code, Team.id)).tuples().all())
+    ids = dict(db.session.execute(select(Team.code, Team.id)).all())
     for row in team_rows:
         parent_id = ids.get(row["parent"]) if row.get("parent") else None
         team = db.session.get(Team, ids[row["code"]])

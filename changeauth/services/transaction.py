@@ -1,6 +1,7 @@
 """The unit-of-work boundary used by requests, jobs and commands: begin, commit, roll back.
 
 Services never call these; the boundary does, once."""
+
 from __future__ import annotations
 
 from changeauth import db

@@ -1,4 +1,5 @@
 """People: creating accounts, signing in with throttling, ending sessions, and API tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -97,21 +98,26 @@ def create_user(
 
 
 def _record_attempt(email_key: str, ip_address: str | None, *, succeeded: bool, now: datetime) -> None:
-    db.session.add(LoginAttempt(email_key=email_key, ip_address=ip_address, attempted_at=now, succeeded=succeeded))
+    db.session.add(
+        LoginAttempt(email_key=email_key, ip_address=ip_address, attempted_at=now, succeeded=succeeded)
+    )
     db.session.flush()
 
 
 def _is_throttled(email_key: str, now: datetime, policy: LoginPolicy) -> bool:
     def failures_since(since: datetime) -> int:
-        return db.session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.email_key == email_key,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.attempted_at >= since,
+        return (
+            db.session.scalar(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(
+                    LoginAttempt.email_key == email_key,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.attempted_at >= since,
+                )
             )
-        ) or 0
+            or 0
+        )
 
     # The soft lock lifts by itself once the window has passed, so nobody can lock a named user out for good.
     return (
@@ -192,8 +198,12 @@ def _token_hash(token: str) -> str:
 def issue_api_token(user: User, *, name: str, actor_id: int | None) -> tuple[str, ApiToken]:
     """Create a bearer token. Returns the token (shown once) and its stored record. Flushes."""
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user_id=user.id, name=name.strip() or "API token", token_hash=_token_hash(token),
-                      token_prefix=token[:10])
+    record = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "API token",
+        token_hash=_token_hash(token),
+        token_prefix=token[:10],
+    )
     db.session.add(record)
     db.session.flush()
     record_event(

@@ -1,4 +1,5 @@
 """The web layer: blueprints for people (HTML) and for integrations (the JSON API)."""
+
 from __future__ import annotations
 
 from flask import Flask

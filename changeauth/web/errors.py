@@ -3,6 +3,7 @@
 Unexpected exceptions get a generic page with a correlation id; the same id is logged with the trace
 (ERR-01, ERR-02). Nothing a client sends produces a traceback in a response.
 """
+
 from __future__ import annotations
 
 import logging
@@ -107,7 +108,11 @@ def _flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _page(status: int, message: str) -> tuple[str, int]:
-    template = f"errors/{status}.html" if status in (400, 403, 404, 405, 409, 413, 422, 429, 500, 503) else "errors/generic.html"
+    template = (
+        f"errors/{status}.html"
+        if status in (400, 403, 404, 405, 409, 413, 422, 429, 500, 503)
+        else "errors/generic.html"
+    )
     return render_template(template, status=status, message=message, request_id=g.get("request_id")), status
 
 

@@ -1,4 +1,5 @@
 """Jinja filters and globals: dates, money, stage labels, and the signed-in person's navigation."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -46,7 +47,11 @@ def _navigation() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"nav_items": []}
     actor = current_user.as_actor()
-    items = [("main.home", "Home"), ("improvements.index", "Ideas and improvements"), ("improvements.new", "Submit an idea")]
+    items = [
+        ("main.home", "Home"),
+        ("improvements.index", "Ideas and improvements"),
+        ("improvements.new", "Submit an idea"),
+    ]
     if permissions.can_view_audit_log(actor):
         items.append(("main.audit", "Audit log"))
     return {"nav_items": items}

@@ -1,4 +1,5 @@
 """Shared form helpers: putting a service's field errors next to the fields they belong to."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -1,4 +1,5 @@
 """Request lifecycle: request ids, the one commit per request, and security headers."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The JSON API under /api/v1: bearer tokens, no cookies, no CSRF, one error shape (API.md)."""
+
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, g, request
@@ -21,7 +22,10 @@ def _authenticate() -> None:
         abort(401)
     g.api_user = user
     if request.method in _BODY_METHODS:
-        if request.content_length is not None and request.content_length > current_app.config["API_MAX_JSON_BYTES"]:
+        if (
+            request.content_length is not None
+            and request.content_length > current_app.config["API_MAX_JSON_BYTES"]
+        ):
             abort(413)
         if request.content_length and not request.is_json:
             abort(400)

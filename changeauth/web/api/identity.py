@@ -1,4 +1,5 @@
 """GET /me and GET /reference."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,7 +55,13 @@ def me() -> dict[str, Any]:
     team_code = None
     if user.team_id is not None:
         team_code = next((t.code for t in reference.list_teams() if t.id == user.team_id), None)
-    return {"id": user.id, "email": user.email, "name": user.name, "roles": sorted(user.roles), "team": team_code}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "roles": sorted(user.roles),
+        "team": team_code,
+    }
 
 
 @blp.route("/reference")
@@ -66,6 +73,9 @@ def reference_data() -> dict[str, Any]:
         "teams": [{"code": t.code, "name": t.name} for t in reference.list_teams()],
         "strategic_priorities": [{"code": p.code, "title": p.title} for p in reference.list_priorities()],
         "stages": [s.value for s in Stage],
-        "gates": [{"code": g_.value, "name": GATE_NAMES[g_], "from_stage": GATE_STAGE[g_].value} for g_ in GATE_NAMES],
+        "gates": [
+            {"code": g_.value, "name": GATE_NAMES[g_], "from_stage": GATE_STAGE[g_].value}
+            for g_ in GATE_NAMES
+        ],
         "decisions": [d.value for d in Decision],
     }

@@ -1,4 +1,5 @@
 """Marshmallow schemas shared across the API: pagination and common query arguments."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

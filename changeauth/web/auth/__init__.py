@@ -1,4 +1,5 @@
 """Signing in and out."""
+
 from changeauth.web.auth.views import bp
 
 __all__ = ["bp"]

@@ -1,4 +1,5 @@
 """Sign-in form."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -1,4 +1,5 @@
 """Where a ``next`` parameter may send someone: only to a path on this site (OUT-04)."""
+
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit

@@ -1,4 +1,5 @@
 """Sign in and sign out. Every failure looks the same to the person signing in."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -54,7 +55,9 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     # Ending the session server-side means a copied cookie cannot be replayed (SESS-03).
-    user_service.end_sessions(current_user._get_current_object(), actor_id=current_user.id, reason="signed out")
+    user_service.end_sessions(
+        current_user._get_current_object(), actor_id=current_user.id, reason="signed out"
+    )
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

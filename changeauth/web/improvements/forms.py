@@ -1,4 +1,5 @@
 """Forms for submitting an idea and filtering the list. Shape only; rules live in the services."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -19,7 +20,11 @@ class IdeaForm(FlaskForm):
         description="A short name for your idea, like ‘Online booking for bulky waste’.",
         validators=[
             DataRequired("Enter a title."),
-            Length(min=TITLE_MIN, max=TITLE_MAX, message=f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters."),
+            Length(
+                min=TITLE_MIN,
+                max=TITLE_MAX,
+                message=f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters.",
+            ),
         ],
     )
     problem = TextAreaField(

@@ -1,4 +1,5 @@
 """Improvement pages: the searchable list, one improvement, and the idea submission form."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

@@ -1,4 +1,5 @@
 """The home page (my ideas, recent stage changes) and the audit log for viewers and admins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
