@@ -73,8 +73,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return create_app(
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    application = create_app(
         {
             "ENV_NAME": "testing",
             "DATABASE_URL": database_url,
@@ -83,6 +83,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "SERVER_NAME": "changeauth.test",
         }
     )
+    yield application
+    # Close pooled connections before the test database is dropped.
+    db.get_engine(application).dispose()
 
 
 @pytest.fixture(scope="session")
