@@ -1,0 +1,285 @@
+"""Gate criteria: what each gate asks, and whether an improvement meets it.
+
+Each criterion is a *must* (a go needs it) or a *should* (shown, not blocking), checked either by an
+automatic rule over facts the services gather, or by a manual tick with evidence. Quick wins need only
+a recorded effect at G2 and G3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from changeauth.domain.lifecycle import Gate, Route
+
+MANUAL = "manual"
+CLOSING_STATUSES = frozenset({"realised", "partially_realised", "not_realised"})
+
+
+class CriterionKind(StrEnum):
+    MUST = "must"
+    SHOULD = "should"
+
+
+@dataclass(frozen=True)
+class GateCriterionSpec:
+    gate: Gate
+    code: str
+    text: str
+    kind: CriterionKind
+    check: str  # the name of an automatic rule, or "manual"
+
+
+@dataclass(frozen=True)
+class BenefitFacts:
+    owner_id: int | None
+    baseline_date: date | None
+    target_date: date | None
+    frequency: str | None
+    has_baseline_value: bool
+    has_target_value: bool
+    latest_measurement_on: date | None
+    closing_status: str | None
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What the rules look at, gathered by the gate service from the database."""
+
+    today: date
+    route: str = Route.STANDARD.value
+    business_case_status: str | None = None
+    benefits: tuple[BenefitFacts, ...] = ()
+    score_status: str | None = None
+    must_meet_passed: bool | None = None
+    resource_end_dates: tuple[date | None, ...] = ()
+    open_conditions: int = 0
+    went_live_on: date | None = None
+    effect_recorded: bool = False
+    manual_ticks: Mapping[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CriterionStatus:
+    code: str
+    text: str
+    kind: CriterionKind
+    met: bool
+    detail: str
+
+
+Rule = Callable[[GateFacts], tuple[bool, str]]
+
+
+def _business_case_submitted(facts: GateFacts) -> tuple[bool, str]:
+    status = facts.business_case_status
+    if status in ("submitted", "approved"):
+        return True, f"The business case is {status}."
+    if status is None:
+        return False, "There is no business case yet."
+    return False, f"The latest business case is {status}; submit it for the gate."
+
+
+def _benefits_profiled(facts: GateFacts) -> tuple[bool, str]:
+    complete = [
+        b
+        for b in facts.benefits
+        if b.owner_id and b.has_baseline_value and b.has_target_value and b.frequency and b.baseline_date
+    ]
+    if complete:
+        return (
+            True,
+            f"{len(complete)} of {len(facts.benefits)} benefits have owner, baseline, target and frequency.",
+        )
+    return False, "At least one benefit needs an owner, a baseline, a target and a measurement frequency."
+
+
+def _score_final_pass(facts: GateFacts) -> tuple[bool, str]:
+    if facts.score_status != "final":
+        return False, "The design authority's score is not final yet (too few scorers, or not scored)."
+    if facts.must_meet_passed is not True:
+        return False, "The score's must-meet verdict is a fail."
+    return True, "Final score, and every must-meet criterion passed."
+
+
+def _baselines_measured(facts: GateFacts) -> tuple[bool, str]:
+    if not facts.benefits:
+        return False, "There are no benefits to measure."
+    pending = [b for b in facts.benefits if b.baseline_date is None or b.baseline_date > facts.today]
+    if pending:
+        return False, f"{len(pending)} benefits have a baseline date still to come."
+    return True, "Every benefit's baseline has been measured."
+
+
+def _resources_have_end_dates(facts: GateFacts) -> tuple[bool, str]:
+    missing = sum(1 for end in facts.resource_end_dates if end is None)
+    if missing:
+        return False, f"{missing} linked temporary resources have no end date."
+    return True, f"All {len(facts.resource_end_dates)} linked temporary resources have an end date."
+
+
+def _no_open_conditions(facts: GateFacts) -> tuple[bool, str]:
+    if facts.open_conditions:
+        return False, f"{facts.open_conditions} conditions from an earlier gate are still open."
+    return True, "No open conditions."
+
+
+def _measured_after_go_live(facts: GateFacts) -> tuple[bool, str]:
+    if not facts.benefits:
+        return False, "There are no benefits to review."
+    if facts.went_live_on is None:
+        return False, "There is no go-live decision to measure from."
+    went_live = facts.went_live_on
+    missing = [
+        b for b in facts.benefits if b.latest_measurement_on is None or b.latest_measurement_on <= went_live
+    ]
+    if missing:
+        return False, f"{len(missing)} benefits have no measurement since go-live."
+    return True, "Every benefit has a measurement since go-live."
+
+
+def _benefits_closed(facts: GateFacts) -> tuple[bool, str]:
+    if not facts.benefits:
+        return False, "There are no benefits to review."
+    open_ = [b for b in facts.benefits if b.closing_status not in CLOSING_STATUSES]
+    if open_:
+        return False, f"{len(open_)} benefits have no closing status (realised, partially or not realised)."
+    return True, "Every benefit has a closing status."
+
+
+def _effect_recorded(facts: GateFacts) -> tuple[bool, str]:
+    if facts.effect_recorded:
+        return True, "The effect of the quick win is recorded."
+    return False, "Record the effect of the quick win (a benefit with a measurement, or the expected effect)."
+
+
+RULES: dict[str, Rule] = {
+    "business_case_submitted": _business_case_submitted,
+    "benefits_profiled": _benefits_profiled,
+    "score_final_pass": _score_final_pass,
+    "baselines_measured": _baselines_measured,
+    "resources_have_end_dates": _resources_have_end_dates,
+    "no_open_conditions": _no_open_conditions,
+    "measured_after_go_live": _measured_after_go_live,
+    "benefits_closed": _benefits_closed,
+    "effect_recorded": _effect_recorded,
+}
+
+MUST, SHOULD = CriterionKind.MUST, CriterionKind.SHOULD
+DEFAULT_GATE_CRITERIA: tuple[GateCriterionSpec, ...] = (
+    GateCriterionSpec(
+        Gate.G1,
+        "business_case_submitted",
+        "A business case has been submitted.",
+        MUST,
+        "business_case_submitted",
+    ),
+    GateCriterionSpec(
+        Gate.G1,
+        "benefits_profiled",
+        "At least one benefit has an owner, a baseline, a target and a measurement frequency.",
+        MUST,
+        "benefits_profiled",
+    ),
+    GateCriterionSpec(
+        Gate.G1,
+        "score_final_pass",
+        "The design authority's score is final and passes every must-meet.",
+        MUST,
+        "score_final_pass",
+    ),
+    GateCriterionSpec(
+        Gate.G1,
+        "reform_risk_considered",
+        "The risk from local government reform has been considered.",
+        SHOULD,
+        MANUAL,
+    ),
+    GateCriterionSpec(
+        Gate.G2,
+        "baselines_measured",
+        "Every benefit's baseline has been measured.",
+        MUST,
+        "baselines_measured",
+    ),
+    GateCriterionSpec(
+        Gate.G2,
+        "resources_have_end_dates",
+        "Every linked temporary resource has an end date.",
+        MUST,
+        "resources_have_end_dates",
+    ),
+    GateCriterionSpec(Gate.G2, "no_open_conditions", "No conditions are open.", MUST, "no_open_conditions"),
+    GateCriterionSpec(
+        Gate.G2,
+        "service_ready",
+        "The service owner has accepted the change into business as usual.",
+        SHOULD,
+        MANUAL,
+    ),
+    GateCriterionSpec(
+        Gate.G3,
+        "measured_after_go_live",
+        "Every benefit has a measurement after go-live.",
+        MUST,
+        "measured_after_go_live",
+    ),
+    GateCriterionSpec(
+        Gate.G3, "benefits_closed", "Every benefit has a closing status.", MUST, "benefits_closed"
+    ),
+    GateCriterionSpec(
+        Gate.G3,
+        "lessons_shared",
+        "Lessons and the success story have been shared with staff.",
+        SHOULD,
+        MANUAL,
+    ),
+)
+
+# A quick win skips the business case; at G2 and G3 it needs only a recorded effect.
+QUICK_WIN_CRITERIA: dict[Gate, tuple[GateCriterionSpec, ...]] = {
+    gate: (
+        GateCriterionSpec(
+            gate, "effect_recorded", "The effect of the quick win is recorded.", MUST, "effect_recorded"
+        ),
+    )
+    for gate in (Gate.G2, Gate.G3)
+}
+
+
+def criteria_for(
+    gate: Gate, route: str, configured: Sequence[GateCriterionSpec]
+) -> tuple[GateCriterionSpec, ...]:
+    """The criteria that apply at a gate for an improvement on this route."""
+    if route == Route.QUICK_WIN.value and gate in QUICK_WIN_CRITERIA:
+        return QUICK_WIN_CRITERIA[gate]
+    return tuple(spec for spec in configured if spec.gate is gate)
+
+
+def evaluate(criteria: Sequence[GateCriterionSpec], facts: GateFacts) -> list[CriterionStatus]:
+    """Each criterion met or not, with why. An unknown rule name counts as not met (never silently passed)."""
+    statuses = []
+    for spec in criteria:
+        if spec.check == MANUAL:
+            met = bool(facts.manual_ticks.get(spec.code))
+            detail = (
+                "Ticked, with evidence."
+                if met
+                else "Not yet ticked: a design authority member records evidence."
+            )
+        elif spec.check in RULES:
+            met, detail = RULES[spec.check](facts)
+        else:
+            met, detail = (
+                False,
+                f"The rule {spec.check!r} is not known; an administrator must fix this criterion.",
+            )
+        statuses.append(CriterionStatus(spec.code, spec.text, spec.kind, met, detail))
+    return statuses
+
+
+def unmet_musts(statuses: Sequence[CriterionStatus]) -> list[str]:
+    """Codes of the must criteria not met: a go is refused while any remain."""
+    return [status.code for status in statuses if status.kind is CriterionKind.MUST and not status.met]

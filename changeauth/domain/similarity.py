@@ -1,0 +1,115 @@
+"""Text similarity between ideas, so staff and the design authority see related work before duplicating it.
+
+rapidfuzz's token-set ratio compares the sets of meaningful words, so word order and repeated words do
+not matter; common English and council filler words are dropped first so that "the" and "council" do
+not make unrelated ideas look alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "do",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "more",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "this",
+        "to",
+        "up",
+        "use",
+        "used",
+        "using",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "council",
+        "residents",
+        "staff",
+        "new",
+        "better",
+        "improve",
+        "improvement",
+        "make",
+    }
+)
+_WORD = re.compile(r"[a-z0-9]+")
+DEFAULT_CUTOFF = 0.5
+DEFAULT_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int
+    similarity: float
+
+
+def normalise(text: str) -> str:
+    """Lower-case words without stop words, for comparison."""
+    return " ".join(word for word in _WORD.findall(text.lower()) if word not in STOP_WORDS and len(word) > 1)
+
+
+def most_similar(
+    query: str,
+    candidates: Iterable[tuple[int, str]],
+    *,
+    exclude_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cutoff: float = DEFAULT_CUTOFF,
+) -> list[Match]:
+    """The ``limit`` candidates most like ``query``, best first, each with a similarity from 0 to 1."""
+    wanted = normalise(query)
+    if not wanted:
+        return []
+    choices: dict[int, str] = {
+        candidate_id: normalise(text) for candidate_id, text in candidates if candidate_id != exclude_id
+    }
+    results: Sequence[tuple[str, float, int]] = process.extract(
+        wanted, choices, scorer=fuzz.token_set_ratio, limit=limit, score_cutoff=cutoff * 100
+    )
+    return [Match(id=key, similarity=round(score / 100, 2)) for _text, score, key in results]

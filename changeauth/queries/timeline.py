@@ -1,0 +1,139 @@
+"""The plain-English history of an improvement: submission, every decision and stage change with who,
+when and why, comments and flags. Anonymous submitters are never named to people who may not see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from changeauth import db
+from changeauth.models import AuditEvent, Comment, Flag, GateDecision, Improvement, User
+
+ANONYMOUS = "The submitter (anonymous)"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # submitted, decision, transition, comment, score_final, flag
+    actor: str | None
+    from_stage: str | None = None
+    to_stage: str | None = None
+    decision: str | None = None
+    gate: str | None = None
+    rationale: str | None = None
+    action: str | None = None
+
+
+def timeline(improvement: Improvement, *, show_submitter: bool) -> list[TimelineEntry]:
+    """Every event in time order, in six queries whatever the length of the history."""
+
+    def name(user: User | None, user_id: int | None) -> str | None:
+        if (
+            user_id is not None
+            and user_id == improvement.submitter_id
+            and improvement.is_anonymous
+            and not show_submitter
+        ):
+            return ANONYMOUS
+        return user.name if user is not None else None
+
+    submitter_name = (
+        improvement.submitter.name
+        if improvement.submitter and (show_submitter or not improvement.is_anonymous)
+        else None
+    )
+    entries = [
+        TimelineEntry(at=improvement.created_at, kind="submitted", actor=submitter_name, to_stage="idea")
+    ]
+    decisions = db.session.scalars(
+        select(GateDecision)
+        .options(joinedload(GateDecision.decided_by))
+        .where(GateDecision.improvement_id == improvement.id)
+    )
+    entries += [
+        TimelineEntry(
+            at=d.decided_at,
+            kind="decision",
+            actor=name(d.decided_by, d.decided_by_id),
+            from_stage=d.from_stage,
+            to_stage=d.to_stage,
+            decision=d.decision,
+            gate=d.gate,
+            rationale=d.rationale,
+        )
+        for d in decisions
+    ]
+    moves = db.session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == "improvement",
+            AuditEvent.subject_id == improvement.id,
+            AuditEvent.action == "improvement.transitioned",
+        )
+    ).all()
+    entries += [
+        TimelineEntry(
+            at=event.occurred_at,
+            kind="transition",
+            actor=name(user, event.actor_id),
+            from_stage=(event.before or {}).get("stage"),
+            to_stage=(event.after or {}).get("stage"),
+            action=(event.after or {}).get("action"),
+            rationale=event.reason,
+        )
+        for event, user in moves
+    ]
+    finals = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_type == "improvement",
+            AuditEvent.subject_id == improvement.id,
+            AuditEvent.action == "improvement.score_final",
+        )
+    )
+    entries += [
+        TimelineEntry(
+            at=event.occurred_at,
+            kind="score_final",
+            actor=None,
+            rationale=_score_sentence(event.after or {}),
+        )
+        for event in finals
+    ]
+    comments = db.session.scalars(
+        select(Comment).options(joinedload(Comment.author)).where(Comment.improvement_id == improvement.id)
+    )
+    entries += [
+        TimelineEntry(at=c.created_at, kind="comment", actor=name(c.author, c.author_id), rationale=c.body)
+        for c in comments
+    ]
+    flags = db.session.scalars(
+        select(Flag).where(Flag.subject_type == "improvement", Flag.subject_id == improvement.id)
+    )
+    entries += [
+        TimelineEntry(
+            at=datetime.combine(f.raised_on, datetime.min.time(), tzinfo=improvement.created_at.tzinfo),
+            kind="flag",
+            actor=None,
+            rationale=f.message,
+        )
+        for f in flags
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _score_sentence(after: dict[str, object]) -> str:
+    score = after.get("weighted_score")
+    verdict = (
+        "every must-meet criterion passed"
+        if after.get("must_meet_passed")
+        else "a must-meet criterion failed"
+    )
+    return (
+        f"The design authority's score became final: {score if score is not None else 'no weighted score'} "
+        f"out of 100 from {after.get('scorers')} scorers, and {verdict}."
+    )
