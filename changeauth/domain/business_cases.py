@@ -1,0 +1,326 @@
+"""Business cases as the officer writes them: kinds, statuses, the content of one version, its
+validation beyond the appraisal rules, and what changed between two versions.
+
+The content (``CaseContent``) is plain data, so forms, the API and the seed all build the same thing
+and the services validate it once. Money is integer pence; rates are ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from changeauth.domain.appraisal import (
+    DEFAULT_DISCOUNT_RATE,
+    Appraisal,
+    OptionFigures,
+    YearFigures,
+    appraise,
+    validate_business_case,
+)
+from changeauth.domain.improvements import TEXT_MAX
+from changeauth.domain.lifecycle import Route, Stage
+from changeauth.domain.money import MAX_PENCE, format_money
+
+OPTION_NAME_MAX = 120
+MAX_OPTIONS = 10
+MAX_FTE_CHANGE = Decimal("100000")
+RATE_PLACES = 4  # Numeric(6, 4): 0.0350
+PERCENT_PLACES = 2  # Numeric(6, 2): 40.00
+FTE_PLACES = 1  # Numeric(8, 1): -77.3
+
+# A business case is written once G0 sends the idea to business_case, and may be revised (a new
+# version) while the work is approved or in delivery. Ideas, quick wins and ended work have none.
+CASE_STAGES = frozenset({Stage.BUSINESS_CASE.value, Stage.APPROVED.value, Stage.DELIVERY.value})
+
+
+def open_for_writing(stage: str, route: str) -> bool:
+    """Whether an improvement at this stage, on this route, may have its business case written."""
+    return route != Route.QUICK_WIN.value and stage in CASE_STAGES
+
+
+class CaseKind(StrEnum):
+    OUTLINE = "outline"
+    FULL = "full"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {CaseKind.OUTLINE: "Outline business case", CaseKind.FULL: "Full business case"}
+
+
+class CaseStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    CaseStatus.DRAFT: "Draft",
+    CaseStatus.SUBMITTED: "Submitted",
+    CaseStatus.APPROVED: "Approved",
+    CaseStatus.RETURNED: "Returned",
+    CaseStatus.SUPERSEDED: "Superseded",
+}
+
+# Versions in these statuses are frozen: a change makes a new draft version instead.
+FROZEN_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.APPROVED, CaseStatus.RETURNED})
+
+
+@dataclass(frozen=True)
+class CaseContent:
+    """Everything an officer writes in one version of a business case."""
+
+    kind: str
+    options: tuple[OptionFigures, ...]
+    preferred_option: str | None
+    strategic_fit: str = ""
+    preferred_reasons: str = ""
+    discount_rate: Decimal = DEFAULT_DISCOUNT_RATE
+    optimism_bias_pct: Decimal = Decimal(0)
+    fte_change: Decimal | None = None
+    risks: str = ""
+    reform_risk: str = ""
+    priority_codes: tuple[str, ...] = ()
+    driver_codes: tuple[str, ...] = ()
+
+    def appraisals(self) -> list[tuple[OptionFigures, Appraisal]]:
+        """Each option with its appraisal at this case's discount rate and optimism bias."""
+        return [
+            (
+                option,
+                appraise(
+                    option.years,
+                    discount_rate=self.discount_rate,
+                    optimism_bias_pct=self.optimism_bias_pct,
+                ),
+            )
+            for option in self.options
+        ]
+
+
+_TEXT_FIELDS = (
+    ("strategic_fit", "Strategic fit"),
+    ("preferred_reasons", "Reasons for the preferred option"),
+    ("risks", "Risks"),
+    ("reform_risk", "Local government reform risk"),
+)
+_AMOUNTS = ("capital_pence", "revenue_pence", "cashable_benefit_pence", "non_cashable_benefit_pence")
+
+
+def _decimal_places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def validate_content(content: CaseContent) -> dict[str, list[str]]:
+    """All the errors in one version's content, keyed by field path; empty when it may be stored.
+
+    Adds to ``appraisal.validate_business_case`` the limits the database and the people reading the
+    case need: a known kind, text lengths, option name length, at most ``MAX_OPTIONS`` options,
+    amounts within ``MAX_PENCE``, and no more decimal places than are stored.
+    """
+    errors = validate_business_case(
+        content.options,
+        preferred_option=content.preferred_option,
+        discount_rate=content.discount_rate,
+        optimism_bias_pct=content.optimism_bias_pct,
+    )
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    if content.kind not in {kind.value for kind in CaseKind}:
+        add("kind", "Choose whether this is an outline or a full business case.")
+    for name, label in _TEXT_FIELDS:
+        if len(getattr(content, name)) > TEXT_MAX:
+            add(name, f"{label} must be {TEXT_MAX:,} characters or fewer.")
+    if len(content.options) > MAX_OPTIONS:
+        add("options", f"A business case can compare at most {MAX_OPTIONS} options.")
+    for i, option in enumerate(content.options):
+        if len(option.name.strip()) > OPTION_NAME_MAX:
+            add(f"options.{i}.name", f"Keep the option name to {OPTION_NAME_MAX} characters or fewer.")
+        for j, figures in enumerate(option.years):
+            for amount in _AMOUNTS:
+                if getattr(figures, amount) > MAX_PENCE:
+                    add(
+                        f"options.{i}.years.{j}.{amount}",
+                        f"Enter an amount of {format_money(MAX_PENCE)} or less.",
+                    )
+    if content.discount_rate.is_finite() and _decimal_places(content.discount_rate) > RATE_PLACES:
+        add("discount_rate", "Give the discount rate to no more than 2 decimal places of a percent.")
+    if content.optimism_bias_pct.is_finite() and _decimal_places(content.optimism_bias_pct) > PERCENT_PLACES:
+        add("optimism_bias_pct", "Give optimism bias to no more than 2 decimal places.")
+    if content.fte_change is not None:
+        if not content.fte_change.is_finite() or abs(content.fte_change) > MAX_FTE_CHANGE:
+            add("fte_change", "Enter an FTE change between -100,000 and 100,000.")
+        elif _decimal_places(content.fte_change) > FTE_PLACES:
+            add("fte_change", "Give the FTE change to no more than 1 decimal place, for example -2.5.")
+    return errors
+
+
+def name_key(name: str) -> str:
+    """Option names are matched ignoring case and spacing, as the appraisal validation does."""
+    return " ".join(name.split()).casefold()
+
+
+# ---------------------------------------------------------------- comparing two versions
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One case-level field that differs between two versions, as text for people."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class YearChange:
+    """One amount of one option in one year that differs (pence; ``None`` when the year is absent)."""
+
+    year: int
+    amount: str
+    label: str
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
+class OptionChange:
+    """How one option differs: added, removed, or changed (with its year-by-year changes)."""
+
+    name: str
+    change: str  # "added", "removed" or "changed"
+    details: tuple[FieldChange, ...] = ()
+    years: tuple[YearChange, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    fields: tuple[FieldChange, ...]
+    options: tuple[OptionChange, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.fields or self.options)
+
+
+_AMOUNT_LABELS = {
+    "capital_pence": "Capital cost",
+    "revenue_pence": "Revenue cost",
+    "cashable_benefit_pence": "Cashable benefit",
+    "non_cashable_benefit_pence": "Non-cashable benefit",
+}
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+def _case_fields(content: CaseContent) -> list[tuple[str, str, str]]:
+    fte = "Not given" if content.fte_change is None else f"{content.fte_change.normalize():f}"
+    return [
+        ("kind", "Kind", KIND_LABELS.get(CaseKind(content.kind), content.kind)),
+        ("strategic_fit", "Strategic fit", content.strategic_fit),
+        ("priority_codes", "Strategic priorities", ", ".join(sorted(content.priority_codes))),
+        ("driver_codes", "Benefit drivers", ", ".join(sorted(content.driver_codes))),
+        ("preferred_option", "Preferred option", content.preferred_option or ""),
+        ("preferred_reasons", "Reasons for the preferred option", content.preferred_reasons),
+        ("discount_rate", "Discount rate", _percent(content.discount_rate * 100)),
+        ("optimism_bias_pct", "Optimism bias", _percent(content.optimism_bias_pct)),
+        ("fte_change", "FTE change", fte),
+        ("risks", "Risks", content.risks),
+        ("reform_risk", "Local government reform risk", content.reform_risk),
+    ]
+
+
+def _year_amounts(option: OptionFigures) -> dict[int, YearFigures]:
+    return {figures.year: figures for figures in option.years}
+
+
+def _option_changes(before: OptionFigures, after: OptionFigures) -> OptionChange | None:
+    details = []
+    if before.name != after.name:
+        details.append(FieldChange("name", "Name", before.name, after.name))
+    if before.is_business_as_usual != after.is_business_as_usual:
+        details.append(
+            FieldChange(
+                "is_business_as_usual",
+                "Business as usual",
+                "Yes" if before.is_business_as_usual else "No",
+                "Yes" if after.is_business_as_usual else "No",
+            )
+        )
+    old_years, new_years = _year_amounts(before), _year_amounts(after)
+    years = []
+    for year in sorted(old_years.keys() | new_years.keys()):
+        old, new = old_years.get(year), new_years.get(year)
+        for amount, label in _AMOUNT_LABELS.items():
+            old_value = None if old is None else getattr(old, amount)
+            new_value = None if new is None else getattr(new, amount)
+            if (old_value or 0) != (new_value or 0):
+                years.append(YearChange(year, amount, label, old_value, new_value))
+    if not details and not years:
+        return None
+    return OptionChange(after.name, "changed", tuple(details), tuple(years))
+
+
+def compare_versions(before: CaseContent, after: CaseContent) -> VersionComparison:
+    """What changed from ``before`` to ``after``: case fields, then options matched by name."""
+    fields = tuple(
+        FieldChange(name, label, old, new)
+        for (name, label, old), (_, _, new) in zip(_case_fields(before), _case_fields(after), strict=True)
+        if old != new
+    )
+    old_options = {name_key(option.name): option for option in before.options}
+    new_options = {name_key(option.name): option for option in after.options}
+    options: list[OptionChange] = []
+    for key, option in new_options.items():
+        if key not in old_options:
+            options.append(OptionChange(option.name, "added"))
+            continue
+        change = _option_changes(old_options[key], option)
+        if change is not None:
+            options.append(change)
+    options.extend(
+        OptionChange(option.name, "removed") for key, option in old_options.items() if key not in new_options
+    )
+    return VersionComparison(fields=fields, options=tuple(options))
+
+
+@dataclass(frozen=True)
+class AppraisalChange:
+    """One option's appraisal in two versions (``None`` where the option is absent)."""
+
+    name: str
+    before: Appraisal | None
+    after: Appraisal | None
+
+
+def compare_appraisals(before: CaseContent, after: CaseContent) -> tuple[AppraisalChange, ...]:
+    """Each option's appraisal side by side, options matched by name: the newer version's options
+    in their order, then those only the older version had."""
+    old = {name_key(option.name): (option, appraisal) for option, appraisal in before.appraisals()}
+    new = {name_key(option.name): (option, appraisal) for option, appraisal in after.appraisals()}
+    changes = [
+        AppraisalChange(option.name, old[key][1] if key in old else None, appraisal)
+        for key, (option, appraisal) in new.items()
+    ]
+    changes.extend(
+        AppraisalChange(option.name, appraisal, None)
+        for key, (option, appraisal) in old.items()
+        if key not in new
+    )
+    return tuple(changes)
