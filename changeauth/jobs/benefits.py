@@ -1,0 +1,14 @@
+"""The ``stale-benefits`` job: chase benefits whose measurement is overdue (design §7)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+
+from changeauth.services import monitoring
+
+
+def stale_benefits(as_of: date) -> dict[str, int]:
+    """Raise ``stale_benefit`` / ``benefit_escalated`` flags, resolve the ones no longer due."""
+    return monitoring.sweep_stale_benefits(as_of, grace_days=int(current_app.config["BENEFIT_GRACE_DAYS"]))

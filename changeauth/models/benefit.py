@@ -1,0 +1,172 @@
+"""The benefit aggregate: a benefit profile, its measurements over time and finance's like-for-like
+adjustments.
+
+A benefit belongs to an improvement or, for the benefits a whole programme was approved on, to a
+programme (exactly one of the two). Values are decimals in the benefit's unit (pence when the unit is
+``GBP``). The schedule columns (``last_period_end``, ``last_value``, ``rag``, ``next_due_on``,
+``escalate_after_on``) are derived from the profile and the latest measurement; ``Benefit.reschedule``
+keeps them in step, so the scheduled job and the tracker's filters are plain indexed comparisons.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from changeauth.db import Base, utcnow
+from changeauth.domain.benefits import (
+    DEFAULT_TOLERANCE_PCT,
+    AdjustmentCategory,
+    BenefitDirection,
+    CashClass,
+    ClosingStatus,
+    DataQuality,
+    Frequency,
+    Rag,
+    assess_variance,
+    escalate_after,
+    next_due,
+)
+from changeauth.models._columns import one_of
+
+if TYPE_CHECKING:
+    from changeauth.models.improvement import Improvement
+    from changeauth.models.organisation import BenefitDriver, Programme
+    from changeauth.models.user import User
+
+# Up to 16 digits before the point and 4 after: pence up to £10^14, or any measure to 4 places.
+BENEFIT_VALUE = Numeric(20, 4)
+
+
+class Benefit(Base):
+    __tablename__ = "benefit"
+    __table_args__ = (
+        one_of("cash_class", [c.value for c in CashClass], "cash_class_known"),
+        one_of("direction", [d.value for d in BenefitDirection], "direction_known"),
+        one_of("frequency", [f.value for f in Frequency], "frequency_known"),
+        one_of("closing_status", [s.value for s in ClosingStatus], "closing_status_known"),
+        one_of("rag", [r.value for r in Rag], "rag_known"),
+        CheckConstraint(
+            "(improvement_id IS NULL) <> (programme_id IS NULL)", name="improvement_or_programme"
+        ),
+        CheckConstraint("target_date > baseline_date", name="target_after_baseline"),
+        CheckConstraint("tolerance_pct >= 0 AND tolerance_pct <= 100", name="tolerance_in_range"),
+        CheckConstraint("(validated_by_id IS NULL) = (validated_at IS NULL)", name="validation_complete"),
+        # The stale-benefits job compares these two dates with the as-of date.
+        Index("ix_benefit_next_due_on", "next_due_on"),
+        Index("ix_benefit_escalate_after_on", "escalate_after_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    improvement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("improvement.id", ondelete="CASCADE"), index=True
+    )
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    driver_id: Mapped[int] = mapped_column(ForeignKey("benefit_driver.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    cash_class: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(10))
+    baseline_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    baseline_date: Mapped[date]
+    target_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    target_date: Mapped[date]
+    frequency: Mapped[str] = mapped_column(String(12))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    tolerance_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_TOLERANCE_PCT)
+    closing_status: Mapped[str | None] = mapped_column(String(20))
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    validated_at: Mapped[datetime | None]
+    last_period_end: Mapped[date | None]
+    last_value: Mapped[Decimal | None] = mapped_column(BENEFIT_VALUE)
+    rag: Mapped[str | None] = mapped_column(String(5))
+    next_due_on: Mapped[date]
+    escalate_after_on: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    improvement: Mapped[Improvement | None] = relationship(lazy="raise_on_sql")
+    programme: Mapped[Programme | None] = relationship(lazy="raise_on_sql")
+    driver: Mapped[BenefitDriver] = relationship(lazy="raise_on_sql")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
+    validated_by: Mapped[User | None] = relationship(foreign_keys=[validated_by_id], lazy="raise_on_sql")
+
+    @property
+    def is_validated(self) -> bool:
+        return self.validated_at is not None
+
+    def reschedule(self, latest: BenefitMeasurement | None) -> None:
+        """Bring the derived columns in step with the profile and the latest measurement."""
+        self.last_period_end = latest.period_end if latest else None
+        self.last_value = latest.value if latest else None
+        self.next_due_on = next_due(
+            baseline_date=self.baseline_date, latest_period_end=self.last_period_end, frequency=self.frequency
+        )
+        self.escalate_after_on = escalate_after(self.next_due_on, self.frequency)
+        self.rag = None
+        if latest is not None:
+            self.rag = assess_variance(
+                on=latest.period_end,
+                actual=latest.value,
+                baseline_date=self.baseline_date,
+                baseline_value=self.baseline_value,
+                target_date=self.target_date,
+                target_value=self.target_value,
+                direction=self.direction,
+                tolerance_pct=self.tolerance_pct,
+            ).rag.value
+
+    def __repr__(self) -> str:
+        return f"<Benefit {self.id} {self.title!r}>"
+
+
+class BenefitMeasurement(Base):
+    """One measured value for the period ending on ``period_end``; one per benefit per period."""
+
+    __tablename__ = "benefit_measurement"
+    __table_args__ = (
+        UniqueConstraint("benefit_id", "period_end"),
+        one_of("data_quality", [q.value for q in DataQuality], "data_quality_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"))
+    period_end: Mapped[date]
+    value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    data_quality: Mapped[str] = mapped_column(String(10), default=DataQuality.MEASURED.value)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    benefit: Mapped[Benefit] = relationship(lazy="raise_on_sql")
+    recorded_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<BenefitMeasurement {self.benefit_id} {self.period_end}>"
+
+
+class BenefitAdjustment(Base):
+    """A like-for-like adjustment by finance: positive when the gross figure under-states the benefit."""
+
+    __tablename__ = "benefit_adjustment"
+    __table_args__ = (one_of("category", [c.value for c in AdjustmentCategory], "category_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    rationale: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<BenefitAdjustment {self.benefit_id} {self.category} {self.amount_pence}>"

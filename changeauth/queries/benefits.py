@@ -1,0 +1,372 @@
+"""Reading benefits: the tracker (per improvement and council-wide), one benefit with its measurements and
+adjustments, what is due for a person, and the derived figures of design §7 for each.
+
+Every list states its eager loading; the figures are computed from the stored schedule columns and one
+grouped query for adjustment totals, so a page costs the same few queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from changeauth import db
+from changeauth.domain import benefits as rules
+from changeauth.domain.errors import NotFound
+from changeauth.models import (
+    Benefit,
+    BenefitAdjustment,
+    BenefitDriver,
+    BenefitMeasurement,
+    Improvement,
+    Programme,
+    Team,
+    User,
+)
+from changeauth.queries.pagination import Page, clamp_page
+
+GBP = "GBP"
+
+
+# --- SQL conditions shared with the stale-benefits sweep ------------------------------------------------
+
+
+def tracked_clause(as_of: date) -> ColumnElement[bool]:
+    """Design §7: open, and its improvement in delivery or realisation (or its programme still running)."""
+    benefit = Benefit.__table__
+    return and_(
+        benefit.c.closing_status.is_(None),
+        or_(
+            benefit.c.improvement_id.in_(
+                select(Improvement.id).where(Improvement.stage.in_(sorted(rules.TRACKED_STAGES)))
+            ),
+            benefit.c.programme_id.in_(
+                select(Programme.id).where(or_(Programme.ends_on.is_(None), Programme.ends_on >= as_of))
+            ),
+        ),
+    )
+
+
+def stale_clause(as_of: date, grace_days: int) -> ColumnElement[bool]:
+    """Tracked and past its due date plus the grace days, or escalated (a whole period past due)."""
+    benefit = Benefit.__table__
+    return and_(
+        tracked_clause(as_of),
+        or_(
+            benefit.c.next_due_on < as_of - timedelta(days=grace_days),
+            benefit.c.escalate_after_on < as_of,
+        ),
+    )
+
+
+# --- Derived figures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenefitFigures:
+    """What the tracker and the API show beside a benefit's profile (design §7)."""
+
+    benefit: Benefit
+    tracked: bool
+    next_due: date
+    staleness: rules.Staleness
+    latest_value: Decimal | None
+    realised_gross: Decimal | None
+    adjustments_total: int
+    realised_adjusted: Decimal | None
+    counts_as_realised: bool
+
+    @property
+    def is_stale(self) -> bool:
+        return self.staleness is not rules.Staleness.CURRENT
+
+    @property
+    def rag(self) -> str | None:
+        return self.benefit.rag
+
+
+def _is_tracked(benefit: Benefit, as_of: date) -> bool:
+    if benefit.improvement is not None:
+        return rules.is_tracked(
+            improvement_stage=benefit.improvement.stage, closing_status=benefit.closing_status
+        )
+    programme = benefit.programme
+    return (
+        not benefit.closing_status
+        and programme is not None
+        and (programme.ends_on is None or programme.ends_on >= as_of)
+    )
+
+
+def figures(benefit: Benefit, *, adjustments_total: int, as_of: date, grace_days: int) -> BenefitFigures:
+    """The derived figures of one benefit (its improvement or programme must be loaded)."""
+    tracked = _is_tracked(benefit, as_of)
+    state = (
+        rules.staleness(
+            as_of=as_of, due=benefit.next_due_on, frequency=benefit.frequency, grace_days=grace_days
+        )
+        if tracked
+        else rules.Staleness.CURRENT
+    )
+    gross = rules.realised_gross(
+        latest_value=benefit.last_value, baseline_value=benefit.baseline_value, direction=benefit.direction
+    )
+    # Adjustments are money; they apply to benefits measured in pounds only.
+    total = adjustments_total if benefit.unit == GBP else 0
+    return BenefitFigures(
+        benefit=benefit,
+        tracked=tracked,
+        next_due=benefit.next_due_on,
+        staleness=state,
+        latest_value=benefit.last_value,
+        realised_gross=gross,
+        adjustments_total=total,
+        realised_adjusted=rules.realised_adjusted(gross, [Decimal(total)]),
+        counts_as_realised=rules.counts_as_realised(
+            cash_class=benefit.cash_class, finance_validated=benefit.is_validated
+        ),
+    )
+
+
+def adjustment_totals(benefit_ids: Sequence[int]) -> dict[int, int]:
+    """Sum of adjustments per benefit, in one grouped query."""
+    if not benefit_ids:
+        return {}
+    rows = db.session.execute(
+        select(BenefitAdjustment.benefit_id, func.sum(BenefitAdjustment.amount_pence))
+        .where(BenefitAdjustment.benefit_id.in_(benefit_ids))
+        .group_by(BenefitAdjustment.benefit_id)
+    ).all()
+    return {benefit_id: int(total or 0) for benefit_id, total in rows}
+
+
+def with_figures(benefits: Sequence[Benefit], *, as_of: date, grace_days: int) -> list[BenefitFigures]:
+    totals = adjustment_totals([b.id for b in benefits])
+    return [
+        figures(b, adjustments_total=totals.get(b.id, 0), as_of=as_of, grace_days=grace_days)
+        for b in benefits
+    ]
+
+
+# --- Lists and details ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenefitFilters:
+    improvement_id: int | None = None
+    driver: str | None = None
+    team: str | None = None
+    owner_id: int | None = None
+    rag: str | None = None
+    stale: bool = False
+
+
+def _options() -> tuple[object, ...]:
+    return (
+        joinedload(Benefit.driver),
+        joinedload(Benefit.owner),
+        joinedload(Benefit.improvement),
+        joinedload(Benefit.programme),
+    )
+
+
+def _filtered(filters: BenefitFilters, *, as_of: date, grace_days: int) -> Select[tuple[Benefit]]:
+    stmt = select(Benefit)
+    if filters.improvement_id is not None:
+        stmt = stmt.where(Benefit.improvement_id == filters.improvement_id)
+    if filters.driver:
+        stmt = stmt.where(
+            Benefit.driver_id.in_(select(BenefitDriver.id).where(BenefitDriver.code == filters.driver))
+        )
+    if filters.team:
+        stmt = stmt.where(
+            Benefit.improvement_id.in_(
+                select(Improvement.id)
+                .join(Team, Team.id == Improvement.team_id)
+                .where(Team.code == filters.team)
+            )
+        )
+    if filters.owner_id is not None:
+        stmt = stmt.where(Benefit.owner_id == filters.owner_id)
+    if filters.rag:
+        stmt = stmt.where(Benefit.rag == filters.rag)
+    if filters.stale:
+        stmt = stmt.where(stale_clause(as_of, grace_days))
+    return stmt
+
+
+def list_benefits(
+    filters: BenefitFilters,
+    *,
+    as_of: date,
+    grace_days: int,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> Page[BenefitFigures]:
+    """The tracker: benefits with driver, owner, improvement and programme loaded, soonest due first.
+
+    Three queries whatever the page size: the count, the page, the adjustment totals.
+    """
+    page, per_page = clamp_page(page, per_page)
+    base = _filtered(filters, as_of=as_of, grace_days=grace_days)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    items = (
+        db.session.scalars(
+            base.options(*_options())
+            .order_by(Benefit.closing_status.is_not(None), Benefit.next_due_on, Benefit.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .all()
+    )
+    return Page(
+        items=with_figures(items, as_of=as_of, grace_days=grace_days),
+        page=page,
+        per_page=per_page,
+        total=total,
+    )
+
+
+def get_benefit(benefit_id: int) -> Benefit:
+    """One benefit with its driver, owner, validator, improvement and programme; NotFound when missing."""
+    benefit = db.session.scalar(
+        select(Benefit).options(*_options(), joinedload(Benefit.validated_by)).where(Benefit.id == benefit_id)
+    )
+    if benefit is None:
+        raise NotFound("There is no benefit with that number.")
+    return benefit
+
+
+def benefit_figures(benefit: Benefit, *, as_of: date, grace_days: int) -> BenefitFigures:
+    return with_figures([benefit], as_of=as_of, grace_days=grace_days)[0]
+
+
+def list_measurements(benefit_id: int) -> list[BenefitMeasurement]:
+    """A benefit's measurements, oldest first, with who recorded each."""
+    return list(
+        db.session.scalars(
+            select(BenefitMeasurement)
+            .options(joinedload(BenefitMeasurement.recorded_by))
+            .where(BenefitMeasurement.benefit_id == benefit_id)
+            .order_by(BenefitMeasurement.period_end)
+        )
+    )
+
+
+def list_adjustments(benefit_id: int) -> list[BenefitAdjustment]:
+    """A benefit's like-for-like adjustments in the order they were recorded, with who recorded each."""
+    return list(
+        db.session.scalars(
+            select(BenefitAdjustment)
+            .options(joinedload(BenefitAdjustment.recorded_by))
+            .where(BenefitAdjustment.benefit_id == benefit_id)
+            .order_by(BenefitAdjustment.id)
+        )
+    )
+
+
+def adjustments_by_category(adjustments: Sequence[BenefitAdjustment]) -> list[tuple[str, int]]:
+    """Every category with its total, so the breakdown shows each one the report asks to be watched."""
+    totals = {category.value: 0 for category in rules.AdjustmentCategory}
+    for adjustment in adjustments:
+        totals[adjustment.category] += adjustment.amount_pence
+    return list(totals.items())
+
+
+def benefits_due_for(user_id: int, *, as_of: date, within_days: int = 30) -> list[Benefit]:
+    """Tracked benefits a person owns (or whose improvement they own) due by ``as_of`` + ``within_days``."""
+    owned_improvements = select(Improvement.id).where(Improvement.owner_id == user_id)
+    return list(
+        db.session.scalars(
+            select(Benefit)
+            .options(*_options())
+            .where(
+                tracked_clause(as_of),
+                or_(Benefit.owner_id == user_id, Benefit.improvement_id.in_(owned_improvements)),
+                Benefit.next_due_on <= as_of + timedelta(days=within_days),
+            )
+            .order_by(Benefit.next_due_on, Benefit.id)
+        ).unique()
+    )
+
+
+def net_benefit_pence(*, improvement_ids: Sequence[int] = (), programme_ids: Sequence[int] = ()) -> int:
+    """The like-for-like realised value of the cashable benefits measured in pounds of these improvements
+    and programmes (gross plus adjustments; unmeasured benefits count nothing)."""
+    conditions = []
+    if improvement_ids:
+        conditions.append(Benefit.improvement_id.in_(improvement_ids))
+    if programme_ids:
+        conditions.append(Benefit.programme_id.in_(programme_ids))
+    if not conditions:
+        return 0
+    benefits = list(
+        db.session.scalars(
+            select(Benefit).where(
+                or_(*conditions),
+                Benefit.unit == GBP,
+                Benefit.cash_class == rules.CashClass.CASHABLE.value,
+                Benefit.last_value.is_not(None),
+            )
+        )
+    )
+    totals = adjustment_totals([b.id for b in benefits])
+    net = Decimal(0)
+    for benefit in benefits:
+        gross = rules.realised_gross(
+            latest_value=benefit.last_value,
+            baseline_value=benefit.baseline_value,
+            direction=benefit.direction,
+        )
+        net += rules.realised_adjusted(gross, [Decimal(totals.get(benefit.id, 0))]) or 0
+    return int(net)
+
+
+@dataclass(frozen=True)
+class TrajectoryRow:
+    """One row of the table beside the chart: the plan on a date and, when measured, the actual."""
+
+    on: date
+    planned: Decimal
+    actual: Decimal | None
+    variance: Decimal | None
+    rag: str | None
+
+
+def trajectory_table(benefit: Benefit, measurements: Sequence[BenefitMeasurement]) -> list[TrajectoryRow]:
+    """The planned trajectory's points and every measurement, in date order, with variance and RAG."""
+    profile = {
+        "baseline_date": benefit.baseline_date,
+        "baseline_value": benefit.baseline_value,
+        "target_date": benefit.target_date,
+        "target_value": benefit.target_value,
+    }
+    planned_dates = {on for on, _ in rules.trajectory(frequency=benefit.frequency, **profile)}
+    measured = {m.period_end: m.value for m in measurements}
+    rows = []
+    for on in sorted(planned_dates | set(measured)):
+        actual = measured.get(on)
+        if actual is None:
+            rows.append(TrajectoryRow(on, rules.planned_value(on, **profile), None, None, None))
+            continue
+        result = rules.assess_variance(
+            on=on, actual=actual, direction=benefit.direction, tolerance_pct=benefit.tolerance_pct, **profile
+        )
+        rows.append(TrajectoryRow(on, result.planned, actual, result.variance, result.rag.value))
+    return rows
+
+
+def benefit_owners() -> list[tuple[int, str]]:
+    """People who own at least one benefit, by name: the tracker's owner filter."""
+    return [
+        (user_id, name)
+        for user_id, name in db.session.execute(
+            select(User.id, User.name).where(User.id.in_(select(Benefit.owner_id))).order_by(User.name)
+        )
+    ]

@@ -1,0 +1,243 @@
+"""Reading temporary resources: the register with each resource's status on any date, overrun exposure,
+and the exposure set against the linked improvement's and programme's net benefit ("benefit at risk")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from changeauth import db
+from changeauth.domain import temporary_resources as rules
+from changeauth.domain.errors import NotFound
+from changeauth.models import Improvement, Programme, TemporaryResource
+from changeauth.queries.benefits import net_benefit_pence
+from changeauth.queries.pagination import Page, clamp_page
+
+
+def status_expression(on: date) -> ColumnElement[str]:
+    """The resource's status on ``on`` in SQL, the same rules as ``domain.temporary_resources.status_on``."""
+    effective_end = func.coalesce(TemporaryResource.extension_until, TemporaryResource.end_date)
+    return case(
+        (
+            (TemporaryResource.actual_end_date.is_not(None)) & (TemporaryResource.actual_end_date < on),
+            rules.ResourceStatus.ENDED.value,
+        ),
+        (TemporaryResource.start_date > on, rules.ResourceStatus.PLANNED.value),
+        (effective_end < on, rules.ResourceStatus.OVERRUN.value),
+        (
+            effective_end <= on + timedelta(days=rules.ENDING_SOON_DAYS),
+            rules.ResourceStatus.ENDING_SOON.value,
+        ),
+        else_=rules.ResourceStatus.ACTIVE.value,
+    )
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    resource: TemporaryResource
+    status: rules.ResourceStatus
+    days_overrun: int
+    exposure_pence: int
+
+
+def describe(resource: TemporaryResource, on: date) -> ResourceRow:
+    dates = {
+        "end_date": resource.end_date,
+        "extension_until": resource.extension_until,
+        "actual_end_date": resource.actual_end_date,
+    }
+    return ResourceRow(
+        resource=resource,
+        status=rules.status_on(on, start_date=resource.start_date, **dates),
+        days_overrun=rules.days_overrun(on, **dates),
+        exposure_pence=rules.overrun_exposure_pence(
+            on, annual_cost_pence=resource.annual_cost_pence, **dates
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ResourceFilters:
+    status: str | None = None
+    improvement_id: int | None = None
+    programme_id: int | None = None
+    owner_id: int | None = None
+
+
+def _options() -> tuple[object, ...]:
+    return (
+        joinedload(TemporaryResource.team),
+        joinedload(TemporaryResource.owner),
+        joinedload(TemporaryResource.improvement),
+        joinedload(TemporaryResource.programme),
+    )
+
+
+def _filtered(filters: ResourceFilters, on: date) -> Select[tuple[TemporaryResource]]:
+    stmt = select(TemporaryResource)
+    if filters.status:
+        stmt = stmt.where(status_expression(on) == filters.status)
+    if filters.improvement_id is not None:
+        stmt = stmt.where(TemporaryResource.improvement_id == filters.improvement_id)
+    if filters.programme_id is not None:
+        stmt = stmt.where(TemporaryResource.programme_id == filters.programme_id)
+    if filters.owner_id is not None:
+        stmt = stmt.where(TemporaryResource.owner_id == filters.owner_id)
+    return stmt
+
+
+def list_resources(
+    filters: ResourceFilters, *, on: date, page: int | None = None, per_page: int | None = None
+) -> Page[ResourceRow]:
+    """The register on a date, with team, owner, improvement and programme loaded (two queries)."""
+    page, per_page = clamp_page(page, per_page)
+    base = _filtered(filters, on)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    items = (
+        db.session.scalars(
+            base.options(*_options())
+            .order_by(
+                func.coalesce(TemporaryResource.extension_until, TemporaryResource.end_date).desc(),
+                TemporaryResource.id,
+            )
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .all()
+    )
+    return Page(items=[describe(r, on) for r in items], page=page, per_page=per_page, total=total)
+
+
+def get_resource(resource_id: int) -> TemporaryResource:
+    """One resource with its links and the person who extended it; NotFound when missing."""
+    resource = db.session.scalar(
+        select(TemporaryResource)
+        .options(*_options(), joinedload(TemporaryResource.extended_by))
+        .where(TemporaryResource.id == resource_id)
+    )
+    if resource is None:
+        raise NotFound("There is no temporary resource with that number.")
+    return resource
+
+
+def _overrunning(on: date) -> Select[tuple[TemporaryResource]]:
+    """Resources with at least one day past their effective end by ``on``."""
+    effective_end = func.coalesce(TemporaryResource.extension_until, TemporaryResource.end_date)
+    return select(TemporaryResource).where(
+        effective_end < on,
+        or_(TemporaryResource.actual_end_date.is_(None), TemporaryResource.actual_end_date > effective_end),
+    )
+
+
+def total_exposure_pence(on: date) -> int:
+    """Overrun exposure of every resource on ``on`` (only overrunning rows are read)."""
+    return sum(describe(r, on).exposure_pence for r in db.session.scalars(_overrunning(on)))
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """Overrun exposure against one improvement's or programme's net benefit."""
+
+    subject_type: str
+    subject_id: int
+    label: str
+    benefit: rules.BenefitAtRisk
+
+
+def benefit_at_risk(on: date) -> list[AtRisk]:
+    """Each improvement and programme whose linked resources have overrun, with its benefit at risk.
+
+    A programme counts its own resources and those of its improvements.
+    """
+    rows = list(
+        db.session.scalars(
+            _overrunning(on).options(
+                joinedload(TemporaryResource.improvement), joinedload(TemporaryResource.programme)
+            )
+        ).unique()
+    )
+    by_improvement: dict[int, int] = {}
+    by_programme: dict[int, int] = {}
+    for resource in rows:
+        exposure = describe(resource, on).exposure_pence
+        if resource.improvement_id is not None:
+            by_improvement[resource.improvement_id] = (
+                by_improvement.get(resource.improvement_id, 0) + exposure
+            )
+        programme_id = resource.programme_id or (
+            resource.improvement.programme_id if resource.improvement is not None else None
+        )
+        if programme_id is not None:
+            by_programme[programme_id] = by_programme.get(programme_id, 0) + exposure
+    return _improvement_risks(by_improvement) + _programme_risks(by_programme)
+
+
+def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
+    improvements = db.session.scalars(select(Improvement).where(Improvement.id.in_(list(exposures)))).all()
+    return [
+        AtRisk(
+            "improvement",
+            i.id,
+            f"{i.ref}: {i.title}",
+            rules.benefit_at_risk(
+                exposure_pence=exposures[i.id], net_benefit_pence=net_benefit_pence(improvement_ids=[i.id])
+            ),
+        )
+        for i in sorted(improvements, key=lambda i: i.id)
+    ]
+
+
+def _programme_risks(exposures: dict[int, int]) -> list[AtRisk]:
+    programmes = db.session.scalars(select(Programme).where(Programme.id.in_(list(exposures)))).all()
+    risks = []
+    for programme in sorted(programmes, key=lambda p: p.id):
+        improvement_ids = list(
+            db.session.scalars(select(Improvement.id).where(Improvement.programme_id == programme.id))
+        )
+        net = net_benefit_pence(improvement_ids=improvement_ids, programme_ids=[programme.id])
+        risks.append(
+            AtRisk(
+                "programme",
+                programme.id,
+                programme.name,
+                rules.benefit_at_risk(exposure_pence=exposures[programme.id], net_benefit_pence=net),
+            )
+        )
+    return risks
+
+
+def risk_for_resource(resource: TemporaryResource, on: date) -> list[AtRisk]:
+    """This resource's exposure against its improvement's and its programme's net benefit."""
+    exposure = describe(resource, on).exposure_pence
+    risks: list[AtRisk] = []
+    if resource.improvement is not None:
+        risks += _improvement_risks({resource.improvement.id: exposure})
+    programme_id = resource.programme_id or (
+        resource.improvement.programme_id if resource.improvement else None
+    )
+    if programme_id is not None:
+        risks += _programme_risks({programme_id: exposure})
+    return risks
+
+
+def resources_for_owner(user_id: int, *, on: date) -> Sequence[ResourceRow]:
+    """A person's resources still in place (no actual end), soonest ending first."""
+    rows = db.session.scalars(
+        select(TemporaryResource)
+        .options(*_options())
+        .where(TemporaryResource.owner_id == user_id, TemporaryResource.actual_end_date.is_(None))
+        .order_by(
+            func.coalesce(TemporaryResource.extension_until, TemporaryResource.end_date), TemporaryResource.id
+        )
+    ).unique()
+    return [describe(r, on) for r in rows]
+
+
+def improvement_id_for_ref(ref: str) -> int | None:
+    """The id of the improvement with this reference (any case), if there is one."""
+    return db.session.scalar(select(Improvement.id).where(func.upper(Improvement.ref) == ref.strip().upper()))

@@ -1,0 +1,640 @@
+"""Benefit profiles, measurements, like-for-like adjustments, finance validation and closing status.
+
+Every use case checks its permission first (403), then the improvement's stage (409), then the values
+(422), and writes nothing until all of them pass. One audit event per change, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.domain import benefits as rules
+from changeauth.domain import permissions
+from changeauth.domain.errors import (
+    AlreadyExists,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    VersionConflict,
+)
+from changeauth.domain.lifecycle import Stage
+from changeauth.domain.money import MAX_PENCE
+from changeauth.models import (
+    Benefit,
+    BenefitAdjustment,
+    BenefitDriver,
+    BenefitMeasurement,
+    Improvement,
+    Programme,
+    User,
+)
+from changeauth.queries.clock import today as council_today
+from changeauth.queries.improvements import conflicted_user_ids
+from changeauth.services import flags
+from changeauth.services.audit import record_event
+
+GBP = "GBP"
+TITLE_MIN, TITLE_MAX = 3, 200
+UNIT_MAX = 40
+NOTE_MAX = 2_000
+RATIONALE_MAX = 10_000
+MAX_DECIMAL_PLACES = 4
+# Keeps values inside Numeric(20, 4) with room to spare.
+MAX_ABS_VALUE = Decimal(10) ** 15
+
+# A profile may be written from the business case onwards, and is frozen once the improvement ends.
+PROFILE_STAGES = frozenset(
+    {Stage.BUSINESS_CASE, Stage.APPROVED, Stage.DELIVERY, Stage.REALISATION, Stage.ON_HOLD}
+)
+PROFILE_FIELDS = (
+    "title",
+    "driver",
+    "cash_class",
+    "unit",
+    "direction",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "frequency",
+    "owner_id",
+    "tolerance_pct",
+)
+# Changing any of these changes what finance validated, so the validation lapses.
+VALUE_FIELDS = frozenset(
+    {"cash_class", "unit", "direction", "baseline_value", "baseline_date", "target_value", "target_date"}
+)
+
+
+# --- Loading and shared checks --------------------------------------------------------------------------
+
+
+def _load_benefit(benefit_id: int, *, for_update: bool = False) -> Benefit:
+    stmt = select(Benefit).where(Benefit.id == benefit_id)
+    if for_update:
+        # On PostgreSQL two writers to one benefit take turns; SQLite writers already do (BEGIN IMMEDIATE).
+        stmt = stmt.with_for_update()
+    benefit = db.session.scalar(stmt)
+    if benefit is None:
+        raise NotFound("There is no benefit with that number.")
+    return benefit
+
+
+def _improvement_of(benefit: Benefit) -> Improvement | None:
+    if benefit.improvement_id is None:
+        return None
+    return db.session.get(Improvement, benefit.improvement_id)
+
+
+def _facts(improvement: Improvement | None) -> permissions.ImprovementFacts | None:
+    return improvement.facts(conflicted_user_ids(improvement.id)) if improvement is not None else None
+
+
+def _check_version(benefit: Benefit, expected_version: int | None, *, required: bool) -> None:
+    if expected_version is None:
+        if required:
+            raise ValidationFailed({"version": ["Send the version of the benefit you read."]})
+        return
+    if expected_version != benefit.version:
+        raise VersionConflict()
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _check_value(errors: dict[str, list[str]], field: str, value: Decimal | None, unit: str | None) -> None:
+    if value is None:
+        _add(errors, field, "Enter a number.")
+        return
+    if not value.is_finite():
+        _add(errors, field, "Enter a number.")
+        return
+    if abs(value) >= MAX_ABS_VALUE:
+        _add(errors, field, "Enter a smaller number.")
+        return
+    exponent = value.normalize().as_tuple().exponent
+    if unit == GBP and value != value.to_integral_value():
+        _add(errors, field, "Money is recorded in whole pence.")
+    elif isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
+        _add(errors, field, f"Enter the value to no more than {MAX_DECIMAL_PLACES} decimal places.")
+
+
+def _profile(benefit: Benefit) -> dict[str, Any]:
+    return {
+        "title": benefit.title,
+        "improvement_id": benefit.improvement_id,
+        "programme_id": benefit.programme_id,
+        "driver_id": benefit.driver_id,
+        "cash_class": benefit.cash_class,
+        "unit": benefit.unit,
+        "direction": benefit.direction,
+        "baseline_value": benefit.baseline_value,
+        "baseline_date": benefit.baseline_date,
+        "target_value": benefit.target_value,
+        "target_date": benefit.target_date,
+        "frequency": benefit.frequency,
+        "owner_id": benefit.owner_id,
+        "tolerance_pct": benefit.tolerance_pct,
+        "closing_status": benefit.closing_status,
+        "validated_by_id": benefit.validated_by_id,
+        "version": benefit.version,
+    }
+
+
+def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], BenefitDriver | None]:
+    """Check a whole profile; returns the errors by field and the driver it names."""
+    errors = rules.validate_profile(
+        baseline_date=values.get("baseline_date"),
+        target_date=values.get("target_date"),
+        frequency=values.get("frequency"),
+        tolerance_pct=values.get("tolerance_pct"),
+        direction=values.get("direction"),
+        cash_class=values.get("cash_class"),
+    )
+    title = (values.get("title") or "").strip()
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        _add(errors, "title", f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters.")
+    unit = (values.get("unit") or "").strip()
+    if not unit:
+        _add(errors, "unit", "Enter the unit the benefit is measured in, such as GBP or calls per month.")
+    elif len(unit) > UNIT_MAX:
+        _add(errors, "unit", f"Keep the unit to {UNIT_MAX} characters or fewer.")
+    baseline, target = values.get("baseline_value"), values.get("target_value")
+    _check_value(errors, "baseline_value", baseline, unit)
+    _check_value(errors, "target_value", target, unit)
+    if "baseline_value" not in errors and "target_value" not in errors and baseline is not None:
+        direction = values.get("direction")
+        if target == baseline:
+            _add(errors, "target_value", "The target must differ from the baseline.")
+        elif direction == rules.BenefitDirection.INCREASE and target is not None and target < baseline:
+            _add(
+                errors,
+                "target_value",
+                "For a benefit that should increase, the target must be above the baseline.",
+            )
+        elif direction == rules.BenefitDirection.DECREASE and target is not None and target > baseline:
+            _add(
+                errors,
+                "target_value",
+                "For a benefit that should decrease, the target must be below the baseline.",
+            )
+
+    driver = None
+    driver_code = values.get("driver")
+    if not driver_code:
+        _add(errors, "driver", "Choose the benefit driver.")
+    else:
+        driver = db.session.scalar(select(BenefitDriver).where(BenefitDriver.code == driver_code))
+        if driver is None:
+            _add(errors, "driver", "Choose a benefit driver from the list.")
+
+    owner_id = values.get("owner_id")
+    owner = db.session.get(User, owner_id) if isinstance(owner_id, int) else None
+    if owner is None or not owner.is_active:
+        _add(errors, "owner_id", "Choose an active person to own the benefit.")
+    return errors, driver
+
+
+def _stage_allows_profile(improvement: Improvement | None) -> None:
+    if improvement is not None and improvement.stage not in PROFILE_STAGES:
+        raise InvalidTransition(
+            "Benefit profiles can only be written from the business case stage until closure."
+        )
+
+
+# --- Profiles -------------------------------------------------------------------------------------------
+
+
+def create_benefit(
+    actor: User,
+    *,
+    improvement_id: int | None = None,
+    programme_id: int | None = None,
+    title: str,
+    driver: str | None,
+    cash_class: str | None,
+    unit: str | None,
+    direction: str | None,
+    baseline_value: Decimal | None,
+    baseline_date: date | None,
+    target_value: Decimal | None,
+    target_date: date | None,
+    frequency: str | None,
+    owner_id: int | None,
+    tolerance_pct: Decimal | None = None,
+) -> Benefit:
+    """Add a benefit profile to an improvement (or, for the seed, to a programme).
+
+    The improvement's owner or a DA member may; a programme-level benefit needs the DA.
+    Raises NotFound, PermissionDenied, InvalidTransition or ValidationFailed; nothing is written on
+    failure. Flushes, does not commit.
+    """
+    if (improvement_id is None) == (programme_id is None):
+        raise ValidationFailed({"improvement_id": ["A benefit belongs to one improvement or one programme."]})
+    improvement = db.session.get(Improvement, improvement_id) if improvement_id is not None else None
+    if improvement_id is not None and improvement is None:
+        raise NotFound("There is no improvement with that number.")
+    if programme_id is not None and db.session.get(Programme, programme_id) is None:
+        raise NotFound("There is no programme with that number.")
+    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement)):
+        raise PermissionDenied("Only the improvement's owner or the design authority can add a benefit.")
+    _stage_allows_profile(improvement)
+    values = {
+        "title": title,
+        "driver": driver,
+        "cash_class": cash_class,
+        "unit": unit,
+        "direction": direction,
+        "baseline_value": baseline_value,
+        "baseline_date": baseline_date,
+        "target_value": target_value,
+        "target_date": target_date,
+        "frequency": frequency,
+        "owner_id": owner_id,
+        "tolerance_pct": tolerance_pct,
+    }
+    errors, driver_row = _validate_profile(values)
+    if errors:
+        raise ValidationFailed(errors)
+    assert driver_row is not None and baseline_date is not None and target_date is not None
+    assert baseline_value is not None and target_value is not None and owner_id is not None
+    benefit = Benefit(
+        improvement_id=improvement_id,
+        programme_id=programme_id,
+        driver_id=driver_row.id,
+        title=title.strip(),
+        cash_class=str(cash_class),
+        unit=str(unit).strip(),
+        direction=str(direction),
+        baseline_value=baseline_value,
+        baseline_date=baseline_date,
+        target_value=target_value,
+        target_date=target_date,
+        frequency=str(frequency),
+        owner_id=owner_id,
+        tolerance_pct=tolerance_pct if tolerance_pct is not None else rules.DEFAULT_TOLERANCE_PCT,
+        created_by_id=actor.id,
+    )
+    benefit.reschedule(None)
+    db.session.add(benefit)
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.created",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        after=_profile(benefit),
+    )
+    return benefit
+
+
+def update_benefit(
+    actor: User, benefit_id: int, *, changes: Mapping[str, Any], expected_version: int | None
+) -> Benefit:
+    """Edit a benefit's profile, and at G3 its closing status (``changes`` holds only what changes).
+
+    A change to the values finance validated withdraws the validation. Raises NotFound,
+    PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes, does not commit.
+    """
+    benefit = _load_benefit(benefit_id, for_update=True)
+    improvement = _improvement_of(benefit)
+    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement)):
+        raise PermissionDenied(
+            "Only the improvement's owner or the design authority can change this benefit."
+        )
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS) - {"closing_status"})
+    if unknown:
+        raise ValidationFailed({name: ["This field cannot be changed."] for name in unknown})
+    _check_version(benefit, expected_version, required=True)
+    profile_changes = {name: value for name, value in changes.items() if name != "closing_status"}
+    if "tolerance_pct" in profile_changes and profile_changes["tolerance_pct"] is None:
+        profile_changes["tolerance_pct"] = rules.DEFAULT_TOLERANCE_PCT
+    if profile_changes:
+        if benefit.closing_status:
+            raise InvalidTransition("This benefit has been closed; its profile can no longer change.")
+        _stage_allows_profile(improvement)
+    if "closing_status" in changes:
+        _check_closing(benefit, improvement, changes["closing_status"])
+
+    current = {
+        "title": benefit.title,
+        "driver": db.session.get(BenefitDriver, benefit.driver_id).code,  # type: ignore[union-attr]
+        "cash_class": benefit.cash_class,
+        "unit": benefit.unit,
+        "direction": benefit.direction,
+        "baseline_value": benefit.baseline_value,
+        "baseline_date": benefit.baseline_date,
+        "target_value": benefit.target_value,
+        "target_date": benefit.target_date,
+        "frequency": benefit.frequency,
+        "owner_id": benefit.owner_id,
+        "tolerance_pct": benefit.tolerance_pct,
+    }
+    changed = {name for name in profile_changes if profile_changes[name] != current[name]}
+    if not changed and changes.get("closing_status", benefit.closing_status) == benefit.closing_status:
+        return benefit
+    merged = {**current, **profile_changes}
+    driver_row = db.session.get(BenefitDriver, benefit.driver_id)
+    if changed:
+        # The whole profile is checked, as the rules tie fields together (dates, direction and values).
+        errors, driver_row = _validate_profile(merged)
+        if errors:
+            raise ValidationFailed(errors)
+    assert driver_row is not None
+
+    before = _profile(benefit)
+    benefit.title = str(merged["title"]).strip()
+    benefit.driver_id = driver_row.id
+    benefit.cash_class = merged["cash_class"]
+    benefit.unit = str(merged["unit"]).strip()
+    benefit.direction = merged["direction"]
+    benefit.baseline_value = merged["baseline_value"]
+    benefit.baseline_date = merged["baseline_date"]
+    benefit.target_value = merged["target_value"]
+    benefit.target_date = merged["target_date"]
+    benefit.frequency = merged["frequency"]
+    benefit.owner_id = merged["owner_id"]
+    benefit.tolerance_pct = (
+        merged["tolerance_pct"] if merged["tolerance_pct"] is not None else rules.DEFAULT_TOLERANCE_PCT
+    )
+    if "closing_status" in changes:
+        benefit.closing_status = changes["closing_status"]
+    if changed & VALUE_FIELDS:
+        benefit.validated_by_id = None
+        benefit.validated_at = None
+    benefit.reschedule(_latest_measurement(benefit.id))
+    benefit.version += 1
+    db.session.flush()
+    _resolve_cleared_flags(benefit, improvement, on=council_today())
+    record_event(
+        actor_id=actor.id,
+        action="benefit.updated",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        before=before,
+        after=_profile(benefit),
+    )
+    return benefit
+
+
+def _check_closing(benefit: Benefit, improvement: Improvement | None, closing_status: Any) -> None:
+    if closing_status not in rules.CLOSING_STATUSES:
+        raise ValidationFailed({"closing_status": ["Choose realised, partially realised or not realised."]})
+    if improvement is not None and improvement.stage != Stage.REALISATION:
+        raise InvalidTransition(
+            "A closing status is set at the benefits review (G3), in the realisation stage."
+        )
+    if benefit.closing_status:
+        raise InvalidTransition("This benefit already has a closing status.")
+
+
+def set_closing_status(
+    actor: User, benefit_id: int, *, closing_status: str, expected_version: int | None = None
+) -> Benefit:
+    """Close a benefit at the benefits review (G3): realised, partially realised or not realised.
+
+    The G3 gate calls this for each benefit; PATCH /benefits/{id} reaches it too. Closing stops the
+    benefit being chased for measurements. Flushes, does not commit.
+    """
+    benefit = _load_benefit(benefit_id)
+    return update_benefit(
+        actor,
+        benefit.id,
+        changes={"closing_status": closing_status},
+        expected_version=expected_version if expected_version is not None else benefit.version,
+    )
+
+
+# --- Measurements ---------------------------------------------------------------------------------------
+
+
+def _latest_measurement(benefit_id: int) -> BenefitMeasurement | None:
+    return db.session.scalar(
+        select(BenefitMeasurement)
+        .where(BenefitMeasurement.benefit_id == benefit_id)
+        .order_by(BenefitMeasurement.period_end.desc())
+        .limit(1)
+    )
+
+
+def _resolve_cleared_flags(benefit: Benefit, improvement: Improvement | None, *, on: date) -> int:
+    """Resolve the staleness flags whose cause has gone as of ``on``; the job does the same nightly."""
+    state = rules.Staleness.CURRENT
+    if is_tracked(benefit, improvement, on=on):
+        state = rules.staleness(
+            as_of=on,
+            due=benefit.next_due_on,
+            frequency=benefit.frequency,
+            grace_days=_grace_days(),
+        )
+    resolved = 0
+    if state is rules.Staleness.CURRENT:
+        resolved += flags.resolve_flag(rules.FLAG_STALE_BENEFIT, "benefit", benefit.id, on=on)
+    if state is not rules.Staleness.ESCALATED:
+        resolved += flags.resolve_flag(rules.FLAG_BENEFIT_ESCALATED, "benefit", benefit.id, on=on)
+    return resolved
+
+
+def is_tracked(benefit: Benefit, improvement: Improvement | None, *, on: date) -> bool:
+    """Chased for measurements: open, and its improvement in delivery or realisation (design §7).
+
+    A programme-level benefit is chased while its programme runs (no end date, or not yet ended).
+    """
+    if improvement is not None:
+        return rules.is_tracked(improvement_stage=improvement.stage, closing_status=benefit.closing_status)
+    if benefit.closing_status or benefit.programme_id is None:
+        return False
+    programme = db.session.get(Programme, benefit.programme_id)
+    return programme is not None and (programme.ends_on is None or programme.ends_on >= on)
+
+
+def _grace_days() -> int:
+    return int(current_app.config.get("BENEFIT_GRACE_DAYS", rules.DEFAULT_GRACE_DAYS))
+
+
+def record_measurement(
+    actor: User,
+    benefit_id: int,
+    *,
+    period_end: date | None,
+    value: Decimal | None,
+    data_quality: str | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> BenefitMeasurement:
+    """Record the value measured for a period; resolves the benefit's stale and escalation flags at once.
+
+    The benefit's owner or the improvement's owner may. A future period end, a period before the
+    baseline, or a second value for the same period is refused. Flushes, does not commit.
+    """
+    benefit = _load_benefit(benefit_id, for_update=True)
+    improvement = _improvement_of(benefit)
+    if not permissions.can_record_measurement(
+        actor.as_actor(),
+        benefit_owner_id=benefit.owner_id,
+        improvement_owner_id=improvement.owner_id if improvement else None,
+    ):
+        raise PermissionDenied("Only the benefit's owner or the improvement's owner can record measurements.")
+    if benefit.closing_status:
+        raise InvalidTransition("This benefit has been closed; no more measurements are recorded.")
+    today = today or council_today()
+    errors = rules.validate_measurement(
+        period_end=period_end, today=today, baseline_date=benefit.baseline_date
+    )
+    _check_value(errors, "value", value, benefit.unit)
+    quality = data_quality or rules.DataQuality.MEASURED.value
+    if quality not in {q.value for q in rules.DataQuality}:
+        _add(errors, "data_quality", "Choose measured, estimated or proxy.")
+    if len(note or "") > NOTE_MAX:
+        _add(errors, "note", f"Keep the note to {NOTE_MAX:,} characters or fewer.")
+    if errors:
+        raise ValidationFailed(errors)
+    assert period_end is not None and value is not None
+    duplicate = db.session.scalar(
+        select(BenefitMeasurement.id).where(
+            BenefitMeasurement.benefit_id == benefit.id, BenefitMeasurement.period_end == period_end
+        )
+    )
+    if duplicate is not None:
+        raise AlreadyExists("A value for the period ending on that date is already recorded.")
+    measurement = BenefitMeasurement(
+        benefit_id=benefit.id,
+        period_end=period_end,
+        value=value,
+        data_quality=quality,
+        note=(note or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=db.utcnow(),
+    )
+    db.session.add(measurement)
+    db.session.flush()
+    benefit.reschedule(_latest_measurement(benefit.id))
+    db.session.flush()
+    _resolve_cleared_flags(benefit, improvement, on=today)
+    record_event(
+        actor_id=actor.id,
+        action="benefit.measurement_recorded",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        after={
+            "measurement_id": measurement.id,
+            "period_end": period_end,
+            "value": value,
+            "data_quality": quality,
+            "next_due_on": benefit.next_due_on,
+        },
+    )
+    return measurement
+
+
+# --- Finance: adjustments and validation ----------------------------------------------------------------
+
+
+def record_adjustment(
+    actor: User,
+    benefit_id: int,
+    *,
+    category: str | None,
+    amount_pence: int | None,
+    rationale: str,
+    source: str = "",
+) -> BenefitAdjustment:
+    """Finance records a like-for-like adjustment (positive when the gross under-states the benefit).
+
+    Only for benefits measured in pounds, as the adjustment is added to the gross figure.
+    Flushes, does not commit.
+    """
+    benefit = _load_benefit(benefit_id)
+    if not permissions.can_record_adjustment(actor.as_actor()):
+        raise PermissionDenied("Only finance can record like-for-like adjustments.")
+    errors: dict[str, list[str]] = {}
+    if category not in {c.value for c in rules.AdjustmentCategory}:
+        _add(errors, "category", "Choose the category of the adjustment.")
+    if amount_pence is None or isinstance(amount_pence, bool):
+        _add(errors, "amount_pence", "Enter the amount.")
+    elif abs(amount_pence) > MAX_PENCE:
+        _add(errors, "amount_pence", "Enter an amount between -£1,000,000,000 and £1,000,000,000.")
+    elif benefit.unit != GBP:
+        _add(
+            errors,
+            "amount_pence",
+            "Like-for-like adjustments apply only to benefits measured in pounds (GBP).",
+        )
+    if not (rationale or "").strip():
+        _add(errors, "rationale", "Explain why the benefit needs adjusting.")
+    elif len(rationale) > RATIONALE_MAX:
+        _add(errors, "rationale", f"Keep the rationale to {RATIONALE_MAX:,} characters or fewer.")
+    if len(source or "") > 200:
+        _add(errors, "source", "Keep the source to 200 characters or fewer.")
+    if errors:
+        raise ValidationFailed(errors)
+    assert category is not None and amount_pence is not None
+    adjustment = BenefitAdjustment(
+        benefit_id=benefit.id,
+        category=category,
+        amount_pence=amount_pence,
+        rationale=rationale.strip(),
+        source=(source or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=db.utcnow(),
+    )
+    db.session.add(adjustment)
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.adjustment_recorded",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        after={
+            "adjustment_id": adjustment.id,
+            "category": category,
+            "amount_pence": amount_pence,
+            "rationale": adjustment.rationale,
+        },
+    )
+    return adjustment
+
+
+def validate_benefit(actor: User, benefit_id: int, *, expected_version: int | None = None) -> Benefit:
+    """Finance confirms a cashable benefit's realised value, so it counts as realised.
+
+    The validator may not be the benefit's owner. Flushes, does not commit.
+    """
+    benefit = _load_benefit(benefit_id, for_update=True)
+    if not permissions.can_validate_benefit(actor.as_actor(), benefit_owner_id=benefit.owner_id):
+        raise PermissionDenied("Finance validates benefits, and never one they own.")
+    _check_version(benefit, expected_version, required=False)
+    if benefit.cash_class != rules.CashClass.CASHABLE:
+        raise ValidationFailed({"cash_class": ["Only cashable benefits are validated by finance."]})
+    if benefit.last_period_end is None:
+        raise ValidationFailed({"measurements": ["Record a measurement before the benefit is validated."]})
+    if benefit.validated_at is not None:
+        raise AlreadyExists("This benefit has already been validated.")
+    before = _profile(benefit)
+    benefit.validated_by_id = actor.id
+    benefit.validated_at = db.utcnow()
+    benefit.version += 1
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.validated",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        before=before,
+        after=_profile(benefit) | {"validated_value": benefit.last_value, "as_at": benefit.last_period_end},
+    )
+    return benefit

@@ -1,0 +1,89 @@
+"""The worked example's benefits, adjustments and temporary resources: the report's figures, loaded once,
+and as of 29 November 2026 the two stale benefits, the modelled overrun and the resource ending soon."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from changeauth.cli.seed import load_demo
+from changeauth.jobs import get_job
+from changeauth.jobs.runner import run_job
+from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement, Flag, TemporaryResource
+from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import temporary_resources as resource_queries
+
+AS_OF = date(2026, 11, 29)
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Flask, db_session: Any) -> Iterator[None]:
+    with app.app_context():
+        load_demo()
+        yield
+
+
+def _count(db_session: Any, model: Any) -> int:
+    return db_session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_loading_twice_adds_nothing(db_session: Any) -> None:
+    before = [
+        _count(db_session, m) for m in (Benefit, BenefitMeasurement, BenefitAdjustment, TemporaryResource)
+    ]
+    counts = load_demo()
+    after = [
+        _count(db_session, m) for m in (Benefit, BenefitMeasurement, BenefitAdjustment, TemporaryResource)
+    ]
+    assert before == after == [13, 32, 5, 9]
+    assert counts.by_table["benefit"]["created"] == 0
+
+
+def test_the_programme_savings_gross_and_like_for_like(db_session: Any) -> None:
+    savings = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    figures = benefit_queries.benefit_figures(
+        benefit_queries.get_benefit(savings.id), as_of=AS_OF, grace_days=14
+    )
+    # £2,483,925 gross; +£95,761 external funding +£323,060 posts taken as savings = £2,902,746.
+    assert figures.realised_gross == 248_392_500
+    assert figures.adjustments_total == 41_882_100
+    assert figures.realised_adjusted == 290_274_600
+    assert figures.counts_as_realised and not figures.tracked
+
+
+def test_the_report_resources_add_up_and_ended_on_time(db_session: Any) -> None:
+    report_rows = db_session.scalars(
+        select(TemporaryResource).where(TemporaryResource.programme_id.is_not(None))
+    ).all()
+    by_year = {2019: 0, 2020: 0}
+    for resource in report_rows:
+        by_year[resource.start_date.year] += resource.annual_cost_pence
+        assert resource.actual_end_date == resource.end_date
+    assert by_year == {2019: 49_499_000, 2020: 24_023_000}  # £494,990 and £240,230
+    # Only the modelled contractor overruns: 6,570,000 × 29 / 365 = 522,000 pence.
+    assert resource_queries.total_exposure_pence(AS_OF) == 522_000
+
+
+def test_the_jobs_on_29_november_2026(db_session: Any) -> None:
+    stale = run_job(get_job("stale-benefits"), AS_OF).counts
+    resources = run_job(get_job("temporary-resources"), AS_OF).counts
+    assert (stale["stale_raised"], stale["escalated_raised"]) == (2, 2)
+    assert (resources["overrun_raised"], resources["ending_raised"]) == (1, 1)
+    flagged = set(
+        db_session.scalars(
+            select(Benefit.title)
+            .join(Flag, Flag.subject_id == Benefit.id)
+            .where(Flag.kind == "stale_benefit")
+        )
+    )
+    assert flagged == {
+        "Systems an adviser opens to answer a query",
+        "Improvement ideas triaged within 20 working days",
+    }

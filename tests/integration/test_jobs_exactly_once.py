@@ -1,0 +1,156 @@
+"""Exactly once across real processes (SCHED-01, SCHED-02) on a database of its own with committed data:
+four processes released together run the same job for the same period and the work happens once; the
+command line run a second time is a no-op that exits 0; a job leaves no connection checked out (SCHED-06).
+
+These tests commit for real, so they run against a fresh SQLite file or a fresh PostgreSQL database
+instead of the shared transactional test database.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from sqlalchemy import func, select
+
+from changeauth import create_app, db
+from changeauth.cli.migrations import alembic_config
+from changeauth.jobs import get_job
+from changeauth.jobs.runner import run_job
+from changeauth.models import Flag, JobRun, Notification
+from tests.conftest import TEST_SECRET_KEY, _fresh_postgres_database
+
+AS_OF = date(2026, 3, 15)
+PROCESSES = 4
+
+
+@pytest.fixture
+def _transaction() -> None:
+    """Overrides the package's rolled-back transaction: these tests need committed data."""
+
+
+@pytest.fixture
+def fresh_url(tmp_path: Path, worker_id: str) -> Iterator[str]:
+    pg = os.environ.get("CHANGEAUTH_TEST_DATABASE_URL")
+    if pg:
+        with _fresh_postgres_database(pg, f"once_{worker_id}") as url:
+            yield url
+        return
+    yield f"sqlite:///{tmp_path / 'once.db'}"
+
+
+def _make_app(url: str, instance: str) -> Flask:
+    return create_app(
+        {"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET_KEY, "INSTANCE_PATH": instance}
+    )
+
+
+@pytest.fixture
+def fresh_app(fresh_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """A migrated database holding one benefit that is stale on 15 March 2026 (due 28 February)."""
+    command.upgrade(alembic_config(fresh_url), "head")
+    app = _make_app(fresh_url, str(tmp_path / "instance"))
+    with app.app_context():
+        from changeauth.cli.seed import load_reference
+        from tests.factories import BenefitFactory
+
+        with db.write_intent():
+            load_reference()
+            db.session.commit()
+            BenefitFactory(baseline_date=date(2026, 1, 31), frequency="monthly")
+    yield app
+    db.get_engine(app).dispose()
+
+
+def _run_when_released(url: str, instance: str, barrier: Any, results: Any) -> None:
+    app = _make_app(url, instance)
+    with app.app_context():
+        barrier.wait(timeout=60)
+        result = run_job(get_job("stale-benefits"), AS_OF)
+    results.put(result.as_line())
+    db.get_engine(app).dispose()
+
+
+def _counts(app: Flask) -> tuple[int, int, int]:
+    with app.app_context():
+        flags = db.session.scalar(select(func.count()).select_from(Flag))
+        notes = db.session.scalar(select(func.count()).select_from(Notification))
+        runs = db.session.scalar(select(func.count()).select_from(JobRun))
+    return flags or 0, notes or 0, runs or 0
+
+
+@pytest.mark.slow
+def test_four_processes_released_together_do_the_work_once(fresh_app: Flask, fresh_url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    results = context.Queue()
+    instance = fresh_app.instance_path
+    workers = [
+        context.Process(target=_run_when_released, args=(fresh_url, instance, barrier, results))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    lines = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    ran = [line for line in lines if line["ran"]]
+    assert len(ran) == 1, lines
+    assert ran[0]["status"] == "succeeded" and ran[0]["raised"] == 1
+    assert all(line["status"] == "skipped" for line in lines if not line["ran"])
+    # One flag, one notification to its owner, one claim.
+    assert _counts(fresh_app) == (1, 1, 1)
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, CHANGEAUTH_ENV="development", CHANGEAUTH_DATABASE_URL=url)
+    env.pop("CHANGEAUTH_TEST_DATABASE_URL", None)
+    script = Path(sys.executable).with_name("changeauth")
+    return subprocess.run(
+        [str(script), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.slow
+def test_the_command_line_runs_a_period_once_and_exits_0_the_second_time(
+    fresh_app: Flask, fresh_url: str
+) -> None:
+    first = _cli(fresh_url, "jobs", "run", "stale-benefits", "--as-of", "2026-03-15")
+    second = _cli(fresh_url, "jobs", "run", "stale-benefits", "--as-of", "2026-03-15")
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    line = json.loads(first.stdout)
+    assert {k: line[k] for k in ("job", "period", "ran", "raised", "resolved")} == {
+        "job": "stale-benefits",
+        "period": "2026-03-15",
+        "ran": True,
+        "raised": 1,
+        "resolved": 0,
+    }
+    assert json.loads(second.stdout)["ran"] is False
+    assert _counts(fresh_app) == (1, 1, 1)
+
+
+def test_an_unknown_job_or_date_is_a_clear_error(fresh_app: Flask, fresh_url: str) -> None:
+    unknown = _cli(fresh_url, "jobs", "run", "make-tea")
+    assert unknown.returncode != 0 and "unknown job 'make-tea'" in unknown.stderr
+    bad_date = _cli(fresh_url, "jobs", "run", "stale-benefits", "--as-of", "31/03/2027")
+    assert bad_date.returncode != 0 and "YYYY-MM-DD" in bad_date.stderr
+
+
+def test_a_scheduled_run_releases_its_connection(fresh_app: Flask) -> None:
+    from changeauth.jobs.scheduler import run_scheduled
+
+    run_scheduled(fresh_app, "temporary-resources")
+    assert db.get_engine(fresh_app).pool.checkedout() == 0
