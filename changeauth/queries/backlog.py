@@ -1,0 +1,341 @@
+"""Reading the prioritised backlog: the ranking, its explanation, the value/effort matrix and the roadmap.
+
+The backlog is every improvement that has not ended (closed, merged, declined and withdrawn ones are
+left out). Ranks are positions in the *whole* backlog, so a filtered view shows the same rank numbers
+as the full one. One query fetches every backlog row with its stored score (plain columns, no ORM
+objects); ranking, rank ranges and contributions are computed in Python with the domain functions;
+one more query fetches the benefit drivers of the rows on the page, and one the ids of a driver
+filter. The number of queries never depends on how many rows there are.
+
+Cost: reading the rows, ranking and the ±20 % rank ranges (O(K x N log N) for K criteria) take about
+2 s for 50,000 rows and 130 ms for 5,000. The next step, when the backlog grows that large, is to cache
+the ranked result keyed on the active scheme and the latest ``improvement_score.computed_at`` and
+``improvement.updated_at`` (README, "Scoring and the backlog").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.domain.lifecycle import ENDED_STAGES
+from changeauth.domain.panel import exclusion_reason, parse_medians
+from changeauth.domain.roadmap import Quadrant, quadrant, value_and_effort
+from changeauth.domain.scoring import (
+    CriterionKind,
+    CriterionSpec,
+    RankInput,
+    ScoreStatus,
+    contributions,
+    rank,
+    rank_ranges,
+)
+from changeauth.models import (
+    BenefitDriver,
+    Improvement,
+    ImprovementScore,
+    ScoringScheme,
+    Team,
+    improvement_driver,
+)
+from changeauth.queries.pagination import Page, clamp_page
+from changeauth.queries.scoring import active_scheme
+
+ENDED = tuple(stage.value for stage in ENDED_STAGES)
+
+
+@dataclass(frozen=True)
+class BacklogFilters:
+    driver: str | None = None
+    stage: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class BacklogEntry:
+    """One backlog improvement with its stored score (or none)."""
+
+    id: int
+    ref: str
+    title: str
+    stage: str
+    is_mandatory: bool
+    team_code: str | None
+    team_name: str | None
+    submitted_at: datetime
+    planned_quarter: str | None
+    version: int
+    score_status: ScoreStatus
+    weighted_score: Decimal | None
+    must_meet_passed: bool | None
+    disagreement: bool
+    scorers: int
+    medians: Mapping[str, Decimal]
+
+    def rank_input(self) -> RankInput:
+        return RankInput(
+            id=self.id,
+            is_mandatory=self.is_mandatory,
+            status=self.score_status,
+            weighted_score=self.weighted_score,
+            submitted_at=self.submitted_at,
+            must_meet_passed=self.must_meet_passed,
+            medians=self.medians,
+        )
+
+
+def load_entries(criteria: Sequence[CriterionSpec]) -> list[BacklogEntry]:
+    """Every backlog improvement with its score and medians, in one query (plain columns)."""
+    codes = [spec.code for spec in criteria if spec.kind is CriterionKind.SHOULD]
+    rows = db.session.execute(
+        select(
+            Improvement.id,
+            Improvement.ref,
+            Improvement.title,
+            Improvement.stage,
+            Improvement.is_mandatory,
+            Team.code,
+            Team.name,
+            Improvement.created_at,
+            Improvement.planned_quarter,
+            Improvement.version,
+            ImprovementScore.status,
+            ImprovementScore.weighted_score,
+            ImprovementScore.must_meet_passed,
+            ImprovementScore.disagreement,
+            ImprovementScore.scorers,
+            ImprovementScore.medians,
+        )
+        .outerjoin(Team, Team.id == Improvement.team_id)
+        .outerjoin(ImprovementScore, ImprovementScore.improvement_id == Improvement.id)
+        .where(Improvement.stage.not_in(ENDED))
+    ).all()
+    return [
+        BacklogEntry(
+            id=row[0],
+            ref=row[1],
+            title=row[2],
+            stage=row[3],
+            is_mandatory=row[4],
+            team_code=row[5],
+            team_name=row[6],
+            submitted_at=row[7],
+            planned_quarter=row[8],
+            version=row[9],
+            score_status=ScoreStatus(row[10]) if row[10] else ScoreStatus.UNSCORED,
+            weighted_score=None if row[11] is None else Decimal(row[11]),
+            must_meet_passed=row[12],
+            disagreement=bool(row[13]),
+            scorers=row[14] or 0,
+            medians=parse_medians(row[15] or {}, codes),
+        )
+        for row in rows
+    ]
+
+
+def summaries(ids: Sequence[int] | None = None) -> dict[int, Mapping[str, Any]]:
+    """{improvement id: stored per-criterion summary} for the given ids (all when None), one query."""
+    stmt = select(ImprovementScore.improvement_id, ImprovementScore.criteria)
+    if ids is not None:
+        if not ids:
+            return {}
+        stmt = stmt.where(ImprovementScore.improvement_id.in_(list(ids)))
+    return {improvement_id: summary or {} for improvement_id, summary in db.session.execute(stmt)}
+
+
+def driver_member_ids(driver_code: str) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(improvement_driver.c.improvement_id)
+            .join(BenefitDriver, BenefitDriver.id == improvement_driver.c.driver_id)
+            .where(BenefitDriver.code == driver_code)
+        )
+    )
+
+
+def driver_names(ids: Sequence[int]) -> dict[int, list[str]]:
+    """{improvement id: [driver names]} for the given ids, in one query."""
+    names: dict[int, list[str]] = {improvement_id: [] for improvement_id in ids}
+    if not ids:
+        return names
+    rows = db.session.execute(
+        select(improvement_driver.c.improvement_id, BenefitDriver.name)
+        .join(BenefitDriver, BenefitDriver.id == improvement_driver.c.driver_id)
+        .where(improvement_driver.c.improvement_id.in_(list(ids)))
+        .order_by(BenefitDriver.name)
+    ).all()
+    for improvement_id, name in rows:
+        names[improvement_id].append(name)
+    return names
+
+
+def _matcher(filters: BacklogFilters) -> Callable[[BacklogEntry], bool]:
+    members = driver_member_ids(filters.driver) if filters.driver else None
+
+    def matches(entry: BacklogEntry) -> bool:
+        return (
+            (not filters.stage or entry.stage == filters.stage)
+            and (not filters.team or entry.team_code == filters.team)
+            and (members is None or entry.id in members)
+        )
+
+    return matches
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The whole backlog ranked under the active scheme."""
+
+    scheme: ScoringScheme
+    criteria: tuple[CriterionSpec, ...]
+    entries: dict[int, BacklogEntry]
+    inputs: dict[int, RankInput]
+    ranked: list[int]
+    excluded: list[int]
+    positions: dict[int, int]
+
+
+def current_ranking() -> Ranking:
+    """Rank every backlog improvement (three queries: the scheme, its criteria, the rows)."""
+    scheme = active_scheme()
+    criteria = scheme.specs()
+    entries = {entry.id: entry for entry in load_entries(criteria)}
+    inputs = {entry_id: entry.rank_input() for entry_id, entry in entries.items()}
+    ranked, excluded = rank(list(inputs.values()))
+    return Ranking(
+        scheme=scheme,
+        criteria=criteria,
+        entries=entries,
+        inputs=inputs,
+        ranked=[row.id for row in ranked],
+        excluded=[row.id for row in excluded],
+        positions={row.id: position for position, row in enumerate(ranked, start=1)},
+    )
+
+
+@dataclass(frozen=True)
+class BacklogRow:
+    entry: BacklogEntry
+    rank: int
+    rank_range: tuple[int, int]
+    contributions: Mapping[str, Decimal]
+    drivers: Sequence[str]
+
+
+@dataclass(frozen=True)
+class ExcludedRow:
+    entry: BacklogEntry
+    reason: str
+
+
+@dataclass(frozen=True)
+class BacklogView:
+    scheme: ScoringScheme
+    criteria: tuple[CriterionSpec, ...]
+    page: Page[BacklogRow]
+    excluded: list[ExcludedRow]
+
+
+def backlog_view(
+    filters: BacklogFilters, *, page: int | None = None, per_page: int | None = None
+) -> BacklogView:
+    """One page of the ranking with each row's explanation, and the must-meet failures apart."""
+    page, per_page = clamp_page(page, per_page)
+    ranking = current_ranking()
+    matches = _matcher(filters)
+    entries = ranking.entries
+    shown = [entry_id for entry_id in ranking.ranked if matches(entries[entry_id])]
+    ranges = rank_ranges([ranking.inputs[entry_id] for entry_id in ranking.ranked], ranking.criteria)
+    window = shown[(page - 1) * per_page : page * per_page]
+    names = driver_names(window)
+    rows = [
+        BacklogRow(
+            entry=entries[entry_id],
+            rank=ranking.positions[entry_id],
+            rank_range=ranges[entry_id],
+            contributions=contributions(entries[entry_id].medians, ranking.criteria),
+            drivers=names[entry_id],
+        )
+        for entry_id in window
+    ]
+    excluded_ids = [entry_id for entry_id in ranking.excluded if matches(entries[entry_id])]
+    stored = summaries(excluded_ids)
+    excluded = [
+        ExcludedRow(entries[entry_id], exclusion_reason(stored.get(entry_id, {}), ranking.criteria))
+        for entry_id in excluded_ids
+    ]
+    return BacklogView(
+        scheme=ranking.scheme,
+        criteria=ranking.criteria,
+        page=Page(items=rows, page=page, per_page=per_page, total=len(shown)),
+        excluded=excluded,
+    )
+
+
+@dataclass(frozen=True)
+class MatrixPoint:
+    entry: BacklogEntry
+    rank: int
+    value: Decimal
+    effort: Decimal
+    quadrant: Quadrant
+
+
+def matrix_view(
+    filters: BacklogFilters, *, page: int | None = None, per_page: int | None = None
+) -> Page[MatrixPoint]:
+    """Ranked improvements that have both a value and an effort, in rank order, one page at a time."""
+    page, per_page = clamp_page(page, per_page)
+    ranking = current_ranking()
+    matches = _matcher(filters)
+    points = []
+    for entry_id in ranking.ranked:
+        entry = ranking.entries[entry_id]
+        if not matches(entry):
+            continue
+        value, effort = value_and_effort(entry.medians, ranking.criteria)
+        if value is not None and effort is not None:
+            points.append(
+                MatrixPoint(entry, ranking.positions[entry_id], value, effort, quadrant(value, effort))
+            )
+    window = points[(page - 1) * per_page : page * per_page]
+    return Page(items=window, page=page, per_page=per_page, total=len(points))
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    entry: BacklogEntry
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class RoadmapView:
+    page: Page[RoadmapItem]
+    unplanned: int
+
+
+def roadmap_view(*, page: int | None = None, per_page: int | None = None) -> RoadmapView:
+    """Planned backlog improvements by quarter, in rank order within a quarter (excluded ones last)."""
+    page, per_page = clamp_page(page, per_page)
+    ranking = current_ranking()
+    last = len(ranking.ranked) + 1
+    planned = sorted(
+        (entry for entry in ranking.entries.values() if entry.planned_quarter),
+        key=lambda entry: (entry.planned_quarter, ranking.positions.get(entry.id, last), entry.id),
+    )
+    window = planned[(page - 1) * per_page : page * per_page]
+    return RoadmapView(
+        page=Page(
+            items=[RoadmapItem(entry, ranking.positions.get(entry.id)) for entry in window],
+            page=page,
+            per_page=per_page,
+            total=len(planned),
+        ),
+        unplanned=len(ranking.entries) - len(planned),
+    )

@@ -1,0 +1,253 @@
+"""Reading scoring schemes, assessments and stored scores, with the blind-scoring rule applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from changeauth import db
+from changeauth.domain import permissions
+from changeauth.domain.errors import NotFound
+from changeauth.domain.panel import criterion_results
+from changeauth.domain.scoring import (
+    CriterionKind,
+    CriterionResult,
+    CriterionSpec,
+    ScoreStatus,
+    can_see_individual_scores,
+)
+from changeauth.models import (
+    Assessment,
+    AssessmentScore,
+    ConflictDeclaration,
+    Improvement,
+    ImprovementScore,
+    ScoringScheme,
+    User,
+)
+from changeauth.queries.pagination import Page, clamp_page
+
+SCOREABLE_STAGES = tuple(sorted(stage.value for stage in permissions.SCOREABLE_STAGES))
+
+
+def active_scheme() -> ScoringScheme:
+    """The active scheme with its criteria (two queries). NotFound when none is active."""
+    scheme = db.session.scalar(
+        select(ScoringScheme)
+        .options(selectinload(ScoringScheme.criteria))
+        .where(ScoringScheme.status == "active")
+    )
+    if scheme is None:
+        raise NotFound(
+            "No scoring scheme is active. Load the reference data with `changeauth seed reference`."
+        )
+    return scheme
+
+
+def get_scheme(scheme_id: int) -> ScoringScheme:
+    scheme = db.session.scalar(
+        select(ScoringScheme)
+        .options(selectinload(ScoringScheme.criteria))
+        .where(ScoringScheme.id == scheme_id)
+    )
+    if scheme is None:
+        raise NotFound("There is no scoring scheme with that number.")
+    return scheme
+
+
+@dataclass(frozen=True)
+class SchemeSummary:
+    scheme: ScoringScheme
+    assessments: int
+
+
+def list_schemes() -> list[SchemeSummary]:
+    """Every version, newest first, with how many assessments were given under it (two queries)."""
+    used = (
+        select(func.count())
+        .select_from(Assessment)
+        .where(Assessment.scheme_id == ScoringScheme.id)
+        .correlate(ScoringScheme)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(ScoringScheme, used)
+        .options(joinedload(ScoringScheme.created_by), selectinload(ScoringScheme.criteria))
+        .order_by(ScoringScheme.version.desc())
+    ).all()
+    return [SchemeSummary(scheme, count) for scheme, count in rows]
+
+
+def scheme_is_used(scheme_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(Assessment.scheme_id == scheme_id))))
+
+
+def get_improvement_score(improvement_id: int) -> ImprovementScore | None:
+    return db.session.get(ImprovementScore, improvement_id)
+
+
+def own_assessment(improvement_id: int, assessor_id: int, scheme_id: int) -> Assessment | None:
+    """The member's assessment under one scheme version, with its scores."""
+    return db.session.scalar(
+        select(Assessment)
+        .options(selectinload(Assessment.scores))
+        .where(
+            Assessment.improvement_id == improvement_id,
+            Assessment.assessor_id == assessor_id,
+            Assessment.scheme_id == scheme_id,
+        )
+    )
+
+
+def latest_own_assessment(improvement_id: int, assessor_id: int) -> Assessment | None:
+    """The member's most recent assessment under any scheme version, with its scores and scheme."""
+    return db.session.scalar(
+        select(Assessment)
+        .join(ScoringScheme, ScoringScheme.id == Assessment.scheme_id)
+        .options(selectinload(Assessment.scores), joinedload(Assessment.scheme))
+        .where(Assessment.improvement_id == improvement_id, Assessment.assessor_id == assessor_id)
+        .order_by(ScoringScheme.version.desc())
+        .limit(1)
+    )
+
+
+def has_assessed(improvement_id: int, user_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(Assessment.improvement_id == improvement_id, Assessment.assessor_id == user_id)
+            )
+        )
+    )
+
+
+def panel_assessments(improvement_id: int) -> list[Assessment]:
+    """Each member's latest assessment of the improvement (the ones that count), oldest first."""
+    assessments = db.session.scalars(
+        select(Assessment)
+        .join(ScoringScheme, ScoringScheme.id == Assessment.scheme_id)
+        .options(
+            selectinload(Assessment.scores), joinedload(Assessment.assessor), joinedload(Assessment.scheme)
+        )
+        .where(Assessment.improvement_id == improvement_id)
+        .order_by(Assessment.assessor_id, ScoringScheme.version.desc())
+    ).all()
+    latest: dict[int, Assessment] = {}
+    for assessment in assessments:
+        latest.setdefault(assessment.assessor_id, assessment)
+    return sorted(latest.values(), key=lambda a: (a.submitted_at, a.id))
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    """An improvement's score as the viewer may see it."""
+
+    scheme: ScoringScheme
+    status: ScoreStatus
+    scorers: int
+    weighted_score: Any
+    must_meet_passed: bool | None
+    disagreement: bool
+    criteria: tuple[CriterionResult, ...]
+    specs: tuple[CriterionSpec, ...]
+    computed_at: Any
+    # None when blind scoring hides individual scores from the viewer.
+    assessments: list[Assessment] | None
+    viewer_has_submitted: bool
+
+
+def score_view(improvement_id: int, viewer: User, *, disagreement_threshold: int) -> ScoreView:
+    """The stored result under the active scheme, and the panel's assessments if the viewer may see them."""
+    scheme = active_scheme()
+    specs = scheme.specs()
+    stored = get_improvement_score(improvement_id)
+    submitted = has_assessed(improvement_id, viewer.id)
+    visible = can_see_individual_scores(
+        viewer_has_submitted=submitted,
+        viewer_is_admin_or_viewer=permissions.reads_all_scores(viewer.as_actor()),
+    )
+    summary = stored.criteria if stored else {}
+    return ScoreView(
+        scheme=scheme,
+        status=ScoreStatus(stored.status) if stored else ScoreStatus.UNSCORED,
+        scorers=stored.scorers if stored else 0,
+        weighted_score=stored.weighted_score if stored else None,
+        must_meet_passed=stored.must_meet_passed if stored else None,
+        disagreement=stored.disagreement if stored else False,
+        criteria=criterion_results(summary, specs, disagreement_threshold=disagreement_threshold),
+        specs=specs,
+        computed_at=stored.computed_at if stored else None,
+        assessments=panel_assessments(improvement_id) if visible else None,
+        viewer_has_submitted=submitted,
+    )
+
+
+def _covers_active_scheme(assessor_id: int, specs: tuple[CriterionSpec, ...]) -> Any:
+    """Improvement ids where the member has an assessment with a value of the right kind for every
+    criterion of the scheme: a weights-only change leaves them done, a new criterion puts them back."""
+    should = [spec.code for spec in specs if spec.kind is CriterionKind.SHOULD]
+    must = [spec.code for spec in specs if spec.kind is CriterionKind.MUST]
+    matches = or_(
+        and_(AssessmentScore.criterion_code.in_(should), AssessmentScore.score.is_not(None)),
+        and_(AssessmentScore.criterion_code.in_(must), AssessmentScore.passed.is_not(None)),
+    )
+    return (
+        select(Assessment.improvement_id)
+        .join(AssessmentScore, AssessmentScore.assessment_id == Assessment.id)
+        .where(Assessment.assessor_id == assessor_id, matches)
+        .group_by(Assessment.id, Assessment.improvement_id)
+        .having(func.count(AssessmentScore.id) == len(specs))
+    )
+
+
+def assessments_to_do(
+    member: User, scheme: ScoringScheme, *, page: int | None = None, per_page: int | None = None
+) -> Page[Improvement]:
+    """Improvements the member may score and has not yet scored on every active criterion, oldest first.
+
+    Excludes what they submitted, own, sponsor or declared a conflict on (three queries).
+    """
+    page, per_page = clamp_page(page, per_page)
+    conflicted = select(ConflictDeclaration.improvement_id).where(ConflictDeclaration.user_id == member.id)
+    base = select(Improvement).where(
+        Improvement.stage.in_(SCOREABLE_STAGES),
+        or_(Improvement.submitter_id.is_(None), Improvement.submitter_id != member.id),
+        or_(Improvement.owner_id.is_(None), Improvement.owner_id != member.id),
+        or_(Improvement.sponsor_id.is_(None), Improvement.sponsor_id != member.id),
+        Improvement.id.not_in(conflicted),
+        Improvement.id.not_in(_covers_active_scheme(member.id, scheme.specs())),
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    items = db.session.scalars(
+        base.options(joinedload(Improvement.team))
+        .order_by(Improvement.stage_changed_at, Improvement.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def my_recent_assessments(member: User, *, limit: int = 20) -> list[Assessment]:
+    """The member's latest assessments, newest first, with the improvement and scheme."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .options(joinedload(Assessment.scheme))
+            .where(Assessment.assessor_id == member.id)
+            .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def improvement_refs(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{id: (ref, title)} in one query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Improvement.id, Improvement.ref, Improvement.title).where(Improvement.id.in_(ids))
+    ).all()
+    return {row.id: (row.ref, row.title) for row in rows}
