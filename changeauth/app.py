@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from changeauth import db
+from changeauth import db, security_log
 from changeauth.config import PROJECT_ROOT, check_config, load_config
 
 
@@ -28,6 +28,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(overrides.get("ENV_NAME"), instance_path=instance_path))
     app.config.update(overrides)
     check_config(app.config)
+    security_log.configure()
 
     db.init_app(app)
     _register_extensions(app)

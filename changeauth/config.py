@@ -54,6 +54,13 @@ def _env_int(name: str, default: int, *, minimum: int = 1) -> int:
     return value
 
 
+def _env_list(name: str) -> list[str] | None:
+    raw = _env(name)
+    if raw is None:
+        return None
+    return [item.strip() for item in raw.split(",") if item.strip()] or None
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None:
@@ -105,6 +112,17 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Sessions (SESS-04, SESS-05): NIST SP 800-63B AAL2 reauthentication limits, checked on every request.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12)),
+        # Step-up (SESS-09): changing email, password or second factor needs a sign-in this recent.
+        "STEP_UP_MAX_AGE": timedelta(minutes=10),
+        # Second factor: always for design authority, finance and admin; for everyone when set.
+        "REQUIRE_2FA_FOR_ALL": _env_bool("REQUIRE_2FA_FOR_ALL", False),
+        "TOTP_ISSUER": _env("TOTP_ISSUER", "changeauth"),
+        # Host-header injection (CFG-07): Flask answers 400 to any other Host. Required in production.
+        "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
+        "HSTS_MAX_AGE_SECONDS": 31_536_000,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
@@ -123,7 +141,7 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
 
 
 def check_config(config: Mapping[str, Any]) -> None:
-    """Refuse unsafe production settings (CFG-01, CFG-02)."""
+    """Refuse unsafe production settings (CFG-01, CFG-02, CFG-07)."""
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY")
@@ -140,6 +158,11 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("Debug mode must be off in production (unset CHANGEAUTH_DEBUG)")
     if config.get("TESTING") or config.get("PROPAGATE_EXCEPTIONS"):
         raise ConfigError("TESTING and PROPAGATE_EXCEPTIONS must be off in production")
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "CHANGEAUTH_TRUSTED_HOSTS must name the host names the service answers to "
+            "(for example changeauth.council.gov.uk), comma-separated"
+        )
 
 
 def generate_secret_key() -> str:

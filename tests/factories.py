@@ -6,14 +6,34 @@ Factories arrange state; tests of a transition go through the service."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from changeauth import db
+from changeauth.domain.benefits import escalate_after, next_due
 from changeauth.domain.lifecycle import Route, Stage, Status
 from changeauth.domain.roles import Role
-from changeauth.models import BenefitDriver, Comment, Improvement, Support, Team, User, UserRole
+from changeauth.models import (
+    Assessment,
+    AssessmentScore,
+    Benefit,
+    BenefitDriver,
+    BenefitMeasurement,
+    BusinessCase,
+    Comment,
+    ConflictDeclaration,
+    Improvement,
+    ImprovementScore,
+    PortfolioScenario,
+    ScoringScheme,
+    Support,
+    Team,
+    TemporaryResource,
+    User,
+    UserRole,
+)
 from changeauth.services.users import hash_password
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -157,3 +177,289 @@ class SupportFactory(BaseFactory):
 
     improvement_id = factory.LazyFunction(lambda: ImprovementFactory().id)
     user_id = factory.LazyFunction(lambda: UserFactory().id)
+
+
+# ---------------------------------------------------------------- business cases (issue 5)
+
+
+def _case_options() -> list[object]:
+    """Business as usual (nothing), and "Do it": £10,000 now for £6,000 a year in years 1 and 2."""
+    from changeauth.models import BusinessCaseOption, BusinessCaseOptionYear
+
+    return [
+        BusinessCaseOption(
+            position=0,
+            name="Business as usual",
+            is_business_as_usual=True,
+            years=[
+                BusinessCaseOptionYear(
+                    year=0,
+                    capital_pence=0,
+                    revenue_pence=0,
+                    cashable_benefit_pence=0,
+                    non_cashable_benefit_pence=0,
+                )
+            ],
+        ),
+        BusinessCaseOption(
+            position=1,
+            name="Do it",
+            is_business_as_usual=False,
+            years=[
+                BusinessCaseOptionYear(
+                    year=year,
+                    capital_pence=1_000_000 if year == 0 else 0,
+                    revenue_pence=0,
+                    cashable_benefit_pence=600_000 if year else 0,
+                    non_cashable_benefit_pence=0,
+                )
+                for year in range(3)
+            ],
+        ),
+    ]
+
+
+class BusinessCaseFactory(BaseFactory):
+    """Version 1 of an improvement's case (a draft); traits ``submitted``, ``approved``, ``returned``."""
+
+    class Meta:
+        model = BusinessCase
+
+    improvement = factory.SubFactory(ImprovementFactory, business_case=True)
+    version = 1
+    kind = "outline"
+    status = "draft"
+    strategic_fit = "Moves routine enquiries online."
+    preferred_option = "Do it"
+    preferred_reasons = "It pays back within two years."
+    risks = "Take-up may be slower than planned."
+    reform_risk = "Reusable by a successor authority."
+    created_by = factory.LazyAttribute(lambda o: o.improvement.owner)
+    options = factory.LazyFunction(_case_options)
+
+    class Params:
+        submitted = factory.Trait(
+            status="submitted", submitted_at=factory.LazyFunction(lambda: datetime.now(UTC))
+        )
+        approved = factory.Trait(
+            status="approved",
+            submitted_at=factory.LazyFunction(lambda: datetime.now(UTC)),
+            approved_at=factory.LazyFunction(lambda: datetime.now(UTC)),
+        )
+        returned = factory.Trait(
+            status="returned",
+            submitted_at=factory.LazyFunction(lambda: datetime.now(UTC)),
+            returned_at=factory.LazyFunction(lambda: datetime.now(UTC)),
+            return_reason="Add a do-minimum option.",
+        )
+
+
+# ---------------------------------------------------------------- benefits and temporary resources (issue 7)
+
+
+class BenefitFactory(BaseFactory):
+    """A quarterly benefit on an improvement in delivery, owned by the improvement's owner.
+
+    The schedule columns are derived from the profile, as ``Benefit.reschedule`` derives them.
+    """
+
+    class Meta:
+        model = Benefit
+
+    improvement = factory.SubFactory(ImprovementFactory, delivery=True)
+    owner = factory.LazyAttribute(
+        lambda o: o.improvement.owner if o.improvement else UserFactory(manager=True)
+    )
+    driver = factory.LazyFunction(lambda: _driver("channel_shift"))
+    title = factory.Sequence(lambda n: f"Calls answered online {n}")
+    cash_class = "not_monetised"
+    unit = "calls per month"
+    direction = "decrease"
+    baseline_value = factory.LazyFunction(lambda: Decimal(1000))
+    baseline_date = date(2026, 1, 31)
+    target_value = factory.LazyFunction(lambda: Decimal(600))
+    target_date = date(2027, 1, 31)
+    frequency = "quarterly"
+
+    class Params:
+        cashable = factory.Trait(
+            cash_class="cashable",
+            unit="GBP",
+            direction="increase",
+            baseline_value=factory.LazyFunction(lambda: Decimal(0)),
+            target_value=factory.LazyFunction(lambda: Decimal(5_000_000)),
+        )
+
+    next_due_on = factory.LazyAttribute(
+        lambda o: next_due(baseline_date=o.baseline_date, latest_period_end=None, frequency=o.frequency)
+    )
+    escalate_after_on = factory.LazyAttribute(lambda o: escalate_after(o.next_due_on, o.frequency))
+
+
+class BenefitMeasurementFactory(BaseFactory):
+    """A measurement; the benefit's schedule follows its latest measurement, as the service keeps it."""
+
+    class Meta:
+        model = BenefitMeasurement
+
+    benefit = factory.SubFactory(BenefitFactory)
+    period_end = date(2026, 4, 30)
+    value = factory.LazyFunction(lambda: Decimal(900))
+    data_quality = "measured"
+
+    @factory.post_generation
+    def reschedule_benefit(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        from sqlalchemy import select
+
+        latest = db.session.scalar(
+            select(BenefitMeasurement)
+            .where(BenefitMeasurement.benefit_id == self.benefit_id)
+            .order_by(BenefitMeasurement.period_end.desc())
+            .limit(1)
+        )
+        self.benefit.reschedule(latest)
+        db.session.commit()
+
+
+class TemporaryResourceFactory(BaseFactory):
+    """A contractor on an improvement in delivery for the 2026/27 financial year, £36,500 a year."""
+
+    class Meta:
+        model = TemporaryResource
+
+    role_title = factory.Sequence(lambda n: f"Contract developer {n}")
+    improvement = factory.SubFactory(ImprovementFactory, delivery=True)
+    owner = factory.LazyAttribute(
+        lambda o: o.improvement.owner if o.improvement else UserFactory(manager=True)
+    )
+    kind = "contractor"
+    annual_cost_pence = 3_650_000  # £36,500 a year: £100 a day
+    funding_source = "Digital transformation reserve"
+    start_date = date(2026, 4, 1)
+    end_date = date(2027, 3, 31)
+
+    class Params:
+        overrun = factory.Trait(start_date=date(2025, 4, 1), end_date=date(2026, 3, 31))
+        ended = factory.Trait(
+            start_date=date(2025, 4, 1), end_date=date(2026, 3, 31), actual_end_date=date(2026, 3, 31)
+        )
+
+
+# --- scoring (issue 6) ---------------------------------------------------------------------------
+
+# One member's scores for the default scheme: 3 on every should criterion, within remit.
+MIDDLING_SCORES: dict[str, int | bool] = {
+    "strategic_priority": 3,
+    "customer_need": 3,
+    "transaction_volume": 3,
+    "complexity": 3,
+    "reform_risk": 3,
+    "within_remit": True,
+}
+
+
+def _active_scheme_id() -> int:
+    from sqlalchemy import select
+
+    scheme_id = db.session.scalar(select(ScoringScheme.id).where(ScoringScheme.status == "active"))
+    assert scheme_id is not None, "no active scoring scheme: is the reference seed loaded?"
+    return scheme_id
+
+
+def _score_rows(values: dict[str, int | bool]) -> list[AssessmentScore]:
+    return [
+        AssessmentScore(criterion_code=code, score=None, passed=value)
+        if isinstance(value, bool)
+        else AssessmentScore(criterion_code=code, score=value, passed=None)
+        for code, value in values.items()
+    ]
+
+
+class AssessmentFactory(BaseFactory):
+    """Raw assessment rows under the active scheme. It does not recompute the improvement's stored
+    score: tests of scoring go through ``services.scoring.save_assessment`` (or ``recompute_score``)."""
+
+    class Meta:
+        model = Assessment
+
+    improvement = factory.SubFactory(ImprovementFactory, business_case=True)
+    assessor = factory.SubFactory(UserFactory, design_authority=True)
+    scheme_id = factory.LazyFunction(_active_scheme_id)
+    rationale = "Scored against the published descriptors."
+    scores = factory.LazyAttribute(lambda o: _score_rows(o.values))
+
+    class Params:
+        values = MIDDLING_SCORES
+
+
+class ConflictDeclarationFactory(BaseFactory):
+    class Meta:
+        model = ConflictDeclaration
+
+    improvement = factory.SubFactory(ImprovementFactory, business_case=True)
+    user_id = factory.LazyFunction(lambda: UserFactory(design_authority=True).id)
+    note = "I manage the team that proposed it."
+
+
+# --- the portfolio optimiser (issue 9) ------------------------------------------------------------------
+
+
+class ImprovementScoreFactory(BaseFactory):
+    """A stored panel score (as ``services.scoring`` would leave it): final, three scorers, 50 points."""
+
+    class Meta:
+        model = ImprovementScore
+
+    improvement_id = factory.LazyAttribute(lambda o: o.improvement.id)
+    scheme_id = factory.LazyFunction(_active_scheme_id)
+    status = "final"
+    scorers = 3
+    weighted_score = factory.LazyFunction(lambda: Decimal(50))
+    must_meet_passed = True
+
+    class Params:
+        improvement = factory.SubFactory(ImprovementFactory, approved=True)
+        provisional = factory.Trait(status="provisional", scorers=1)
+
+
+class PortfolioScenarioFactory(BaseFactory):
+    """A saved run that selected nothing from nothing; trait ``agreed`` makes it the agreed plan."""
+
+    class Meta:
+        model = PortfolioScenario
+
+    name = factory.Sequence(lambda n: f"Scenario {n}")
+    inputs = factory.LazyFunction(
+        lambda: {
+            "budget_pence": 100_000,
+            "capacity": None,
+            "objective": "score",
+            "cost_basis": "first_year",
+            "force_in": [],
+            "force_out": [],
+        }
+    )
+    result = factory.LazyFunction(
+        lambda: {
+            "objective": "score",
+            "cost_basis": "first_year",
+            "budget_pence": 100_000,
+            "capacity": None,
+            "selected": [],
+            "excluded": [],
+            "total_cost_pence": 0,
+            "total_value": 0,
+            "budget_left_pence": 100_000,
+            "capacity_used": None,
+            "capacity_left": None,
+            "waterline": None,
+            "proven_optimal": True,
+            "warnings": [],
+        }
+    )
+    created_by = factory.SubFactory(UserFactory, design_authority=True)
+
+    class Params:
+        agreed = factory.Trait(is_agreed=True, agreed_at=factory.LazyFunction(lambda: datetime.now(UTC)))

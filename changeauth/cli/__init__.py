@@ -11,12 +11,16 @@ from changeauth.app import create_app
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app.cli`` (so ``flask --app changeauth`` works too)."""
-    from changeauth.cli import audit, database, seed, users
+    from changeauth.cli import audit, backup, database, jobs, seed, users
 
     app.cli.add_command(database.db_group)
     app.cli.add_command(seed.seed_group)
     app.cli.add_command(users.users_group)
     app.cli.add_command(audit.audit_group)
+    app.cli.add_command(jobs.jobs_group)
+    app.cli.add_command(jobs.scheduler_alias)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
 
 
 def _make_app() -> Flask:

@@ -2,7 +2,8 @@
 
 Creates the SQLite database under ``instance/``, migrates it, loads the reference data, the worked
 example and one demo account per role, prints the sign-ins and serves the app with waitress on
-http://127.0.0.1:5000. Running it again reuses the data.
+http://127.0.0.1:5000, with the job scheduler running in the same process (only here). Running it
+again reuses the data.
 """
 
 from __future__ import annotations
@@ -61,9 +62,26 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     for key, (name, roles, _team) in demo_data.DEMO_USERS.items():
         click.echo(f"  {demo_data.demo_email(key):45} {name} ({', '.join(str(r) for r in roles)})")
     click.echo("")
+    click.echo("Design authority, finance and admin accounts also ask for a code from an authenticator app.")
+    click.echo(f"Add this demo key to the app (time-based, 6 digits): {demo_data.DEMO_TOTP_SECRET}")
+    click.echo(
+        "or print the current code with: "
+        f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{demo_data.DEMO_TOTP_SECRET}').now())\""
+    )
+    click.echo("")
     if no_serve:
         return
     from waitress import serve
 
+    from changeauth.jobs.scheduler import build_scheduler
+
+    # The one place a scheduler runs beside the web server: a single-process demo. Production runs
+    # `changeauth scheduler` in a process of its own.
+    scheduler = build_scheduler(app, background=True)
+    scheduler.start()
+    click.echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs (Europe/London).")
     click.echo(f"Serving changeauth on http://{host}:{port}  (Ctrl+C to stop)")
-    serve(app, host=host, port=port, threads=8, ident="changeauth")
+    try:
+        serve(app, host=host, port=port, threads=8, ident="changeauth")
+    finally:
+        scheduler.shutdown(wait=False)

@@ -7,11 +7,20 @@ from typing import Any
 
 import click
 import yaml
-from flask import current_app
+from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
 from changeauth.config import PROJECT_ROOT
-from changeauth.services import demo_data, reference_data, transaction
+from changeauth.services import (
+    demo_benefits,
+    demo_business_cases,
+    demo_data,
+    gates,
+    portfolio,
+    reference_data,
+    scoring,
+    transaction,
+)
 from changeauth.services.reference_data import UpsertCounts
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -24,11 +33,15 @@ def read_yaml(path: Path) -> Any:
 
 def load_reference(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     ref = seeds_dir / "reference"
-    return reference_data.load_reference_data(
+    counts = reference_data.load_reference_data(
         drivers=read_yaml(ref / "benefit_drivers.yaml"),
         teams=read_yaml(ref / "teams.yaml"),
         priorities=read_yaml(ref / "strategic_priorities.yaml"),
     )
+    scoring.load_default_scheme(counts)
+    for _ in range(gates.load_default_gate_criteria()):
+        counts.add("gate_criterion", "created")
+    return counts
 
 
 def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
@@ -39,7 +52,25 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     programme = demo_data.load_programme(read_yaml(demo / "programme.yaml"), counts)
     demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
     demo_data.load_improvements(read_yaml(demo / "improvements.yaml"), users, programme, counts)
+    demo_business_cases.load_demo_business_cases(
+        read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
+    )
+    demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
+    demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
+    resources = read_yaml(demo / "temporary_resources.yaml")
+    demo_benefits.load_temporary_resources(resources, users, programme, counts)
+    scoring.load_demo_assessments(read_yaml(demo / "scores.yaml"), users, counts, **_scoring_rules())
+    portfolio.load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
     return counts
+
+
+def _scoring_rules() -> dict[str, int]:
+    """The configured score quorum and disagreement threshold (the design's 3 and 3 outside an app)."""
+    config = current_app.config if has_app_context() else {}
+    return {
+        "quorum": config.get("SCORE_QUORUM", 3),
+        "disagreement_threshold": config.get("DISAGREEMENT_THRESHOLD", 3),
+    }
 
 
 def _report(counts: UpsertCounts) -> None:
@@ -58,7 +89,7 @@ def seed_group() -> None:
 @seed_group.command("reference")
 @with_appcontext
 def seed_reference() -> None:
-    """Benefit drivers, teams and strategic priorities (safe in production)."""
+    """Benefit drivers, teams, strategic priorities and the default scoring scheme (safe in production)."""
     transaction.begin_unit_of_work(writes=True)
     counts = load_reference()
     transaction.commit()

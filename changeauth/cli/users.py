@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from changeauth.domain.errors import DomainError, ValidationFailed
@@ -35,7 +36,12 @@ def create(
     transaction.begin_unit_of_work(writes=True)
     try:
         user = user_service.create_user(
-            email=email, name=name, roles=roles, team_code=team_code, password=password
+            email=email,
+            name=name,
+            roles=roles,
+            team_code=team_code,
+            password=password,
+            org_name=current_app.config["ORG_NAME"],
         )
     except ValidationFailed as failure:
         raise click.ClickException("; ".join(m for ms in failure.fields.values() for m in ms)) from failure

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from changeauth.domain import benefits, temporary_resources
 from changeauth.domain.lifecycle import ENDED_STAGES, Stage
 from changeauth.domain.roles import Role
 
@@ -159,6 +160,27 @@ def can_resume(actor: Actor, improvement: ImprovementFacts) -> bool:
     )
 
 
+def can_write_business_case(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """The improvement's owner or a DA member writes and submits its business case.
+
+    Whether the stage allows a case is a lifecycle rule (409), checked by the service, not here.
+    """
+    if not can_view_improvement(actor, improvement):
+        return False
+    return actor.id == improvement.owner_id or is_design_authority(actor)
+
+
+def can_browse_business_cases(actor: Actor) -> bool:
+    """The business-case list is in the navigation of those who write, decide, check or scrutinise
+    cases; anyone may still read a case from its improvement's page."""
+    return actor.has(Role.MANAGER, Role.DESIGN_AUTHORITY, Role.FINANCE, Role.VIEWER, Role.ADMIN)
+
+
+def can_decide_business_case(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """Approving or returning a submitted case is part of the G1 decision: an independent DA member."""
+    return can_decide_gate(actor, improvement)
+
+
 def can_view_audit_log(actor: Actor) -> bool:
     return actor.has(Role.ADMIN, Role.VIEWER)
 
@@ -178,3 +200,123 @@ def can_view_dashboard(actor: Actor) -> bool:
 
 def can_manage_api_tokens(actor: Actor, token_owner_id: int) -> bool:
     return actor.is_active and actor.id == token_owner_id
+
+
+# --- Benefits and temporary resources (design §7, §8) ---------------------------------------------------
+
+
+def can_edit_benefit_profile(actor: Actor, improvement: ImprovementFacts | None) -> bool:
+    """The improvement's owner or a DA member; a programme-level benefit (no improvement) only the DA."""
+    if not actor.is_active:
+        return False
+    if is_design_authority(actor):
+        return True
+    return improvement is not None and actor.id == improvement.owner_id
+
+
+def can_record_measurement(actor: Actor, *, benefit_owner_id: int, improvement_owner_id: int | None) -> bool:
+    """The person who owns the benefit, or the owner of its improvement."""
+    return actor.is_active and actor.id in {benefit_owner_id, improvement_owner_id}
+
+
+def can_record_adjustment(actor: Actor) -> bool:
+    """Like-for-like adjustments are finance's call."""
+    return actor.has(Role.FINANCE)
+
+
+def can_validate_benefit(actor: Actor, *, benefit_owner_id: int) -> bool:
+    """Finance validates a cashable benefit, never its own (separation of duties)."""
+    return actor.is_active and benefits.can_validate(
+        validator_id=actor.id, validator_is_finance=actor.has(Role.FINANCE), benefit_owner_id=benefit_owner_id
+    )
+
+
+def can_manage_temporary_resources(actor: Actor) -> bool:
+    """Managers, DA members and finance record temporary resources."""
+    return actor.has(Role.MANAGER, Role.DESIGN_AUTHORITY, Role.FINANCE)
+
+
+def can_extend_temporary_resource(actor: Actor, *, owner_id: int) -> bool:
+    """A DA or finance member who is not the resource's owner."""
+    return actor.is_active and temporary_resources.can_extend(
+        actor_id=actor.id, actor_roles=actor.roles, owner_id=owner_id
+    )
+
+
+def can_end_temporary_resource(actor: Actor, *, owner_id: int) -> bool:
+    """The owner records the day the resource actually ended."""
+    return actor.is_active and actor.id == owner_id
+
+
+def can_view_benefits_and_resources(actor: Actor) -> bool:
+    """The tracker and the register: managers, DA, finance, viewers and admins."""
+    return can_view_dashboard(actor)
+
+
+def can_view_job_runs(actor: Actor) -> bool:
+    return actor.has(Role.ADMIN, Role.VIEWER)
+
+
+# --- scoring and the backlog (issue 6) ---------------------------------------------------------
+
+
+def can_view_backlog(actor: Actor) -> bool:
+    """The ranking, matrix and roadmap are open to every member of staff: prioritisation is transparent."""
+    return actor.is_active
+
+
+def can_manage_scoring_schemes(actor: Actor) -> bool:
+    """Drafting, previewing and activating scheme versions, and adopting what-if weights."""
+    return actor.has(Role.ADMIN)
+
+
+def can_preview_weights(actor: Actor) -> bool:
+    """What-if: DA members explore other weights; admins adopt them."""
+    return actor.has(Role.DESIGN_AUTHORITY, Role.ADMIN)
+
+
+def can_plan_roadmap(actor: Actor) -> bool:
+    """Setting an improvement's planned quarter is a design authority task."""
+    return is_design_authority(actor)
+
+
+def reads_all_scores(actor: Actor) -> bool:
+    """Admins and viewers, who never score, may read every member's individual scores."""
+    return actor.has(Role.ADMIN, Role.VIEWER)
+
+
+# Proposals are scored from the business case until the work ends (design §5, §13).
+SCOREABLE_STAGES = frozenset(
+    {Stage.BUSINESS_CASE, Stage.APPROVED, Stage.DELIVERY, Stage.REALISATION, Stage.ON_HOLD}
+)
+
+
+def is_scoreable(improvement: ImprovementFacts) -> bool:
+    return improvement.stage in SCOREABLE_STAGES
+
+
+# --- the portfolio optimiser (issue 9) ----------------------------------------------------------------
+
+
+def can_use_portfolio(actor: Actor) -> bool:
+    """Running the optimiser and reading saved scenarios: DA members, viewers (scrutiny) and admins."""
+    return actor.has(Role.DESIGN_AUTHORITY, Role.VIEWER, Role.ADMIN)
+
+
+def can_save_portfolio_scenario(actor: Actor) -> bool:
+    """Viewers scrutinise the plan; the design authority and admins keep scenarios."""
+    return actor.has(Role.DESIGN_AUTHORITY, Role.ADMIN)
+
+
+def can_agree_portfolio_plan(actor: Actor) -> bool:
+    """Marking the agreed plan is a design authority decision."""
+    return is_design_authority(actor)
+
+
+def can_record_delivery_estimate(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """The owner or a DA member records how many person-months delivering it will take, while it is
+    still to be delivered (business case, approved, delivery)."""
+    in_flight = {Stage.BUSINESS_CASE.value, Stage.APPROVED.value, Stage.DELIVERY.value}
+    if not actor.is_active or improvement.stage not in in_flight:
+        return False
+    return actor.id == improvement.owner_id or is_design_authority(actor)

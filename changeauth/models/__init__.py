@@ -1,8 +1,27 @@
 """Every model, imported so ``Base.metadata`` knows all tables. Defines nothing itself."""
 
 from changeauth.db import Base
+from changeauth.models.attachment import Attachment
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
+from changeauth.models.benefit import Benefit, BenefitAdjustment, BenefitMeasurement
+from changeauth.models.business_case import (
+    BusinessCase,
+    BusinessCaseOption,
+    BusinessCaseOptionYear,
+    business_case_driver,
+    business_case_priority,
+)
+from changeauth.models.credentials import PasswordToken, RecoveryCode, SecondFactorAttempt
 from changeauth.models.flag import Flag, Notification
+from changeauth.models.gate import (
+    Condition,
+    CriterionTick,
+    DaMeeting,
+    GateCriterion,
+    GateDecision,
+    da_meeting_member,
+    gate_decision_attendee,
+)
 from changeauth.models.improvement import (
     Comment,
     ConflictDeclaration,
@@ -19,28 +38,63 @@ from changeauth.models.organisation import (
     StrategicPriority,
     Team,
 )
+from changeauth.models.portfolio import PortfolioScenario
+from changeauth.models.scoring import (
+    Assessment,
+    AssessmentScore,
+    ImprovementScore,
+    SchemeCriterion,
+    ScoringScheme,
+)
+from changeauth.models.temporary_resource import TemporaryResource
 from changeauth.models.user import ApiToken, LoginAttempt, User, UserRole
 
 __all__ = [
     "ApiToken",
+    "Assessment",
+    "AssessmentScore",
     "AuditEvent",
     "AuditEventImmutable",
     "Base",
+    "Benefit",
+    "BenefitAdjustment",
     "BenefitDriver",
+    "BenefitMeasurement",
+    "BusinessCase",
+    "BusinessCaseOption",
+    "BusinessCaseOptionYear",
     "Comment",
     "ConflictDeclaration",
     "Flag",
+    "Attachment",
+    "Condition",
+    "CriterionTick",
+    "DaMeeting",
+    "GateCriterion",
+    "GateDecision",
+    "da_meeting_member",
     "Improvement",
+    "ImprovementScore",
     "JobRun",
     "LoginAttempt",
     "MaturityAssessment",
     "Notification",
+    "PasswordToken",
+    "PortfolioScenario",
     "Programme",
+    "RecoveryCode",
+    "SchemeCriterion",
+    "SecondFactorAttempt",
+    "ScoringScheme",
     "StrategicPriority",
     "Support",
     "Team",
+    "TemporaryResource",
     "User",
     "UserRole",
+    "business_case_driver",
+    "business_case_priority",
+    "gate_decision_attendee",
     "improvement_driver",
     "improvement_priority",
 ]

@@ -4,9 +4,20 @@ and conflict-of-interest declarations."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base, utcnow
@@ -69,6 +80,12 @@ class Improvement(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The roadmap quarter the design authority plans it for, e.g. "2027-Q1" (issue 6).
+    planned_quarter: Mapped[str | None] = mapped_column(String(7))
+    # The owner's or the design authority's estimate of the delivery effort, for the portfolio (issue 9).
+    delivery_person_months: Mapped[Decimal | None] = mapped_column(
+        Numeric(6, 1), CheckConstraint("delivery_person_months >= 0", name="delivery_estimate_not_negative")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id], lazy="raise_on_sql")

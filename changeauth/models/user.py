@@ -29,6 +29,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    # The last TOTP time step accepted, so a code cannot be used twice within its 30-second window.
+    totp_last_step: Mapped[int | None]
     # Bumped on logout, password change and deactivation: every cookie carrying the old value dies.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -45,6 +48,10 @@ class User(Base):
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
 
     def as_actor(self) -> Actor:
         return Actor(id=self.id, roles=self.roles, is_active=self.is_active)

@@ -49,12 +49,19 @@ def recent_stage_changes(viewer: User, *, limit: int = 10) -> list[StageChange]:
 
 
 def list_audit_events(
-    *, subject_type: str | None = None, page: int | None = None, per_page: int | None = None
+    *,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
 ) -> Page[AuditEvent]:
+    """Audit events, newest first, optionally for one subject type or one subject (no relationships)."""
     page, per_page = clamp_page(page, per_page)
     stmt = select(AuditEvent)
     if subject_type:
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
+    if subject_id is not None:
+        stmt = stmt.where(AuditEvent.subject_id == subject_id)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = db.session.scalars(
         stmt.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)

@@ -150,3 +150,29 @@ def list_comments(improvement_id: int) -> list[Comment]:
             .order_by(Comment.created_at, Comment.id)
         )
     )
+
+
+def has_supported(improvement_id: int, user_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Support.id).where(Support.improvement_id == improvement_id, Support.user_id == user_id)
+        )
+        is not None
+    )
+
+
+def find_by_ref(ref: str) -> Improvement | None:
+    """An improvement by its reference (IMP-2026-0042), case-insensitively."""
+    return db.session.scalar(select(Improvement).where(Improvement.ref == ref.strip().upper()))
+
+
+def support_counts(improvement_ids: list[int]) -> dict[int, int]:
+    """Supporters per improvement for a page of them, in one query."""
+    if not improvement_ids:
+        return {}
+    rows = db.session.execute(
+        select(Support.improvement_id, func.count())
+        .where(Support.improvement_id.in_(improvement_ids))
+        .group_by(Support.improvement_id)
+    ).all()
+    return dict(rows)

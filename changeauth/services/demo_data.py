@@ -13,6 +13,7 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.domain.lifecycle import Route, Stage, status_for_stage
 from changeauth.domain.roles import Role
+from changeauth.domain.second_factor import second_factor_required
 from changeauth.models import (
     BenefitDriver,
     Improvement,
@@ -28,8 +29,12 @@ from changeauth.services.users import create_user
 
 DEMO_PASSWORD = "changeauth-demo-2026"
 DEMO_EMAIL_DOMAIN = "demo.council.example"
+# Demo accounts whose role needs a second factor are enrolled with this published TOTP key (base32), so a
+# newcomer can add it to an authenticator app (or compute a code with pyotp). Demo data only.
+DEMO_TOTP_SECRET = "CHANGEAUTHDEMOTOTPKEYFORTRYINGIT"
 
-# key -> (name, roles, team code). A quorum of three independent DA members is needed for G1–G3.
+# key -> (name, roles, team code). A quorum of three independent DA members is needed for G1–G3, and the
+# first DA member sponsors the example work, so three more can still score it and attend its gates.
 DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "staff": ("Sam Staff", (Role.STAFF,), "customer_connect"),
     "manager": ("Morgan Manager", (Role.STAFF, Role.MANAGER), "customer_connect"),
@@ -44,6 +49,7 @@ DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         (Role.STAFF, Role.DESIGN_AUTHORITY),
         "leadership_management_team",
     ),
+    "design_authority_4": ("Dee Reviewer", (Role.STAFF, Role.DESIGN_AUTHORITY), "customer_connect"),
     "finance": ("Frankie Finance", (Role.STAFF, Role.FINANCE), None),
     "viewer": ("Vic Viewer (scrutiny)", (Role.VIEWER,), None),
     "admin": ("Ari Admin", (Role.STAFF, Role.ADMIN), None),
@@ -55,7 +61,8 @@ def demo_email(key: str) -> str:
 
 
 def ensure_demo_users(password: str = DEMO_PASSWORD) -> dict[str, User]:
-    """One demo account per role (and three DA members). Existing accounts are left as they are."""
+    """One demo account per role (and three DA members). Existing accounts are left as they are, except
+    that one whose role needs a second factor and has none is enrolled with ``DEMO_TOTP_SECRET``."""
     users: dict[str, User] = {}
     for key, (name, roles, team_code) in DEMO_USERS.items():
         email = demo_email(key)
@@ -69,6 +76,10 @@ def ensure_demo_users(password: str = DEMO_PASSWORD) -> dict[str, User]:
                 team_code=team_code if team_exists else None,
                 password=password,
             )
+        if user.totp_secret is None and second_factor_required(user.roles, required_for_all=False):
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.totp_enabled_at = db.utcnow()
+            db.session.flush()
         users[key] = user
     return users
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from changeauth import db
 from changeauth.domain import permissions
-from changeauth.domain.errors import PermissionDenied, ValidationFailed
+from changeauth.domain.errors import PermissionDenied, ValidationFailed, VersionConflict
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN, format_ref
 from changeauth.domain.lifecycle import Stage, Status
-from changeauth.models import BenefitDriver, Improvement, Team, User
+from changeauth.domain.portfolio import check_delivery_estimate
+from changeauth.models import BenefitDriver, Improvement, Programme, Team, User
 from changeauth.services.audit import record_event
 
 
@@ -101,6 +103,116 @@ def submit_idea(
             "benefit_drivers": codes,
             "team_id": team_id,
             "is_anonymous": is_anonymous,
+        },
+    )
+    return improvement
+
+
+TEXT_FIELDS = ("title", "problem", "proposal", "expected_effect", "benefit_drivers")
+ASSIGNMENT_FIELDS = ("owner_id", "sponsor_id", "team", "is_mandatory", "programme")
+ESTIMATE_FIELDS = ("delivery_person_months",)
+
+
+def update_improvement(
+    improvement: Improvement, *, actor: User, changes: Mapping[str, Any], version: int | None
+) -> Improvement:
+    """Edit an improvement: its text (submitter at idea, owner from business case to delivery) or who
+    owns and sponsors it, its team, statutory flag and programme (design authority), or its delivery
+    estimate in person-months (owner or design authority).
+
+    Raises PermissionDenied, ValidationFailed or VersionConflict; nothing changes on failure. Flushes.
+    """
+    actor_facts = actor.as_actor()
+    facts = improvement.facts()
+    text_changes = {k: v for k, v in changes.items() if k in TEXT_FIELDS}
+    assignments = {k: v for k, v in changes.items() if k in ASSIGNMENT_FIELDS}
+    estimates = {k: v for k, v in changes.items() if k in ESTIMATE_FIELDS}
+    if text_changes and not permissions.can_edit_idea_text(actor_facts, facts):
+        raise PermissionDenied("Only the submitter (while it is an idea) or the owner may edit the text.")
+    if assignments and not permissions.can_assign_roles_on_improvement(actor_facts):
+        raise PermissionDenied("Only the design authority may assign owners, sponsors, teams and programmes.")
+    if estimates and not permissions.can_record_delivery_estimate(actor_facts, facts):
+        raise PermissionDenied(
+            "Only the owner or the design authority may record the delivery estimate, "
+            "while the improvement is in business case, approved or delivery."
+        )
+    if version is None:
+        raise ValidationFailed({"version": ["Send the version you are editing."]})
+    if version != improvement.version:
+        raise VersionConflict()
+    errors = _validate_idea_text(
+        text_changes.get("title", improvement.title),
+        text_changes.get("problem", improvement.problem),
+        text_changes.get("proposal", improvement.proposal),
+        text_changes.get("expected_effect", improvement.expected_effect),
+    )
+    values: dict[str, Any] = {k: v.strip() for k, v in text_changes.items() if isinstance(v, str)}
+    drivers = None
+    if "benefit_drivers" in text_changes:
+        codes = sorted(set(text_changes["benefit_drivers"]))
+        drivers = list(db.session.scalars(select(BenefitDriver).where(BenefitDriver.code.in_(codes))))
+        if not codes:
+            errors["benefit_drivers"] = ["Choose at least one benefit driver."]
+        elif len(drivers) != len(codes):
+            errors["benefit_drivers"] = ["Unknown benefit driver."]
+    for field in ("owner_id", "sponsor_id"):
+        if field in assignments and assignments[field] is not None:
+            person = db.session.get(User, assignments[field])
+            if person is None or not person.is_active:
+                errors[field] = ["Choose an active person."]
+            else:
+                values[field] = person.id
+        elif field in assignments:
+            values[field] = None
+    if "team" in assignments:
+        team_id = None
+        if assignments["team"]:
+            team_id = db.session.scalar(select(Team.id).where(Team.code == assignments["team"]))
+            if team_id is None:
+                errors["team"] = ["Choose a team from the list."]
+        values["team_id"] = team_id
+    if "programme" in assignments:
+        programme_id = None
+        if assignments["programme"]:
+            programme_id = db.session.scalar(
+                select(Programme.id).where(Programme.code == assignments["programme"])
+            )
+            if programme_id is None:
+                errors["programme"] = ["There is no programme with that code."]
+        values["programme_id"] = programme_id
+    if "is_mandatory" in assignments:
+        values["is_mandatory"] = bool(assignments["is_mandatory"])
+    if "delivery_person_months" in estimates:
+        estimate = estimates["delivery_person_months"]
+        messages = check_delivery_estimate(estimate)
+        if messages:
+            errors["delivery_person_months"] = messages
+        values["delivery_person_months"] = estimate
+    if errors:
+        raise ValidationFailed(errors)
+    before = {name: getattr(improvement, name) for name in values}
+    result = db.session.execute(
+        update(Improvement)
+        .where(Improvement.id == improvement.id, Improvement.version == version)
+        .values(**values, version=Improvement.version + 1, updated_at=db.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise VersionConflict()
+    db.session.refresh(improvement)
+    if drivers is not None:
+        improvement.drivers = drivers
+        db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="improvement.edited",
+        subject_type="improvement",
+        subject_id=improvement.id,
+        subject_version=improvement.version,
+        before={**before, **({"benefit_drivers": None} if drivers is not None else {})},
+        after={
+            **values,
+            **({"benefit_drivers": sorted(d.code for d in drivers)} if drivers is not None else {}),
         },
     )
     return improvement

@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from changeauth import db
 from changeauth.domain.errors import AlreadyExists, NotFound, ValidationFailed
+from changeauth.domain.passwords import password_problems
 from changeauth.domain.roles import ALL_ROLES
 from changeauth.models import ApiToken, LoginAttempt, Team, User, UserRole
 from changeauth.services.audit import record_event
@@ -57,8 +58,10 @@ def create_user(
     team_code: str | None = None,
     password: str | None = None,
     actor_id: int | None = None,
+    org_name: str | None = None,
 ) -> User:
-    """Create an account. Raises ValidationFailed or AlreadyExists. Flushes, does not commit."""
+    """Create an account; a password, when given, must meet the policy (AUTH-01, AUTH-02). Raises
+    ValidationFailed or AlreadyExists. Flushes, does not commit."""
     email = normalise_email(email)
     roles = sorted(set(roles))
     errors: dict[str, list[str]] = {}
@@ -74,6 +77,10 @@ def create_user(
         team_id = db.session.scalar(select(Team.id).where(Team.code == team_code))
         if team_id is None:
             errors["team"] = [f"There is no team with the code {team_code!r}."]
+    if password is not None:
+        problems = password_problems(password, org_name=org_name, email=email)
+        if problems:
+            errors["password"] = problems
     if errors:
         raise ValidationFailed(errors)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -216,15 +223,10 @@ def issue_api_token(user: User, *, name: str, actor_id: int | None) -> tuple[str
     return token, record
 
 
-def user_for_api_token(token: str, *, now: datetime | None = None) -> User | None:
-    """The active user a bearer token belongs to, or None (unknown, revoked, or user deactivated).
-
-    Last-used is bookkeeping that must not depend on the request's outcome, so it is written in its
-    own short transaction, at most once a minute per token.
-    """
+def resolve_api_token(token: str) -> tuple[User, ApiToken] | None:
+    """The active user and token behind a bearer token, or None (unknown, revoked, user deactivated)."""
     if not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
         return None
-    now = now or db.utcnow()
     record = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
     )
@@ -233,20 +235,42 @@ def user_for_api_token(token: str, *, now: datetime | None = None) -> User | Non
     user = db.session.get(User, record.user_id)
     if user is None or not user.is_active:
         return None
-    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
-        _touch_token(record.id, now)
-    return user
+    return user, record
 
 
-def _touch_token(token_id: int, now: datetime) -> None:
+def record_token_use(token_id: int, *, now: datetime | None = None) -> None:
+    """Note when a token was last used, at most once a minute, in a transaction of its own.
+
+    Called after the request's own transaction has ended: bookkeeping must neither depend on the request's
+    outcome nor wait on the request's own write lock (SQLite has one writer at a time).
+    """
+    now = now or db.utcnow()
+    statement = (
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - timedelta(minutes=1)),
+        )
+        .values(last_used_at=now)
+    )
     bind = db.session.get_bind()
     engine = bind.engine if hasattr(bind, "engine") else bind
     if engine is not bind:
-        # Bound to a test connection: write through it so the test's transaction sees it.
-        bind.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        # Bound to a test's connection: write through it so the test's transaction sees it.
+        bind.execute(statement)
         return
     with db.write_intent(), engine.begin() as connection:
-        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        connection.execute(statement)
+
+
+def user_for_api_token(token: str, *, now: datetime | None = None) -> User | None:
+    """Resolve a bearer token and record its use (for callers outside a web request)."""
+    resolved = resolve_api_token(token)
+    if resolved is None:
+        return None
+    user, record = resolved
+    record_token_use(record.id, now=now)
+    return user
 
 
 def revoke_api_token(token: ApiToken, *, actor_id: int | None) -> None:
@@ -263,3 +287,36 @@ def get_user_by_email(email: str) -> User:
     if user is None:
         raise NotFound(f"There is no account for {normalise_email(email)}.")
     return user
+
+
+def change_email(user: User, *, new_email: str) -> None:
+    """Change one's own sign-in email (after a fresh sign-in, checked by the caller). Raises
+    ValidationFailed or AlreadyExists. The person is notified. Flushes, does not commit."""
+    from changeauth.services import notifications
+
+    email = normalise_email(new_email)
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise ValidationFailed({"email": ["Enter an email address like name@council.gov.uk."]})
+    if email == user.email:
+        raise ValidationFailed({"email": ["That is already your email address."]})
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AlreadyExists(f"An account for {email} already exists.")
+    before = user.email
+    user.email = email
+    db.session.flush()
+    event = record_event(
+        actor_id=user.id,
+        action="user.email_changed",
+        subject_type="user",
+        subject_id=user.id,
+        before={"email": before},
+        after={"email": email},
+    )
+    notifications.enqueue(
+        user_ids=[user.id],
+        kind="email_changed",
+        text=f"The sign-in email of your changeauth account was changed from {before} to {email}.",
+        event_key=f"email_changed:{event.id}",
+        subject_type="user",
+        subject_id=user.id,
+    )

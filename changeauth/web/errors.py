@@ -1,7 +1,11 @@
 """Error handling: domain errors and HTTP errors become a page for people or the API's JSON shape.
 
 Unexpected exceptions get a generic page with a correlation id; the same id is logged with the trace
-(ERR-01, ERR-02). Nothing a client sends produces a traceback in a response.
+(ERR-01, ERR-02). Nothing a client sends produces a traceback in a response. A database that cannot be
+reached answers 503 and a full disk a 503 saying nothing was saved (RES-01, RES-03); the request's
+transaction is rolled back either way, and the next request tries the database afresh. Refusals are
+security events: 401 and 403 (``authn_token_fail``, ``authz_fail``), a bad CSRF token
+(``input_validation_fail``) and a refused workflow transition (``workflow_transition_denied``).
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask_login import AnonymousUserMixin
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from changeauth.domain.errors import (
     AlreadyExists,
@@ -22,6 +29,7 @@ from changeauth.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from changeauth.security_log import security_event
 
 logger = logging.getLogger("changeauth.errors")
 
@@ -60,6 +68,18 @@ HTTP_MESSAGES = {
     429: "Too many requests. Wait a moment and try again.",
     503: "The service is temporarily unavailable. Try again shortly.",
 }
+
+DISK_FULL_MESSAGE = (
+    "The service has run out of storage space, so nothing was saved. Your change was not made: "
+    "try again later, and tell the service desk if this keeps happening."
+)
+# SQLite's "database or disk is full"; PostgreSQL's disk_full (53100) and out-of-space messages.
+_DISK_FULL_MARKERS = (
+    "database or disk is full",
+    "disk full",
+    "no space left on device",
+    "could not extend file",
+)
 
 
 def is_api_request() -> bool:
@@ -116,10 +136,91 @@ def _page(status: int, message: str) -> tuple[str, int]:
     return render_template(template, status=status, message=message, request_id=g.get("request_id")), status
 
 
+def _acting_user_id() -> int | None:
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return int(api_user.id)
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return int(user.id)
+    # Not loaded yet (CSRF is checked before anything else): the id the signed session claims.
+    from changeauth.web.auth.sessions import signed_in_user_id
+
+    return signed_in_user_id()
+
+
+def is_disk_full(error: BaseException) -> bool:
+    original = getattr(error, "orig", None) or error
+    if getattr(original, "sqlstate", None) == "53100" or getattr(original, "errno", None) == 28:
+        return True
+    text = str(original).lower()
+    return any(marker in text for marker in _DISK_FULL_MARKERS)
+
+
+def is_database_failure(error: BaseException) -> bool:
+    """The database is unreachable, gone away or full, as opposed to a bug or a constraint violation."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def database_failure_response(error: BaseException) -> Response:
+    """503 for a database that is down or full. Renders without touching the database again."""
+    disk_full = is_disk_full(error)
+    request_id = g.get("request_id", "-")
+    logger.error(
+        "database %s (request id %s) on %s %s: %s",
+        "full" if disk_full else "unavailable",
+        request_id,
+        request.method,
+        request.path,
+        type(getattr(error, "orig", None) or error).__name__,
+        exc_info=error,
+    )
+    message = DISK_FULL_MESSAGE if disk_full else HTTP_MESSAGES[503]
+    if is_api_request():
+        return api_error(503, "unavailable", message, headers={"Retry-After": "30"})
+    # The page must not load the signed-in person (that needs the database): show it as signed out.
+    g._login_user = AnonymousUserMixin()
+    g.database_unavailable = True
+    body, status = _page(503, message)
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def register(app: Flask) -> None:
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(error: SQLAlchemyError) -> Any:
+        if is_database_failure(error):
+            return database_failure_response(error)
+        return _unexpected(error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        security_event(
+            "input_validation_fail",
+            outcome="failure",
+            user_id=_acting_user_id(),
+            level=logging.WARNING,
+            field="csrf_token",
+            reason=error.description,
+        )
+        return _http_error(error)
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Any:
         status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
+        if isinstance(error, PermissionDenied):
+            security_event("authz_fail", outcome="failure", user_id=_acting_user_id(), level=logging.WARNING)
+        elif isinstance(error, InvalidTransition):
+            security_event(
+                "workflow_transition_denied",
+                outcome="failure",
+                user_id=_acting_user_id(),
+                level=logging.WARNING,
+                reason=error.message,
+            )
         if is_api_request():
             return api_error(
                 status,
@@ -133,6 +234,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         status = error.code or 500
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS (CFG-07): no page, since no link may be built for that host.
+            return Response("Bad request.\n", status=400, mimetype="text/plain")
+        if status == 403:
+            security_event("authz_fail", outcome="failure", user_id=_acting_user_id(), level=logging.WARNING)
+        elif status == 401 and is_api_request():
+            security_event("authn_token_fail", outcome="failure", level=logging.WARNING)
         if is_api_request():
             data = getattr(error, "data", None) or {}
             fields = _flatten_messages(data["messages"]) if "messages" in data else None

@@ -1,17 +1,36 @@
-"""Request lifecycle: request ids, the one commit per request, and security headers."""
+"""Request lifecycle: request ids, session limits, the second-factor gate, the one commit per request
+(then the work that waited for it, see ``post_commit``), and security headers on every response."""
 
 from __future__ import annotations
 
 import re
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from changeauth.runtime import request_id_var
-from changeauth.services import transaction
+from changeauth.security_log import security_event
+from changeauth.services import second_factor, transaction
+from changeauth.web.auth import sessions
+from changeauth.web.post_commit import run_after_commit
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Reachable by a signed-in person who still owes a second factor.
+_SECOND_FACTOR_EXEMPT = frozenset(
+    {"static", "auth.logout", "account.two_factor_setup", "account.confirm", "health.live", "health.ready"}
+)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _is_page_request() -> bool:
+    return request.endpoint != "static" and not request.path.startswith("/api/")
 
 
 def register(app: Flask) -> None:
@@ -22,27 +41,82 @@ def register(app: Flask) -> None:
         request_id_var.set(g.request_id)
         transaction.begin_unit_of_work(writes=request.method not in _SAFE_METHODS)
 
+    @app.before_request
+    def _enforce_session_limits() -> None:
+        if not _is_page_request():
+            return
+        user_id = sessions.signed_in_user_id()
+        reason = sessions.expiry_reason(
+            idle=current_app.config["SESSION_IDLE_TIMEOUT"],
+            absolute=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        )
+        if reason is None:
+            return
+        sessions.end()
+        security_event("session_expired", outcome="success", user_id=user_id, reason=reason)
+        if reason == "idle":
+            flash("You were signed out because you had not done anything for a while. Sign in again.", "info")
+        elif reason == "absolute":
+            flash("You were signed out because you signed in more than 12 hours ago. Sign in again.", "info")
+
+    @app.before_request
+    def _second_factor_gate() -> ResponseReturnValue | None:
+        if not _is_page_request() or request.endpoint in _SECOND_FACTOR_EXEMPT:
+            return None
+        if not current_user.is_authenticated or sessions.second_factor_done():
+            return None
+        if current_user.has_second_factor:
+            # Enrolled, but this session never gave the code (it began before enrolment): start again.
+            sessions.end()
+            flash("Sign in again with your authenticator app.", "info")
+            return redirect(url_for("auth.login"))
+        if second_factor.is_required(
+            current_user, required_for_all=current_app.config["REQUIRE_2FA_FOR_ALL"]
+        ):
+            return redirect(url_for("account.two_factor_setup"))
+        return None
+
+    @app.teardown_request
+    def _end_unit_of_work(_exc: BaseException | None) -> None:
+        # Threads are reused between requests: the next one must not inherit this one's write intent.
+        transaction.begin_unit_of_work(writes=False)
+
     @app.after_request
     def _finish_request(response: Response) -> Response:
         # One commit per request, at the boundary: success commits, anything else rolls back.
         if response.status_code < 400:
-            transaction.commit()
+            try:
+                transaction.commit()
+            except SQLAlchemyError as exc:
+                transaction.rollback()
+                from changeauth.web.errors import database_failure_response, is_database_failure
+
+                if not is_database_failure(exc):
+                    raise
+                response = database_failure_response(exc)
+            else:
+                run_after_commit()
         else:
             transaction.rollback()
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        _security_headers(response)
+        security_headers(response)
         return response
 
 
-def _security_headers(response: Response) -> None:
+def security_headers(response: Response) -> None:
+    """The headers every response carries, pages, errors, redirects and static files alike (HDR-01..03)."""
     headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        "Strict-Transport-Security",
+        f"max-age={current_app.config['HSTS_MAX_AGE_SECONDS']}; includeSubDomains",
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
     if request.endpoint != "static":
-        headers.setdefault("Cache-Control", "no-store")
+        # Pages, downloads and API answers never sit in a shared or browser cache (HDR-03, DATA-01);
+        # only the public stylesheet and scripts may be cached.
+        headers["Cache-Control"] = "no-store"

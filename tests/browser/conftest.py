@@ -9,18 +9,13 @@ the tests skip with a message; CHANGEAUTH_REQUIRE_BROWSER=1 turns that into a fa
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 
-from changeauth import create_app, db
-from changeauth.cli.migrations import alembic_config
-from tests.conftest import TEST_SECRET_KEY, _fresh_postgres_database
+from tests.live_server import own_database, serving
 
 CHROMIUM = os.environ.get("CHANGEAUTH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,12 +36,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
@@ -60,48 +49,22 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
-    pg = os.environ.get("CHANGEAUTH_TEST_DATABASE_URL")
-    if pg:
-        with _fresh_postgres_database(pg, f"browser_{worker_id}") as url:
-            yield url
-        return
-    yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'changeauth-live.db'}"
-
-
-@pytest.fixture(scope="session")
 def live_server(
-    chromium_path: str, live_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    chromium_path: str, tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Iterator[str]:
-    """The app with the worked example, served by waitress in a background thread."""
-    from waitress.server import create_server
-
+    """The app with the worked example, served by waitress on a database of its own."""
     from changeauth.cli.seed import load_demo, load_reference
 
-    command.upgrade(alembic_config(live_database_url), "head")
-    app = create_app(
-        {
-            "ENV_NAME": "demo",
-            "DATABASE_URL": live_database_url,
-            "SECRET_KEY": TEST_SECRET_KEY,
-            "INSTANCE_PATH": tmp_path_factory.mktemp("live-instance"),
-        }
-    )
-    with app.app_context():
-        db.set_write_intent(True)
+    def prepare(_app: object) -> None:
         load_reference()
         load_demo()
-        db.session.commit()
-        db.set_write_intent(False)
-    port = _free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
-        db.get_engine(app).dispose()
+
+    tmp = tmp_path_factory.mktemp("live")
+    with (
+        own_database(tmp, f"browser_{worker_id}") as url,
+        serving(url, tmp / "instance", prepare=prepare) as (base, _),
+    ):
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -129,10 +92,35 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 
 
 def sign_in(page: Any, email: str, password: str) -> None:
+    """Sign in through the form; demo accounts that need a second factor get a code from the demo key."""
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/sign-in/two-factor"):
+        page.get_by_label("Code").fill(demo_totp_code(email))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+
+
+_last_step_used: dict[str, int] = {}
+
+
+def demo_totp_code(email: str) -> str:
+    """A code from the demo key that this account has not used yet (a code is accepted once, so a second
+    sign-in within the same 30 seconds takes the next step's code, which the server also accepts)."""
+    import time
+
+    import pyotp
+
+    from changeauth.services.demo_data import DEMO_TOTP_SECRET
+
+    step = max(int(time.time()) // 30, _last_step_used.get(email, -1) + 1)
+    while step > int(time.time()) // 30 + 1:
+        time.sleep(1)
+    _last_step_used[email] = step
+    return str(pyotp.TOTP(DEMO_TOTP_SECRET).at(step * 30))
 
 
 def screenshot(page: Any, name: str) -> None:

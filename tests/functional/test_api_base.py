@@ -79,3 +79,16 @@ def test_the_openapi_document_is_public_and_describes_the_bearer_scheme(
     assert {"/api/v1/me", "/api/v1/reference"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["security"] == [{"bearerAuth": []}]
+
+
+def test_using_a_token_records_when_it_was_last_used(
+    client: FlaskClient, db_session: Any, token: str
+) -> None:
+    from sqlalchemy import select
+
+    from changeauth.models import ApiToken
+
+    assert db_session.scalar(select(ApiToken.last_used_at)) is None
+    client.post("/api/v1/improvements", json={}, headers=_auth(token))  # a refused write still counts as use
+    db_session.expire_all()
+    assert db_session.scalar(select(ApiToken.last_used_at)) is not None

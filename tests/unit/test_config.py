@@ -28,6 +28,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def production(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
+    env.setdefault("TRUSTED_HOSTS", "changeauth.council.example")
     for name, value in env.items():
         monkeypatch.setenv(f"CHANGEAUTH_{name}", value)
     return load_config("production")
@@ -105,6 +106,39 @@ class TestProductionDebugAndTesting:
         settings = load_config(env)
         assert settings["SECRET_KEY"] == config.DEV_SECRET_KEY
         check_config(settings)
+
+
+class TestTrustedHosts:
+    """CFG-07: production names the host names it answers to; any other Host header gets 400."""
+
+    def test_production_refuses_to_start_without_them(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        with pytest.raises(ConfigError, match="CHANGEAUTH_TRUSTED_HOSTS"):
+            check_config(production(monkeypatch, SECRET_KEY=STRONG_KEY, TRUSTED_HOSTS=""))
+
+    def test_a_comma_separated_list(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        settings = production(
+            monkeypatch, SECRET_KEY=STRONG_KEY, TRUSTED_HOSTS=" changeauth.council.gov.uk, .council.example ,"
+        )
+        assert settings["TRUSTED_HOSTS"] == ["changeauth.council.gov.uk", ".council.example"]
+        check_config(settings)
+
+    def test_not_needed_outside_production(self) -> None:
+        assert load_config("development")["TRUSTED_HOSTS"] is None
+
+
+class TestSessionSettings:
+    """SESS-04, SESS-05 and HDR-01 figures."""
+
+    def test_defaults(self) -> None:
+        settings = load_config("production")
+        assert settings["SESSION_IDLE_TIMEOUT"] == timedelta(minutes=30)
+        assert settings["SESSION_ABSOLUTE_TIMEOUT"] == timedelta(hours=12)
+        assert settings["HSTS_MAX_AGE_SECONDS"] >= 31_536_000
+        assert settings["REQUIRE_2FA_FOR_ALL"] is False
+
+    def test_second_factor_for_everyone(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("CHANGEAUTH_REQUIRE_2FA_FOR_ALL", "1")
+        assert load_config("production")["REQUIRE_2FA_FOR_ALL"] is True
 
 
 class TestCookies:
@@ -228,6 +262,7 @@ def _production_app(tmp_path: Path, **overrides: object) -> Flask:
             "ENV_NAME": "production",
             "DATABASE_URL": "sqlite://",
             "INSTANCE_PATH": str(tmp_path),
+            "TRUSTED_HOSTS": ["changeauth.council.example", "localhost"],
             **overrides,
         }
     )

@@ -17,10 +17,11 @@ def _authenticate() -> None:
     if not request.path.startswith(API_PREFIX) or request.endpoint in PUBLIC_API_ENDPOINTS:
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = user_service.user_for_api_token(token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    resolved = user_service.resolve_api_token(token.strip()) if scheme.lower() == "bearer" else None
+    if resolved is None:
         abort(401)
-    g.api_user = user
+    g.api_user, record = resolved
+    g.api_token_id = record.id
     if request.method in _BODY_METHODS:
         if (
             request.content_length is not None
@@ -32,9 +33,34 @@ def _authenticate() -> None:
 
 
 def register_api(app: Flask) -> None:
-    from changeauth.web.api import identity
+    from changeauth.web.api import audit as audit_api
+    from changeauth.web.api import benefits as benefits_api
+    from changeauth.web.api import business_cases as business_cases_api
+    from changeauth.web.api import flags as flags_api
+    from changeauth.web.api import gates, identity, improvements
+    from changeauth.web.api import portfolio as portfolio_api
+    from changeauth.web.api import scoring as scoring_api
+    from changeauth.web.api import temporary_resources as temporary_resources_api
 
-    for blueprint in (identity.blp,):
+    for blueprint in (
+        identity.blp,
+        improvements.blp,
+        gates.blp,
+        business_cases_api.blp,
+        scoring_api.blp,
+        benefits_api.blp,
+        temporary_resources_api.blp,
+        flags_api.blp,
+        portfolio_api.blp,
+        audit_api.blp,
+    ):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.before_request(_authenticate)
+
+    @app.teardown_request
+    def _record_token_use(_exc: BaseException | None) -> None:
+        # After the request's transaction has ended, so this never waits on the request's own lock.
+        token_id = g.pop("api_token_id", None)
+        if token_id is not None:
+            user_service.record_token_use(token_id)

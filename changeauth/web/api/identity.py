@@ -32,7 +32,7 @@ class PrioritySchema(Schema):
     title = fields.String(required=True)
 
 
-class GateSchema(Schema):
+class ReferenceGateSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     from_stage = fields.String(required=True)
@@ -43,7 +43,7 @@ class ReferenceSchema(Schema):
     teams = fields.List(fields.Nested(CodeNameSchema), required=True)
     strategic_priorities = fields.List(fields.Nested(PrioritySchema), required=True)
     stages = fields.List(fields.String(), required=True)
-    gates = fields.List(fields.Nested(GateSchema), required=True)
+    gates = fields.List(fields.Nested(ReferenceGateSchema), required=True)
     decisions = fields.List(fields.String(), required=True)
 
 

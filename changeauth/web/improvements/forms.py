@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN
@@ -58,3 +66,32 @@ class ImprovementFilterForm(FlaskForm):
     stage = SelectField("Stage", validators=[Optional()])
     driver = SelectField("Benefit driver", validators=[Optional()])
     team = SelectField("Team", validators=[Optional()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Add a comment", validators=[DataRequired("Write a comment."), Length(max=TEXT_MAX)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form: the CSRF token and the version the person saw."""
+
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+
+
+class ConflictForm(FlaskForm):
+    note = TextAreaField(
+        "Why do you have a conflict of interest? (optional)",
+        description="For example, a family member works in the team it affects.",
+        validators=[Optional(), Length(max=TEXT_MAX)],
+    )
+
+
+class ResubmitForm(FlaskForm):
+    note = TextAreaField(
+        "Your answer to the design authority",
+        validators=[
+            DataRequired("Answer the design authority's question before resubmitting."),
+            Length(max=TEXT_MAX),
+        ],
+    )
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])

@@ -1,19 +1,29 @@
-"""Improvement pages: the searchable list, one improvement, and the idea submission form."""
+"""Improvement pages: the searchable list, one improvement with its timeline, submitting an idea,
+and what staff do on an idea (comment, support, declare a conflict, withdraw, answer and resubmit)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from changeauth.domain import permissions
-from changeauth.domain.errors import ValidationFailed
-from changeauth.domain.lifecycle import STAGE_LABELS
+from changeauth.domain.errors import AlreadyExists, DomainError, NotFound, ValidationFailed
+from changeauth.domain.lifecycle import STAGE_LABELS, Stage
 from changeauth.queries import improvements as improvement_queries
-from changeauth.queries import reference
+from changeauth.queries import reference, similar, timeline
+from changeauth.services import engagement, transitions
 from changeauth.services import improvements as improvement_service
+from changeauth.web.business_cases.views import case_section
 from changeauth.web.forms import apply_field_errors
-from changeauth.web.improvements.forms import IdeaForm, ImprovementFilterForm
+from changeauth.web.improvements.forms import (
+    CommentForm,
+    ConfirmForm,
+    ConflictForm,
+    IdeaForm,
+    ImprovementFilterForm,
+    ResubmitForm,
+)
 
 bp = Blueprint("improvements", __name__, url_prefix="/improvements")
 
@@ -32,10 +42,10 @@ def index() -> ResponseReturnValue:
     form = _filter_form()
     valid = form.validate()
     filters = improvement_queries.ImprovementFilters(
-        stage=form.stage.data or None if valid else None,
-        driver=form.driver.data or None if valid else None,
-        team=form.team.data or None if valid else None,
-        q=form.q.data or None if valid else None,
+        stage=(form.stage.data or None) if valid else None,
+        driver=(form.driver.data or None) if valid else None,
+        team=(form.team.data or None) if valid else None,
+        q=(form.q.data or None) if valid else None,
     )
     page = improvement_queries.list_improvements(
         current_user, filters, page=request.args.get("page", 1, type=int)
@@ -43,17 +53,37 @@ def index() -> ResponseReturnValue:
     return render_template("improvements/index.html", form=form, page=page)
 
 
+def _detail_context(improvement_id: int) -> dict[str, object]:
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    actor = current_user.as_actor()
+    facts = improvement.facts(improvement_queries.conflicted_user_ids(improvement.id))
+    show_submitter = permissions.can_see_submitter(actor, facts)
+    return {
+        "improvement": improvement,
+        "show_submitter": show_submitter,
+        "support_count": improvement_queries.support_count(improvement.id),
+        "timeline": timeline.timeline(improvement, show_submitter=show_submitter),
+        "similar": similar.similar_to(improvement, limit=5),
+        "supports": improvement_queries.has_supported(improvement.id, current_user.id),
+        "can_comment": permissions.can_comment(actor, facts),
+        "can_support": permissions.can_support(actor, facts),
+        "can_withdraw": permissions.can_withdraw(actor, facts),
+        "can_resubmit": permissions.can_resubmit(actor, facts) and improvement.status == "needs_info",
+        "can_triage": permissions.can_triage(actor, facts) and improvement.stage == Stage.IDEA.value,
+        "can_estimate_delivery": permissions.can_record_delivery_estimate(actor, facts),
+        "has_conflict": current_user.id in facts.conflicted_user_ids,
+        "comment_form": CommentForm(),
+        "confirm_form": ConfirmForm(version=improvement.version),
+        "conflict_form": ConflictForm(),
+        "resubmit_form": ResubmitForm(version=improvement.version),
+        **case_section(improvement),
+    }
+
+
 @bp.route("/<int:improvement_id>")
 @login_required
 def detail(improvement_id: int) -> ResponseReturnValue:
-    improvement = improvement_queries.get_improvement(improvement_id, current_user)
-    return render_template(
-        "improvements/detail.html",
-        improvement=improvement,
-        show_submitter=permissions.can_see_submitter(current_user.as_actor(), improvement.facts()),
-        support_count=improvement_queries.support_count(improvement.id),
-        comments=improvement_queries.list_comments(improvement.id),
-    )
+    return render_template("improvements/detail.html", **_detail_context(improvement_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,5 +109,116 @@ def new() -> ResponseReturnValue:
         else:
             flash(f"Your idea has been submitted as {improvement.ref}.", "success")
             return redirect(url_for("improvements.detail", improvement_id=improvement.id))
-    status = 422 if form.errors else 200
-    return render_template("improvements/new.html", form=form), status
+    suggestions = similar.find_similar(form.title.data, limit=5) if form.title.data else []
+    return render_template(
+        "improvements/new.html", form=form, suggestions=suggestions
+    ), 422 if form.errors else 200
+
+
+@bp.route("/similar")
+@login_required
+def similar_fragment() -> ResponseReturnValue:
+    """Suggestions while typing a title (an HTML fragment the submit form's script shows)."""
+    title = request.args.get("title", "")[:200]
+    items = similar.find_similar(title, limit=5) if len(title.strip()) >= 3 else []
+    return render_template("improvements/_similar.html", suggestions=items)
+
+
+def _back(improvement_id: int) -> ResponseReturnValue:
+    return redirect(url_for("improvements.detail", improvement_id=improvement_id))
+
+
+def _rerender(improvement_id: int, **forms: object) -> ResponseReturnValue:
+    context = _detail_context(improvement_id)
+    context.update(forms)
+    return render_template("improvements/detail.html", **context), 422
+
+
+@bp.route("/<int:improvement_id>/comments", methods=["POST"])
+@login_required
+def comment(improvement_id: int) -> ResponseReturnValue:
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            engagement.add_comment(improvement, actor=current_user, body=form.body.data or "")
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash("Your comment has been added.", "success")
+            return _back(improvement_id)
+    return _rerender(improvement_id, comment_form=form)
+
+
+@bp.route("/<int:improvement_id>/support", methods=["POST"])
+@login_required
+def support(improvement_id: int) -> ResponseReturnValue:
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("withdraw"):
+            engagement.withdraw_support(improvement, actor=current_user)
+            flash("You no longer support this improvement.", "success")
+        else:
+            engagement.support(improvement, actor=current_user)
+            flash("You now support this improvement. We will tell you when it is decided.", "success")
+    except (AlreadyExists, NotFound) as error:
+        flash(error.message, "info")
+    return _back(improvement_id)
+
+
+@bp.route("/<int:improvement_id>/conflicts", methods=["POST"])
+@login_required
+def declare_conflict(improvement_id: int) -> ResponseReturnValue:
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        try:
+            engagement.declare_conflict(improvement, actor=current_user, note=form.note.data or "")
+        except AlreadyExists as error:
+            flash(error.message, "info")
+        else:
+            flash(
+                "Your conflict of interest is recorded. You will not score or decide this improvement.",
+                "success",
+            )
+        return _back(improvement_id)
+    return _rerender(improvement_id, conflict_form=form)
+
+
+@bp.route("/<int:improvement_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(improvement_id: int) -> ResponseReturnValue:
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    transitions.apply_action(improvement, actor=current_user, action="withdraw", version=form.version.data)
+    flash(f"You have withdrawn {improvement.ref}.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/<int:improvement_id>/resubmit", methods=["POST"])
+@login_required
+def resubmit(improvement_id: int) -> ResponseReturnValue:
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    form = ResubmitForm()
+    if form.validate_on_submit():
+        try:
+            transitions.apply_action(
+                improvement,
+                actor=current_user,
+                action="resubmit",
+                version=form.version.data,
+                note=form.note.data or "",
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        except DomainError as error:
+            flash(error.message, "error")
+            return _back(improvement_id)
+        else:
+            flash("Thank you. Your idea is back with the design authority.", "success")
+            return _back(improvement_id)
+    return _rerender(improvement_id, resubmit_form=form)
