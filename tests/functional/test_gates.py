@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from changeauth.models import (
     Benefit,
     BusinessCase,
     Condition,
+    GateCriterion,
     GateDecision,
     Improvement,
     ImprovementScore,
@@ -355,8 +356,6 @@ def test_evidence_upload_and_download(client: FlaskClient, db_session: Any, logi
 
 
 def test_my_actions_lists_the_conditions_i_hold(client: FlaskClient, db_session: Any, login_as: Any) -> None:
-    from datetime import UTC, datetime
-
     work = ImprovementFactory(approved=True, title="Work with a condition")
     holder, da = UserFactory(manager=True), UserFactory(design_authority=True)
     decision = GateDecision(
@@ -383,3 +382,112 @@ def test_my_actions_lists_the_conditions_i_hold(client: FlaskClient, db_session:
     login_as(holder)
     text = page(client.get("/my-actions")).get_text(" ", strip=True)
     assert "Sign the contract" in text and work.ref in text
+
+
+def test_the_full_journey_through_the_pages(client: FlaskClient, db_session: Any, login_as: Any) -> None:
+    """idea → G0 → business case → G1 → start → delivery → G2 → realisation → G3 → closed, by the pages.
+
+    The facts each gate checks (a submitted case, a profiled and measured benefit, a final score) are
+    arranged with factories; every decision and stage move goes through the pages.
+    """
+    recorder, second, third = (UserFactory(design_authority=True) for _ in range(3))
+    submitter, owner = UserFactory(), UserFactory(manager=True)
+    attendees = [str(second.id), str(third.id)]
+
+    def current() -> Improvement:
+        db_session.expire_all()
+        return db_session.scalar(select(Improvement).where(Improvement.title == "Book bulky waste online"))
+
+    login_as(submitter)
+    client.post(
+        "/improvements/new",
+        data={
+            "title": "Book bulky waste online",
+            "problem": "Phone only.",
+            "proposal": "A web form.",
+            "benefit_drivers": ["channel_shift"],
+        },
+    )
+    login_as(recorder)
+    work = current()
+    assert (
+        client.post(
+            f"/triage/{work.id}",
+            data={
+                "decision": "go",
+                "rationale": "Worth a case.",
+                "owner_id": str(owner.id),
+                "version": work.version,
+            },
+        ).status_code
+        == 302
+    )
+    work = current()
+    _ready_for_g1(db_session, work)
+    work = current()
+    steps = [
+        ("gate", {"decision": "go", "rationale": "Approved.", "attendee_ids": attendees}, "approved"),
+        ("start_delivery", {}, "delivery"),
+        ("gate", {"decision": "go", "rationale": "Live.", "attendee_ids": attendees}, "realisation"),
+    ]
+    for action, form, stage in steps:
+        work = current()
+        url = f"/improvements/{work.id}/{action}"
+        response = client.post(url, data={**form, "version": work.version})
+        assert response.status_code == 302, page(response).select(".error-summary")
+        assert current().stage == stage
+    benefit = db_session.scalar(select(Benefit).where(Benefit.improvement_id == work.id))
+    BenefitMeasurementFactory(
+        benefit=benefit, period_end=date.today() + timedelta(days=1), value=Decimal(700)
+    )
+    benefit.closing_status = "realised"
+    db_session.commit()
+    work = current()
+    response = client.post(
+        f"/improvements/{work.id}/gate",
+        data={
+            "decision": "go",
+            "rationale": "Benefits realised.",
+            "attendee_ids": attendees,
+            "version": work.version,
+        },
+    )
+    assert response.status_code == 302, page(response).select(".error-summary")
+    assert current().stage == "closed"
+    login_as(submitter)
+    history = page(client.get(f"/improvements/{work.id}")).select_one(".timeline").get_text(" ", strip=True)
+    for gate_name in ("Triage (G0)", "Investment decision (G1)", "Go-live (G2)", "Benefits review (G3)"):
+        assert gate_name in history
+
+
+def test_the_condition_and_criterion_forms_render(
+    client: FlaskClient, db_session: Any, login_as: Any
+) -> None:
+    work = ImprovementFactory(approved=True)
+    da = UserFactory(design_authority=True)
+    decision = GateDecision(
+        improvement_id=work.id,
+        gate="G1",
+        decision="go_with_conditions",
+        rationale="ok",
+        decided_by_id=da.id,
+        decided_at=datetime(2026, 11, 1, tzinfo=UTC),
+        from_stage="business_case",
+        to_stage="approved",
+    )
+    decision.conditions = [
+        Condition(
+            improvement_id=work.id,
+            text="Sign",
+            owner_id=work.owner_id,
+            due_date=date(2027, 1, 31),
+            status="open",
+        )
+    ]
+    db_session.add(decision)
+    db_session.commit()
+    login_as(da)
+    assert client.get(f"/conditions/{decision.conditions[0].id}/close").status_code == 200
+    login_as(UserFactory(admin=True))
+    criterion_id = db_session.scalar(select(GateCriterion.id).limit(1))
+    assert client.get(f"/admin/gate-criteria/{criterion_id}").status_code == 200

@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -64,7 +65,7 @@ class TickForm(FlaskForm):
 class CloseConditionForm(FlaskForm):
     status = RadioField(
         "Close as",
-        choices=[("met", "Met"), ("waived", "Waived")],
+        choices=[SelectChoice("met", "Met"), SelectChoice("waived", "Waived")],
         validators=[DataRequired("Choose met or waived.")],
     )
     note = TextAreaField("Note", validators=[DataRequired("Add a note."), Length(max=TEXT_MAX)])
@@ -80,7 +81,11 @@ class MeetingForm(FlaskForm):
 
 class CriterionForm(FlaskForm):
     text = TextAreaField("Criterion", validators=[DataRequired("Describe the criterion."), Length(max=1000)])
-    kind = RadioField("Kind", choices=[("must", "Must"), ("should", "Should")], validators=[DataRequired()])
+    kind = RadioField(
+        "Kind",
+        choices=[SelectChoice("must", "Must"), SelectChoice("should", "Should")],
+        validators=[DataRequired()],
+    )
     check = SelectField("Checked by", validators=[DataRequired()])
     is_active = BooleanField("In use")
     version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])
