@@ -491,3 +491,11 @@ def test_the_condition_and_criterion_forms_render(
     login_as(UserFactory(admin=True))
     criterion_id = db_session.scalar(select(GateCriterion.id).limit(1))
     assert client.get(f"/admin/gate-criteria/{criterion_id}").status_code == 200
+
+
+def test_the_register_survives_odd_query_strings(client: FlaskClient, login_as: Any) -> None:
+    login_as(UserFactory())
+    response = client.get("/decisions", query_string={"fmt": "csv", "page": "2", "gate": "G0"})
+    assert response.status_code == 200
+    link = page(response).find("a", string="CSV")["href"]
+    assert "gate=G0" in link and "page=" not in link

@@ -231,7 +231,9 @@ def _register_filters() -> tuple[RegisterFilterForm, gate_queries.RegisterFilter
 def register() -> ResponseReturnValue:
     form, filters = _register_filters()
     page = gate_queries.decision_register(filters, page=request.args.get("page", 1, type=int))
-    return render_template("gates/register.html", form=form, page=page)
+    # The download links carry the filters on screen, never the page number or a stray format.
+    export_args = {key: value for key, value in request.args.items() if key not in ("page", "fmt")}
+    return render_template("gates/register.html", form=form, page=page, export_args=export_args)
 
 
 @bp.route("/decisions/export.<any('csv', 'xlsx'):fmt>")
