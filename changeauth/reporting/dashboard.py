@@ -1,0 +1,143 @@
+"""The dashboard (design §10): each section as a frame from its extract and transform, and its chart.
+
+Sections are named so the page and each chart's PNG route ask for the same figures; a chart route
+runs only its own section's extract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from changeauth.reporting import extracts, transforms
+from changeauth.reporting.charts import Series, bar_chart, line_chart
+
+SECTIONS = ("pipeline", "benefits", "flags", "resources", "maturity", "programmes")
+
+
+def _pounds(values: pd.Series) -> list[float]:
+    return [float(v) / 100 for v in values]
+
+
+def pipeline(as_of: date) -> pd.DataFrame:
+    return transforms.pipeline_by_stage(extracts.pipeline_counts())
+
+
+def benefits(as_of: date) -> pd.DataFrame:
+    return transforms.benefits_by_driver(extracts.benefits())
+
+
+def flags(as_of: date) -> pd.DataFrame:
+    return transforms.flags_by_kind(extracts.open_flags())
+
+
+def resources(as_of: date) -> pd.DataFrame:
+    return transforms.exposure_by_status(extracts.temporary_resources(), as_of)
+
+
+def maturity(as_of: date) -> pd.DataFrame:
+    return transforms.maturity_over_time(extracts.maturity())
+
+
+def programmes(as_of: date) -> pd.DataFrame:
+    return transforms.programme_report(
+        extracts.programmes(),
+        extracts.benefits(),
+        extracts.adjustments(),
+        extracts.temporary_resources(),
+        as_of,
+    )
+
+
+FIGURES: dict[str, Callable[[date], pd.DataFrame]] = {
+    "pipeline": pipeline,
+    "benefits": benefits,
+    "flags": flags,
+    "resources": resources,
+    "maturity": maturity,
+    "programmes": programmes,
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    as_of: date
+    pipeline: pd.DataFrame
+    benefits: pd.DataFrame
+    flags: pd.DataFrame
+    resources: pd.DataFrame
+    maturity: pd.DataFrame
+    programmes: pd.DataFrame
+
+
+def build(as_of: date) -> Dashboard:
+    """Every section's figures (seven selects: the programme view reuses four extracts)."""
+    return Dashboard(as_of=as_of, **{name: FIGURES[name](as_of) for name in SECTIONS})
+
+
+def chart(section: str, as_of: date) -> bytes:
+    """The PNG chart of one section; KeyError for an unknown section."""
+    frame = FIGURES[section](as_of)
+    if section == "pipeline":
+        return bar_chart(
+            "Improvements by stage", list(frame["label"]), [("Improvements", list(frame["count"]))]
+        )
+    if section == "benefits":
+        return bar_chart(
+            "Cashable benefits by driver (£)",
+            list(frame["driver"]),
+            [
+                ("Target", _pounds(frame["target"])),
+                ("Realised (gross)", _pounds(frame["gross"])),
+                ("Like-for-like adjusted", _pounds(frame["adjusted"])),
+            ],
+            y_label="£",
+        )
+    if section == "flags":
+        return bar_chart("Open flags by kind", list(frame["label"]), [("Open flags", list(frame["count"]))])
+    if section == "resources":
+        return bar_chart(
+            "Temporary resources by status (£)",
+            list(frame["label"]),
+            [
+                ("Annual cost", _pounds(frame["annual_cost"])),
+                ("Overrun exposure", _pounds(frame["exposure"])),
+            ],
+            y_label="£",
+        )
+    if section == "maturity":
+        series = [
+            Series(str(driver), [(on, float(v)) for on, v in frame[driver].items() if pd.notna(v)])
+            for driver in frame.columns
+        ]
+        return line_chart("Benefit driver maturity (% achieved)", series, y_label="%")
+    return bar_chart(
+        "Programmes: benefit against temporary resource cost (£)",
+        list(frame["name"]),
+        [
+            ("Projected annual", _pounds(frame["projected"])),
+            ("Realised (gross)", _pounds(frame["realised_gross"])),
+            ("Like-for-like adjusted", _pounds(frame["realised_adjusted"])),
+            ("Temporary resource cost", _pounds(frame["temporary_resource_cost"])),
+            ("Net", _pounds(frame["net"])),
+        ],
+        y_label="£",
+    )
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A frame as plain Python rows for a template (native ints, so ``|money`` accepts them)."""
+    return frame.to_dict("records")
+
+
+def maturity_records(frame: pd.DataFrame) -> tuple[list[str], list[tuple[date, list[float | None]]]]:
+    """The maturity table: the drivers' names and, per assessment date, each driver's % (None if none)."""
+    drivers = [str(column) for column in frame.columns]
+    rows = [
+        (on, [None if pd.isna(value) else float(value) for value in values])
+        for on, values in zip(frame.index, frame.itertuples(index=False, name=None), strict=True)
+    ]
+    return drivers, rows

@@ -1,0 +1,167 @@
+"""Extracts: one select per report, read straight into a pandas frame.
+
+Each function runs exactly one query and returns raw rows (grouped in SQL where that is all the
+report needs); the figures are worked out by the pure functions in ``reporting.transforms``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, func, select
+
+from changeauth import db
+from changeauth.models import (
+    Benefit,
+    BenefitAdjustment,
+    BenefitDriver,
+    Flag,
+    Improvement,
+    MaturityAssessment,
+    Programme,
+    TemporaryResource,
+)
+
+
+def _frame(stmt: Select[Any], columns: Sequence[str]) -> pd.DataFrame:
+    rows = db.session.execute(stmt).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
+
+
+def pipeline_counts() -> pd.DataFrame:
+    """Improvements counted by stage: columns stage, count."""
+    return _frame(select(Improvement.stage, func.count()).group_by(Improvement.stage), ["stage", "count"])
+
+
+def _benefit_programme() -> Any:
+    return func.coalesce(Benefit.programme_id, Improvement.programme_id)
+
+
+def benefits() -> pd.DataFrame:
+    """Every benefit with its driver's name, programme (its own or its improvement's) and the total of its
+    adjustments: columns benefit_id, driver, programme_id, unit, cash_class, direction, baseline,
+    target_value, last_value, adjustments."""
+    totals = (
+        select(BenefitAdjustment.benefit_id, func.sum(BenefitAdjustment.amount_pence).label("total"))
+        .group_by(BenefitAdjustment.benefit_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Benefit.id,
+            BenefitDriver.name,
+            _benefit_programme(),
+            Benefit.unit,
+            Benefit.cash_class,
+            Benefit.direction,
+            Benefit.baseline_value,
+            Benefit.target_value,
+            Benefit.last_value,
+            func.coalesce(totals.c.total, 0),
+        )
+        .join(BenefitDriver, BenefitDriver.id == Benefit.driver_id)
+        .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
+        .outerjoin(totals, totals.c.benefit_id == Benefit.id)
+        .order_by(Benefit.id)
+    )
+    columns = [
+        "benefit_id",
+        "driver",
+        "programme_id",
+        "unit",
+        "cash_class",
+        "direction",
+        "baseline",
+        "target_value",
+        "last_value",
+        "adjustments",
+    ]
+    frame = _frame(stmt, columns)
+    frame["adjustments"] = frame["adjustments"].astype("int64")
+    return frame
+
+
+def adjustments() -> pd.DataFrame:
+    """Adjustments summed by benefit and category, with the benefit's programme: columns benefit_id,
+    programme_id, category, amount_pence."""
+    stmt = (
+        select(
+            BenefitAdjustment.benefit_id,
+            _benefit_programme(),
+            BenefitAdjustment.category,
+            func.sum(BenefitAdjustment.amount_pence),
+        )
+        .join(Benefit, Benefit.id == BenefitAdjustment.benefit_id)
+        .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
+        .group_by(BenefitAdjustment.benefit_id, _benefit_programme(), BenefitAdjustment.category)
+    )
+    frame = _frame(stmt, ["benefit_id", "programme_id", "category", "amount_pence"])
+    frame["amount_pence"] = frame["amount_pence"].astype("int64")
+    return frame
+
+
+def open_flags() -> pd.DataFrame:
+    """Open flags counted by kind: columns kind, count."""
+    return _frame(
+        select(Flag.kind, func.count()).where(Flag.resolved_on.is_(None)).group_by(Flag.kind),
+        ["kind", "count"],
+    )
+
+
+def temporary_resources() -> pd.DataFrame:
+    """Every temporary resource with its programme (its own or its improvement's): columns resource_id,
+    programme_id, annual_cost_pence, start_date, end_date, extension_until, actual_end_date."""
+    stmt = (
+        select(
+            TemporaryResource.id,
+            func.coalesce(TemporaryResource.programme_id, Improvement.programme_id),
+            TemporaryResource.annual_cost_pence,
+            TemporaryResource.start_date,
+            TemporaryResource.end_date,
+            TemporaryResource.extension_until,
+            TemporaryResource.actual_end_date,
+        )
+        .outerjoin(Improvement, Improvement.id == TemporaryResource.improvement_id)
+        .order_by(TemporaryResource.id)
+    )
+    columns = [
+        "resource_id",
+        "programme_id",
+        "annual_cost_pence",
+        "start_date",
+        "end_date",
+        "extension_until",
+        "actual_end_date",
+    ]
+    frame = _frame(stmt, columns)
+    frame["annual_cost_pence"] = frame["annual_cost_pence"].astype("int64")
+    return frame
+
+
+def maturity() -> pd.DataFrame:
+    """Every maturity assessment with its driver's name: columns driver, assessed_on, achieved_pct."""
+    stmt = (
+        select(BenefitDriver.name, MaturityAssessment.assessed_on, MaturityAssessment.achieved_pct)
+        .join(BenefitDriver, BenefitDriver.id == MaturityAssessment.driver_id)
+        .order_by(MaturityAssessment.assessed_on, BenefitDriver.name)
+    )
+    frame = _frame(stmt, ["driver", "assessed_on", "achieved_pct"])
+    frame["achieved_pct"] = frame["achieved_pct"].astype("float64")
+    return frame
+
+
+def programmes() -> pd.DataFrame:
+    """Every programme by code: columns programme_id, code, name, planned_investment_pence,
+    planned_annual_benefit_pence."""
+    stmt = select(
+        Programme.id,
+        Programme.code,
+        Programme.name,
+        Programme.planned_investment_pence,
+        Programme.planned_annual_benefit_pence,
+    ).order_by(Programme.code)
+    return _frame(
+        stmt, ["programme_id", "code", "name", "planned_investment_pence", "planned_annual_benefit_pence"]
+    )

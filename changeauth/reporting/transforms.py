@@ -1,0 +1,233 @@
+"""Pure pandas transforms behind the dashboard and the scrutiny report.
+
+Each function takes the frames the extracts return (see ``reporting.extracts``) and returns a new
+frame; none touches the database, so each is unit-tested on a small hand-built frame. Money is
+integer pence throughout; values of benefits measured in pounds are pence too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from changeauth.domain.benefits import AdjustmentCategory, BenefitDirection, CashClass
+from changeauth.domain.lifecycle import STAGE_LABELS, Stage
+from changeauth.domain.temporary_resources import ResourceStatus, overrun_exposure_pence, status_on
+from changeauth.models.flag import FLAG_KINDS
+
+GBP = "GBP"
+CATEGORIES = [category.value for category in AdjustmentCategory]
+CATEGORY_LABELS = {c: c.replace("_", " ").capitalize() for c in CATEGORIES}
+FLAG_LABELS = {kind: kind.replace("_", " ").capitalize() for kind in FLAG_KINDS}
+
+
+def pipeline_by_stage(counts: pd.DataFrame) -> pd.DataFrame:
+    """Every stage in lifecycle order with its count of improvements (zero when none)."""
+    by_stage = counts.set_index("stage")["count"] if len(counts) else pd.Series(dtype="int64")
+    stages = [stage.value for stage in Stage]
+    return pd.DataFrame(
+        {
+            "stage": stages,
+            "label": [STAGE_LABELS[Stage(s)] for s in stages],
+            "count": [int(by_stage.get(s, 0)) for s in stages],
+        }
+    )
+
+
+def _signed_movement(frame: pd.DataFrame, value_column: str) -> pd.Series:
+    """Movement from the baseline in the benefit's direction (design §7); a move the wrong way is negative."""
+    sign = frame["direction"].map({BenefitDirection.INCREASE.value: 1, BenefitDirection.DECREASE.value: -1})
+    return (frame[value_column].astype("float64") - frame["baseline"].astype("float64")) * sign
+
+
+def benefit_figures(benefits: pd.DataFrame) -> pd.DataFrame:
+    """The cashable benefits measured in pounds, with target, gross and like-for-like adjusted movement.
+
+    Unmeasured benefits realise nothing yet, and their adjustments wait until they are measured (as in
+    ``queries.benefits.net_benefit_pence``).
+    """
+    money = benefits[(benefits["unit"] == GBP) & (benefits["cash_class"] == CashClass.CASHABLE.value)].copy()
+    money["target"] = _signed_movement(money, "target_value").round().astype("int64")
+    measured = money["last_value"].notna()
+    gross = _signed_movement(money, "last_value").where(measured, 0).round().astype("int64")
+    money["gross"] = gross
+    money["adjusted"] = gross + money["adjustments"].where(measured, 0).astype("int64")
+    return money.reset_index(drop=True)
+
+
+def benefits_by_driver(benefits: pd.DataFrame) -> pd.DataFrame:
+    """Target, realised gross and like-for-like adjusted movement summed by benefit driver (pence)."""
+    figures = benefit_figures(benefits)
+    columns = ["driver", "target", "gross", "adjusted"]
+    if figures.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "driver" else "object") for c in columns})
+    return (
+        figures.groupby("driver", sort=True)[["target", "gross", "adjusted"]]
+        .sum()
+        .reset_index()
+        .astype({"target": "int64", "gross": "int64", "adjusted": "int64"})[columns]
+    )
+
+
+def flags_by_kind(flags: pd.DataFrame) -> pd.DataFrame:
+    """Open flags counted by kind, every kind listed (zero when none), in the registry's order."""
+    counts = flags.groupby("kind")["count"].sum() if len(flags) else pd.Series(dtype="int64")
+    return pd.DataFrame(
+        {
+            "kind": list(FLAG_KINDS),
+            "label": [FLAG_LABELS[k] for k in FLAG_KINDS],
+            "count": [int(counts.get(k, 0)) for k in FLAG_KINDS],
+        }
+    )
+
+
+def _years_paid(start: date, end: date) -> float:
+    """The years from ``start`` to ``end`` inclusive: whole calendar months count as twelfths, so a
+    financial year costs exactly its annual cost, and the days left over count as 1/365 each."""
+    if end < start:
+        return 0.0
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + (after.month - start.month)
+    if after.day < start.day:
+        months -= 1
+    anchor = pd.Timestamp(start) + pd.DateOffset(months=months)
+    days = (pd.Timestamp(after) - anchor).days
+    return months / 12 + days / 365
+
+
+def resource_figures(resources: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Each resource with its status on ``as_of``, the cost of its term and its overrun exposure (pence).
+
+    Cost to date runs from the start to the actual end when recorded, else to ``as_of`` (a resource with
+    no actual end, overrunning or not, is still being paid for); a planned resource has cost nothing.
+    """
+    frame = resources.copy()
+    statuses, exposures, costs = [], [], []
+    for row in frame.itertuples(index=False):
+        extension = None if pd.isna(row.extension_until) else row.extension_until
+        actual = None if pd.isna(row.actual_end_date) else row.actual_end_date
+        statuses.append(
+            status_on(
+                as_of,
+                start_date=row.start_date,
+                end_date=row.end_date,
+                extension_until=extension,
+                actual_end_date=actual,
+            ).value
+        )
+        exposures.append(
+            overrun_exposure_pence(
+                as_of,
+                annual_cost_pence=int(row.annual_cost_pence),
+                end_date=row.end_date,
+                extension_until=extension,
+                actual_end_date=actual,
+            )
+        )
+        stop = min(actual, as_of) if actual is not None else as_of
+        costs.append(round(int(row.annual_cost_pence) * _years_paid(row.start_date, stop)))
+    frame["status"] = pd.Series(statuses, index=frame.index, dtype="object")
+    frame["exposure"] = pd.Series(exposures, index=frame.index, dtype="int64")
+    frame["cost_to_date"] = pd.Series(costs, index=frame.index, dtype="int64")
+    return frame.reset_index(drop=True)
+
+
+def exposure_by_status(resources: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Resources by status on ``as_of``: how many, their annual cost and their overrun exposure (pence)."""
+    figures = resource_figures(resources, as_of)
+    order = [status.value for status in ResourceStatus]
+    grouped = figures.groupby("status").agg(
+        resources=("annual_cost_pence", "size"),
+        annual_cost=("annual_cost_pence", "sum"),
+        exposure=("exposure", "sum"),
+    )
+    grouped = grouped.reindex(order, fill_value=0).astype("int64")
+    grouped.index.name = "status"
+    result = grouped.reset_index()
+    result.insert(1, "label", result["status"].str.replace("_", " ").str.capitalize())
+    return result
+
+
+def maturity_over_time(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Achieved % by assessment date (rows) and driver (columns), dates ascending, drivers by name."""
+    if assessments.empty:
+        return pd.DataFrame(index=pd.Index([], name="assessed_on"))
+    table = assessments.pivot_table(
+        index="assessed_on", columns="driver", values="achieved_pct", aggfunc="last"
+    ).sort_index()
+    table = table.reindex(sorted(table.columns), axis=1).astype("float64")
+    table.columns.name = None
+    return table
+
+
+def programme_report(
+    programmes: pd.DataFrame,
+    benefits: pd.DataFrame,
+    adjustments: pd.DataFrame,
+    resources: pd.DataFrame,
+    as_of: date,
+) -> pd.DataFrame:
+    """Report §3.2 for each programme (pence): projected annual benefit, realised gross, adjustments by
+    category, like-for-like adjusted, temporary resource cost and net (adjusted less resource cost).
+
+    A programme's figures take in its own benefits and resources and those of its improvements.
+    """
+    figures = benefit_figures(benefits)
+    gross = figures.groupby("programme_id")["gross"].sum() if len(figures) else pd.Series(dtype="int64")
+    measured = set(figures.loc[figures["last_value"].notna(), "benefit_id"]) if len(figures) else set()
+    counted = adjustments[adjustments["benefit_id"].isin(measured)]
+    by_category = (
+        counted.pivot_table(
+            index="programme_id", columns="category", values="amount_pence", aggfunc="sum", fill_value=0
+        )
+        if len(counted)
+        else pd.DataFrame()
+    )
+    costs = (
+        resource_figures(resources, as_of).groupby("programme_id")["cost_to_date"].sum()
+        if len(resources)
+        else pd.Series(dtype="int64")
+    )
+    result = programmes[["programme_id", "code", "name", "planned_annual_benefit_pence"]].rename(
+        columns={"planned_annual_benefit_pence": "projected"}
+    )
+    result = result.copy()
+    ids = result["programme_id"]
+    result["realised_gross"] = ids.map(gross).fillna(0).astype("int64")
+    for category in CATEGORIES:
+        column = by_category[category] if category in by_category else pd.Series(dtype="int64")
+        result[f"adj_{category}"] = ids.map(column).fillna(0).astype("int64")
+    adjustment_columns = [f"adj_{c}" for c in CATEGORIES]
+    result["adjustments"] = result[adjustment_columns].sum(axis=1).astype("int64")
+    result["realised_adjusted"] = result["realised_gross"] + result["adjustments"]
+    result["temporary_resource_cost"] = ids.map(costs).fillna(0).astype("int64")
+    result["net"] = result["realised_adjusted"] - result["temporary_resource_cost"]
+    return result.reset_index(drop=True)
+
+
+IN_PROGRESS = (Stage.BUSINESS_CASE.value, Stage.APPROVED.value, Stage.DELIVERY.value, Stage.REALISATION.value)
+STILL_PAID = (ResourceStatus.ACTIVE.value, ResourceStatus.ENDING_SOON.value, ResourceStatus.OVERRUN.value)
+
+
+def portfolio_summary(
+    pipeline: pd.DataFrame, by_driver: pd.DataFrame, flags: pd.DataFrame, resources: pd.DataFrame
+) -> dict[str, int]:
+    """The headline figures for the scrutiny report, from the dashboard's frames (money in pence)."""
+    stages = dict(zip(pipeline["stage"], pipeline["count"], strict=True))
+    still_paid = resources.set_index("status")[["resources", "annual_cost"]].reindex(
+        list(STILL_PAID), fill_value=0
+    )
+    return {
+        "improvements": int(pipeline["count"].sum()),
+        "ideas": int(stages.get(Stage.IDEA.value, 0)),
+        "in_progress": int(sum(stages.get(stage, 0) for stage in IN_PROGRESS)),
+        "closed": int(stages.get(Stage.CLOSED.value, 0)),
+        "target": int(by_driver["target"].sum()),
+        "realised_gross": int(by_driver["gross"].sum()),
+        "realised_adjusted": int(by_driver["adjusted"].sum()),
+        "open_flags": int(flags["count"].sum()),
+        "resources_still_paid": int(still_paid["resources"].sum()),
+        "annual_cost_still_paid": int(still_paid["annual_cost"].sum()),
+        "overrun_exposure": int(resources["exposure"].sum()),
+    }

@@ -1,0 +1,234 @@
+"""Reports: the dashboard with its charts and table alternatives (design §10), and the CSV and XLSX
+exports of the backlog, the benefits tracker, the temporary-resource register and the audit log, each
+with the filters of the page it is exported from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from changeauth.domain import permissions
+from changeauth.domain.idea_import import COLUMNS, MAX_BYTES, MAX_ROWS
+from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS
+from changeauth.queries import backlog as backlog_queries
+from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import clock, reference
+from changeauth.queries import temporary_resources as resource_queries
+from changeauth.reporting import dashboard, datasets, imports, transforms
+from changeauth.reporting.exports import csv_stream, xlsx_bytes
+from changeauth.reporting.transforms import CATEGORIES, CATEGORY_LABELS
+from changeauth.services import idea_import
+from changeauth.web.backlog.forms import BacklogFilterForm
+from changeauth.web.benefits.forms import TrackerFilterForm
+from changeauth.web.reports.forms import ImportIdeasForm
+from changeauth.web.temporary_resources.forms import RegisterFilterForm
+
+bp = Blueprint("reports", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SECTION_CHOICES = ", ".join(dashboard.SECTIONS)
+
+
+def _allow(allowed: bool) -> None:
+    if not allowed:
+        abort(404)
+
+
+def _actor() -> Any:
+    return current_user.as_actor()
+
+
+def _figures_context(figures: dashboard.Dashboard) -> dict[str, Any]:
+    """The dashboard's frames as plain rows for the dashboard and the scrutiny report."""
+    drivers, maturity_rows = dashboard.maturity_records(figures.maturity)
+    return {
+        "as_of": figures.as_of,
+        "pipeline": dashboard.records(figures.pipeline),
+        "benefits": dashboard.records(figures.benefits),
+        "flags": dashboard.records(figures.flags),
+        "open_flags": [row for row in dashboard.records(figures.flags) if row["count"]],
+        "resources": dashboard.records(figures.resources),
+        "maturity_drivers": drivers,
+        "maturity_rows": maturity_rows,
+        "programmes": dashboard.records(figures.programmes),
+        "categories": [(f"adj_{c}", CATEGORY_LABELS[c]) for c in CATEGORIES],
+    }
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard_page() -> ResponseReturnValue:
+    _allow(permissions.can_view_dashboard(_actor()))
+    return render_template(
+        "reports/dashboard.html",
+        **_figures_context(dashboard.build(clock.today())),
+        can_import=permissions.can_import_ideas(_actor()),
+    )
+
+
+@bp.route(f"/dashboard/<any({_SECTION_CHOICES}):section>.png")
+@login_required
+def chart(section: str) -> ResponseReturnValue:
+    _allow(permissions.can_view_dashboard(_actor()))
+    response = Response(dashboard.chart(section, clock.today()), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.route("/reports/scrutiny")
+@login_required
+def scrutiny() -> ResponseReturnValue:
+    _allow(permissions.can_view_dashboard(_actor()))
+    figures = dashboard.build(clock.today())
+    summary = transforms.portfolio_summary(
+        figures.pipeline, figures.benefits, figures.flags, figures.resources
+    )
+    return render_template("reports/scrutiny.html", **_figures_context(figures), summary=summary)
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def export_url(endpoint: str, fmt: str) -> str:
+    """The export of the page being shown, with the page's filters (but not its page number)."""
+    args = {key: value for key, value in request.args.items() if key not in ("page", "fmt")}
+    return url_for(endpoint, fmt=fmt, **args)
+
+
+def _download(
+    fmt: str, name: str, columns: list[tuple[str, str]], rows: Iterable[Mapping[str, Any]]
+) -> Response:
+    """CSV streamed row by row (the rows are a lazy generator); XLSX written in constant-memory mode."""
+    headers = {"Content-Disposition": f'attachment; filename="{name}-{clock.today().isoformat()}.{fmt}"'}
+    if fmt == "csv":
+        return Response(stream_with_context(csv_stream(columns, rows)), mimetype="text/csv", headers=headers)
+    return Response(
+        xlsx_bytes(columns, rows, sheet=name.replace("-", " ").capitalize()), mimetype=XLSX, headers=headers
+    )
+
+
+def _backlog_filters() -> backlog_queries.BacklogFilters:
+    form = BacklogFilterForm(request.args)
+    form.driver.choices = [("", "Any driver")] + [(d.code, d.name) for d in reference.list_drivers()]
+    form.stage.choices = [("", "Any stage")] + [
+        (stage.value, label) for stage, label in STAGE_LABELS.items() if stage not in ENDED_STAGES
+    ]
+    form.team.choices = [("", "Any team")] + [(t.code, t.name) for t in reference.list_teams()]
+    if not form.validate():
+        return backlog_queries.BacklogFilters()
+    return backlog_queries.BacklogFilters(
+        driver=form.driver.data or None, stage=form.stage.data or None, team=form.team.data or None
+    )
+
+
+def _benefit_filters() -> benefit_queries.BenefitFilters:
+    form = TrackerFilterForm(request.args)
+    form.driver.choices = [SelectChoice("", "Any driver")] + [
+        SelectChoice(d.code, d.name) for d in reference.list_drivers()
+    ]
+    form.team.choices = [SelectChoice("", "Any team")] + [
+        SelectChoice(t.code, t.name) for t in reference.list_teams()
+    ]
+    form.owner.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(i), n) for i, n in benefit_queries.benefit_owners()
+    ]
+    if not form.validate():
+        return benefit_queries.BenefitFilters()
+    return benefit_queries.BenefitFilters(
+        driver=form.driver.data or None,
+        team=form.team.data or None,
+        owner_id=int(form.owner.data) if form.owner.data else None,
+        rag=form.rag.data or None,
+        stale=form.stale.data == "1",
+    )
+
+
+@bp.route("/backlog/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_backlog(fmt: str) -> ResponseReturnValue:
+    _allow(permissions.can_view_backlog(_actor()))
+    return _download(fmt, "backlog", datasets.BACKLOG_COLUMNS, datasets.backlog_rows(_backlog_filters()))
+
+
+@bp.route("/benefits/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_benefits(fmt: str) -> ResponseReturnValue:
+    _allow(permissions.can_view_benefits_and_resources(_actor()))
+    rows = datasets.benefit_rows(
+        _benefit_filters(), as_of=clock.today(), grace_days=int(current_app.config["BENEFIT_GRACE_DAYS"])
+    )
+    return _download(fmt, "benefits-tracker", datasets.BENEFIT_COLUMNS, rows)
+
+
+@bp.route("/temporary-resources/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_resources(fmt: str) -> ResponseReturnValue:
+    _allow(permissions.can_view_benefits_and_resources(_actor()))
+    form = RegisterFilterForm(request.args)
+    valid = form.validate()
+    on = (form.on.data if valid else None) or clock.today()
+    filters = resource_queries.ResourceFilters(status=(form.status.data or None) if valid else None)
+    return _download(
+        fmt, "temporary-resources", datasets.RESOURCE_COLUMNS, datasets.resource_rows(filters, on=on)
+    )
+
+
+@bp.route("/audit/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_audit(fmt: str) -> ResponseReturnValue:
+    _allow(permissions.can_export_audit_log(_actor()))
+    rows = datasets.audit_rows(subject_type=request.args.get("subject_type") or None)
+    return _download(fmt, "audit-log", datasets.AUDIT_COLUMNS, rows)
+
+
+# --- import of ideas -------------------------------------------------------------------------------------
+
+
+@bp.route("/ideas/import/template.<any(csv, xlsx):fmt>")
+@login_required
+def import_template(fmt: str) -> ResponseReturnValue:
+    _allow(permissions.can_import_ideas(_actor()))
+    return Response(
+        imports.template(fmt),
+        mimetype="text/csv" if fmt == "csv" else XLSX,
+        headers={"Content-Disposition": f'attachment; filename="ideas-template.{fmt}"'},
+    )
+
+
+@bp.route("/ideas/import", methods=["GET", "POST"])
+@login_required
+def import_ideas() -> ResponseReturnValue:
+    _allow(permissions.can_import_ideas(_actor()))
+    form = ImportIdeasForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            parsed = imports.read_ideas(upload.filename or "", upload.read(MAX_BYTES + 1))
+        finally:
+            upload.close()  # large uploads are spooled to a temporary file: let it go now
+        dry_run = request.form.get("action") != "import"
+        report = idea_import.import_ideas(current_user, parsed.rows, report=parsed.report, dry_run=dry_run)
+        if report.imported:
+            flash(f"Imported {len(report.refs):,} ideas, {report.refs[0]} to {report.refs[-1]}.")
+            return redirect(url_for("improvements.index"))
+    failed = bool(form.errors) or (report is not None and not report.ok)
+    context = {"columns": COLUMNS, "max_rows": MAX_ROWS, "max_mib": MAX_BYTES // 1024 // 1024}
+    return render_template("reports/import.html", form=form, report=report, **context), 422 if failed else 200

@@ -1,0 +1,191 @@
+"""The dashboard: who may see it, every chart with its alt text and its table, the worked example's
+figures (report §3.2), and a constant number of queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from changeauth.queries import clock
+from tests.factories import ImprovementFactory, UserFactory
+from tests.helpers import page
+
+AS_OF = date(2026, 11, 29)
+SECTIONS = ("pipeline", "benefits", "flags", "resources", "maturity", "programmes")
+
+
+@pytest.fixture
+def demo(db_session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from changeauth.cli.seed import load_demo
+
+    monkeypatch.setattr(clock, "today", lambda: AS_OF)
+    load_demo()
+    db_session.commit()
+
+
+def _cells(table: Any) -> dict[str, list[str]]:
+    return {
+        tr.select_one("th").get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in table.select("tbody tr")
+    }
+
+
+@pytest.mark.parametrize("role", ["viewer", "manager", "design_authority", "finance", "admin"])
+def test_viewers_and_everyone_above_see_it_in_the_navigation(
+    client: FlaskClient, login_as: Any, role: str
+) -> None:
+    login_as(UserFactory(**{role: True}))
+    response = client.get("/dashboard")
+    assert response.status_code == 200
+    assert any(a.get("href") == "/dashboard" for a in page(response).select("nav a"))
+
+
+def test_staff_without_a_reporting_role_are_refused(client: FlaskClient, login_as: Any) -> None:
+    login_as(UserFactory())
+    home = page(client.get("/"))
+    assert not any(a.get("href") == "/dashboard" for a in home.select("a"))
+    assert client.get("/dashboard").status_code == 404
+    assert client.get("/dashboard/pipeline.png").status_code == 404
+
+
+def test_signed_out_people_are_sent_to_sign_in(client: FlaskClient) -> None:
+    assert client.get("/dashboard").status_code == 302
+    assert client.get("/dashboard/benefits.png").status_code == 302
+
+
+def test_every_chart_has_alt_text_and_a_table_beside_it(
+    client: FlaskClient, login_as: Any, demo: None
+) -> None:
+    login_as(UserFactory(viewer=True))
+    html = page(client.get("/dashboard"))
+    for section in SECTIONS:
+        img = html.select_one(f'img[src="/dashboard/{section}.png"]')
+        assert img is not None, section
+        assert len(img["alt"]) > 40 and "table" in img["alt"]
+        following = img.find_parent("figure").find_next_sibling("table")
+        assert following is not None and following.select_one("caption"), section
+        chart = client.get(f"/dashboard/{section}.png")
+        assert chart.status_code == 200 and chart.mimetype == "image/png"
+        assert chart.data.startswith(b"\x89PNG")
+
+
+def test_unknown_chart_is_not_found(client: FlaskClient, login_as: Any) -> None:
+    login_as(UserFactory(viewer=True))
+    assert client.get("/dashboard/secrets.png").status_code == 404
+
+
+def test_the_worked_example_figures(client: FlaskClient, login_as: Any, demo: None) -> None:
+    login_as(UserFactory(viewer=True))
+    html = page(client.get("/dashboard"))
+    pipeline = _cells(html.select_one("#pipeline-table"))
+    assert pipeline["Idea"] == ["14"] and pipeline["Closed"] == ["1"]
+    benefits = _cells(html.select_one("#benefits-table"))
+    # The programme's staff savings: £2,483,925 gross; + £95,761 external funding + £323,060 taken as
+    # savings = £2,902,746 like-for-like.
+    assert benefits["Remodelling"] == ["£2,483,925", "£2,483,925", "£2,902,746"]
+    resources = _cells(html.select_one("#resources-table"))
+    # The modelled overrun: 6,570,000p × 29 / 365 = 522,000p.
+    assert resources["Overrun"] == ["1", "£65,700", "£5,220"]
+    # The seven 2019–21 posts: £494,990 + £240,230 = £735,220 a year in all.
+    assert resources["Ended"] == ["7", "£735,220", "£0"]
+    maturity = html.select_one("#maturity-table")
+    text = maturity.get_text(" ", strip=True)
+    for pct in ("86 %", "79 %", "61 %", "83 %"):
+        assert pct in text
+    programme = _cells(html.select_one("#programme-transformation"))
+    assert programme["Projected annual benefit (business case)"] == ["£2,483,925"]
+    assert programme["Adjustment: external funding"] == ["£95,761"]
+    assert programme["Adjustment: taken as savings"] == ["£323,060"]
+    assert programme["Adjustment: growth position"] == ["£0"]
+    realised = programme["Realised (like-for-like adjusted)"][0]
+    cost = programme["Temporary resource cost to date"][0]
+    net = programme["Net benefit"][0]
+
+    def pence(text: str) -> int:
+        return int(text.replace("£", "").replace(",", "").replace(".", "")) * (1 if "." in text else 100)
+
+    assert pence(realised) - pence(cost) == pence(net)
+    # At least the £735,220 of the 2019–21 posts is set against the benefit.
+    assert pence(cost) >= 73_522_000
+
+
+def test_the_page_costs_a_constant_number_of_queries(
+    client: FlaskClient, login_as: Any, demo: None, count_queries: Any
+) -> None:
+    login_as(UserFactory(viewer=True))
+    client.get("/dashboard")
+    with count_queries() as before:
+        assert client.get("/dashboard").status_code == 200
+    ImprovementFactory.create_batch(5)
+    ImprovementFactory.create_batch(3, delivery=True)
+    with count_queries() as after:
+        assert client.get("/dashboard").status_code == 200
+    # Nine report selects (the programme view has four of its own) and the request's plumbing (12 measured).
+    assert after.count == before.count <= 15
+
+
+def test_the_scrutiny_report_is_printable_and_dated(
+    client: FlaskClient, login_as: Any, demo: None, project_root: Path
+) -> None:
+    login_as(UserFactory(viewer=True))
+    dashboard = page(client.get("/dashboard"))
+    assert any(a.get("href") == "/reports/scrutiny" for a in dashboard.select("a"))
+    response = client.get("/reports/scrutiny")
+    assert response.status_code == 200
+    html = page(response)
+    assert "Produced on 29 November 2026" in html.select_one("#produced").get_text()
+    summary = {
+        row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(" ", strip=True)
+        for row in html.select("#portfolio-summary .summary-list__row")
+    }
+    # Idea 14 + business case 2 + approved 1 + delivery 2 + realisation 2 + closed 1 + on hold 1 + declined 1
+    assert summary["Improvements recorded"] == "24"
+    assert summary["Benefit realised (like-for-like adjusted)"].startswith("£")
+    # The modelled overrun: £5,220.
+    assert summary["Cost of temporary resources running past their end date"] == "£5,220"
+    programme = _cells(html.select_one("#scrutiny-programme-transformation"))
+    assert programme["Adjustment: external funding"] == ["£95,761"]
+    assert "SSDC Transformation Programme" in html.select_one(".scrutiny__programme h2").get_text()
+    # The print stylesheet hides navigation and starts each programme on a new page.
+    css = (project_root / "changeauth" / "static" / "css" / "changeauth.css").read_text()
+    assert ".scrutiny__programme { page-break-before: always; }" in css
+
+
+def test_the_scrutiny_report_is_for_viewers_and_above(client: FlaskClient, login_as: Any) -> None:
+    login_as(UserFactory())
+    assert client.get("/reports/scrutiny").status_code == 404
+
+
+def test_open_flags_are_counted_and_resolved_ones_are_not(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.models import Flag
+
+    db_session.add_all(
+        [
+            Flag(kind="stale_benefit", subject_type="benefit", subject_id=1, raised_on=AS_OF),
+            Flag(kind="stale_benefit", subject_type="benefit", subject_id=2, raised_on=AS_OF),
+            Flag(kind="triage_overdue", subject_type="improvement", subject_id=1, raised_on=AS_OF),
+            Flag(
+                kind="triage_overdue",
+                subject_type="improvement",
+                subject_id=2,
+                raised_on=AS_OF,
+                resolved_on=AS_OF,
+            ),
+        ]
+    )
+    db_session.flush()
+    login_as(UserFactory(viewer=True))
+    flags = _cells(page(client.get("/dashboard")).select_one("#flags-table"))
+    assert (
+        flags["Stale benefit"] == ["2"]
+        and flags["Triage overdue"] == ["1"]
+        and flags["Hold review due"] == ["0"]
+    )
+    scrutiny = _cells(page(client.get("/reports/scrutiny")).select_one("#scrutiny-flags"))
+    assert scrutiny == {"Stale benefit": ["2"], "Triage overdue": ["1"]}
