@@ -127,6 +127,11 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
         "API_MAX_JSON_BYTES": 1024 * 1024,
+        # Per-token API rate limit (Flask-Limiter syntax); counters in Redis when a URL is given, so every
+        # worker shares them, else in this process's memory.
+        "API_RATE_LIMIT": _env("API_RATE_LIMIT", "600 per minute"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
         "RUN_SCHEDULER": False,
         # flask-smorest: the OpenAPI document lives beside the API it describes
         "API_TITLE": "changeauth",
@@ -137,6 +142,9 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
     }
     if env == "testing":
         config.update({"WTF_CSRF_ENABLED": False, "PROPAGATE_EXCEPTIONS": False})
+        # Tests that exercise the limit set a low one; the rest must never meet it.
+        if _env("API_RATE_LIMIT") is None:
+            config["API_RATE_LIMIT"] = "1000000 per minute"
     return config
 
 

@@ -11,7 +11,7 @@ from changeauth.app import create_app
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app.cli`` (so ``flask --app changeauth`` works too)."""
-    from changeauth.cli import audit, backup, database, jobs, seed, users
+    from changeauth.cli import audit, backup, database, imports, jobs, seed, users
 
     app.cli.add_command(database.db_group)
     app.cli.add_command(seed.seed_group)
@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs.scheduler_alias)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
+    app.cli.add_command(imports.import_group)
 
 
 def _make_app() -> Flask:

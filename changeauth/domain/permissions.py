@@ -185,6 +185,16 @@ def can_view_audit_log(actor: Actor) -> bool:
     return actor.has(Role.ADMIN, Role.VIEWER)
 
 
+def can_import_ideas(actor: Actor) -> bool:
+    """Issue 8: bringing a spreadsheet backlog in is for managers, the design authority and admins."""
+    return actor.has(Role.MANAGER, Role.DESIGN_AUTHORITY, Role.ADMIN)
+
+
+def can_export_audit_log(actor: Actor) -> bool:
+    """Issue 8: the whole log leaves the system only in an admin's hands."""
+    return actor.has(Role.ADMIN)
+
+
 def can_verify_audit_chain(actor: Actor) -> bool:
     return actor.has(Role.ADMIN)
 

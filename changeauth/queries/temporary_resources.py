@@ -241,3 +241,16 @@ def resources_for_owner(user_id: int, *, on: date) -> Sequence[ResourceRow]:
 def improvement_id_for_ref(ref: str) -> int | None:
     """The id of the improvement with this reference (any case), if there is one."""
     return db.session.scalar(select(Improvement.id).where(func.upper(Improvement.ref) == ref.strip().upper()))
+
+
+def register_statement(filters: ResourceFilters, on: date) -> Select[tuple[TemporaryResource]]:
+    """The register's filtered select in the register's order, with its eager loading (all many-to-one,
+    so it can be streamed with ``yield_per``): what the register export reads."""
+    return (
+        _filtered(filters, on)
+        .options(*_options())
+        .order_by(
+            func.coalesce(TemporaryResource.extension_until, TemporaryResource.end_date).desc(),
+            TemporaryResource.id,
+        )
+    )

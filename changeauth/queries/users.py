@@ -38,6 +38,17 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def first_active_admin() -> User | None:
+    """The longest-standing active admin: who a command-line import acts as when no one is named."""
+    return db.session.scalar(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.is_active.is_(True), UserRole.role == "admin")
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
 def recovery_codes_left(user_id: int) -> int:
     from sqlalchemy import func
 

@@ -126,7 +126,10 @@ def _limit_errors(item: Mapping[str, Any]) -> list[str]:
     weight = _number(item.get("weight"))
     if weight is not None and weight > MAX_WEIGHT:
         messages.append(f"Weight must be {MAX_WEIGHT} or less.")
-    if weight is not None and weight != weight.quantize(Decimal("0.01")):
+    elif weight is not None and weight < 0:
+        messages.append("Weight must not be negative.")
+    # Only in range: quantizing a number with more digits than the context's precision raises.
+    elif weight is not None and weight != weight.quantize(Decimal("0.01")):
         messages.append("Use at most two decimal places for a weight.")
     return messages
 

@@ -24,6 +24,8 @@ def register_web(app: Flask) -> None:
         main,
         notifications,
         portfolio,
+        profile,
+        reports,
         scoring,
         temporary_resources,
         triage,
@@ -49,4 +51,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(temporary_resources.bp)
     app.register_blueprint(actions.bp)
     app.register_blueprint(portfolio.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(profile.bp)
     register_api(app)

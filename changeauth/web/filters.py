@@ -92,6 +92,8 @@ def _navigation() -> dict[str, Any]:
     if permissions.can_use_portfolio(actor):
         items.append(("portfolio.index", "Portfolio"))
     items.append(("gates.register", "Decisions"))
+    if permissions.can_view_dashboard(actor):
+        items.append(("reports.dashboard_page", "Dashboard"))
     if permissions.can_view_benefits_and_resources(actor):
         items.append(("benefits.tracker", "Benefits"))
         items.append(("temporary_resources.index", "Temporary resources"))
@@ -108,6 +110,7 @@ def _navigation() -> dict[str, Any]:
         items.append(("admin.users", "Users"))
     if permissions.can_view_job_runs(actor):
         items.append(("actions.job_runs", "Job runs"))
+    items.append(("profile.tokens", "API tokens"))
     unread = notification_queries.unread_count(current_user.id)
     items.append(("notifications.index", f"Notifications ({unread} unread)" if unread else "Notifications"))
     return {"nav_items": items}

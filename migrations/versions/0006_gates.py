@@ -136,7 +136,9 @@ def upgrade() -> None:
             ["ticked_by_id"], ["user_account.id"], name=op.f("fk_criterion_tick_ticked_by_id_user_account")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_criterion_tick")),
-        sa.UniqueConstraint("improvement_id", "criterion_id", name=op.f("uq_criterion_tick_improvement_id_criterion_id")),
+        sa.UniqueConstraint(
+            "improvement_id", "criterion_id", name=op.f("uq_criterion_tick_improvement_id_criterion_id")
+        ),
     )
     with op.batch_alter_table("criterion_tick", schema=None) as batch_op:
         batch_op.create_index(

@@ -24,6 +24,7 @@ from changeauth.models import (
     Programme,
     ScoringScheme,
 )
+from changeauth.services import users
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import (
     BenefitFactory,
@@ -152,6 +153,7 @@ def make_samples() -> dict[str, Any]:
     scheme_id = db.session.scalar(select(ScoringScheme.id).order_by(ScoringScheme.id))
     scenario = PortfolioScenarioFactory()
     person = UserFactory()
+    _, api_token = users.issue_api_token(person, name="sample", actor_id=person.id)
     db.session.commit()
     return {
         "improvement_id": case.improvement_id,
@@ -167,6 +169,7 @@ def make_samples() -> dict[str, Any]:
         "scheme_id": scheme_id,
         "scenario_id": scenario.id,
         "user_id": person.id,
+        "token_id": api_token.id,
         "token": secrets.token_urlsafe(32),
         "filename": "css/changeauth.css",
     }

@@ -143,7 +143,9 @@ class TestProduction:
         assert client.get("/sign-in", base_url="https://changeauth.council.example").status_code == 200
         db_dispose(production)
 
-    def test_reset_links_use_the_configured_host(self, production: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_reset_links_use_the_configured_host(
+        self, production: Flask, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from changeauth.web import mail as web_mail
 
         sent: list[dict[str, str]] = []

@@ -6,6 +6,7 @@ from flask import Flask, abort, current_app, g, request
 
 from changeauth.extensions import api, csrf
 from changeauth.services import users as user_service
+from changeauth.web.api.rate_limits import init_rate_limits, limit_per_token
 
 API_PREFIX = "/api/v1"
 PUBLIC_API_ENDPOINTS = frozenset({"api-docs.openapi_json"})
@@ -55,8 +56,10 @@ def register_api(app: Flask) -> None:
         audit_api.blp,
     ):
         csrf.exempt(blueprint)
+        limit_per_token(blueprint)
         api.register_blueprint(blueprint)
     app.before_request(_authenticate)
+    init_rate_limits(app)
 
     @app.teardown_request
     def _record_token_use(_exc: BaseException | None) -> None:

@@ -6,18 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from changeauth.domain import benefits as rules
-from changeauth.domain.errors import ValidationFailed
 from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries.clock import today
 from changeauth.services import benefits as benefit_service
-from changeauth.web.api.schemas import PageArgsSchema, PageSchema, StrictSchema
+from changeauth.web.api.schemas import PageArgsSchema, PageSchema, StrictSchema, requested_version
 
 blp = Blueprint("benefits_api", __name__, url_prefix="/api/v1", description="Benefits realisation")
 
@@ -161,7 +160,7 @@ class MeasurementSchema(Schema):
     recorded_at = fields.DateTime(format=TIMESTAMP, required=True)
 
 
-class MeasurementListSchema(Schema):
+class MeasurementListSchema(PageSchema):
     items = fields.List(fields.Nested(MeasurementSchema), required=True)
 
 
@@ -175,21 +174,8 @@ class AdjustmentSchema(Schema):
     recorded_at = fields.DateTime(format=TIMESTAMP, required=True)
 
 
-class AdjustmentListSchema(Schema):
+class AdjustmentListSchema(PageSchema):
     items = fields.List(fields.Nested(AdjustmentSchema), required=True)
-
-
-def requested_version(body_version: int | None) -> int | None:
-    """The version the client read: ``"version"`` in the body, else an ``If-Match: "<n>"`` header."""
-    if body_version is not None:
-        return body_version
-    header = request.headers.get("If-Match", "").strip()
-    header = header.removeprefix("W/").strip('"')
-    if not header:
-        return None
-    if not header.isdigit():
-        raise ValidationFailed({"version": ['If-Match must be the version in quotes, like "3".']})
-    return int(header)
 
 
 def _grace_days() -> int:
@@ -340,11 +326,12 @@ def update_benefit(body: dict[str, Any], benefit_id: int) -> dict[str, Any]:
 
 
 @blp.route("/benefits/<int:benefit_id>/measurements", methods=["GET"], endpoint="list_measurements")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, MeasurementListSchema)
-def list_measurements(benefit_id: int) -> dict[str, Any]:
-    """A benefit's measurements, oldest first."""
+def list_measurements(args: dict[str, Any], benefit_id: int) -> dict[str, Any]:
+    """A benefit's measurements, oldest first, a page at a time like every list."""
     benefit_queries.get_benefit(benefit_id)
-    return {"items": [_measurement_json(m) for m in benefit_queries.list_measurements(benefit_id)]}
+    return _page_of([_measurement_json(m) for m in benefit_queries.list_measurements(benefit_id)], args)
 
 
 @blp.route("/benefits/<int:benefit_id>/measurements", methods=["POST"], endpoint="record_measurement")
@@ -357,11 +344,19 @@ def record_measurement(body: dict[str, Any], benefit_id: int) -> dict[str, Any]:
 
 
 @blp.route("/benefits/<int:benefit_id>/adjustments", methods=["GET"], endpoint="list_adjustments")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, AdjustmentListSchema)
-def list_adjustments(benefit_id: int) -> dict[str, Any]:
-    """A benefit's like-for-like adjustments."""
+def list_adjustments(args: dict[str, Any], benefit_id: int) -> dict[str, Any]:
+    """A benefit's like-for-like adjustments, a page at a time like every list."""
     benefit_queries.get_benefit(benefit_id)
-    return {"items": [_adjustment_json(a) for a in benefit_queries.list_adjustments(benefit_id)]}
+    return _page_of([_adjustment_json(a) for a in benefit_queries.list_adjustments(benefit_id)], args)
+
+
+def _page_of(items: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+    # One benefit's records are few (a measurement a month at most), so the page is cut from all of them.
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    return {"items": items[start : start + per_page], "page": page, "per_page": per_page, "total": len(items)}
 
 
 @blp.route("/benefits/<int:benefit_id>/adjustments", methods=["POST"], endpoint="record_adjustment")

@@ -10,18 +10,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import g, request
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
 from changeauth.domain.business_cases import CaseContent
-from changeauth.domain.errors import NotFound, ValidationFailed
+from changeauth.domain.errors import NotFound
 from changeauth.models import BusinessCase
 from changeauth.queries import business_cases as case_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.services import business_cases as case_service
-from changeauth.web.api.schemas import StrictSchema
+from changeauth.web.api.schemas import StrictSchema, requested_version
 
 blp = Blueprint(
     "business_cases_api", __name__, url_prefix="/api/v1", description="Business cases, with options appraised"
@@ -139,18 +139,6 @@ class BusinessCaseSchema(Schema):
     return_reason = fields.String(required=True)
 
 
-def _requested_version(body_version: int | None) -> int | None:
-    """The version the client read: from the body, or from an ``If-Match: "<n>"`` header."""
-    if body_version is not None:
-        return body_version
-    header = request.headers.get("If-Match", "").strip().strip('"')
-    if not header:
-        return None
-    if not header.isdigit():
-        raise ValidationFailed({"version": ['If-Match must be the version in quotes, like "3".']})
-    return int(header)
-
-
 def _content(body: dict[str, Any]) -> CaseContent:
     return CaseContent(
         kind=body["kind"],
@@ -212,7 +200,7 @@ def create(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
     """Record a new version of the improvement's business case, a draft (owner or DA member)."""
     improvement = improvement_queries.get_improvement(improvement_id, g.api_user)
     case = case_service.create_business_case(
-        g.api_user, improvement.id, _content(body), expected_version=_requested_version(body["version"])
+        g.api_user, improvement.id, _content(body), expected_version=requested_version(body["version"])
     )
     return case_json(case_queries.get_case(case.id, g.api_user, fresh=True))
 
@@ -235,6 +223,6 @@ def submit(body: dict[str, Any], case_id: int) -> dict[str, Any]:
     """Submit a draft for the investment decision (G1): the version is frozen from now on."""
     case = case_queries.get_case(case_id, g.api_user)
     case_service.submit_business_case(
-        g.api_user, case.id, expected_version=_requested_version(body["version"])
+        g.api_user, case.id, expected_version=requested_version(body["version"])
     )
     return case_json(case_queries.get_case(case.id, g.api_user, fresh=True))

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from changeauth.domain import permissions
-from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN
 from changeauth.domain.lifecycle import Action, Stage
 from changeauth.models import Improvement, User
@@ -18,7 +17,7 @@ from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import similar, timeline
 from changeauth.services import engagement, transitions
 from changeauth.services import improvements as improvement_service
-from changeauth.web.api.schemas import PageArgsSchema, PageSchema, StrictSchema
+from changeauth.web.api.schemas import PageArgsSchema, PageSchema, StrictSchema, requested_version
 
 blp = Blueprint("improvements_api", __name__, url_prefix="/api/v1", description="Ideas and improvements")
 
@@ -172,18 +171,6 @@ class TransitionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
     version = fields.Integer(validate=validate.Range(min=1))
     note = fields.String(load_default="", validate=LONG_TEXT)
-
-
-def requested_version(body_version: int | None) -> int | None:
-    """The version the client read: from the body, or from an ``If-Match: "<n>"`` header."""
-    if body_version is not None:
-        return body_version
-    header = request.headers.get("If-Match", "").strip().strip('"')
-    if not header:
-        return None
-    if not header.isdigit():
-        raise ValidationFailed({"version": ['If-Match must be the version in quotes, like "3".']})
-    return int(header)
 
 
 def improvement_json(

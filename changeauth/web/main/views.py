@@ -31,4 +31,6 @@ def audit() -> ResponseReturnValue:
         subject_type=request.args.get("subject_type") or None,
         page=request.args.get("page", 1, type=int),
     )
-    return render_template("main/audit.html", page=page)
+    return render_template(
+        "main/audit.html", page=page, can_export=permissions.can_export_audit_log(current_user.as_actor())
+    )

@@ -1,0 +1,1 @@
+"""API contract tests: completeness against API.md, the OpenAPI document, fuzzing, tokens and limits."""
