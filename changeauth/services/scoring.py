@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, text, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -77,8 +77,8 @@ MUST_DESCRIPTOR_KEYS = ("pass", "fail")
 def _lock_scoring(*, exclusive: bool) -> None:
     session = db.session()
     if session.get_bind().dialect.name == "postgresql":
-        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-        session.execute(text(f"SELECT {function}(:key)"), {"key": _SCORING_LOCK_KEY})
+        lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        session.execute(select(lock(_SCORING_LOCK_KEY)))
 
 
 def _require(allowed: bool, message: str) -> None:

@@ -355,9 +355,9 @@ def test_evidence_upload_and_download(client: FlaskClient, db_session: Any, logi
         assert again.status_code == 200
 
 
-def test_my_actions_lists_the_conditions_i_hold(client: FlaskClient, db_session: Any, login_as: Any) -> None:
-    work = ImprovementFactory(approved=True, title="Work with a condition")
-    holder, da = UserFactory(manager=True), UserFactory(design_authority=True)
+def _open_condition(db_session: Any, work: Improvement, *, owner_id: int, text: str) -> Condition:
+    """Arrange a conditional go at G1 with one open condition (the decision itself is tested elsewhere)."""
+    da = UserFactory(design_authority=True)
     decision = GateDecision(
         improvement_id=work.id,
         gate="G1",
@@ -368,17 +368,19 @@ def test_my_actions_lists_the_conditions_i_hold(client: FlaskClient, db_session:
         from_stage="business_case",
         to_stage="approved",
     )
-    decision.conditions = [
-        Condition(
-            improvement_id=work.id,
-            text="Sign the contract",
-            owner_id=holder.id,
-            due_date=date(2027, 1, 31),
-            status="open",
-        )
-    ]
+    condition = Condition(
+        improvement_id=work.id, text=text, owner_id=owner_id, due_date=date(2027, 1, 31), status="open"
+    )
+    decision.conditions = [condition]
     db_session.add(decision)
     db_session.commit()
+    return condition
+
+
+def test_my_actions_lists_the_conditions_i_hold(client: FlaskClient, db_session: Any, login_as: Any) -> None:
+    work = ImprovementFactory(approved=True, title="Work with a condition")
+    holder = UserFactory(manager=True)
+    _open_condition(db_session, work, owner_id=holder.id, text="Sign the contract")
     login_as(holder)
     text = page(client.get("/my-actions")).get_text(" ", strip=True)
     assert "Sign the contract" in text and work.ref in text
@@ -465,29 +467,9 @@ def test_the_condition_and_criterion_forms_render(
 ) -> None:
     work = ImprovementFactory(approved=True)
     da = UserFactory(design_authority=True)
-    decision = GateDecision(
-        improvement_id=work.id,
-        gate="G1",
-        decision="go_with_conditions",
-        rationale="ok",
-        decided_by_id=da.id,
-        decided_at=datetime(2026, 11, 1, tzinfo=UTC),
-        from_stage="business_case",
-        to_stage="approved",
-    )
-    decision.conditions = [
-        Condition(
-            improvement_id=work.id,
-            text="Sign",
-            owner_id=work.owner_id,
-            due_date=date(2027, 1, 31),
-            status="open",
-        )
-    ]
-    db_session.add(decision)
-    db_session.commit()
+    condition = _open_condition(db_session, work, owner_id=work.owner_id, text="Sign")
     login_as(da)
-    assert client.get(f"/conditions/{decision.conditions[0].id}/close").status_code == 200
+    assert client.get(f"/conditions/{condition.id}/close").status_code == 200
     login_as(UserFactory(admin=True))
     criterion_id = db_session.scalar(select(GateCriterion.id).limit(1))
     assert client.get(f"/admin/gate-criteria/{criterion_id}").status_code == 200
