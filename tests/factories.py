@@ -166,9 +166,12 @@ class CommentFactory(BaseFactory):
     class Meta:
         model = Comment
 
-    improvement = factory.SubFactory(ImprovementFactory)
+    improvement_id = factory.LazyAttribute(lambda o: o.improvement.id)
     author = factory.SubFactory(UserFactory)
     body = "A thought about this idea."
+
+    class Params:
+        improvement = factory.SubFactory(ImprovementFactory)
 
 
 class SupportFactory(BaseFactory):

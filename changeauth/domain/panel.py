@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from changeauth.domain.ranking import rank
 from changeauth.domain.scoring import (
     SCORE_MAX,
     CriterionKind,
@@ -25,7 +26,6 @@ from changeauth.domain.scoring import (
     ScoreResult,
     ScoreStatus,
     median,
-    rank,
     weighted_score,
 )
 

@@ -1,16 +1,16 @@
 """Scoring rules for proposed improvements (design §5, "Scoring and the backlog").
 
 Pure, stdlib-only: panel aggregation (medians, must-meet votes, status, disagreement),
-the weighted 0-100 score, backlog ordering, weight sensitivity, what-if ranking and
-validation of scoring schemes and individual assessments. Arithmetic is exact
-(Decimal and int); floats are never used.
+the weighted 0-100 score and validation of scoring schemes and individual assessments.
+Ordering the backlog (ranks, what-if and weight sensitivity) is in ``domain.ranking``.
+Arithmetic is exact (Decimal and int); floats are never used.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import (
     Context,
@@ -39,17 +39,12 @@ __all__ = [
     "ScoreResult",
     "ScoreStatus",
     "aggregate",
-    "backlog_sort_key",
     "can_see_individual_scores",
     "contributions",
     "median",
-    "rank",
-    "rank_ranges",
-    "rescore",
     "validate_assessment",
     "validate_scheme",
     "weighted_score",
-    "what_if",
 ]
 
 SCORE_MIN = 0
@@ -61,9 +56,9 @@ SCHEME_ERRORS_KEY = "__all__"
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
-_MAX_TENTHS = 1000  # a weighted score of 100.0, in tenths
+MAX_TENTHS = 1000  # a weighted score of 100.0, in tenths
 # Sums of weight x score must never be silently rounded: trap Inexact rather than guess.
-_EXACT = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+EXACT_CONTEXT = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 
 
 class Direction(StrEnum):
@@ -88,7 +83,7 @@ class ScoreStatus(StrEnum):
     FINAL = "final"
 
 
-_STATUS_ORDER: Mapping[ScoreStatus, int] = {
+STATUS_ORDER: Mapping[ScoreStatus, int] = {
     ScoreStatus.FINAL: 0,
     ScoreStatus.PROVISIONAL: 1,
     ScoreStatus.UNSCORED: 2,
@@ -302,7 +297,7 @@ def aggregate(
         raise ValueError("quorum must be at least 1")
     if disagreement_threshold < 1:
         raise ValueError("disagreement_threshold must be at least 1")
-    _require_unique_codes(criteria)
+    require_unique_codes(criteria)
 
     results: list[CriterionResult] = []
     medians: dict[str, Decimal] = {}
@@ -360,7 +355,7 @@ def _aggregate_should(
     return CriterionResult(spec.code, middle, low, high, len(scores), high - low >= threshold, None)
 
 
-def _require_unique_codes(criteria: Sequence[CriterionSpec]) -> None:
+def require_unique_codes(criteria: Sequence[CriterionSpec]) -> None:
     codes = [spec.code for spec in criteria]
     if len(set(codes)) != len(codes):
         raise ValueError("criterion codes must be unique")
@@ -376,7 +371,7 @@ def _weight_for(spec: CriterionSpec, weights: Mapping[str, Decimal] | None) -> D
     return weight
 
 
-def _adjusted(spec: CriterionSpec, value: Decimal) -> Decimal:
+def adjusted_median(spec: CriterionSpec, value: Decimal) -> Decimal:
     if not value.is_finite() or not SCORE_MIN <= value <= SCORE_MAX:
         raise ValueError(f"criterion {spec.code!r}: median {value} is outside 0-5")
     return value if spec.direction is Direction.HIGHER_BETTER else SCORE_MAX - value
@@ -389,7 +384,7 @@ def _weighted_terms(
 ) -> list[tuple[str, Decimal, Decimal]]:
     """(code, weight, adjusted value) for each should criterion that has a median."""
     return [
-        (spec.code, _weight_for(spec, weights), _adjusted(spec, medians[spec.code]))
+        (spec.code, _weight_for(spec, weights), adjusted_median(spec, medians[spec.code]))
         for spec in criteria
         if spec.kind is CriterionKind.SHOULD and spec.code in medians
     ]
@@ -419,7 +414,7 @@ def weighted_score(
     score stays on the 0-100 scale. Returns None when no should criterion has a median
     or all their weights are zero.
     """
-    with localcontext(_EXACT):
+    with localcontext(EXACT_CONTEXT):
         terms = _weighted_terms(medians, criteria, weights)
         total_weight = sum((weight for _, weight, _ in terms), _ZERO)
         if total_weight == 0:
@@ -439,7 +434,7 @@ def contributions(
     criteria as weighted_score(); being rounded separately, they may not add up exactly
     to the rounded score. Empty when weighted_score() would be None.
     """
-    with localcontext(_EXACT):
+    with localcontext(EXACT_CONTEXT):
         terms = _weighted_terms(medians, criteria, weights)
         total_weight = sum((weight for _, weight, _ in terms), _ZERO)
         if total_weight == 0:
@@ -448,186 +443,6 @@ def contributions(
         return {
             code: _round_half_up(_HUNDRED * weight * value, denominator, 2) for code, weight, value in terms
         }
-
-
-# --- the backlog -------------------------------------------------------------------------------
-
-
-def backlog_sort_key(row: RankInput) -> tuple[int, int, int, Decimal, datetime, int]:
-    """Sort key for the backlog.
-
-    Mandatory (statutory) first, then final before provisional before unscored, then
-    weighted score descending with no score last, then earliest submitted, then id.
-    """
-    score = row.weighted_score
-    return (
-        0 if row.is_mandatory else 1,
-        _STATUS_ORDER[row.status],
-        1 if score is None else 0,
-        _ZERO if score is None else -score,
-        row.submitted_at,
-        row.id,
-    )
-
-
-def rank(rows: Sequence[RankInput]) -> tuple[list[RankInput], list[RankInput]]:
-    """Return (ranked rows in backlog order, rows excluded for failing a must criterion).
-
-    A row's rank is its 1-based position in the first list. Excluded rows are returned in
-    the same order so they can be listed apart.
-    """
-    ranked = sorted((row for row in rows if row.must_meet_passed is not False), key=backlog_sort_key)
-    excluded = sorted((row for row in rows if row.must_meet_passed is False), key=backlog_sort_key)
-    return ranked, excluded
-
-
-def rescore(
-    rows: Sequence[RankInput],
-    criteria: Sequence[CriterionSpec],
-    weights: Mapping[str, Decimal] | None = None,
-) -> list[RankInput]:
-    """Return copies of ``rows`` with weighted scores recomputed from their stored medians.
-
-    A weights-only change needs no new assessments: medians do not depend on weights.
-    """
-    return [replace(row, weighted_score=weighted_score(row.medians, criteria, weights)) for row in rows]
-
-
-def what_if(
-    rows: Sequence[RankInput],
-    criteria: Sequence[CriterionSpec],
-    weights: Mapping[str, Decimal],
-) -> list[tuple[int, int, Decimal | None, int]]:
-    """Rank ``rows`` under other weights.
-
-    Returns (id, new rank, new score, rank change) in new backlog order, where rank
-    change is old rank - new rank (positive means the row moved up). The old ranking is
-    the one given by the rows' stored scores. Excluded rows are left out.
-    """
-    _require_unique_ids(rows)
-    before, _ = rank(rows)
-    old_rank = {row.id: position for position, row in enumerate(before, start=1)}
-    after, _ = rank(rescore(rows, criteria, weights))
-    return [
-        (row.id, position, row.weighted_score, old_rank[row.id] - position)
-        for position, row in enumerate(after, start=1)
-    ]
-
-
-def rank_ranges(
-    rows: Sequence[RankInput],
-    criteria: Sequence[CriterionSpec],
-    *,
-    swing: Decimal = Decimal("0.2"),
-) -> dict[int, tuple[int, int]]:
-    """Return {id: (best rank, worst rank)} if any ONE should weight moved by +/- ``swing``.
-
-    For each should criterion the weight is multiplied by (1 - swing) and (1 + swing),
-    every weighted score is recomputed from the stored medians and the backlog re-ranked;
-    the range also includes the current ranking (from the stored scores). Excluded rows
-    are left out. This is 2K re-sorts for K criteria: O(K x N log N).
-    """
-    if not swing.is_finite() or not 0 <= swing <= 1:
-        raise ValueError("swing must be between 0 and 1")
-    _require_unique_ids(rows)
-    _require_unique_codes(criteria)
-    ranked, _ = rank(rows)
-    best = list(range(1, len(ranked) + 1))
-    worst = list(best)
-
-    shoulds = [spec for spec in criteria if spec.kind is CriterionKind.SHOULD]
-    with localcontext(_EXACT):
-        scenarios = [
-            (spec.code, spec.weight * factor)
-            for spec in shoulds
-            if spec.weight != 0
-            for factor in (1 - swing, 1 + swing)
-        ]
-    if scenarios and ranked:
-        table = _FastTable(ranked, shoulds, [weight for _, weight in scenarios])
-        for code, weight in scenarios:
-            keys = table.sort_keys(code, weight)
-            for position, index in enumerate(sorted(range(len(ranked)), key=keys.__getitem__), start=1):
-                if position < best[index]:
-                    best[index] = position
-                if position > worst[index]:
-                    worst[index] = position
-    return {row.id: (best[index], worst[index]) for index, row in enumerate(ranked)}
-
-
-def _require_unique_ids(rows: Sequence[RankInput]) -> None:
-    if len({row.id for row in rows}) != len(rows):
-        raise ValueError("row ids must be unique")
-
-
-def _decimal_places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite values only reach here
-    return max(0, -exponent)
-
-
-def _scaled(value: Decimal, places: int) -> int:
-    numerator, denominator = value.as_integer_ratio()
-    return numerator * 10**places // denominator
-
-
-class _FastTable:
-    """Integer form of the rows' weighted scores, so one weight can change cheaply.
-
-    Weights are scaled by 10**w_places and adjusted medians by 10**a_places (enough
-    for every value involved), so sums stay exact ints and re-scoring a row after one
-    weight changes is a couple of int operations rather than K Decimal ones.
-    """
-
-    def __init__(
-        self, rows: Sequence[RankInput], shoulds: Sequence[CriterionSpec], extra: Sequence[Decimal]
-    ) -> None:
-        raw = [
-            {spec.code: row.medians[spec.code] for spec in shoulds if spec.code in row.medians}
-            for row in rows
-        ]
-        # Medians take few distinct values (multiples of 0.5), so convert each value once, not per row.
-        by_spec = {spec.code: spec for spec in shoulds}
-        adjusted = {
-            (code, value): _adjusted(by_spec[code], value) for row in raw for code, value in row.items()
-        }
-        a_places = max((_decimal_places(value) for value in adjusted.values()), default=0)
-        as_int = {key: _scaled(value, a_places) for key, value in adjusted.items()}
-        self.w_places = max(_decimal_places(weight) for weight in [*extra, *(s.weight for s in shoulds)])
-        self.base = {spec.code: _scaled(spec.weight, self.w_places) for spec in shoulds}
-        self.values = [{code: as_int[code, value] for code, value in row.items()} for row in raw]
-        self.sums = [sum(self.base[code] * value for code, value in row.items()) for row in self.values]
-        self.weights = [sum(self.base[code] for code in row) for row in self.values]
-        self.a_scale = 10**a_places
-        count = len(rows)
-        tie_order = sorted(range(count), key=lambda index: (rows[index].submitted_at, rows[index].id))
-        self.tie = [0] * count
-        for position, index in enumerate(tie_order):
-            self.tie[index] = position
-        self.group = [((0 if row.is_mandatory else 1) * 3 + _STATUS_ORDER[row.status]) * 2 for row in rows]
-        self.count = count
-
-    def sort_keys(self, code: str, weight: Decimal) -> list[int]:
-        """One int per row that sorts exactly like backlog_sort_key with ``code`` re-weighted."""
-        delta = _scaled(weight, self.w_places) - self.base[code]
-        a_scale, count, span = self.a_scale, self.count, _MAX_TENTHS + 1
-        keys: list[int] = []
-        append = keys.append
-        for total, total_weight, values, group, tie in zip(
-            self.sums, self.weights, self.values, self.group, self.tie, strict=True
-        ):
-            value = values.get(code)
-            if value is not None:
-                total += delta * value
-                total_weight += delta
-            if total_weight == 0:
-                bucket = (group + 1) * span
-            else:
-                # score x 10 = 200*total / (total_weight * a_scale); +1/2 then floor = half-up.
-                bottom = total_weight * a_scale
-                bucket = group * span + _MAX_TENTHS - (400 * total + bottom) // (2 * bottom)
-            append(bucket * count + tie)
-        return keys
 
 
 # --- validation and visibility -----------------------------------------------------------------

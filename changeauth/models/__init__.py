@@ -3,6 +3,7 @@
 from changeauth.db import Base
 from changeauth.models.attachment import Attachment
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
+from changeauth.models.backlog_state import BacklogState
 from changeauth.models.benefit import Benefit, BenefitAdjustment, BenefitMeasurement
 from changeauth.models.business_case import (
     BusinessCase,
@@ -55,6 +56,7 @@ __all__ = [
     "AssessmentScore",
     "AuditEvent",
     "AuditEventImmutable",
+    "BacklogState",
     "Base",
     "Benefit",
     "BenefitAdjustment",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, Connection, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from changeauth.db import Base, utcnow
@@ -24,6 +24,17 @@ CHAIN_FIELDS = (
     "reason",
     "request_id",
 )
+
+
+# Any constant works: it names the lock that serialises appends to the chain on PostgreSQL.
+AUDIT_CHAIN_LOCK_KEY = 7_204_113
+
+
+def lock_audit_chain(connection: Connection) -> None:
+    """Take the transaction-scoped lock that makes appends to the chain take turns (PostgreSQL only;
+    SQLite writers already take turns with ``BEGIN IMMEDIATE``). Taking it twice is harmless."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
 
 
 class AuditEventImmutable(RuntimeError):

@@ -3,22 +3,25 @@
 The backlog is every improvement that has not ended (closed, merged, declined and withdrawn ones are
 left out). Ranks are positions in the *whole* backlog, so a filtered view shows the same rank numbers
 as the full one. One query fetches every backlog row with its stored score (plain columns, no ORM
-objects); ranking, rank ranges and contributions are computed in Python with the domain functions;
-one more query fetches the benefit drivers of the rows on the page, and one the ids of a driver
-filter. The number of queries never depends on how many rows there are.
+objects); ranking, rank ranges and contributions are computed with the domain functions; one more
+query fetches the benefit drivers of the rows on the page, and one the ids of a driver filter. The
+number of queries never depends on how many rows there are.
 
-Cost: reading the rows, ranking and the ±20 % rank ranges (O(K x N log N) for K criteria) take about
-2 s for 50,000 rows and 130 ms for 5,000. The next step, when the backlog grows that large, is to cache
-the ranked result keyed on the active scheme and the latest ``improvement_score.computed_at`` and
-``improvement.updated_at`` (README, "Scoring and the backlog").
+Caching: reading and ranking 50,000 rows takes about a second, so each process keeps the latest
+ranking (with its rank ranges and its integer table for what-if) and reuses it while the backlog
+state token (``models.backlog_state``) is unchanged. Every change to an improvement, a stored score,
+a scheme or a team sets a new token in its own transaction, so the cache is never stale: a page costs
+one token read plus the page's own queries, and the first page after a change pays for the ranking.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +29,7 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.domain.lifecycle import ENDED_STAGES
 from changeauth.domain.panel import exclusion_reason, parse_medians
+from changeauth.domain.ranking import RankTable, rank
 from changeauth.domain.roadmap import Quadrant, quadrant, value_and_effort
 from changeauth.domain.scoring import (
     CriterionKind,
@@ -33,17 +37,16 @@ from changeauth.domain.scoring import (
     RankInput,
     ScoreStatus,
     contributions,
-    rank,
-    rank_ranges,
 )
 from changeauth.models import (
+    BacklogState,
     BenefitDriver,
     Improvement,
     ImprovementScore,
-    ScoringScheme,
     Team,
     improvement_driver,
 )
+from changeauth.models.backlog_state import BACKLOG_STATE_ID
 from changeauth.queries.pagination import Page, clamp_page
 from changeauth.queries.scoring import active_scheme
 
@@ -189,10 +192,22 @@ def _matcher(filters: BacklogFilters) -> Callable[[BacklogEntry], bool]:
 
 
 @dataclass(frozen=True)
-class Ranking:
-    """The whole backlog ranked under the active scheme."""
+class SchemeVersion:
+    """The scheme a ranking was made with (plain values: a cached ranking outlives every session)."""
 
-    scheme: ScoringScheme
+    id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The whole backlog ranked under the active scheme.
+
+    Read-only once built: one Ranking is shared by every request of a process until the backlog
+    changes. Its rank ranges and what-if table are worked out on first use.
+    """
+
+    scheme: SchemeVersion
     criteria: tuple[CriterionSpec, ...]
     entries: dict[int, BacklogEntry]
     inputs: dict[int, RankInput]
@@ -200,16 +215,50 @@ class Ranking:
     excluded: list[int]
     positions: dict[int, int]
 
+    @cached_property
+    def table(self) -> RankTable:
+        """The ranked rows in integer form, to re-rank under other weights."""
+        return RankTable([self.inputs[entry_id] for entry_id in self.ranked], self.criteria)
+
+    @cached_property
+    def ranges(self) -> dict[int, tuple[int, int]]:
+        """{id: (best rank, worst rank)} if any one should weight moved by 20 %."""
+        return self.table.ranges()
+
+
+_cache_lock = threading.Lock()
+_cached: dict[str, tuple[str, Ranking]] = {}
+
+
+def _backlog_token() -> str | None:
+    return db.session.scalar(select(BacklogState.token).where(BacklogState.id == BACKLOG_STATE_ID))
+
 
 def current_ranking() -> Ranking:
-    """Rank every backlog improvement (three queries: the scheme, its criteria, the rows)."""
+    """The ranking of every backlog improvement: from this process's cache while the backlog state token
+    is unchanged (one query), else read and ranked afresh (three queries: the scheme, its criteria, the
+    rows). The token is read first, so rows read after it can only be as new or newer."""
+    token = _backlog_token()
+    key = db.session.get_bind().engine.url.render_as_string(hide_password=True)
+    with _cache_lock:
+        cached = _cached.get(key)
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    ranking = _rank_afresh()
+    if token is not None:
+        with _cache_lock:
+            _cached[key] = (token, ranking)
+    return ranking
+
+
+def _rank_afresh() -> Ranking:
     scheme = active_scheme()
     criteria = scheme.specs()
     entries = {entry.id: entry for entry in load_entries(criteria)}
     inputs = {entry_id: entry.rank_input() for entry_id, entry in entries.items()}
     ranked, excluded = rank(list(inputs.values()))
     return Ranking(
-        scheme=scheme,
+        scheme=SchemeVersion(scheme.id, scheme.version),
         criteria=criteria,
         entries=entries,
         inputs=inputs,
@@ -236,7 +285,7 @@ class ExcludedRow:
 
 @dataclass(frozen=True)
 class BacklogView:
-    scheme: ScoringScheme
+    scheme: SchemeVersion
     criteria: tuple[CriterionSpec, ...]
     page: Page[BacklogRow]
     excluded: list[ExcludedRow]
@@ -251,7 +300,7 @@ def backlog_view(
     matches = _matcher(filters)
     entries = ranking.entries
     shown = [entry_id for entry_id in ranking.ranked if matches(entries[entry_id])]
-    ranges = rank_ranges([ranking.inputs[entry_id] for entry_id in ranking.ranked], ranking.criteria)
+    ranges = ranking.ranges
     window = shown[(page - 1) * per_page : page * per_page]
     names = driver_names(window)
     rows = [

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from changeauth import db
 from changeauth.domain.audit import (
@@ -18,11 +18,8 @@ from changeauth.domain.audit import (
     verify_chain,
 )
 from changeauth.models import AuditEvent
-from changeauth.models.audit import CHAIN_FIELDS
+from changeauth.models.audit import CHAIN_FIELDS, lock_audit_chain
 from changeauth.runtime import current_request_id
-
-# Any constant works: it names the lock that serialises appends to the chain on PostgreSQL.
-_AUDIT_CHAIN_LOCK_KEY = 7_204_113
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,8 +43,7 @@ def record_event(
     stays linear; on SQLite writers already take turns (``BEGIN IMMEDIATE``).
     """
     session = db.session()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_CHAIN_LOCK_KEY})
+    lock_audit_chain(session.connection())
     prev_hash = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         occurred_at=db.utcnow(),

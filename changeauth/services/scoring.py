@@ -46,7 +46,6 @@ from changeauth.domain.scoring import (
     aggregate,
     validate_assessment,
     validate_scheme,
-    what_if,
 )
 from changeauth.models import (
     Assessment,
@@ -510,13 +509,12 @@ def preview_weights(actor: User, weights: Mapping[str, object]) -> Preview:
     ranking = backlog_queries.current_ranking()
     _, parsed = _weighted_criteria(ranking.criteria, weights)
     entries = ranking.entries
-    rows = [ranking.inputs[i] for i in (*ranking.ranked, *ranking.excluded)]
     return Preview(
         criteria=ranking.criteria,
         weights=parsed,
         rows=[
             PreviewRow(entries[i], position, score, entries[i].weighted_score, change)
-            for i, position, score, change in what_if(rows, ranking.criteria, parsed)
+            for i, position, score, change in ranking.table.what_if(parsed)
         ],
     )
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from changeauth.domain.ranking import backlog_sort_key, rank, rank_ranges, rescore, what_if
 from changeauth.domain.scoring import (
     DEFAULT_CRITERIA,
     SCHEME_ERRORS_KEY,
@@ -21,17 +22,12 @@ from changeauth.domain.scoring import (
     RankInput,
     ScoreStatus,
     aggregate,
-    backlog_sort_key,
     can_see_individual_scores,
     contributions,
     median,
-    rank,
-    rank_ranges,
-    rescore,
     validate_assessment,
     validate_scheme,
     weighted_score,
-    what_if,
 )
 
 D = Decimal

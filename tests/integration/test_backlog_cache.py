@@ -1,0 +1,112 @@
+"""The backlog ranking cache: reused while nothing it reads has changed, rebuilt after any change to an
+improvement, a stored score, a scheme or a team - through the ORM or a set-based statement - and never
+fooled by a change that was rolled back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from changeauth.models import BacklogState, Improvement, ImprovementScore, Team
+from changeauth.queries import backlog as backlog_queries
+from changeauth.services import scoring
+from tests.factories import (
+    CommentFactory,
+    ImprovementFactory,
+    ImprovementScoreFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+RULES = {"quorum": 3, "disagreement_threshold": 3}
+
+
+def token(db_session: Any) -> str:
+    return db_session.scalar(select(BacklogState.token))
+
+
+def test_the_ranking_is_reused_while_nothing_changes(db_session: Any) -> None:
+    ImprovementFactory()
+    db_session.flush()
+    first = backlog_queries.current_ranking()
+    assert backlog_queries.current_ranking() is first
+
+
+def test_a_new_improvement_gives_a_new_token_and_a_new_ranking(db_session: Any) -> None:
+    first = backlog_queries.current_ranking()
+    before = token(db_session)
+    improvement = ImprovementFactory()
+    db_session.flush()
+    assert token(db_session) != before
+    second = backlog_queries.current_ranking()
+    assert second is not first
+    assert improvement.id in second.entries
+
+
+def test_an_edit_through_the_orm_is_seen(db_session: Any) -> None:
+    improvement = ImprovementFactory(title="Before")
+    db_session.flush()
+    assert backlog_queries.current_ranking().entries[improvement.id].title == "Before"
+    improvement.title = "After"
+    db_session.flush()
+    assert backlog_queries.current_ranking().entries[improvement.id].title == "After"
+
+
+def test_a_set_based_update_is_seen(db_session: Any) -> None:
+    score = ImprovementScoreFactory(weighted_score=Decimal(40))
+    db_session.flush()
+    assert backlog_queries.current_ranking().entries[score.improvement_id].weighted_score == Decimal(40)
+    db_session.execute(
+        update(ImprovementScore)
+        .where(ImprovementScore.improvement_id == score.improvement_id)
+        .values(weighted_score=Decimal(70))
+        .execution_options(synchronize_session=False)
+    )
+    assert backlog_queries.current_ranking().entries[score.improvement_id].weighted_score == Decimal(70)
+
+
+def test_a_team_rename_is_seen(db_session: Any) -> None:
+    improvement = ImprovementFactory(team=TeamFactory(name="Old name"))
+    assert backlog_queries.current_ranking().entries[improvement.id].team_name == "Old name"
+    db_session.execute(update(Team).where(Team.id == improvement.team_id).values(name="Renamed team"))
+    assert backlog_queries.current_ranking().entries[improvement.id].team_name == "Renamed team"
+
+
+def test_adopting_new_weights_re_ranks_from_the_new_scores(db_session: Any) -> None:
+    ImprovementScoreFactory()
+    db_session.flush()
+    old = backlog_queries.current_ranking()
+    admin = UserFactory(admin=True)
+    scheme = scoring.adopt_weights(admin, {"complexity": Decimal(30)}, **RULES)
+    new = backlog_queries.current_ranking()
+    assert new is not old
+    assert new.scheme.version == scheme.version != old.scheme.version
+
+
+def test_unrelated_writes_keep_the_cache(db_session: Any) -> None:
+    improvement = ImprovementFactory()
+    db_session.flush()
+    first = backlog_queries.current_ranking()
+    before = token(db_session)
+    CommentFactory(improvement=improvement)
+    UserFactory()
+    assert token(db_session) == before
+    assert backlog_queries.current_ranking() is first
+
+
+def test_a_rolled_back_change_does_not_linger(db_session: Any) -> None:
+    kept = ImprovementFactory(title="Kept")
+    before = token(db_session)
+    savepoint = db_session.begin_nested()
+    db_session.execute(
+        update(Improvement)
+        .where(Improvement.id == kept.id)
+        .values(title="Rolled back")
+        .execution_options(synchronize_session=False)
+    )
+    assert backlog_queries.current_ranking().entries[kept.id].title == "Rolled back"
+    savepoint.rollback()
+    assert token(db_session) == before
+    assert backlog_queries.current_ranking().entries[kept.id].title == "Kept"
