@@ -3,7 +3,6 @@
 from changeauth.db import Base
 from changeauth.models.attachment import Attachment
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
-from changeauth.models.backlog_state import BacklogState
 from changeauth.models.benefit import Benefit, BenefitAdjustment, BenefitMeasurement
 from changeauth.models.business_case import (
     BusinessCase,
@@ -13,6 +12,7 @@ from changeauth.models.business_case import (
     business_case_priority,
 )
 from changeauth.models.credentials import PasswordToken, RecoveryCode, SecondFactorAttempt
+from changeauth.models.derived_state import DerivedState
 from changeauth.models.flag import Flag, Notification
 from changeauth.models.gate import (
     Condition,
@@ -56,7 +56,6 @@ __all__ = [
     "AssessmentScore",
     "AuditEvent",
     "AuditEventImmutable",
-    "BacklogState",
     "Base",
     "Benefit",
     "BenefitAdjustment",
@@ -66,6 +65,7 @@ __all__ = [
     "BusinessCaseOption",
     "BusinessCaseOptionYear",
     "Comment",
+    "DerivedState",
     "ConflictDeclaration",
     "Flag",
     "Attachment",

@@ -8,15 +8,14 @@ query fetches the benefit drivers of the rows on the page, and one the ids of a 
 number of queries never depends on how many rows there are.
 
 Caching: reading and ranking 50,000 rows takes about a second, so each process keeps the latest
-ranking (with its rank ranges and its integer table for what-if) and reuses it while the backlog
-state token (``models.backlog_state``) is unchanged. Every change to an improvement, a stored score,
-a scheme or a team sets a new token in its own transaction, so the cache is never stale: a page costs
+ranking (with its rank ranges and its integer table for what-if) and reuses it while the backlog's
+marker token is unchanged (``queries.derived``). Every change to an improvement, a stored score, a
+scheme or a team sets a new token in its own transaction, so the cache is never stale: a page costs
 one token read plus the page's own queries, and the first page after a change pays for the ranking.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,14 +38,14 @@ from changeauth.domain.scoring import (
     contributions,
 )
 from changeauth.models import (
-    BacklogState,
     BenefitDriver,
     Improvement,
     ImprovementScore,
     Team,
     improvement_driver,
 )
-from changeauth.models.backlog_state import BACKLOG_STATE_ID
+from changeauth.models.derived_state import BACKLOG
+from changeauth.queries.derived import cached
 from changeauth.queries.pagination import Page, clamp_page
 from changeauth.queries.scoring import active_scheme
 
@@ -226,29 +225,10 @@ class Ranking:
         return self.table.ranges()
 
 
-_cache_lock = threading.Lock()
-_cached: dict[str, tuple[str, Ranking]] = {}
-
-
-def _backlog_token() -> str | None:
-    return db.session.scalar(select(BacklogState.token).where(BacklogState.id == BACKLOG_STATE_ID))
-
-
 def current_ranking() -> Ranking:
-    """The ranking of every backlog improvement: from this process's cache while the backlog state token
-    is unchanged (one query), else read and ranked afresh (three queries: the scheme, its criteria, the
-    rows). The token is read first, so rows read after it can only be as new or newer."""
-    token = _backlog_token()
-    key = db.session.get_bind().engine.url.render_as_string(hide_password=True)
-    with _cache_lock:
-        cached = _cached.get(key)
-    if token is not None and cached is not None and cached[0] == token:
-        return cached[1]
-    ranking = _rank_afresh()
-    if token is not None:
-        with _cache_lock:
-            _cached[key] = (token, ranking)
-    return ranking
+    """The ranking of every backlog improvement: this process's copy while the backlog's marker token
+    is unchanged (one query), else read and ranked afresh (the scheme, its criteria, the rows)."""
+    return cached(BACKLOG, "ranking", _rank_afresh)
 
 
 def _rank_afresh() -> Ranking:

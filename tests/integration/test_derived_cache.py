@@ -1,30 +1,34 @@
-"""The backlog ranking cache: reused while nothing it reads has changed, rebuilt after any change to an
-improvement, a stored score, a scheme or a team - through the ORM or a set-based statement - and never
-fooled by a change that was rolled back."""
+"""Cached derived views. The backlog ranking is reused while nothing it reads has changed and rebuilt
+after any change to an improvement, a stored score, a scheme or a team - through the ORM or a
+set-based statement - and never fooled by a change that was rolled back. The dashboard's figures and
+charts likewise follow the reports' marker."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
 
-from changeauth.models import BacklogState, Improvement, ImprovementScore, Team
+from changeauth.models import DerivedState, Improvement, ImprovementScore, Team
 from changeauth.queries import backlog as backlog_queries
+from changeauth.reporting import dashboard
 from changeauth.services import scoring
 from tests.factories import (
     CommentFactory,
     ImprovementFactory,
     ImprovementScoreFactory,
     TeamFactory,
+    TemporaryResourceFactory,
     UserFactory,
 )
 
 RULES = {"quorum": 3, "disagreement_threshold": 3}
 
 
-def token(db_session: Any) -> str:
-    return db_session.scalar(select(BacklogState.token))
+def token(db_session: Any, view: str = "backlog") -> str:
+    return db_session.scalar(select(DerivedState.token).where(DerivedState.name == view))
 
 
 def test_the_ranking_is_reused_while_nothing_changes(db_session: Any) -> None:
@@ -110,3 +114,32 @@ def test_a_rolled_back_change_does_not_linger(db_session: Any) -> None:
     savepoint.rollback()
     assert token(db_session) == before
     assert backlog_queries.current_ranking().entries[kept.id].title == "Kept"
+
+
+def _stage_count(figures: dashboard.Dashboard, stage: str) -> int:
+    return int(figures.pipeline.set_index("stage").loc[stage, "count"])
+
+
+def test_the_dashboard_is_reused_until_something_it_reads_changes(db_session: Any) -> None:
+    today = date(2026, 11, 29)
+    first = dashboard.build(today)
+    assert dashboard.build(today) is first
+    UserFactory()  # people are not on the dashboard
+    assert dashboard.build(today) is first
+    ideas = _stage_count(first, "idea")
+    before = token(db_session, "reports")
+    ImprovementFactory()
+    assert token(db_session, "reports") != before
+    second = dashboard.build(today)
+    assert second is not first
+    assert _stage_count(second, "idea") == ideas + 1
+    assert dashboard.build(date(2026, 11, 30)) is not second  # another day, other figures
+
+
+def test_dashboard_charts_follow_the_same_marker(db_session: Any) -> None:
+    today = date(2026, 11, 29)
+    picture = dashboard.chart("resources", today)
+    assert picture.startswith(b"\x89PNG")
+    assert dashboard.chart("resources", today) is picture
+    TemporaryResourceFactory()
+    assert dashboard.chart("resources", today) is not picture

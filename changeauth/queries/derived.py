@@ -1,0 +1,50 @@
+"""A per-process cache of costly derived views, kept while the view's marker token is unchanged.
+
+``cached(view, key, compute)`` reads the view's token (one indexed single-row query), returns the
+result kept for that token, or computes, keeps and returns a new one. Tokens change in the same
+transaction as the data (``models.derived_state``), and the token is read before ``compute`` reads
+the data, so a result is never older than its token. A transaction that has changed the data sees
+its own new token, so it never reuses a result from before its change. Results are shared between
+requests and threads: they must be treated as read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.models import DerivedState
+
+T = TypeVar("T")
+
+_KEEP = 32  # results kept per process, across views and keys; the oldest go first
+_lock = threading.Lock()
+_results: OrderedDict[tuple[str, str, Hashable], tuple[str, Any]] = OrderedDict()
+
+
+def view_token(view: str) -> str | None:
+    """The view's current token (None when the marker row is missing: then nothing is cached)."""
+    return db.session.scalar(select(DerivedState.token).where(DerivedState.name == view))
+
+
+def cached(view: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for ``key``, reused while ``view``'s token is unchanged."""
+    token = view_token(view)
+    slot = (db.session.get_bind().engine.url.render_as_string(hide_password=True), view, key)
+    with _lock:
+        kept = _results.get(slot)
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]  # type: ignore[no-any-return]
+    value = compute()
+    if token is not None:
+        with _lock:
+            _results[slot] = (token, value)
+            _results.move_to_end(slot)
+            while len(_results) > _KEEP:
+                _results.popitem(last=False)
+    return value
