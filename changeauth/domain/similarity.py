@@ -8,7 +8,7 @@ not make unrelated ideas look alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -103,13 +103,32 @@ def most_similar(
     cutoff: float = DEFAULT_CUTOFF,
 ) -> list[Match]:
     """The ``limit`` candidates most like ``query``, best first, each with a similarity from 0 to 1."""
+    return most_similar_normalised(
+        query,
+        {candidate_id: normalise(text) for candidate_id, text in candidates},
+        exclude_id=exclude_id,
+        limit=limit,
+        cutoff=cutoff,
+    )
+
+
+def most_similar_normalised(
+    query: str,
+    choices: Mapping[int, str],
+    *,
+    exclude_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cutoff: float = DEFAULT_CUTOFF,
+) -> list[Match]:
+    """As ``most_similar``, over candidates already put through ``normalise`` (so a caller can keep them)."""
     wanted = normalise(query)
     if not wanted:
         return []
-    choices: dict[int, str] = {
-        candidate_id: normalise(text) for candidate_id, text in candidates if candidate_id != exclude_id
-    }
+    # One more than asked for, so leaving out ``exclude_id`` afterwards still leaves ``limit``.
     results: Sequence[tuple[str, float, int]] = process.extract(
-        wanted, choices, scorer=fuzz.token_set_ratio, limit=limit, score_cutoff=cutoff * 100
+        wanted, choices, scorer=fuzz.token_set_ratio, limit=limit + 1, score_cutoff=cutoff * 100
     )
-    return [Match(id=key, similarity=round(score / 100, 2)) for _text, score, key in results]
+    matches = [
+        Match(id=key, similarity=round(score / 100, 2)) for _text, score, key in results if key != exclude_id
+    ]
+    return matches[:limit]

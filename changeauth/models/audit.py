@@ -43,7 +43,11 @@ class AuditEventImmutable(RuntimeError):
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_subject", "subject_type", "subject_id"),
+        # The latest events of one action (the home page's recent stage changes), newest first.
+        Index("ix_audit_event_action_id", "action", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)

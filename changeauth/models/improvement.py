@@ -56,6 +56,8 @@ class Improvement(Base):
         CheckConstraint("(stage = 'merged') = (duplicate_of_id IS NOT NULL)", name="merge_has_target"),
         CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_merged_into_itself"),
         Index("ix_improvement_stage_created_at", "stage", "created_at"),
+        # Newest first, for the ideas list and the API (created_at, then id, as they sort).
+        Index("ix_improvement_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

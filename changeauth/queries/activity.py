@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from changeauth import db
 from changeauth.models import AuditEvent, Improvement, User
@@ -26,11 +26,25 @@ class StageChange:
 
 
 def recent_stage_changes(viewer: User, *, limit: int = 10) -> list[StageChange]:
-    """The latest decisions and stage moves across the backlog, newest first (one query)."""
+    """The latest decisions and stage moves across the backlog, newest first (one query).
+
+    The newest ``limit`` events of each action are picked from the (action, id) index and only those
+    are joined and sorted, so the cost does not grow with the audit log (a million events at council
+    scale). The actions name improvement events only; the outer query still checks the subject type.
+    """
+    latest = [
+        select(AuditEvent.id)
+        .where(AuditEvent.action == action)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+        .subquery()
+        for action in STAGE_CHANGE_ACTIONS
+    ]
+    candidates = union_all(*(select(part.c.id) for part in latest))
     rows = db.session.execute(
         select(AuditEvent, Improvement.ref, Improvement.title)
         .join(Improvement, Improvement.id == AuditEvent.subject_id)
-        .where(AuditEvent.subject_type == "improvement", AuditEvent.action.in_(STAGE_CHANGE_ACTIONS))
+        .where(AuditEvent.id.in_(candidates), AuditEvent.subject_type == "improvement")
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     ).all()

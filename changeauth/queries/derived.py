@@ -32,10 +32,22 @@ def view_token(view: str) -> str | None:
     return db.session.scalar(select(DerivedState.token).where(DerivedState.name == view))
 
 
+def _slot(view: str, key: Hashable) -> tuple[str, str, Hashable]:
+    return (db.session.get_bind().engine.url.render_as_string(hide_password=True), view, key)
+
+
+def kept(view: str, key: Hashable) -> Any:
+    """The result kept for ``key`` if it is still current, else None (computes nothing)."""
+    token = view_token(view)
+    with _lock:
+        found = _results.get(_slot(view, key))
+    return found[1] if token is not None and found is not None and found[0] == token else None
+
+
 def cached(view: str, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s result for ``key``, reused while ``view``'s token is unchanged."""
     token = view_token(view)
-    slot = (db.session.get_bind().engine.url.render_as_string(hide_password=True), view, key)
+    slot = _slot(view, key)
     with _lock:
         kept = _results.get(slot)
     if token is not None and kept is not None and kept[0] == token:

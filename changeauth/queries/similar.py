@@ -1,15 +1,24 @@
-"""Finding related improvements, closed, declined and merged ones included."""
+"""Finding related improvements, closed, declined and merged ones included.
+
+Every search compares the text against every improvement, so the normalised corpus (titles and the
+start of each problem, lower-cased words without stop words) is kept per process while the
+``similar`` view's marker is unchanged: any change to an improvement renews it (``queries.derived``).
+Each search then costs one token read and rapidfuzz's comparison, not a read of every row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from changeauth import db
 from changeauth.domain.lifecycle import Stage
-from changeauth.domain.similarity import most_similar
+from changeauth.domain.similarity import most_similar_normalised, normalise
 from changeauth.models import Improvement
+from changeauth.models.derived_state import SIMILAR
+from changeauth.queries.derived import cached
 
 
 @dataclass(frozen=True)
@@ -21,29 +30,39 @@ class SimilarImprovement:
     similarity: float
 
 
-def find_similar(text: str, *, exclude_id: int | None = None, limit: int = 10) -> list[SimilarImprovement]:
-    """Improvements whose title (and first lines of the problem) resemble ``text``, best first.
+@dataclass(frozen=True)
+class Corpus:
+    """Every improvement that searches may show, normalised for comparison (shared: read only)."""
 
-    Withdrawn ideas are left out: their submitters took them back and nobody else may see them.
-    """
+    texts: Mapping[int, str]
+    shown: Mapping[int, tuple[str, str, str]]  # id: (ref, title, stage)
+
+
+def _load_corpus() -> Corpus:
     rows = db.session.execute(
         select(
             Improvement.id, Improvement.ref, Improvement.title, Improvement.stage, Improvement.problem
         ).where(Improvement.stage != Stage.WITHDRAWN.value)
     ).all()
-    by_id = {row.id: row for row in rows}
-    matches = most_similar(
-        text,
-        ((row.id, f"{row.title} {row.title} {(row.problem or '')[:300]}") for row in rows),
-        exclude_id=exclude_id,
-        limit=limit,
+    return Corpus(
+        texts={row.id: normalise(f"{row.title} {row.title} {(row.problem or '')[:300]}") for row in rows},
+        shown={row.id: (row.ref, row.title, row.stage) for row in rows},
     )
+
+
+def find_similar(text: str, *, exclude_id: int | None = None, limit: int = 10) -> list[SimilarImprovement]:
+    """Improvements whose title (and first lines of the problem) resemble ``text``, best first.
+
+    Withdrawn ideas are left out: their submitters took them back and nobody else may see them.
+    """
+    corpus = cached(SIMILAR, "corpus", _load_corpus)
+    matches = most_similar_normalised(text, corpus.texts, exclude_id=exclude_id, limit=limit)
     return [
         SimilarImprovement(
             id=m.id,
-            ref=by_id[m.id].ref,
-            title=by_id[m.id].title,
-            stage=by_id[m.id].stage,
+            ref=corpus.shown[m.id][0],
+            title=corpus.shown[m.id][1],
+            stage=corpus.shown[m.id][2],
             similarity=m.similarity,
         )
         for m in matches

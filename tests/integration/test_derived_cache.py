@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from changeauth.models import DerivedState, Improvement, ImprovementScore, Team
+from changeauth.models.derived_state import SIMILAR
 from changeauth.queries import backlog as backlog_queries
+from changeauth.queries import derived, similar
 from changeauth.reporting import dashboard
 from changeauth.services import scoring
 from tests.factories import (
@@ -143,3 +145,16 @@ def test_dashboard_charts_follow_the_same_marker(db_session: Any) -> None:
     assert dashboard.chart("resources", today) is picture
     TemporaryResourceFactory()
     assert dashboard.chart("resources", today) is not picture
+
+
+def test_similar_work_searches_see_a_new_idea_at_once(db_session: Any) -> None:
+    ImprovementFactory(title="Text reminders for bin collections")
+    assert [m.title for m in similar.find_similar("bin collection text reminders")] == [
+        "Text reminders for bin collections"
+    ]
+    corpus = derived.kept(SIMILAR, "corpus")
+    assert corpus is not None  # the corpus the search built is kept
+    ImprovementFactory(title="Bin collection reminders by text message")
+    titles = {m.title for m in similar.find_similar("bin collection text reminders")}
+    assert titles == {"Text reminders for bin collections", "Bin collection reminders by text message"}
+    assert derived.kept(SIMILAR, "corpus") not in (None, corpus)
