@@ -296,16 +296,19 @@ def benefits_due_for(user_id: int, *, as_of: date, within_days: int = 30) -> lis
     )
 
 
-def net_benefit_pence(*, improvement_ids: Sequence[int] = (), programme_ids: Sequence[int] = ()) -> int:
-    """The like-for-like realised value of the cashable benefits measured in pounds of these improvements
-    and programmes (gross plus adjustments; unmeasured benefits count nothing)."""
+def net_benefit_by_subject(
+    *, improvement_ids: Sequence[int] = (), programme_ids: Sequence[int] = ()
+) -> dict[tuple[str, int], Decimal]:
+    """The like-for-like realised value of each improvement's and programme's own cashable benefits
+    measured in pounds (gross plus adjustments; unmeasured benefits count nothing), keyed
+    ``("improvement", id)`` or ``("programme", id)``: two queries however many subjects."""
     conditions = []
     if improvement_ids:
         conditions.append(Benefit.improvement_id.in_(improvement_ids))
     if programme_ids:
         conditions.append(Benefit.programme_id.in_(programme_ids))
     if not conditions:
-        return 0
+        return {}
     benefits = list(
         db.session.scalars(
             select(Benefit).where(
@@ -317,15 +320,28 @@ def net_benefit_pence(*, improvement_ids: Sequence[int] = (), programme_ids: Seq
         )
     )
     totals = adjustment_totals([b.id for b in benefits])
-    net = Decimal(0)
+    net: dict[tuple[str, int], Decimal] = {}
     for benefit in benefits:
         gross = rules.realised_gross(
             latest_value=benefit.last_value,
             baseline_value=benefit.baseline_value,
             direction=benefit.direction,
         )
-        net += rules.realised_adjusted(gross, [Decimal(totals.get(benefit.id, 0))]) or 0
-    return int(net)
+        key = (
+            ("improvement", benefit.improvement_id)
+            if benefit.improvement_id is not None
+            else ("programme", benefit.programme_id or 0)
+        )
+        net[key] = net.get(key, Decimal(0)) + (
+            rules.realised_adjusted(gross, [Decimal(totals.get(benefit.id, 0))]) or 0
+        )
+    return net
+
+
+def net_benefit_pence(*, improvement_ids: Sequence[int] = (), programme_ids: Sequence[int] = ()) -> int:
+    """The net realised value of these improvements' and programmes' benefits taken together."""
+    values = net_benefit_by_subject(improvement_ids=improvement_ids, programme_ids=programme_ids).values()
+    return int(sum(values, Decimal(0)))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,16 @@ def scheme_is_used(scheme_id: int) -> bool:
 
 def get_improvement_score(improvement_id: int) -> ImprovementScore | None:
     return db.session.get(ImprovementScore, improvement_id)
+
+
+def improvement_scores(improvement_ids: Sequence[int]) -> dict[int, ImprovementScore]:
+    """{improvement id: stored score} for those that have one, in one query."""
+    return {
+        score.improvement_id: score
+        for score in db.session.scalars(
+            select(ImprovementScore).where(ImprovementScore.improvement_id.in_(list(improvement_ids)))
+        )
+    }
 
 
 def own_assessment(improvement_id: int, assessor_id: int, scheme_id: int) -> Assessment | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -14,7 +15,7 @@ from changeauth import db
 from changeauth.domain import temporary_resources as rules
 from changeauth.domain.errors import NotFound
 from changeauth.models import Improvement, Programme, TemporaryResource
-from changeauth.queries.benefits import net_benefit_pence
+from changeauth.queries.benefits import net_benefit_by_subject
 from changeauth.queries.pagination import Page, clamp_page
 
 
@@ -179,13 +180,14 @@ def benefit_at_risk(on: date) -> list[AtRisk]:
 
 def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
     improvements = db.session.scalars(select(Improvement).where(Improvement.id.in_(list(exposures)))).all()
+    net = net_benefit_by_subject(improvement_ids=list(exposures))
     return [
         AtRisk(
             "improvement",
             i.id,
             f"{i.ref}: {i.title}",
             rules.benefit_at_risk(
-                exposure_pence=exposures[i.id], net_benefit_pence=net_benefit_pence(improvement_ids=[i.id])
+                exposure_pence=exposures[i.id], net_benefit_pence=int(net.get(("improvement", i.id), 0))
             ),
         )
         for i in sorted(improvements, key=lambda i: i.id)
@@ -193,22 +195,30 @@ def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
 
 
 def _programme_risks(exposures: dict[int, int]) -> list[AtRisk]:
+    """A programme's net benefit counts its own benefits and those of its improvements."""
     programmes = db.session.scalars(select(Programme).where(Programme.id.in_(list(exposures)))).all()
-    risks = []
-    for programme in sorted(programmes, key=lambda p: p.id):
-        improvement_ids = list(
-            db.session.scalars(select(Improvement.id).where(Improvement.programme_id == programme.id))
+    members = db.session.execute(
+        select(Improvement.id, Improvement.programme_id).where(Improvement.programme_id.in_(list(exposures)))
+    ).all()
+    net = net_benefit_by_subject(
+        improvement_ids=[improvement_id for improvement_id, _ in members], programme_ids=list(exposures)
+    )
+    programme_net = {
+        programme_id: net.get(("programme", programme_id), Decimal(0)) for programme_id in exposures
+    }
+    for improvement_id, programme_id in members:
+        programme_net[programme_id] += net.get(("improvement", improvement_id), Decimal(0))
+    return [
+        AtRisk(
+            "programme",
+            programme.id,
+            programme.name,
+            rules.benefit_at_risk(
+                exposure_pence=exposures[programme.id], net_benefit_pence=int(programme_net[programme.id])
+            ),
         )
-        net = net_benefit_pence(improvement_ids=improvement_ids, programme_ids=[programme.id])
-        risks.append(
-            AtRisk(
-                "programme",
-                programme.id,
-                programme.name,
-                rules.benefit_at_risk(exposure_pence=exposures[programme.id], net_benefit_pence=net),
-            )
-        )
-    return risks
+        for programme in sorted(programmes, key=lambda p: p.id)
+    ]
 
 
 def risk_for_resource(resource: TemporaryResource, on: date) -> list[AtRisk]:

@@ -1,11 +1,12 @@
-"""Gates: gathering the facts a gate's criteria look at, manual ticks with evidence, the configurable
-criteria, and closing the conditions a conditional go leaves behind."""
+"""Gates: each improvement's criteria met or not (on the facts ``queries.gates`` gathers), manual ticks
+with evidence, the configurable criteria, and closing the conditions a conditional go leaves behind."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -14,7 +15,6 @@ from changeauth.domain.gates import (
     DEFAULT_GATE_CRITERIA,
     MANUAL,
     RULES,
-    BenefitFacts,
     CriterionKind,
     CriterionStatus,
     GateCriterionSpec,
@@ -23,20 +23,15 @@ from changeauth.domain.gates import (
     evaluate,
 )
 from changeauth.domain.improvements import TEXT_MAX
-from changeauth.domain.lifecycle import Decision, Gate, Stage, gate_for
+from changeauth.domain.lifecycle import Gate, Stage, gate_for
 from changeauth.models import (
-    Benefit,
-    BenefitMeasurement,
-    BusinessCase,
     Condition,
     CriterionTick,
     GateCriterion,
-    GateDecision,
     Improvement,
-    ImprovementScore,
-    TemporaryResource,
     User,
 )
+from changeauth.queries import gates as gate_queries
 from changeauth.queries.improvements import conflicted_user_ids
 from changeauth.services.audit import record_event
 
@@ -52,73 +47,7 @@ def configured_criteria(gate: Gate | None = None) -> list[GateCriterionSpec]:
 
 def gate_facts(improvement: Improvement, *, today: date) -> GateFacts:
     """Everything the automatic rules look at, in a handful of queries."""
-    case_status = db.session.scalar(
-        select(BusinessCase.status)
-        .where(BusinessCase.improvement_id == improvement.id)
-        .order_by(BusinessCase.version.desc())
-        .limit(1)
-    )
-    benefits = db.session.scalars(select(Benefit).where(Benefit.improvement_id == improvement.id)).all()
-    measured = set(
-        db.session.scalars(
-            select(BenefitMeasurement.benefit_id).where(
-                BenefitMeasurement.benefit_id.in_([b.id for b in benefits])
-            )
-        )
-    )
-    score = db.session.scalar(
-        select(ImprovementScore).where(ImprovementScore.improvement_id == improvement.id)
-    )
-    resource_ends = tuple(
-        db.session.scalars(
-            select(TemporaryResource.end_date).where(TemporaryResource.improvement_id == improvement.id)
-        )
-    )
-    open_conditions = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Condition)
-            .where(Condition.improvement_id == improvement.id, Condition.status == "open")
-        )
-        or 0
-    )
-    went_live: datetime | None = db.session.scalar(
-        select(func.max(GateDecision.decided_at)).where(
-            GateDecision.improvement_id == improvement.id,
-            GateDecision.gate == Gate.G2.value,
-            GateDecision.decision.in_([Decision.GO.value, Decision.GO_WITH_CONDITIONS.value]),
-        )
-    )
-    ticks = db.session.execute(
-        select(GateCriterion.code, CriterionTick.is_met)
-        .join(GateCriterion, GateCriterion.id == CriterionTick.criterion_id)
-        .where(CriterionTick.improvement_id == improvement.id)
-    ).all()
-    return GateFacts(
-        today=today,
-        route=improvement.route,
-        business_case_status=case_status,
-        benefits=tuple(
-            BenefitFacts(
-                owner_id=b.owner_id,
-                baseline_date=b.baseline_date,
-                target_date=b.target_date,
-                frequency=b.frequency,
-                has_baseline_value=b.baseline_value is not None,
-                has_target_value=b.target_value is not None,
-                latest_measurement_on=b.last_period_end,
-                closing_status=b.closing_status,
-            )
-            for b in benefits
-        ),
-        score_status=score.status if score else None,
-        must_meet_passed=score.must_meet_passed if score else None,
-        resource_end_dates=resource_ends,
-        open_conditions=open_conditions,
-        went_live_on=went_live.date() if went_live else None,
-        effect_recorded=bool(measured),
-        manual_ticks=dict(ticks),
-    )
+    return gate_queries.gate_facts_for([improvement], today=today)[improvement.id]
 
 
 def gate_status(improvement: Improvement, *, today: date) -> tuple[Gate | None, list[CriterionStatus]]:
@@ -128,6 +57,27 @@ def gate_status(improvement: Improvement, *, today: date) -> tuple[Gate | None, 
         return None, []
     specs = criteria_for(gate, improvement.route, configured_criteria(gate))
     return gate, evaluate(specs, gate_facts(improvement, today=today))
+
+
+def gate_statuses(
+    improvements: Sequence[Improvement], *, today: date
+) -> dict[int, tuple[Gate | None, list[CriterionStatus]]]:
+    """``gate_status`` of each improvement, in the same few queries however many there are."""
+    facing = {improvement.id: gate_for(Stage(improvement.stage)) for improvement in improvements}
+    at_a_gate = [improvement for improvement in improvements if facing[improvement.id] is not None]
+    if not at_a_gate:
+        return {improvement.id: (None, []) for improvement in improvements}
+    configured = configured_criteria()
+    facts = gate_queries.gate_facts_for(at_a_gate, today=today)
+    statuses: dict[int, tuple[Gate | None, list[CriterionStatus]]] = {}
+    for improvement in improvements:
+        gate = facing[improvement.id]
+        statuses[improvement.id] = (
+            (gate, evaluate(criteria_for(gate, improvement.route, configured), facts[improvement.id]))
+            if gate is not None
+            else (None, [])
+        )
+    return statuses
 
 
 def tick_criterion(

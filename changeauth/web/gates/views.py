@@ -285,21 +285,22 @@ def meeting_new() -> ResponseReturnValue:
 
 
 def _pack_items() -> list[dict[str, Any]]:
-    items = []
-    for improvement in gate_queries.gate_ready_improvements():
-        gate_value, statuses = gates.gate_status(improvement, today=clock.today())
-        score = score_queries.get_improvement_score(improvement.id)
-        case = case_queries.summary_for_improvement(improvement.id)
-        items.append(
-            {
-                "improvement": improvement,
-                "gate": gate_value,
-                "statuses": statuses,
-                "score": score,
-                "case": case,
-            }
-        )
-    return items
+    """The agenda with each improvement's gate criteria, score and business case (set-based reads)."""
+    agenda = gate_queries.gate_ready_improvements()
+    ids = [improvement.id for improvement in agenda]
+    statuses = gates.gate_statuses(agenda, today=clock.today())
+    scores = score_queries.improvement_scores(ids)
+    cases = case_queries.summaries_for_improvements(ids)
+    return [
+        {
+            "improvement": improvement,
+            "gate": statuses[improvement.id][0],
+            "statuses": statuses[improvement.id][1],
+            "score": scores.get(improvement.id),
+            "case": cases.get(improvement.id),
+        }
+        for improvement in agenda
+    ]
 
 
 @bp.route("/meetings/<int:meeting_id>")
