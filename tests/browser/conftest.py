@@ -62,9 +62,20 @@ def live_server(
     tmp = tmp_path_factory.mktemp("live")
     with (
         own_database(tmp, f"browser_{worker_id}") as url,
-        serving(url, tmp / "instance", prepare=prepare) as (base, _),
+        serving(url, tmp / "instance", prepare=prepare) as (base, served_app),
     ):
+        _LIVE_APPS[base] = served_app
         yield base
+
+
+# The app behind each live server, by its base URL, for tests that read ids from its database.
+_LIVE_APPS: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server: str) -> Any:
+    """The Flask app serving ``live_server``: use ``with live_app.app_context():`` to read its database."""
+    return _LIVE_APPS[live_server]
 
 
 @pytest.fixture(scope="session")

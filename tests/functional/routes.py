@@ -47,6 +47,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.forgot_password",
         "auth.password_link",
         "auth.set_password",
+        "main.accessibility",
         "health.live",
         "health.ready",
         "api-docs.openapi_json",

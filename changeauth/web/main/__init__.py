@@ -1,4 +1,4 @@
-"""Home page and the audit log."""
+"""Home page, the audit log and the accessibility statement."""
 
 from changeauth.web.main.views import bp
 

@@ -1,4 +1,5 @@
-"""The home page (my ideas, recent stage changes) and the audit log for viewers and admins."""
+"""The home page (my ideas, recent stage changes), the audit log for viewers and admins, and the
+accessibility statement (public: anyone may read it, signed in or not)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,9 @@ def audit() -> ResponseReturnValue:
     return render_template(
         "main/audit.html", page=page, can_export=permissions.can_export_audit_log(current_user.as_actor())
     )
+
+
+@bp.route("/accessibility")
+def accessibility() -> ResponseReturnValue:
+    """The accessibility statement, in the UK public sector's model format; no sign-in needed."""
+    return render_template("main/accessibility.html")

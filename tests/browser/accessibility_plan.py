@@ -1,0 +1,477 @@
+"""What the accessibility scan covers, read from ``app.url_map`` so that a new page cannot escape it:
+every page a person opens with GET, the ids that fill its URL (from the worked example in the live
+server's database, plus the few objects the example lacks), the routes that are not pages (with the
+reason), and the error state of every form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.models import (
+    Benefit,
+    BusinessCase,
+    Condition,
+    GateCriterion,
+    GateDecision,
+    Improvement,
+    Programme,
+    TemporaryResource,
+    User,
+)
+from changeauth.queries import scoring as scoring_queries
+from changeauth.services import credentials, improvements, meetings, portfolio, scoring, transitions
+from changeauth.services.demo_data import demo_email
+from tests.functional.routes import PUBLIC_ENDPOINTS, ROUTES, Route, url_for_route
+from tests.functional.test_route_security import ACCESS
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA. ``wcag22aa`` brings in target-size (2.5.8, 24 by 24 px).
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+
+# The persona of each role and the demo account that plays it. The first demo design authority member
+# sponsors the worked example, so may not score or decide it; the second has no tie to it and therefore
+# opens every design authority page.
+ROLE_ACCOUNTS: dict[str, str] = {
+    "staff": demo_email("staff"),
+    "manager": demo_email("manager"),
+    "design_authority": demo_email("design_authority_2"),
+    "finance": demo_email("finance"),
+    "viewer": demo_email("viewer"),
+    "admin": demo_email("admin"),
+}
+ROLES = tuple(ROLE_ACCOUNTS)
+
+# GET routes that are not HTML pages, or not pages of their own, and why the scan leaves them out.
+NOT_PAGES: dict[str, str] = {
+    "static": "stylesheets, scripts and fonts, not pages",
+    "health.live": "plain-text health check for the load balancer",
+    "health.ready": "plain-text health check for the load balancer",
+    "gates.download": "downloads an evidence file as an attachment",
+    "gates.meeting_pack": "downloads the meeting pack as XLSX",
+    "reports.export_audit": "CSV or XLSX download",
+    "reports.export_backlog": "CSV or XLSX download",
+    "reports.export_benefits": "CSV or XLSX download",
+    "reports.export_resources": "CSV or XLSX download",
+    "gates.export_register": "CSV or XLSX download",
+    "reports.import_template": "CSV or XLSX template download",
+    "backlog.matrix_chart": "PNG chart; scanned through the page that shows it with its alt text and table",
+    "benefits.chart": "PNG chart; scanned through the page that shows it with its alt text and table",
+    "reports.chart": "PNG chart; scanned through the page that shows it with its alt text and table",
+    "auth.password_link": "keeps the link's token in the session and redirects to auth.set_password",
+    "improvements.similar_fragment": "HTML fragment shown inside the idea form; scanned there while typing",
+}
+
+# Pages for people who are not signed in (signed in, they redirect). auth.two_factor comes after a
+# password, so the scan reaches it through the sign-in form.
+SIGNED_OUT_PAGES = ("auth.login", "auth.forgot_password", "auth.set_password", "auth.two_factor")
+
+# Improvement references of the worked example, one per stage the pages show differently.
+IDEA, BUSINESS_CASE, APPROVED, DELIVERY, REALISATION, CLOSED, ON_HOLD, DECLINED = (
+    "IMP-2021-0008",
+    "IMP-2021-0003",
+    "IMP-2021-0002",
+    "IMP-2021-0006",
+    "IMP-2021-0001",
+    "IMP-2021-0007",
+    "IMP-2021-0004",
+    "IMP-2021-0005",
+)
+
+# Pages whose URL needs other samples than the defaults (see demo_samples), one entry per URL scanned.
+PAGE_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
+    "improvements.detail": tuple(
+        {"improvement_id": ref}
+        for ref in (IDEA, BUSINESS_CASE, APPROVED, DELIVERY, REALISATION, CLOSED, ON_HOLD, DECLINED)
+    ),
+    "triage.decide": ({"improvement_id": IDEA},),
+    "gates.gate": ({"improvement_id": BUSINESS_CASE}, {"improvement_id": DELIVERY}),
+    "backlog.plan": ({"improvement_id": APPROVED},),
+    "benefits.for_improvement": ({"improvement_id": REALISATION},),
+    "scoring.scheme": ({"scheme_id": "active_scheme"}, {"scheme_id": "draft_scheme"}),
+    "scoring.edit_scheme": ({"scheme_id": "draft_scheme"},),
+    "business_cases.version": ({"case_id": "submitted_case"}, {"case_id": "programme_case"}),
+}
+
+# Query strings some pages need to show anything.
+PAGE_QUERIES: dict[str, str] = {"portfolio.compare": "ids={scenario_id}&ids={second_scenario_id}"}
+
+# Pages the route-security matrix gives to nobody (they need a tie to the object) and the persona whose
+# tie in the worked example opens them: the manager owns the example's improvements and resources.
+OPENED_THROUGH_A_TIE: dict[str, frozenset[str]] = {
+    "benefits.measure": frozenset({"manager"}),
+    "temporary_resources.end": frozenset({"manager"}),
+}
+
+
+def page_routes() -> list[Route]:
+    """Every GET route of the app that is not the API and not on NOT_PAGES."""
+    return [
+        route
+        for route in ROUTES
+        if route.method == "GET" and not route.is_api and route.endpoint not in NOT_PAGES
+    ]
+
+
+def html_get_endpoints() -> set[str]:
+    return {route.endpoint for route in ROUTES if route.method == "GET" and not route.is_api}
+
+
+def expected_openers(endpoint: str) -> frozenset[str]:
+    """The personas who must be able to open ``endpoint`` (so the scan reaches it): everyone for a public
+    page, else those the route-security matrix names, and those a tie in the worked example lets in."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return frozenset(ROLES)
+    return ACCESS.get(endpoint, frozenset()) | OPENED_THROUGH_A_TIE.get(endpoint, frozenset())
+
+
+def page_urls(samples: dict[str, Any], *, signed_in: bool) -> list[tuple[str, str]]:
+    """(endpoint, URL) for every page to scan, signed in or not."""
+    urls = []
+    for route in page_routes():
+        if (route.endpoint in SIGNED_OUT_PAGES) == signed_in:
+            continue
+        for variant in PAGE_VARIANTS.get(route.endpoint, ({},)):
+            values = samples | {name: samples[key] for name, key in variant.items()}
+            url = url_for_route(route, values)
+            if route.endpoint in PAGE_QUERIES:
+                url += "?" + PAGE_QUERIES[route.endpoint].format(**samples)
+            urls.append((route.endpoint, url))
+    return urls
+
+
+def demo_samples(app: Any) -> dict[str, Any]:
+    """Ids from the worked example in ``app``'s database, after adding what it lacks: a meeting, two
+    portfolio scenarios, a draft scoring scheme, a conditional gate decision with an open condition,
+    and a set-password link for a new account."""
+    with app.app_context():
+        db.set_write_intent(True)
+        try:
+            samples = _add_and_read_samples()
+            db.session.commit()
+        finally:
+            db.set_write_intent(False)
+    return samples
+
+
+def _user(key: str) -> User:
+    found = db.session.scalar(select(User).where(User.email == demo_email(key)))
+    assert found is not None, key
+    return found
+
+
+def _add_and_read_samples() -> dict[str, Any]:
+    refs = {ref: id_ for id_, ref in db.session.execute(select(Improvement.id, Improvement.ref)).all()}
+    admin, da, manager = _user("admin"), _user("design_authority_2"), _user("manager")
+    meeting = meetings.create_meeting(
+        actor=da, title="Design authority, January", meets_on=date(2027, 1, 14), member_ids=[da.id]
+    )
+    scenarios = [
+        portfolio.save_scenario(da, name=f"Accessibility scan {n}", budget_pence=budget, objective="score")
+        for n, budget in ((1, 50_000_000), (2, 150_000_000))
+    ]
+    active = scoring_queries.active_scheme()
+    draft = scoring.draft_scheme(admin, [scoring.spec_as_input(spec) for spec in active.specs()])
+    # A conditional go at G2 for an improvement now in delivery, as the gate would have recorded it.
+    decision = GateDecision(
+        improvement_id=refs["IMP-2021-0020"],
+        gate="G2",
+        decision="go_with_conditions",
+        rationale="Go, once the mailing calendar is shared with Customer Connect.",
+        decided_by_id=da.id,
+        from_stage="approved",
+        to_stage="delivery",
+    )
+    db.session.add(decision)
+    db.session.flush()
+    condition = Condition(
+        decision_id=decision.id,
+        improvement_id=decision.improvement_id,
+        text="Share the mailing calendar with Customer Connect every month.",
+        owner_id=manager.id,
+        due_date=date(2027, 2, 26),
+    )
+    db.session.add(condition)
+    staff = _user("staff")
+    asked = improvements.submit_idea(
+        staff,
+        title="Large-print copies of council tax letters",
+        problem="Residents with sight loss phone us to have their bills read out.",
+        proposal="Offer a large-print copy on request and remember the choice.",
+        driver_codes=["customer_enablement"],
+    )
+    transitions.decide_gate(
+        asked,
+        actor=da,
+        gate="G0",
+        decision="recycle",
+        rationale="How many residents ask each month, and which letters?",
+        version=asked.version,
+    )
+    link = credentials.create_account_with_link(
+        email="new.starter@demo.council.example",
+        name="New Starter",
+        roles=["staff"],
+        team_code=None,
+        actor_id=admin.id,
+    )
+    db.session.flush()
+    benefit_id = db.session.scalar(
+        select(Benefit.id).where(Benefit.improvement_id == refs[REALISATION], Benefit.unit == "GBP")
+    ) or db.session.scalar(select(Benefit.id).where(Benefit.unit == "GBP").order_by(Benefit.id))
+    cases = {(case.improvement_id, case.status): case.id for case in db.session.scalars(select(BusinessCase))}
+    return {
+        **refs,
+        "improvement_id": refs[BUSINESS_CASE],
+        "case_id": cases[(refs[BUSINESS_CASE], "submitted")],
+        "submitted_case": cases[(refs[BUSINESS_CASE], "submitted")],
+        "programme_case": cases[(None, "approved")],
+        "benefit_id": benefit_id,
+        "resource_id": _overrunning_resource(),
+        "condition_id": condition.id,
+        "meeting_id": meeting.id,
+        "programme_id": db.session.scalar(select(Programme.id).order_by(Programme.id)),
+        "criterion_id": db.session.scalar(select(GateCriterion.id).order_by(GateCriterion.id)),
+        "scheme_id": active.id,
+        "active_scheme": active.id,
+        "draft_scheme": draft.id,
+        "scenario_id": scenarios[0].id,
+        "second_scenario_id": scenarios[1].id,
+        "user_id": staff.id,
+        "needs_information": asked.id,
+        "password_link": link.token,
+    }
+
+
+def _overrunning_resource() -> int:
+    found = db.session.scalar(
+        select(TemporaryResource.id)
+        .where(TemporaryResource.improvement_id.is_not(None), TemporaryResource.actual_end_date.is_(None))
+        .order_by(TemporaryResource.id)
+    )
+    assert found is not None
+    return found
+
+
+@dataclass(frozen=True)
+class FormCase:
+    """One form submitted with missing or wrong answers, to scan the page that shows its errors.
+
+    ``fill`` maps a field's label (the first field with it) to what is typed; every typed value must still
+    be there afterwards, as must every box ticked (``tick``, by label). ``clear`` lists labels of fields
+    that start filled. ``query`` is added to the page's URL before the form is used.
+    """
+
+    endpoint: str
+    role: str | None
+    page: str
+    button: str
+    variant: dict[str, str] = field(default_factory=dict)
+    fill: dict[str, str] = field(default_factory=dict)
+    clear: tuple[str, ...] = ()
+    tick: tuple[str, ...] = ()
+    query: str = ""
+    shows: str = ""  # a CSS selector the error state must contain
+
+    @property
+    def id(self) -> str:
+        return f"{self.role or 'signed-out'}:{self.endpoint}"
+
+
+# The error state of every form, as the persona who may use it. GET forms (what-if, optimiser) are here
+# too under their page's endpoint.
+FORM_CASES: tuple[FormCase, ...] = (
+    FormCase("auth.login", None, "auth.login", "Sign in", fill={"Email address": "sam@example.org"}),
+    FormCase("auth.forgot_password", None, "auth.forgot_password", "Send the link"),
+    FormCase("auth.set_password", None, "auth.password_link", "Save password", {"token": "password_link"}),
+    FormCase("auth.two_factor", None, "auth.two_factor", "Continue", fill={"Code": "12"}),
+    FormCase("account.confirm", "staff", "account.confirm", "Continue"),
+    FormCase(
+        "account.change_email",
+        "staff",
+        "account.change_email",
+        "Change email address",
+        fill={"New email address": "not an address"},
+    ),
+    FormCase("account.change_password", "staff", "account.change_password", "Change password"),
+    FormCase(
+        "account.two_factor_setup",
+        "staff",
+        "account.two_factor_setup",
+        "Turn on",
+        fill={"Code from your authenticator app": "12"},
+    ),
+    FormCase("profile.create_token", "staff", "profile.tokens", "Create token"),
+    FormCase(
+        "improvements.new",
+        "staff",
+        "improvements.new",
+        "Submit idea",
+        fill={"Title": "Planning validation checklist"},
+        shows="#similar-suggestions a",  # the similar-work fragment, scanned in place
+    ),
+    FormCase("improvements.comment", "staff", "improvements.detail", "Add comment"),
+    FormCase(
+        "improvements.resubmit",
+        "staff",
+        "improvements.detail",
+        "Answer and resubmit",
+        {"improvement_id": "needs_information"},
+    ),
+    FormCase("reports.import_ideas", "manager", "reports.import_ideas", "Check the file"),
+    FormCase(
+        "temporary_resources.new",
+        "manager",
+        "temporary_resources.new",
+        "Add to the register",
+        fill={"Role or item": "Planning enforcement officer"},
+    ),
+    FormCase("benefits.measure", "manager", "benefits.measure", "Record measurement", fill={"Value": "lots"}),
+    FormCase("temporary_resources.end", "manager", "temporary_resources.end", "Record the actual end"),
+    FormCase(
+        "gates.close_condition",
+        "manager",
+        "gates.close_condition",
+        "Close condition",
+        fill={"Note": "The calendar went out on 4 January."},
+    ),
+    FormCase(
+        "business_cases.edit",
+        "manager",
+        "business_cases.edit",
+        "Save the draft",
+        fill={"Option 1, year 0, capital cost": "12.345"},
+    ),
+    FormCase(
+        "benefits.new", "manager", "benefits.new", "Add benefit", fill={"What is the benefit?": "Fewer calls"}
+    ),
+    FormCase(
+        "triage.decide",
+        "design_authority",
+        "triage.decide",
+        "Record decision",
+        {"improvement_id": IDEA},
+        fill={"Reasons": "The problem needs numbers first."},
+    ),
+    FormCase(
+        "gates.gate",
+        "design_authority",
+        "gates.gate",
+        "Record decision",
+        {"improvement_id": BUSINESS_CASE},
+        fill={"Reasons": "The case is ready for investment."},
+    ),
+    FormCase(
+        "gates.attach",
+        "design_authority",
+        "gates.gate",
+        "Attach evidence",
+        {"improvement_id": BUSINESS_CASE},
+        fill={"Title": "Minutes of the January meeting"},
+    ),
+    FormCase(
+        "gates.meeting_new",
+        "design_authority",
+        "gates.meeting_new",
+        "Arrange meeting",
+        fill={"Title": "February design authority"},
+    ),
+    # The second member has scored most of the worked example, and a revision starts from the last
+    # scores; IMP-2021-0009 is one they have not scored, so the form starts empty.
+    FormCase(
+        "scoring.assess",
+        "design_authority",
+        "scoring.assess",
+        "Save my assessment",
+        {"improvement_id": "IMP-2021-0009"},
+    ),
+    FormCase(
+        "portfolio.estimate",
+        "design_authority",
+        "portfolio.estimate",
+        "Save the estimate",
+        fill={"Delivery estimate in person-months": "lots"},
+    ),
+    FormCase(
+        "portfolio.index",
+        "design_authority",
+        "portfolio.index",
+        "Find the best set",
+        fill={"Budget": "lots"},
+        tick=("Always include IMP-2021-0002", "Leave out IMP-2021-0002"),  # both: refused
+    ),
+    FormCase(
+        "portfolio.save",
+        "design_authority",
+        "portfolio.index",
+        "Save the scenario",
+        query="budget_pence=500000&objective=score&cost_basis=first_year",
+    ),
+    FormCase(
+        "backlog.what_if",
+        "design_authority",
+        "backlog.what_if",
+        "Show the ranking",
+        fill={"Weight for Fit with Council Plan priorities": "heavy"},
+    ),
+    FormCase(
+        "benefits.edit", "design_authority", "benefits.edit", "Save changes", clear=("What is the benefit?",)
+    ),
+    FormCase(
+        "temporary_resources.extend",
+        "design_authority",
+        "temporary_resources.extend",
+        "Record the extension",
+        fill={"Reason for the extension": "Cover until the new structure starts."},
+    ),
+    FormCase(
+        "benefits.adjust", "finance", "benefits.adjust", "Record adjustment", fill={"Why": "Grant funded"}
+    ),
+    FormCase(
+        "admin.new_user", "admin", "admin.new_user", "Create account", fill={"Full name": "Alex Example"}
+    ),
+    FormCase("gates.criterion_edit", "admin", "gates.criterion_edit", "Save criterion", clear=("Criterion",)),
+    FormCase("scoring.new_scheme", "admin", "scoring.new_scheme", "Save the draft", clear=("Weight",)),
+    FormCase(
+        "scoring.edit_scheme",
+        "admin",
+        "scoring.edit_scheme",
+        "Save the draft",
+        {"scheme_id": "draft_scheme"},
+        clear=("Weight",),
+    ),
+)
+
+# Forms with nothing to get wrong, and why no error state of theirs is scanned.
+NO_ERROR_STATE: dict[str, str] = {
+    "auth.logout": "a button",
+    "account.sign_out_everywhere": "a button",
+    "account.disable_two_factor": "a button (after confirming the password, whose error state is scanned)",
+    "account.new_recovery_codes": "a button (after confirming the password, whose error state is scanned)",
+    "admin.deactivate": "a button",
+    "admin.end_sessions": "a button",
+    "admin.password_link": "a button",
+    "admin.reset_second_factor": "a button",
+    "backlog.adopt": "the weights are hidden copies of the previewed ones and the note is optional",
+    "backlog.plan": "one list whose every choice, including 'Not planned', is valid",
+    "benefits.validate": "a button",
+    "benefits.close": "one list whose every choice is valid",
+    "business_cases.submit": "a button",
+    "gates.act": "a button (start delivery, resume)",
+    "gates.tick": "a missing piece of evidence returns to the gate page with a message at the top",
+    "improvements.support": "a button",
+    "improvements.declare_conflict": "the note is optional, and the browser stops it at its length limit",
+    "improvements.withdraw": "a button",
+    "notifications.mark_all_read": "a button",
+    "portfolio.agree": "a button",
+    "profile.revoke_token": "a button",
+    "scoring.activate": "a button",
+}
+
+
+def post_page_endpoints() -> set[str]:
+    return {route.endpoint for route in ROUTES if route.method == "POST" and not route.is_api}

@@ -1,0 +1,75 @@
+"""Screenshots of the main pages at a desktop and a mobile width, kept as test artefacts in
+test-artifacts/<page>-<width>.png (the directory is ignored by git; CI can upload it).
+
+Each page is opened once by a design authority member, who may see every one of them, and drawn at both
+widths. The test checks each file is a real PNG of the right width with something drawn on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from changeauth.services.demo_data import DEMO_PASSWORD, demo_email
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 812}}
+
+# name -> (address, text in the main heading). Ids are the worked example's: IMP-2021-0002 is the
+# career progression framework, IMP-2021-0003 the strategic planning cycle review waiting at G1 with a
+# submitted business case, IMP-2021-0014 a business case its members can score.
+PAGES = {
+    "home": ("/", "Welcome"),
+    "ideas": ("/improvements/", "Ideas and improvements"),
+    "improvement-detail": ("/improvements/2", "Career progression framework"),
+    "backlog": ("/backlog/", "Prioritised backlog"),
+    "scoring": ("/scoring/improvements/14", "Revise the planning scheme of delegation"),
+    "gate": ("/improvements/3/gate", "G1 Investment decision"),
+    "business-case": ("/improvements/3/business-case", "Business case"),
+    "benefits-tracker": ("/benefits/", "Benefits tracker"),
+    "dashboard": ("/dashboard", "Dashboard"),
+    "decision-register": ("/decisions", "Decision register"),
+    "flags": ("/flags", "Flags"),
+    "accessibility-statement": ("/accessibility", "Accessibility statement"),
+}
+
+
+@pytest.fixture(scope="module")
+def da_page(browser: Any, live_server: str) -> Iterator[Any]:
+    """One signed-in design authority window for the whole module (signing in once keeps it quick)."""
+    context = browser.new_context(base_url=live_server, viewport=WIDTHS["desktop"], locale="en-GB")
+    page = context.new_page()
+    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_main_pages_are_captured_at_desktop_and_mobile_widths(da_page: Any, name: str) -> None:
+    path, heading = PAGES[name]
+    da_page.set_viewport_size(WIDTHS["desktop"])
+    response = da_page.goto(path)
+    assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
+    assert da_page.get_by_role("heading", level=1).inner_text().count(heading) == 1
+    for label, viewport in WIDTHS.items():
+        da_page.set_viewport_size(viewport)
+        file_name = f"{name}-{viewport['width']}"
+        target = ARTIFACTS / f"{file_name}.png"
+        target.unlink(missing_ok=True)
+        screenshot(da_page, file_name)
+
+        assert target.is_file(), f"no {label} screenshot of {path}"
+        with Image.open(target) as image:
+            assert image.format == "PNG"
+            width, height = image.size
+            darkest, lightest = image.convert("L").getextrema()
+        # A full-page shot is as wide as the window unless the page scrolls sideways, which it must not.
+        assert width == viewport["width"], f"{path} is {width}px wide in a {viewport['width']}px window"
+        assert height >= viewport["height"] // 2
+        assert lightest - darkest > 150, f"the {label} screenshot of {path} looks blank"
+        assert target.stat().st_size > 10_000
