@@ -357,7 +357,8 @@ CASES: tuple[Case, ...] = (
         "page",
         100,
         _get(
-            "/portfolio/?budget_pence=1500000&capacity=120&objective=score&cost_basis=first_year",
+            # Enough for the statutory work of a large council (about £51m and 3,200 person-months).
+            "/portfolio/?budget_pence=60000000&capacity=5000&objective=score&cost_basis=first_year",
             as_user="design_authority",
         ),
         _sql(
@@ -365,6 +366,7 @@ CASES: tuple[Case, ...] = (
             " JOIN improvement_score s ON s.improvement_id = i.id WHERE i.stage NOT IN (" + ENDED + ")",
             "SELECT improvement_id, id, status FROM business_case",
         ),
+        repeat=3,
     ),
     Case(
         "stale-benefits job",

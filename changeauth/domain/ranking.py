@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, localcontext
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,9 @@ from changeauth.domain.scoring import (
 )
 
 __all__ = [
+    "WhatIfRow",
     "RankTable",
+    "WhatIfRanking",
     "backlog_sort_key",
     "rank",
     "rank_ranges",
@@ -223,19 +226,51 @@ class RankTable:
             for row_id, low, high in zip(self.ids, best.tolist(), worst.tolist(), strict=True)
         }
 
-    def what_if(self, weights: Mapping[str, Decimal]) -> list[tuple[int, int, Decimal | None, int]]:
-        """(id, new rank, new score, rank change) in new backlog order; change = old rank - new rank."""
+    def what_if(self, weights: Mapping[str, Decimal]) -> WhatIfRanking:
+        """(id, new rank, new score, rank change) in new backlog order; change = old rank - new rank.
+
+        The order is worked out at once; each row's tuple only when it is read, so a page of a large
+        backlog costs one vectorised sort and the rows on the page."""
         buckets = self.buckets(weights)
         order = (buckets * self.count + self.tie).argsort(kind="stable").tolist()
-        bucket_list = buckets.tolist()
-        scores: dict[int, Decimal | None] = {}
-        result = []
-        for position, index in enumerate(order, start=1):
-            bucket = bucket_list[index]
-            if bucket not in scores:
-                scores[bucket] = self.score(bucket)
-            result.append((self.ids[index], position, scores[bucket], index + 1 - position))
-        return result
+        return WhatIfRanking(self, buckets.tolist(), order)
+
+
+WhatIfRow = tuple[int, int, Decimal | None, int]
+
+
+class WhatIfRanking(Sequence[WhatIfRow]):
+    """The rows of a what-if ranking, in new backlog order, built as they are read."""
+
+    def __init__(self, table: RankTable, buckets: list[int], order: list[int]) -> None:
+        self._table, self._buckets, self._order = table, buckets, order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _row(self, position: int) -> WhatIfRow:
+        index = self._order[position]
+        return (
+            self._table.ids[index],
+            position + 1,
+            self._table.score(self._buckets[index]),
+            index - position,
+        )
+
+    @overload
+    def __getitem__(self, item: int) -> WhatIfRow: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[WhatIfRow]: ...
+
+    def __getitem__(self, item: int | slice) -> WhatIfRow | list[WhatIfRow]:
+        if isinstance(item, slice):
+            return [self._row(position) for position in range(*item.indices(len(self)))]
+        if item < 0:
+            item += len(self)
+        if not 0 <= item < len(self):
+            raise IndexError(item)
+        return self._row(item)
 
 
 def _require_unique_ids(rows: Sequence[RankInput]) -> None:
@@ -247,7 +282,7 @@ def what_if(
     rows: Sequence[RankInput],
     criteria: Sequence[CriterionSpec],
     weights: Mapping[str, Decimal],
-) -> list[tuple[int, int, Decimal | None, int]]:
+) -> list[WhatIfRow]:
     """Rank ``rows`` under other weights.
 
     Returns (id, new rank, new score, rank change) in new backlog order, where rank
@@ -256,7 +291,7 @@ def what_if(
     """
     _require_unique_ids(rows)
     ranked, _ = rank(rows)
-    return RankTable(ranked, criteria).what_if(weights)
+    return list(RankTable(ranked, criteria).what_if(weights))
 
 
 def rank_ranges(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import bindparam, exists, func, select, update
 
@@ -34,6 +34,7 @@ from changeauth.domain.panel import (
     summarise,
     weighted_scores,
 )
+from changeauth.domain.ranking import WhatIfRanking, WhatIfRow
 from changeauth.domain.roadmap import parse_quarter
 from changeauth.domain.scoring import (
     DEFAULT_CRITERIA,
@@ -458,7 +459,7 @@ class PreviewRow:
 class Preview:
     criteria: tuple[CriterionSpec, ...]
     weights: dict[str, Decimal]
-    rows: list[PreviewRow]
+    rows: Sequence[PreviewRow]
     became_provisional: int = 0
 
 
@@ -508,15 +509,37 @@ def preview_weights(actor: User, weights: Mapping[str, object]) -> Preview:
     )
     ranking = backlog_queries.current_ranking()
     _, parsed = _weighted_criteria(ranking.criteria, weights)
-    entries = ranking.entries
     return Preview(
         criteria=ranking.criteria,
         weights=parsed,
-        rows=[
-            PreviewRow(entries[i], position, score, entries[i].weighted_score, change)
-            for i, position, score, change in ranking.table.what_if(parsed)
-        ],
+        rows=_PreviewRows(ranking.entries, ranking.table.what_if(parsed)),
     )
+
+
+class _PreviewRows(Sequence[PreviewRow]):
+    """A what-if ranking's rows as PreviewRows, each built when read: a page shows 25 of 50,000."""
+
+    def __init__(self, entries: Mapping[int, BacklogEntry], ranking: WhatIfRanking) -> None:
+        self._entries, self._ranking = entries, ranking
+
+    def __len__(self) -> int:
+        return len(self._ranking)
+
+    def _row(self, row: WhatIfRow) -> PreviewRow:
+        improvement_id, position, score, change = row
+        entry = self._entries[improvement_id]
+        return PreviewRow(entry, position, score, entry.weighted_score, change)
+
+    @overload
+    def __getitem__(self, item: int) -> PreviewRow: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[PreviewRow]: ...
+
+    def __getitem__(self, item: int | slice) -> PreviewRow | list[PreviewRow]:
+        if isinstance(item, slice):
+            return [self._row(row) for row in self._ranking[item]]
+        return self._row(self._ranking[item])
 
 
 def preview_scheme(actor: User, scheme_id: int, *, quorum: int, disagreement_threshold: int) -> Preview:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from changeauth.domain.ranking import backlog_sort_key, rank, rank_ranges, rescore, what_if
+from changeauth.domain.ranking import RankTable, backlog_sort_key, rank, rank_ranges, rescore, what_if
 from changeauth.domain.scoring import (
     DEFAULT_CRITERIA,
     SCHEME_ERRORS_KEY,
@@ -863,3 +863,18 @@ def test_rank_ranges_on_twenty_thousand_rows_completes() -> None:
     rows = rescore(rows, DEFAULT_CRITERIA)
     ranges = rank_ranges(rows, DEFAULT_CRITERIA)
     assert len(ranges) == sum(1 for r in rows if r.must_meet_passed)
+
+
+@given(rows=rank_rows(), overrides=st.dictionaries(st.sampled_from(SHOULD_CODES), weights))
+def test_a_what_if_page_is_the_same_slice_of_the_whole_ranking(
+    rows: list[RankInput], overrides: dict[str, Decimal]
+) -> None:
+    ranked, _ = rank(rows)
+    lazy = RankTable(ranked, DEFAULT_CRITERIA).what_if(overrides)
+    whole = what_if(rows, DEFAULT_CRITERIA, overrides)
+    assert len(lazy) == len(whole)
+    assert lazy[2:7] == whole[2:7]
+    if whole:
+        assert lazy[-1] == whole[-1]
+        with pytest.raises(IndexError):
+            lazy[len(whole)]
