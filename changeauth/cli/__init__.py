@@ -11,7 +11,7 @@ from changeauth.app import create_app
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app.cli`` (so ``flask --app changeauth`` works too)."""
-    from changeauth.cli import audit, backup, database, imports, jobs, seed, users
+    from changeauth.cli import audit, backup, database, demo_data, imports, jobs, seed, users
 
     app.cli.add_command(database.db_group)
     app.cli.add_command(seed.seed_group)
@@ -22,6 +22,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(imports.import_group)
+    app.cli.add_command(demo_data.demo_data_command)
 
 
 def _make_app() -> Flask:
