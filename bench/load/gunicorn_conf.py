@@ -1,0 +1,16 @@
+"""gunicorn settings for the load test: each worker says when it has loaded the app.
+
+The runner starts locust only once every worker has, so no simulated person waits for a worker that is
+still importing the app (which takes seconds on a busy machine) and the run measures a warm server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+READY = "load test: worker ready"
+
+
+def post_worker_init(worker: Any) -> None:
+    """gunicorn's hook, called in each worker after the app is loaded."""
+    worker.log.info("%s (pid %s)", READY, worker.pid)

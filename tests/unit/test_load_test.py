@@ -1,0 +1,316 @@
+"""The load test's pass mark, its runner's settings and its browser helpers (bench/load).
+
+The locustfile itself is only ever imported by locust, in a subprocess: importing locust monkey-patches
+the standard library with gevent, which must never happen inside the test run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from requests.cookies import create_cookie
+
+from changeauth.config import check_config, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+LOAD = ROOT / "bench" / "load"
+
+
+def _module(name: str, alias: str) -> ModuleType:
+    """Import bench/load/<name>.py as ``alias``; its sibling imports resolve against bench/load."""
+    sys.path.insert(0, str(LOAD))
+    try:
+        spec = importlib.util.spec_from_file_location(alias, LOAD / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[alias] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(LOAD))
+
+
+# The runner imports its siblings by their plain names, so they are loaded under those names too.
+verdict = _module("verdict", "verdict")
+browsing = _module("browsing", "browsing")
+runner = _module("run", "changeauth_load_runner")
+
+
+def figures(**changes: object) -> object:
+    values = {
+        "method": "",
+        "name": "Aggregated",
+        "requests": 1200,
+        "failures": 0,
+        "median_ms": 40.0,
+        "average_ms": 61.5,
+        "p95_ms": 180.0,
+        "p99_ms": 420.0,
+        "max_ms": 900.0,
+        "requests_per_second": 19.8,
+    }
+    return verdict.EndpointFigures(**{**values, **changes})
+
+
+# --- the pass mark ----------------------------------------------------------------------------------------
+
+
+def test_a_clean_fast_run_passes() -> None:
+    outcome = verdict.judge(figures())
+    assert outcome.passed
+    assert outcome.reasons == []
+
+
+def test_any_failed_request_fails_the_run() -> None:
+    outcome = verdict.judge(figures(failures=1))
+    assert not outcome.passed
+    assert outcome.reasons == ["1 of 1200 requests failed"]
+
+
+def test_an_exception_in_a_journey_fails_the_run_even_without_failed_requests() -> None:
+    outcome = verdict.judge(figures(), exceptions=2)
+    assert not outcome.passed
+    assert outcome.reasons == ["2 exceptions were raised in the journeys"]
+
+
+@pytest.mark.parametrize(("p95_ms", "passed"), [(499.0, True), (500.0, False), (1300.0, False)])
+def test_the_95th_percentile_must_be_under_500_ms(p95_ms: float, passed: bool) -> None:
+    outcome = verdict.judge(figures(p95_ms=p95_ms))
+    assert outcome.passed is passed
+    assert ("is not under 500 ms" in " ".join(outcome.reasons)) is not passed
+
+
+def test_the_budget_can_be_changed() -> None:
+    assert not verdict.judge(figures(p95_ms=180.0), p95_budget_ms=150).passed
+    assert verdict.judge(figures(p95_ms=700.0), p95_budget_ms=1000).passed
+
+
+def test_a_run_without_requests_fails_rather_than_passing_vacuously() -> None:
+    outcome = verdict.judge(figures(requests=0, p95_ms=0.0))
+    assert outcome.reasons == ["no requests were made"]
+
+
+def test_errors_and_slowness_are_all_reported() -> None:
+    outcome = verdict.judge(figures(failures=3, p95_ms=800.0), exceptions=1)
+    assert len(outcome.reasons) == 3
+
+
+def test_the_slow_endpoints_are_named_slowest_first() -> None:
+    rows = [
+        figures(method="GET", name="/", p95_ms=90.0),
+        figures(method="GET", name="/backlog/", p95_ms=2400.0),
+        figures(method="POST", name="/sign-in", p95_ms=650.0),
+        figures(method="GET", name="/decisions", p95_ms=500.0),
+    ]
+    assert [row.name for row in verdict.over_budget(rows)] == ["/backlog/", "/sign-in", "/decisions"]
+    assert [row.name for row in verdict.slowest(rows, count=2)] == ["/backlog/", "/sign-in"]
+
+
+def test_figures_survive_the_json_file_between_locust_and_the_runner() -> None:
+    row = figures(method="GET", name="/improvements/[id]")
+    assert verdict.EndpointFigures.from_dict(json.loads(json.dumps(row.as_dict()))) == row
+
+
+def test_the_table_has_a_line_per_endpoint_and_the_aggregate_last() -> None:
+    rows = [figures(method="GET", name="/flags"), figures(method="GET", name="/dashboard")]
+    lines = verdict.table(rows, figures()).splitlines()
+    assert lines[2].startswith("GET /dashboard") and lines[3].startswith("GET /flags")
+    assert lines[-1].startswith("Aggregated")
+
+
+# --- the runner -------------------------------------------------------------------------------------------
+
+
+def test_the_server_runs_with_settings_production_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHANGEAUTH_DEBUG", "1")  # inherited from a developer's shell: must not leak in
+    environment = runner.server_environment("postgresql+psycopg://db/load", "redis://127.0.0.1:6379")
+    assert "CHANGEAUTH_DEBUG" not in environment
+    assert environment["CHANGEAUTH_ENV"] == "production"
+    for name, value in environment.items():
+        if name.startswith("CHANGEAUTH_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CHANGEAUTH_DEBUG")
+    config = load_config()
+    check_config(config)  # raises if production would refuse to start
+    assert config["TRUSTED_HOSTS"] == ["127.0.0.1"]
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
+
+
+def test_each_run_gets_its_own_secret_key() -> None:
+    first = runner.server_environment("sqlite:///x.db", "memory://")["CHANGEAUTH_SECRET_KEY"]
+    second = runner.server_environment("sqlite:///x.db", "memory://")["CHANGEAUTH_SECRET_KEY"]
+    assert first != second and len(first) >= 32
+
+
+def test_database_urls_use_psycopg_and_name_the_results_file() -> None:
+    url = runner.sqlalchemy_url("postgresql://postgres@127.0.0.1:5432/changeauth_load_large")
+    assert url == "postgresql+psycopg://postgres@127.0.0.1:5432/changeauth_load_large"
+    assert runner.sqlalchemy_url("sqlite:///tmp/x.db") == "sqlite:///tmp/x.db"
+    assert runner.database_label(url) == "changeauth_load_large"
+    assert runner.database_label("sqlite:////tmp/demo/changeauth.db") == "changeauth"
+
+
+def test_a_rate_limit_storage_given_by_hand_is_used_as_given() -> None:
+    assert runner.ratelimit_storage("memory://") == "memory://"
+
+
+def test_the_report_fails_a_slow_run_and_names_what_was_slow() -> None:
+    raw = {
+        "total": figures(p95_ms=900.0).as_dict(),
+        "total_after_sign_in": figures(p95_ms=850.0).as_dict(),
+        "endpoints": [
+            figures(method="GET", name="/backlog/", p95_ms=2100.0).as_dict(),
+            figures(method="GET", name="/", p95_ms=60.0).as_dict(),
+        ],
+        "failures": [],
+        "exceptions": [],
+        "exception_count": 0,
+        "users_by_class": {"StaffMember": 30},
+    }
+    args = runner.parse_args(["--database-url", "sqlite:///x.db"])
+    outcome = runner.report(args, raw, {"database": "x"})
+    assert outcome["passed"] is False
+    assert [row["name"] for row in outcome["over_budget"]] == ["/backlog/"]
+    assert outcome["database"] == "x"
+
+
+def test_the_runner_defaults_are_the_issues_figures() -> None:
+    args = runner.parse_args(["--database-url", "sqlite:///x.db"])
+    assert (args.users, args.duration, args.workers, args.p95_budget_ms) == (50, 60, 4, 500.0)
+    assert runner.ramp_up_seconds(args) == 25  # then 60 s with all 50 signed in
+
+
+def test_only_accounts_that_open_with_the_demo_password_are_chosen() -> None:
+    from argon2 import PasswordHasher
+
+    demo_hash = PasswordHasher().hash("changeauth-demo-2026")
+    assert runner.opens_with(demo_hash, "changeauth-demo-2026")
+    assert not runner.opens_with(demo_hash, "a-real-password")
+    assert not runner.opens_with("not-an-argon2-hash", "changeauth-demo-2026")
+
+
+def test_the_run_lasts_the_ramp_up_plus_the_duration_at_full_load() -> None:
+    args = runner.parse_args(["--database-url", "sqlite:///x.db", "--users", "50", "--spawn-rate", "4"])
+    assert runner.ramp_up_seconds(args) == 13  # 50 people at 4 a second: the last starts in the 13th second
+
+
+@pytest.mark.parametrize("option", [["--users", "0"], ["--spawn-rate", "0"], ["--workers", "0"]])
+def test_nonsense_load_is_refused(option: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        runner.parse_args(["--database-url", "sqlite:///x.db", *option])
+
+
+def test_the_runner_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHANGEAUTH_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit):
+        runner.parse_args([])
+
+
+# --- what the simulated browser does ---------------------------------------------------------------------
+
+FORM_PAGE = """
+<form method="post" action="/sign-out">
+  <input id="csrf_token" name="csrf_token" type="hidden" value="tok-1">
+</form>
+<form method="post" action="/improvements/new">
+  <input name="csrf_token" type="hidden" value="tok-1">
+  <input id="title" name="title" type="text" value="">
+  <input name="benefit_drivers" type="checkbox" value="customer"><input name="benefit_drivers" type="checkbox"
+   value="efficiency">
+  <select name="team"><option value="">Choose a team</option><option value="waste">Waste</option></select>
+  <input name="is_anonymous" type="checkbox">
+</form>
+<a href="/improvements/12">A</a> <a href="/improvements/7">B</a> <a href="/improvements/12">A again</a>
+<a href="/improvements/new">new</a>
+"""
+
+
+def test_form_fields_are_read_from_the_page() -> None:
+    fields = browsing.FormFields(FORM_PAGE)
+    assert fields.values["csrf_token"] == "tok-1"
+    assert fields.checkboxes == {"benefit_drivers": ["customer", "efficiency"], "is_anonymous": ["y"]}
+    assert fields.options == {"team": ["", "waste"]}
+
+
+def test_a_page_without_a_csrf_token_is_an_error() -> None:
+    assert browsing.csrf_token(FORM_PAGE) == "tok-1"
+    with pytest.raises(ValueError, match="no CSRF token"):
+        browsing.csrf_token("<form><input name='title'></form>")
+
+
+def test_ids_are_read_from_links_once_each_in_page_order() -> None:
+    assert browsing.ids_in(FORM_PAGE, re.compile(r'href="/improvements/(\d+)"')) == [12, 7]
+
+
+def test_the_secure_session_cookie_is_sent_on_the_plain_http_hop() -> None:
+    jar = browsing.ProxiedHttpsCookieJar()
+    jar.set_cookie(create_cookie("__Host-session", "abc", secure=True, domain="127.0.0.1", path="/"))
+    request = _prepared("http://127.0.0.1:8000/", jar)
+    assert request.headers.get("Cookie") == "__Host-session=abc"
+
+
+def test_an_ordinary_jar_would_not_send_it() -> None:
+    from requests.cookies import RequestsCookieJar
+
+    jar = RequestsCookieJar()
+    jar.set_cookie(create_cookie("__Host-session", "abc", secure=True, domain="127.0.0.1", path="/"))
+    assert "Cookie" not in _prepared("http://127.0.0.1:8000/", jar).headers
+
+
+def _prepared(url: str, jar: object) -> object:
+    import requests
+
+    return requests.Request("GET", url, cookies=jar).prepare()
+
+
+@pytest.mark.parametrize(
+    ("now", "last_used", "expected"),
+    [
+        (3000.0, None, (100, 0.0)),  # never used: the current step
+        (3000.0, 99, (100, 0.0)),  # used before: the current step is still fresh
+        (3000.0, 100, (101, 0.0)),  # current step taken: the next one is accepted already
+        (3010.0, 101, (102, 20.5)),  # two ahead: wait until step 101 begins, so 102 is "next"
+    ],
+)
+def test_each_totp_step_is_used_once_per_account(
+    now: float, last_used: int | None, expected: tuple[int, float]
+) -> None:
+    assert browsing.totp_step(now, last_used) == expected
+
+
+# --- the locustfile, in a subprocess ---------------------------------------------------------------------
+
+
+def test_the_locustfile_defines_the_three_weighted_journeys() -> None:
+    locust = Path(sys.executable).parent / "locust"
+    if importlib.util.find_spec("locust") is None or not locust.exists():
+        pytest.skip("locust is not installed: pip install -e '.[bench]'")
+    completed = subprocess.run(  # noqa: S603 - a fixed command
+        [str(locust), "-f", str(LOAD / "locustfile.py"), "--show-task-ratio-json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    classes = json.loads(completed.stdout)["per_class"]
+    assert {name: round(entry["ratio"], 2) for name, entry in classes.items()} == {
+        "StaffMember": 0.6,
+        "DesignAuthorityMember": 0.2,
+        "Manager": 0.2,
+    }
+    assert {"home", "my_ideas", "ideas_list", "detail", "submit_idea", "api"} == set(
+        classes["StaffMember"]["tasks"]
+    )
+    assert {"triage", "backlog", "scoring", "gate", "decision_register"} <= set(
+        classes["DesignAuthorityMember"]["tasks"]
+    )
+    assert {"dashboard", "benefits", "flags", "scrutiny_report"} <= set(classes["Manager"]["tasks"])
