@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from changeauth import db
 from changeauth.domain import benefits as rules
@@ -210,14 +210,21 @@ def list_benefits(
 ) -> Page[BenefitFigures]:
     """The tracker: benefits with driver, owner, improvement and programme loaded, soonest due first.
 
-    Three queries whatever the page size: the count, the page, the adjustment totals.
+    The same queries whatever the page size: the count, the page, its driver, owner, improvement and
+    programme, and the adjustment totals. The related rows are read for the page only (``selectinload``):
+    joining them to every benefit before sorting cost over 100 ms at 20,000 benefits.
     """
     page, per_page = clamp_page(page, per_page)
     base = _filtered(filters, as_of=as_of, grace_days=grace_days)
     total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     items = (
         db.session.scalars(
-            base.options(*_options())
+            base.options(
+                selectinload(Benefit.driver),
+                selectinload(Benefit.owner),
+                selectinload(Benefit.improvement),
+                selectinload(Benefit.programme),
+            )
             .order_by(Benefit.closing_status.is_not(None), Benefit.next_due_on, Benefit.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
