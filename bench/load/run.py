@@ -10,9 +10,10 @@ the run fails that mark, 2 when it could not be run at all.
 
     .venv/bin/python bench/load/run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/NAME
 
-The database must hold demo data (``changeauth seed demo`` or ``changeauth demo-data``): people sign in
-with the demo password, and design authority members with the demo TOTP key. The app writes to it during
-the run (sign-ins, submitted ideas, API tokens), so point it at a copy. Needs the ``bench`` extra
+The database must be at the latest migration and hold demo data (``changeauth seed demo`` or
+``changeauth demo-data``): people sign in with the demo password, and design authority members with the
+demo TOTP key. A PostgreSQL database is ANALYZEd first (``--no-analyze`` skips it). The app writes to it
+during the run (sign-ins, submitted ideas, API tokens), so point it at a copy. Needs the ``bench`` extra
 (``pip install -e '.[bench]'``).
 """
 
@@ -38,7 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psutil
 from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error, InvalidHashError
@@ -118,6 +118,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="auto",
         help=f"Flask-Limiter storage: a URL, or auto ({REDIS_URL} when it answers, else memory://)",
     )
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="skip ANALYZE of a PostgreSQL database before the run (statistics as autovacuum leaves them)",
+    )
     parser.add_argument("--label", help="names the results file (default: the database name)")
     parser.add_argument("--results", type=Path, help="where to write the JSON figures")
     args = parser.parse_args(argv)
@@ -153,6 +159,22 @@ def opens_with(password_hash: str, password: str) -> bool:
         return PasswordHasher().verify(password_hash, password)
     except (Argon2Error, InvalidHashError):
         return False
+
+
+def gather_statistics(url: str) -> bool:
+    """ANALYZE a PostgreSQL database, as autovacuum would soon after a bulk load; returns whether it ran.
+
+    Without planner statistics (a freshly generated database, or a server with autovacuum off) PostgreSQL
+    plans joins on guesses, and the run would measure those guesses rather than the app."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        if engine.dialect.name != "postgresql":
+            return False
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+        return True
+    finally:
+        engine.dispose()
 
 
 def select_accounts(
@@ -281,6 +303,10 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     """CPU time used so far by gunicorn: the master, its live workers and any it has reaped (a worker
     killed for a timeout and replaced). Unlike response times it hardly depends on what else the machine
     is doing, so it shows the app's own cost on a shared machine."""
+    # psutil comes with the bench extra (Locust needs it); imported here so the runner's pure parts, which
+    # the unit tests check, load without that extra.
+    import psutil
+
     try:
         master = psutil.Process(server.pid)
         own = master.cpu_times()
@@ -389,6 +415,7 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
     accounts = select_accounts(
         database_url, per_role=args.users, password=DEMO_PASSWORD, totp_key=DEMO_TOTP_KEY
     )
+    analyzed = gather_statistics(database_url) if args.analyze else False
     (scratch / "accounts.json").write_text(json.dumps(accounts), encoding="utf-8")
     storage = ratelimit_storage(args.ratelimit_storage)
     port, log = free_port(), scratch / "gunicorn.log"
@@ -424,6 +451,7 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
         "worker_class": "sync",
         "environment": "production",
         "ratelimit_storage": storage,
+        "analyzed": analyzed,
         "p95_budget_ms": args.p95_budget_ms,
         "accounts": {role: len(found) for role, found in accounts.items()},
         "cpus": os.cpu_count(),
