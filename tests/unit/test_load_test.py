@@ -157,6 +157,12 @@ def test_database_urls_use_psycopg_and_name_the_results_file() -> None:
     assert runner.database_label("sqlite:////tmp/demo/changeauth.db") == "changeauth"
 
 
+def test_statistics_are_gathered_on_postgresql_only_and_can_be_skipped() -> None:
+    assert runner.gather_statistics("sqlite://") is False
+    assert runner.parse_args(["--database-url", "sqlite:///x.db"]).analyze is True
+    assert runner.parse_args(["--database-url", "sqlite:///x.db", "--no-analyze"]).analyze is False
+
+
 def test_a_rate_limit_storage_given_by_hand_is_used_as_given() -> None:
     assert runner.ratelimit_storage("memory://") == "memory://"
 
