@@ -1,9 +1,9 @@
 """Finding related improvements, closed, declined and merged ones included.
 
-Every search compares the text against every improvement, so the normalised corpus (titles and the
-start of each problem, lower-cased words without stop words) is kept per process while the
-``similar`` view's marker is unchanged: any change to an improvement renews it (``queries.derived``).
-Each search then costs one token read and rapidfuzz's comparison, not a read of every row.
+The normalised corpus (titles and the start of each problem, lower-cased words without stop words) and
+its word-stem index are kept per process while the ``similar`` view's marker is unchanged: any change
+to an improvement renews it (``queries.derived``). Each search then costs one token read and
+rapidfuzz's comparison with a shortlist (``domain.similarity.SimilarityIndex``), not a read of every row.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from changeauth import db
 from changeauth.domain.lifecycle import Stage
-from changeauth.domain.similarity import most_similar_normalised, normalise
+from changeauth.domain.similarity import SimilarityIndex, normalise
 from changeauth.models import Improvement
 from changeauth.models.derived_state import SIMILAR
 from changeauth.queries.derived import cached
@@ -34,7 +34,7 @@ class SimilarImprovement:
 class Corpus:
     """Every improvement that searches may show, normalised for comparison (shared: read only)."""
 
-    texts: Mapping[int, str]
+    index: SimilarityIndex
     shown: Mapping[int, tuple[str, str, str]]  # id: (ref, title, stage)
 
 
@@ -45,7 +45,9 @@ def _load_corpus() -> Corpus:
         ).where(Improvement.stage != Stage.WITHDRAWN.value)
     ).all()
     return Corpus(
-        texts={row.id: normalise(f"{row.title} {row.title} {(row.problem or '')[:300]}") for row in rows},
+        index=SimilarityIndex(
+            {row.id: normalise(f"{row.title} {row.title} {(row.problem or '')[:300]}") for row in rows}
+        ),
         shown={row.id: (row.ref, row.title, row.stage) for row in rows},
     )
 
@@ -56,7 +58,7 @@ def find_similar(text: str, *, exclude_id: int | None = None, limit: int = 10) -
     Withdrawn ideas are left out: their submitters took them back and nobody else may see them.
     """
     corpus = cached(SIMILAR, "corpus", _load_corpus)
-    matches = most_similar_normalised(text, corpus.texts, exclude_id=exclude_id, limit=limit)
+    matches = corpus.index.search(text, exclude_id=exclude_id, limit=limit)
     return [
         SimilarImprovement(
             id=m.id,
