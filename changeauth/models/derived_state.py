@@ -2,7 +2,8 @@
 
 Some views are costly to derive at council scale (the backlog ranking reads every open improvement;
 the dashboard aggregates every benefit, flag and resource with pandas; similar-work searches compare
-against every improvement's text), so the read side keeps the
+against every improvement's text; the portfolio optimiser appraises every candidate's business case
+and solves over all of them), so the read side keeps the
 last result in memory and reuses it while the view's marker is unchanged (``queries.derived``).
 Every transaction that writes a table a view reads sets a new random token on that view's row, in
 the same transaction, through the session events below: ORM flushes and bulk INSERT/UPDATE/DELETE
@@ -27,11 +28,32 @@ from changeauth.models.audit import lock_audit_chain
 BACKLOG = "backlog"
 REPORTS = "reports"
 SIMILAR = "similar"
+PORTFOLIO = "portfolio"
+SCORING = "scoring"
 
 # The tables each derived view reads. A write to any of them renews the view's token.
 WATCHED_TABLES: Mapping[str, frozenset[str]] = {
     BACKLOG: frozenset({"improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team"}),
     SIMILAR: frozenset({"improvement"}),
+    SCORING: frozenset(
+        {
+            "improvement",
+            "assessment",
+            "assessment_score",
+            "scoring_scheme",
+            "scheme_criterion",
+            "conflict_declaration",
+        }
+    ),
+    PORTFOLIO: frozenset(
+        {
+            "improvement",
+            "improvement_score",
+            "business_case",
+            "business_case_option",
+            "business_case_option_year",
+        }
+    ),
     REPORTS: frozenset(
         {
             "improvement",

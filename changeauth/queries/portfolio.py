@@ -1,21 +1,26 @@
 """Reading the portfolio: the optimiser's candidates with their figures, and saved scenarios.
 
-``load_candidates`` takes five queries whatever the number of candidates: the improvements with their
-stored scores, the versions of their business cases, and the chosen versions, their options and their
-years (selectinload). Each candidate's figures come from its newest approved business case, or its
-newest version when none is approved yet (README, "Portfolio optimiser").
+``load_candidates`` takes five queries whatever the number of candidates, reading plain rows (no ORM
+objects, which cost seconds at council scale): the improvements with their stored scores, the versions
+of their business cases, the chosen versions' appraisal settings, their options, and the preferred
+options' years. Each candidate's figures come from its newest approved business case, or its newest
+version when none is approved yet (README, "Portfolio optimiser"), through the same appraisal and
+cost rules as the business case pages. ``current_candidates`` keeps the list while nothing it reads
+has changed (``queries.derived``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from changeauth import db
-from changeauth.domain.appraisal import appraise
+from changeauth.domain.appraisal import OptionFigures, YearFigures, appraise
 from changeauth.domain.business_cases import CaseStatus, name_key
 from changeauth.domain.errors import NotFound
 from changeauth.domain.lifecycle import Stage
@@ -24,13 +29,18 @@ from changeauth.domain.scoring import ScoreStatus
 from changeauth.models import (
     BusinessCase,
     BusinessCaseOption,
+    BusinessCaseOptionYear,
     Improvement,
     ImprovementScore,
     PortfolioScenario,
 )
+from changeauth.models.derived_state import PORTFOLIO
+from changeauth.queries import derived
 from changeauth.queries.pagination import Page, clamp_page
 
 CANDIDATE_STAGES = (Stage.APPROVED.value, Stage.BUSINESS_CASE.value)
+
+T = TypeVar("T")
 
 
 def _chosen_case_ids() -> dict[int, int]:
@@ -46,6 +56,41 @@ def _chosen_case_ids() -> dict[int, int]:
         if improvement_id not in best or key > best[improvement_id]:
             best[improvement_id] = key
     return {improvement_id: key[2] for improvement_id, key in best.items()}
+
+
+def _literal_in(column: ColumnElement[int], ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN (ids)`` with the integer ids written into the statement rather than bound one
+    parameter each: a large council's thousands of candidates would pass SQLite's parameter limit."""
+    return column.in_(bindparam(f"{column.key}_ids", sorted(ids), expanding=True, literal_execute=True))
+
+
+def current_candidates() -> Sequence[Candidate]:
+    """``load_candidates()``, kept while no improvement, score or business case changes (one query
+    when kept). Shared between requests: a tuple of frozen candidates."""
+    return derived.cached(PORTFOLIO, "candidates", lambda: tuple(load_candidates()))
+
+
+def candidate_page(
+    candidates: Sequence[Candidate], *, search: str = "", page: int | None = None
+) -> Page[Candidate]:
+    """One page of ``candidates`` (in their order) whose reference or title contains ``search``,
+    ignoring case and spacing."""
+    words = " ".join(search.split()).casefold()
+    if not words:
+        return page_of(candidates, page)
+    return page_of(
+        [c for c in candidates if words in c.ref.casefold() or words in " ".join(c.title.split()).casefold()],
+        page,
+    )
+
+
+def page_of(items: Sequence[T], page: int | None) -> Page[T]:
+    """One page of a list already in memory (the candidates, or the rows of an optimiser's answer); a
+    page past the end shows the last."""
+    number, per_page = clamp_page(page, None)
+    number = min(number, max(1, -(-len(items) // per_page)))
+    start = (number - 1) * per_page
+    return Page(items=items[start : start + per_page], page=number, per_page=per_page, total=len(items))
 
 
 def load_candidates() -> list[Candidate]:
@@ -68,19 +113,11 @@ def load_candidates() -> list[Candidate]:
         .where(Improvement.stage.in_(CANDIDATE_STAGES))
         .order_by(Improvement.id)
     ).all()
-    case_ids = _chosen_case_ids()
-    cases = {
-        case.improvement_id: case
-        for case in db.session.scalars(
-            select(BusinessCase)
-            .options(selectinload(BusinessCase.options).selectinload(BusinessCaseOption.years))
-            .where(BusinessCase.id.in_(list(case_ids.values())))
-        )
-    }
+    figures = _case_figures(_chosen_case_ids())
     candidates = []
     for row in improvements:
         improvement_id, ref, title, stage, is_mandatory, owner_id, estimate, status, score, must_passed = row
-        case = cases.get(improvement_id)
+        case = figures.get(improvement_id)
         if case is None and stage == Stage.BUSINESS_CASE.value:
             continue  # not a candidate until it has a business case
         candidates.append(
@@ -95,32 +132,86 @@ def load_candidates() -> list[Candidate]:
                 score_status=status or ScoreStatus.UNSCORED.value,
                 must_meet_passed=must_passed,
                 delivery_person_months=None if estimate is None else Decimal(estimate),
-                **_case_figures(case),
+                **(case or {"has_case": False}),
             )
         )
     return candidates
 
 
-def _case_figures(case: BusinessCase | None) -> dict[str, object]:
-    if case is None:
-        return {"has_case": False}
-    figures: dict[str, object] = {"has_case": True, "case_version": case.version}
-    preferred = name_key(case.preferred_option or "")
-    option = next((o for o in case.options if name_key(o.name) == preferred), None)
-    if option is None:
-        return figures
-    option_figures = option.figures()
-    appraisal = appraise(
-        option_figures.years,
-        discount_rate=Decimal(case.discount_rate),
-        optimism_bias_pct=Decimal(case.optimism_bias_pct),
-    )
-    figures.update(
-        first_year_cost_pence=first_year_cost_pence(option_figures),
-        whole_life_cost_pence=whole_life_cost_pence(option_figures),
-        npv_pence=appraisal.npv_pence,
-    )
-    return figures
+def _case_figures(case_ids: dict[int, int]) -> dict[int, dict[str, object]]:
+    """{improvement id: its case's figures for ``Candidate``} from the chosen case versions' preferred
+    options (three queries)."""
+    if not case_ids:
+        return {}
+    cases = db.session.execute(
+        select(
+            BusinessCase.id,
+            BusinessCase.improvement_id,
+            BusinessCase.version,
+            BusinessCase.preferred_option,
+            BusinessCase.discount_rate,
+            BusinessCase.optimism_bias_pct,
+        ).where(_literal_in(BusinessCase.id, case_ids.values()))
+    ).all()
+    preferred = {case.id: name_key(case.preferred_option or "") for case in cases}
+    options: dict[int, tuple[int, str, bool]] = {}
+    for option_id, case_id, name, is_bau in db.session.execute(
+        select(
+            BusinessCaseOption.id,
+            BusinessCaseOption.business_case_id,
+            BusinessCaseOption.name,
+            BusinessCaseOption.is_business_as_usual,
+        )
+        .where(_literal_in(BusinessCaseOption.business_case_id, case_ids.values()))
+        .order_by(BusinessCaseOption.business_case_id, BusinessCaseOption.position, BusinessCaseOption.id)
+    ):
+        # The first option by position whose name matches, as the case pages pick it.
+        if case_id not in options and name_key(name) == preferred[case_id]:
+            options[case_id] = (option_id, name, bool(is_bau))
+    years: defaultdict[int, list[YearFigures]] = defaultdict(list)
+    if options:
+        for option_id, year, capital, revenue, cashable, non_cashable in db.session.execute(
+            select(
+                BusinessCaseOptionYear.option_id,
+                BusinessCaseOptionYear.year,
+                BusinessCaseOptionYear.capital_pence,
+                BusinessCaseOptionYear.revenue_pence,
+                BusinessCaseOptionYear.cashable_benefit_pence,
+                BusinessCaseOptionYear.non_cashable_benefit_pence,
+            )
+            .where(_literal_in(BusinessCaseOptionYear.option_id, [o[0] for o in options.values()]))
+            .order_by(BusinessCaseOptionYear.option_id, BusinessCaseOptionYear.year)
+        ):
+            years[option_id].append(
+                YearFigures(
+                    year=year,
+                    capital_pence=capital,
+                    revenue_pence=revenue,
+                    cashable_benefit_pence=cashable,
+                    non_cashable_benefit_pence=non_cashable,
+                )
+            )
+    found: dict[int, dict[str, object]] = {}
+    for case in cases:
+        figures: dict[str, object] = {"has_case": True, "case_version": case.version}
+        option = options.get(case.id)
+        if option is not None:
+            option_id, name, is_bau = option
+            option_figures = OptionFigures(
+                name=name, is_business_as_usual=is_bau, years=tuple(years[option_id])
+            )
+            appraisal = appraise(
+                option_figures.years,
+                discount_rate=Decimal(case.discount_rate),
+                optimism_bias_pct=Decimal(case.optimism_bias_pct),
+            )
+            figures.update(
+                first_year_cost_pence=first_year_cost_pence(option_figures),
+                whole_life_cost_pence=whole_life_cost_pence(option_figures),
+                npv_pence=appraisal.npv_pence,
+            )
+        found[case.improvement_id] = figures
+    return found
 
 
 # --- scenarios --------------------------------------------------------------------------------------

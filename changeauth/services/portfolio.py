@@ -15,6 +15,8 @@ from changeauth.domain import permissions
 from changeauth.domain import portfolio as rules
 from changeauth.domain.errors import AlreadyExists, PermissionDenied, ValidationFailed, VersionConflict
 from changeauth.models import Improvement, PortfolioScenario, User
+from changeauth.models.derived_state import PORTFOLIO
+from changeauth.queries import derived
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.services import optimiser
 from changeauth.services.audit import record_event
@@ -30,14 +32,13 @@ def optimise(
     capacity: Decimal | int | float | str | None = None,
     force_in: Sequence[int] = (),
     force_out: Sequence[int] = (),
-    candidates: Sequence[rules.Candidate] | None = None,
 ) -> dict[str, Any]:
     """The best set of candidates within the budget and capacity, explained (``rules.result_json``).
 
-    ``candidates`` are those the caller has just loaded with ``queries.portfolio.load_candidates`` (the
-    page shows them too); by default they are loaded here. Writes nothing. Raises PermissionDenied, or
-    ValidationFailed for bad inputs, no candidates, or mandatory and forced-in improvements that alone
-    break a limit.
+    Writes nothing. The answer is kept, like the candidates, while nothing they are read from changes,
+    so the same run asked again is not solved again: it is shared, so callers must not change it.
+    Raises PermissionDenied, or ValidationFailed for bad inputs, no candidates, or mandatory and
+    forced-in improvements that alone break a limit.
     """
     if not permissions.can_use_portfolio(actor.as_actor()):
         raise PermissionDenied("The portfolio optimiser is for the design authority, viewers and admins.")
@@ -49,12 +50,19 @@ def optimise(
         force_in=force_in,
         force_out=force_out,
     )
-    return _solve(inputs, candidates)
+    return _solve(inputs)
 
 
-def _solve(inputs: rules.Inputs, candidates: Sequence[rules.Candidate] | None = None) -> dict[str, Any]:
-    pool = portfolio_queries.load_candidates() if candidates is None else candidates
-    return rules.result_json(optimiser.optimise(rules.build_problem(pool, inputs)))
+def _solve(inputs: rules.Inputs) -> dict[str, Any]:
+    # The answer depends only on the inputs and the candidates, so it is kept under the candidates'
+    # marker. ValidationFailed is raised afresh each time (nothing is kept for a refused run).
+    return derived.cached(
+        PORTFOLIO,
+        ("run", inputs),
+        lambda: rules.result_json(
+            optimiser.optimise(rules.build_problem(portfolio_queries.current_candidates(), inputs))
+        ),
+    )
 
 
 def _check_name(name: str) -> str:

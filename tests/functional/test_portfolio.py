@@ -262,6 +262,186 @@ class TestThePage:
         assert not scenario.is_agreed
 
 
+def many_candidates(n: int) -> list[Improvement]:
+    """``n`` approved candidates with the factory's case (£10,000 each) and scores of 1 to ``n`` points."""
+    made = []
+    for number in range(1, n + 1):
+        improvement = ImprovementFactory(approved=True, delivery_person_months=Decimal(1))
+        BusinessCaseFactory(improvement=improvement, status="approved")
+        ImprovementScoreFactory(improvement=improvement, weighted_score=Decimal(number))
+        made.append(improvement)
+    return made
+
+
+def rows(shown: Any, table: str) -> list[int]:
+    return [int(row["data-id"]) for row in shown.select(f"#{table} tbody tr[data-id]")]
+
+
+class TestManyCandidates:
+    """At council scale the candidates come fifty to a page, with a search, and the answer's tables are
+    paged too; every tick counts wherever its candidate is shown."""
+
+    def test_a_page_of_candidates_with_the_choices_on_other_pages_kept(
+        self, client: FlaskClient, login_as: Any
+    ) -> None:
+        made = many_candidates(55)
+        login_as(UserFactory(design_authority=True))
+        first, second = made[0], made[1]
+        last = made[-1]
+        args = run_args(budget_pence="100,000", force_in=[first.id, last.id], force_out=[second.id], page=2)
+        shown = page(client.get("/portfolio/", query_string=args))
+
+        assert rows(shown, "candidates") == [c.id for c in made[50:]]
+        assert "Page 2 of 2" in shown.select_one("nav[aria-label='Pages of candidates']").get_text()
+        # The choices for candidates on page 1 travel in hidden inputs, and are listed.
+        hidden_in = {int(i["value"]) for i in shown.select("#kept-choices input[type=hidden][name=force_in]")}
+        hidden_out = {
+            int(i["value"]) for i in shown.select("#kept-choices input[type=hidden][name=force_out]")
+        }
+        assert (hidden_in, hidden_out) == ({first.id}, {second.id})
+        kept = shown.select_one("#kept-choices").get_text(" ", strip=True)
+        assert f"Always included: {first.ref}" in kept and f"Left out: {second.ref}" in kept
+        # The choice for a candidate on this page is its ticked box, not a hidden input as well.
+        box = shown.select_one(f"#candidates tr[data-id='{last.id}'] input[name=force_in]")
+        assert box.has_attr("checked") and box["id"] == "force_in-4"
+        assert not shown.select_one(f"#candidates tr[data-id='{last.id}'] input[name=force_out]").has_attr(
+            "checked"
+        )
+        assert (
+            shown.select_one("label[for='force_in-0']").get_text(strip=True)
+            == f"Always include {made[50].ref}"
+        )
+        # The run counts every choice, and the save form carries every one of them.
+        selected = rows(shown, "selected")
+        assert first.id in selected and last.id in selected and second.id not in selected
+        save = shown.select_one("form[action='/portfolio/scenarios']")
+        assert sorted(int(i["value"]) for i in save.select("input[name=force_in]")) == sorted(
+            [first.id, last.id]
+        )
+        assert [int(i["value"]) for i in save.select("input[name=force_out]")] == [second.id]
+
+    def test_moving_between_pages_submits_the_ticks(self, client: FlaskClient, login_as: Any) -> None:
+        many_candidates(51)
+        login_as(UserFactory(design_authority=True))
+        shown = page(client.get("/portfolio/"))
+        assert len(rows(shown, "candidates")) == 50
+        # The pager's buttons submit the optimiser's form, so boxes ticked on this page are kept.
+        (button,) = shown.select("nav[aria-label='Pages of candidates'] button[name=page]")
+        assert button["value"] == "2" and button.find_parent("form")["method"] == "get"
+        assert button["formaction"].endswith("#candidates-heading")
+
+    def test_moving_between_pages_before_a_budget_is_given_runs_nothing(
+        self, client: FlaskClient, login_as: Any
+    ) -> None:
+        made = many_candidates(51)
+        login_as(UserFactory(design_authority=True))
+        response = client.get(
+            "/portfolio/",
+            query_string={"budget_pence": "", "objective": "score", "force_in": made[0].id, "page": "2"},
+        )
+        assert response.status_code == 200
+        shown = page(response)
+        assert shown.select_one(".error-summary") is None and shown.select_one("#selected") is None
+        assert rows(shown, "candidates") == [made[50].id]
+        assert [int(i["value"]) for i in shown.select("#kept-choices input[name=force_in]")] == [made[0].id]
+        # Asked for without moving or searching, the same inputs are checked as before.
+        refused = client.get("/portfolio/", query_string={"budget_pence": "", "objective": "score"})
+        assert refused.status_code == 422 and "Enter the budget." in field_errors(refused)
+
+    def test_searching_by_reference_or_title(self, client: FlaskClient, login_as: Any) -> None:
+        made = many_candidates(3)
+        named = ImprovementFactory(approved=True, title="Bulky  waste booking online")
+        BusinessCaseFactory(improvement=named, status="approved")
+        login_as(UserFactory(design_authority=True))
+        by_title = page(client.get("/portfolio/", query_string={"q": "WASTE booking", "search": "1"}))
+        assert rows(by_title, "candidates") == [named.id]
+        assert "1 candidate matches" in by_title.select_one("#shown-count").get_text()
+        by_ref = page(
+            client.get("/portfolio/", query_string={"q": made[1].ref.lower(), "force_out": made[0].id})
+        )
+        assert rows(by_ref, "candidates") == [made[1].id]
+        assert [int(i["value"]) for i in by_ref.select("#kept-choices input[name=force_out]")] == [made[0].id]
+        none = page(client.get("/portfolio/", query_string={"q": "no such thing", "search": "1"}))
+        assert rows(none, "candidates") == []
+        assert "No candidate matches ‘no such thing’." in none.select_one("#candidates tbody").get_text()
+
+    def test_errors_about_the_ticks_link_to_a_box_that_is_shown(
+        self, client: FlaskClient, login_as: Any
+    ) -> None:
+        made = many_candidates(55)
+        login_as(UserFactory(design_authority=True))
+        both = made[0].id  # on page 1, while page 2 is shown
+        response = client.get("/portfolio/", query_string=run_args(force_in=both, force_out=both, page=2))
+        assert response.status_code == 422
+        shown = page(response)
+        links = [a["href"] for a in shown.select(".error-summary a")]
+        assert links == ["#force_in-0", "#force_out-0"]
+        assert shown.select_one("#force_in-0") is not None and shown.select_one("#force_out-0") is not None
+        assert shown.select_one("#force_in-0")["aria-describedby"] == "force_in-error"
+        # With no box shown (a search that finds nothing), the links go to the messages instead.
+        nothing = page(
+            client.get("/portfolio/", query_string=run_args(force_in=both, force_out=both, q="no such thing"))
+        )
+        targets = [a["href"] for a in nothing.select(".error-summary a")]
+        assert targets == ["#force_in-error", "#force_out-error"]
+        assert all(nothing.select_one(target) is not None for target in targets)
+
+    def test_ids_that_are_not_candidates_are_refused(self, client: FlaskClient, login_as: Any) -> None:
+        many_candidates(2)
+        not_a_candidate = ImprovementFactory(business_case=True).id  # no case yet
+        login_as(UserFactory(design_authority=True))
+        response = client.get("/portfolio/", query_string=run_args(force_in=[not_a_candidate]))
+        assert response.status_code == 422
+        assert f"'{not_a_candidate}' is not a valid choice for this field." in field_errors(response)
+        assert page(response).select_one("#kept-choices") is None  # nothing to keep for it
+
+    def test_the_answer_is_paged_keeping_the_run(self, client: FlaskClient, login_as: Any) -> None:
+        made = many_candidates(60)
+        login_as(UserFactory(design_authority=True))
+        forced_out = made[-1].id
+        args = run_args(budget_pence="1,000,000", force_out=forced_out)
+        shown = page(client.get("/portfolio/", query_string=args))
+        assert "59 of 60 candidates" in shown.select_one("#totals").get_text(" ", strip=True)
+        first_page = rows(shown, "selected")
+        assert len(first_page) == 50
+        link = shown.select_one("nav[aria-label='Pages of the selected improvements'] a[rel=next]")
+        assert "force_out=" + str(forced_out) in link["href"] and link["href"].endswith("#selected-heading")
+        second = page(client.get(link["href"]))
+        assert len(rows(second, "selected")) == 9 and not set(rows(second, "selected")) & set(first_page)
+        assert rows(second, "excluded") == [forced_out]
+
+    def test_a_saved_scenarios_answer_is_paged_too(self, client: FlaskClient, login_as: Any) -> None:
+        many_candidates(55)
+        login_as(UserFactory(design_authority=True))
+        saved = client.post(
+            "/portfolio/scenarios", data={**run_args(budget_pence="1,000,000"), "name": "All"}
+        )
+        shown = page(client.get(saved.headers["Location"]))
+        assert len(rows(shown, "selected")) == 50
+        link = shown.select_one("nav[aria-label='Pages of the selected improvements'] a[rel=next]")
+        assert link["href"] == f"{saved.headers['Location']}?selected_page=2#selected-heading"
+        assert len(rows(page(client.get(link["href"])), "selected")) == 5
+
+    def test_the_number_of_queries_does_not_grow_with_pages_of_candidates(
+        self, client: FlaskClient, login_as: Any, count_queries: Any
+    ) -> None:
+        made = many_candidates(55)
+        login_as(UserFactory(design_authority=True))
+        args = run_args(budget_pence="100,000", force_in=made[0].id, page=2)
+        counts, reading_cases = [], []
+        for _ in range(2):
+            for _request in ("after a change", "repeated"):
+                with count_queries() as counter:
+                    assert client.get("/portfolio/", query_string=args).status_code == 200
+                counts.append(counter.count)
+                reading_cases.append(sum("business_case" in statement for statement in counter.statements))
+            many_candidates(55)
+        assert counts[:2] == counts[2:]
+        # The candidates are read after a change (four of their five queries read the cases), and then
+        # kept, with the run's answer, until the next change.
+        assert reading_cases == [4, 0, 4, 0]
+
+
 class TestDeliveryEstimates:
     def test_the_owner_records_it_from_the_improvement_page(
         self, client: FlaskClient, login_as: Any, db_session: Any

@@ -42,7 +42,14 @@ class RunFields(FlaskForm):
 
 
 class RunForm(RunFields):
-    """Running the optimiser changes nothing, so its inputs travel in the query string, without CSRF."""
+    """Running the optimiser changes nothing, so its inputs travel in the query string, without CSRF.
+    The search narrows the candidates shown; it is not an input of the run."""
+
+    q = StringField(
+        "Search by reference or title",
+        description="For example IMP-2026-0012, or a word from the title such as ‘waste’.",
+        validators=[Optional()],
+    )
 
     class Meta:
         csrf = False

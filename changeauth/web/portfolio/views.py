@@ -3,6 +3,7 @@ scenario, saved scenarios, comparing up to four, marking the agreed plan, and de
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -77,23 +78,81 @@ def _show_failure(form: RunFields, failure: ValidationFailed) -> None:
         form.form_errors.append(failure.message)
 
 
+def _accept_candidates(form: RunFields, candidate_ids: Collection[int]) -> None:
+    """Let the force-in and leave-out boxes accept any candidate's id, and only those.
+
+    The page renders boxes for the candidates it shows, not one per choice, so the choices need be
+    only the ids sent that are candidates: any other id is refused as not a valid choice.
+    """
+    for field in (form.force_in, form.force_out):
+        field.choices = [
+            SelectChoice(i, str(i)) for i in dict.fromkeys(field.data or []) if i in candidate_ids
+        ]
+
+
+def _result_pages(result: dict[str, Any] | None) -> dict[str, Any]:
+    """A page each of the answer's selected and left-out rows: at council scale there are thousands."""
+    if result is None:
+        return {}
+    return {
+        "selected_rows": portfolio_queries.page_of(
+            result["selected"], request.args.get("selected_page", 1, type=int)
+        ),
+        "excluded_rows": portfolio_queries.page_of(
+            result["excluded"], request.args.get("excluded_page", 1, type=int)
+        ),
+    }
+
+
+def _run_query(form: RunForm, forced_in: Collection[int], forced_out: Collection[int]) -> dict[str, Any]:
+    """The run's inputs as a query string, for links that show another page of the same answer (the
+    candidates' search and page stay as they are)."""
+    query: dict[str, Any] = {
+        "budget_pence": form.budget_pence._value(),
+        "capacity": form.capacity._value(),
+        "objective": form.objective.data,
+        "cost_basis": form.cost_basis.data,
+        "force_in": sorted(forced_in),
+        "force_out": sorted(forced_out),
+    }
+    for name in ("q", "page", "selected_page", "excluded_page"):
+        if request.args.get(name):
+            query[name] = request.args[name]
+    return query
+
+
+def _browsing(form: RunForm) -> bool:
+    """Moving between pages of candidates, or searching them, runs the optimiser only once a budget is
+    given: until then there is nothing to run, and nothing to put right."""
+    moved = "page" in request.args or "search" in request.args
+    return moved and not (form.budget_pence.raw_data or [""])[0].strip()
+
+
 def _render_index(form: RunForm, save_form: SaveScenarioForm | None = None) -> ResponseReturnValue:
-    """The candidates, the inputs, and (when the inputs are good) the answer with a form to save it."""
+    """The candidates (a page of them, with the choices made on other pages kept), the inputs, and
+    (when the inputs are good) the answer with a form to save it."""
     actor = current_user.as_actor()
-    candidates = portfolio_queries.load_candidates()
-    form.force_in.choices = form.force_out.choices = [SelectChoice(c.id, c.ref) for c in candidates]
+    candidates = portfolio_queries.current_candidates()
+    by_id = {c.id: c for c in candidates}
+    _accept_candidates(form, by_id)
     result = None
-    if (request.args or save_form is not None) and form.validate():
+    if (request.args or save_form is not None) and not _browsing(form) and form.validate():
         try:
-            result = portfolio_service.optimise(current_user, **_run_inputs(form), candidates=candidates)
+            result = portfolio_service.optimise(current_user, **_run_inputs(form))
         except ValidationFailed as failure:
             _show_failure(form, failure)
     may_save = permissions.can_save_portfolio_scenario(actor)
     if result is not None and may_save and save_form is None:
         save_form = SaveScenarioForm(formdata=None)
+    shown = portfolio_queries.candidate_page(
+        candidates, search=form.q.data or "", page=request.args.get("page", 1, type=int)
+    )
+    forced_in = {i for i in form.force_in.data or [] if i in by_id}
+    forced_out = {i for i in form.force_out.data or [] if i in by_id}
+    on_page = {c.id for c in shown.items}
     estimable = {
         c.id
-        for c in candidates
+        for c in shown.items
         if permissions.can_record_delivery_estimate(
             actor,
             permissions.ImprovementFacts(id=c.id, stage=c.stage, submitter_id=None, owner_id=c.owner_id),
@@ -102,7 +161,14 @@ def _render_index(form: RunForm, save_form: SaveScenarioForm | None = None) -> R
     context = {
         "form": form,
         "candidates": candidates,
+        "shown": shown,
+        "forced_in": forced_in,
+        "forced_out": forced_out,
+        "kept_in": [by_id[i] for i in sorted(forced_in - on_page)],
+        "kept_out": [by_id[i] for i in sorted(forced_out - on_page)],
         "result": result,
+        **_result_pages(result),
+        "result_links": ("portfolio.index", _run_query(form, forced_in, forced_out)),
         "save_form": save_form if may_save else None,
         "estimable": estimable,
     }
@@ -122,9 +188,7 @@ def index() -> ResponseReturnValue:
 def save() -> ResponseReturnValue:
     _allow(permissions.can_save_portfolio_scenario(current_user.as_actor()))
     save_form = SaveScenarioForm()
-    save_form.force_in.choices = save_form.force_out.choices = [
-        SelectChoice(c.id, c.ref) for c in portfolio_queries.load_candidates()
-    ]
+    _accept_candidates(save_form, {c.id for c in portfolio_queries.current_candidates()})
     if save_form.validate_on_submit():
         try:
             saved = portfolio_service.save_scenario(
@@ -159,6 +223,8 @@ def scenario(scenario_id: int) -> ResponseReturnValue:
         "portfolio/scenario.html",
         scenario=found,
         result=found.result,
+        **_result_pages(found.result),
+        result_links=("portfolio.scenario", {"scenario_id": found.id}),
         refs={row["id"]: row["ref"] for row in [*found.result["selected"], *found.result["excluded"]]},
         may_agree=permissions.can_agree_portfolio_plan(actor) and not found.is_agreed,
         agree_form=AgreeForm(version=found.version),
