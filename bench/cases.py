@@ -229,8 +229,14 @@ CASES: tuple[Case, ...] = (
         _sql(
             "SELECT id, ref, title, stage, status, created_at FROM improvement WHERE submitter_id = :staff_id"
             " ORDER BY created_at DESC, id DESC LIMIT 20",
-            "SELECT subject_id, action, occurred_at FROM audit_event WHERE subject_type = 'improvement'"
-            " ORDER BY id DESC LIMIT 10",
+            # The recent stage changes: the newest decisions and moves (ten of each from the (action,
+            # id) index, as a hand-written program would take them), with their improvement.
+            "SELECT a.subject_id, a.action, a.occurred_at, i.ref, i.title FROM audit_event a"
+            " JOIN improvement i ON i.id = a.subject_id WHERE a.id IN ("
+            "SELECT d.id FROM (SELECT id FROM audit_event WHERE action = 'improvement.decided'"
+            " ORDER BY id DESC LIMIT 10) d UNION ALL"
+            " SELECT t.id FROM (SELECT id FROM audit_event WHERE action = 'improvement.transitioned'"
+            " ORDER BY id DESC LIMIT 10) t) ORDER BY a.id DESC LIMIT 10",
         ),
     ),
     Case(
@@ -340,7 +346,8 @@ CASES: tuple[Case, ...] = (
         _get("/api/v1/temporary-resources", api=True),
         _sql(
             "SELECT count(*) FROM temporary_resource",
-            "SELECT * FROM temporary_resource ORDER BY end_date, id LIMIT :limit",
+            "SELECT * FROM temporary_resource ORDER BY coalesce(extension_until, end_date) DESC, id"
+            " LIMIT :limit",
         ),
     ),
     Case(

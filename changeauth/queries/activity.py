@@ -30,11 +30,13 @@ def recent_stage_changes(viewer: User, *, limit: int = 10) -> list[StageChange]:
 
     The newest ``limit`` events of each action are picked from the (action, id) index and only those
     are joined and sorted, so the cost does not grow with the audit log (a million events at council
-    scale). The actions name improvement events only; the outer query still checks the subject type.
+    scale). The actions name improvement events only; the picks still check the subject type. The check
+    stays inside the picks: beside the outer query's id lookup, SQLite chose the subject index for it
+    and read every improvement event (20-30 ms at 350,000).
     """
     latest = [
         select(AuditEvent.id)
-        .where(AuditEvent.action == action)
+        .where(AuditEvent.action == action, AuditEvent.subject_type == "improvement")
         .order_by(AuditEvent.id.desc())
         .limit(limit)
         .subquery()
@@ -44,7 +46,7 @@ def recent_stage_changes(viewer: User, *, limit: int = 10) -> list[StageChange]:
     rows = db.session.execute(
         select(AuditEvent, Improvement.ref, Improvement.title)
         .join(Improvement, Improvement.id == AuditEvent.subject_id)
-        .where(AuditEvent.id.in_(candidates), AuditEvent.subject_type == "improvement")
+        .where(AuditEvent.id.in_(candidates))
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     ).all()

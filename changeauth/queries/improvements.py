@@ -37,11 +37,30 @@ def _list_options() -> tuple[object, ...]:
     return (joinedload(Improvement.team), selectinload(Improvement.drivers))
 
 
-def _visible_to(stmt: Select[tuple[Improvement]], viewer: User) -> Select[tuple[Improvement]]:
+def _sees_withdrawn(viewer: User) -> bool:
     actor = viewer.as_actor()
-    if permissions.is_design_authority(actor) or permissions.is_admin(actor):
+    return permissions.is_design_authority(actor) or permissions.is_admin(actor)
+
+
+def _visible_to(stmt: Select[tuple[Improvement]], viewer: User) -> Select[tuple[Improvement]]:
+    if _sees_withdrawn(viewer):
         return stmt
     return stmt.where(or_(Improvement.stage != Stage.WITHDRAWN.value, Improvement.submitter_id == viewer.id))
+
+
+def _count_visible(filtered: Select[tuple[Improvement]], viewer: User) -> int:
+    """How many of the filtered improvements the viewer may see, in one statement.
+
+    Counted as all of them less the withdrawn ones of other people: the withdrawn are few and indexed by
+    stage, while counting "not withdrawn or mine" read every improvement (7-20 ms at 50,000).
+    """
+    counted = filtered.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    if _sees_withdrawn(viewer):
+        return db.session.scalar(counted) or 0
+    hidden = counted.where(
+        Improvement.stage == Stage.WITHDRAWN.value, Improvement.submitter_id.is_distinct_from(viewer.id)
+    )
+    return db.session.scalar(select(counted.scalar_subquery() - hidden.scalar_subquery())) or 0
 
 
 def _apply_filters(
@@ -79,9 +98,9 @@ def list_improvements(
 ) -> Page[Improvement]:
     """Newest first, with team and drivers loaded (two queries plus the count, whatever the page size)."""
     page, per_page = clamp_page(page, per_page)
-    base = _apply_filters(_visible_to(select(Improvement), viewer), filters)
-    # Counted on the table itself, not on a subquery of every column (a 50,000-row backlog counts in ms).
-    total = db.session.scalar(base.with_only_columns(func.count(Improvement.id)).order_by(None)) or 0
+    filtered = _apply_filters(select(Improvement), filters)
+    base = _visible_to(filtered, viewer)
+    total = _count_visible(filtered, viewer)
     items = db.session.scalars(
         base.options(*_list_options())
         .order_by(Improvement.created_at.desc(), Improvement.id.desc())

@@ -31,6 +31,7 @@ from changeauth.domain.benefits import (
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.money import MoneyError, parse_money
 from changeauth.web.fields import DecimalTextField, MoneyField
+from changeauth.web.forms import LongSelect
 
 GBP = "GBP"
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]{1,4})?")
@@ -201,7 +202,7 @@ class TrackerFilterForm(FlaskForm):
 
     driver = SelectField("Benefit driver", validators=[Optional()])
     team = SelectField("Team", validators=[Optional()])
-    owner = SelectField("Owner", validators=[Optional()])
+    owner = SelectField("Owner", validators=[Optional()], widget=LongSelect())
     rag = SelectField(
         "RAG",
         choices=[SelectChoice("", "Any")]
