@@ -29,6 +29,8 @@ from changeauth.models import (
     ScoringScheme,
     User,
 )
+from changeauth.models.derived_state import SCORING
+from changeauth.queries.derived import cached
 from changeauth.queries.pagination import Page, clamp_page
 
 SCOREABLE_STAGES = tuple(sorted(stage.value for stage in permissions.SCOREABLE_STAGES))
@@ -219,26 +221,40 @@ def assessments_to_do(
 ) -> Page[Improvement]:
     """Improvements the member may score and has not yet scored on every active criterion, oldest first.
 
-    Excludes what they submitted, own, sponsor or declared a conflict on (three queries).
+    Excludes what they submitted, own, sponsor or declared a conflict on. Working that out compares
+    each of the member's assessments with the scheme (a million scores at council scale), so the ids in
+    order are kept per process and member under the ``scoring`` marker, which any assessment, score,
+    scheme, conflict or improvement change renews; a page then costs two queries.
     """
     page, per_page = clamp_page(page, per_page)
-    conflicted = select(ConflictDeclaration.improvement_id).where(ConflictDeclaration.user_id == member.id)
-    base = select(Improvement).where(
-        Improvement.stage.in_(SCOREABLE_STAGES),
-        or_(Improvement.submitter_id.is_(None), Improvement.submitter_id != member.id),
-        or_(Improvement.owner_id.is_(None), Improvement.owner_id != member.id),
-        or_(Improvement.sponsor_id.is_(None), Improvement.sponsor_id != member.id),
-        Improvement.id.not_in(conflicted),
-        Improvement.id.not_in(_covers_active_scheme(member.id, scheme.specs())),
+    ids = cached(SCORING, ("to_do", member.id, scheme.id), lambda: _ids_to_do(member.id, scheme))
+    window = ids[(page - 1) * per_page : page * per_page]
+    found = {
+        improvement.id: improvement
+        for improvement in db.session.scalars(
+            select(Improvement).options(joinedload(Improvement.team)).where(Improvement.id.in_(window))
+        )
+    }
+    items = [found[improvement_id] for improvement_id in window if improvement_id in found]
+    return Page(items=items, page=page, per_page=per_page, total=len(ids))
+
+
+def _ids_to_do(member_id: int, scheme: ScoringScheme) -> tuple[int, ...]:
+    conflicted = select(ConflictDeclaration.improvement_id).where(ConflictDeclaration.user_id == member_id)
+    return tuple(
+        db.session.scalars(
+            select(Improvement.id)
+            .where(
+                Improvement.stage.in_(SCOREABLE_STAGES),
+                or_(Improvement.submitter_id.is_(None), Improvement.submitter_id != member_id),
+                or_(Improvement.owner_id.is_(None), Improvement.owner_id != member_id),
+                or_(Improvement.sponsor_id.is_(None), Improvement.sponsor_id != member_id),
+                Improvement.id.not_in(conflicted),
+                Improvement.id.not_in(_covers_active_scheme(member_id, scheme.specs())),
+            )
+            .order_by(Improvement.stage_changed_at, Improvement.id)
+        )
     )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    items = db.session.scalars(
-        base.options(joinedload(Improvement.team))
-        .order_by(Improvement.stage_changed_at, Improvement.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def my_recent_assessments(member: User, *, limit: int = 20) -> list[Assessment]:

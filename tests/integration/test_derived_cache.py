@@ -12,13 +12,16 @@ from typing import Any
 from sqlalchemy import select, update
 
 from changeauth.models import DerivedState, Improvement, ImprovementScore, Team
-from changeauth.models.derived_state import SIMILAR
+from changeauth.models.derived_state import SCORING, SIMILAR
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import derived, similar
+from changeauth.queries import scoring as scoring_queries
 from changeauth.reporting import dashboard
 from changeauth.services import scoring
 from tests.factories import (
+    AssessmentFactory,
     CommentFactory,
+    ConflictDeclarationFactory,
     ImprovementFactory,
     ImprovementScoreFactory,
     TeamFactory,
@@ -158,3 +161,27 @@ def test_similar_work_searches_see_a_new_idea_at_once(db_session: Any) -> None:
     titles = {m.title for m in similar.find_similar("bin collection text reminders")}
     assert titles == {"Text reminders for bin collections", "Bin collection reminders by text message"}
     assert derived.kept(SIMILAR, "corpus") not in (None, corpus)
+
+
+def test_a_members_scoring_list_is_kept_until_an_assessment_or_conflict_changes(db_session: Any) -> None:
+    member = UserFactory(design_authority=True)
+    first, second = ImprovementFactory(business_case=True), ImprovementFactory(business_case=True)
+    db_session.flush()
+    scheme = scoring_queries.active_scheme()
+
+    def to_do() -> list[int]:
+        return [i.id for i in scoring_queries.assessments_to_do(member, scheme).items]
+
+    assert {first.id, second.id} <= set(to_do())
+    before = token(db_session, SCORING)
+    CommentFactory(improvement=first)
+    assert token(db_session, SCORING) == before  # a comment changes nothing the list reads
+
+    AssessmentFactory(improvement=first, assessor=member)
+    db_session.flush()
+    assert token(db_session, SCORING) != before
+    assert first.id not in to_do()
+
+    ConflictDeclarationFactory(improvement=second, user_id=member.id)
+    db_session.flush()
+    assert second.id not in to_do()
