@@ -22,9 +22,11 @@ from changeauth.models import DerivedState
 
 T = TypeVar("T")
 
-_KEEP = 32  # results kept per process, across views and keys; the oldest go first
+_KEEP = 64  # results kept per process, across views and keys (one per scoring member); the oldest go first
 _lock = threading.Lock()
 _results: OrderedDict[tuple[str, str, Hashable], tuple[str, Any]] = OrderedDict()
+# One lock per slot being computed, so threads of a process that miss together compute it once.
+_computing: dict[tuple[str, str, Hashable], threading.Lock] = {}
 
 
 def view_token(view: str) -> str | None:
@@ -45,18 +47,29 @@ def kept(view: str, key: Hashable) -> Any:
 
 
 def cached(view: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``'s result for ``key``, reused while ``view``'s token is unchanged."""
+    """``compute()``'s result for ``key``, reused while ``view``'s token is unchanged.
+
+    When several threads miss the same slot at once, one computes while the others wait for its
+    result, which they use if it was computed for the token they read.
+    """
     token = view_token(view)
     slot = _slot(view, key)
     with _lock:
         kept = _results.get(slot)
+        computing = _computing.setdefault(slot, threading.Lock())
     if token is not None and kept is not None and kept[0] == token:
         return kept[1]  # type: ignore[no-any-return]
-    value = compute()
-    if token is not None:
+    with computing:
         with _lock:
-            _results[slot] = (token, value)
-            _results.move_to_end(slot)
-            while len(_results) > _KEEP:
-                _results.popitem(last=False)
+            kept = _results.get(slot)
+        if token is not None and kept is not None and kept[0] == token:
+            return kept[1]  # type: ignore[no-any-return]
+        value = compute()
+        if token is not None:
+            with _lock:
+                _results[slot] = (token, value)
+                _results.move_to_end(slot)
+                while len(_results) > _KEEP:
+                    evicted, _ = _results.popitem(last=False)
+                    _computing.pop(evicted, None)
     return value
