@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from changeauth import db
 from changeauth.domain.lifecycle import Stage, Status
 from changeauth.models import Improvement
+from changeauth.queries.pagination import Page, clamp_page
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,20 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
-def triage_queue(today: date) -> list[QueueItem]:
-    """Ideas waiting for G0 (status submitted), oldest first."""
+def triage_queue(today: date, *, page: int | None = None, per_page: int | None = None) -> Page[QueueItem]:
+    """Ideas waiting for G0 (status submitted), oldest first, one page at a time (three queries)."""
+    page, per_page = clamp_page(page, per_page)
+    waiting = (Improvement.stage == Stage.IDEA.value, Improvement.status == Status.SUBMITTED.value)
+    total = db.session.scalar(select(func.count(Improvement.id)).where(*waiting)) or 0
     ideas = db.session.scalars(
         select(Improvement)
         .options(joinedload(Improvement.team), selectinload(Improvement.drivers))
-        .where(Improvement.stage == Stage.IDEA.value, Improvement.status == Status.SUBMITTED.value)
+        .where(*waiting)
         .order_by(Improvement.created_at, Improvement.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    return [
+    items = [
         QueueItem(
             improvement=idea,
             age_days=(today - idea.created_at.date()).days,
@@ -48,3 +54,4 @@ def triage_queue(today: date) -> list[QueueItem]:
         )
         for idea in ideas
     ]
+    return Page(items=items, page=page, per_page=per_page, total=total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -203,3 +204,21 @@ def test_similar_suggestions_while_typing(client: FlaskClient, login_as: Any) ->
     fragment = client.get("/improvements/similar", query_string={"title": "book bulky waste online"})
     assert "Online booking for bulky waste" in fragment.get_data(as_text=True)
     assert "Closed" in fragment.get_data(as_text=True)
+
+
+def test_the_queue_shows_fifty_ideas_a_page_oldest_first(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    for number in range(52):
+        ImprovementFactory(title=f"Waiting idea {number:02d}", created_at=start + timedelta(days=number))
+    login_as(UserFactory(design_authority=True))
+
+    first = page(client.get("/triage/")).get_text()
+    assert "Waiting idea 00" in first and "Waiting idea 49" in first
+    assert "Waiting idea 50" not in first
+    assert "Page 1 of 2 (52 in all)" in " ".join(first.split())
+
+    second = page(client.get("/triage/?page=2")).get_text()
+    assert "Waiting idea 50" in second and "Waiting idea 51" in second
+    assert "Waiting idea 49" not in second

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -29,7 +29,7 @@ def queue() -> ResponseReturnValue:
     _require_design_authority()
     return render_template(
         "triage/queue.html",
-        items=triage.triage_queue(clock.today()),
+        page=triage.triage_queue(clock.today(), page=request.args.get("page", 1, type=int)),
         sla=current_app.config["TRIAGE_SLA_WORKING_DAYS"],
     )
 
