@@ -220,6 +220,16 @@ class Ranking:
         return RankTable([self.inputs[entry_id] for entry_id in self.ranked], self.criteria)
 
     @cached_property
+    def value_effort(self) -> dict[int, tuple[Decimal, Decimal, Quadrant]]:
+        """{id: (value, effort, quadrant)} for the ranked improvements that have both, in rank order."""
+        placed = {}
+        for entry_id in self.ranked:
+            value, effort = value_and_effort(self.entries[entry_id].medians, self.criteria)
+            if value is not None and effort is not None:
+                placed[entry_id] = (value, effort, quadrant(value, effort))
+        return placed
+
+    @cached_property
     def ranges(self) -> dict[int, tuple[int, int]]:
         """{id: (best rank, worst rank)} if any one should weight moved by 20 %."""
         return self.table.ranges()
@@ -323,16 +333,11 @@ def matrix_view(
     page, per_page = clamp_page(page, per_page)
     ranking = current_ranking()
     matches = _matcher(filters)
-    points = []
-    for entry_id in ranking.ranked:
-        entry = ranking.entries[entry_id]
-        if not matches(entry):
-            continue
-        value, effort = value_and_effort(entry.medians, ranking.criteria)
-        if value is not None and effort is not None:
-            points.append(
-                MatrixPoint(entry, ranking.positions[entry_id], value, effort, quadrant(value, effort))
-            )
+    points = [
+        MatrixPoint(ranking.entries[entry_id], ranking.positions[entry_id], value, effort, placed)
+        for entry_id, (value, effort, placed) in ranking.value_effort.items()
+        if matches(ranking.entries[entry_id])
+    ]
     window = points[(page - 1) * per_page : page * per_page]
     return Page(items=window, page=page, per_page=per_page, total=len(points))
 
