@@ -133,6 +133,8 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RUN_SCHEDULER": False,
+        # Compute the cached derived views when a server process starts (wsgi.py), not on first request.
+        "WARM_UP": _env_bool("WARM_UP", env != "testing"),
         # flask-smorest: the OpenAPI document lives beside the API it describes
         "API_TITLE": "changeauth",
         "API_VERSION": "v1",

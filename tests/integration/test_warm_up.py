@@ -1,0 +1,36 @@
+"""Warming a new worker: every derived view is computed and kept before the first request."""
+
+from __future__ import annotations
+
+from changeauth.models.derived_state import BACKLOG, PORTFOLIO, REPORTS, SIMILAR
+from changeauth.queries import derived
+from changeauth.queries.clock import today
+from changeauth.reporting import dashboard
+from changeauth.web.warm_up import warm_derived_views
+from tests.factories import ImprovementFactory, TemporaryResourceFactory
+
+
+def test_warm_up_keeps_the_ranking_dashboard_charts_exposure_corpus_and_candidates(app, db_session):
+    ImprovementFactory.create_batch(3)
+    TemporaryResourceFactory()
+    db_session.flush()
+    derived._results.clear()
+
+    warm_derived_views(app)
+
+    on = today()
+    assert derived.kept(BACKLOG, "ranking") is not None
+    assert derived.kept(REPORTS, ("dashboard", on)) is not None
+    assert all(derived.kept(REPORTS, ("chart", section, on)) is not None for section in dashboard.SECTIONS)
+    assert derived.kept(REPORTS, ("benefit_at_risk", on)) is not None
+    assert derived.kept(SIMILAR, "corpus") is not None
+    assert derived.kept(PORTFOLIO, "candidates") is not None
+
+
+def test_a_failing_warm_up_is_logged_and_does_not_stop_the_process(app, db_session, monkeypatch, caplog):
+    def broken() -> None:
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr("changeauth.queries.backlog.current_ranking", broken)
+    assert warm_derived_views(app) >= 0
+    assert "Warming the derived views failed" in caplog.text
