@@ -52,19 +52,24 @@ def _load_corpus() -> Corpus:
     )
 
 
+def corpus() -> Corpus:
+    """This process's copy of the corpus, read afresh when an improvement has changed."""
+    return cached(SIMILAR, "corpus", _load_corpus)
+
+
 def find_similar(text: str, *, exclude_id: int | None = None, limit: int = 10) -> list[SimilarImprovement]:
     """Improvements whose title (and first lines of the problem) resemble ``text``, best first.
 
     Withdrawn ideas are left out: their submitters took them back and nobody else may see them.
     """
-    corpus = cached(SIMILAR, "corpus", _load_corpus)
-    matches = corpus.index.search(text, exclude_id=exclude_id, limit=limit)
+    kept = corpus()
+    matches = kept.index.search(text, exclude_id=exclude_id, limit=limit)
     return [
         SimilarImprovement(
             id=m.id,
-            ref=corpus.shown[m.id][0],
-            title=corpus.shown[m.id][1],
-            stage=corpus.shown[m.id][2],
+            ref=kept.shown[m.id][0],
+            title=kept.shown[m.id][1],
+            stage=kept.shown[m.id][2],
             similarity=m.similarity,
         )
         for m in matches
