@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from changeauth import db
 from changeauth.domain.lifecycle import Stage
@@ -36,20 +36,44 @@ class Corpus:
 
     index: SimilarityIndex
     shown: Mapping[int, tuple[str, str, str]]  # id: (ref, title, stage)
+    # id: (hash of the raw text, its normalised form), so the next read normalises only what changed
+    normalised: Mapping[int, tuple[int, str]]
+
+
+_latest: Corpus | None = None  # this process's last corpus, whichever database it came from
 
 
 def _load_corpus() -> Corpus:
-    rows = db.session.execute(
-        select(
-            Improvement.id, Improvement.ref, Improvement.title, Improvement.stage, Improvement.problem
-        ).where(Improvement.stage != Stage.WITHDRAWN.value)
-    ).all()
-    return Corpus(
-        index=SimilarityIndex(
-            {row.id: normalise(f"{row.title} {row.title} {(row.problem or '')[:300]}") for row in rows}
-        ),
-        shown={row.id: (row.ref, row.title, row.stage) for row in rows},
+    global _latest
+    # On the session's connection, without the ORM's per-row processing (a third of the read's time).
+    rows = (
+        db.session.connection()
+        .execute(
+            select(
+                Improvement.id,
+                Improvement.ref,
+                Improvement.title,
+                Improvement.stage,
+                func.substr(Improvement.problem, 1, 300),
+            ).where(Improvement.stage != Stage.WITHDRAWN.value)
+        )
+        .all()
     )
+    before = _latest.normalised if _latest is not None else {}
+    normalised: dict[int, tuple[int, str]] = {}
+    shown: dict[int, tuple[str, str, str]] = {}
+    for improvement_id, ref, title, stage, problem in rows:
+        raw = f"{title} {title} {problem or ''}"
+        digest = hash(raw)
+        kept = before.get(improvement_id)
+        normalised[improvement_id] = kept if kept and kept[0] == digest else (digest, normalise(raw))
+        shown[improvement_id] = (ref, title, stage)
+    _latest = Corpus(
+        index=SimilarityIndex({key: text for key, (_digest, text) in normalised.items()}),
+        shown=shown,
+        normalised=normalised,
+    )
+    return _latest
 
 
 def corpus() -> Corpus:

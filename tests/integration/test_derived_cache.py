@@ -185,3 +185,17 @@ def test_a_members_scoring_list_is_kept_until_an_assessment_or_conflict_changes(
     ConflictDeclarationFactory(improvement=second, user_id=member.id)
     db_session.flush()
     assert second.id not in to_do()
+
+
+def test_a_rebuilt_corpus_normalises_only_the_changed_texts(db_session: Any) -> None:
+    kept = ImprovementFactory(title="Bin collection reminders")
+    changed = ImprovementFactory(title="Parking permits")
+    db_session.flush()
+    first = similar.corpus()
+    changed.title = "Parking permits online"
+    db_session.flush()
+    second = similar.corpus()
+    assert second is not first
+    assert second.normalised[kept.id] is first.normalised[kept.id]
+    assert second.normalised[changed.id][1].startswith("parking permits online parking permits online")
+    assert changed.id in {m.id for m in similar.find_similar("parking permits online")}
