@@ -35,7 +35,7 @@ MANAGER_NAME = "Morgan Manager"
 # The unfocused look of every control is noted before focus reaches it, so the indicator is judged against
 # the control's own resting style (a button's box shadow at rest is not a focus indicator).
 FOCUS_STATE_JS = """
-() => {
+async () => {
   const kb = window.__kb || (window.__kb = {ids: new WeakMap(), next: 1, resting: new WeakMap(), last: null});
   const look = (el) => {
     const s = getComputedStyle(el);
@@ -58,6 +58,13 @@ FOCUS_STATE_JS = """
     noteResting();
     return null;
   }
+  // On a busy machine the browser may not yet have scrolled a newly focused control into view when we
+  // look: give it up to ten frames, as a person would see it a moment later.
+  const inView = (box) => box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0 &&
+                          box.top < window.innerHeight && box.left < window.innerWidth;
+  for (let frame = 0; frame < 10 && !inView(el.getBoundingClientRect()); frame++) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
   if (!kb.ids.has(el)) kb.ids.set(el, kb.next++);
   const now = look(el);
   let resting = kb.resting.get(el);
@@ -73,8 +80,7 @@ FOCUS_STATE_JS = """
     (now.boxShadow !== 'none' && now.boxShadow !== resting.boxShadow) ||
     (!clear(now.backgroundColor) && now.backgroundColor !== resting.backgroundColor);
   const box = el.getBoundingClientRect();
-  const onScreen = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0 &&
-                   box.top < window.innerHeight && box.left < window.innerWidth;
+  const onScreen = inView(box);
   // Covered only if no part of it can be seen: a link that wraps onto two lines has one box per line.
   const ours = (hit) =>
     hit && (el === hit || el.contains(hit) || (el.labels && [...el.labels].includes(hit)));
