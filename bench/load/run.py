@@ -111,13 +111,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=60,
         help="seconds with everyone signed in, after the ramp-up (default 60)",
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="threads per worker (default 1: sync workers; more runs gunicorn's gthread workers)",
-    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     parser.add_argument("--p95-budget-ms", type=float, default=P95_BUDGET_MS, help="pass mark (default 500)")
     parser.add_argument(
         "--ratelimit-storage",
@@ -135,8 +129,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("give --database-url or set CHANGEAUTH_DATABASE_URL")
-    if args.users < 1 or args.duration < 1 or args.workers < 1 or args.threads < 1:
-        parser.error("--users, --duration, --workers and --threads must be at least 1")
+    if args.users < 1 or args.duration < 1 or args.workers < 1:
+        parser.error("--users, --duration and --workers must be at least 1")
     if args.spawn_rate <= 0:
         parser.error("--spawn-rate must be more than 0")
     return args
@@ -251,18 +245,15 @@ def server_environment(database_url: str, storage: str) -> dict[str, str]:
 
 
 def start_server(
-    database_url: str, *, workers: int, threads: int, port: int, storage: str, log: Path
+    database_url: str, *, workers: int, port: int, storage: str, log: Path
 ) -> subprocess.Popen[bytes]:
-    """gunicorn with sync workers (gthread when ``threads`` > 1), in its own process group so it can
-    always be stopped whole."""
+    """gunicorn with sync workers, in its own process group so it can always be stopped whole."""
     command = [
         str(BIN / "gunicorn"),
         "--config",
         str(GUNICORN_CONFIG),
         "--workers",
         str(workers),
-        "--threads",
-        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--graceful-timeout",
@@ -430,9 +421,7 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
     port, log = free_port(), scratch / "gunicorn.log"
     base_url = f"http://127.0.0.1:{port}"
     load_before = os.getloadavg()
-    server = start_server(
-        database_url, workers=args.workers, threads=args.threads, port=port, storage=storage, log=log
-    )
+    server = start_server(database_url, workers=args.workers, port=port, storage=storage, log=log)
     try:
         wait_until_ready(base_url, server, workers=args.workers, log=log)
         warm_up(base_url, workers=args.workers)
@@ -459,8 +448,7 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
         "ramp_up_seconds": ramp_up_seconds(args),
         "duration_seconds": args.duration,
         "workers": args.workers,
-        "worker_class": "gthread" if args.threads > 1 else "sync",
-        "threads": args.threads,
+        "worker_class": "sync",
         "environment": "production",
         "ratelimit_storage": storage,
         "analyzed": analyzed,
