@@ -7,6 +7,7 @@ integer pence throughout; values of benefits measured in pounds are pence too.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 import pandas as pd
@@ -91,9 +92,16 @@ def _years_paid(start: date, end: date) -> float:
     months = (after.year - start.year) * 12 + (after.month - start.month)
     if after.day < start.day:
         months -= 1
-    anchor = pd.Timestamp(start) + pd.DateOffset(months=months)
-    days = (pd.Timestamp(after) - anchor).days
+    days = (after - _add_months(start, months)).days
     return months / 12 + days / 365
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months, kept within the month (31 January + 1 month is 28 or 29
+    February), as pandas' DateOffset does; plain date arithmetic, as this runs once per resource."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month = month_index + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def resource_figures(resources: pd.DataFrame, as_of: date) -> pd.DataFrame:

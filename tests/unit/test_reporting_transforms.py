@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from changeauth.reporting import transforms
@@ -246,3 +248,17 @@ def test_portfolio_summary_for_the_scrutiny_report() -> None:
         "annual_cost_still_paid": 9490000,  # 6,570,000 + 2,920,000
         "overrun_exposure": 522000,
     }
+
+
+@given(
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+    months=st.integers(min_value=0, max_value=240),
+)
+def test_adding_calendar_months_matches_pandas_date_offset(day: date, months: int) -> None:
+    expected = (pd.Timestamp(day) + pd.DateOffset(months=months)).date()
+    assert transforms._add_months(day, months) == expected
+
+
+def test_a_financial_year_costs_exactly_one_year() -> None:
+    assert transforms._years_paid(date(2025, 4, 1), date(2026, 3, 31)) == 1.0
+    assert transforms._years_paid(date(2025, 1, 31), date(2025, 2, 27)) == 28 / 365
