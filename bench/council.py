@@ -272,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             "RATELIMIT_ENABLED": False,
         }
     )
-    engine = create_engine(url)
+    # The application's own engine settings: on SQLite, SQLAlchemy must own BEGIN, or the driver treats
+    # the first savepoint as the transaction and releasing it commits (the benchmark's API token stayed).
+    engine = db.make_engine(url)
     counter = StatementCounter()
     event.listen(engine, "before_cursor_execute", counter)
     connection = engine.connect()
