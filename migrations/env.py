@@ -1,6 +1,8 @@
 """Alembic environment: the models' metadata, comparing types, SQLite batch mode.
 
-A caller may pass an open connection in ``config.attributes["connection"]`` (tests do)."""
+A caller may pass an open connection in ``config.attributes["connection"]`` (tests do). The trigram
+search indexes exist on PostgreSQL only (revision 0014) and are not in the models, so the comparison
+of models and migrations leaves them out by name."""
 
 from __future__ import annotations
 
@@ -21,12 +23,23 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
+# PostgreSQL-only indexes created by migrations and deliberately absent from the models.
+POSTGRESQL_ONLY_INDEXES = frozenset(
+    {"ix_improvement_ref_trigram", "ix_improvement_title_trigram", "ix_improvement_problem_trigram"}
+)
+
+
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "index" and reflected and compare_to is None and name in POSTGRESQL_ONLY_INDEXES)
+
+
 def _configure(connection: object) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
         render_item=_render_item,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
     )
 
