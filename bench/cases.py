@@ -144,11 +144,18 @@ def _sql(*statements: str) -> Callable[[Subjects], list[tuple[str, dict[str, Any
             "staff_id": subjects.staff.id,
             "as_of": subjects.as_of.isoformat(),
             "limit": PAGE,
+            "pattern": "%parking%",
         }
         return [(statement, params) for statement in statements]
 
     return floor
 
+
+# What the ideas list's search matches: any part of the reference, title or problem, ignoring case.
+SEARCH = (
+    "(lower(title) LIKE :pattern OR lower(ref) LIKE :pattern OR lower(problem) LIKE :pattern)"
+    " AND (stage != 'withdrawn' OR submitter_id = :staff_id)"
+)
 
 BACKLOG_FIRST_PAGE = f"""
     SELECT i.id, i.ref, i.title, i.stage, i.is_mandatory, t.name, s.status, s.weighted_score, s.medians
@@ -248,6 +255,17 @@ CASES: tuple[Case, ...] = (
             "SELECT count(*) FROM improvement WHERE stage != 'withdrawn' OR submitter_id = :staff_id",
             "SELECT id, ref, title, stage, status, team_id, created_at FROM improvement"
             " WHERE stage != 'withdrawn' OR submitter_id = :staff_id"
+            " ORDER BY created_at DESC, id DESC LIMIT :limit",
+        ),
+    ),
+    Case(
+        "ideas search (a word in 1 in 30 titles)",
+        "page",
+        100,
+        _get("/improvements/?q=parking", as_user="staff"),
+        _sql(
+            f"SELECT count(*) FROM improvement WHERE {SEARCH}",
+            f"SELECT id, ref, title, stage, status, team_id, created_at FROM improvement WHERE {SEARCH}"
             " ORDER BY created_at DESC, id DESC LIMIT :limit",
         ),
     ),
