@@ -22,7 +22,9 @@ from changeauth.models.audit import CHAIN_FIELDS, lock_audit_chain
 from changeauth.runtime import current_request_id
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value as the audit log stores it: through canonical JSON and back (dates as ISO text, decimals
+    as strings)."""
     return None if value is None else json.loads(canonical_json(value))
 
 
@@ -52,8 +54,8 @@ def record_event(
         subject_type=subject_type,
         subject_id=subject_id,
         subject_version=subject_version,
-        before=_jsonable(before),
-        after=_jsonable(after),
+        before=jsonable(before),
+        after=jsonable(after),
         reason=reason,
         request_id=current_request_id(),
         prev_hash=prev_hash or GENESIS_HASH,

@@ -128,26 +128,30 @@ def _check_value(errors: dict[str, list[str]], field: str, value: Decimal | None
         _add(errors, field, f"Enter the value to no more than {MAX_DECIMAL_PLACES} decimal places.")
 
 
+# What the audit log records of a benefit's profile, here and in the generated council (scale_data).
+PROFILE_FIELDS = (
+    "title",
+    "improvement_id",
+    "programme_id",
+    "driver_id",
+    "cash_class",
+    "unit",
+    "direction",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "frequency",
+    "owner_id",
+    "tolerance_pct",
+    "closing_status",
+    "validated_by_id",
+    "version",
+)
+
+
 def _profile(benefit: Benefit) -> dict[str, Any]:
-    return {
-        "title": benefit.title,
-        "improvement_id": benefit.improvement_id,
-        "programme_id": benefit.programme_id,
-        "driver_id": benefit.driver_id,
-        "cash_class": benefit.cash_class,
-        "unit": benefit.unit,
-        "direction": benefit.direction,
-        "baseline_value": benefit.baseline_value,
-        "baseline_date": benefit.baseline_date,
-        "target_value": benefit.target_value,
-        "target_date": benefit.target_date,
-        "frequency": benefit.frequency,
-        "owner_id": benefit.owner_id,
-        "tolerance_pct": benefit.tolerance_pct,
-        "closing_status": benefit.closing_status,
-        "validated_by_id": benefit.validated_by_id,
-        "version": benefit.version,
-    }
+    return {field: getattr(benefit, field) for field in PROFILE_FIELDS}
 
 
 def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], BenefitDriver | None]:

@@ -35,23 +35,27 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
+# What the audit log records of a resource, here and in the generated council (scale_data).
+SNAPSHOT_FIELDS = (
+    "role_title",
+    "team_id",
+    "improvement_id",
+    "programme_id",
+    "kind",
+    "annual_cost_pence",
+    "funding_source",
+    "start_date",
+    "end_date",
+    "extension_until",
+    "extension_reason",
+    "actual_end_date",
+    "owner_id",
+    "version",
+)
+
+
 def _snapshot(resource: TemporaryResource) -> dict[str, Any]:
-    return {
-        "role_title": resource.role_title,
-        "team_id": resource.team_id,
-        "improvement_id": resource.improvement_id,
-        "programme_id": resource.programme_id,
-        "kind": resource.kind,
-        "annual_cost_pence": resource.annual_cost_pence,
-        "funding_source": resource.funding_source,
-        "start_date": resource.start_date,
-        "end_date": resource.end_date,
-        "extension_until": resource.extension_until,
-        "extension_reason": resource.extension_reason,
-        "actual_end_date": resource.actual_end_date,
-        "owner_id": resource.owner_id,
-        "version": resource.version,
-    }
+    return {field: getattr(resource, field) for field in SNAPSHOT_FIELDS}
 
 
 def _load(resource_id: int) -> TemporaryResource:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms.widgets import Select
 
 from changeauth.domain.errors import ValidationFailed
@@ -21,9 +21,10 @@ class LongSelect(Select):
     def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
         if kwargs or choice.render_kw or not isinstance(choice.value, str):
             return super().render_option(choice, **kwargs)
-        selected = "selected " if choice.selected else ""
-        label = escape(choice.label or choice.value)
-        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
+        # Markup.format escapes the value and the label.
+        selected = Markup(" selected") if choice.selected else ""
+        label = choice.label or choice.value
+        return Markup('<option{} value="{}">{}</option>').format(selected, choice.value, label)
 
 
 def apply_field_errors(form: FlaskForm, failure: ValidationFailed) -> None:

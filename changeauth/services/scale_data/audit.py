@@ -21,18 +21,6 @@ from changeauth.services.scale_data.events import Event, EventLog
 from changeauth.services.scale_data.writer import Progress
 
 _table = AuditEvent.__table__
-_FIELDS = (
-    "occurred_at",
-    "actor_id",
-    "action",
-    "subject_type",
-    "subject_id",
-    "subject_version",
-    "before",
-    "after",
-    "reason",
-    "request_id",
-)
 
 
 def stored_count(build: Build) -> int:
@@ -42,7 +30,7 @@ def stored_count(build: Build) -> int:
 
 def write_events(build: Build, log: EventLog, progress: Progress) -> int:
     """Sort the events by time and append them to the stored chain with ids in that order."""
-    if _FIELDS != CHAIN_FIELDS:
+    if log.events and tuple(_content(log.events[0])) != CHAIN_FIELDS:
         raise RuntimeError("the audit chain covers other fields than the generator writes")
     previous = build.session.scalar(select(_table.c.row_hash).order_by(_table.c.id.desc()).limit(1))
     log.events.sort(key=lambda event: (event.occurred_at, event.seq))
@@ -51,18 +39,23 @@ def write_events(build: Build, log: EventLog, progress: Progress) -> int:
 
 def _chained_rows(build: Build, events: list[Event], previous: str) -> Iterator[dict[str, Any]]:
     for event in events:
-        content = {
-            "occurred_at": event.occurred_at,
-            "actor_id": event.actor_id,
-            "action": event.action,
-            "subject_type": event.subject_type,
-            "subject_id": event.subject_id,
-            "subject_version": event.subject_version,
-            "before": event.before,
-            "after": event.after,
-            "reason": event.reason,
-            "request_id": None,
-        }
+        content = _content(event)
         row_hash = event_hash(previous, content)
         yield {"id": build.next_id(_table), **content, "prev_hash": previous, "row_hash": row_hash}
         previous = row_hash
+
+
+def _content(event: Event) -> dict[str, Any]:
+    """The hashed fields of an event, as ``models.audit.CHAIN_FIELDS`` lists them (checked above)."""
+    return {
+        "occurred_at": event.occurred_at,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "subject_version": event.subject_version,
+        "before": event.before,
+        "after": event.after,
+        "reason": event.reason,
+        "request_id": None,
+    }

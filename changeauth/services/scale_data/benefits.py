@@ -29,6 +29,8 @@ from changeauth.domain.benefits import (
 )
 from changeauth.domain.lifecycle import Decision, Gate, Stage
 from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement
+from changeauth.services.audit import jsonable
+from changeauth.services.benefits import PROFILE_FIELDS
 from changeauth.services.scale_data import texts
 from changeauth.services.scale_data.context import Build
 from changeauth.services.scale_data.improvements import Improvements
@@ -328,25 +330,7 @@ def _benefit_row(rng: random.Random, build: Build, people: People, profile: Prof
 
 def _profile_json(benefit: Benefit) -> dict[str, Any]:
     """The profile as the benefits service writes it to the audit log, in its JSON form."""
-    return {
-        "title": benefit.title,
-        "improvement_id": benefit.improvement_id,
-        "programme_id": benefit.programme_id,
-        "driver_id": benefit.driver_id,
-        "cash_class": benefit.cash_class,
-        "unit": benefit.unit,
-        "direction": benefit.direction,
-        "baseline_value": str(benefit.baseline_value),
-        "baseline_date": benefit.baseline_date.isoformat(),
-        "target_value": str(benefit.target_value),
-        "target_date": benefit.target_date.isoformat(),
-        "frequency": benefit.frequency,
-        "owner_id": benefit.owner_id,
-        "tolerance_pct": str(benefit.tolerance_pct),
-        "closing_status": benefit.closing_status,
-        "validated_by_id": benefit.validated_by_id,
-        "version": benefit.version,
-    }
+    return jsonable({field: getattr(benefit, field) for field in PROFILE_FIELDS})
 
 
 def _measurement_rows(build: Build, profiles: list[Profile]) -> Iterator[dict[str, Any]]:

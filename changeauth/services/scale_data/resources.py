@@ -13,11 +13,13 @@ from changeauth.domain.benefits import add_months
 from changeauth.domain.lifecycle import Stage
 from changeauth.domain.temporary_resources import ResourceKind
 from changeauth.models import TemporaryResource
+from changeauth.services.audit import jsonable
 from changeauth.services.scale_data import texts
 from changeauth.services.scale_data.context import Build
 from changeauth.services.scale_data.improvements import Improvements
 from changeauth.services.scale_data.lifecycle import Plan
 from changeauth.services.scale_data.people import People
+from changeauth.services.temporary_resources import SNAPSHOT_FIELDS
 
 LIVE = (Stage.APPROVED.value, Stage.DELIVERY.value, Stage.REALISATION.value)
 
@@ -167,23 +169,4 @@ def _end(build: Build, row: dict[str, Any], actual: date) -> None:
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
     """The resource as the temporary-resources service writes it to the audit log (JSON form)."""
-
-    def day(value: date | None) -> str | None:
-        return value.isoformat() if value else None
-
-    return {
-        "role_title": row["role_title"],
-        "team_id": row["team_id"],
-        "improvement_id": row["improvement_id"],
-        "programme_id": row["programme_id"],
-        "kind": row["kind"],
-        "annual_cost_pence": row["annual_cost_pence"],
-        "funding_source": row["funding_source"],
-        "start_date": day(row["start_date"]),
-        "end_date": day(row["end_date"]),
-        "extension_until": day(row["extension_until"]),
-        "extension_reason": row["extension_reason"],
-        "actual_end_date": day(row["actual_end_date"]),
-        "owner_id": row["owner_id"],
-        "version": row["version"],
-    }
+    return jsonable({field: row[field] for field in SNAPSHOT_FIELDS})
