@@ -2,8 +2,11 @@
 
 Follows the HM Treasury Green Book approach used in council business cases:
 costs are uplifted by optimism bias, both costs and benefits are discounted at
-the Green Book rate (3.5 % by default), and payback is measured on the
-undiscounted, bias-adjusted cash position. Money is integer pence throughout;
+the Green Book rate (3.5 % by default) over an appraisal period (10 years by
+default for a recurring saving), and payback is the *cash* payback: the
+bias-adjusted costs against the cashable benefits only, undiscounted and
+discounted. Non-cashable benefits (cost avoidance, staff time) count in the
+present values but release no cash, so they never bring payback forward. Money is integer pence throughout;
 arithmetic is done in ``decimal.Decimal`` so results are reproducible to the penny.
 """
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = [
+    "DEFAULT_APPRAISAL_YEARS",
     "DEFAULT_DISCOUNT_RATE",
     "MAX_DISCOUNT_RATE",
     "MAX_OPTIMISM_BIAS_PCT",
@@ -23,10 +27,16 @@ __all__ = [
     "YearFigures",
     "appraise",
     "expected_business_as_usual_warning",
+    "recurring_benefit_warning",
+    "shown_bcr",
+    "shown_payback",
     "validate_business_case",
 ]
 
 DEFAULT_DISCOUNT_RATE = Decimal("0.035")  # HM Treasury Green Book social time preference rate
+# The Green Book appraises a recurring saving over the life of the change; ten years is the usual period
+# for a council's business change, and what the appraisal expects unless a case says otherwise.
+DEFAULT_APPRAISAL_YEARS = 10
 MAX_DISCOUNT_RATE = Decimal("0.20")
 MAX_OPTIMISM_BIAS_PCT = Decimal("200")
 MAX_YEAR = 60
@@ -70,7 +80,8 @@ class Appraisal:
     pv_benefits_pence: int
     npv_pence: int
     bcr: Decimal | None
-    payback_years: Decimal | None
+    payback_years: Decimal | None  # cash payback: cashable benefits against costs, undiscounted
+    discounted_payback_years: Decimal | None = None  # the same, each year discounted
 
 
 def appraise(
@@ -96,7 +107,7 @@ def appraise(
     Payback convention: year t's flows are treated as happening by time t, the
     same timing the discounting uses (year 0 is undiscounted, i.e. now). So the
     cumulative position at time t is the sum of the undiscounted
-    (benefits − costs·(1 + b)) of years 0..t, and payback is the first time at
+    (cashable benefits − costs·(1 + b)) of years 0..t, and payback is the first time at
     which that position reaches zero, interpolating linearly between time t−1
     and time t. For example, £7,448,155 of cost in year 0 and £2,483,925 of
     benefit in each of years 1–3 gives positions of −7,448,155, −4,964,230 and
@@ -130,6 +141,7 @@ def appraise(
         if pv_costs_pence != 0:
             bcr = (Decimal(pv_benefits_pence) / pv_costs_pence).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
         payback = _payback_years(by_year, bias)
+        discounted_payback = _payback_years(by_year, bias, growth=growth)
 
     return Appraisal(
         pv_costs_pence=pv_costs_pence,
@@ -137,7 +149,30 @@ def appraise(
         npv_pence=pv_benefits_pence - pv_costs_pence,
         bcr=bcr,
         payback_years=payback,
+        discounted_payback_years=discounted_payback,
     )
+
+
+# What people read: a ratio to 2 places and a payback to 1, rounded half up. Pages, agendas and the
+# meeting pack round through these so the same case never reads 1.14 in one place and 1.1398 in another.
+BCR_PLACES_SHOWN = 2
+PAYBACK_PLACES_SHOWN = 1
+
+
+def _rounded(value: Decimal | None, places: int) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def shown_bcr(value: Decimal | None) -> Decimal | None:
+    """A benefit-cost ratio as people read it: 1.1398 → 1.14 (None stays None)."""
+    return _rounded(value, BCR_PLACES_SHOWN)
+
+
+def shown_payback(value: Decimal | None) -> Decimal | None:
+    """A payback in years as people read it: 1.6667 → 1.7 (None stays None)."""
+    return _rounded(value, PAYBACK_PLACES_SHOWN)
 
 
 def _index_years(years: Sequence[YearFigures]) -> dict[int, YearFigures]:
@@ -159,14 +194,23 @@ def _benefits(figures: YearFigures) -> Decimal:
     return Decimal(figures.cashable_benefit_pence + figures.non_cashable_benefit_pence)
 
 
-def _payback_years(by_year: dict[int, YearFigures], bias: Decimal) -> Decimal | None:
-    """First time the cumulative undiscounted position reaches zero (see ``appraise``)."""
+def _payback_years(
+    by_year: dict[int, YearFigures], bias: Decimal, *, growth: Decimal | None = None
+) -> Decimal | None:
+    """First time the cumulative cash position (cashable benefits less bias-adjusted costs) reaches
+    zero, each year's flow discounted by ``growth`` ** year when given (see ``appraise``)."""
     if not by_year:
         return Decimal(0)
     position = Decimal(0)
     for year in range(max(by_year) + 1):
         figures = by_year.get(year)
-        flow = Decimal(0) if figures is None else _benefits(figures) - _costs(figures) * bias
+        flow = (
+            Decimal(0)
+            if figures is None
+            else Decimal(figures.cashable_benefit_pence) - _costs(figures) * bias
+        )
+        if growth is not None:
+            flow /= growth**year
         previous = position
         position += flow
         if position >= 0:
@@ -184,8 +228,13 @@ def validate_business_case(
     preferred_option: str | None,
     discount_rate: Decimal,
     optimism_bias_pct: Decimal,
+    complete: bool = True,
 ) -> dict[str, list[str]]:
     """Check a business case before it is appraised.
+
+    With ``complete`` false (a draft written a section at a time) what is not there yet is not an
+    error: no options, an option with no figures yet, no preferred option chosen. What is there must
+    still be right.
 
     Returns errors keyed by field path (``"options"``, ``"options.0.name"``,
     ``"options.0.years"``, ``"options.1.years.2.year"``,
@@ -201,7 +250,7 @@ def validate_business_case(
     def add(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
-    if not options:
+    if complete and not options:
         add("options", "Add at least one option, such as business as usual.")
 
     seen_names: dict[str, int] = {}
@@ -217,10 +266,12 @@ def validate_business_case(
             )
         else:
             seen_names[key] = i
-        _validate_years(option, f"options.{i}", add)
+        if option.years or complete:
+            _validate_years(option, f"options.{i}", add)
 
     if preferred_option is None or not _name_key(preferred_option):
-        add("preferred_option", "Choose the preferred option.")
+        if complete:
+            add("preferred_option", "Choose the preferred option.")
     elif options and _name_key(preferred_option) not in seen_names:
         add("preferred_option", "The preferred option must be one of the options in this business case.")
 
@@ -276,3 +327,29 @@ def expected_business_as_usual_warning(options: Sequence[OptionFigures]) -> str 
         "No option is marked as business as usual. The Green Book expects a business-as-usual "
         "or do-minimum option to compare the others against."
     )
+
+
+def recurring_benefit_warning(
+    options: Sequence[OptionFigures], *, appraisal_years: int = DEFAULT_APPRAISAL_YEARS
+) -> str | None:
+    """Warn when a recurring benefit stops before the appraisal period ends.
+
+    A benefit entered for two or more years running, up to an option's last year, is taken to recur;
+    if that last year falls short of the period, the appraisal leaves out years of saving the change
+    goes on making (the worked example's £2,483,925 a year entered for three years only showed a
+    negative NPV). This is advice, not an error: a saving may truly stop.
+    """
+    for option in options:
+        benefit_years = sorted(
+            y.year for y in option.years if y.cashable_benefit_pence + y.non_cashable_benefit_pence > 0
+        )
+        if len(benefit_years) < 2 or benefit_years[-1] - benefit_years[-2] != 1:
+            continue
+        if benefit_years[-1] < appraisal_years:
+            return (
+                f"The benefit of “{' '.join(option.name.split())}” recurs but stops after year "
+                f"{benefit_years[-1]}, before the {appraisal_years}-year appraisal period ends. The Green "
+                "Book appraises a recurring saving over the whole period: enter the later years, or say "
+                "why the saving stops."
+            )
+    return None

@@ -1,4 +1,4 @@
-"""Benefits realisation rules (design §7).
+"""Benefits realisation rules (docs/benefits-and-resources.md).
 
 A benefit has a profile (baseline and target on a baseline and target date, a
 direction and a measurement frequency) and a series of measurements. This module
@@ -21,6 +21,8 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
+from changeauth.domain.dates import range_errors
+
 __all__ = [
     "CLOSING_STATUSES",
     "DEFAULT_GRACE_DAYS",
@@ -39,7 +41,10 @@ __all__ = [
     "Staleness",
     "VarianceResult",
     "add_months",
+    "add_period",
+    "NO_CURRENT_DATA",
     "assess_variance",
+    "current_rag",
     "can_validate",
     "counts_as_realised",
     "escalate_after",
@@ -115,10 +120,23 @@ class Rag(StrEnum):
     RED = "red"
 
 
+# What a tracked benefit's RAG says once its measurement is overdue: its last rating is no longer current.
+NO_CURRENT_DATA = "no_current_data"
+
+
 class Staleness(StrEnum):
     CURRENT = "current"
     STALE = "stale"
     ESCALATED = "escalated"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Overdue, not yet long enough to be escalated."""
+        return self is Staleness.STALE
+
+    @property
+    def is_escalated(self) -> bool:
+        return self is Staleness.ESCALATED
 
 
 DEFAULT_GRACE_DAYS = 14
@@ -156,6 +174,21 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, day)
 
 
+def add_period(d: date, months: int) -> date:
+    """Return the end of the period ``months`` after one ending on ``d``.
+
+    Measurement periods end on month ends, so a period ending on a month's last day is followed by one
+    ending on the last day of the target month: 30 September + 3 months is 31 December (not the 30th),
+    and 28 February 2027 + 12 months is 29 February 2028. Any other day is moved as ``add_months`` does
+    (a 29 February anniversary falls on 28 February in other years and returns to the 29th in leap ones
+    when counted from the original date).
+    """
+    moved = add_months(d, months)
+    if d.day == calendar.monthrange(d.year, d.month)[1]:
+        return moved.replace(day=calendar.monthrange(moved.year, moved.month)[1])
+    return moved
+
+
 def _months(frequency: Frequency | str) -> int:
     return FREQUENCY_MONTHS[Frequency(frequency)]
 
@@ -167,7 +200,7 @@ def next_due(*, baseline_date: date, latest_period_end: date | None, frequency: 
     or after the baseline date if nothing has been measured yet.
     """
     anchor = latest_period_end if latest_period_end is not None else baseline_date
-    return add_months(anchor, _months(frequency))
+    return add_period(anchor, _months(frequency))
 
 
 def stale_after(due: date, grace_days: int = DEFAULT_GRACE_DAYS) -> date:
@@ -182,7 +215,7 @@ def escalate_after(due: date, frequency: Frequency | str) -> date:
 
     That is one whole frequency period after the due date.
     """
-    return add_months(due, _months(frequency))
+    return add_period(due, _months(frequency))
 
 
 def staleness(
@@ -363,13 +396,20 @@ def realised_adjusted(gross: Decimal | None, adjustments: Iterable[Decimal]) -> 
     return gross + sum(adjustments, Decimal(0))
 
 
-def is_tracked(*, improvement_stage: str, closing_status: str | None) -> bool:
-    """Say whether a benefit is being tracked.
+def is_tracked(
+    *, improvement_stage: str | None, closing_status: str | None, handed_over: bool = False
+) -> bool:
+    """Say whether a benefit is being chased for measurements.
 
-    It is while its improvement is in delivery or realisation and the benefit
-    has not been closed. An empty closing status counts as not closed.
+    A benefit is chased until its benefits review closes it (an empty closing status counts as not
+    closed). An improvement's benefit is chased while the improvement is in delivery or realisation, and
+    after that once it has been handed to a business-as-usual owner. A programme's benefit
+    (``improvement_stage`` None) is chased whether or not the programme has ended: a recurring saving is
+    most at risk after the programme that made it has gone.
     """
-    return improvement_stage in TRACKED_STAGES and not closing_status
+    if closing_status:
+        return False
+    return improvement_stage is None or improvement_stage in TRACKED_STAGES or handed_over
 
 
 def can_validate(*, validator_id: int, validator_is_finance: bool, benefit_owner_id: int) -> bool:
@@ -407,7 +447,7 @@ def validate_profile(
     An empty result means the profile is valid. Every value is required
     except the tolerance, where ``None`` means the default applies.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = range_errors(baseline_date=baseline_date, target_date=target_date)
 
     if baseline_date is None:
         _add(errors, "baseline_date", "Enter the baseline date.")
@@ -445,7 +485,7 @@ def validate_measurement(
     The period end may be today but not in the future, and may not be before
     the benefit's baseline date.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = range_errors(period_end=period_end)
     if period_end is None:
         _add(errors, "period_end", "Enter the end date of the period measured.")
         return errors
@@ -454,3 +494,40 @@ def validate_measurement(
     if baseline_date is not None and period_end < baseline_date:
         _add(errors, "period_end", "The period end date cannot be before the baseline date.")
     return errors
+
+
+def current_rag(
+    *,
+    as_of: date,
+    tracked: bool,
+    staleness: Staleness,
+    latest_value: Decimal | None,
+    baseline_date: date,
+    baseline_value: Decimal,
+    target_date: date,
+    target_value: Decimal,
+    direction: BenefitDirection | str,
+    tolerance_pct: Decimal = DEFAULT_TOLERANCE_PCT,
+    stored: str | None = None,
+) -> str | None:
+    """The RAG a tracked benefit shows today: ``NO_CURRENT_DATA`` once its measurement is overdue (an old
+    green says nothing about now), else its latest value judged against today's plan (the target once
+    the target date has passed). An untracked benefit keeps the rating it closed with; an unmeasured one
+    has none.
+    """
+    if latest_value is None:
+        return None
+    if not tracked:
+        return stored
+    if staleness is not Staleness.CURRENT:
+        return NO_CURRENT_DATA
+    return assess_variance(
+        on=min(max(as_of, baseline_date), target_date),
+        actual=latest_value,
+        baseline_date=baseline_date,
+        baseline_value=baseline_value,
+        target_date=target_date,
+        target_value=target_value,
+        direction=direction,
+        tolerance_pct=tolerance_pct,
+    ).rag.value

@@ -7,11 +7,13 @@ and the services validate it once. Money is integer pence; rates are ``Decimal``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from changeauth.domain.appraisal import (
+    DEFAULT_APPRAISAL_YEARS,
     DEFAULT_DISCOUNT_RATE,
     Appraisal,
     OptionFigures,
@@ -25,6 +27,8 @@ from changeauth.domain.money import MAX_PENCE, format_money
 
 OPTION_NAME_MAX = 120
 MAX_OPTIONS = 10
+# A case is appraised over 1 to 60 years (the Green Book allows long lives for buildings and the like).
+MIN_APPRAISAL_YEARS, MAX_APPRAISAL_YEARS = 1, 60
 MAX_FTE_CHANGE = Decimal("100000")
 RATE_PLACES = 4  # Numeric(6, 4): 0.0350
 PERCENT_PLACES = 2  # Numeric(6, 2): 40.00
@@ -92,6 +96,8 @@ class CaseContent:
     reform_risk: str = ""
     priority_codes: tuple[str, ...] = ()
     driver_codes: tuple[str, ...] = ()
+    # The years a recurring benefit is appraised over (the Green Book's usual ten unless the case says).
+    appraisal_years: int = DEFAULT_APPRAISAL_YEARS
 
     def appraisals(self) -> list[tuple[OptionFigures, Appraisal]]:
         """Each option with its appraisal at this case's discount rate and optimism bias."""
@@ -122,8 +128,11 @@ def _decimal_places(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def validate_content(content: CaseContent) -> dict[str, list[str]]:
+def validate_content(content: CaseContent, *, complete: bool = True) -> dict[str, list[str]]:
     """All the errors in one version's content, keyed by field path; empty when it may be stored.
+
+    ``complete`` false checks a draft saved a section at a time: what is missing is not yet an
+    error (see ``appraisal.validate_business_case``), and submitting asks for the complete check.
 
     Adds to ``appraisal.validate_business_case`` the limits the database and the people reading the
     case need: a known kind, text lengths, option name length, at most ``MAX_OPTIONS`` options,
@@ -134,6 +143,7 @@ def validate_content(content: CaseContent) -> dict[str, list[str]]:
         preferred_option=content.preferred_option,
         discount_rate=content.discount_rate,
         optimism_bias_pct=content.optimism_bias_pct,
+        complete=complete,
     )
 
     def add(key: str, message: str) -> None:
@@ -156,6 +166,11 @@ def validate_content(content: CaseContent) -> dict[str, list[str]]:
                         f"options.{i}.years.{j}.{amount}",
                         f"Enter an amount of {format_money(MAX_PENCE)} or less.",
                     )
+    if not MIN_APPRAISAL_YEARS <= content.appraisal_years <= MAX_APPRAISAL_YEARS:
+        add(
+            "appraisal_years",
+            f"Enter an appraisal period between {MIN_APPRAISAL_YEARS} and {MAX_APPRAISAL_YEARS} years.",
+        )
     if content.discount_rate.is_finite() and _decimal_places(content.discount_rate) > RATE_PLACES:
         add("discount_rate", "Give the discount rate to no more than 2 decimal places of a percent.")
     if content.optimism_bias_pct.is_finite() and _decimal_places(content.optimism_bias_pct) > PERCENT_PLACES:
@@ -166,6 +181,121 @@ def validate_content(content: CaseContent) -> dict[str, list[str]]:
         elif _decimal_places(content.fte_change) > FTE_PLACES:
             add("fte_change", "Give the FTE change to no more than 1 decimal place, for example -2.5.")
     return errors
+
+
+# ---------------------------------------------------------------- the task list's sections
+
+
+class SectionStatus(StrEnum):
+    """How far one section of a case has been written, computed from what is stored."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return _SECTION_STATUS_LABELS[self]
+
+    @property
+    def is_completed(self) -> bool:
+        return self is SectionStatus.COMPLETED
+
+    @property
+    def is_not_started(self) -> bool:
+        return self is SectionStatus.NOT_STARTED
+
+
+_SECTION_STATUS_LABELS = {
+    SectionStatus.NOT_STARTED: "Not started",
+    SectionStatus.IN_PROGRESS: "In progress",
+    SectionStatus.COMPLETED: "Completed",
+}
+
+
+class Section(StrEnum):
+    """The parts of a case the task list offers, each written on a page of its own."""
+
+    STRATEGIC = "strategic"
+    OPTION = "option"
+    APPRAISAL = "appraisal"
+    RISKS = "risks"
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """One line of the task list: which section (an option by its number, from 1), and its status."""
+
+    section: Section
+    title: str
+    status: SectionStatus
+    option_number: int | None = None
+
+
+def _status(written: int, needed: int) -> SectionStatus:
+    if written == 0:
+        return SectionStatus.NOT_STARTED
+    return SectionStatus.COMPLETED if written >= needed else SectionStatus.IN_PROGRESS
+
+
+def option_status(option: OptionFigures) -> SectionStatus:
+    """An option is complete once it has a name and figures for at least one year."""
+    return _status(int(bool(option.name.strip())) + int(bool(option.years)), 2)
+
+
+def section_states(content: CaseContent | None) -> tuple[SectionState, ...]:
+    """The task list for a case (``None`` before anything is saved), in the order it is written:
+    the strategic case, each option, the preferred option with the appraisal settings, the risks.
+
+    Completed means everything the section asks for is there: the strategic fit and at least one
+    priority; an option's name and figures; the preferred option and why; both kinds of risk.
+    Optional boxes (benefit drivers, the FTE change) and defaults (the Green Book discount rate)
+    neither start nor complete a section.
+    """
+    if content is None:
+        content = CaseContent(kind="", options=(), preferred_option=None)
+    states = [
+        SectionState(
+            Section.STRATEGIC,
+            "The strategic case: problem, fit and priorities",
+            _status(int(bool(content.strategic_fit.strip())) + int(bool(content.priority_codes)), 2),
+        )
+    ]
+    states.extend(
+        SectionState(
+            Section.OPTION,
+            f"Option {number}: {' '.join(option.name.split())}",
+            option_status(option),
+            option_number=number,
+        )
+        for number, option in enumerate(content.options, start=1)
+    )
+    preferred = bool((content.preferred_option or "").strip())
+    states.append(
+        SectionState(
+            Section.APPRAISAL,
+            "The preferred option and appraisal settings",
+            _status(int(preferred) + int(bool(content.preferred_reasons.strip())), 2),
+        )
+    )
+    states.append(
+        SectionState(
+            Section.RISKS,
+            "Risks, including local government reform",
+            _status(int(bool(content.risks.strip())) + int(bool(content.reform_risk.strip())), 2),
+        )
+    )
+    return tuple(states)
+
+
+def ready_to_submit(content: CaseContent | None) -> bool:
+    """Whether a draft with this content may be submitted: at least one option, every section
+    completed, and the whole case passes the complete check."""
+    if content is None or not content.options:
+        return False
+    if not all(state.status.is_completed for state in section_states(content)):
+        return False
+    return not validate_content(content)
 
 
 def name_key(name: str) -> str:
@@ -197,6 +327,12 @@ class YearChange:
     after: int | None
 
 
+# How an option differs between two versions of a case.
+OPTION_ADDED = "added"
+OPTION_REMOVED = "removed"
+OPTION_CHANGED = "changed"
+
+
 @dataclass(frozen=True)
 class OptionChange:
     """How one option differs: added, removed, or changed (with its year-by-year changes)."""
@@ -205,6 +341,14 @@ class OptionChange:
     change: str  # "added", "removed" or "changed"
     details: tuple[FieldChange, ...] = ()
     years: tuple[YearChange, ...] = field(default_factory=tuple)
+
+    @property
+    def is_added(self) -> bool:
+        return self.change == OPTION_ADDED
+
+    @property
+    def is_removed(self) -> bool:
+        return self.change == OPTION_REMOVED
 
 
 @dataclass(frozen=True)
@@ -229,13 +373,17 @@ def _percent(value: Decimal) -> str:
     return f"{value.normalize():f}%"
 
 
-def _case_fields(content: CaseContent) -> list[tuple[str, str, str]]:
+def _case_fields(content: CaseContent, names: Mapping[str, str]) -> list[tuple[str, str, str]]:
     fte = "Not given" if content.fte_change is None else f"{content.fte_change.normalize():f}"
+
+    def named(codes: tuple[str, ...]) -> str:
+        return ", ".join(sorted(names.get(code, code) for code in codes))
+
     return [
         ("kind", "Kind", KIND_LABELS.get(CaseKind(content.kind), content.kind)),
         ("strategic_fit", "Strategic fit", content.strategic_fit),
-        ("priority_codes", "Strategic priorities", ", ".join(sorted(content.priority_codes))),
-        ("driver_codes", "Benefit drivers", ", ".join(sorted(content.driver_codes))),
+        ("priority_codes", "Strategic priorities", named(content.priority_codes)),
+        ("driver_codes", "Benefit drivers", named(content.driver_codes)),
         ("preferred_option", "Preferred option", content.preferred_option or ""),
         ("preferred_reasons", "Reasons for the preferred option", content.preferred_reasons),
         ("discount_rate", "Discount rate", _percent(content.discount_rate * 100)),
@@ -274,14 +422,20 @@ def _option_changes(before: OptionFigures, after: OptionFigures) -> OptionChange
                 years.append(YearChange(year, amount, label, old_value, new_value))
     if not details and not years:
         return None
-    return OptionChange(after.name, "changed", tuple(details), tuple(years))
+    return OptionChange(after.name, OPTION_CHANGED, tuple(details), tuple(years))
 
 
-def compare_versions(before: CaseContent, after: CaseContent) -> VersionComparison:
-    """What changed from ``before`` to ``after``: case fields, then options matched by name."""
+def compare_versions(
+    before: CaseContent, after: CaseContent, names: Mapping[str, str] | None = None
+) -> VersionComparison:
+    """What changed from ``before`` to ``after``: case fields, then options matched by name. ``names``
+    gives the words for priority and driver codes, which people read instead of the codes."""
+    names = names or {}
     fields = tuple(
         FieldChange(name, label, old, new)
-        for (name, label, old), (_, _, new) in zip(_case_fields(before), _case_fields(after), strict=True)
+        for (name, label, old), (_, _, new) in zip(
+            _case_fields(before, names), _case_fields(after, names), strict=True
+        )
         if old != new
     )
     old_options = {name_key(option.name): option for option in before.options}
@@ -289,13 +443,15 @@ def compare_versions(before: CaseContent, after: CaseContent) -> VersionComparis
     options: list[OptionChange] = []
     for key, option in new_options.items():
         if key not in old_options:
-            options.append(OptionChange(option.name, "added"))
+            options.append(OptionChange(option.name, OPTION_ADDED))
             continue
         change = _option_changes(old_options[key], option)
         if change is not None:
             options.append(change)
     options.extend(
-        OptionChange(option.name, "removed") for key, option in old_options.items() if key not in new_options
+        OptionChange(option.name, OPTION_REMOVED)
+        for key, option in old_options.items()
+        if key not in new_options
     )
     return VersionComparison(fields=fields, options=tuple(options))
 

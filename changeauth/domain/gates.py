@@ -12,10 +12,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from changeauth.domain.business_cases import CaseStatus
 from changeauth.domain.lifecycle import Gate, Route
+from changeauth.domain.scoring import ScoreStatus
 
 MANUAL = "manual"
 CLOSING_STATUSES = frozenset({"realised", "partially_realised", "not_realised"})
+
+
+class ConditionStatus(StrEnum):
+    """Where a condition of a conditional go stands: open ones block the next gate's go."""
+
+    OPEN = "open"
+    MET = "met"
+    WAIVED = "waived"
 
 
 class CriterionKind(StrEnum):
@@ -68,6 +78,12 @@ class CriterionStatus:
     kind: CriterionKind
     met: bool
     detail: str
+    # A person records evidence for it (a design authority member ticks it), rather than a rule deciding.
+    is_manual: bool = False
+
+    @property
+    def is_must(self) -> bool:
+        return self.kind is CriterionKind.MUST
 
 
 Rule = Callable[[GateFacts], tuple[bool, str]]
@@ -75,7 +91,7 @@ Rule = Callable[[GateFacts], tuple[bool, str]]
 
 def _business_case_submitted(facts: GateFacts) -> tuple[bool, str]:
     status = facts.business_case_status
-    if status in ("submitted", "approved"):
+    if status in (CaseStatus.SUBMITTED, CaseStatus.APPROVED):
         return True, f"The business case is {status}."
     if status is None:
         return False, "There is no business case yet."
@@ -97,7 +113,7 @@ def _benefits_profiled(facts: GateFacts) -> tuple[bool, str]:
 
 
 def _score_final_pass(facts: GateFacts) -> tuple[bool, str]:
-    if facts.score_status != "final":
+    if facts.score_status != ScoreStatus.FINAL:
         return False, "The design authority's score is not final yet (too few scorers, or not scored)."
     if facts.must_meet_passed is not True:
         return False, "The score's must-meet verdict is a fail."
@@ -126,14 +142,23 @@ def _no_open_conditions(facts: GateFacts) -> tuple[bool, str]:
     return True, "No open conditions."
 
 
+def measured_since_go_live(latest_measurement_on: date | None, went_live_on: date | None) -> bool:
+    """The benefits review's evidence for one benefit: a measurement for a period after go-live. A benefit
+    is offered for closing only once this holds, as the G3 criterion asks for it."""
+    return (
+        went_live_on is not None
+        and latest_measurement_on is not None
+        and latest_measurement_on > went_live_on
+    )
+
+
 def _measured_after_go_live(facts: GateFacts) -> tuple[bool, str]:
     if not facts.benefits:
         return False, "There are no benefits to review."
     if facts.went_live_on is None:
         return False, "There is no go-live decision to measure from."
-    went_live = facts.went_live_on
     missing = [
-        b for b in facts.benefits if b.latest_measurement_on is None or b.latest_measurement_on <= went_live
+        b for b in facts.benefits if not measured_since_go_live(b.latest_measurement_on, facts.went_live_on)
     ]
     if missing:
         return False, f"{len(missing)} benefits have no measurement since go-live."
@@ -166,6 +191,27 @@ RULES: dict[str, Rule] = {
     "benefits_closed": _benefits_closed,
     "effect_recorded": _effect_recorded,
 }
+
+# What each automatic rule checks, in the words the criteria pages show for it.
+RULE_LABELS: dict[str, str] = {
+    "business_case_submitted": "a business case has been submitted",
+    "benefits_profiled": "a benefit has an owner, baseline, target and frequency",
+    "score_final_pass": "the score is final and passes every must-meet",
+    "baselines_measured": "every benefit's baseline has been measured",
+    "resources_have_end_dates": "every temporary resource has an end date",
+    "no_open_conditions": "no conditions are open",
+    "measured_after_go_live": "every benefit is measured after go-live",
+    "benefits_closed": "every benefit has a closing status",
+    "effect_recorded": "the quick win's effect is recorded",
+}
+
+
+def check_label(check: str) -> str:
+    """How a criterion is checked, in words: "Manual tick" or "Automatic: no conditions are open"."""
+    if check == MANUAL:
+        return "Manual tick with evidence"
+    return f"Automatic: {RULE_LABELS.get(check, 'a rule that is no longer known')}"
+
 
 MUST, SHOULD = CriterionKind.MUST, CriterionKind.SHOULD
 DEFAULT_GATE_CRITERIA: tuple[GateCriterionSpec, ...] = (
@@ -276,7 +322,9 @@ def evaluate(criteria: Sequence[GateCriterionSpec], facts: GateFacts) -> list[Cr
                 False,
                 f"The rule {spec.check!r} is not known; an administrator must fix this criterion.",
             )
-        statuses.append(CriterionStatus(spec.code, spec.text, spec.kind, met, detail))
+        statuses.append(
+            CriterionStatus(spec.code, spec.text, spec.kind, met, detail, is_manual=spec.check == MANUAL)
+        )
     return statuses
 
 

@@ -87,6 +87,19 @@ GATE_STAGE = {
     Gate.G3: Stage.REALISATION,
 }
 STAGE_GATE = {stage: gate for gate, stage in GATE_STAGE.items()}
+# What deciding each gate means, for people: "G1: approve the business case".
+GATE_PURPOSES = {
+    Gate.G0: "decide what to do with the idea",
+    Gate.G1: "approve the business case",
+    Gate.G2: "approve go-live",
+    Gate.G3: "confirm the benefits and close",
+}
+
+
+def gate_title(gate: Gate | str) -> str:
+    """The gate with its meaning, as pages and notifications name it: "G1: approve the business case"."""
+    gate = Gate(gate)
+    return f"{gate.value}: {GATE_PURPOSES[gate]}"
 
 
 class Decision(StrEnum):
@@ -102,11 +115,11 @@ class Decision(StrEnum):
 DECISION_LABELS = {
     Decision.GO: "Go",
     Decision.GO_WITH_CONDITIONS: "Go with conditions",
-    Decision.RECYCLE: "Recycle",
-    Decision.HOLD: "Hold",
+    Decision.RECYCLE: "Send back for more work",
+    Decision.HOLD: "Put on hold",
     Decision.STOP: "Stop",
     Decision.QUICK_WIN: "Quick win",
-    Decision.MERGE: "Merge",
+    Decision.MERGE: "Merge with other work",
 }
 
 

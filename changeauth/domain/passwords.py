@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 
@@ -112,3 +113,10 @@ def password_problems(
         if len(local) >= 4 and (letters == local or letters == _NOT_LETTERS.sub("", email.lower())):
             return [_EMAIL]
     return []
+
+
+class TokenPurpose(StrEnum):
+    """What a single-use password link is for: setting a new account's first password, or a reset."""
+
+    RESET = "reset"
+    SET = "set"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from changeauth.domain import benefits, temporary_resources
 from changeauth.domain.lifecycle import ENDED_STAGES, Stage
@@ -37,6 +38,25 @@ class ImprovementFacts:
     sponsor_id: int | None = None
     is_anonymous: bool = False
     conflicted_user_ids: frozenset[int] = field(default_factory=frozenset)
+    # Everyone who owned or sponsored it at any time since it entered its current stage: handing the
+    # role to someone else for a moment must not make a person independent of it.
+    former_holder_ids: frozenset[int] = field(default_factory=frozenset)
+    # False for facts read without the two sets above (``Improvement.visibility_facts``): enough to say
+    # who may see the improvement and its submitter, never who is independent of it.
+    interests_known: bool = True
+
+
+class InterestsNotLoaded(RuntimeError):
+    """A rule about who is independent of an improvement was asked with facts that do not know its
+    declared conflicts or former owners and sponsors; use ``queries.improvements.access_to``."""
+
+
+class Access(NamedTuple):
+    """The person acting and everything the rules need about the improvement, conflicts included:
+    ``permissions.can_decide_gate(*access)``."""
+
+    actor: Actor
+    improvement: ImprovementFacts
 
 
 def is_admin(actor: Actor) -> bool:
@@ -48,7 +68,10 @@ def is_design_authority(actor: Actor) -> bool:
 
 
 def is_interested(user_id: int, improvement: ImprovementFacts) -> bool:
-    """Submitter, owner, sponsor or conflicted: separation of duties excludes them from deciding it."""
+    """Submitter, owner, sponsor, conflicted, or owner or sponsor at any time in the current stage:
+    separation of duties excludes them from deciding it."""
+    if not improvement.interests_known:
+        raise InterestsNotLoaded(f"improvement {improvement.id}: who is interested was not loaded")
     return (
         user_id
         in {
@@ -57,7 +80,14 @@ def is_interested(user_id: int, improvement: ImprovementFacts) -> bool:
             improvement.sponsor_id,
         }
         or user_id in improvement.conflicted_user_ids
+        or user_id in improvement.former_holder_ids
     )
+
+
+def is_independent(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """A design authority member with no interest in the improvement: who may score, decide, waive,
+    resume, re-rank it or change who owns and sponsors it."""
+    return is_design_authority(actor) and not is_interested(actor.id, improvement)
 
 
 def can_sign_in(actor: Actor) -> bool:
@@ -101,7 +131,23 @@ def can_support(actor: Actor, improvement: ImprovementFacts) -> bool:
 
 
 def can_declare_conflict(actor: Actor, improvement: ImprovementFacts) -> bool:
-    return can_view_improvement(actor, improvement)
+    """While decisions remain to be made on it: a conflict on ended work would stop nothing."""
+    return can_view_improvement(actor, improvement) and improvement.stage not in ENDED_STAGES
+
+
+# People who do the council's work may own improvements, benefits and conditions; someone who only
+# reads (a viewer: members, scrutiny, audit) may not, as they could never act on what they own.
+WORKING_ROLES = frozenset({Role.STAFF.value, Role.MANAGER.value, Role.DESIGN_AUTHORITY.value})
+OWNER_MUST_WORK = (
+    "Choose someone who works on improvements: this person can only read the records, so could never act "
+    "on what they own."
+)
+
+
+def may_own_work(roles: Collection[str], *, is_active: bool = True) -> bool:
+    """Whether someone with these roles may be made the owner or sponsor of an improvement, or the owner
+    of a benefit or a condition."""
+    return is_active and bool(WORKING_ROLES.intersection(roles))
 
 
 def can_triage(actor: Actor, improvement: ImprovementFacts) -> bool:
@@ -131,8 +177,14 @@ def can_edit_idea_text(actor: Actor, improvement: ImprovementFacts) -> bool:
 
 
 def can_assign_roles_on_improvement(actor: Actor) -> bool:
-    """Owner, sponsor, team, mandatory flag and programme are set by the design authority."""
+    """Team and programme are set by the design authority."""
     return is_design_authority(actor) or is_admin(actor)
+
+
+def can_reassign_improvement(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """Who owns or sponsors it and whether it is mandatory (which ranks it first) are decisions: an
+    independent design authority member or an administrator makes them."""
+    return is_admin(actor) or is_independent(actor, improvement)
 
 
 def can_withdraw(actor: Actor, improvement: ImprovementFacts) -> bool:
@@ -186,12 +238,12 @@ def can_view_audit_log(actor: Actor) -> bool:
 
 
 def can_import_ideas(actor: Actor) -> bool:
-    """Issue 8: bringing a spreadsheet backlog in is for managers, the design authority and admins."""
+    """Bringing a spreadsheet backlog in is for managers, the design authority and admins."""
     return actor.has(Role.MANAGER, Role.DESIGN_AUTHORITY, Role.ADMIN)
 
 
 def can_export_audit_log(actor: Actor) -> bool:
-    """Issue 8: the whole log leaves the system only in an admin's hands."""
+    """The whole log leaves the system only in an admin's hands."""
     return actor.has(Role.ADMIN)
 
 
@@ -212,7 +264,7 @@ def can_manage_api_tokens(actor: Actor, token_owner_id: int) -> bool:
     return actor.is_active and actor.id == token_owner_id
 
 
-# --- Benefits and temporary resources (design §7, §8) ---------------------------------------------------
+# --- Benefits and temporary resources (docs/benefits-and-resources.md) ---------------------------------
 
 
 def can_edit_benefit_profile(actor: Actor, improvement: ImprovementFacts | None) -> bool:
@@ -222,6 +274,14 @@ def can_edit_benefit_profile(actor: Actor, improvement: ImprovementFacts | None)
     if is_design_authority(actor):
         return True
     return improvement is not None and actor.id == improvement.owner_id
+
+
+def can_reopen_benefit(actor: Actor, improvement: ImprovementFacts | None) -> bool:
+    """Reopening a closed benefit undoes part of a benefits review, so it is a design authority member's
+    call, and one independent of the improvement (as for any gate decision)."""
+    if not is_design_authority(actor):
+        return False
+    return improvement is None or not is_interested(actor.id, improvement)
 
 
 def can_record_measurement(actor: Actor, *, benefit_owner_id: int, improvement_owner_id: int | None) -> bool:
@@ -234,10 +294,25 @@ def can_record_adjustment(actor: Actor) -> bool:
     return actor.has(Role.FINANCE)
 
 
-def can_validate_benefit(actor: Actor, *, benefit_owner_id: int) -> bool:
-    """Finance validates a cashable benefit, never its own (separation of duties)."""
-    return actor.is_active and benefits.can_validate(
-        validator_id=actor.id, validator_is_finance=actor.has(Role.FINANCE), benefit_owner_id=benefit_owner_id
+def can_validate_benefit(
+    actor: Actor,
+    *,
+    benefit_owner_id: int,
+    improvement: ImprovementFacts | None = None,
+    recorder_ids: Collection[int | None] = (),
+) -> bool:
+    """Finance validates a cashable benefit, independent of it (separation of duties): not its owner,
+    not interested in its improvement (submitter, owner, sponsor, conflicted, or a holder in the current
+    stage), and not the person who recorded any of the figures the validation covers."""
+    return (
+        actor.is_active
+        and benefits.can_validate(
+            validator_id=actor.id,
+            validator_is_finance=actor.has(Role.FINANCE),
+            benefit_owner_id=benefit_owner_id,
+        )
+        and (improvement is None or not is_interested(actor.id, improvement))
+        and actor.id not in set(recorder_ids)
     )
 
 
@@ -267,7 +342,7 @@ def can_view_job_runs(actor: Actor) -> bool:
     return actor.has(Role.ADMIN, Role.VIEWER)
 
 
-# --- scoring and the backlog (issue 6) ---------------------------------------------------------
+# --- scoring and the backlog ---------------------------------------------------------
 
 
 def can_view_backlog(actor: Actor) -> bool:
@@ -295,7 +370,7 @@ def reads_all_scores(actor: Actor) -> bool:
     return actor.has(Role.ADMIN, Role.VIEWER)
 
 
-# Proposals are scored from the business case until the work ends (design §5, §13).
+# Proposals are scored from the business case until the work ends (docs/scoring-and-backlog.md).
 SCOREABLE_STAGES = frozenset(
     {Stage.BUSINESS_CASE, Stage.APPROVED, Stage.DELIVERY, Stage.REALISATION, Stage.ON_HOLD}
 )
@@ -305,7 +380,7 @@ def is_scoreable(improvement: ImprovementFacts) -> bool:
     return improvement.stage in SCOREABLE_STAGES
 
 
-# --- the portfolio optimiser (issue 9) ----------------------------------------------------------------
+# --- the portfolio optimiser ----------------------------------------------------------------
 
 
 def can_use_portfolio(actor: Actor) -> bool:

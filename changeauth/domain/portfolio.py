@@ -22,6 +22,7 @@ from typing import Any
 from changeauth.domain.appraisal import OptionFigures
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.money import MAX_PENCE, format_money
+from changeauth.domain.scoring import ScoreStatus
 
 MAX_BUDGET_PENCE = 100 * MAX_PENCE  # £100bn: far beyond any council's change budget
 MAX_CAPACITY = Decimal("1000000")  # person-months
@@ -140,6 +141,10 @@ class Candidate:
     case_version: int | None = None
     has_case: bool = False
     owner_id: int | None = None
+
+    @property
+    def score_is_provisional(self) -> bool:
+        return self.score_status == ScoreStatus.PROVISIONAL
 
     def cost(self, basis: CostBasis) -> int | None:
         return self.first_year_cost_pence if basis is CostBasis.FIRST_YEAR else self.whole_life_cost_pence
@@ -656,7 +661,7 @@ def _months(tenths: int | None) -> float | None:
 
 
 def result_json(result: Result) -> dict[str, Any]:
-    """The API's answer (API.md ``POST /portfolio/optimise``) with the fields added for people.
+    """The API's answer (``POST /portfolio/optimise``, docs/api.md) with the fields added for people.
 
     Values are points for ``score`` and integer pence for ``npv``; capacity figures are person-months
     (None when the run does not limit capacity). The same shape is stored with a saved scenario.

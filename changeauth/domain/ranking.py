@@ -100,7 +100,7 @@ def _decimal_places(value: Decimal) -> int:
 
 def _scaled(value: Decimal, places: int) -> int:
     numerator, denominator = value.as_integer_ratio()
-    return numerator * 10**places // denominator
+    return int(numerator * 10**places) // denominator
 
 
 class RankTable:

@@ -1,4 +1,4 @@
-"""Scoring rules for proposed improvements (design §5, "Scoring and the backlog").
+"""Scoring rules for proposed improvements (docs/scoring-and-backlog.md).
 
 Pure, stdlib-only: panel aggregation (medians, must-meet votes, status, disagreement),
 the weighted 0-100 score and validation of scoring schemes and individual assessments.
@@ -75,12 +75,24 @@ class CriterionKind(StrEnum):
     MUST = "must"
 
 
+class SchemeStatus(StrEnum):
+    """A scoring scheme version: drafts may be edited; one is active; retired ones never change."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
 class ScoreStatus(StrEnum):
     """How settled an improvement's panel score is."""
 
     UNSCORED = "unscored"
     PROVISIONAL = "provisional"
     FINAL = "final"
+
+    @property
+    def is_provisional(self) -> bool:
+        return self is ScoreStatus.PROVISIONAL
 
 
 STATUS_ORDER: Mapping[ScoreStatus, int] = {
@@ -105,6 +117,15 @@ class CriterionSpec:
     direction: Direction
     description: str = ""
     descriptors: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def is_must(self) -> bool:
+        """A pass/fail criterion rather than a weighted 0-5 score."""
+        return self.kind is CriterionKind.MUST
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction is Direction.LOWER_BETTER
 
     def __post_init__(self) -> None:
         if not self.weight.is_finite() or self.weight < 0:

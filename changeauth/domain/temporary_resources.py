@@ -1,4 +1,4 @@
-"""Temporary resource rules (design §8).
+"""Temporary resource rules (docs/benefits-and-resources.md).
 
 Improvements often pay for temporary staff, contractors or licences. This module
 works out each resource's status on a date, how much an overrun past its end date
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from changeauth.domain.dates import range_errors
 
 __all__ = [
     "DAYS_PER_YEAR",
@@ -218,7 +220,7 @@ def validate_resource(
     An empty result means it is valid. The end date may be the same as the
     start date (a one-day resource) but not before it.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = range_errors(start_date=start_date, end_date=end_date)
     if start_date is None:
         _add(errors, "start_date", "Enter the start date.")
     if end_date is None:
@@ -254,7 +256,7 @@ def validate_extension(
     The new date must be later than the current effective end date, and a
     reason is required. Who may extend is checked by ``can_extend``.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = range_errors(extension_until=extension_until)
     current_end = effective_end(end_date=end_date, extension_until=current_extension_until)
     if extension_until is None:
         _add(errors, "extension_until", "Enter the date the resource is extended until.")
@@ -276,7 +278,7 @@ def validate_actual_end(
 
     It may be the start date or today, but not before the start or in the future.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = range_errors(actual_end_date=actual_end_date)
     if actual_end_date is None:
         _add(errors, "actual_end_date", "Enter the date the resource actually ended.")
         return errors

@@ -31,6 +31,20 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+def subtract_working_days(end: date, days: int) -> date:
+    """The date ``days`` working days before ``end`` (``end`` itself is not counted): the inverse of
+    ``add_working_days`` on working days. From a Monday, one working day earlier is the Friday."""
+    if days < 0:
+        raise ValueError("days cannot be negative")
+    current = end
+    remaining = days
+    while remaining:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
 def latest_overdue_start(as_of: date, days: int) -> date:
     """The latest start date whose deadline (``days`` working days later) has passed by ``as_of``.
 

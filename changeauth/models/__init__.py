@@ -20,6 +20,8 @@ from changeauth.models.gate import (
     DaMeeting,
     GateCriterion,
     GateDecision,
+    MeetingAction,
+    MeetingAgendaItem,
     da_meeting_member,
     gate_decision_attendee,
 )
@@ -36,6 +38,7 @@ from changeauth.models.organisation import (
     BenefitDriver,
     MaturityAssessment,
     Programme,
+    ProgrammeFigure,
     StrategicPriority,
     Team,
 )
@@ -72,6 +75,8 @@ __all__ = [
     "Condition",
     "CriterionTick",
     "DaMeeting",
+    "MeetingAction",
+    "MeetingAgendaItem",
     "GateCriterion",
     "GateDecision",
     "da_meeting_member",
@@ -84,6 +89,7 @@ __all__ = [
     "PasswordToken",
     "PortfolioScenario",
     "Programme",
+    "ProgrammeFigure",
     "RecoveryCode",
     "SchemeCriterion",
     "SecondFactorAttempt",

@@ -26,6 +26,19 @@ CHAIN_FIELDS = (
 )
 
 
+# What events about a person may say that identifies them.
+PERSONAL_KEYS = frozenset({"email", "name"})
+
+
+def chain_content_of(values: dict[str, Any]) -> dict[str, Any]:
+    """The hashed content of an event from its column values. The personal digest counts only when
+    present, so events written before it existed hash exactly as they always did."""
+    content = {name: values[name] for name in CHAIN_FIELDS}
+    if values.get("personal_digest") is not None:
+        content["personal_digest"] = values["personal_digest"]
+    return content
+
+
 # Any constant works: it names the lock that serialises appends to the chain on PostgreSQL.
 AUDIT_CHAIN_LOCK_KEY = 7_204_113
 
@@ -62,10 +75,26 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Names and emails the event records, beside the chain so they can be erased for a leaver:
+    # {"salt": …, "before": {…}, "after": {…}}. The hash covers their digest, not them.
+    personal: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    personal_digest: Mapped[str | None] = mapped_column(String(64))
 
     def chain_content(self) -> dict[str, Any]:
         """The fields the hash covers, as stored."""
-        return {name: getattr(self, name) for name in CHAIN_FIELDS}
+        return chain_content_of({name: getattr(self, name) for name in (*CHAIN_FIELDS, "personal_digest")})
+
+    def shown(self, side: str, *, subject_anonymised: bool = False) -> dict[str, Any] | None:
+        """``before`` or ``after`` as people read it: with the personal values put back while they are
+        held. About an anonymised person, names and emails that events written before the personal
+        values moved beside the chain still carry are left out."""
+        stored: dict[str, Any] | None = getattr(self, side)
+        if subject_anonymised and stored:
+            stored = {key: value for key, value in stored.items() if key not in PERSONAL_KEYS}
+        extra = (self.personal or {}).get(side)
+        if not extra:
+            return stored
+        return {**(stored or {}), **extra}
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action}>"

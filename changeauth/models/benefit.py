@@ -41,7 +41,8 @@ from changeauth.domain.benefits import (
     escalate_after,
     next_due,
 )
-from changeauth.models._columns import one_of
+from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus, adjustment_counts
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.improvement import Improvement
@@ -55,11 +56,11 @@ BENEFIT_VALUE = Numeric(20, 4)
 class Benefit(Base):
     __tablename__ = "benefit"
     __table_args__ = (
-        one_of("cash_class", [c.value for c in CashClass], "cash_class_known"),
-        one_of("direction", [d.value for d in BenefitDirection], "direction_known"),
-        one_of("frequency", [f.value for f in Frequency], "frequency_known"),
-        one_of("closing_status", [s.value for s in ClosingStatus], "closing_status_known"),
-        one_of("rag", [r.value for r in Rag], "rag_known"),
+        one_of("cash_class", CashClass, "cash_class_known"),
+        one_of("direction", BenefitDirection, "direction_known"),
+        one_of("frequency", Frequency, "frequency_known"),
+        one_of("closing_status", ClosingStatus, "closing_status_known"),
+        one_of("rag", Rag, "rag_known"),
         CheckConstraint(
             "(improvement_id IS NULL) <> (programme_id IS NULL)", name="improvement_or_programme"
         ),
@@ -87,22 +88,33 @@ class Benefit(Base):
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
     driver_id: Mapped[int] = mapped_column(ForeignKey("benefit_driver.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    cash_class: Mapped[str] = mapped_column(String(20))
+    cash_class: Mapped[CashClass] = mapped_column(EnumString(CashClass, 20))
     unit: Mapped[str] = mapped_column(String(40))
-    direction: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[BenefitDirection] = mapped_column(EnumString(BenefitDirection, 10))
     baseline_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
     baseline_date: Mapped[date]
     target_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
     target_date: Mapped[date]
-    frequency: Mapped[str] = mapped_column(String(12))
+    frequency: Mapped[Frequency] = mapped_column(EnumString(Frequency, 12))
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     tolerance_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_TOLERANCE_PCT)
-    closing_status: Mapped[str | None] = mapped_column(String(20))
+    closing_status: Mapped[ClosingStatus | None] = mapped_column(EnumString(ClosingStatus, 20))
     validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     validated_at: Mapped[datetime | None]
+    # What finance said when validating, and a question finance sent back to the owner instead (with the
+    # owner's answer): shown on the benefit's page until it is validated.
+    validation_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    finance_question: Mapped[str | None] = mapped_column(Text)
+    finance_question_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    finance_question_at: Mapped[datetime | None]
+    finance_answer: Mapped[str | None] = mapped_column(Text)
+    # Handed to a named business-as-usual owner (who is then ``owner_id``) on this date, so it is still
+    # chased after its programme ends or its improvement leaves realisation (domain.benefits.is_tracked).
+    handed_over_on: Mapped[date | None]
+    handover_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     last_period_end: Mapped[date | None]
     last_value: Mapped[Decimal | None] = mapped_column(BENEFIT_VALUE)
-    rag: Mapped[str | None] = mapped_column(String(5))
+    rag: Mapped[Rag | None] = mapped_column(EnumString(Rag, 5))
     next_due_on: Mapped[date]
     escalate_after_on: Mapped[date]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -119,6 +131,18 @@ class Benefit(Base):
     @property
     def is_validated(self) -> bool:
         return self.validated_at is not None
+
+    @property
+    def is_cashable(self) -> bool:
+        return self.cash_class is CashClass.CASHABLE
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction is BenefitDirection.INCREASE
+
+    @property
+    def is_handed_over(self) -> bool:
+        return self.handed_over_on is not None
 
     def reschedule(self, latest: BenefitMeasurement | None) -> None:
         """Bring the derived columns in step with the profile and the latest measurement."""
@@ -139,7 +163,7 @@ class Benefit(Base):
                 target_value=self.target_value,
                 direction=self.direction,
                 tolerance_pct=self.tolerance_pct,
-            ).rag.value
+            ).rag
 
     def __repr__(self) -> str:
         return f"<Benefit {self.id} {self.title!r}>"
@@ -151,14 +175,16 @@ class BenefitMeasurement(Base):
     __tablename__ = "benefit_measurement"
     __table_args__ = (
         UniqueConstraint("benefit_id", "period_end"),
-        one_of("data_quality", [q.value for q in DataQuality], "data_quality_known"),
+        one_of("data_quality", DataQuality, "data_quality_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"))
     period_end: Mapped[date]
     value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
-    data_quality: Mapped[str] = mapped_column(String(10), default=DataQuality.MEASURED.value)
+    data_quality: Mapped[DataQuality] = mapped_column(
+        EnumString(DataQuality, 10), default=DataQuality.MEASURED
+    )
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -174,18 +200,41 @@ class BenefitAdjustment(Base):
     """A like-for-like adjustment by finance: positive when the gross figure under-states the benefit."""
 
     __tablename__ = "benefit_adjustment"
-    __table_args__ = (one_of("category", [c.value for c in AdjustmentCategory], "category_known"),)
+    __table_args__ = (
+        one_of("category", AdjustmentCategory, "category_known"),
+        one_of("status", AdjustmentStatus, "status_known"),
+        one_of("recurrence", AdjustmentRecurrence, "recurrence_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), index=True)
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[AdjustmentCategory] = mapped_column(EnumString(AdjustmentCategory, 30))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     rationale: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(200), default="")
+    # Only a confirmed adjustment counts (domain.savings); a proposed one states its condition.
+    status: Mapped[AdjustmentStatus] = mapped_column(
+        EnumString(AdjustmentStatus, 10),
+        default=AdjustmentStatus.PROPOSED,
+        server_default=AdjustmentStatus.PROPOSED.value,
+    )
+    recurrence: Mapped[AdjustmentRecurrence] = mapped_column(
+        EnumString(AdjustmentRecurrence, 10),
+        default=AdjustmentRecurrence.RECURRING,
+        server_default=AdjustmentRecurrence.RECURRING.value,
+    )
+    # The financial year it applies from (or in, when one-off), named by its first calendar year.
+    financial_year: Mapped[int | None]
+    evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recorded_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+    benefit: Mapped[Benefit] = relationship(lazy="raise_on_sql")
+
+    @property
+    def counts(self) -> bool:
+        return adjustment_counts(self.status)
 
     def __repr__(self) -> str:
         return f"<BenefitAdjustment {self.benefit_id} {self.category} {self.amount_pence}>"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from changeauth.db import Base, utcnow
 from changeauth.domain.appraisal import MAX_YEAR, OptionFigures, YearFigures
 from changeauth.domain.business_cases import OPTION_NAME_MAX, CaseContent, CaseKind, CaseStatus
-from changeauth.models._columns import one_of
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.improvement import Improvement
@@ -59,8 +59,8 @@ class BusinessCase(Base):
     __table_args__ = (
         UniqueConstraint("improvement_id", "version"),
         UniqueConstraint("programme_id", "version"),
-        one_of("kind", [k.value for k in CaseKind], "kind_known"),
-        one_of("status", [s.value for s in CaseStatus], "status_known"),
+        one_of("kind", CaseKind, "kind_known"),
+        one_of("status", CaseStatus, "status_known"),
         CheckConstraint(
             "(improvement_id IS NULL) <> (programme_id IS NULL)", name="belongs_to_improvement_or_programme"
         ),
@@ -75,13 +75,15 @@ class BusinessCase(Base):
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
     version: Mapped[int]
     based_on_version: Mapped[int | None]
-    kind: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(12), default=CaseStatus.DRAFT.value)
+    kind: Mapped[CaseKind] = mapped_column(EnumString(CaseKind, 10))
+    status: Mapped[CaseStatus] = mapped_column(EnumString(CaseStatus, 12), default=CaseStatus.DRAFT)
     strategic_fit: Mapped[str] = mapped_column(Text, default="")
     preferred_option: Mapped[str] = mapped_column(String(OPTION_NAME_MAX))
     preferred_reasons: Mapped[str] = mapped_column(Text, default="")
     discount_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal("0.035"))
     optimism_bias_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))
+    # The years a recurring benefit is appraised over; the Green Book's usual ten by default.
+    appraisal_years: Mapped[int] = mapped_column(default=10, server_default="10")
     fte_change: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
     risks: Mapped[str] = mapped_column(Text, default="")
     reform_risk: Mapped[str] = mapped_column(Text, default="")
@@ -114,12 +116,24 @@ class BusinessCase(Base):
         secondary=business_case_driver, lazy="raise_on_sql", order_by="BenefitDriver.code"
     )
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status is CaseStatus.DRAFT
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status is CaseStatus.APPROVED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status is CaseStatus.RETURNED
+
     def content(self) -> CaseContent:
         """This version's content as plain data (options, years, priorities and drivers must be loaded)."""
         return CaseContent(
             kind=self.kind,
             options=tuple(option.figures() for option in self.options),
-            preferred_option=self.preferred_option,
+            preferred_option=self.preferred_option or None,  # "" while a draft has none chosen
             strategic_fit=self.strategic_fit,
             preferred_reasons=self.preferred_reasons,
             discount_rate=self.discount_rate,
@@ -129,6 +143,7 @@ class BusinessCase(Base):
             reform_risk=self.reform_risk,
             priority_codes=tuple(priority.code for priority in self.priorities),
             driver_codes=tuple(driver.code for driver in self.drivers),
+            appraisal_years=self.appraisal_years,
         )
 
     def __repr__(self) -> str:

@@ -8,9 +8,8 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from changeauth.db import Base, utcnow
-from changeauth.models._columns import one_of
-
-PASSWORD_TOKEN_PURPOSES = ("reset", "set")
+from changeauth.domain.passwords import TokenPurpose
+from changeauth.models._columns import EnumString, one_of
 
 
 class RecoveryCode(Base):
@@ -36,11 +35,11 @@ class PasswordToken(Base):
     """
 
     __tablename__ = "password_token"
-    __table_args__ = (one_of("purpose", PASSWORD_TOKEN_PURPOSES, "purpose_known"),)
+    __table_args__ = (one_of("purpose", TokenPurpose, "purpose_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[TokenPurpose] = mapped_column(EnumString(TokenPurpose, 16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

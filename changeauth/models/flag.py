@@ -9,18 +9,12 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from changeauth.db import Base, utcnow
-from changeauth.models._columns import one_of
+from changeauth.domain.flags import FlagKind, FlagSeverity
+from changeauth.domain.subjects import SUBJECT_IMPROVEMENT
+from changeauth.models._columns import EnumString, one_of
 
-FLAG_KINDS = (
-    "stale_benefit",
-    "benefit_escalated",
-    "temporary_resource_ending",
-    "temporary_resource_overrun",
-    "condition_overdue",
-    "hold_review_due",
-    "triage_overdue",
-)
-FLAG_SEVERITIES = ("info", "warning", "critical")
+FLAG_KINDS = tuple(kind.value for kind in FlagKind)
+FLAG_SEVERITIES = tuple(severity.value for severity in FlagSeverity)
 
 
 class Flag(Base):
@@ -28,8 +22,8 @@ class Flag(Base):
 
     __tablename__ = "flag"
     __table_args__ = (
-        one_of("kind", FLAG_KINDS, "kind_known"),
-        one_of("severity", FLAG_SEVERITIES, "severity_known"),
+        one_of("kind", FlagKind, "kind_known"),
+        one_of("severity", FlagSeverity, "severity_known"),
         Index(
             "uq_flag_open_kind_subject",
             "kind",
@@ -42,17 +36,25 @@ class Flag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[FlagKind] = mapped_column(EnumString(FlagKind, 40))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
-    severity: Mapped[str] = mapped_column(String(10), default="warning")
+    severity: Mapped[FlagSeverity] = mapped_column(EnumString(FlagSeverity, 10), default=FlagSeverity.WARNING)
     raised_on: Mapped[date]
     resolved_on: Mapped[date | None]
     message: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    @property
+    def is_critical(self) -> bool:
+        return self.severity is FlagSeverity.CRITICAL
+
     def __repr__(self) -> str:
         return f"<Flag {self.kind} {self.subject_type}:{self.subject_id}>"
+
+
+# The outbox gives a notification up after this many failed sends.
+MAX_SEND_ATTEMPTS = 5
 
 
 class Notification(Base):
@@ -73,6 +75,13 @@ class Notification(Base):
     read_at: Mapped[datetime | None]
     send_attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An iCalendar invitation, update or cancellation sent with the email (meetings), as it was then.
+    calendar: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_about_an_improvement(self) -> bool:
+        """About an improvement that still exists, so the notification can link to it."""
+        return self.subject_type == SUBJECT_IMPROVEMENT and self.subject_id is not None
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} to {self.user_id}>"

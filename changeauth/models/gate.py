@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import uuid
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base, utcnow
+from changeauth.domain.gates import MANUAL, ConditionStatus, CriterionKind
 from changeauth.domain.lifecycle import Decision, Gate, Stage
-from changeauth.models._columns import one_of
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.improvement import Improvement
@@ -29,22 +31,22 @@ class GateDecision(Base):
 
     __tablename__ = "gate_decision"
     __table_args__ = (
-        one_of("gate", [g.value for g in Gate], "gate_known"),
-        one_of("decision", [d.value for d in Decision], "decision_known"),
-        one_of("from_stage", [s.value for s in Stage], "from_stage_known"),
-        one_of("to_stage", [s.value for s in Stage], "to_stage_known"),
+        one_of("gate", Gate, "gate_known"),
+        one_of("decision", Decision, "decision_known"),
+        one_of("from_stage", Stage, "from_stage_known"),
+        one_of("to_stage", Stage, "to_stage_known"),
         Index("ix_gate_decision_decided_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"), index=True)
-    gate: Mapped[str] = mapped_column(String(2))
-    decision: Mapped[str] = mapped_column(String(24))
+    gate: Mapped[Gate] = mapped_column(EnumString(Gate, 2))
+    decision: Mapped[Decision] = mapped_column(EnumString(Decision, 24))
     rationale: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_stage: Mapped[str] = mapped_column(String(20))
-    to_stage: Mapped[str] = mapped_column(String(20))
+    from_stage: Mapped[Stage] = mapped_column(EnumString(Stage, 20))
+    to_stage: Mapped[Stage] = mapped_column(EnumString(Stage, 20))
     hold_until: Mapped[date | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("improvement.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("da_meeting.id"), index=True)
@@ -56,11 +58,13 @@ class GateDecision(Base):
         back_populates="decision", lazy="raise_on_sql", order_by="Condition.id"
     )
 
+    @property
+    def attendee_ids(self) -> list[int]:
+        """The people who took the decision (attendees must be loaded)."""
+        return sorted(user.id for user in self.attendees)
+
     def __repr__(self) -> str:
         return f"<GateDecision {self.gate} {self.decision} on {self.improvement_id}>"
-
-
-CONDITION_STATUSES = ("open", "met", "waived")
 
 
 class Condition(Base):
@@ -68,7 +72,7 @@ class Condition(Base):
 
     __tablename__ = "condition"
     __table_args__ = (
-        one_of("status", CONDITION_STATUSES, "status_known"),
+        one_of("status", ConditionStatus, "status_known"),
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="closed_when_not_open"),
         Index("ix_condition_status_due_date", "status", "due_date"),
     )
@@ -79,14 +83,23 @@ class Condition(Base):
     text: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     due_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(8), default="open")
+    status: Mapped[ConditionStatus] = mapped_column(
+        EnumString(ConditionStatus, 8), default=ConditionStatus.OPEN
+    )
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     closed_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 
+    # Every UPDATE checks and moves the version (services/guards.py).
+    __mapper_args__ = {"version_id_col": version}
+
     decision: Mapped[GateDecision] = relationship(back_populates="conditions", lazy="raise_on_sql")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is ConditionStatus.OPEN
 
     def __repr__(self) -> str:
         return f"<Condition {self.id} {self.status}>"
@@ -98,19 +111,27 @@ class GateCriterion(Base):
     __tablename__ = "gate_criterion"
     __table_args__ = (
         UniqueConstraint("gate", "code"),
-        one_of("gate", [g.value for g in Gate], "gate_known"),
-        one_of("kind", ("must", "should"), "kind_known"),
+        one_of("gate", Gate, "gate_known"),
+        one_of("kind", CriterionKind, "kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    gate: Mapped[str] = mapped_column(String(2))
+    gate: Mapped[Gate] = mapped_column(EnumString(Gate, 2))
     code: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[CriterionKind] = mapped_column(EnumString(CriterionKind, 6))
     check: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1)
+
+    # Every UPDATE checks and moves the version (services/guards.py).
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_manual(self) -> bool:
+        """Ticked by a design authority member with evidence, rather than checked by a rule."""
+        return self.check == MANUAL
 
     def __repr__(self) -> str:
         return f"<GateCriterion {self.gate} {self.code}>"
@@ -142,16 +163,37 @@ da_meeting_member = Table(
 )
 
 
+def new_calendar_uid() -> str:
+    """A globally unique iCalendar UID (RFC 5545 3.8.4.7), kept for the meeting's whole life."""
+    return f"{uuid.uuid4()}@changeauth"
+
+
 class DaMeeting(Base):
-    """A design authority meeting: its agenda is the gate-ready improvements; decisions are recorded in it."""
+    """A design authority meeting: its agenda is the gate-ready improvements; decisions are recorded in it.
+
+    Members get a calendar invitation (docs/meetings.md): ``calendar_uid`` never changes, and ``sequence``
+    goes up with every change or the cancellation, as iCalendar updates need.
+    """
 
     __tablename__ = "da_meeting"
+    # A unique index rather than a constraint: SQLite adds one without rebuilding the table.
+    __table_args__ = (Index("uq_da_meeting_calendar_uid", "calendar_uid", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     meets_on: Mapped[date] = mapped_column(index=True)
+    # Local time (CHANGEAUTH_TIMEZONE) the meeting starts, and how long it lasts.
+    starts_at: Mapped[time] = mapped_column(server_default=text("'10:00:00'"), default=time(10, 0))
+    duration_minutes: Mapped[int] = mapped_column(server_default=text("60"), default=60)
+    location: Mapped[str | None] = mapped_column(String(200))
+    calendar_uid: Mapped[str] = mapped_column(String(100), default=new_calendar_uid)
+    sequence: Mapped[int] = mapped_column(server_default=text("0"), default=0)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What was discussed, written up by the design authority after (or during) the meeting.
+    minutes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     members: Mapped[list[User]] = relationship(
         secondary=da_meeting_member, lazy="raise_on_sql", order_by="User.name"
@@ -159,3 +201,34 @@ class DaMeeting(Base):
 
     def __repr__(self) -> str:
         return f"<DaMeeting {self.meets_on}>"
+
+
+class MeetingAgendaItem(Base):
+    """An improvement the design authority put on a meeting's agenda, in the order they chose."""
+
+    __tablename__ = "meeting_agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "improvement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("da_meeting.id", ondelete="CASCADE"), index=True)
+    improvement_id: Mapped[int] = mapped_column(ForeignKey("improvement.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MeetingAction(Base):
+    """An action agreed at a meeting: what, who and by when; done when its owner or a member says so."""
+
+    __tablename__ = "meeting_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("da_meeting.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    due_date: Mapped[date | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from changeauth.db import Base, utcnow
 from changeauth.domain.lifecycle import Route, Stage, Status
 from changeauth.domain.permissions import ImprovementFacts
-from changeauth.models._columns import one_of
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.organisation import BenefitDriver, Programme, StrategicPriority, Team
@@ -47,10 +47,10 @@ improvement_priority = Table(
 class Improvement(Base):
     __tablename__ = "improvement"
     __table_args__ = (
-        one_of("stage", [s.value for s in Stage], "stage_known"),
-        one_of("status", [s.value for s in Status], "status_known"),
-        one_of("route", [r.value for r in Route], "route_known"),
-        one_of("held_from_stage", [s.value for s in Stage], "held_from_stage_known"),
+        one_of("stage", Stage, "stage_known"),
+        one_of("status", Status, "status_known"),
+        one_of("route", Route, "route_known"),
+        one_of("held_from_stage", Stage, "held_from_stage_known"),
         # A held improvement remembers where it came from; nothing else carries that value.
         CheckConstraint("(stage = 'on_hold') = (held_from_stage IS NOT NULL)", name="hold_remembers_stage"),
         CheckConstraint("(stage = 'merged') = (duplicate_of_id IS NOT NULL)", name="merge_has_target"),
@@ -75,19 +75,22 @@ class Improvement(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
-    route: Mapped[str] = mapped_column(String(20), default=Route.STANDARD.value)
-    stage: Mapped[str] = mapped_column(String(20), default=Stage.IDEA.value)
-    status: Mapped[str] = mapped_column(String(20), default=Status.SUBMITTED.value)
+    # The leadership team's published rank within the improvement's benefit driver (1 = first), when a
+    # recommendation came with one (the close-down report's "LMT priority").
+    leadership_priority: Mapped[int | None]
+    route: Mapped[Route] = mapped_column(EnumString(Route, 20), default=Route.STANDARD)
+    stage: Mapped[Stage] = mapped_column(EnumString(Stage, 20), default=Stage.IDEA)
+    status: Mapped[Status] = mapped_column(EnumString(Status, 20), default=Status.SUBMITTED)
     is_mandatory: Mapped[bool] = mapped_column(default=False)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("improvement.id"))
     hold_until: Mapped[date | None]
-    held_from_stage: Mapped[str | None] = mapped_column(String(20))
+    held_from_stage: Mapped[Stage | None] = mapped_column(EnumString(Stage, 20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The roadmap quarter the design authority plans it for, e.g. "2027-Q1" (issue 6).
+    # The roadmap quarter the design authority plans it for, e.g. "2027-Q1".
     planned_quarter: Mapped[str | None] = mapped_column(String(7))
-    # The owner's or the design authority's estimate of the delivery effort, for the portfolio (issue 9).
+    # The owner's or the design authority's estimate of the delivery effort, for the portfolio.
     delivery_person_months: Mapped[Decimal | None] = mapped_column(
         Numeric(6, 1), CheckConstraint("delivery_person_months >= 0", name="delivery_estimate_not_negative")
     )
@@ -109,8 +112,20 @@ class Improvement(Base):
         back_populates="improvement", lazy="raise_on_sql"
     )
 
-    def facts(self, conflicted_user_ids: frozenset[int] | None = None) -> ImprovementFacts:
-        """The plain facts the permission predicates need."""
+    @property
+    def needs_info(self) -> bool:
+        """Sent back at triage for more information before it can be decided."""
+        return self.status is Status.NEEDS_INFO
+
+    @property
+    def is_quick_win(self) -> bool:
+        return self.route is Route.QUICK_WIN
+
+    def facts(
+        self, conflicted_user_ids: frozenset[int], former_holder_ids: frozenset[int]
+    ) -> ImprovementFacts:
+        """The plain facts the permission predicates need, with who has declared a conflict and who held
+        a role in the current stage; ``queries.improvements.access_to`` loads them."""
         return ImprovementFacts(
             id=self.id,
             stage=self.stage,
@@ -118,7 +133,21 @@ class Improvement(Base):
             owner_id=self.owner_id,
             sponsor_id=self.sponsor_id,
             is_anonymous=self.is_anonymous,
-            conflicted_user_ids=conflicted_user_ids or frozenset(),
+            conflicted_user_ids=conflicted_user_ids,
+            former_holder_ids=former_holder_ids,
+        )
+
+    def visibility_facts(self) -> ImprovementFacts:
+        """Facts enough for who may see the improvement and its submitter, read from the row alone so a
+        list can ask per row. A rule about independence asked with them raises InterestsNotLoaded."""
+        return ImprovementFacts(
+            id=self.id,
+            stage=self.stage,
+            submitter_id=self.submitter_id,
+            owner_id=self.owner_id,
+            sponsor_id=self.sponsor_id,
+            is_anonymous=self.is_anonymous,
+            interests_known=False,
         )
 
     def __repr__(self) -> str:

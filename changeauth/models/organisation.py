@@ -10,6 +10,8 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base
+from changeauth.domain.savings import FigureKind
+from changeauth.models._columns import EnumString, one_of
 
 
 class Team(Base):
@@ -67,6 +69,27 @@ class Programme(Base):
 
     def __repr__(self) -> str:
         return f"<Programme {self.code}>"
+
+
+class ProgrammeFigure(Base):
+    """A figure the programme's close-down report gives as context (the savings gap, the share of spend on
+    staff, the engagement survey…), kept with its report section so the close-down view can show it and
+    say where it comes from. ``kind`` is money (``value`` in pence), percent or number."""
+
+    __tablename__ = "programme_figure"
+    __table_args__ = (UniqueConstraint("programme_id", "key"), one_of("kind", FigureKind, "kind_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    kind: Mapped[FigureKind] = mapped_column(EnumString(FigureKind, 10))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ProgrammeFigure {self.key}>"
 
 
 class MaturityAssessment(Base):

@@ -45,6 +45,10 @@ class PortfolioScenario(Base):
     agreed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
+    # SQLAlchemy adds ``WHERE version = :read`` to each UPDATE and moves the version itself
+    # (docs/architecture.md#guarding-a-write).
+    __mapper_args__ = {"version_id_col": version}
+
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="raise_on_sql")
     agreed_by: Mapped[User | None] = relationship(foreign_keys=[agreed_by_id], lazy="raise_on_sql")
 

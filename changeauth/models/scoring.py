@@ -11,17 +11,12 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base, utcnow
-from changeauth.domain.scoring import CriterionKind, CriterionSpec, Direction, ScoreStatus
-from changeauth.models._columns import one_of
+from changeauth.domain.scoring import CriterionKind, CriterionSpec, Direction, SchemeStatus, ScoreStatus
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.improvement import Improvement
     from changeauth.models.user import User
-
-SCHEME_STATUSES = ("draft", "active", "retired")
-CRITERION_KINDS = tuple(kind.value for kind in CriterionKind)
-DIRECTIONS = tuple(direction.value for direction in Direction)
-SCORE_STATUSES = tuple(status.value for status in ScoreStatus)
 
 
 class ScoringScheme(Base):
@@ -33,7 +28,7 @@ class ScoringScheme(Base):
 
     __tablename__ = "scoring_scheme"
     __table_args__ = (
-        one_of("status", SCHEME_STATUSES, "status_known"),
+        one_of("status", SchemeStatus, "status_known"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index(
             "uq_scoring_scheme_one_active",
@@ -46,7 +41,7 @@ class ScoringScheme(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    status: Mapped[SchemeStatus] = mapped_column(EnumString(SchemeStatus, 10), default=SchemeStatus.DRAFT)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -62,6 +57,10 @@ class ScoringScheme(Base):
     )
     created_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status is SchemeStatus.DRAFT
+
     def specs(self) -> tuple[CriterionSpec, ...]:
         """The criteria as the pure scoring functions take them (criteria must be loaded)."""
         return tuple(criterion.spec() for criterion in self.criteria)
@@ -74,8 +73,8 @@ class SchemeCriterion(Base):
     __tablename__ = "scheme_criterion"
     __table_args__ = (
         UniqueConstraint("scheme_id", "code"),
-        one_of("kind", CRITERION_KINDS, "kind_known"),
-        one_of("direction", DIRECTIONS, "direction_known"),
+        one_of("kind", CriterionKind, "kind_known"),
+        one_of("direction", Direction, "direction_known"),
         CheckConstraint("weight >= 0", name="weight_not_negative"),
     )
 
@@ -85,21 +84,34 @@ class SchemeCriterion(Base):
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[CriterionKind] = mapped_column(EnumString(CriterionKind, 10))
     weight: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
-    direction: Mapped[str] = mapped_column(String(20), default=Direction.HIGHER_BETTER.value)
+    direction: Mapped[Direction] = mapped_column(EnumString(Direction, 20), default=Direction.HIGHER_BETTER)
     # "0".."5" for should criteria; "pass"/"fail" for must criteria.
     descriptors: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     scheme: Mapped[ScoringScheme] = relationship(back_populates="criteria", lazy="raise_on_sql")
 
+    @property
+    def is_must(self) -> bool:
+        return self.kind is CriterionKind.MUST
+
+    @property
+    def counted_weight(self) -> Decimal | None:
+        """The weight, or None for a must criterion: it is pass/fail and its weight counts for nothing."""
+        return None if self.is_must else self.weight
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction is Direction.LOWER_BETTER
+
     def spec(self) -> CriterionSpec:
         return CriterionSpec(
             code=self.code,
             name=self.name,
-            kind=CriterionKind(self.kind),
+            kind=self.kind,
             weight=Decimal(self.weight),
-            direction=Direction(self.direction),
+            direction=self.direction,
             description=self.description,
             descriptors=dict(self.descriptors or {}),
         )
@@ -179,7 +191,7 @@ class ImprovementScore(Base):
 
     __tablename__ = "improvement_score"
     __table_args__ = (
-        one_of("status", SCORE_STATUSES, "status_known"),
+        one_of("status", ScoreStatus, "status_known"),
         CheckConstraint(
             "weighted_score IS NULL OR (weighted_score >= 0 AND weighted_score <= 100)",
             name="weighted_score_in_range",
@@ -191,7 +203,7 @@ class ImprovementScore(Base):
         ForeignKey("improvement.id", ondelete="CASCADE"), primary_key=True
     )
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id"))
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[ScoreStatus] = mapped_column(EnumString(ScoreStatus, 12))
     scorers: Mapped[int] = mapped_column(default=0)
     weighted_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     must_meet_passed: Mapped[bool | None]

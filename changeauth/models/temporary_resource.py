@@ -1,5 +1,6 @@
 """Temporary resources: fixed-term and agency staff, secondments, contractors and licences paid for
-while change is delivered, watched so they do not outlive their end date unnoticed (design §8).
+while change is delivered, watched so they do not outlive their end date unnoticed
+(docs/benefits-and-resources.md).
 
 A resource may be linked to an improvement or directly to a programme (never both: an improvement's
 programme is reached through the improvement). Dates are inclusive: each is the last day paid for.
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base, utcnow
 from changeauth.domain.temporary_resources import ResourceKind
-from changeauth.models._columns import one_of
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.improvement import Improvement
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class TemporaryResource(Base):
     __tablename__ = "temporary_resource"
     __table_args__ = (
-        one_of("kind", [k.value for k in ResourceKind], "kind_known"),
+        one_of("kind", ResourceKind, "kind_known"),
         CheckConstraint("annual_cost_pence >= 0", name="annual_cost_not_negative"),
         CheckConstraint("end_date >= start_date", name="end_not_before_start"),
         CheckConstraint("extension_until IS NULL OR extension_until > end_date", name="extension_after_end"),
@@ -46,7 +47,7 @@ class TemporaryResource(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     improvement_id: Mapped[int | None] = mapped_column(ForeignKey("improvement.id"), index=True)
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ResourceKind] = mapped_column(EnumString(ResourceKind, 20))
     annual_cost_pence: Mapped[int] = mapped_column(BigInteger)
     funding_source: Mapped[str] = mapped_column(String(200), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -63,6 +64,10 @@ class TemporaryResource(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
+    # SQLAlchemy adds ``WHERE version = :read`` to each UPDATE and moves the version itself
+    # (docs/architecture.md#guarding-a-write).
+    __mapper_args__ = {"version_id_col": version}
+
     team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
     improvement: Mapped[Improvement | None] = relationship(lazy="raise_on_sql")
     programme: Mapped[Programme | None] = relationship(lazy="raise_on_sql")
@@ -72,6 +77,11 @@ class TemporaryResource(Base):
     @property
     def effective_end(self) -> date:
         return self.extension_until if self.extension_until is not None else self.end_date
+
+    @property
+    def team_code(self) -> str | None:
+        """The team's code, or None when the resource has no team (the team must be loaded)."""
+        return self.team.code if self.team is not None else None
 
     def __repr__(self) -> str:
         return f"<TemporaryResource {self.id} {self.role_title!r}>"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base, utcnow
 from changeauth.domain.permissions import Actor
-from changeauth.domain.roles import ALL_ROLES
-from changeauth.models._columns import one_of
+from changeauth.domain.roles import Role
+from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
     from changeauth.models.organisation import Team
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 class User(Base):
     __tablename__ = "user_account"
     # Emails are stored lower-cased, which makes the unique constraint case-insensitive on every database.
-    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        # One account per identity at the provider (issuer and subject, as the ID token names them).
+        Index("ux_user_account_oidc_identity", "oidc_issuer", "oidc_subject", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -36,6 +40,13 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The identity at the OpenID Connect provider this account is linked to (docs/single-sign-on.md).
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # When the account was switched off, and when what identifies the person was then anonymised
+    # (docs/personal-data.md#leavers).
+    deactivated_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
 
     role_links: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -74,10 +85,10 @@ class User(Base):
 
 class UserRole(Base):
     __tablename__ = "user_role"
-    __table_args__ = (one_of("role", ALL_ROLES, "role_known"),)
+    __table_args__ = (one_of("role", Role, "role_known"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[Role] = mapped_column(EnumString(Role, 32), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_links", lazy="raise_on_sql")
 
@@ -97,6 +108,8 @@ class ApiToken(Base):
     # The first characters of the token, shown in lists so people can tell tokens apart.
     token_prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Chosen when the token is made (90 days unless the person picks otherwise); it fails after this.
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
