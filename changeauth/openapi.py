@@ -66,7 +66,7 @@ def error_statuses(path: str, method: str, *, has_body: bool) -> dict[int, str]:
     return statuses
 
 
-class ErrorResponsesPlugin(BasePlugin):  # type: ignore[misc]
+class ErrorResponsesPlugin(BasePlugin):
     """Adds the error responses each operation can give (and the 422 of argument validation) to it."""
 
     def operation_helper(
@@ -100,7 +100,7 @@ def _numeric_defaults(_converter: Any, field: ma.Field, ret: dict[str, Any], **_
     return {}
 
 
-class ChangeauthApi(Api):  # type: ignore[misc]
+class ChangeauthApi(Api):
     ERROR_SCHEMA = ApiErrorSchema
 
     def _register_error_handlers(self) -> None:

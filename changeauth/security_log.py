@@ -23,12 +23,14 @@ from changeauth.runtime import current_request_id
 LOGGER_NAME = "changeauth.security"
 logger = logging.getLogger(LOGGER_NAME)
 
-_SECRET_NAMES = re.compile(r"pass|token|cookie|csrf|secret|code|otp|session", re.IGNORECASE)
+SECRET_NAMES = re.compile(r"pass|token|cookie|csrf|secret|code|otp|session", re.IGNORECASE)
 _RESERVED = frozenset({"ts", "level", "event", "outcome", "user_id", "ip", "request_id", "method", "path"})
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as one line of JSON; security records carry their fields in ``record.security``."""
+    """Formats a record as one line of JSON. Security records carry their fields in ``record.security``,
+    access-log records in ``record.fields``; every other record gets its message and the request id of the
+    request it was logged in, so a reference quoted from an error page finds it."""
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
@@ -39,10 +41,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
         }
         fields = getattr(record, "security", None)
+        if not isinstance(fields, dict):
+            fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             payload.update(fields)
         else:
             payload["message"] = record.getMessage()
+        payload.setdefault("request_id", current_request_id())
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=True, default=str, separators=(",", ":"))
@@ -57,7 +62,7 @@ def security_event(
     **details: Any,
 ) -> None:
     """Log one security event with who, where and when taken from the current request."""
-    leaked = [name for name in details if _SECRET_NAMES.search(name) or name in _RESERVED]
+    leaked = [name for name in details if SECRET_NAMES.search(name) or name in _RESERVED]
     if leaked:
         raise ValueError(f"security events never carry {', '.join(sorted(leaked))}")
     fields: dict[str, Any] = {
@@ -74,10 +79,14 @@ def security_event(
 
 
 def configure(level: int = logging.INFO) -> None:
-    """Give the security logger a JSON handler on standard error (once), whatever the root logging is."""
+    """Give every ``changeauth`` logger (security events, the access log, errors, jobs, mail) one JSON
+    handler on standard error (once), whatever the root logging is. Records still propagate to the root,
+    which has no handler of its own unless a host program adds one."""
+    application = logging.getLogger("changeauth")
+    application.setLevel(level)
     logger.setLevel(level)
-    if not any(getattr(handler, "_changeauth_json", False) for handler in logger.handlers):
+    if not any(getattr(handler, "_changeauth_json", False) for handler in application.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         handler._changeauth_json = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+        application.addHandler(handler)

@@ -1,4 +1,4 @@
-"""The job registry (design §9): every scheduled job, its function and its schedule.
+"""The job registry (docs/operations.md): every scheduled job, its function and its schedule.
 
 A job is a plain function ``job(as_of: date) -> dict`` of counts. Schedules are cron fields in the
 council's time zone (Europe/London); nothing runs between 01:00 and 02:59 local time, where the clocks
@@ -18,7 +18,9 @@ from changeauth.jobs.audit import verify_audit_chain
 from changeauth.jobs.benefits import stale_benefits
 from changeauth.jobs.conditions import overdue_conditions
 from changeauth.jobs.improvements import hold_reviews, triage_sla
+from changeauth.jobs.leavers import anonymise_leavers
 from changeauth.jobs.notifications import send_notifications
+from changeauth.jobs.retention import apply_retention
 from changeauth.jobs.temporary_resources import temporary_resources
 
 SLOT_MINUTES = 5
@@ -81,6 +83,18 @@ JOBS: tuple[JobSpec, ...] = (
         {"hour": "0,3-23", "minute": f"*/{SLOT_MINUTES}"},
         "Email the notification outbox over SMTP, keeping failures for retry.",
         period="slot",
+    ),
+    JobSpec(
+        "anonymise-leavers",
+        anonymise_leavers,
+        {"hour": 4, "minute": 0},
+        "Anonymise people whose account was switched off longer ago than the leavers' period.",
+    ),
+    JobSpec(
+        "apply-retention",
+        apply_retention,
+        {"hour": 4, "minute": 30},
+        "Delete records older than the retention schedule keeps them.",
     ),
     JobSpec(
         "verify-audit-chain",

@@ -1,4 +1,7 @@
-"""The ``stale-benefits`` job: chase benefits whose measurement is overdue (design §7)."""
+"""The ``stale-benefits`` job: chase benefits whose measurement is overdue.
+
+The rules are in docs/benefits-and-resources.md.
+"""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ logger = logging.getLogger("changeauth.jobs")
 
 
 def _subject(text: str) -> str:
-    return f"changeauth: {text}"
+    return f"{current_app.config['SERVICE_NAME']}: {text}"
 
 
 def send_notifications(as_of: date) -> dict[str, int]:
@@ -37,7 +37,9 @@ def send_notifications(as_of: date) -> dict[str, int]:
             if not claimed:
                 continue
             try:
-                connection.send(to=email.to, subject=_subject(email.text), body=f"{email.text}\n")
+                connection.send(
+                    to=email.to, subject=_subject(email.text), body=f"{email.text}\n", calendar=email.calendar
+                )
             except mail.SendFailed as failure:
                 logger.warning("notification %s not sent: %s", email.notification_id, failure)
                 outbox.release_after_failure(email.notification_id, str(failure))

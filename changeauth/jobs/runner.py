@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from changeauth import db
 from changeauth.jobs import JobSpec
 from changeauth.models import JobRun
+from changeauth.models.job_run import JobRunStatus
 from changeauth.services import transaction
 
 logger = logging.getLogger("changeauth.jobs")
@@ -38,12 +39,16 @@ class RunResult:
     job: str
     period: str
     ran: bool
-    status: str
+    status: str  # a JobRunStatus, or "skipped" when the period was already claimed
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
+    @property
+    def failed(self) -> bool:
+        return self.status == JobRunStatus.FAILED
+
     def as_line(self) -> dict[str, Any]:
-        """The JSON line of ``changeauth jobs run`` (API.md): job, period, ran, raised, resolved, …"""
+        """The JSON line of ``changeauth jobs run`` (docs/api.md): job, period, ran, raised, resolved, …"""
         line: dict[str, Any] = {
             "job": self.job,
             "period": self.period,
@@ -67,7 +72,9 @@ def _claim(spec: JobSpec, period: str) -> int | None:
     now = db.utcnow()
     with db.write_intent():
         try:
-            run = JobRun(job=spec.id, period_key=period, status="running", started_at=now, counts={})
+            run = JobRun(
+                job=spec.id, period_key=period, status=JobRunStatus.RUNNING, started_at=now, counts={}
+            )
             db.session.add(run)
             db.session.flush()
             run_id = run.id
@@ -75,19 +82,24 @@ def _claim(spec: JobSpec, period: str) -> int | None:
             return run_id
         except IntegrityError:
             transaction.rollback()
-        taken = db.session.execute(
-            update(_job_run)
-            .where(
-                _job_run.c.job == spec.id,
-                _job_run.c.period_key == period,
-                or_(
-                    _job_run.c.status == "failed",
-                    and_(_job_run.c.status == "running", _job_run.c.started_at < now - spec.lease),
-                ),
+        taken = db.rows_affected(
+            db.session.execute(
+                update(_job_run)
+                .where(
+                    _job_run.c.job == spec.id,
+                    _job_run.c.period_key == period,
+                    or_(
+                        _job_run.c.status == JobRunStatus.FAILED,
+                        and_(
+                            _job_run.c.status == JobRunStatus.RUNNING,
+                            _job_run.c.started_at < now - spec.lease,
+                        ),
+                    ),
+                )
+                .values(status=JobRunStatus.RUNNING, started_at=now, finished_at=None, error=None, counts={})
             )
-            .values(status="running", started_at=now, finished_at=None, error=None, counts={})
-        ).rowcount
-        run_id = (
+        )
+        taken_id: int | None = (
             db.session.scalar(
                 select(_job_run.c.id).where(_job_run.c.job == spec.id, _job_run.c.period_key == period)
             )
@@ -95,10 +107,10 @@ def _claim(spec: JobSpec, period: str) -> int | None:
             else None
         )
         transaction.commit()
-        return run_id
+        return taken_id
 
 
-def _record(run_id: int, *, status: str, counts: dict[str, Any], error: str | None = None) -> None:
+def _record(run_id: int, *, status: JobRunStatus, counts: dict[str, Any], error: str | None = None) -> None:
     db.session.execute(
         update(_job_run)
         .where(_job_run.c.id == run_id)
@@ -116,15 +128,15 @@ def run_job(spec: JobSpec, as_of: date) -> RunResult:
     try:
         with db.write_intent():
             counts = dict(spec.function(as_of))
-            _record(run_id, status="succeeded", counts=counts)
+            _record(run_id, status=JobRunStatus.SUCCEEDED, counts=counts)
             transaction.commit()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the claim, then reported
         transaction.rollback()
         error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
         logger.exception("job %s for %s failed", spec.id, period)
         with db.write_intent():
-            _record(run_id, status="failed", counts={}, error=error)
+            _record(run_id, status=JobRunStatus.FAILED, counts={}, error=error)
             transaction.commit()
-        return RunResult(spec.id, period, ran=True, status="failed", error=error)
+        return RunResult(spec.id, period, ran=True, status=JobRunStatus.FAILED, error=error)
     logger.info("job %s for %s succeeded: %s", spec.id, period, counts)
-    return RunResult(spec.id, period, ran=True, status="succeeded", counts=counts)
+    return RunResult(spec.id, period, ran=True, status=JobRunStatus.SUCCEEDED, counts=counts)

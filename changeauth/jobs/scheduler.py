@@ -47,7 +47,7 @@ def run_scheduled(app: Flask, job_id: str) -> None:
     with app.app_context():
         zone = ZoneInfo(app.config["TIMEZONE"])
         result = run_job(get_job(job_id), datetime.now(zone).date())
-    if result.status == "failed":
+    if result.failed:
         raise JobFailed(f"{job_id} for {result.period}: {result.error}")
 
 

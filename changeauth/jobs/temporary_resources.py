@@ -1,4 +1,7 @@
-"""The ``temporary-resources`` job: watch resources ending soon and past their end (design §8)."""
+"""The ``temporary-resources`` job: watch resources ending soon and past their end.
+
+The rules are in docs/benefits-and-resources.md.
+"""
 
 from __future__ import annotations
 

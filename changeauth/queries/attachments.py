@@ -34,7 +34,7 @@ def get_attachment(attachment_id: int, viewer: User) -> tuple[Attachment, Path]:
     if (
         attachment is None
         or improvement is None
-        or not permissions.can_view_improvement(viewer.as_actor(), improvement.facts())
+        or not permissions.can_view_improvement(viewer.as_actor(), improvement.visibility_facts())
     ):
         raise NotFound("There is no file with that number.")
     path = storage_dir() / attachment.stored_name

@@ -45,7 +45,7 @@ from changeauth.models import (
     improvement_driver,
 )
 from changeauth.models.derived_state import BACKLOG
-from changeauth.queries.derived import cached
+from changeauth.queries.derived import cached, reads
 from changeauth.queries.pagination import Page, clamp_page
 from changeauth.queries.scoring import active_scheme
 
@@ -241,6 +241,7 @@ def current_ranking() -> Ranking:
     return cached(BACKLOG, "ranking", _rank_afresh)
 
 
+@reads(BACKLOG, "improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team")
 def _rank_afresh() -> Ranking:
     scheme = active_scheme()
     criteria = scheme.specs()

@@ -1,5 +1,5 @@
 """Reading benefits: the tracker (per improvement and council-wide), one benefit with its measurements and
-adjustments, what is due for a person, and the derived figures of design §7 for each.
+adjustments, what is due for a person, and the derived figures of docs/benefits-and-resources.md for each.
 
 Every list states its eager loading; the figures are computed from the stored schedule columns and one
 grouped query for adjustment totals, so a page costs the same few queries whatever its size.
@@ -11,20 +11,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from changeauth import db
 from changeauth.domain import benefits as rules
+from changeauth.domain import savings
 from changeauth.domain.errors import NotFound
+from changeauth.domain.savings import AdjustmentStatus
 from changeauth.models import (
     Benefit,
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
     Improvement,
-    Programme,
     Team,
     User,
 )
@@ -37,16 +40,18 @@ GBP = "GBP"
 
 
 def tracked_clause(as_of: date) -> ColumnElement[bool]:
-    """Design §7: open, and its improvement in delivery or realisation (or its programme still running)."""
+    """Chased for measurements (``domain.benefits.is_tracked``): open, and a programme's benefit, or its
+    improvement in delivery or realisation, or handed to a business-as-usual owner. ``as_of`` is kept so
+    every caller states the day it asks about."""
+    del as_of  # the rule no longer depends on the day: a programme's end does not stop the chase
     benefit = Benefit.__table__
     return and_(
         benefit.c.closing_status.is_(None),
         or_(
+            benefit.c.programme_id.is_not(None),
+            benefit.c.handed_over_on.is_not(None),
             benefit.c.improvement_id.in_(
                 select(Improvement.id).where(Improvement.stage.in_(sorted(rules.TRACKED_STAGES)))
-            ),
-            benefit.c.programme_id.in_(
-                select(Programme.id).where(or_(Programme.ends_on.is_(None), Programme.ends_on >= as_of))
             ),
         ),
     )
@@ -69,7 +74,7 @@ def stale_clause(as_of: date, grace_days: int) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class BenefitFigures:
-    """What the tracker and the API show beside a benefit's profile (design §7)."""
+    """What the tracker and the API show beside a benefit's profile (docs/benefits-and-resources.md)."""
 
     benefit: Benefit
     tracked: bool
@@ -80,39 +85,55 @@ class BenefitFigures:
     adjustments_total: int
     realised_adjusted: Decimal | None
     counts_as_realised: bool
+    # Today's RAG (``rules.current_rag``): "no_current_data" once overdue, else against today's plan.
+    rag: str | None = None
 
     @property
     def is_stale(self) -> bool:
         return self.staleness is not rules.Staleness.CURRENT
 
-    @property
-    def rag(self) -> str | None:
-        return self.benefit.rag
-
 
 def _is_tracked(benefit: Benefit, as_of: date) -> bool:
-    if benefit.improvement is not None:
-        return rules.is_tracked(
-            improvement_stage=benefit.improvement.stage, closing_status=benefit.closing_status
-        )
-    programme = benefit.programme
-    return (
-        not benefit.closing_status
-        and programme is not None
-        and (programme.ends_on is None or programme.ends_on >= as_of)
+    del as_of
+    return rules.is_tracked(
+        improvement_stage=benefit.improvement.stage if benefit.improvement is not None else None,
+        closing_status=benefit.closing_status,
+        handed_over=benefit.is_handed_over,
     )
+
+
+def _standing(
+    source: Any, *, tracked: bool, as_of: date, grace_days: int
+) -> tuple[rules.Staleness, str | None]:
+    """How current a benefit's data is and its rating today, from a benefit or a row with its columns
+    (the tracker's RAG filter reads only the columns); one rule for the pages and the filter."""
+    state = (
+        rules.staleness(
+            as_of=as_of, due=source.next_due_on, frequency=source.frequency, grace_days=grace_days
+        )
+        if tracked
+        else rules.Staleness.CURRENT
+    )
+    rag = rules.current_rag(
+        as_of=as_of,
+        tracked=tracked,
+        staleness=state,
+        latest_value=source.last_value,
+        baseline_date=source.baseline_date,
+        baseline_value=source.baseline_value,
+        target_date=source.target_date,
+        target_value=source.target_value,
+        direction=source.direction,
+        tolerance_pct=source.tolerance_pct,
+        stored=source.rag,
+    )
+    return state, rag
 
 
 def figures(benefit: Benefit, *, adjustments_total: int, as_of: date, grace_days: int) -> BenefitFigures:
     """The derived figures of one benefit (its improvement or programme must be loaded)."""
     tracked = _is_tracked(benefit, as_of)
-    state = (
-        rules.staleness(
-            as_of=as_of, due=benefit.next_due_on, frequency=benefit.frequency, grace_days=grace_days
-        )
-        if tracked
-        else rules.Staleness.CURRENT
-    )
+    state, rag = _standing(benefit, tracked=tracked, as_of=as_of, grace_days=grace_days)
     gross = rules.realised_gross(
         latest_value=benefit.last_value, baseline_value=benefit.baseline_value, direction=benefit.direction
     )
@@ -130,16 +151,22 @@ def figures(benefit: Benefit, *, adjustments_total: int, as_of: date, grace_days
         counts_as_realised=rules.counts_as_realised(
             cash_class=benefit.cash_class, finance_validated=benefit.is_validated
         ),
+        rag=rag,
     )
 
 
+def confirmed_clause() -> ColumnElement[bool]:
+    """The adjustments that count (``domain.savings.adjustment_counts``): confirmed ones."""
+    return BenefitAdjustment.status == AdjustmentStatus.CONFIRMED.value
+
+
 def adjustment_totals(benefit_ids: Sequence[int]) -> dict[int, int]:
-    """Sum of adjustments per benefit, in one grouped query."""
+    """Sum of the confirmed adjustments per benefit, in one grouped query (proposed ones count nothing)."""
     if not benefit_ids:
         return {}
     rows = db.session.execute(
         select(BenefitAdjustment.benefit_id, func.sum(BenefitAdjustment.amount_pence))
-        .where(BenefitAdjustment.benefit_id.in_(benefit_ids))
+        .where(BenefitAdjustment.benefit_id.in_(benefit_ids), confirmed_clause())
         .group_by(BenefitAdjustment.benefit_id)
     ).all()
     return {benefit_id: int(total or 0) for benefit_id, total in rows}
@@ -166,7 +193,7 @@ class BenefitFilters:
     stale: bool = False
 
 
-def _options() -> tuple[object, ...]:
+def _options() -> tuple[LoaderOption, ...]:
     return (
         joinedload(Benefit.driver),
         joinedload(Benefit.owner),
@@ -175,7 +202,7 @@ def _options() -> tuple[object, ...]:
     )
 
 
-def _filtered(filters: BenefitFilters, *, as_of: date, grace_days: int) -> Select[tuple[Benefit]]:
+def _filtered(filters: BenefitFilters, *, as_of: date, grace_days: int) -> Select[Benefit]:
     stmt = select(Benefit)
     if filters.improvement_id is not None:
         stmt = stmt.where(Benefit.improvement_id == filters.improvement_id)
@@ -193,14 +220,52 @@ def _filtered(filters: BenefitFilters, *, as_of: date, grace_days: int) -> Selec
         )
     if filters.owner_id is not None:
         stmt = stmt.where(Benefit.owner_id == filters.owner_id)
-    if filters.rag:
-        stmt = stmt.where(Benefit.rag == filters.rag)
     if filters.stale:
         stmt = stmt.where(stale_clause(as_of, grace_days))
+    if filters.rag:
+        stmt = stmt.where(Benefit.id.in_(_ids_rated(stmt, filters.rag, as_of=as_of, grace_days=grace_days)))
     return stmt
 
 
-def _tracker_counts(base: Select[tuple[Benefit]]) -> tuple[int, int]:
+def _ids_rated(base: Select[Benefit], rag: str, *, as_of: date, grace_days: int) -> list[int]:
+    """The benefits among ``base`` whose RAG *today* (``rules.current_rag``, what the tracker shows) is
+    ``rag``: a green at an old measurement that is now overdue is "no current data", not green, and a
+    value on plan last quarter may be behind today's plan. Read from the profile columns only."""
+    rows = db.session.execute(
+        base.with_only_columns(
+            Benefit.id,
+            Improvement.stage,
+            Benefit.closing_status,
+            Benefit.handed_over_on,
+            Benefit.next_due_on,
+            Benefit.frequency,
+            Benefit.last_value,
+            Benefit.baseline_date,
+            Benefit.baseline_value,
+            Benefit.target_date,
+            Benefit.target_value,
+            Benefit.direction,
+            Benefit.tolerance_pct,
+            Benefit.rag,
+            maintain_column_froms=True,
+        )
+        .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
+        .order_by(None)
+    ).all()
+    matched = []
+    for row in rows:
+        tracked = rules.is_tracked(
+            improvement_stage=row.stage,
+            closing_status=row.closing_status,
+            handed_over=row.handed_over_on is not None,
+        )
+        _, today = _standing(row, tracked=tracked, as_of=as_of, grace_days=grace_days)
+        if today == rag:
+            matched.append(row.id)
+    return matched
+
+
+def _tracker_counts(base: Select[Benefit]) -> tuple[int, int]:
     """How many benefits the filters match, and how many of those are open, in one statement."""
     counted = base.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     total, open_total = db.session.execute(
@@ -210,8 +275,8 @@ def _tracker_counts(base: Select[tuple[Benefit]]) -> tuple[int, int]:
 
 
 def _tracker_page_ids(
-    base: Select[tuple[Benefit]], *, open_total: int, offset: int, limit: int
-) -> CompoundSelect[tuple[int]]:
+    base: Select[Benefit], *, open_total: int, offset: int, limit: int
+) -> CompoundSelect[int]:
     """The ids of one page in the tracker's order: open benefits soonest due first, then closed ones.
 
     Each part is read in its own index's order (open ones from the partial index on due date), which
@@ -254,7 +319,7 @@ def list_benefits(
 
     The same queries whatever the page size: the counts, the page, its driver, owner, improvement and
     programme, and the adjustment totals. The related rows are read for the page only (``selectinload``):
-    joining them to every benefit before sorting cost over 100 ms at 20,000 benefits.
+    joining them to every benefit before sorting grows with the tracker (docs/performance.md).
     """
     page, per_page = clamp_page(page, per_page)
     base = _filtered(filters, as_of=as_of, grace_days=grace_days)
@@ -317,10 +382,12 @@ def list_adjustments(benefit_id: int) -> list[BenefitAdjustment]:
 
 
 def adjustments_by_category(adjustments: Sequence[BenefitAdjustment]) -> list[tuple[str, int]]:
-    """Every category with its total, so the breakdown shows each one the report asks to be watched."""
+    """Every category with its total of confirmed adjustments, so the breakdown shows each one the report
+    asks to be watched (proposed ones count nothing)."""
     totals = {category.value: 0 for category in rules.AdjustmentCategory}
     for adjustment in adjustments:
-        totals[adjustment.category] += adjustment.amount_pence
+        if adjustment.counts:
+            totals[adjustment.category] += adjustment.amount_pence
     return list(totals.items())
 
 
@@ -345,7 +412,8 @@ def net_benefit_by_subject(
     *, improvement_ids: Sequence[int] = (), programme_ids: Sequence[int] = ()
 ) -> dict[tuple[str, int], Decimal]:
     """The like-for-like realised value of each improvement's and programme's own cashable benefits
-    measured in pounds (gross plus adjustments; unmeasured benefits count nothing), keyed
+    measured in pounds: finance-validated ones only, plus their confirmed adjustments
+    (``domain.savings``; unmeasured and unvalidated benefits count nothing), keyed
     ``("improvement", id)`` or ``("programme", id)``: two queries however many subjects."""
     conditions = []
     if improvement_ids:
@@ -361,6 +429,7 @@ def net_benefit_by_subject(
                 Benefit.unit == GBP,
                 Benefit.cash_class == rules.CashClass.CASHABLE.value,
                 Benefit.last_value.is_not(None),
+                Benefit.validated_at.is_not(None),
             )
         )
     )
@@ -377,8 +446,8 @@ def net_benefit_by_subject(
             if benefit.improvement_id is not None
             else ("programme", benefit.programme_id or 0)
         )
-        net[key] = net.get(key, Decimal(0)) + (
-            rules.realised_adjusted(gross, [Decimal(totals.get(benefit.id, 0))]) or 0
+        net[key] = net.get(key, Decimal(0)) + savings.like_for_like(
+            gross or 0, [savings.AdjustmentLine(totals.get(benefit.id, 0), AdjustmentStatus.CONFIRMED)]
         )
     return net
 
@@ -402,7 +471,7 @@ class TrajectoryRow:
 
 def trajectory_table(benefit: Benefit, measurements: Sequence[BenefitMeasurement]) -> list[TrajectoryRow]:
     """The planned trajectory's points and every measurement, in date order, with variance and RAG."""
-    profile = {
+    profile: dict[str, Any] = {
         "baseline_date": benefit.baseline_date,
         "baseline_value": benefit.baseline_value,
         "target_date": benefit.target_date,
@@ -433,7 +502,7 @@ def benefit_owners() -> list[tuple[int, str]]:
     ]
 
 
-def tracker_statement(filters: BenefitFilters, *, as_of: date, grace_days: int) -> Select[tuple[Benefit]]:
+def tracker_statement(filters: BenefitFilters, *, as_of: date, grace_days: int) -> Select[Benefit]:
     """The tracker's filtered select in the tracker's order, with its eager loading (all many-to-one, so
     it can be streamed with ``yield_per``): what the tracker export reads."""
     return (

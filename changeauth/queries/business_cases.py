@@ -8,10 +8,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from changeauth import db
 from changeauth.domain import permissions
-from changeauth.domain.appraisal import Appraisal, OptionFigures, expected_business_as_usual_warning
+from changeauth.domain.appraisal import (
+    Appraisal,
+    OptionFigures,
+    expected_business_as_usual_warning,
+    recurring_benefit_warning,
+)
 from changeauth.domain.business_cases import CaseContent, CaseStatus, name_key
 from changeauth.domain.errors import NotFound
 from changeauth.domain.lifecycle import Stage
@@ -34,13 +40,19 @@ class AppraisedCase:
     content: CaseContent
     options: tuple[AppraisedOption, ...]
     business_as_usual_warning: str | None
+    recurring_benefit_warning: str | None = None
 
     @property
     def preferred(self) -> AppraisedOption | None:
         return next((option for option in self.options if option.is_preferred), None)
 
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings to show beside the figures, in the order they are read."""
+        return [w for w in (self.business_as_usual_warning, self.recurring_benefit_warning) if w]
 
-def _full() -> tuple[object, ...]:
+
+def _full() -> tuple[LoaderOption, ...]:
     return (
         selectinload(BusinessCase.options).selectinload(BusinessCaseOption.years),
         selectinload(BusinessCase.priorities),
@@ -57,7 +69,13 @@ def appraise_case(case: BusinessCase) -> AppraisedCase:
         AppraisedOption(figures, appraisal, name_key(figures.name) == preferred)
         for figures, appraisal in content.appraisals()
     )
-    return AppraisedCase(case, content, options, expected_business_as_usual_warning(content.options))
+    return AppraisedCase(
+        case,
+        content,
+        options,
+        expected_business_as_usual_warning(content.options),
+        recurring_benefit_warning(content.options, appraisal_years=content.appraisal_years),
+    )
 
 
 def latest_for_improvement(improvement_id: int) -> BusinessCase | None:
@@ -87,7 +105,7 @@ def _visible(case: BusinessCase | None, viewer: User) -> BusinessCase:
     if case.improvement_id is not None:
         improvement = db.session.get(Improvement, case.improvement_id)
         if improvement is None or not permissions.can_view_improvement(
-            viewer.as_actor(), improvement.facts()
+            viewer.as_actor(), improvement.visibility_facts()
         ):
             raise NotFound("There is no business case with that number.")
     elif not viewer.as_actor().is_active:

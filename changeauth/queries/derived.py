@@ -21,12 +21,34 @@ from changeauth import db
 from changeauth.models import DerivedState
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What each derived view's computation reads, declared beside the function with ``@reads``:
+# {view: {"module.function": tables}}. The writers' side, ``models.derived_state.WATCHED_TABLES``, renews
+# a view's marker on a write to any of its tables; a test ties the two and checks that each computation
+# reads only what it declares (tests/integration/test_derived_reads.py).
+DECLARED_READS: dict[str, dict[str, frozenset[str]]] = {}
+
+
+def reads(view: str, *tables: str) -> Callable[[F], F]:
+    """Declare that the decorated function computes (part of) ``view`` from ``tables`` and nothing else."""
+
+    def declare(function: F) -> F:
+        DECLARED_READS.setdefault(view, {})[f"{function.__module__}.{function.__qualname__}"] = frozenset(
+            tables
+        )
+        return function
+
+    return declare
+
 
 _KEEP = 64  # results kept per process, across views and keys (one per scoring member); the oldest go first
 _lock = threading.Lock()
 _results: OrderedDict[tuple[str, str, Hashable], tuple[str, Any]] = OrderedDict()
-# One lock per slot being computed, so threads of a process that miss together compute it once.
-_computing: dict[tuple[str, str, Hashable], threading.Lock] = {}
+# One lock per slot being computed, so threads of a process that miss together compute it once, with the
+# number of threads holding or waiting for it: the last one out removes it, so a slot whose computation
+# failed (a refused run) or was not kept leaves nothing behind.
+_computing: dict[tuple[str, str, Hashable], tuple[threading.Lock, list[int]]] = {}
 
 
 def view_token(view: str) -> str | None:
@@ -56,20 +78,26 @@ def cached(view: str, key: Hashable, compute: Callable[[], T]) -> T:
     slot = _slot(view, key)
     with _lock:
         kept = _results.get(slot)
-        computing = _computing.setdefault(slot, threading.Lock())
-    if token is not None and kept is not None and kept[0] == token:
-        return kept[1]  # type: ignore[no-any-return]
-    with computing:
-        with _lock:
-            kept = _results.get(slot)
         if token is not None and kept is not None and kept[0] == token:
-            return kept[1]  # type: ignore[no-any-return]
-        value = compute()
-        if token is not None:
+            return kept[1]
+        computing, users = _computing.setdefault(slot, (threading.Lock(), [0]))
+        users[0] += 1
+    try:
+        with computing:
             with _lock:
-                _results[slot] = (token, value)
-                _results.move_to_end(slot)
-                while len(_results) > _KEEP:
-                    evicted, _ = _results.popitem(last=False)
-                    _computing.pop(evicted, None)
-    return value
+                kept = _results.get(slot)
+            if token is not None and kept is not None and kept[0] == token:
+                return kept[1]
+            value = compute()
+            if token is not None:
+                with _lock:
+                    _results[slot] = (token, value)
+                    _results.move_to_end(slot)
+                    while len(_results) > _KEEP:
+                        _results.popitem(last=False)
+            return value
+    finally:
+        with _lock:
+            users[0] -= 1
+            if users[0] == 0:
+                _computing.pop(slot, None)

@@ -6,11 +6,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import aliased
 
 from changeauth import db
-from changeauth.models import Benefit, Flag, Improvement, JobRun, TemporaryResource
+from changeauth.domain.flags import FlagKind
+from changeauth.models import Benefit, Flag, Improvement, JobRun, TemporaryResource, User
+from changeauth.queries.improvements import withdrawn_hidden_from
 from changeauth.queries.pagination import Page, clamp_page
+
+
+def counted_once() -> ColumnElement[bool]:
+    """Leaves out a benefit's open "overdue" flag while its "escalated" flag is open too: the stale flag
+    stays open under an escalation (so each step notifies once), but one benefit is one thing to chase,
+    so every count and worklist counts it once, as escalated."""
+    escalated = aliased(Flag)
+    return not_(
+        and_(
+            Flag.kind == FlagKind.STALE_BENEFIT.value,
+            Flag.resolved_on.is_(None),
+            exists(
+                select(escalated.id).where(
+                    escalated.kind == FlagKind.BENEFIT_ESCALATED.value,
+                    escalated.subject_type == Flag.subject_type,
+                    escalated.subject_id == Flag.subject_id,
+                    escalated.resolved_on.is_(None),
+                )
+            ),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -30,8 +54,26 @@ class Subject:
     label: str
 
 
-def _filtered(filters: FlagFilters) -> Select[tuple[Flag]]:
+def _filtered(filters: FlagFilters, viewer: User) -> Select[Flag]:
     stmt = select(Flag)
+    hidden = withdrawn_hidden_from(viewer)
+    if hidden is not None:
+        # Nothing about someone else's withdrawn idea: not the idea, nor its benefits or resources.
+        stmt = stmt.where(
+            ~(
+                ((Flag.subject_type == "improvement") & Flag.subject_id.in_(hidden))
+                | (
+                    (Flag.subject_type == "benefit")
+                    & Flag.subject_id.in_(select(Benefit.id).where(Benefit.improvement_id.in_(hidden)))
+                )
+                | (
+                    (Flag.subject_type == "temporary_resource")
+                    & Flag.subject_id.in_(
+                        select(TemporaryResource.id).where(TemporaryResource.improvement_id.in_(hidden))
+                    )
+                )
+            )
+        )
     if filters.kind:
         stmt = stmt.where(Flag.kind == filters.kind)
     if filters.status == "open":
@@ -45,10 +87,13 @@ def _filtered(filters: FlagFilters) -> Select[tuple[Flag]]:
     return stmt
 
 
-def list_flags(filters: FlagFilters, *, page: int | None = None, per_page: int | None = None) -> Page[Flag]:
-    """Open flags first, then newest first (flags have no relationships to load)."""
+def list_flags(
+    filters: FlagFilters, viewer: User, *, page: int | None = None, per_page: int | None = None
+) -> Page[Flag]:
+    """Open flags first, then newest first (flags have no relationships to load); none about other
+    people's withdrawn ideas unless the viewer may see those."""
     page, per_page = clamp_page(page, per_page)
-    base = _filtered(filters)
+    base = _filtered(filters, viewer)
     total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     items = db.session.scalars(
         base.order_by(Flag.resolved_on.is_not(None), Flag.raised_on.desc(), Flag.id.desc())
@@ -98,6 +143,7 @@ def open_flags_on_what_they_own(user_id: int) -> list[Flag]:
             select(Flag)
             .where(
                 Flag.resolved_on.is_(None),
+                counted_once(),
                 or_(
                     (Flag.subject_type == "benefit") & Flag.subject_id.in_(owned_benefits),
                     (Flag.subject_type == "temporary_resource") & Flag.subject_id.in_(owned_resources),
@@ -109,12 +155,12 @@ def open_flags_on_what_they_own(user_id: int) -> list[Flag]:
     )
 
 
-def open_escalations(*, limit: int = 100) -> list[Flag]:
-    """Open ``benefit_escalated`` flags, oldest first: the design authority's watch list."""
+def open_escalations(viewer: User, *, limit: int = 100) -> list[Flag]:
+    """Open ``benefit_escalated`` flags the viewer may see, oldest first: the design authority's watch
+    list."""
     return list(
         db.session.scalars(
-            select(Flag)
-            .where(Flag.kind == "benefit_escalated", Flag.resolved_on.is_(None))
+            _filtered(FlagFilters(kind="benefit_escalated", status="open"), viewer)
             .order_by(Flag.raised_on, Flag.id)
             .limit(limit)
         )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from changeauth import db
 from changeauth.domain import permissions
 from changeauth.domain.errors import NotFound
-from changeauth.domain.gates import BenefitFacts, GateFacts
+from changeauth.domain.gates import BenefitFacts, ConditionStatus, GateFacts
 from changeauth.domain.lifecycle import GATE_STAGE, Decision, Gate
 from changeauth.models import (
     Benefit,
@@ -25,9 +25,12 @@ from changeauth.models import (
     GateDecision,
     Improvement,
     ImprovementScore,
+    MeetingAction,
+    MeetingAgendaItem,
     TemporaryResource,
     User,
 )
+from changeauth.queries.improvements import withdrawn_hidden_from
 from changeauth.queries.pagination import Page, clamp_page
 
 
@@ -39,7 +42,7 @@ def get_condition(condition_id: int, viewer: User) -> Condition:
     if (
         condition is None
         or improvement is None
-        or not permissions.can_view_improvement(viewer.as_actor(), improvement.facts())
+        or not permissions.can_view_improvement(viewer.as_actor(), improvement.visibility_facts())
     ):
         raise NotFound("There is no condition with that number.")
     return condition
@@ -60,7 +63,7 @@ def open_conditions_owned_by(user_id: int) -> list[Condition]:
     return list(
         db.session.scalars(
             select(Condition)
-            .where(Condition.owner_id == user_id, Condition.status == "open")
+            .where(Condition.owner_id == user_id, Condition.status == ConditionStatus.OPEN)
             .order_by(Condition.due_date, Condition.id)
         )
     )
@@ -75,8 +78,11 @@ class RegisterFilters:
     q: str | None = None
 
 
-def _register_query(filters: RegisterFilters) -> Select[tuple[GateDecision]]:
+def register_statement(filters: RegisterFilters, viewer: User) -> Select[GateDecision]:
     stmt = select(GateDecision)
+    hidden = withdrawn_hidden_from(viewer)
+    if hidden is not None:
+        stmt = stmt.where(GateDecision.improvement_id.not_in(hidden))
     if filters.gate:
         stmt = stmt.where(GateDecision.gate == filters.gate)
     if filters.decision:
@@ -95,11 +101,13 @@ def _register_query(filters: RegisterFilters) -> Select[tuple[GateDecision]]:
 
 
 def decision_register(
-    filters: RegisterFilters, *, page: int | None = None, per_page: int | None = None
+    filters: RegisterFilters, viewer: User, *, page: int | None = None, per_page: int | None = None
 ) -> Page[GateDecision]:
-    """Every gate decision, newest first, with the improvement, recorder and attendees loaded."""
+    """Every gate decision the viewer may see (not those on other people's withdrawn ideas, unless they
+    are on the design authority or an administrator), newest first, with the improvement, recorder and
+    attendees loaded."""
     page, per_page = clamp_page(page, per_page)
-    stmt = _register_query(filters)
+    stmt = register_statement(filters, viewer)
     # Counted on the table, not on a subquery of every column: 87,000 decisions count in a few ms.
     total = (
         db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None))
@@ -116,34 +124,6 @@ def decision_register(
         .offset((page - 1) * per_page)
     ).all()
     return Page(items=items, page=page, per_page=per_page, total=total)
-
-
-def register_rows(filters: RegisterFilters) -> list[dict[str, object]]:
-    """The register as plain rows for export (one query for decisions, one for attendees)."""
-    decisions = db.session.scalars(
-        _register_query(filters)
-        .options(
-            joinedload(GateDecision.improvement),
-            joinedload(GateDecision.decided_by),
-            selectinload(GateDecision.attendees),
-        )
-        .order_by(GateDecision.decided_at.desc(), GateDecision.id.desc())
-    ).all()
-    return [
-        {
-            "decided_on": d.decided_at.date(),
-            "reference": d.improvement.ref,
-            "title": d.improvement.title,
-            "gate": d.gate,
-            "decision": d.decision,
-            "from_stage": d.from_stage,
-            "to_stage": d.to_stage,
-            "reasons": d.rationale,
-            "decided_by": d.decided_by.name,
-            "attendees": "; ".join(sorted(a.name for a in d.attendees)),
-        }
-        for d in decisions
-    ]
 
 
 def list_meetings() -> list[DaMeeting]:
@@ -213,6 +193,25 @@ def _benefit_facts(benefit: Benefit) -> BenefitFacts:
     )
 
 
+def _went_live_query(ids: Sequence[int]) -> Select[int, datetime]:
+    """When each improvement went live: its latest go (or conditional go) at G2."""
+    return (
+        select(GateDecision.improvement_id, func.max(GateDecision.decided_at))
+        .where(
+            GateDecision.improvement_id.in_(ids),
+            GateDecision.gate == Gate.G2.value,
+            GateDecision.decision.in_([Decision.GO.value, Decision.GO_WITH_CONDITIONS.value]),
+        )
+        .group_by(GateDecision.improvement_id)
+    )
+
+
+def went_live_on(improvement_id: int) -> date | None:
+    """The day the improvement went live (its G2 go), or None before then."""
+    row = db.session.execute(_went_live_query([improvement_id])).first()
+    return row[1].date() if row and row[1] else None
+
+
 def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[int, GateFacts]:
     """Everything the automatic gate rules look at, for each improvement: eight queries however many."""
     ids = [improvement.id for improvement in improvements]
@@ -222,6 +221,7 @@ def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[
             BusinessCase.improvement_id.in_(ids)
         )
     ):
+        assert improvement_id is not None  # the IN filter leaves out programme cases
         if improvement_id not in latest_case or version > latest_case[improvement_id][0]:
             latest_case[improvement_id] = (version, status)
     benefits: dict[int, list[BenefitFacts]] = {}
@@ -249,25 +249,16 @@ def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[
             TemporaryResource.improvement_id.in_(ids)
         )
     ):
+        assert improvement_id is not None  # the IN filter leaves out programme resources
         resource_ends.setdefault(improvement_id, []).append(end_date)
     open_conditions: dict[int, int] = dict(
         db.session.execute(
             select(Condition.improvement_id, func.count())
-            .where(Condition.improvement_id.in_(ids), Condition.status == "open")
+            .where(Condition.improvement_id.in_(ids), Condition.status == ConditionStatus.OPEN)
             .group_by(Condition.improvement_id)
         ).all()
     )
-    went_live: dict[int, datetime] = dict(
-        db.session.execute(
-            select(GateDecision.improvement_id, func.max(GateDecision.decided_at))
-            .where(
-                GateDecision.improvement_id.in_(ids),
-                GateDecision.gate == Gate.G2.value,
-                GateDecision.decision.in_([Decision.GO.value, Decision.GO_WITH_CONDITIONS.value]),
-            )
-            .group_by(GateDecision.improvement_id)
-        ).all()
-    )
+    went_live: dict[int, datetime] = {row[0]: row[1] for row in db.session.execute(_went_live_query(ids))}
     ticks: dict[int, dict[str, bool]] = {}
     for improvement_id, code, is_met in db.session.execute(
         select(CriterionTick.improvement_id, GateCriterion.code, CriterionTick.is_met)
@@ -293,3 +284,28 @@ def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[
             manual_ticks=ticks.get(improvement.id, {}),
         )
     return facts
+
+
+def agenda_improvements(meeting_id: int) -> list[Improvement]:
+    """The meeting's agenda as the design authority ordered it (owners and drivers loaded)."""
+    return list(
+        db.session.scalars(
+            select(Improvement)
+            .join(MeetingAgendaItem, MeetingAgendaItem.improvement_id == Improvement.id)
+            .options(joinedload(Improvement.owner), selectinload(Improvement.drivers))
+            .where(MeetingAgendaItem.meeting_id == meeting_id)
+            .order_by(MeetingAgendaItem.position, MeetingAgendaItem.id)
+        )
+    )
+
+
+def actions_of(meeting_id: int) -> list[MeetingAction]:
+    """Actions agreed at the meeting, in the order they were recorded, with their owners."""
+    return list(
+        db.session.scalars(
+            select(MeetingAction)
+            .options(joinedload(MeetingAction.owner))
+            .where(MeetingAction.meeting_id == meeting_id)
+            .order_by(MeetingAction.id)
+        )
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from changeauth import db
+from changeauth.domain.gates import ConditionStatus
 from changeauth.models import Condition, Flag, GateDecision, User
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import flags as flag_queries
@@ -41,7 +42,7 @@ def conditions_held_by(user_id: int) -> Sequence[Condition]:
         db.session.scalars(
             select(Condition)
             .options(joinedload(Condition.decision).joinedload(GateDecision.improvement))
-            .where(Condition.owner_id == user_id, Condition.status == "open")
+            .where(Condition.owner_id == user_id, Condition.status == ConditionStatus.OPEN)
             .order_by(Condition.due_date, Condition.id)
         )
     )

@@ -10,6 +10,8 @@ T = TypeVar("T")
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+# Beyond any list the council will have; keeps the row offset inside a 64-bit integer on every database.
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Page(Generic[T]):
 
 
 def clamp_page(page: int | None, per_page: int | None) -> tuple[int, int]:
-    """Bring page numbers into range: page ≥ 1 and 1 ≤ per_page ≤ 200."""
-    page = max(1, page or 1)
+    """Bring page numbers into range: 1 ≤ page ≤ 1,000,000 and 1 ≤ per_page ≤ 200."""
+    page = min(MAX_PAGE, max(1, page or 1))
     per_page = min(MAX_PER_PAGE, max(1, per_page or DEFAULT_PER_PAGE))
     return page, per_page

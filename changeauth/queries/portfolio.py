@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from changeauth import db
 from changeauth.domain.appraisal import OptionFigures, YearFigures, appraise
@@ -52,13 +52,14 @@ def _chosen_case_ids() -> dict[int, int]:
     ).all()
     best: dict[int, tuple[bool, int, int]] = {}
     for improvement_id, case_id, version, status in rows:
+        assert improvement_id is not None  # joined to an improvement
         key = (status == CaseStatus.APPROVED.value, version, case_id)
         if improvement_id not in best or key > best[improvement_id]:
             best[improvement_id] = key
     return {improvement_id: key[2] for improvement_id, key in best.items()}
 
 
-def _literal_in(column: ColumnElement[int], ids: Iterable[int]) -> ColumnElement[bool]:
+def _literal_in(column: InstrumentedAttribute[int], ids: Iterable[int]) -> ColumnElement[bool]:
     """``column IN (ids)`` with the integer ids written into the statement rather than bound one
     parameter each: a large council's thousands of candidates would pass SQLite's parameter limit."""
     return column.in_(bindparam(f"{column.key}_ids", sorted(ids), expanding=True, literal_execute=True))
@@ -93,6 +94,14 @@ def page_of(items: Sequence[T], page: int | None) -> Page[T]:
     return Page(items=items[start : start + per_page], page=number, per_page=per_page, total=len(items))
 
 
+@derived.reads(
+    PORTFOLIO,
+    "improvement",
+    "improvement_score",
+    "business_case",
+    "business_case_option",
+    "business_case_option_year",
+)
 def load_candidates() -> list[Candidate]:
     """Approved improvements, and those in business case that have a business case, with their cost,
     NPV, weighted score and delivery estimate (five queries)."""
@@ -138,7 +147,7 @@ def load_candidates() -> list[Candidate]:
     return candidates
 
 
-def _case_figures(case_ids: dict[int, int]) -> dict[int, dict[str, object]]:
+def _case_figures(case_ids: dict[int, int]) -> dict[int, dict[str, Any]]:
     """{improvement id: its case's figures for ``Candidate``} from the chosen case versions' preferred
     options (three queries)."""
     if not case_ids:
@@ -193,7 +202,7 @@ def _case_figures(case_ids: dict[int, int]) -> dict[int, dict[str, object]]:
             )
     found: dict[int, dict[str, object]] = {}
     for case in cases:
-        figures: dict[str, object] = {"has_case": True, "case_version": case.version}
+        figures: dict[str, Any] = {"has_case": True, "case_version": case.version}
         option = options.get(case.id)
         if option is not None:
             option_id, name, is_bau = option

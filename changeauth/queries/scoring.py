@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -17,6 +17,7 @@ from changeauth.domain.scoring import (
     CriterionKind,
     CriterionResult,
     CriterionSpec,
+    SchemeStatus,
     ScoreStatus,
     can_see_individual_scores,
 )
@@ -30,7 +31,7 @@ from changeauth.models import (
     User,
 )
 from changeauth.models.derived_state import SCORING
-from changeauth.queries.derived import cached
+from changeauth.queries.derived import cached, reads
 from changeauth.queries.pagination import Page, clamp_page
 
 SCOREABLE_STAGES = tuple(sorted(stage.value for stage in permissions.SCOREABLE_STAGES))
@@ -41,7 +42,7 @@ def active_scheme() -> ScoringScheme:
     scheme = db.session.scalar(
         select(ScoringScheme)
         .options(selectinload(ScoringScheme.criteria))
-        .where(ScoringScheme.status == "active")
+        .where(ScoringScheme.status == SchemeStatus.ACTIVE)
     )
     if scheme is None:
         raise NotFound(
@@ -115,6 +116,17 @@ def own_assessment(improvement_id: int, assessor_id: int, scheme_id: int) -> Ass
     )
 
 
+def get_assessment(assessment_id: int) -> Assessment:
+    """One assessment with its scores, its assessor and the scheme version it was made under."""
+    return db.session.execute(
+        select(Assessment)
+        .options(
+            selectinload(Assessment.scores), joinedload(Assessment.assessor), joinedload(Assessment.scheme)
+        )
+        .where(Assessment.id == assessment_id)
+    ).scalar_one()
+
+
 def latest_own_assessment(improvement_id: int, assessor_id: int) -> Assessment | None:
     """The member's most recent assessment under any scheme version, with its scores and scheme."""
     return db.session.scalar(
@@ -170,6 +182,9 @@ class ScoreView:
     # None when blind scoring hides individual scores from the viewer.
     assessments: list[Assessment] | None
     viewer_has_submitted: bool
+    # True when the spread (lowest, highest, how many said a must is met, disagreement) is hidden too:
+    # on a panel of three or fewer it would give away each member's score.
+    spread_hidden: bool = False
 
 
 def score_view(improvement_id: int, viewer: User, *, disagreement_threshold: int) -> ScoreView:
@@ -183,18 +198,26 @@ def score_view(improvement_id: int, viewer: User, *, disagreement_threshold: int
         viewer_is_admin_or_viewer=permissions.reads_all_scores(viewer.as_actor()),
     )
     summary = stored.criteria if stored else {}
+    criteria = criterion_results(summary, specs, disagreement_threshold=disagreement_threshold)
+    if not visible:
+        # Blind scoring: until someone may read the individual scores they see each criterion's median
+        # and how many scored it, never the spread (docs/scoring-and-backlog.md).
+        criteria = tuple(
+            replace(result, min=None, max=None, passes=None, disagreement=False) for result in criteria
+        )
     return ScoreView(
         scheme=scheme,
         status=ScoreStatus(stored.status) if stored else ScoreStatus.UNSCORED,
         scorers=stored.scorers if stored else 0,
         weighted_score=stored.weighted_score if stored else None,
         must_meet_passed=stored.must_meet_passed if stored else None,
-        disagreement=stored.disagreement if stored else False,
-        criteria=criterion_results(summary, specs, disagreement_threshold=disagreement_threshold),
+        disagreement=bool(stored.disagreement) if stored and visible else False,
+        criteria=criteria,
         specs=specs,
         computed_at=stored.computed_at if stored else None,
         assessments=panel_assessments(improvement_id) if visible else None,
         viewer_has_submitted=submitted,
+        spread_hidden=not visible,
     )
 
 
@@ -239,6 +262,15 @@ def assessments_to_do(
     return Page(items=items, page=page, per_page=per_page, total=len(ids))
 
 
+@reads(
+    SCORING,
+    "improvement",
+    "assessment",
+    "assessment_score",
+    "scoring_scheme",
+    "scheme_criterion",
+    "conflict_declaration",
+)
 def _ids_to_do(member_id: int, scheme: ScoringScheme) -> tuple[int, ...]:
     conflicted = select(ConflictDeclaration.improvement_id).where(ConflictDeclaration.user_id == member_id)
     return tuple(

@@ -18,7 +18,7 @@ from changeauth.domain.lifecycle import Stage
 from changeauth.domain.similarity import SimilarityIndex, normalise
 from changeauth.models import Improvement
 from changeauth.models.derived_state import SIMILAR
-from changeauth.queries.derived import cached
+from changeauth.queries.derived import cached, reads
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Corpus:
 _latest: Corpus | None = None  # this process's last corpus, whichever database it came from
 
 
+@reads(SIMILAR, "improvement")
 def _load_corpus() -> Corpus:
     global _latest
     # On the session's connection, without the ORM's per-row processing (a third of the read's time).

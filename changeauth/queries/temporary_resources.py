@@ -6,18 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from changeauth import db
 from changeauth.domain import temporary_resources as rules
 from changeauth.domain.errors import NotFound
-from changeauth.models import Improvement, Programme, TemporaryResource
+from changeauth.domain.subjects import SUBJECT_IMPROVEMENT, SUBJECT_PROGRAMME
+from changeauth.models import Improvement, TemporaryResource
 from changeauth.models.derived_state import REPORTS
+from changeauth.queries import savings as savings_queries
 from changeauth.queries.benefits import net_benefit_by_subject
-from changeauth.queries.derived import cached
+from changeauth.queries.derived import cached, reads
 from changeauth.queries.pagination import Page, clamp_page
 
 
@@ -45,10 +48,11 @@ class ResourceRow:
     status: rules.ResourceStatus
     days_overrun: int
     exposure_pence: int
+    on: date  # the day the status and exposure are as of
 
 
 def describe(resource: TemporaryResource, on: date) -> ResourceRow:
-    dates = {
+    dates: dict[str, Any] = {
         "end_date": resource.end_date,
         "extension_until": resource.extension_until,
         "actual_end_date": resource.actual_end_date,
@@ -60,6 +64,7 @@ def describe(resource: TemporaryResource, on: date) -> ResourceRow:
         exposure_pence=rules.overrun_exposure_pence(
             on, annual_cost_pence=resource.annual_cost_pence, **dates
         ),
+        on=on,
     )
 
 
@@ -71,7 +76,7 @@ class ResourceFilters:
     owner_id: int | None = None
 
 
-def _options() -> tuple[object, ...]:
+def _options() -> tuple[LoaderOption, ...]:
     return (
         joinedload(TemporaryResource.team),
         joinedload(TemporaryResource.owner),
@@ -80,7 +85,7 @@ def _options() -> tuple[object, ...]:
     )
 
 
-def _filtered(filters: ResourceFilters, on: date) -> Select[tuple[TemporaryResource]]:
+def _filtered(filters: ResourceFilters, on: date) -> Select[TemporaryResource]:
     stmt = select(TemporaryResource)
     if filters.status:
         stmt = stmt.where(status_expression(on) == filters.status)
@@ -99,8 +104,8 @@ def list_resources(
     """The register on a date, with team, owner, improvement and programme loaded for the page only.
 
     Joining the related rows to every resource before sorting (the improvement's long texts included)
-    cost 15-20 ms at 5,000 resources; sorting the resources alone and then reading the page's related
-    rows (one query each) costs about 1 ms.
+    grows with the register; sorting the resources alone and then reading the page's related rows (one
+    query each) does not (docs/performance.md).
     """
     page, per_page = clamp_page(page, per_page)
     base = _filtered(filters, on)
@@ -137,7 +142,7 @@ def get_resource(resource_id: int) -> TemporaryResource:
     return resource
 
 
-def _overrunning(on: date) -> Select[tuple[TemporaryResource]]:
+def overrunning_statement(on: date) -> Select[TemporaryResource]:
     """Resources with at least one day past their effective end by ``on``."""
     effective_end = func.coalesce(TemporaryResource.extension_until, TemporaryResource.end_date)
     return select(TemporaryResource).where(
@@ -148,7 +153,7 @@ def _overrunning(on: date) -> Select[tuple[TemporaryResource]]:
 
 def total_exposure_pence(on: date) -> int:
     """Overrun exposure of every resource on ``on`` (only overrunning rows are read)."""
-    return sum(describe(r, on).exposure_pence for r in db.session.scalars(_overrunning(on)))
+    return sum(describe(r, on).exposure_pence for r in db.session.scalars(overrunning_statement(on)))
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,11 @@ class AtRisk:
     subject_id: int
     label: str
     benefit: rules.BenefitAtRisk
+
+    @property
+    def is_improvement(self) -> bool:
+        """An improvement's exposure; otherwise a programme's."""
+        return self.subject_type == SUBJECT_IMPROVEMENT
 
 
 def benefit_at_risk(on: date) -> list[AtRisk]:
@@ -171,10 +181,12 @@ def benefit_at_risk(on: date) -> list[AtRisk]:
     return list(cached(REPORTS, ("benefit_at_risk", on), lambda: _benefit_at_risk(on)))
 
 
+# With the programmes' savings it reads through ``savings.all_programmes`` (the same view).
+@reads(REPORTS, "temporary_resource", "improvement", "programme", "benefit", "benefit_adjustment")
 def _benefit_at_risk(on: date) -> tuple[AtRisk, ...]:
     rows = list(
         db.session.scalars(
-            _overrunning(on).options(
+            overrunning_statement(on).options(
                 joinedload(TemporaryResource.improvement), joinedload(TemporaryResource.programme)
             )
         ).unique()
@@ -192,7 +204,7 @@ def _benefit_at_risk(on: date) -> tuple[AtRisk, ...]:
         )
         if programme_id is not None:
             by_programme[programme_id] = by_programme.get(programme_id, 0) + exposure
-    return tuple(_improvement_risks(by_improvement) + _programme_risks(by_programme))
+    return tuple(_improvement_risks(by_improvement) + _programme_risks(by_programme, on))
 
 
 def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
@@ -200,7 +212,7 @@ def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
     net = net_benefit_by_subject(improvement_ids=list(exposures))
     return [
         AtRisk(
-            "improvement",
+            SUBJECT_IMPROVEMENT,
             i.id,
             f"{i.ref}: {i.title}",
             rules.benefit_at_risk(
@@ -211,30 +223,22 @@ def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
     ]
 
 
-def _programme_risks(exposures: dict[int, int]) -> list[AtRisk]:
-    """A programme's net benefit counts its own benefits and those of its improvements."""
-    programmes = db.session.scalars(select(Programme).where(Programme.id.in_(list(exposures)))).all()
-    members = db.session.execute(
-        select(Improvement.id, Improvement.programme_id).where(Improvement.programme_id.in_(list(exposures)))
-    ).all()
-    net = net_benefit_by_subject(
-        improvement_ids=[improvement_id for improvement_id, _ in members], programme_ids=list(exposures)
-    )
-    programme_net = {
-        programme_id: net.get(("programme", programme_id), Decimal(0)) for programme_id in exposures
-    }
-    for improvement_id, programme_id in members:
-        programme_net[programme_id] += net.get(("improvement", improvement_id), Decimal(0))
+def _programme_risks(exposures: dict[int, int], on: date) -> list[AtRisk]:
+    """A programme's saving is its like-for-like saving a year from ``queries.savings``, the figure the
+    dashboard, the scrutiny report and the close-down page show."""
+    figures = {p.programme_id: p for p in savings_queries.all_programmes(on)}
     return [
         AtRisk(
-            "programme",
-            programme.id,
-            programme.name,
+            SUBJECT_PROGRAMME,
+            programme_id,
+            figures[programme_id].name,
             rules.benefit_at_risk(
-                exposure_pence=exposures[programme.id], net_benefit_pence=int(programme_net[programme.id])
+                exposure_pence=exposures[programme_id],
+                net_benefit_pence=figures[programme_id].figures.like_for_like_pence,
             ),
         )
-        for programme in sorted(programmes, key=lambda p: p.id)
+        for programme_id in sorted(exposures)
+        if programme_id in figures
     ]
 
 
@@ -248,7 +252,7 @@ def risk_for_resource(resource: TemporaryResource, on: date) -> list[AtRisk]:
         resource.improvement.programme_id if resource.improvement else None
     )
     if programme_id is not None:
-        risks += _programme_risks({programme_id: exposure})
+        risks += _programme_risks({programme_id: exposure}, on)
     return risks
 
 
@@ -270,7 +274,7 @@ def improvement_id_for_ref(ref: str) -> int | None:
     return db.session.scalar(select(Improvement.id).where(func.upper(Improvement.ref) == ref.strip().upper()))
 
 
-def register_statement(filters: ResourceFilters, on: date) -> Select[tuple[TemporaryResource]]:
+def register_statement(filters: ResourceFilters, on: date) -> Select[TemporaryResource]:
     """The register's filtered select in the register's order, with its eager loading (all many-to-one,
     so it can be streamed with ``yield_per``): what the register export reads."""
     return (

@@ -5,20 +5,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from changeauth import db
+from changeauth.domain.lifecycle import Stage
 from changeauth.models import AuditEvent, Comment, Flag, GateDecision, Improvement, User
 
 ANONYMOUS = "The submitter (anonymous)"
 
 
+class EntryKind(StrEnum):
+    SUBMITTED = "submitted"
+    DECISION = "decision"
+    TRANSITION = "transition"
+    COMMENT = "comment"
+    SCORE_FINAL = "score_final"
+    FLAG = "flag"
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # submitted, decision, transition, comment, score_final, flag
+    kind: EntryKind
     actor: str | None
     from_stage: str | None = None
     to_stage: str | None = None
@@ -26,6 +37,31 @@ class TimelineEntry:
     gate: str | None = None
     rationale: str | None = None
     action: str | None = None
+
+    # The template shows each kind of entry in its own words.
+    @property
+    def is_submitted(self) -> bool:
+        return self.kind is EntryKind.SUBMITTED
+
+    @property
+    def is_decision(self) -> bool:
+        return self.kind is EntryKind.DECISION
+
+    @property
+    def is_transition(self) -> bool:
+        return self.kind is EntryKind.TRANSITION
+
+    @property
+    def is_comment(self) -> bool:
+        return self.kind is EntryKind.COMMENT
+
+    @property
+    def is_score_final(self) -> bool:
+        return self.kind is EntryKind.SCORE_FINAL
+
+    @property
+    def is_flag(self) -> bool:
+        return self.kind is EntryKind.FLAG
 
 
 def timeline(improvement: Improvement, *, show_submitter: bool) -> list[TimelineEntry]:
@@ -47,7 +83,9 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
         else None
     )
     entries = [
-        TimelineEntry(at=improvement.created_at, kind="submitted", actor=submitter_name, to_stage="idea")
+        TimelineEntry(
+            at=improvement.created_at, kind=EntryKind.SUBMITTED, actor=submitter_name, to_stage=Stage.IDEA
+        )
     ]
     decisions = db.session.scalars(
         select(GateDecision)
@@ -57,7 +95,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
     entries += [
         TimelineEntry(
             at=d.decided_at,
-            kind="decision",
+            kind=EntryKind.DECISION,
             actor=name(d.decided_by, d.decided_by_id),
             from_stage=d.from_stage,
             to_stage=d.to_stage,
@@ -79,7 +117,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
     entries += [
         TimelineEntry(
             at=event.occurred_at,
-            kind="transition",
+            kind=EntryKind.TRANSITION,
             actor=name(user, event.actor_id),
             from_stage=(event.before or {}).get("stage"),
             to_stage=(event.after or {}).get("stage"),
@@ -98,7 +136,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
     entries += [
         TimelineEntry(
             at=event.occurred_at,
-            kind="score_final",
+            kind=EntryKind.SCORE_FINAL,
             actor=None,
             rationale=_score_sentence(event.after or {}),
         )
@@ -108,7 +146,9 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
         select(Comment).options(joinedload(Comment.author)).where(Comment.improvement_id == improvement.id)
     )
     entries += [
-        TimelineEntry(at=c.created_at, kind="comment", actor=name(c.author, c.author_id), rationale=c.body)
+        TimelineEntry(
+            at=c.created_at, kind=EntryKind.COMMENT, actor=name(c.author, c.author_id), rationale=c.body
+        )
         for c in comments
     ]
     flags = db.session.scalars(
@@ -117,7 +157,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
     entries += [
         TimelineEntry(
             at=datetime.combine(f.raised_on, datetime.min.time(), tzinfo=improvement.created_at.tzinfo),
-            kind="flag",
+            kind=EntryKind.FLAG,
             actor=None,
             rationale=f.message,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,3 +56,19 @@ def triage_queue(today: date, *, page: int | None = None, per_page: int | None =
         for idea in ideas
     ]
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def next_waiting(after: Improvement, *, may_decide: Callable[[Improvement], bool]) -> Improvement | None:
+    """The oldest idea still waiting for triage, other than ``after``, that ``may_decide`` allows (the
+    next one for the same member to decide)."""
+    waiting = db.session.scalars(
+        select(Improvement)
+        .where(
+            Improvement.stage == Stage.IDEA.value,
+            Improvement.status == Status.SUBMITTED.value,
+            Improvement.id != after.id,
+        )
+        .order_by(Improvement.created_at, Improvement.id)
+        .limit(50)
+    )
+    return next((idea for idea in waiting if may_decide(idea)), None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from changeauth import db
+from changeauth.domain import permissions
+from changeauth.domain.roles import Role
 from changeauth.models import User, UserRole
 
 
@@ -17,13 +19,23 @@ def list_active_users() -> list[User]:
     return list(db.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name)))
 
 
+def list_possible_owners() -> list[User]:
+    """Active people who may own work (``permissions.may_own_work``), by name, for the owner lists."""
+    working = select(UserRole.user_id).where(UserRole.role.in_(sorted(permissions.WORKING_ROLES)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.is_active.is_(True), User.id.in_(working)).order_by(User.name, User.id)
+        )
+    )
+
+
 def list_design_authority_members() -> list[User]:
     """Active design authority members, by name, for attendance and meetings."""
     return list(
         db.session.scalars(
             select(User)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(User.is_active.is_(True), UserRole.role == "design_authority")
+            .where(User.is_active.is_(True), UserRole.role == Role.DESIGN_AUTHORITY)
             .order_by(User.name)
         )
     )
@@ -43,7 +55,7 @@ def first_active_admin() -> User | None:
     return db.session.scalar(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(User.is_active.is_(True), UserRole.role == "admin")
+        .where(User.is_active.is_(True), UserRole.role == Role.ADMIN)
         .order_by(User.id)
         .limit(1)
     )

@@ -15,9 +15,14 @@ from datetime import date
 import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
+# Titles, units and labels are people's words: "$" is a pound or dollar sign, never TeX to typeset (a
+# title such as "$\\foo$" would otherwise fail to draw).
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 # Colours with at least 3:1 contrast against white, distinguishable without colour (markers, styles).
 PALETTE = ("#1d4f91", "#d4351c", "#00703c", "#6f3f9b", "#b58840", "#28a197")
@@ -31,6 +36,28 @@ class Series:
     dashed: bool = False
 
 
+MONEY_LABEL = "£"
+
+
+def pounds_tick(value: float, _position: object = None) -> str:
+    """A money axis's tick in pounds, never matplotlib's 1e6 offset: "£1.5m", "£250,000", "−£2m"."""
+    sign = "−" if value < 0 else ""
+    amount = abs(value)
+    if amount >= 1_000_000:
+        millions = f"{amount / 1_000_000:,.1f}".removesuffix(".0")
+        return f"{sign}£{millions}m"
+    return f"{sign}£{amount:,.0f}"
+
+
+def _label_y(axes: Axes, y_label: str) -> None:
+    """Label the y axis; a money axis (labelled "£") shows each tick in pounds instead."""
+    if y_label == MONEY_LABEL:
+        axes.yaxis.set_major_formatter(FuncFormatter(pounds_tick))
+        axes.set_ylabel("Pounds")
+    else:
+        axes.set_ylabel(y_label)
+
+
 def _finish(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
@@ -38,7 +65,7 @@ def _finish(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _figure(title: str, width: float = 7.0, height: float = 3.6) -> tuple[Figure, object]:
+def _figure(title: str, width: float = 7.0, height: float = 3.6) -> tuple[Figure, Axes]:
     figure, axes = plt.subplots(figsize=(width, height))
     axes.set_title(title, fontsize=11, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
@@ -53,7 +80,7 @@ def line_chart(title: str, series: Sequence[Series], *, y_label: str = "") -> by
         if not item.points:
             continue
         xs, ys = zip(*item.points, strict=True)
-        axes.plot(  # type: ignore[attr-defined]
+        axes.plot(
             xs,
             ys,
             label=item.label,
@@ -63,9 +90,9 @@ def line_chart(title: str, series: Sequence[Series], *, y_label: str = "") -> by
             linewidth=1.8,
             markersize=4,
         )
-    axes.set_ylabel(y_label)  # type: ignore[attr-defined]
+    _label_y(axes, y_label)
     if series:
-        axes.legend(frameon=False, fontsize=9)  # type: ignore[attr-defined]
+        axes.legend(frameon=False, fontsize=9)
     figure.autofmt_xdate()
     return _finish(figure)
 
@@ -84,14 +111,14 @@ def bar_chart(
             values,
             width=width,
             label=label,
-            color=PALETTE[index % len(PALETTE)],  # type: ignore[attr-defined]
+            color=PALETTE[index % len(PALETTE)],
             hatch=("", "//", "..", "xx")[index % 4],
             edgecolor="white",
         )
-    axes.set_xticks(range(len(categories)), categories, rotation=20, ha="right")  # type: ignore[attr-defined]
-    axes.set_ylabel(y_label)  # type: ignore[attr-defined]
+    axes.set_xticks(range(len(categories)), categories, rotation=20, ha="right")
+    _label_y(axes, y_label)
     if len(groups) > 1:
-        axes.legend(frameon=False, fontsize=9)  # type: ignore[attr-defined]
+        axes.legend(frameon=False, fontsize=9)
     return _finish(figure)
 
 
@@ -107,12 +134,12 @@ def scatter_chart(
     """Labelled points, e.g. value against effort for each improvement."""
     figure, axes = _figure(title, height=4.6)
     for x, y, label in points:
-        axes.scatter([x], [y], color=PALETTE[0], s=28)  # type: ignore[attr-defined]
-        axes.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)  # type: ignore[attr-defined]
-    axes.set_xlabel(x_label)  # type: ignore[attr-defined]
-    axes.set_ylabel(y_label)  # type: ignore[attr-defined]
+        axes.scatter([x], [y], color=PALETTE[0], s=28)
+        axes.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    axes.set_xlabel(x_label)
+    _label_y(axes, y_label)
     if x_range:
-        axes.set_xlim(*x_range)  # type: ignore[attr-defined]
+        axes.set_xlim(*x_range)
     if y_range:
-        axes.set_ylim(*y_range)  # type: ignore[attr-defined]
+        axes.set_ylim(*y_range)
     return _finish(figure)

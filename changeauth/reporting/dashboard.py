@@ -1,12 +1,12 @@
-"""The dashboard (design §10): each section as a frame from its extract and transform, and its chart.
+"""The dashboard (docs/reports.md): each section as a frame from its extract and transform, and its chart.
 
 Sections are named so the page and each chart's PNG route ask for the same figures; a chart route
 runs only its own section's extract.
 
 The figures and the chart images are the same for everyone on a given day, and building them costs
-a fixed 100 ms or so of pandas and matplotlib work whatever the data size, so each process keeps them
-while the reports' marker token is unchanged (``queries.derived``): any write to a table they read
-renews the token in the same transaction, so a cached dashboard is never stale.
+a fixed amount of pandas and matplotlib work whatever the data size (docs/performance.md), so each
+process keeps them while the reports' marker token is unchanged (``queries.derived``): any write to a
+table they read renews the token in the same transaction, so a cached dashboard is never stale.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from datetime import date
 import pandas as pd
 
 from changeauth.models.derived_state import REPORTS
-from changeauth.queries.derived import cached
+from changeauth.queries import savings as savings_queries
+from changeauth.queries.derived import cached, reads
 from changeauth.reporting import extracts, transforms
 from changeauth.reporting.charts import Series, bar_chart, line_chart
 
@@ -50,13 +51,35 @@ def maturity(as_of: date) -> pd.DataFrame:
 
 
 def programmes(as_of: date) -> pd.DataFrame:
-    return transforms.programme_report(
-        extracts.programmes(),
-        extracts.benefits(),
-        extracts.adjustments(),
-        extracts.temporary_resources(),
-        as_of,
-    )
+    """Each programme's figures from ``queries.savings`` (the one definition every page shares)."""
+    rows = [
+        {
+            "programme_id": p.programme_id,
+            "code": p.code,
+            "name": p.name,
+            "projected": p.planned_annual_benefit_pence,
+            "realised_gross": p.figures.gross_pence,
+            "unvalidated": p.figures.unvalidated_pence,
+            "realised": p.figures.realised_pence,
+            "realised_adjusted": p.figures.like_for_like_pence,
+            "temporary_resource_cost": p.figures.temporary_cost_pence,
+            "net": p.figures.net_pence,
+        }
+        for p in savings_queries.all_programmes(as_of)
+    ]
+    columns = [
+        "programme_id",
+        "code",
+        "name",
+        "projected",
+        "realised_gross",
+        "unvalidated",
+        "realised",
+        "realised_adjusted",
+        "temporary_resource_cost",
+        "net",
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 FIGURES: dict[str, Callable[[date], pd.DataFrame]] = {
@@ -83,11 +106,23 @@ class Dashboard:
 def build(as_of: date) -> Dashboard:
     """Every section's figures (seven selects: the programme view reuses four extracts), or this
     process's copy while nothing they read has changed. The frames are shared: read them only."""
-    return cached(
-        REPORTS,
-        ("dashboard", as_of),
-        lambda: Dashboard(as_of=as_of, **{name: FIGURES[name](as_of) for name in SECTIONS}),
-    )
+    return cached(REPORTS, ("dashboard", as_of), lambda: _figures(as_of))
+
+
+@reads(
+    REPORTS,
+    "improvement",
+    "team",
+    "benefit",
+    "benefit_adjustment",
+    "benefit_driver",
+    "flag",
+    "temporary_resource",
+    "maturity_assessment",
+    "programme",
+)
+def _figures(as_of: date) -> Dashboard:
+    return Dashboard(as_of=as_of, **{name: FIGURES[name](as_of) for name in SECTIONS})
 
 
 def chart(section: str, as_of: date) -> bytes:
@@ -110,8 +145,8 @@ def _draw(section: str, as_of: date) -> bytes:
             list(frame["driver"]),
             [
                 ("Target", _pounds(frame["target"])),
-                ("Realised (gross)", _pounds(frame["gross"])),
-                ("Like-for-like adjusted", _pounds(frame["adjusted"])),
+                ("Realised (validated)", _pounds(frame["realised"])),
+                ("Like-for-like", _pounds(frame["adjusted"])),
             ],
             y_label="£",
         )
@@ -138,10 +173,10 @@ def _draw(section: str, as_of: date) -> bytes:
         list(frame["name"]),
         [
             ("Projected annual", _pounds(frame["projected"])),
-            ("Realised (gross)", _pounds(frame["realised_gross"])),
-            ("Like-for-like adjusted", _pounds(frame["realised_adjusted"])),
+            ("Validated saving a year", _pounds(frame["realised"])),
+            ("Like-for-like a year", _pounds(frame["realised_adjusted"])),
             ("Temporary resource cost", _pounds(frame["temporary_resource_cost"])),
-            ("Net", _pounds(frame["net"])),
+            ("Net over the years", _pounds(frame["net"])),
         ],
         y_label="£",
     )

@@ -1,5 +1,6 @@
-"""The rows of each export: the backlog, the benefits tracker, the temporary-resource register and the
-audit log, each with the filters the person has on screen.
+"""The rows of each export: the backlog, the benefits tracker, the temporary-resource register, the
+decision register, a design authority meeting's pack and the audit log, each with the filters the person
+has on screen.
 
 Every function returns a lazy generator of plain dicts keyed by its ``*_COLUMNS``; nothing runs until
 the first row is asked for, and the tables that can be large are read with ``yield_per`` in chunks,
@@ -9,19 +10,23 @@ so a streamed CSV holds one chunk in memory whatever the size of the export.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from changeauth import db
+from changeauth.domain.appraisal import shown_bcr, shown_payback
+from changeauth.domain.gates import CriterionKind
 from changeauth.domain.lifecycle import STAGE_LABELS, Stage
 from changeauth.domain.panel import exclusion_reason
-from changeauth.models import AuditEvent, User
+from changeauth.models import AuditEvent, GateDecision, User
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import gates as gate_queries
 from changeauth.queries import temporary_resources as resource_queries
 
 CHUNK = 1000
@@ -88,6 +93,35 @@ RESOURCE_COLUMNS: Columns = [
     ("status", "Status"),
     ("days_overrun", "Days overrun"),
     ("exposure", "Overrun exposure (£)"),
+]
+
+DECISION_COLUMNS: Columns = [
+    ("decided_on", "Date"),
+    ("reference", "Reference"),
+    ("title", "Improvement"),
+    ("gate", "Gate"),
+    ("decision", "Decision"),
+    ("from_stage", "From stage"),
+    ("to_stage", "To stage"),
+    ("reasons", "Reasons"),
+    ("decided_by", "Recorded by"),
+    ("attendees", "Attendees"),
+]
+
+MEETING_PACK_COLUMNS: Columns = [
+    ("reference", "Reference"),
+    ("title", "Improvement"),
+    ("gate", "Gate"),
+    ("owner", "Owner"),
+    ("summary", "Problem"),
+    ("score_status", "Score status"),
+    ("weighted_score", "Weighted score"),
+    ("musts_met", "Must criteria met"),
+    ("unmet", "Unmet criteria"),
+    ("case_status", "Business case"),
+    ("npv_pence", "NPV (pence)"),
+    ("bcr", "BCR"),
+    ("payback_years", "Payback (years)"),
 ]
 
 AUDIT_COLUMNS: Columns = [
@@ -215,21 +249,82 @@ def resource_rows(filters: resource_queries.ResourceFilters, *, on: date) -> Ite
         }
 
 
+def decision_rows(filters: gate_queries.RegisterFilters, viewer: User) -> Iterator[dict[str, Any]]:
+    """The decision register as the viewer sees it on screen, newest first, in chunks (two queries per
+    chunk: the decisions with their improvement and recorder, then their attendees)."""
+    stmt = (
+        gate_queries.register_statement(filters, viewer)
+        .options(
+            joinedload(GateDecision.improvement),
+            joinedload(GateDecision.decided_by),
+            selectinload(GateDecision.attendees),
+        )
+        .order_by(GateDecision.decided_at.desc(), GateDecision.id.desc())
+        .execution_options(yield_per=CHUNK)
+    )
+    for decision in db.session.scalars(stmt):
+        yield {
+            "decided_on": decision.decided_at.date(),
+            "reference": decision.improvement.ref,
+            "title": decision.improvement.title,
+            "gate": decision.gate,
+            "decision": decision.decision,
+            "from_stage": decision.from_stage,
+            "to_stage": decision.to_stage,
+            "reasons": decision.rationale,
+            "decided_by": decision.decided_by.name,
+            "attendees": "; ".join(sorted(person.name for person in decision.attendees)),
+        }
+
+
+def meeting_pack_rows(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A meeting pack's rows from the agenda as the meeting page shows it: each item's improvement, gate,
+    criteria statuses, score and business case summary."""
+    for item in items:
+        improvement, score, case = item["improvement"], item["score"], item["case"]
+        unmet = [
+            status.code for status in item["statuses"] if status.kind is CriterionKind.MUST and not status.met
+        ]
+        preferred = case.preferred if case else None
+        yield {
+            "reference": improvement.ref,
+            "title": improvement.title,
+            "gate": item["gate"].value if item["gate"] else "",
+            "owner": improvement.owner.name if improvement.owner else "",
+            "summary": improvement.problem,
+            "score_status": score.status if score else "unscored",
+            "weighted_score": score.weighted_score if score else None,
+            "musts_met": "yes" if not unmet else "no",
+            "unmet": ", ".join(unmet),
+            "case_status": case.status if case else "none",
+            "npv_pence": preferred.npv_pence if preferred else None,
+            # Rounded as the agenda shows them, not the appraisal's four places.
+            "bcr": shown_bcr(preferred.bcr) if preferred else None,
+            "payback_years": shown_payback(preferred.payback_years) if preferred else None,
+        }
+
+
 def _json(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
 def audit_rows(*, subject_type: str | None = None) -> Iterator[dict[str, Any]]:
     """The audit log, oldest first (the chain's order), with who acted, in chunks (one query)."""
+    subject_person = aliased(User)
     stmt = (
-        select(AuditEvent, User.name)
+        select(AuditEvent, User.name, subject_person.anonymised_at)
         .outerjoin(User, User.id == AuditEvent.actor_id)
+        .outerjoin(
+            subject_person,
+            (AuditEvent.subject_type == "user") & (subject_person.id == AuditEvent.subject_id),
+        )
         .order_by(AuditEvent.id)
         .execution_options(yield_per=CHUNK)
     )
     if subject_type:
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
-    for event, actor in db.session.execute(stmt):
+    for event, actor, anonymised_at in db.session.execute(stmt):
+        gone = anonymised_at is not None
         yield {
             "id": event.id,
             "occurred_at": event.occurred_at,
@@ -239,8 +334,8 @@ def audit_rows(*, subject_type: str | None = None) -> Iterator[dict[str, Any]]:
             "subject_id": event.subject_id,
             "subject_version": event.subject_version,
             "reason": event.reason,
-            "before": _json(event.before),
-            "after": _json(event.after),
+            "before": _json(event.shown("before", subject_anonymised=gone)),
+            "after": _json(event.shown("after", subject_anonymised=gone)),
             "request_id": event.request_id,
             "row_hash": event.row_hash,
         }

@@ -1,16 +1,24 @@
 """CSV and XLSX exports. Cells that a spreadsheet would run as a formula are neutralised (OUT-09), CSV
-streams row by row, and XLSX is written in constant-memory mode so large exports stay small in memory."""
+streams row by row, and XLSX is written in constant-memory mode so large exports stay small in memory.
+
+Every download goes the same way: the rows come from ``reporting/datasets.py`` (a lazy generator), and
+``export()`` turns them into a ``Download`` that ``web/downloads.py`` sends, streaming a CSV as it is
+written."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A leading = + - @ (or tab / carriage return) makes Excel and LibreOffice treat text as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -92,3 +100,31 @@ def xlsx_bytes(
                 worksheet.write_string(row_number, col, str(neutralise(value)))
     workbook.close()
     return output.getvalue()
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to send: its name, its media type, and its body (text chunks to stream, or bytes)."""
+
+    filename: str
+    mimetype: str
+    body: Iterator[str] | bytes
+
+
+def export(
+    fmt: str,
+    name: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    on: date | None = None,
+    sheet: str = "",
+    title: str = "",
+) -> Download:
+    """``rows`` as CSV (streamed: nothing is read until the first chunk is sent) or XLSX (one sheet, named
+    ``sheet`` or after the file), in a file called ``name``, followed by the date ``on`` when given."""
+    filename = f"{name}-{on.isoformat()}.{fmt}" if on else f"{name}.{fmt}"
+    if fmt == "csv":
+        return Download(filename, CSV, csv_stream(columns, rows))
+    sheet = sheet or name.replace("-", " ").capitalize()
+    return Download(filename, XLSX, xlsx_bytes(columns, rows, sheet=sheet, title=title))

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 
 from changeauth import db
+from changeauth.domain.savings import AdjustmentStatus
 from changeauth.models import (
     Benefit,
     BenefitAdjustment,
@@ -23,9 +24,10 @@ from changeauth.models import (
     Programme,
     TemporaryResource,
 )
+from changeauth.queries import flags as flag_queries
 
 
-def _frame(stmt: Select[Any], columns: Sequence[str]) -> pd.DataFrame:
+def _frame(stmt: Select[*tuple[Any, ...]], columns: Sequence[str]) -> pd.DataFrame:
     rows = db.session.execute(stmt).all()
     return pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
 
@@ -40,11 +42,12 @@ def _benefit_programme() -> Any:
 
 
 def benefits() -> pd.DataFrame:
-    """Every benefit with its driver's name, programme (its own or its improvement's) and the total of its
-    adjustments: columns benefit_id, driver, programme_id, unit, cash_class, direction, baseline,
-    target_value, last_value, adjustments."""
+    """Every benefit with its driver's name, programme (its own or its improvement's), the total of its
+    confirmed adjustments and whether finance has validated it: columns benefit_id, driver, programme_id,
+    unit, cash_class, direction, baseline, target_value, last_value, adjustments, validated."""
     totals = (
         select(BenefitAdjustment.benefit_id, func.sum(BenefitAdjustment.amount_pence).label("total"))
+        .where(BenefitAdjustment.status == AdjustmentStatus.CONFIRMED.value)
         .group_by(BenefitAdjustment.benefit_id)
         .subquery()
     )
@@ -60,6 +63,7 @@ def benefits() -> pd.DataFrame:
             Benefit.target_value,
             Benefit.last_value,
             func.coalesce(totals.c.total, 0),
+            Benefit.validated_at.is_not(None),
         )
         .join(BenefitDriver, BenefitDriver.id == Benefit.driver_id)
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
@@ -77,35 +81,20 @@ def benefits() -> pd.DataFrame:
         "target_value",
         "last_value",
         "adjustments",
+        "validated",
     ]
     frame = _frame(stmt, columns)
     frame["adjustments"] = frame["adjustments"].astype("int64")
     return frame
 
 
-def adjustments() -> pd.DataFrame:
-    """Adjustments summed by benefit and category, with the benefit's programme: columns benefit_id,
-    programme_id, category, amount_pence."""
-    stmt = (
-        select(
-            BenefitAdjustment.benefit_id,
-            _benefit_programme(),
-            BenefitAdjustment.category,
-            func.sum(BenefitAdjustment.amount_pence),
-        )
-        .join(Benefit, Benefit.id == BenefitAdjustment.benefit_id)
-        .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
-        .group_by(BenefitAdjustment.benefit_id, _benefit_programme(), BenefitAdjustment.category)
-    )
-    frame = _frame(stmt, ["benefit_id", "programme_id", "category", "amount_pence"])
-    frame["amount_pence"] = frame["amount_pence"].astype("int64")
-    return frame
-
-
 def open_flags() -> pd.DataFrame:
-    """Open flags counted by kind: columns kind, count."""
+    """Open flags counted by kind, a benefit both overdue and escalated once (as escalated): columns
+    kind, count."""
     return _frame(
-        select(Flag.kind, func.count()).where(Flag.resolved_on.is_(None)).group_by(Flag.kind),
+        select(Flag.kind, func.count())
+        .where(Flag.resolved_on.is_(None), flag_queries.counted_once())
+        .group_by(Flag.kind),
         ["kind", "count"],
     )
 

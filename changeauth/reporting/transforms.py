@@ -7,13 +7,13 @@ integer pence throughout; values of benefits measured in pounds are pence too.
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
-from changeauth.domain.benefits import AdjustmentCategory, BenefitDirection, CashClass
+from changeauth.domain.benefits import AdjustmentCategory, BenefitDirection, CashClass, counts_as_realised
 from changeauth.domain.lifecycle import STAGE_LABELS, Stage
+from changeauth.domain.savings import cost_between
 from changeauth.domain.temporary_resources import ResourceStatus, overrun_exposure_pence, status_on
 from changeauth.models.flag import FLAG_KINDS
 
@@ -37,37 +37,52 @@ def pipeline_by_stage(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _signed_movement(frame: pd.DataFrame, value_column: str) -> pd.Series:
-    """Movement from the baseline in the benefit's direction (design §7); a move the wrong way is negative."""
+    """Movement from the baseline in the benefit's direction; a move the wrong way is negative
+    (docs/benefits-and-resources.md)."""
     sign = frame["direction"].map({BenefitDirection.INCREASE.value: 1, BenefitDirection.DECREASE.value: -1})
     return (frame[value_column].astype("float64") - frame["baseline"].astype("float64")) * sign
 
 
 def benefit_figures(benefits: pd.DataFrame) -> pd.DataFrame:
-    """The cashable benefits measured in pounds, with target, gross and like-for-like adjusted movement.
+    """The cashable benefits measured in pounds, with target, gross, unvalidated, realised and
+    like-for-like movement (``domain.savings``: only finance-validated values count as realised, and only
+    confirmed adjustments, which the extract alone sums, count towards like-for-like).
 
-    Unmeasured benefits realise nothing yet, and their adjustments wait until they are measured (as in
-    ``queries.benefits.net_benefit_pence``).
+    Unmeasured benefits realise nothing yet, and their adjustments wait until they are measured.
     """
     money = benefits[(benefits["unit"] == GBP) & (benefits["cash_class"] == CashClass.CASHABLE.value)].copy()
     money["target"] = _signed_movement(money, "target_value").round().astype("int64")
     measured = money["last_value"].notna()
+    counts = pd.Series(
+        [
+            counts_as_realised(cash_class=cash_class, finance_validated=bool(validated))
+            for cash_class, validated in zip(money["cash_class"], money["validated"], strict=True)
+        ],
+        index=money.index,
+        dtype="bool",
+    )
     gross = _signed_movement(money, "last_value").where(measured, 0).round().astype("int64")
     money["gross"] = gross
-    money["adjusted"] = gross + money["adjustments"].where(measured, 0).astype("int64")
+    money["realised"] = gross.where(counts, 0).astype("int64")
+    money["unvalidated"] = (gross - money["realised"]).astype("int64")
+    money["adjusted"] = money["realised"] + money["adjustments"].where(measured & counts, 0).astype("int64")
     return money.reset_index(drop=True)
 
 
+FIGURE_COLUMNS = ["target", "gross", "unvalidated", "realised", "adjusted"]
+
+
 def benefits_by_driver(benefits: pd.DataFrame) -> pd.DataFrame:
-    """Target, realised gross and like-for-like adjusted movement summed by benefit driver (pence)."""
+    """Target, gross, unvalidated, realised and like-for-like movement summed by benefit driver (pence)."""
     figures = benefit_figures(benefits)
-    columns = ["driver", "target", "gross", "adjusted"]
+    columns = ["driver", *FIGURE_COLUMNS]
     if figures.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c != "driver" else "object") for c in columns})
     return (
-        figures.groupby("driver", sort=True)[["target", "gross", "adjusted"]]
+        figures.groupby("driver", sort=True)[FIGURE_COLUMNS]
         .sum()
         .reset_index()
-        .astype({"target": "int64", "gross": "int64", "adjusted": "int64"})[columns]
+        .astype(dict.fromkeys(FIGURE_COLUMNS, "int64"))[columns]
     )
 
 
@@ -81,27 +96,6 @@ def flags_by_kind(flags: pd.DataFrame) -> pd.DataFrame:
             "count": [int(counts.get(k, 0)) for k in FLAG_KINDS],
         }
     )
-
-
-def _years_paid(start: date, end: date) -> float:
-    """The years from ``start`` to ``end`` inclusive: whole calendar months count as twelfths, so a
-    financial year costs exactly its annual cost, and the days left over count as 1/365 each."""
-    if end < start:
-        return 0.0
-    after = end + timedelta(days=1)
-    months = (after.year - start.year) * 12 + (after.month - start.month)
-    if after.day < start.day:
-        months -= 1
-    days = (after - _add_months(start, months)).days
-    return months / 12 + days / 365
-
-
-def _add_months(day: date, months: int) -> date:
-    """``day`` moved by whole calendar months, kept within the month (31 January + 1 month is 28 or 29
-    February), as pandas' DateOffset does; plain date arithmetic, as this runs once per resource."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    month = month_index + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def resource_figures(resources: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -134,7 +128,7 @@ def resource_figures(resources: pd.DataFrame, as_of: date) -> pd.DataFrame:
             )
         )
         stop = min(actual, as_of) if actual is not None else as_of
-        costs.append(round(int(row.annual_cost_pence) * _years_paid(row.start_date, stop)))
+        costs.append(cost_between(int(row.annual_cost_pence), row.start_date, stop))
     frame["status"] = pd.Series(statuses, index=frame.index, dtype="object")
     frame["exposure"] = pd.Series(exposures, index=frame.index, dtype="int64")
     frame["cost_to_date"] = pd.Series(costs, index=frame.index, dtype="int64")
@@ -169,51 +163,6 @@ def maturity_over_time(assessments: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def programme_report(
-    programmes: pd.DataFrame,
-    benefits: pd.DataFrame,
-    adjustments: pd.DataFrame,
-    resources: pd.DataFrame,
-    as_of: date,
-) -> pd.DataFrame:
-    """Report §3.2 for each programme (pence): projected annual benefit, realised gross, adjustments by
-    category, like-for-like adjusted, temporary resource cost and net (adjusted less resource cost).
-
-    A programme's figures take in its own benefits and resources and those of its improvements.
-    """
-    figures = benefit_figures(benefits)
-    gross = figures.groupby("programme_id")["gross"].sum() if len(figures) else pd.Series(dtype="int64")
-    measured = set(figures.loc[figures["last_value"].notna(), "benefit_id"]) if len(figures) else set()
-    counted = adjustments[adjustments["benefit_id"].isin(measured)]
-    by_category = (
-        counted.pivot_table(
-            index="programme_id", columns="category", values="amount_pence", aggfunc="sum", fill_value=0
-        )
-        if len(counted)
-        else pd.DataFrame()
-    )
-    costs = (
-        resource_figures(resources, as_of).groupby("programme_id")["cost_to_date"].sum()
-        if len(resources)
-        else pd.Series(dtype="int64")
-    )
-    result = programmes[["programme_id", "code", "name", "planned_annual_benefit_pence"]].rename(
-        columns={"planned_annual_benefit_pence": "projected"}
-    )
-    result = result.copy()
-    ids = result["programme_id"]
-    result["realised_gross"] = ids.map(gross).fillna(0).astype("int64")
-    for category in CATEGORIES:
-        column = by_category[category] if category in by_category else pd.Series(dtype="int64")
-        result[f"adj_{category}"] = ids.map(column).fillna(0).astype("int64")
-    adjustment_columns = [f"adj_{c}" for c in CATEGORIES]
-    result["adjustments"] = result[adjustment_columns].sum(axis=1).astype("int64")
-    result["realised_adjusted"] = result["realised_gross"] + result["adjustments"]
-    result["temporary_resource_cost"] = ids.map(costs).fillna(0).astype("int64")
-    result["net"] = result["realised_adjusted"] - result["temporary_resource_cost"]
-    return result.reset_index(drop=True)
-
-
 IN_PROGRESS = (Stage.BUSINESS_CASE.value, Stage.APPROVED.value, Stage.DELIVERY.value, Stage.REALISATION.value)
 STILL_PAID = (ResourceStatus.ACTIVE.value, ResourceStatus.ENDING_SOON.value, ResourceStatus.OVERRUN.value)
 
@@ -233,6 +182,8 @@ def portfolio_summary(
         "closed": int(stages.get(Stage.CLOSED.value, 0)),
         "target": int(by_driver["target"].sum()),
         "realised_gross": int(by_driver["gross"].sum()),
+        "unvalidated": int(by_driver["unvalidated"].sum()),
+        "realised": int(by_driver["realised"].sum()),
         "realised_adjusted": int(by_driver["adjusted"].sum()),
         "open_flags": int(flags["count"].sum()),
         "resources_still_paid": int(still_paid["resources"].sum()),

@@ -11,6 +11,7 @@ from changeauth.domain import permissions
 from changeauth.domain.attachments import AttachmentRefused, check_file
 from changeauth.domain.errors import PermissionDenied, ValidationFailed
 from changeauth.models import Attachment, Improvement, User
+from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
 
 
@@ -22,7 +23,7 @@ def add_attachment(
     The file is written under a random name before the row is flushed; if the flush fails the file is removed,
     so a refused upload leaves nothing behind.
     """
-    if not permissions.can_comment(actor.as_actor(), improvement.facts()):
+    if not permissions.can_comment(*access_to(improvement, actor)):
         raise PermissionDenied("Evidence can no longer be added to this improvement.")
     errors: dict[str, list[str]] = {}
     if not title.strip() or len(title) > 200:

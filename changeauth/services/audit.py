@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,10 +16,11 @@ from changeauth.domain.audit import (
     ChainRow,
     canonical_json,
     event_hash,
+    personal_digest,
     verify_chain,
 )
 from changeauth.models import AuditEvent
-from changeauth.models.audit import CHAIN_FIELDS, lock_audit_chain
+from changeauth.models.audit import CHAIN_FIELDS, chain_content_of, lock_audit_chain
 from changeauth.runtime import current_request_id
 
 
@@ -38,8 +40,13 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
+    personal_before: dict[str, Any] | None = None,
+    personal_after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event, chained to the previous one. Flushes, does not commit.
+
+    Names and emails go in ``personal_before`` / ``personal_after``, not ``before`` / ``after``: they are
+    kept beside the chain, which hashes only their salted digest, so a leaver's can be erased later.
 
     On PostgreSQL a transaction-scoped advisory lock makes concurrent appends take turns, so the chain
     stays linear; on SQLite writers already take turns (``BEGIN IMMEDIATE``).
@@ -47,6 +54,13 @@ def record_event(
     session = db.session()
     lock_audit_chain(session.connection())
     prev_hash = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+    personal: dict[str, Any] | None = None
+    if personal_before or personal_after:
+        personal = {"salt": secrets.token_hex(16)}
+        if personal_before:
+            personal["before"] = jsonable(personal_before)
+        if personal_after:
+            personal["after"] = jsonable(personal_after)
     event = AuditEvent(
         occurred_at=db.utcnow(),
         actor_id=actor_id,
@@ -60,6 +74,8 @@ def record_event(
         request_id=current_request_id(),
         prev_hash=prev_hash or GENESIS_HASH,
         row_hash="",
+        personal=personal,
+        personal_digest=personal_digest(personal) if personal else None,
     )
     event.row_hash = event_hash(event.prev_hash, event.chain_content())
     session.add(event)
@@ -74,7 +90,7 @@ def verify_audit_chain(batch_size: int = 5_000) -> ChainReport:
     """
     session = db.session()
     table = AuditEvent.__table__
-    content_columns = [table.c[name] for name in CHAIN_FIELDS]
+    content_columns = [table.c[name] for name in (*CHAIN_FIELDS, "personal_digest", "personal")]
     total = session.scalar(select(func.count()).select_from(table)) or 0
 
     def rows() -> Iterator[ChainRow]:
@@ -89,8 +105,8 @@ def verify_audit_chain(batch_size: int = 5_000) -> ChainReport:
             if not batch:
                 return
             for row in batch:
-                content = {name: getattr(row, name) for name in CHAIN_FIELDS}
-                yield ChainRow(row.id, row.prev_hash, row.row_hash, content)
+                content = chain_content_of(row._asdict())
+                yield ChainRow(row.id, row.prev_hash, row.row_hash, content, row.personal)
             last_id = batch[-1].id
 
     report = verify_chain(rows())

@@ -108,10 +108,17 @@ def _sqlite_path(url: URL) -> Path:
 def backup(database_url: str, target: Path) -> str:
     """Write a consistent backup of the database to ``target``; returns the format used."""
     url = make_url(database_url)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot make the folder {target.parent}: {exc.strerror}.") from exc
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_path(url))
-        destination = sqlite3.connect(target)
+        try:
+            destination = sqlite3.connect(target)
+        except sqlite3.Error as exc:
+            source.close()
+            raise BackupError(f"Cannot write a backup to {target}: {exc}.") from exc
         try:
             with destination:
                 source.backup(destination)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from changeauth import db
 from changeauth.domain import benefits as rules
-from changeauth.domain import permissions
+from changeauth.domain import permissions, units
 from changeauth.domain.errors import (
     AlreadyExists,
     InvalidTransition,
@@ -25,8 +25,10 @@ from changeauth.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.lifecycle import Stage
 from changeauth.domain.money import MAX_PENCE
+from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
 from changeauth.models import (
     Benefit,
     BenefitAdjustment,
@@ -37,13 +39,13 @@ from changeauth.models import (
     User,
 )
 from changeauth.queries.clock import today as council_today
-from changeauth.queries.improvements import conflicted_user_ids
-from changeauth.services import flags
+from changeauth.queries.improvements import access_to
+from changeauth.services import flags, notifications
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded
 
 GBP = "GBP"
 TITLE_MIN, TITLE_MAX = 3, 200
-UNIT_MAX = 40
 NOTE_MAX = 2_000
 RATIONALE_MAX = 10_000
 MAX_DECIMAL_PLACES = 4
@@ -54,6 +56,7 @@ MAX_ABS_VALUE = Decimal(10) ** 15
 PROFILE_STAGES = frozenset(
     {Stage.BUSINESS_CASE, Stage.APPROVED, Stage.DELIVERY, Stage.REALISATION, Stage.ON_HOLD}
 )
+# What a person may change in a profile (the closing status is set apart, at the benefits review).
 PROFILE_FIELDS = (
     "title",
     "driver",
@@ -94,8 +97,20 @@ def _improvement_of(benefit: Benefit) -> Improvement | None:
     return db.session.get(Improvement, benefit.improvement_id)
 
 
-def _facts(improvement: Improvement | None) -> permissions.ImprovementFacts | None:
-    return improvement.facts(conflicted_user_ids(improvement.id)) if improvement is not None else None
+def measurement_recorder_ids(benefit_id: int) -> frozenset[int | None]:
+    """Who recorded the benefit's measurements: none of them may validate it."""
+    return frozenset(
+        db.session.scalars(
+            select(BenefitMeasurement.recorded_by_id)
+            .where(BenefitMeasurement.benefit_id == benefit_id)
+            .distinct()
+        )
+    )
+
+
+def _facts(improvement: Improvement | None, actor: User) -> permissions.ImprovementFacts | None:
+    # A programme's benefit has no improvement, so no improvement rule applies to it.
+    return access_to(improvement, actor).improvement if improvement is not None else None
 
 
 def _check_version(benefit: Benefit, expected_version: int | None, *, required: bool) -> None:
@@ -128,8 +143,8 @@ def _check_value(errors: dict[str, list[str]], field: str, value: Decimal | None
         _add(errors, field, f"Enter the value to no more than {MAX_DECIMAL_PLACES} decimal places.")
 
 
-# What the audit log records of a benefit's profile, here and in the generated council (scale_data).
-PROFILE_FIELDS = (
+# What the audit log records of a benefit's profile, here and in the generated council (devtools.scale_data).
+AUDITED_FIELDS = (
     "title",
     "improvement_id",
     "programme_id",
@@ -151,7 +166,7 @@ PROFILE_FIELDS = (
 
 
 def _profile(benefit: Benefit) -> dict[str, Any]:
-    return {field: getattr(benefit, field) for field in PROFILE_FIELDS}
+    return {field: getattr(benefit, field) for field in AUDITED_FIELDS}
 
 
 def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], BenefitDriver | None]:
@@ -168,10 +183,9 @@ def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], 
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         _add(errors, "title", f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters.")
     unit = (values.get("unit") or "").strip()
-    if not unit:
-        _add(errors, "unit", "Enter the unit the benefit is measured in, such as GBP or calls per month.")
-    elif len(unit) > UNIT_MAX:
-        _add(errors, "unit", f"Keep the unit to {UNIT_MAX} characters or fewer.")
+    unit_problem = units.unit_error(unit)
+    if unit_problem:
+        _add(errors, "unit", unit_problem)
     baseline, target = values.get("baseline_value"), values.get("target_value")
     _check_value(errors, "baseline_value", baseline, unit)
     _check_value(errors, "target_value", target, unit)
@@ -205,6 +219,8 @@ def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], 
     owner = db.session.get(User, owner_id) if isinstance(owner_id, int) else None
     if owner is None or not owner.is_active:
         _add(errors, "owner_id", "Choose an active person to own the benefit.")
+    elif not permissions.may_own_work(owner.roles):
+        _add(errors, "owner_id", permissions.OWNER_MUST_WORK)
     return errors, driver
 
 
@@ -249,7 +265,7 @@ def create_benefit(
         raise NotFound("There is no improvement with that number.")
     if programme_id is not None and db.session.get(Programme, programme_id) is None:
         raise NotFound("There is no programme with that number.")
-    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement)):
+    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied("Only the improvement's owner or the design authority can add a benefit.")
     _stage_allows_profile(improvement)
     values = {
@@ -312,7 +328,7 @@ def update_benefit(
     """
     benefit = _load_benefit(benefit_id, for_update=True)
     improvement = _improvement_of(benefit)
-    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement)):
+    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
             "Only the improvement's owner or the design authority can change this benefit."
         )
@@ -420,6 +436,151 @@ def set_closing_status(
     )
 
 
+def reopen_benefit(actor: User, benefit_id: int, *, reason: str, expected_version: int | None) -> Benefit:
+    """An independent design authority member reopens a closed benefit, with the reason, so that it can be
+    measured again before the benefits review (G3) decides. Audited with the closing status it had.
+
+    Raises NotFound, PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes.
+    """
+    benefit = _load_benefit(benefit_id, for_update=True)
+    improvement = _improvement_of(benefit)
+    if not permissions.can_reopen_benefit(actor.as_actor(), _facts(improvement, actor)):
+        raise PermissionDenied(
+            "Only a design authority member with no interest in the improvement can reopen a benefit."
+        )
+    _check_version(benefit, expected_version, required=True)
+    if not benefit.closing_status:
+        raise InvalidTransition("This benefit is open already.")
+    if improvement is not None and improvement.stage != Stage.REALISATION:
+        raise InvalidTransition(
+            "A benefit can be reopened only while its improvement waits for the benefits review (G3)."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Say why the benefit is being reopened; the owner will read it."]})
+    if len(reason) > NOTE_MAX:
+        raise ValidationFailed({"reason": [f"Keep the reason to {NOTE_MAX:,} characters or fewer."]})
+    before = _profile(benefit)
+    benefit.closing_status = None
+    benefit.reschedule(_latest_measurement(benefit.id))
+    benefit.version += 1
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.reopened",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        before=before,
+        after=_profile(benefit),
+        reason=reason,
+    )
+    where = f" of {improvement.ref}" if improvement is not None else ""
+    notifications.enqueue(
+        user_ids=[benefit.owner_id, improvement.owner_id if improvement else None],
+        kind="benefit.reopened",
+        text=(
+            f"The design authority reopened the benefit “{benefit.title}”{where}, so that it can be measured "
+            f"again before the benefits review. Their reason: {reason}"
+        ),
+        event_key=f"benefit-reopened:{benefit.id}:{benefit.version}",
+        subject_type="benefit",
+        subject_id=benefit.id,
+    )
+    return benefit
+
+
+# --- Handover to business as usual ----------------------------------------------------------------------
+
+
+def hand_over_benefit(
+    actor: User,
+    benefit_id: int,
+    *,
+    owner_id: int | None,
+    handed_over_on: date | None,
+    note: str = "",
+    expected_version: int | None,
+    today: date | None = None,
+) -> Benefit:
+    """Hand an open benefit to a named business-as-usual owner, who measures it from then on and is told
+    when a measurement is overdue or escalated, after the programme or the improvement has ended.
+
+    Who may: as for the profile (the improvement's owner or the design authority; a programme's benefit
+    the design authority only). When: a programme's benefit at any time, an improvement's benefit at its
+    benefits review (realisation). The new owner must be an active person who works on improvements, and
+    the date may not be in the future. Audited with the owner before and after; the new owner is
+    notified. Raises NotFound, PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed.
+    Flushes, does not commit.
+    """
+    benefit = _load_benefit(benefit_id, for_update=True)
+    improvement = _improvement_of(benefit)
+    if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
+        raise PermissionDenied(
+            "Only the design authority, or the improvement's owner, can hand a benefit over to business "
+            "as usual."
+        )
+    expect_version(benefit, expected_version)
+    if benefit.closing_status:
+        raise InvalidTransition("This benefit has been closed, so there is nothing left to hand over.")
+    if improvement is not None and improvement.stage != Stage.REALISATION:
+        raise InvalidTransition(
+            "An improvement's benefit is handed over at its benefits review, in the realisation stage."
+        )
+    today = today or council_today()
+    errors: dict[str, list[str]] = {}
+    owner = db.session.get(User, owner_id) if isinstance(owner_id, int) else None
+    if owner is None or not owner.is_active:
+        _add(errors, "owner_id", "Choose the person in the service who will own the benefit from now on.")
+    elif not permissions.may_own_work(owner.roles):
+        _add(errors, "owner_id", permissions.OWNER_MUST_WORK)
+    if handed_over_on is None:
+        _add(errors, "handed_over_on", "Enter the date the benefit was handed over.")
+    elif handed_over_on > today:
+        _add(errors, "handed_over_on", "The handover date cannot be in the future.")
+    elif handed_over_on < benefit.baseline_date:
+        _add(errors, "handed_over_on", "The handover date cannot be before the benefit's baseline date.")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        _add(errors, "note", f"Keep the note to {NOTE_MAX:,} characters or fewer.")
+    if errors:
+        raise ValidationFailed(errors)
+    assert owner is not None and handed_over_on is not None
+    before = {
+        "owner_id": benefit.owner_id,
+        "handed_over_on": benefit.handed_over_on,
+        "handover_note": benefit.handover_note,
+    }
+    benefit.owner_id = owner.id
+    benefit.handed_over_on = handed_over_on
+    benefit.handover_note = note
+    benefit.version += 1
+    flush_guarded()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.handed_over",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        before=before,
+        after={"owner_id": owner.id, "handed_over_on": handed_over_on, "handover_note": note},
+    )
+    where = f" of {improvement.ref}" if improvement is not None else ""
+    notifications.enqueue(
+        user_ids=[owner.id],
+        kind="benefit.handed_over",
+        text=(
+            f"The benefit “{benefit.title}”{where} has been handed to you as its business-as-usual owner "
+            f"from {handed_over_on.day} {handed_over_on:%B %Y}. Record its measurements as they fall due; "
+            "you will be told when one is overdue."
+        ),
+        event_key=f"benefit-handed-over:{benefit.id}:{benefit.version}",
+        subject_type="benefit",
+        subject_id=benefit.id,
+    )
+    return benefit
+
+
 # --- Measurements ---------------------------------------------------------------------------------------
 
 
@@ -451,16 +612,16 @@ def _resolve_cleared_flags(benefit: Benefit, improvement: Improvement | None, *,
 
 
 def is_tracked(benefit: Benefit, improvement: Improvement | None, *, on: date) -> bool:
-    """Chased for measurements: open, and its improvement in delivery or realisation (design §7).
-
-    A programme-level benefit is chased while its programme runs (no end date, or not yet ended).
-    """
-    if improvement is not None:
-        return rules.is_tracked(improvement_stage=improvement.stage, closing_status=benefit.closing_status)
-    if benefit.closing_status or benefit.programme_id is None:
-        return False
-    programme = db.session.get(Programme, benefit.programme_id)
-    return programme is not None and (programme.ends_on is None or programme.ends_on >= on)
+    """Chased for measurements (``domain.benefits.is_tracked``, docs/benefits-and-resources.md): until
+    its benefits review closes it; an improvement's benefit while the improvement is in delivery or
+    realisation or once handed to a business-as-usual owner; a programme's benefit after the programme
+    ends too. ``on`` is the day asked about."""
+    del on
+    return rules.is_tracked(
+        improvement_stage=improvement.stage if improvement is not None else None,
+        closing_status=benefit.closing_status,
+        handed_over=benefit.is_handed_over,
+    )
 
 
 def _grace_days() -> int:
@@ -524,6 +685,12 @@ def record_measurement(
     db.session.add(measurement)
     db.session.flush()
     benefit.reschedule(_latest_measurement(benefit.id))
+    was_validated = benefit.is_validated
+    if was_validated:
+        # Finance validated the figures it was shown; this one it has not seen.
+        benefit.validated_by_id = None
+        benefit.validated_at = None
+        benefit.version += 1
     db.session.flush()
     _resolve_cleared_flags(benefit, improvement, on=today)
     record_event(
@@ -538,6 +705,7 @@ def record_measurement(
             "value": value,
             "data_quality": quality,
             "next_due_on": benefit.next_due_on,
+            **({"validation_cleared": True} if was_validated else {}),
         },
     )
     return measurement
@@ -554,11 +722,15 @@ def record_adjustment(
     amount_pence: int | None,
     rationale: str,
     source: str = "",
+    status: str = AdjustmentStatus.PROPOSED.value,
+    recurrence: str = AdjustmentRecurrence.RECURRING.value,
+    financial_year: int | None = None,
+    evidence: str = "",
 ) -> BenefitAdjustment:
     """Finance records a like-for-like adjustment (positive when the gross under-states the benefit).
 
-    Only for benefits measured in pounds, as the adjustment is added to the gross figure.
-    Flushes, does not commit.
+    Only for benefits measured in pounds, as the adjustment is added to the gross figure. It counts only
+    once confirmed (``domain.savings``), and a confirmed one needs its evidence. Flushes, does not commit.
     """
     benefit = _load_benefit(benefit_id)
     if not permissions.can_record_adjustment(actor.as_actor()):
@@ -582,6 +754,16 @@ def record_adjustment(
         _add(errors, "rationale", f"Keep the rationale to {RATIONALE_MAX:,} characters or fewer.")
     if len(source or "") > 200:
         _add(errors, "source", "Keep the source to 200 characters or fewer.")
+    if status not in {s.value for s in AdjustmentStatus}:
+        _add(errors, "status", "Choose proposed or confirmed.")
+    elif status == AdjustmentStatus.CONFIRMED and not (evidence or "").strip():
+        _add(errors, "evidence", "Give the evidence that confirms the adjustment.")
+    if recurrence not in {r.value for r in AdjustmentRecurrence}:
+        _add(errors, "recurrence", "Choose recurring or one-off.")
+    if financial_year is not None and not 1990 <= financial_year <= 2100:
+        _add(errors, "financial_year", "Enter the year the financial year starts in, for example 2019.")
+    if len(evidence or "") > RATIONALE_MAX:
+        _add(errors, "evidence", f"Keep the evidence to {RATIONALE_MAX:,} characters or fewer.")
     if errors:
         raise ValidationFailed(errors)
     assert category is not None and amount_pence is not None
@@ -591,6 +773,10 @@ def record_adjustment(
         amount_pence=amount_pence,
         rationale=rationale.strip(),
         source=(source or "").strip(),
+        status=status,
+        recurrence=recurrence,
+        financial_year=financial_year,
+        evidence=(evidence or "").strip(),
         recorded_by_id=actor.id,
         recorded_at=db.utcnow(),
     )
@@ -607,19 +793,81 @@ def record_adjustment(
             "category": category,
             "amount_pence": amount_pence,
             "rationale": adjustment.rationale,
+            "status": status,
+            "recurrence": recurrence,
+            "financial_year": financial_year,
         },
     )
     return adjustment
 
 
-def validate_benefit(actor: User, benefit_id: int, *, expected_version: int | None = None) -> Benefit:
-    """Finance confirms a cashable benefit's realised value, so it counts as realised.
+def confirm_adjustment(
+    actor: User,
+    benefit_id: int,
+    adjustment_id: int,
+    *,
+    evidence: str = "",
+    expected_version: int | None = None,
+) -> BenefitAdjustment:
+    """Finance confirms a proposed like-for-like adjustment, with the evidence that settles its
+    condition, so it counts from now on (``domain.savings``). The benefit's page and the API both call
+    this; ``expected_version`` is the benefit's version the person read (``guards.expect_version``), and
+    one already confirmed is refused. Flushes, does not commit."""
+    benefit = _load_benefit(benefit_id)
+    if not permissions.can_record_adjustment(actor.as_actor()):
+        raise PermissionDenied("Only finance can confirm like-for-like adjustments.")
+    expect_version(benefit, expected_version)
+    adjustment = db.session.scalar(
+        select(BenefitAdjustment)
+        .where(BenefitAdjustment.id == adjustment_id, BenefitAdjustment.benefit_id == benefit.id)
+        .with_for_update()
+    )
+    if adjustment is None:
+        raise NotFound("There is no such adjustment on this benefit.")
+    if adjustment.counts:
+        raise AlreadyExists("This adjustment has already been confirmed.")
+    given = (evidence or "").strip()
+    if len(given) > RATIONALE_MAX:
+        raise ValidationFailed({"evidence": [f"Keep the evidence to {RATIONALE_MAX:,} characters or fewer."]})
+    if not given:
+        raise ValidationFailed({"evidence": ["Give the evidence that settles the adjustment's condition."]})
+    before = {"status": adjustment.status, "evidence": adjustment.evidence}
+    adjustment.status = AdjustmentStatus.CONFIRMED
+    adjustment.evidence = f"{adjustment.evidence}\n\nConfirmed: {given}".strip()
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.adjustment_confirmed",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        before=before,
+        after={"adjustment_id": adjustment.id, "status": adjustment.status, "evidence": given},
+    )
+    return adjustment
 
-    The validator may not be the benefit's owner. Flushes, does not commit.
+
+def validate_benefit(
+    actor: User, benefit_id: int, *, expected_version: int | None = None, note: str = ""
+) -> Benefit:
+    """Finance confirms a cashable benefit's realised value, so it counts as realised, with a note of
+    what they checked (kept on the benefit and in the audit log). A question sent back earlier is settled.
+
+    The validation covers the measurements recorded so far; one recorded later leaves the benefit
+    unvalidated until finance validates it again. The validator is independent of the benefit, its
+    improvement and the figures (``permissions.can_validate_benefit``). Flushes, does not commit.
     """
     benefit = _load_benefit(benefit_id, for_update=True)
-    if not permissions.can_validate_benefit(actor.as_actor(), benefit_owner_id=benefit.owner_id):
-        raise PermissionDenied("Finance validates benefits, and never one they own.")
+    if not permissions.can_validate_benefit(
+        actor.as_actor(),
+        benefit_owner_id=benefit.owner_id,
+        improvement=_facts(_improvement_of(benefit), actor),
+        recorder_ids=measurement_recorder_ids(benefit.id),
+    ):
+        raise PermissionDenied(
+            "Finance validates benefits independently: never one they own, one of an improvement they "
+            "submitted, own, sponsor or declared a conflict on, nor figures they recorded."
+        )
     _check_version(benefit, expected_version, required=False)
     if benefit.cash_class != rules.CashClass.CASHABLE:
         raise ValidationFailed({"cash_class": ["Only cashable benefits are validated by finance."]})
@@ -627,18 +875,118 @@ def validate_benefit(actor: User, benefit_id: int, *, expected_version: int | No
         raise ValidationFailed({"measurements": ["Record a measurement before the benefit is validated."]})
     if benefit.validated_at is not None:
         raise AlreadyExists("This benefit has already been validated.")
+    if len(note) > TEXT_MAX:
+        raise ValidationFailed({"note": [f"Keep the note to {TEXT_MAX:,} characters or fewer."]})
     before = _profile(benefit)
     benefit.validated_by_id = actor.id
     benefit.validated_at = db.utcnow()
+    benefit.validation_note = note.strip()
+    benefit.finance_question = None
+    benefit.finance_question_by_id = None
+    benefit.finance_question_at = None
+    benefit.finance_answer = None
     benefit.version += 1
     db.session.flush()
     record_event(
         actor_id=actor.id,
+        reason=benefit.validation_note or None,
         action="benefit.validated",
         subject_type="benefit",
         subject_id=benefit.id,
         subject_version=benefit.version,
         before=before,
         after=_profile(benefit) | {"validated_value": benefit.last_value, "as_at": benefit.last_period_end},
+    )
+    return benefit
+
+
+def _may_validate(actor: User, benefit: Benefit) -> bool:
+    return permissions.can_validate_benefit(
+        actor.as_actor(),
+        benefit_owner_id=benefit.owner_id,
+        improvement=_facts(_improvement_of(benefit), actor),
+        recorder_ids=measurement_recorder_ids(benefit.id),
+    )
+
+
+def ask_owner(actor: User, benefit_id: int, *, question: str, expected_version: int | None = None) -> Benefit:
+    """Finance sends a cashable benefit back to its owner with a question instead of validating it. The
+    owner (and the improvement's owner) are notified and read it on the benefit's page; an earlier
+    answer is cleared. Flushes, does not commit."""
+    benefit = _load_benefit(benefit_id, for_update=True)
+    if not _may_validate(actor, benefit):
+        raise PermissionDenied("Only finance, independent of the benefit, asks about its validation.")
+    _check_version(benefit, expected_version, required=False)
+    if benefit.validated_at is not None:
+        raise AlreadyExists("This benefit has already been validated.")
+    question = question.strip()
+    if not question:
+        raise ValidationFailed({"question": ["Write the question for the benefit's owner."]})
+    if len(question) > TEXT_MAX:
+        raise ValidationFailed({"question": [f"Keep the question to {TEXT_MAX:,} characters or fewer."]})
+    benefit.finance_question = question
+    benefit.finance_question_by_id = actor.id
+    benefit.finance_question_at = db.utcnow()
+    benefit.finance_answer = None
+    benefit.version += 1
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.finance_question",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        reason=question,
+    )
+    improvement = _improvement_of(benefit)
+    notifications.enqueue(
+        user_ids=[benefit.owner_id, improvement.owner_id if improvement else None],
+        kind="benefit.finance_question",
+        text=(
+            f"Finance has a question before validating the benefit “{benefit.title}”: {question} "
+            "Answer it on the benefit's page."
+        ),
+        event_key=f"benefit-question:{benefit.id}:{benefit.version}",
+        subject_type="benefit",
+        subject_id=benefit.id,
+    )
+    return benefit
+
+
+def answer_finance(
+    actor: User, benefit_id: int, *, answer: str, expected_version: int | None = None
+) -> Benefit:
+    """The benefit's owner (or the improvement's) answers finance's question; the person who asked is
+    notified. Flushes, does not commit."""
+    benefit = _load_benefit(benefit_id, for_update=True)
+    improvement = _improvement_of(benefit)
+    if actor.id not in {benefit.owner_id, improvement.owner_id if improvement else None}:
+        raise PermissionDenied("Only the benefit's owner or the improvement's owner answers finance.")
+    _check_version(benefit, expected_version, required=False)
+    if benefit.finance_question is None:
+        raise ValidationFailed({"answer": ["Finance has no open question about this benefit."]})
+    answer = answer.strip()
+    if not answer:
+        raise ValidationFailed({"answer": ["Write your answer to finance's question."]})
+    if len(answer) > TEXT_MAX:
+        raise ValidationFailed({"answer": [f"Keep the answer to {TEXT_MAX:,} characters or fewer."]})
+    benefit.finance_answer = answer
+    benefit.version += 1
+    db.session.flush()
+    record_event(
+        actor_id=actor.id,
+        action="benefit.finance_answered",
+        subject_type="benefit",
+        subject_id=benefit.id,
+        subject_version=benefit.version,
+        reason=answer,
+    )
+    notifications.enqueue(
+        user_ids=[benefit.finance_question_by_id],
+        kind="benefit.finance_answered",
+        text=f"The owner of the benefit “{benefit.title}” answered your question: {answer}",
+        event_key=f"benefit-answer:{benefit.id}:{benefit.version}",
+        subject_type="benefit",
+        subject_id=benefit.id,
     )
     return benefit

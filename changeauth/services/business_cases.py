@@ -24,6 +24,7 @@ from changeauth import db
 from changeauth.domain import permissions
 from changeauth.domain.business_cases import (
     CaseContent,
+    CaseKind,
     CaseStatus,
     name_key,
     open_for_writing,
@@ -47,7 +48,7 @@ from changeauth.models import (
     StrategicPriority,
     User,
 )
-from changeauth.queries.improvements import conflicted_user_ids
+from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
 
 SUBJECT_TYPE = "business_case"
@@ -87,7 +88,7 @@ def _latest(improvement_id: int) -> BusinessCase | None:
 
 
 def _check_can_write(actor: User, improvement: Improvement) -> None:
-    if not permissions.can_write_business_case(actor.as_actor(), improvement.facts()):
+    if not permissions.can_write_business_case(*access_to(improvement, actor)):
         raise PermissionDenied("Only the improvement's owner or a design authority member can do that.")
     if improvement.route == Route.QUICK_WIN.value:
         raise InvalidTransition("Quick wins go straight to delivery and have no business case.")
@@ -116,9 +117,9 @@ def _reference_rows(content: CaseContent, errors: dict[str, list[str]]) -> tuple
     return priorities, drivers
 
 
-def _validated(content: CaseContent) -> tuple[list[Any], list[Any]]:
+def _validated(content: CaseContent, *, complete: bool = True) -> tuple[list[Any], list[Any]]:
     """Validate everything before anything is written; raises ValidationFailed with every error."""
-    errors = validate_content(content)
+    errors = validate_content(content, complete=complete)
     priorities, drivers = _reference_rows(content, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -126,20 +127,24 @@ def _validated(content: CaseContent) -> tuple[list[Any], list[Any]]:
 
 
 def _preferred_name(content: CaseContent) -> str:
-    # Store the option's own spelling, whatever case or spacing the preferred name was typed with.
+    # Store the option's own spelling, whatever case or spacing the preferred name was typed with;
+    # a draft written a section at a time may have none chosen yet (stored as "").
     wanted = name_key(content.preferred_option or "")
-    return next(option.name.strip() for option in content.options if name_key(option.name) == wanted)
+    return next(
+        (option.name.strip() for option in content.options if wanted and name_key(option.name) == wanted), ""
+    )
 
 
 def apply_content(
     case: BusinessCase, content: CaseContent, priorities: list[Any], drivers: list[Any]
 ) -> None:
     """Copy validated content onto a case (a new one, or a draft whose old options were removed)."""
-    case.kind = content.kind
+    case.kind = CaseKind(content.kind)
     case.strategic_fit = content.strategic_fit.strip()
     case.preferred_option = _preferred_name(content)
     case.preferred_reasons = content.preferred_reasons.strip()
     case.discount_rate = content.discount_rate
+    case.appraisal_years = content.appraisal_years
     case.optimism_bias_pct = content.optimism_bias_pct
     case.fte_change = content.fte_change
     case.risks = content.risks.strip()
@@ -176,6 +181,7 @@ def audit_snapshot(content: CaseContent) -> dict[str, Any]:
         "kind": content.kind,
         "preferred_option": content.preferred_option,
         "discount_rate": _decimal_text(content.discount_rate),
+        "appraisal_years": content.appraisal_years,
         "optimism_bias_pct": _decimal_text(content.optimism_bias_pct),
         "fte_change": _decimal_text(content.fte_change),
         "strategic_priorities": sorted(content.priority_codes),
@@ -223,15 +229,15 @@ def _new_version(
         improvement_id=improvement.id,
         version=(latest.version + 1) if latest else 1,
         based_on_version=latest.version if latest else None,
-        status=CaseStatus.DRAFT.value,
+        status=CaseStatus.DRAFT,
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
     )
     apply_content(case, content, priorities, drivers)
     superseded = None
-    if latest is not None and latest.status == CaseStatus.DRAFT.value:
-        latest.status = CaseStatus.SUPERSEDED.value
+    if latest is not None and latest.status == CaseStatus.DRAFT:
+        latest.status = CaseStatus.SUPERSEDED
         latest.updated_at = now
         superseded = latest.id
     db.session.add(case)
@@ -283,11 +289,16 @@ def edit_business_case(
     *,
     based_on_version: int,
     expected_lock_version: int | None = None,
+    complete: bool = True,
     now: datetime | None = None,
 ) -> BusinessCase:
     """Save the editor's content: the open draft is changed in place; otherwise a new draft version
     copied from the latest (submitted, approved or returned) version is made and that one stays as
     it was.
+
+    ``complete`` false saves a draft written a section at a time (the task list's pages): what is
+    missing yet (options, figures, the preferred option) is allowed, what is there is checked as
+    always, and submitting checks the whole case.
 
     ``based_on_version`` is the version the editor was opened on (0 for a new case) and
     ``expected_lock_version`` the draft's ``lock_version`` then; a mismatch means someone else saved
@@ -296,7 +307,7 @@ def edit_business_case(
     """
     improvement = _lock_improvement(improvement_id)
     _check_can_write(actor, improvement)
-    priorities, drivers = _validated(content)
+    priorities, drivers = _validated(content, complete=complete)
     latest = _latest(improvement.id)
     if based_on_version != (latest.version if latest else 0):
         raise VersionConflict(
@@ -304,7 +315,7 @@ def edit_business_case(
             "Open the editor again to see it."
         )
     now = now or db.utcnow()
-    if latest is None or latest.status != CaseStatus.DRAFT.value:
+    if latest is None or latest.status != CaseStatus.DRAFT:
         return _new_version(actor, improvement, content, latest, priorities, drivers, now)
     if expected_lock_version is not None and expected_lock_version != latest.lock_version:
         raise VersionConflict()
@@ -360,10 +371,12 @@ def submit_business_case(
     now: datetime | None = None,
 ) -> BusinessCase:
     """Submit a draft for the G1 decision: it is frozen from now on. An earlier version still
-    waiting at the gate is superseded.
+    waiting at the gate is superseded, and the improvement's version moves on, so a decision taken on
+    what was read before cannot approve this one.
 
     Raises NotFound, PermissionDenied, InvalidTransition (not a draft, or the stage has no business
-    case) or VersionConflict. Flushes, does not commit.
+    case), ValidationFailed (a draft saved a section at a time that is not complete yet) or
+    VersionConflict. Flushes, does not commit.
     """
     case = _load_case_for_write(case_id)
     if case.improvement_id is None:
@@ -372,23 +385,31 @@ def submit_business_case(
     _check_can_write(actor, improvement)
     db.session.refresh(case, attribute_names=["status", "lock_version"])
     _check_expected(case, expected_version, expected_lock_version)
-    if case.status != CaseStatus.DRAFT.value:
+    if case.status != CaseStatus.DRAFT:
         raise InvalidTransition(f"Only a draft can be submitted; version {case.version} is {case.status}.")
+    _load_full(case)
+    errors = validate_content(case.content())
+    if errors:
+        raise ValidationFailed(errors)
     now = now or db.utcnow()
     waiting = db.session.scalars(
         select(BusinessCase).where(
             BusinessCase.improvement_id == improvement.id,
-            BusinessCase.status == CaseStatus.SUBMITTED.value,
+            BusinessCase.status == CaseStatus.SUBMITTED,
             BusinessCase.version < case.version,
         )
     ).all()
     for earlier in waiting:
-        earlier.status = CaseStatus.SUPERSEDED.value
+        earlier.status = CaseStatus.SUPERSEDED
         earlier.updated_at = now
-    case.status = CaseStatus.SUBMITTED.value
+    case.status = CaseStatus.SUBMITTED
     case.submitted_at = now
     case.submitted_by_id = actor.id
     case.updated_at = now
+    # The improvement changes with the case in front of the G1 decision: a decision sent with the
+    # improvement's version from before this submission gets a version conflict, never approves this one.
+    improvement.version += 1
+    improvement.updated_at = now
     db.session.flush()
     record_event(
         actor_id=actor.id,
@@ -396,7 +417,7 @@ def submit_business_case(
         subject_type=SUBJECT_TYPE,
         subject_id=case.id,
         subject_version=case.version,
-        before={"status": CaseStatus.DRAFT.value},
+        before={"status": CaseStatus.DRAFT},
         after={"status": case.status, "superseded_ids": [earlier.id for earlier in waiting]},
     )
     return case
@@ -406,13 +427,13 @@ def _check_can_decide(actor: User, case: BusinessCase) -> Improvement:
     if case.improvement_id is None:
         raise PermissionDenied(_PROGRAMME_READ_ONLY)
     improvement = _lock_improvement(case.improvement_id)
-    facts = improvement.facts(conflicted_user_ids(improvement.id))
+    facts = access_to(improvement, actor).improvement
     if not permissions.can_decide_business_case(actor.as_actor(), facts):
         raise PermissionDenied(
             "Only a design authority member independent of this improvement can decide its business case."
         )
     db.session.refresh(case, attribute_names=["status", "lock_version"])
-    if case.status != CaseStatus.SUBMITTED.value:
+    if case.status != CaseStatus.SUBMITTED:
         raise InvalidTransition(
             f"Only a submitted business case can be decided; version {case.version} is {case.status}."
         )
@@ -427,7 +448,7 @@ def approve_business_case(case: BusinessCase, *, actor: User, now: datetime | No
     """
     _check_can_decide(actor, case)
     now = now or db.utcnow()
-    case.status = CaseStatus.APPROVED.value
+    case.status = CaseStatus.APPROVED
     case.approved_at = now
     case.decided_by_id = actor.id
     case.updated_at = now
@@ -438,7 +459,7 @@ def approve_business_case(case: BusinessCase, *, actor: User, now: datetime | No
         subject_type=SUBJECT_TYPE,
         subject_id=case.id,
         subject_version=case.version,
-        before={"status": CaseStatus.SUBMITTED.value},
+        before={"status": CaseStatus.SUBMITTED},
         after={"status": case.status},
     )
     return case
@@ -459,7 +480,7 @@ def return_business_case(
         raise ValidationFailed({"reason": [f"Keep the reason to {TEXT_MAX:,} characters or fewer."]})
     _check_can_decide(actor, case)
     now = now or db.utcnow()
-    case.status = CaseStatus.RETURNED.value
+    case.status = CaseStatus.RETURNED
     case.returned_at = now
     case.return_reason = reason
     case.decided_by_id = actor.id
@@ -471,7 +492,7 @@ def return_business_case(
         subject_type=SUBJECT_TYPE,
         subject_id=case.id,
         subject_version=case.version,
-        before={"status": CaseStatus.SUBMITTED.value},
+        before={"status": CaseStatus.SUBMITTED},
         after={"status": case.status},
         reason=reason,
     )

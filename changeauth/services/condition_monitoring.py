@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, Subquery, literal, select, union
+from sqlalchemy import Subquery, literal, select, union
 
+from changeauth.domain.gates import ConditionStatus
 from changeauth.models import Condition, Improvement
-from changeauth.services.monitoring import SweepCounts, sync_flags
+from changeauth.services.monitoring import AnySelect, SweepCounts, sync_flags
 
 FLAG_CONDITION_OVERDUE = "condition_overdue"
 
@@ -16,7 +17,7 @@ _condition = Condition.__table__
 _improvement = Improvement.__table__
 
 
-def _condition_and_improvement_owners(new_flags: Subquery) -> Select:  # type: ignore[type-arg]
+def _condition_and_improvement_owners(new_flags: Subquery) -> AnySelect:
     owners = select(new_flags.c.flag_id, _condition.c.owner_id.label("user_id")).join(
         _condition, _condition.c.id == new_flags.c.subject_id
     )
@@ -39,7 +40,7 @@ def sweep_overdue_conditions(as_of: date) -> dict[str, int]:
             ).label("message"),
         )
         .join(_improvement, _improvement.c.id == _condition.c.improvement_id)
-        .where(_condition.c.status == "open", _condition.c.due_date < as_of)
+        .where(_condition.c.status == ConditionStatus.OPEN, _condition.c.due_date < as_of)
     )
     counts = SweepCounts(
         {

@@ -17,11 +17,11 @@ from sqlalchemy import func, select, update
 
 from changeauth import db
 from changeauth.domain.errors import NotFound, ValidationFailed
-from changeauth.domain.passwords import password_problems
+from changeauth.domain.passwords import TokenPurpose, password_problems
 from changeauth.models import PasswordToken, User
 from changeauth.services import notifications
 from changeauth.services.audit import record_event
-from changeauth.services.users import hash_password, normalise_email, password_hasher
+from changeauth.services.users import hash_password, normalise_email, password_hasher, revoke_all_api_tokens
 
 TOKEN_TTL = {"reset": timedelta(hours=1), "set": timedelta(hours=72)}
 # More reset requests than this for one account in an hour are quietly ignored (no mail bombing).
@@ -48,8 +48,10 @@ def check_new_password(password: str, *, user: User, org_name: str | None, field
 
 
 def _end_all_sessions(user: User) -> None:
-    # Part of the change being audited, not an event of its own: every cookie with the old version dies.
+    # Part of the change being audited, not an event of its own: every cookie with the old version dies,
+    # and so does every API token (a token must not outlive the password that made it).
     user.session_version += 1
+    revoke_all_api_tokens(user)
 
 
 def _revoke_tokens(user_id: int, *, purposes: tuple[str, ...], now: datetime) -> None:
@@ -75,7 +77,7 @@ def _store_password(user: User, password: str, *, actor_id: int | None, action: 
     notifications.enqueue(
         user_ids=[user.id],
         kind="password_changed",
-        text="Your changeauth password was changed. If this was not you, tell the service desk.",
+        text="Your password was changed. If this was not you, tell the service desk.",
         event_key=f"password_changed:{event.id}",
         subject_type="user",
         subject_id=user.id,
@@ -142,7 +144,7 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> Issued
         .select_from(PasswordToken)
         .where(
             PasswordToken.user_id == user.id,
-            PasswordToken.purpose == "reset",
+            PasswordToken.purpose == TokenPurpose.RESET,
             PasswordToken.created_at >= now - timedelta(hours=1),
         )
     )
@@ -178,7 +180,7 @@ def redeem_link(token: str, *, new_password: str, org_name: str | None, now: dat
     user = db.session.get(User, record.user_id)
     assert user is not None  # find_valid_link checked it
     check_new_password(new_password, user=user, org_name=org_name, field="new_password")
-    action = "user.password_reset" if record.purpose == "reset" else "user.password_set"
+    action = "user.password_reset" if record.purpose is TokenPurpose.RESET else "user.password_set"
     _store_password(user, new_password, actor_id=user.id, action=action, now=now)
     record.used_at = now
     db.session.flush()

@@ -9,13 +9,13 @@ from changeauth.domain import permissions
 from changeauth.domain.errors import AlreadyExists, NotFound, PermissionDenied, ValidationFailed
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.models import Comment, ConflictDeclaration, Improvement, Support, User
-from changeauth.queries.improvements import conflicted_user_ids
+from changeauth.queries.improvements import access_to, conflicted_user_ids
 from changeauth.services.audit import record_event
 
 
 def add_comment(improvement: Improvement, *, actor: User, body: str) -> Comment:
     """Comment on an improvement. Raises PermissionDenied or ValidationFailed. Flushes, does not commit."""
-    if not permissions.can_comment(actor.as_actor(), improvement.facts()):
+    if not permissions.can_comment(*access_to(improvement, actor)):
         raise PermissionDenied("Comments are closed on this improvement.")
     text = body.strip()
     if not text:
@@ -37,7 +37,7 @@ def add_comment(improvement: Improvement, *, actor: User, body: str) -> Comment:
 
 def support(improvement: Improvement, *, actor: User) -> Support:
     """Support an idea; a second support by the same person raises AlreadyExists. Flushes."""
-    if not permissions.can_support(actor.as_actor(), improvement.facts()):
+    if not permissions.can_support(*access_to(improvement, actor)):
         raise PermissionDenied("You cannot support this improvement.")
     existing = db.session.scalar(
         select(Support).where(Support.improvement_id == improvement.id, Support.user_id == actor.id)
@@ -69,8 +69,12 @@ def withdraw_support(improvement: Improvement, *, actor: User) -> None:
 
 def declare_conflict(improvement: Improvement, *, actor: User, note: str) -> ConflictDeclaration:
     """Declare a conflict of interest: from now on the person may not score, attend or decide it. Flushes."""
-    if not permissions.can_declare_conflict(actor.as_actor(), improvement.facts()):
+    if not permissions.can_view_improvement(*access_to(improvement, actor)):
         raise NotFound("There is no improvement with that number.")
+    if not permissions.can_declare_conflict(*access_to(improvement, actor)):
+        raise ValidationFailed(
+            {"note": ["This improvement has ended: no decision is left to step back from."]}
+        )
     if len(note) > TEXT_MAX:
         raise ValidationFailed({"note": [f"Keep the note to {TEXT_MAX:,} characters or fewer."]})
     if actor.id in conflicted_user_ids(improvement.id):

@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from changeauth import db
 from changeauth.domain import permissions
+from changeauth.domain.choices import member_or_none
 from changeauth.domain.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from changeauth.domain.gates import (
     DEFAULT_GATE_CRITERIA,
     MANUAL,
     RULES,
+    ConditionStatus,
     CriterionKind,
     CriterionStatus,
     GateCriterionSpec,
@@ -32,8 +34,9 @@ from changeauth.models import (
     User,
 )
 from changeauth.queries import gates as gate_queries
-from changeauth.queries.improvements import conflicted_user_ids
+from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded
 
 
 def configured_criteria(gate: Gate | None = None) -> list[GateCriterionSpec]:
@@ -84,7 +87,7 @@ def tick_criterion(
     improvement: Improvement, *, actor: User, code: str, is_met: bool, evidence: str
 ) -> CriterionTick:
     """A design authority member ticks (or unticks) a manual criterion, with evidence. Flushes."""
-    facts = improvement.facts(conflicted_user_ids(improvement.id))
+    facts = access_to(improvement, actor).improvement
     if not permissions.can_decide_gate(actor.as_actor(), facts):
         raise PermissionDenied("Only an independent design authority member may tick gate criteria.")
     gate = gate_for(Stage(improvement.stage))
@@ -127,39 +130,48 @@ def tick_criterion(
 
 
 def close_condition(
-    condition: Condition, *, actor: User, status: str, note: str, version: int | None = None
+    condition: Condition,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    status: ConditionStatus | str,
+    note: str,
 ) -> Condition:
-    """Close a condition as met (its owner or a DA member) or waived (a DA member), with a note. Flushes."""
-    is_da = permissions.is_design_authority(actor.as_actor())
-    if status not in ("met", "waived"):
+    """Close a condition as met (its owner, or an independent design authority member) or waived (an
+    independent design authority member only: a waiver undoes part of a quorum's decision), with a note.
+    Raises ValidationFailed, PermissionDenied or VersionConflict. Flushes."""
+    closing = member_or_none(ConditionStatus, status)
+    if closing not in (ConditionStatus.MET, ConditionStatus.WAIVED):
         raise ValidationFailed({"status": ["Choose met or waived."]})
-    if condition.status != "open":
+    if not condition.is_open:
         raise ValidationFailed({"status": ["This condition is already closed."]})
-    if status == "waived" and not is_da:
-        raise PermissionDenied("Only a design authority member may waive a condition.")
-    if status == "met" and not (actor.id == condition.owner_id or is_da):
+    improvement = db.session.get_one(Improvement, condition.improvement_id)
+    independent = permissions.is_independent(actor.as_actor(), access_to(improvement, actor).improvement)
+    if closing is ConditionStatus.WAIVED and not independent:
+        raise PermissionDenied(
+            "Only a design authority member with no interest in this improvement may waive a condition."
+        )
+    if closing is ConditionStatus.MET and not (actor.id == condition.owner_id or independent):
         raise PermissionDenied("Only the condition's owner may close it as met.")
     if not note.strip() or len(note) > TEXT_MAX:
         raise ValidationFailed({"note": ["Add a note saying how it was met, or why it is waived."]})
-    if version is not None and version != condition.version:
-        raise VersionConflict()
-    condition.status, condition.note = status, note.strip()
+    expect_version(condition, expected_version)
+    condition.status, condition.note = closing, note.strip()
     condition.closed_by_id, condition.closed_at = actor.id, db.utcnow()
-    condition.version += 1
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
-        action=f"condition.{status}",
+        action=f"condition.{closing.value}",
         subject_type="improvement",
         subject_id=condition.improvement_id,
-        after={"condition_id": condition.id, "status": status},
+        after={"condition_id": condition.id, "status": closing.value},
         reason=condition.note,
     )
     return condition
 
 
 def load_default_gate_criteria() -> int:
-    """Seed the default criteria of DESIGN.md §4 (reference data; existing rows are left as edited)."""
+    """Seed the default criteria (docs/gates.md) (reference data; existing rows are left as edited)."""
     existing = {(row.gate, row.code) for row in db.session.scalars(select(GateCriterion))}
     created = 0
     for position, spec in enumerate(DEFAULT_GATE_CRITERIA):
@@ -185,10 +197,10 @@ def update_gate_criterion(
     *,
     actor: User,
     text: str,
-    kind: str,
+    kind: CriterionKind | str,
     check: str,
     is_active: bool,
-    version: int | None,
+    expected_version: int | None,
 ) -> GateCriterion:
     """An administrator edits a criterion: its text, must or should, rule or manual, active. Flushes."""
     if not permissions.is_admin(actor.as_actor()):
@@ -196,14 +208,16 @@ def update_gate_criterion(
     errors: dict[str, list[str]] = {}
     if not text.strip() or len(text) > 1000:
         errors["text"] = ["Describe the criterion in up to 1,000 characters."]
-    if kind not in ("must", "should"):
+    chosen_kind = member_or_none(CriterionKind, kind)
+    if chosen_kind is None:
         errors["kind"] = ["Choose must or should."]
     if check != MANUAL and check not in RULES:
         errors["check"] = [f"Choose manual or one of the rules: {', '.join(sorted(RULES))}."]
-    if errors:
+    if errors or chosen_kind is None:
         raise ValidationFailed(errors)
-    if version != criterion.version:
-        raise VersionConflict()
+    if expected_version is None:
+        raise VersionConflict()  # the edit form always says which version it showed
+    expect_version(criterion, expected_version)
     before = {
         "text": criterion.text,
         "kind": criterion.kind,
@@ -212,12 +226,11 @@ def update_gate_criterion(
     }
     criterion.text, criterion.kind, criterion.check, criterion.is_active = (
         text.strip(),
-        kind,
+        chosen_kind,
         check,
         is_active,
     )
-    criterion.version += 1
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="gate_criterion.edited",
@@ -225,6 +238,6 @@ def update_gate_criterion(
         subject_id=criterion.id,
         subject_version=criterion.version,
         before=before,
-        after={"text": criterion.text, "kind": kind, "check": check, "is_active": is_active},
+        after={"text": criterion.text, "kind": criterion.kind.value, "check": check, "is_active": is_active},
     )
     return criterion

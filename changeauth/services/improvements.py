@@ -16,6 +16,7 @@ from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN, forma
 from changeauth.domain.lifecycle import Stage, Status
 from changeauth.domain.portfolio import check_delivery_estimate
 from changeauth.models import BenefitDriver, Improvement, Programme, Team, User
+from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
 
 
@@ -111,6 +112,8 @@ def submit_idea(
 TEXT_FIELDS = ("title", "problem", "proposal", "expected_effect", "benefit_drivers")
 ASSIGNMENT_FIELDS = ("owner_id", "sponsor_id", "team", "is_mandatory", "programme")
 ESTIMATE_FIELDS = ("delivery_person_months",)
+# Changing these is a separation-of-duties decision (permissions.can_reassign_improvement).
+REASSIGNMENT_FIELDS = ("owner_id", "sponsor_id", "is_mandatory")
 
 
 def update_improvement(
@@ -123,7 +126,7 @@ def update_improvement(
     Raises PermissionDenied, ValidationFailed or VersionConflict; nothing changes on failure. Flushes.
     """
     actor_facts = actor.as_actor()
-    facts = improvement.facts()
+    facts = access_to(improvement, actor).improvement
     text_changes = {k: v for k, v in changes.items() if k in TEXT_FIELDS}
     assignments = {k: v for k, v in changes.items() if k in ASSIGNMENT_FIELDS}
     estimates = {k: v for k, v in changes.items() if k in ESTIMATE_FIELDS}
@@ -131,6 +134,13 @@ def update_improvement(
         raise PermissionDenied("Only the submitter (while it is an idea) or the owner may edit the text.")
     if assignments and not permissions.can_assign_roles_on_improvement(actor_facts):
         raise PermissionDenied("Only the design authority may assign owners, sponsors, teams and programmes.")
+    if any(name in REASSIGNMENT_FIELDS for name in assignments) and not permissions.can_reassign_improvement(
+        actor_facts, facts
+    ):
+        raise PermissionDenied(
+            "Only an administrator, or a design authority member who has not submitted, owned, sponsored or "
+            "declared a conflict on it, may change who owns or sponsors it or whether it is mandatory."
+        )
     if estimates and not permissions.can_record_delivery_estimate(actor_facts, facts):
         raise PermissionDenied(
             "Only the owner or the design authority may record the delivery estimate, "
@@ -160,6 +170,8 @@ def update_improvement(
             person = db.session.get(User, assignments[field])
             if person is None or not person.is_active:
                 errors[field] = ["Choose an active person."]
+            elif not permissions.may_own_work(person.roles):
+                errors[field] = [permissions.OWNER_MUST_WORK]
             else:
                 values[field] = person.id
         elif field in assignments:
@@ -197,7 +209,7 @@ def update_improvement(
         .values(**values, version=Improvement.version + 1, updated_at=db.utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if db.rows_affected(result) != 1:
         raise VersionConflict()
     db.session.refresh(improvement)
     if drivers is not None:

@@ -68,12 +68,29 @@ def header_safe(text: str, *, limit: int = SUBJECT_MAX) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def build_message(settings: SmtpSettings, *, to: str, subject: str, body: str) -> EmailMessage:
+_CALENDAR_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
+
+
+def build_message(
+    settings: SmtpSettings, *, to: str, subject: str, body: str, calendar: str | None = None
+) -> EmailMessage:
+    """A plain-text email; with ``calendar``, also the iCalendar invitation, the way calendar programs
+    recognise one: a ``text/calendar; method=…`` alternative to the text, and the same as ``invite.ics``."""
     message = EmailMessage()
     message["From"] = header_safe(settings.sender, limit=254)
     message["To"] = header_safe(to, limit=254)
     message["Subject"] = header_safe(subject)
     message.set_content(body)
+    if calendar is not None:
+        found = _CALENDAR_METHOD.search(calendar)
+        method = found.group(1) if found else "PUBLISH"
+        message.add_alternative(calendar, subtype="calendar", params={"method": method})
+        message.add_attachment(
+            calendar.encode("utf-8"),
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics",
+        )
     return message
 
 
@@ -106,9 +123,9 @@ class SmtpConnection:
             client.login(s.username, s.password or "")
         return client
 
-    def send(self, *, to: str, subject: str, body: str) -> None:
+    def send(self, *, to: str, subject: str, body: str, calendar: str | None = None) -> None:
         """Send one message; raises ``SendFailed`` when the server refuses it or cannot be reached."""
-        message = build_message(self.settings, to=to, subject=subject, body=body)
+        message = build_message(self.settings, to=to, subject=subject, body=body, calendar=calendar)
         try:
             if self._client is None:
                 self._client = self._connect()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -54,7 +54,9 @@ _resource = TemporaryResource.__table__
 _improvement = Improvement.__table__
 _user = User.__table__
 
-RecipientQuery = Callable[[Subquery], Select]  # type: ignore[type-arg]
+# Any select statement, whatever its columns.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+RecipientQuery = Callable[[Subquery], AnySelect]
 
 
 @dataclass
@@ -83,7 +85,7 @@ def sync_flags(
     subject_type: str,
     severity: str,
     on: date,
-    candidates: Select,  # type: ignore[type-arg]
+    candidates: AnySelect,
     recipients: RecipientQuery,
 ) -> dict[str, int]:
     """Make the open flags of ``kind`` match ``candidates`` (rows of ``subject_id``, ``message``).
@@ -93,19 +95,23 @@ def sync_flags(
     """
     session = db.session
     candidate = candidates.subquery("candidate")
-    resolved = session.execute(
-        update(_flag)
-        .where(
-            _flag.c.kind == kind,
-            _flag.c.subject_type == subject_type,
-            _flag.c.resolved_on.is_(None),
-            _flag.c.subject_id.not_in(select(candidate.c.subject_id)),
+    resolved = db.rows_affected(
+        session.execute(
+            update(_flag)
+            .where(
+                _flag.c.kind == kind,
+                _flag.c.subject_type == subject_type,
+                _flag.c.resolved_on.is_(None),
+                _flag.c.subject_id.not_in(select(candidate.c.subject_id)),
+            )
+            .values(resolved_on=on)
         )
-        .values(resolved_on=on)
-    ).rowcount
+    )
     # Only this sweep raises flags of this kind, and its run is claimed, so every id above the
     # high-water mark of this kind was raised just now.
-    high_water = session.scalar(select(func.coalesce(func.max(_flag.c.id), 0)).where(_flag.c.kind == kind))
+    high_water = int(
+        session.scalar(select(func.coalesce(func.max(_flag.c.id), 0)).where(_flag.c.kind == kind)) or 0
+    )
     already_open = (
         select(_flag.c.id)
         .where(
@@ -143,7 +149,7 @@ def sync_flags(
     return {"raised": raised, "resolved": resolved, "notified": notified}
 
 
-def _enqueue(kind: str, subject_type: str, new_flags: Subquery, pairs: Select) -> int:  # type: ignore[type-arg]
+def _enqueue(kind: str, subject_type: str, new_flags: Subquery, pairs: AnySelect) -> int:
     recipient = pairs.subquery("recipient")
     dedupe_key = (
         _text("flag:")
@@ -167,7 +173,7 @@ def _enqueue(kind: str, subject_type: str, new_flags: Subquery, pairs: Select) -
         .join(_user, _user.c.id == recipient.c.user_id)
         .where(_user.c.is_active.is_(True))
     )
-    high_water = db.session.scalar(select(func.coalesce(func.max(_notification.c.id), 0)))
+    high_water = int(db.session.scalar(select(func.coalesce(func.max(_notification.c.id), 0))) or 0)
     db.session.execute(
         insert(_notification).from_select(
             [
@@ -196,13 +202,13 @@ def _count_above(table: Any, high_water: int, *conditions: ColumnElement[bool]) 
 # --- Benefits -------------------------------------------------------------------------------------------
 
 
-def _benefit_owner(new_flags: Subquery) -> Select:  # type: ignore[type-arg]
+def _benefit_owner(new_flags: Subquery) -> AnySelect:
     return select(new_flags.c.flag_id, _benefit.c.owner_id.label("user_id")).join(
         _benefit, _benefit.c.id == new_flags.c.subject_id
     )
 
 
-def _benefit_owner_and_sponsor(new_flags: Subquery) -> Select:  # type: ignore[type-arg]
+def _benefit_owner_and_sponsor(new_flags: Subquery) -> AnySelect:
     sponsor = (
         select(new_flags.c.flag_id, _improvement.c.sponsor_id.label("user_id"))
         .join(_benefit, _benefit.c.id == new_flags.c.subject_id)
@@ -260,7 +266,7 @@ def sweep_stale_benefits(as_of: date, *, grace_days: int) -> dict[str, int]:
 # --- Temporary resources --------------------------------------------------------------------------------
 
 
-def _resource_owner(new_flags: Subquery) -> Select:  # type: ignore[type-arg]
+def _resource_owner(new_flags: Subquery) -> AnySelect:
     return select(new_flags.c.flag_id, _resource.c.owner_id.label("user_id")).join(
         _resource, _resource.c.id == new_flags.c.subject_id
     )
@@ -324,7 +330,7 @@ def _improvement_message(prefix: str, suffix: str) -> ColumnElement[str]:
     return _text(prefix) + _improvement.c.ref + _text(" “") + _improvement.c.title + _text(suffix)
 
 
-def _design_authority_and_owner(new_flags: Subquery) -> Select:  # type: ignore[type-arg]
+def _design_authority_and_owner(new_flags: Subquery) -> AnySelect:
     members = select(new_flags.c.flag_id, UserRole.user_id.label("user_id")).join(
         UserRole, UserRole.role == Role.DESIGN_AUTHORITY.value
     )
@@ -336,7 +342,7 @@ def _design_authority_and_owner(new_flags: Subquery) -> Select:  # type: ignore[
     return select(union(members, owner).subquery())
 
 
-def _design_authority(new_flags: Subquery) -> Select:  # type: ignore[type-arg]
+def _design_authority(new_flags: Subquery) -> AnySelect:
     return select(new_flags.c.flag_id, UserRole.user_id.label("user_id")).join(
         UserRole, UserRole.role == Role.DESIGN_AUTHORITY.value
     )

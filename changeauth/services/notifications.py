@@ -22,11 +22,13 @@ def enqueue(
     event_key: str,
     subject_type: str | None = None,
     subject_id: int | None = None,
+    calendar: str | None = None,
 ) -> list[Notification]:
     """Queue one notification per distinct person for an event. Flushes, does not commit.
 
     ``event_key`` names the event (for example ``decision:42``); with the person's id it forms the
-    dedupe key, so enqueuing the same event again adds nothing.
+    dedupe key, so enqueuing the same event again adds nothing. ``calendar`` is an iCalendar text the email
+    carries (a meeting invitation).
     """
     wanted = sorted({uid for uid in user_ids if uid is not None})
     if not wanted:
@@ -47,6 +49,7 @@ def enqueue(
             subject_type=subject_type,
             subject_id=subject_id,
             created_at=db.utcnow(),
+            calendar=calendar,
         )
         db.session.add(notification)
         created.append(notification)
@@ -70,4 +73,4 @@ def mark_all_read(*, user_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
-    return int(result.rowcount or 0)
+    return int(db.rows_affected(result) or 0)

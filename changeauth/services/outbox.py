@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from changeauth import db
 from changeauth.models import Notification, User
+from changeauth.models.flag import MAX_SEND_ATTEMPTS
 
-MAX_SEND_ATTEMPTS = 5
 ERROR_MAX = 1_000
 _notification = Notification.__table__
 
@@ -26,6 +26,7 @@ class OutgoingEmail:
     name: str
     kind: str
     text: str
+    calendar: str | None = None
 
 
 def _due() -> tuple[ColumnElement[bool], ...]:
@@ -40,13 +41,20 @@ def _due() -> tuple[ColumnElement[bool], ...]:
 def due_emails(*, limit: int) -> list[OutgoingEmail]:
     """Unsent notifications for active people, oldest first."""
     rows = db.session.execute(
-        select(_notification.c.id, User.email, User.name, _notification.c.kind, _notification.c.text)
+        select(
+            _notification.c.id,
+            User.email,
+            User.name,
+            _notification.c.kind,
+            _notification.c.text,
+            _notification.c.calendar,
+        )
         .join(User, User.id == _notification.c.user_id)
         .where(*_due())
         .order_by(_notification.c.id)
         .limit(limit)
     ).all()
-    return [OutgoingEmail(row.id, row.email, row.name, row.kind, row.text) for row in rows]
+    return [OutgoingEmail(row.id, row.email, row.name, row.kind, row.text, row.calendar) for row in rows]
 
 
 def count_due() -> int:
@@ -68,7 +76,7 @@ def claim(notification_id: int) -> bool:
         .where(_notification.c.id == notification_id, _notification.c.sent_at.is_(None))
         .values(sent_at=db.utcnow(), send_attempts=_notification.c.send_attempts + 1, last_error=None)
     )
-    return result.rowcount == 1
+    return db.rows_affected(result) == 1
 
 
 def release_after_failure(notification_id: int, error: str) -> None:

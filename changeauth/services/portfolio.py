@@ -1,26 +1,25 @@
-"""Portfolio use cases: run the optimiser, save a run as a named scenario, mark the agreed plan, and
-load the worked example's delivery estimates."""
+"""Portfolio use cases: run the optimiser, save a run as a named scenario and mark the agreed plan."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from changeauth import db
 from changeauth.domain import permissions
 from changeauth.domain import portfolio as rules
 from changeauth.domain.errors import AlreadyExists, PermissionDenied, ValidationFailed, VersionConflict
-from changeauth.models import Improvement, PortfolioScenario, User
+from changeauth.models import PortfolioScenario, User
 from changeauth.models.derived_state import PORTFOLIO
 from changeauth.queries import derived
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.services import optimiser
 from changeauth.services.audit import record_event
-from changeauth.services.reference_data import UpsertCounts
+from changeauth.services.guards import expect_version, flush_guarded
 
 
 def optimise(
@@ -133,7 +132,14 @@ def save_scenario(
     return scenario
 
 
-def agree_scenario(actor: User, scenario: PortfolioScenario, *, version: int | None) -> PortfolioScenario:
+_AGREED_AT_THE_SAME_MOMENT = (
+    "Another scenario was marked as the agreed plan at the same moment. Reload and try again."
+)
+
+
+def agree_scenario(
+    scenario: PortfolioScenario, *, actor: User, expected_version: int | None
+) -> PortfolioScenario:
     """Mark ``scenario`` as the agreed plan; the plan agreed before (if any) stops being agreed.
 
     Raises PermissionDenied, ValidationFailed (no version), VersionConflict (stale version, or another
@@ -142,43 +148,26 @@ def agree_scenario(actor: User, scenario: PortfolioScenario, *, version: int | N
     """
     if not permissions.can_agree_portfolio_plan(actor.as_actor()):
         raise PermissionDenied("Only a design authority member may mark the agreed plan.")
-    if version is None:
+    if expected_version is None:
         raise ValidationFailed({"version": ["Send the version of the scenario you are agreeing."]})
-    if version != scenario.version:
-        raise VersionConflict()
+    expect_version(scenario, expected_version)
     if scenario.is_agreed:
         raise AlreadyExists(f"“{scenario.name}” is already the agreed plan.")
     previous = portfolio_queries.agreed_scenario()
-    now = db.utcnow()
     try:
         with db.session.begin_nested():
             if previous is not None:
-                db.session.execute(
-                    update(PortfolioScenario)
-                    .where(PortfolioScenario.id == previous.id, PortfolioScenario.is_agreed.is_(True))
-                    .values(is_agreed=False, version=PortfolioScenario.version + 1)
-                    .execution_options(synchronize_session=False)
-                )
-            changed = db.session.execute(
-                update(PortfolioScenario)
-                .where(PortfolioScenario.id == scenario.id, PortfolioScenario.version == version)
-                .values(
-                    is_agreed=True,
-                    agreed_at=now,
-                    agreed_by_id=actor.id,
-                    version=PortfolioScenario.version + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if changed.rowcount != 1:
-                raise VersionConflict()
-    except IntegrityError as error:  # another plan was agreed at the same moment
-        raise VersionConflict(
-            "Another scenario was marked as the agreed plan at the same moment. Reload and try again."
-        ) from error
-    if previous is not None:
-        db.session.refresh(previous)
-    db.session.refresh(scenario)
+                previous.is_agreed = False
+                try:
+                    flush_guarded()
+                except VersionConflict as error:  # another plan replaced it at the same moment
+                    raise VersionConflict(_AGREED_AT_THE_SAME_MOMENT) from error
+            scenario.is_agreed = True
+            scenario.agreed_at = db.utcnow()
+            scenario.agreed_by_id = actor.id
+            flush_guarded()
+    except IntegrityError as error:  # another plan was agreed at the same moment (one agreed plan at most)
+        raise VersionConflict(_AGREED_AT_THE_SAME_MOMENT) from error
     record_event(
         actor_id=actor.id,
         action="portfolio_scenario.agreed",
@@ -189,22 +178,3 @@ def agree_scenario(actor: User, scenario: PortfolioScenario, *, version: int | N
         after={"agreed_scenario_id": scenario.id, "name": scenario.name},
     )
     return scenario
-
-
-def load_demo_delivery_estimates(rows: Iterable[Mapping[str, Any]], counts: UpsertCounts) -> None:
-    """The worked example's delivery estimates, by improvement reference (an upsert: a second load
-    changes nothing). Seed data, so no audit event. Flushes, does not commit."""
-    refs = [row["improvement_ref"] for row in rows]
-    found = {
-        improvement.ref: improvement
-        for improvement in db.session.scalars(select(Improvement).where(Improvement.ref.in_(refs)))
-    }
-    for row in rows:
-        improvement = found[row["improvement_ref"]]
-        estimate = Decimal(str(row["delivery_person_months"]))
-        if improvement.delivery_person_months == estimate:
-            counts.add("improvement", "unchanged")
-            continue
-        improvement.delivery_person_months = estimate
-        counts.add("improvement", "updated")
-    db.session.flush()

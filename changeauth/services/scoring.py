@@ -1,5 +1,5 @@
-"""Scoring and the backlog (design §5): scheme versions, blind assessments, the stored panel score,
-what-if previews and the roadmap quarter.
+"""Scoring and the backlog: scheme versions, blind assessments, the stored panel score, what-if previews
+and the roadmap quarter. The rules are in docs/scoring-and-backlog.md.
 
 Concurrency: saving an assessment takes a shared scoring lock and locks the improvement's row;
 activating a scheme takes the lock exclusively, so a score is never computed under a scheme that is
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any, overload
+from typing import Any, cast, overload
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import BindParameter, bindparam, exists, func, select, update
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -43,6 +43,7 @@ from changeauth.domain.scoring import (
     CriterionKind,
     CriterionSpec,
     Direction,
+    SchemeStatus,
     ScoreStatus,
     aggregate,
     validate_assessment,
@@ -238,7 +239,7 @@ def draft_scheme(actor: User, criteria: Sequence[Mapping[str, Any]], *, note: st
     version = (db.session.scalar(select(func.max(ScoringScheme.version))) or 0) + 1
     scheme = ScoringScheme(
         version=version,
-        status="draft",
+        status=SchemeStatus.DRAFT,
         note=note.strip(),
         created_by_id=actor.id,
         created_at=db.utcnow(),
@@ -272,7 +273,7 @@ def update_draft(
     _require(permissions.can_manage_scoring_schemes(actor.as_actor()), "Only administrators manage schemes.")
     _lock_scoring(exclusive=True)
     scheme = _load_scheme_for_update(scheme_id)
-    if scheme.status != "draft" or scoring_queries.scheme_is_used(scheme.id):
+    if not scheme.is_draft or scoring_queries.scheme_is_used(scheme.id):
         raise InvalidTransition(f"Version {scheme.version} is {scheme.status}: only drafts can be changed.")
     if revision is not None and revision != scheme.revision:
         raise VersionConflict()
@@ -326,7 +327,7 @@ def activate_scheme(
     _require(permissions.can_manage_scoring_schemes(actor.as_actor()), "Only administrators manage schemes.")
     _lock_scoring(exclusive=True)
     scheme = _load_scheme_for_update(scheme_id)
-    if scheme.status != "draft":
+    if not scheme.is_draft:
         raise InvalidTransition(
             f"Version {scheme.version} is {scheme.status}; only a draft can be activated."
         )
@@ -334,14 +335,14 @@ def activate_scheme(
         raise VersionConflict()
     now = db.utcnow()
     previous = db.session.scalar(
-        select(ScoringScheme).where(ScoringScheme.status == "active").with_for_update()
+        select(ScoringScheme).where(ScoringScheme.status == SchemeStatus.ACTIVE).with_for_update()
     )
     previous_specs: tuple[CriterionSpec, ...] = ()
     if previous is not None:
         previous_specs = scoring_queries.get_scheme(previous.id).specs()
-        previous.status, previous.retired_at = "retired", now
+        previous.status, previous.retired_at = SchemeStatus.RETIRED, now
         db.session.flush()  # at most one active scheme: retire before activating
-    scheme.status, scheme.activated_at = "active", now
+    scheme.status, scheme.activated_at = SchemeStatus.ACTIVE, now
     db.session.flush()
     specs = scoring_queries.get_scheme(scheme.id).specs()
     weights_only = previous is not None and _structure(previous_specs) == _structure(specs)
@@ -397,7 +398,7 @@ def _set_by_value(groups: Mapping[tuple[Any, ...], list[int]], columns: Sequence
     table = ImprovementScore.__table__
     # The ids are integers read from the database, so they are written into the statement rather than
     # bound one by one (binding thousands of parameters costs more than the update itself).
-    ids_param = bindparam("ids", expanding=True, literal_execute=True)
+    ids_param: BindParameter[list[int]] = bindparam("ids", expanding=True, literal_execute=True)
     for values, ids in groups.items():
         statement = (
             update(table)
@@ -496,7 +497,9 @@ def _weighted_criteria(
     if errors:
         raise ValidationFailed(errors)
     parsed = {
-        item["code"]: _number(item["weight"]) or Decimal(0) for item in items if item["kind"] == "should"
+        item["code"]: _number(item["weight"]) or Decimal(0)
+        for item in items
+        if item["kind"] == CriterionKind.SHOULD
     }
     return items, parsed
 
@@ -627,7 +630,8 @@ def _panel_values(improvement_id: int) -> list[dict[str, int | bool]]:
     panel: dict[int, dict[str, int | bool]] = {}
     for assessor_id, version, code, score, passed in rows:
         if version == latest[assessor_id]:
-            panel.setdefault(assessor_id, {})[code] = passed if score is None else score
+            # A must criterion has a vote and no score, a should criterion a score and no vote.
+            panel.setdefault(assessor_id, {})[code] = bool(passed) if score is None else score
     return [panel[assessor_id] for assessor_id in sorted(panel)]
 
 
@@ -661,7 +665,7 @@ def recompute_score(
         stored = ImprovementScore(improvement_id=improvement_id)
         db.session.add(stored)
     stored.scheme_id = scheme.id
-    stored.status = result.status.value
+    stored.status = result.status
     stored.scorers = result.scorers
     stored.weighted_score = result.weighted_score
     stored.must_meet_passed = result.must_meet_passed
@@ -703,9 +707,11 @@ def save_assessment(
     improvement = db.session.scalar(
         select(Improvement).where(Improvement.id == improvement_id).with_for_update()
     )
-    if improvement is None or not permissions.can_view_improvement(actor.as_actor(), improvement.facts()):
+    if improvement is None or not permissions.can_view_improvement(
+        actor.as_actor(), improvement.visibility_facts()
+    ):
         raise NotFound("There is no improvement with that number.")
-    facts = improvement.facts(improvement_queries.conflicted_user_ids(improvement_id))
+    facts = improvement_queries.access_to(improvement, actor).improvement
     _require(
         permissions.can_score(actor.as_actor(), facts),
         "Only design authority members score, and never an improvement they submitted, own, sponsor "
@@ -718,7 +724,8 @@ def save_assessment(
     rationale = (rationale or "").strip()
     if errors := _assessment_errors(specs, scores, rationale):
         raise ValidationFailed(errors)
-    values = {spec.code: scores[spec.code] for spec in specs}
+    # Checked just above: a whole number 0-5 for each should criterion, True or False for each must.
+    values = {spec.code: cast(int | bool, scores[spec.code]) for spec in specs}
     now = db.utcnow()
     assessment = scoring_queries.own_assessment(improvement_id, actor.id, scheme.id)
     if assessment is None:
@@ -745,8 +752,10 @@ def save_assessment(
             row = by_code.get(code)
             if row is None:
                 assessment.scores.append(_score_row(code, value))
+            elif isinstance(value, bool):
+                row.score, row.passed = None, value
             else:
-                row.score, row.passed = (None, value) if isinstance(value, bool) else (value, None)
+                row.score, row.passed = value, None
         assessment.rationale = rationale
         assessment.updated_at = now
         assessment.version += 1
@@ -786,10 +795,10 @@ def save_assessment(
     return assessment
 
 
-def _score_row(code: str, value: object) -> AssessmentScore:
+def _score_row(code: str, value: int | bool) -> AssessmentScore:
     if isinstance(value, bool):
         return AssessmentScore(criterion_code=code, score=None, passed=value)
-    return AssessmentScore(criterion_code=code, score=int(value), passed=None)  # type: ignore[call-overload]
+    return AssessmentScore(criterion_code=code, score=value, passed=None)
 
 
 # --- the roadmap ---------------------------------------------------------------------------------
@@ -811,6 +820,10 @@ def set_planned_quarter(
     )
     if improvement is None:
         raise NotFound("There is no improvement with that number.")
+    _require(
+        permissions.is_independent(*improvement_queries.access_to(improvement, actor)),
+        "Only a design authority member with no interest in it may plan it on the roadmap.",
+    )
     if improvement.stage in ENDED_STAGES:
         raise InvalidTransition("Closed, merged, declined and withdrawn work is not on the roadmap.")
     planned = None
@@ -843,8 +856,8 @@ def set_planned_quarter(
 
 
 def load_default_scheme(counts: UpsertCounts) -> None:
-    """Seed version 1 of the scheme (design §5) as active, once. Later versions are the admins' to make,
-    so an existing scheme is never touched. Flushes, does not commit."""
+    """Seed version 1 of the scheme (docs/scoring-and-backlog.md) as active, once. Later versions are
+    the admins' to make, so an existing scheme is never touched. Flushes, does not commit."""
     if db.session.scalar(select(exists().where(ScoringScheme.id.is_not(None)))):
         counts.add("scoring_scheme", "unchanged")
         return
@@ -852,8 +865,8 @@ def load_default_scheme(counts: UpsertCounts) -> None:
     now = db.utcnow()
     scheme = ScoringScheme(
         version=1,
-        status="active",
-        note="The default scheme of the design (§5), from the report's prioritisation principles.",
+        status=SchemeStatus.ACTIVE,
+        note="The default scheme, from the report's prioritisation principles.",
         created_at=now,
         activated_at=now,
         criteria=[SchemeCriterion(**row) for row in rows],
@@ -869,36 +882,3 @@ def load_default_scheme(counts: UpsertCounts) -> None:
         after={"version": 1, "criteria": _audit_criteria(rows)},
     )
     counts.add("scoring_scheme", "created")
-
-
-def load_demo_assessments(
-    rows: Sequence[Mapping[str, Any]],
-    users: Mapping[str, User],
-    counts: UpsertCounts,
-    *,
-    quorum: int,
-    disagreement_threshold: int,
-) -> None:
-    """The worked example's assessments (seeds/demo/scores.yaml), through ``save_assessment`` so every
-    rule and audit event applies. A member's existing assessment is left alone. Flushes, does not commit."""
-    scheme = scoring_queries.active_scheme()
-    codes = [spec.code for spec in scheme.specs()]
-    refs = dict(db.session.execute(select(Improvement.ref, Improvement.id)).all())
-    for row in rows:
-        improvement_id = refs.get(row["ref"])
-        if improvement_id is None:
-            continue
-        for member_key, values in row["scores"].items():
-            member = users[member_key]
-            if scoring_queries.own_assessment(improvement_id, member.id, scheme.id) is not None:
-                counts.add("assessment", "unchanged")
-                continue
-            save_assessment(
-                member,
-                improvement_id,
-                scores=dict(zip(codes, values, strict=True)),
-                rationale=row["rationale"],
-                quorum=quorum,
-                disagreement_threshold=disagreement_threshold,
-            )
-            counts.add("assessment", "created")

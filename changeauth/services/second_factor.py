@@ -35,6 +35,7 @@ from changeauth.domain.second_factor import (
 from changeauth.models import RecoveryCode, SecondFactorAttempt, User
 from changeauth.services import notifications
 from changeauth.services.audit import record_event
+from changeauth.services.users import revoke_all_api_tokens
 
 TOTP_STEP_SECONDS = 30
 recovery_code_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
@@ -126,7 +127,7 @@ def enable(user: User, *, secret: str, code: str, now: datetime | None = None) -
         subject_type="user",
         subject_id=user.id,
     )
-    _notify(user, "An authenticator app was set up for your changeauth account.", event.id)
+    _notify(user, "An authenticator app was set up for your account.", event.id)
     return codes
 
 
@@ -139,7 +140,7 @@ def regenerate_recovery_codes(user: User, *, now: datetime | None = None) -> lis
     event = record_event(
         actor_id=user.id, action="user.recovery_codes_replaced", subject_type="user", subject_id=user.id
     )
-    _notify(user, "New recovery codes were made for your changeauth account.", event.id)
+    _notify(user, "New recovery codes were made for your account.", event.id)
     return codes
 
 
@@ -153,6 +154,8 @@ def disable(user: User, *, actor_id: int, required_for_all: bool, by_admin: bool
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.session_version += 1
+    # A lost or removed factor may be in someone else's hands: tokens made under it stop too.
+    revoke_all_api_tokens(user)
     db.session.flush()
     event = record_event(
         actor_id=actor_id,
@@ -160,7 +163,7 @@ def disable(user: User, *, actor_id: int, required_for_all: bool, by_admin: bool
         subject_type="user",
         subject_id=user.id,
     )
-    _notify(user, "The second factor of your changeauth account was removed.", event.id)
+    _notify(user, "The second factor of your account was removed.", event.id)
 
 
 def recovery_codes_left(user: User) -> int:

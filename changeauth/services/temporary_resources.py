@@ -1,4 +1,5 @@
-"""Recording temporary resources, extending them and recording when they actually ended (design §8).
+"""Recording temporary resources, extending them and recording when they actually ended
+(docs/benefits-and-resources.md).
 
 An extension or an actual end resolves the resource's flags at once; the nightly job would do the same.
 """
@@ -15,16 +16,15 @@ from changeauth.domain import permissions
 from changeauth.domain import temporary_resources as rules
 from changeauth.domain.errors import (
     InvalidTransition,
-    NotFound,
     PermissionDenied,
     ValidationFailed,
-    VersionConflict,
 )
 from changeauth.domain.money import MAX_PENCE
 from changeauth.models import Improvement, Programme, Team, TemporaryResource, User
 from changeauth.queries.clock import today as council_today
 from changeauth.services import flags
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded
 
 ROLE_TITLE_MIN, ROLE_TITLE_MAX = 3, 200
 SHORT_TEXT_MAX = 200
@@ -35,7 +35,7 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-# What the audit log records of a resource, here and in the generated council (scale_data).
+# What the audit log records of a resource, here and in the generated council (devtools.scale_data).
 SNAPSHOT_FIELDS = (
     "role_title",
     "team_id",
@@ -58,20 +58,11 @@ def _snapshot(resource: TemporaryResource) -> dict[str, Any]:
     return {field: getattr(resource, field) for field in SNAPSHOT_FIELDS}
 
 
-def _load(resource_id: int) -> TemporaryResource:
-    resource = db.session.scalar(
-        select(TemporaryResource).where(TemporaryResource.id == resource_id).with_for_update()
-    )
-    if resource is None:
-        raise NotFound("There is no temporary resource with that number.")
-    return resource
-
-
 def _check_version(resource: TemporaryResource, expected_version: int | None) -> None:
+    # Extending and ending always say which version was read (the form's hidden field, the API's version).
     if expected_version is None:
         raise ValidationFailed({"version": ["Send the version of the resource you read."]})
-    if expected_version != resource.version:
-        raise VersionConflict()
+    expect_version(resource, expected_version)
 
 
 def resolve_cleared_flags(resource: TemporaryResource, *, on: date) -> int:
@@ -183,19 +174,18 @@ def create_resource(
 
 
 def extend_resource(
-    actor: User,
-    resource_id: int,
+    resource: TemporaryResource,
     *,
+    actor: User,
+    expected_version: int | None,
     extension_until: date | None,
     reason: str | None,
-    expected_version: int | None,
     today: date | None = None,
 ) -> TemporaryResource:
     """Extend a resource past its end date: a DA or finance member who is not its owner, with a reason.
 
     Resolves its overrun (and ending-soon) flag when the new date covers today. Flushes, does not commit.
     """
-    resource = _load(resource_id)
     if not permissions.can_extend_temporary_resource(actor.as_actor(), owner_id=resource.owner_id):
         raise PermissionDenied("A design authority or finance member who does not own it extends a resource.")
     _check_version(resource, expected_version)
@@ -220,8 +210,7 @@ def extend_resource(
     resource.extension_reason = reason.strip()
     resource.extended_by_id = actor.id
     resource.extended_at = db.utcnow()
-    resource.version += 1
-    db.session.flush()
+    flush_guarded()
     resolve_cleared_flags(resource, on=today or council_today())
     record_event(
         actor_id=actor.id,
@@ -237,18 +226,17 @@ def extend_resource(
 
 
 def end_resource(
-    actor: User,
-    resource_id: int,
+    resource: TemporaryResource,
     *,
-    actual_end_date: date | None,
+    actor: User,
     expected_version: int | None,
+    actual_end_date: date | None,
     today: date | None = None,
 ) -> TemporaryResource:
     """The owner records the last day the resource was in place; its flags are resolved.
 
     Flushes, does not commit.
     """
-    resource = _load(resource_id)
     if not permissions.can_end_temporary_resource(actor.as_actor(), owner_id=resource.owner_id):
         raise PermissionDenied("Only the resource's owner records when it actually ended.")
     _check_version(resource, expected_version)
@@ -262,8 +250,7 @@ def end_resource(
         raise ValidationFailed(errors)
     before = _snapshot(resource)
     resource.actual_end_date = actual_end_date
-    resource.version += 1
-    db.session.flush()
+    flush_guarded()
     resolve_cleared_flags(resource, on=today)
     record_event(
         actor_id=actor.id,

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from changeauth import db
-from changeauth.domain import permissions
+from changeauth.domain import dates, permissions
+from changeauth.domain.business_cases import CaseStatus
 from changeauth.domain.errors import (
     GateCriteriaUnmet,
     InvalidTransition,
@@ -23,11 +24,16 @@ from changeauth.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from changeauth.domain.gate_decisions import (
+    CONDITION_TEXT_MAX,
+    ConditionInput,
+    DecisionRequest,
+    limit_errors,
+)
 from changeauth.domain.gates import unmet_musts
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.lifecycle import (
     DECISION_LABELS,
-    GATE_NAMES,
     STAGE_LABELS,
     Action,
     Decision,
@@ -38,6 +44,7 @@ from changeauth.domain.lifecycle import (
     action_outcome,
     decision_outcome,
     gate_for,
+    gate_title,
 )
 from changeauth.models import (
     BusinessCase,
@@ -49,7 +56,7 @@ from changeauth.models import (
     Support,
     User,
 )
-from changeauth.queries.improvements import conflicted_user_ids
+from changeauth.queries.improvements import access_to
 from changeauth.services import notifications
 from changeauth.services.audit import record_event
 
@@ -59,10 +66,6 @@ class GateRules:
     """Settings that shape gate decisions (from configuration)."""
 
     quorum: int = 3
-
-
-def _facts(improvement: Improvement) -> permissions.ImprovementFacts:
-    return improvement.facts(conflicted_user_ids(improvement.id))
 
 
 def _snapshot(improvement: Improvement) -> dict[str, Any]:
@@ -102,7 +105,7 @@ def _move(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if db.rows_affected(result) != 1:
         raise VersionConflict()
     db.session.refresh(improvement)
 
@@ -145,16 +148,18 @@ def _validate_decision(
     errors: dict[str, list[str]] = {}
     if not rationale.strip():
         errors["rationale"] = ["Give the reasons for the decision; the submitter will read them."]
-    elif len(rationale) > TEXT_MAX:
-        errors["rationale"] = [f"Keep the reasons to {TEXT_MAX:,} characters or fewer."]
     if decision is Decision.HOLD and (hold_until is None or hold_until <= today):
         errors["hold_until"] = ["Give a date in the future until which it is on hold."]
+    elif decision is Decision.HOLD:
+        errors.update(dates.range_errors(hold_until=hold_until))
     if decision is Decision.MERGE:
         errors.update(_merge_target_errors(improvement, duplicate_of_id))
     if decision in (Decision.GO, Decision.QUICK_WIN) and gate is Gate.G0:
         owner = db.session.get(User, owner_id) if owner_id is not None else None
         if owner is None or not owner.is_active:
             errors["owner_id"] = ["Choose who will own this improvement."]
+        elif not permissions.may_own_work(owner.roles):
+            errors["owner_id"] = [permissions.OWNER_MUST_WORK]
     return errors
 
 
@@ -178,34 +183,32 @@ def _check_attendees(
 ) -> list[int]:
     attendees = sorted(set(attendee_ids) | {actor.id})
     people = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(attendees)))}
-    for user_id in attendees:
-        user = people.get(user_id)
-        if user is None or not user.is_active or not permissions.can_attend_gate(user_id, user.roles, facts):
-            raise PermissionDenied(
-                "Every attendee must be an active design authority member with no interest in this "
-                "improvement."
-            )
-    if len(attendees) < quorum:
+    eligible = [
+        user_id
+        for user_id in attendees
+        if (user := people.get(user_id)) is not None
+        and user.is_active
+        and permissions.can_attend_gate(user_id, user.roles, facts)
+    ]
+    # One answer for every reason (too few, not on the design authority, switched off, interested):
+    # telling them apart would let a recorder find out who submitted an anonymous idea, one name at a time.
+    if len(eligible) != len(attendees) or len(attendees) < quorum:
         raise ValidationFailed(
-            {"attendee_ids": [f"A gate decision needs at least {quorum} design authority members."]}
+            {
+                "attendee_ids": [
+                    f"A gate decision needs at least {quorum} active design authority members, the recorder "
+                    "included, none of whom has an interest in this improvement."
+                ]
+            }
         )
     return attendees
 
 
 def decide_gate(
     improvement: Improvement,
+    request: DecisionRequest,
     *,
     actor: User,
-    gate: str,
-    decision: str,
-    rationale: str,
-    version: int | None,
-    attendee_ids: Collection[int] = (),
-    hold_until: date | None = None,
-    duplicate_of_id: int | None = None,
-    owner_id: int | None = None,
-    conditions: Sequence[ConditionInput] = (),
-    meeting_id: int | None = None,
     rules: GateRules | None = None,
     now: datetime | None = None,
     today: date | None = None,
@@ -215,26 +218,50 @@ def decide_gate(
     G0 (triage) is decided by one independent design authority member; G1–G3 need a quorum of independent
     members attending, including the recorder. A go (with or without conditions) needs every must criterion
     of the gate met and no open conditions from an earlier gate. A conditional go leaves owned, dated
-    conditions. At G1 a go approves the submitted business case and a recycle returns it.
+    conditions. At G1 a go approves the submitted business case and a recycle returns it: the case the
+    quorum reviewed, named by ``business_case_version`` or implied by ``version`` (submitting a case
+    moves the improvement's version on); a newer case is a VersionConflict.
     Raises PermissionDenied, InvalidTransition, ValidationFailed, GateCriteriaUnmet or VersionConflict; on
     any of them nothing changes. Flushes, does not commit.
     """
     rules = rules or GateRules()
     now = now or db.utcnow()
     today = today or now.date()
-    facts = _facts(improvement)
-    actor_facts = actor.as_actor()
+    checked = _validate_request(improvement, request, actor=actor, rules=rules, today=today)
+    before = _snapshot(improvement)
+    record = _apply_decision(improvement, request, checked, actor=actor, now=now)
+    _record_and_announce(improvement, request, record, checked, actor=actor, before=before)
+    return record
+
+
+@dataclass(frozen=True)
+class _CheckedDecision:
+    """A request that passed every check: its gate and decision as enums, where it leads, the version
+    the write is guarded by, and who attended."""
+
+    gate: Gate
+    decision: Decision
+    outcome: Outcome
+    expected_version: int
+    attendee_ids: list[int]
+
+
+def _validate_request(
+    improvement: Improvement, request: DecisionRequest, *, actor: User, rules: GateRules, today: date
+) -> _CheckedDecision:
+    """Every check, in the order a person is best told about them; writes nothing."""
+    facts = access_to(improvement, actor).improvement
     try:
-        gate_value, decision_value = Gate(gate), Decision(decision)
+        gate_value, decision_value = Gate(request.gate), Decision(request.decision)
     except ValueError:
         raise ValidationFailed({"decision": ["Choose a decision that exists at this gate."]}) from None
     current_gate = gate_for(Stage(improvement.stage))
     if current_gate is None or current_gate is not gate_value:
         raise InvalidTransition(f"This improvement is not waiting for the {gate_value.value} gate.")
     allowed = (
-        permissions.can_triage(actor_facts, facts)
+        permissions.can_triage(actor.as_actor(), facts)
         if gate_value is Gate.G0
-        else permissions.can_decide_gate(actor_facts, facts)
+        else permissions.can_decide_gate(actor.as_actor(), facts)
     )
     if not allowed:
         raise PermissionDenied(
@@ -246,19 +273,24 @@ def decide_gate(
         raise ValidationFailed(
             {"decision": [f"{DECISION_LABELS[decision_value]} is not a decision at {gate_value.value}."]}
         )
-    expected = _check_version(improvement, version)
-    errors = _validate_decision(
+    expected = _check_version(improvement, request.version)
+    if gate_value is Gate.G1 and request.business_case_version is not None:
+        _check_case_version(improvement, request.business_case_version)
+    errors = limit_errors(request)
+    for field, messages in _validate_decision(
         improvement,
         gate=gate_value,
         decision=decision_value,
-        rationale=rationale,
+        rationale=request.rationale,
         today=today,
-        hold_until=hold_until,
-        duplicate_of_id=duplicate_of_id,
-        owner_id=owner_id,
-    )
-    errors.update(_condition_errors(decision_value, conditions, today))
-    if meeting_id is not None and db.session.get(DaMeeting, meeting_id) is None:
+        hold_until=request.hold_until,
+        duplicate_of_id=request.duplicate_of_id,
+        owner_id=request.owner_id,
+    ).items():
+        errors.setdefault(field, messages)
+    for field, messages in _condition_errors(decision_value, request.conditions, today).items():
+        errors.setdefault(field, messages)
+    if request.meeting_id is not None and db.session.get(DaMeeting, request.meeting_id) is None:
         errors["meeting_id"] = ["There is no design authority meeting with that number."]
     if errors:
         raise ValidationFailed(errors)
@@ -267,35 +299,47 @@ def decide_gate(
     attendees = (
         [actor.id]
         if gate_value is Gate.G0
-        else _check_attendees(improvement, facts, actor, attendee_ids, rules.quorum)
+        else _check_attendees(improvement, facts, actor, request.attendee_ids, rules.quorum)
     )
+    return _CheckedDecision(gate_value, decision_value, outcome, expected, attendees)
 
-    before = _snapshot(improvement)
+
+def _apply_decision(
+    improvement: Improvement,
+    request: DecisionRequest,
+    checked: _CheckedDecision,
+    *,
+    actor: User,
+    now: datetime,
+) -> GateDecision:
+    """Move the improvement, keep the decision with its attendees and conditions, and carry out what the
+    decision means for the business case (G1) and the supporters (a merge)."""
+    decision, hold_until = checked.decision, request.hold_until
     extra: dict[str, Any] = {}
-    if decision_value is Decision.HOLD:
+    if decision is Decision.HOLD:
         extra = {"held_from_stage": improvement.stage, "hold_until": hold_until}
-    elif decision_value is Decision.MERGE:
-        extra = {"duplicate_of_id": duplicate_of_id}
-    elif decision_value is Decision.QUICK_WIN:
-        extra = {"route": Route.QUICK_WIN.value, "owner_id": owner_id}
-    elif decision_value is Decision.GO and gate_value is Gate.G0:
-        extra = {"owner_id": owner_id}
+    elif decision is Decision.MERGE:
+        extra = {"duplicate_of_id": request.duplicate_of_id}
+    elif decision is Decision.QUICK_WIN:
+        extra = {"route": Route.QUICK_WIN.value, "owner_id": request.owner_id}
+    elif decision is Decision.GO and checked.gate is Gate.G0:
+        extra = {"owner_id": request.owner_id}
     from_stage = improvement.stage
-    _move(improvement, outcome, expected_version=expected, now=now, extra=extra)
+    _move(improvement, checked.outcome, expected_version=checked.expected_version, now=now, extra=extra)
 
     record = GateDecision(
         improvement_id=improvement.id,
-        gate=gate_value.value,
-        decision=decision_value.value,
-        rationale=rationale.strip(),
+        gate=checked.gate.value,
+        decision=decision.value,
+        rationale=request.rationale.strip(),
         decided_by_id=actor.id,
         decided_at=now,
         from_stage=from_stage,
         to_stage=improvement.stage,
-        hold_until=hold_until if decision_value is Decision.HOLD else None,
-        duplicate_of_id=duplicate_of_id if decision_value is Decision.MERGE else None,
-        attendees=list(db.session.scalars(select(User).where(User.id.in_(attendees)))),
-        meeting_id=meeting_id,
+        hold_until=hold_until if decision is Decision.HOLD else None,
+        duplicate_of_id=request.duplicate_of_id if decision is Decision.MERGE else None,
+        attendees=list(db.session.scalars(select(User).where(User.id.in_(checked.attendee_ids)))),
+        meeting_id=request.meeting_id,
         conditions=[
             Condition(
                 improvement_id=improvement.id,
@@ -304,17 +348,29 @@ def decide_gate(
                 due_date=item.due_date,
                 status="open",
             )
-            for item in conditions
+            for item in request.conditions
         ],
     )
     db.session.add(record)
     db.session.flush()
-    if gate_value is Gate.G1:
-        _decide_business_case(
-            improvement, actor=actor, decision=decision_value, reason=record.rationale, now=now
-        )
-    if decision_value is Decision.MERGE and duplicate_of_id is not None:
-        _move_supports(improvement.id, duplicate_of_id)
+    if checked.gate is Gate.G1:
+        _decide_business_case(improvement, actor=actor, decision=decision, reason=record.rationale, now=now)
+    if decision is Decision.MERGE and request.duplicate_of_id is not None:
+        _move_supports(improvement.id, request.duplicate_of_id)
+    return record
+
+
+def _record_and_announce(
+    improvement: Improvement,
+    request: DecisionRequest,
+    record: GateDecision,
+    checked: _CheckedDecision,
+    *,
+    actor: User,
+    before: dict[str, Any],
+) -> None:
+    """The audit event, and the notice to the people following the improvement, its owner, its sponsor
+    and each condition's owner."""
     record_event(
         actor_id=actor.id,
         action="improvement.decided",
@@ -324,33 +380,23 @@ def decide_gate(
         before=before,
         after={
             **_snapshot(improvement),
-            "gate": gate_value.value,
-            "decision": decision_value.value,
+            "gate": checked.gate.value,
+            "decision": checked.decision.value,
             "decision_id": record.id,
-            "attendee_ids": attendees,
+            "attendee_ids": checked.attendee_ids,
         },
         reason=record.rationale,
     )
     _notify_followers(
         improvement,
-        text=_decision_text(improvement, record, duplicate_of_id),
+        text=_decision_text(improvement, record, request.duplicate_of_id),
         event_key=f"decision:{record.id}",
         extra_user_ids=[
             improvement.owner_id,
             improvement.sponsor_id,
-            *(c.owner_id for c in conditions),
+            *(c.owner_id for c in request.conditions),
         ],
     )
-    return record
-
-
-@dataclass(frozen=True)
-class ConditionInput:
-    """A condition asked for with a conditional go: an action, its owner and its due date."""
-
-    text: str
-    owner_id: int
-    due_date: date
 
 
 def _condition_errors(
@@ -368,12 +414,16 @@ def _condition_errors(
     }
     for number, item in enumerate(conditions, start=1):
         owner = owners.get(item.owner_id)
-        if not item.text.strip() or len(item.text) > TEXT_MAX:
+        if not item.text.strip() or len(item.text) > CONDITION_TEXT_MAX:
             problems.append(f"Condition {number}: say what must be done.")
         if owner is None or not owner.is_active:
             problems.append(f"Condition {number}: choose an active owner.")
+        elif not permissions.may_own_work(owner.roles):
+            problems.append(f"Condition {number}: {permissions.OWNER_MUST_WORK}")
         if item.due_date <= today:
             problems.append(f"Condition {number}: the due date must be in the future.")
+        elif not dates.in_range(item.due_date):
+            problems.append(f"Condition {number}: {dates.OUT_OF_RANGE}")
     return {"conditions": problems} if problems else {}
 
 
@@ -383,10 +433,33 @@ def _check_criteria(improvement: Improvement, today: date) -> None:
 
     _gate, statuses = gate_status(improvement, today=today)
     unmet = unmet_musts(statuses)
-    if gate_facts(improvement, today=today).open_conditions and "no_open_conditions" not in unmet:
+    # People read the criteria's own words and why each is not met; the API also gets their codes.
+    reasons = [
+        f"{status.text.rstrip('.')} ({status.detail.rstrip('.')})"
+        for status in statuses
+        if status.code in unmet
+    ]
+    open_conditions = gate_facts(improvement, today=today).open_conditions
+    if open_conditions and "no_open_conditions" not in unmet:
         unmet.append("no_open_conditions")
+        reasons.append(f"Conditions from an earlier gate are closed ({open_conditions} still open)")
     if unmet:
-        raise GateCriteriaUnmet(unmet, f"Not every must criterion is met: {', '.join(unmet)}.")
+        raise GateCriteriaUnmet(unmet, f"Not every must criterion is met: {'; '.join(reasons)}.")
+
+
+def _check_case_version(improvement: Improvement, reviewed: int) -> None:
+    latest = db.session.scalar(
+        select(func.max(BusinessCase.version)).where(
+            BusinessCase.improvement_id == improvement.id, BusinessCase.status == CaseStatus.SUBMITTED.value
+        )
+    )
+    if latest is None or latest != reviewed:
+        raise VersionConflict(
+            f"The business case in front of the decision is version {latest}, not version {reviewed}. "
+            "Reload the improvement and review that version before deciding."
+            if latest is not None
+            else "This improvement has no submitted business case to decide on."
+        )
 
 
 def _decide_business_case(
@@ -400,7 +473,7 @@ def _decide_business_case(
         .order_by(BusinessCase.version.desc())
         .limit(1)
     )
-    if case is None or case.status != "submitted":
+    if case is None or case.status != CaseStatus.SUBMITTED.value:
         return
     if decision in (Decision.GO, Decision.GO_WITH_CONDITIONS):
         business_cases.approve_business_case(case, actor=actor, now=now)
@@ -409,10 +482,12 @@ def _decide_business_case(
 
 
 def _decision_text(improvement: Improvement, record: GateDecision, duplicate_of_id: int | None) -> str:
-    gate_name = GATE_NAMES[Gate(record.gate)]
     label = DECISION_LABELS[Decision(record.decision)].lower()
     where = STAGE_LABELS[Stage(record.to_stage)]
-    text = f"{improvement.ref} “{improvement.title}”: {gate_name} decision “{label}”. It is now at {where}."
+    text = (
+        f"{improvement.ref} “{improvement.title}”: decision at {gate_title(record.gate)} — {label}. "
+        f"It is now at {where}."
+    )
     if record.decision == Decision.MERGE.value and duplicate_of_id is not None:
         target = db.session.get(Improvement, duplicate_of_id)
         if target is not None:
@@ -463,7 +538,7 @@ def apply_action(
         action_value = Action(action)
     except ValueError:
         raise ValidationFailed({"action": ["Choose start_delivery, resume, withdraw or resubmit."]}) from None
-    if action_value is Action.RESUBMIT and improvement.status != "needs_info":
+    if action_value is Action.RESUBMIT and not improvement.needs_info:
         raise InvalidTransition("Only an idea the design authority asked about can be resubmitted.")
     outcome = action_outcome(
         Stage(improvement.stage), action_value, held_from_stage=improvement.held_from_stage
@@ -472,7 +547,7 @@ def apply_action(
         raise InvalidTransition(
             f"You cannot {action_value.value.replace('_', ' ')} an improvement at this stage."
         )
-    if not ACTION_RULES[action_value](actor.as_actor(), _facts(improvement)):
+    if not ACTION_RULES[action_value](actor.as_actor(), access_to(improvement, actor).improvement):
         raise PermissionDenied("You may not do that to this improvement.")
     if action_value is Action.RESUBMIT and not note.strip():
         raise ValidationFailed({"note": ["Answer the design authority's question before resubmitting."]})
