@@ -11,10 +11,12 @@ def register_web(app: Flask) -> None:
         account,
         actions,
         admin,
+        attachments,
         auth,
         backlog,
         benefits,
         business_cases,
+        decisions,
         errors,
         filters,
         gates,
@@ -22,6 +24,7 @@ def register_web(app: Flask) -> None:
         hooks,
         improvements,
         main,
+        meetings,
         notifications,
         portfolio,
         profile,
@@ -32,6 +35,7 @@ def register_web(app: Flask) -> None:
     )
     from changeauth.web.api import register_api
 
+    auth.provider.init_app(app)
     hooks.register(app)
     errors.register(app)
     filters.register(app)
@@ -44,6 +48,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(business_cases.bp)
     app.register_blueprint(triage.bp)
     app.register_blueprint(gates.bp)
+    app.register_blueprint(decisions.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(attachments.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(backlog.bp)
     app.register_blueprint(scoring.bp)

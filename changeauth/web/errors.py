@@ -17,6 +17,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from changeauth.domain.errors import (
@@ -127,13 +128,24 @@ def _flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def _page(status: int, message: str) -> tuple[str, int]:
+# The heading of the page for a refusal says what happened, not only the status code.
+DOMAIN_TITLES = {
+    VersionConflict: "Someone else changed this",
+    InvalidTransition: "This cannot be done at this stage",
+    AlreadyExists: "This has been done already",
+    GateCriteriaUnmet: "The gate's criteria are not all met",
+}
+
+
+def _page(status: int, message: str, title: str | None = None) -> tuple[str, int]:
     template = (
         f"errors/{status}.html"
         if status in (400, 403, 404, 405, 409, 413, 422, 429, 500, 503)
         else "errors/generic.html"
     )
-    return render_template(template, status=status, message=message, request_id=g.get("request_id")), status
+    return render_template(
+        template, status=status, message=message, title=title, request_id=g.get("request_id")
+    ), status
 
 
 def _acting_user_id() -> int | None:
@@ -192,6 +204,9 @@ def database_failure_response(error: BaseException) -> Response:
 def register(app: Flask) -> None:
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error: SQLAlchemyError) -> Any:
+        if isinstance(error, StaleDataError):
+            # A guarded row changed under a flush no service wrapped (services/guards.py): still a 409.
+            return _domain_error(VersionConflict())
         if is_database_failure(error):
             return database_failure_response(error)
         return _unexpected(error)
@@ -229,7 +244,8 @@ def register(app: Flask) -> None:
                 fields=getattr(error, "fields", None),
                 unmet=getattr(error, "unmet", None),
             )
-        return _page(status, error.message)
+        title = next((t for cls, t in DOMAIN_TITLES.items() if isinstance(error, cls)), None)
+        return _page(status, error.message, title)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_login import current_user
 
-from changeauth.domain import permissions
-from changeauth.domain.lifecycle import DECISION_LABELS, GATE_NAMES, STAGE_LABELS, Decision, Gate, Stage
+from changeauth.domain.gates import check_label
+from changeauth.domain.lifecycle import DECISION_LABELS, STAGE_LABELS, Decision, Gate, Stage, gate_title
 from changeauth.domain.money import format_money
 from changeauth.domain.roles import ROLE_LABELS, Role
-from changeauth.queries import notifications as notification_queries
+from changeauth.queries import reference as reference_queries
+from changeauth.services.leavers import former_label
+from changeauth.web.navigation import navigation
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -42,7 +43,7 @@ def gate_name(value: str | None) -> str:
         gate = Gate(value or "")
     except ValueError:
         return value or ""
-    return f"{GATE_NAMES[gate]} ({gate.value})"
+    return gate_title(gate)
 
 
 def decision_label(value: str | None) -> str:
@@ -64,6 +65,17 @@ def action_label(value: str | None) -> str:
     return ACTION_LABELS.get(value or "", (value or "").replace("_", " ").capitalize())
 
 
+SCORE_STATUS_LABELS = {
+    "final": "Final",
+    "provisional": "Provisional (not every member has scored yet)",
+    "unscored": "Not scored",
+}
+
+
+def score_status_label(value: str | None) -> str:
+    return SCORE_STATUS_LABELS.get(str(value or ""), "Not scored")
+
+
 def role_label(value: str) -> str:
     try:
         return ROLE_LABELS[Role(value)]
@@ -71,62 +83,44 @@ def role_label(value: str) -> str:
         return value
 
 
-def _navigation() -> dict[str, Any]:
-    if not current_user.is_authenticated:
-        return {"nav_items": []}
-    actor = current_user.as_actor()
-    items = [
-        ("main.home", "Home"),
-        ("improvements.index", "Ideas and improvements"),
-        ("improvements.new", "Submit an idea"),
-    ]
-    if permissions.is_design_authority(actor):
-        items.append(("triage.queue", "Triage"))
-    if permissions.can_view_backlog(actor):
-        items.append(("backlog.index", "Backlog"))
-    if permissions.is_design_authority(actor):
-        items.append(("scoring.index", "Scoring"))
-        items.append(("gates.meeting_list", "Meetings"))
-    if permissions.can_browse_business_cases(actor):
-        items.append(("business_cases.index", "Business cases"))
-    if permissions.can_use_portfolio(actor):
-        items.append(("portfolio.index", "Portfolio"))
-    items.append(("gates.register", "Decisions"))
-    if permissions.can_view_dashboard(actor):
-        items.append(("reports.dashboard_page", "Dashboard"))
-    if permissions.can_view_benefits_and_resources(actor):
-        items.append(("benefits.tracker", "Benefits"))
-        items.append(("temporary_resources.index", "Temporary resources"))
-        items.append(("actions.flags", "Flags"))
-    if actor.has(Role.MANAGER, Role.DESIGN_AUTHORITY, Role.FINANCE):
-        items.append(("actions.mine", "My actions"))
-    if permissions.can_manage_scoring_schemes(actor):
-        items.append(("scoring.schemes", "Scoring schemes"))
-    if permissions.can_view_audit_log(actor):
-        items.append(("main.audit", "Audit log"))
-    if permissions.is_admin(actor):
-        items.append(("gates.criteria_admin", "Gate criteria"))
-    if permissions.can_manage_users(actor):
-        items.append(("admin.users", "Users"))
-    if permissions.can_view_job_runs(actor):
-        items.append(("actions.job_runs", "Job runs"))
-    items.append(("profile.tokens", "API tokens"))
-    unread = notification_queries.unread_count(current_user.id)
-    items.append(("notifications.index", f"Notifications ({unread} unread)" if unread else "Notifications"))
-    return {"nav_items": items}
+def format_duration(minutes: int) -> str:
+    """A meeting's length in words: "45 minutes", "1 hour", "1 hour 30 minutes", "4 hours"."""
+    hours, rest = divmod(int(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def benefit_driver_hints() -> dict[str, str]:
+    """What each benefit driver means, by code, for the hints beside the choice of driver."""
+    return {driver.code: driver.description for driver in reference_queries.list_drivers()}
 
 
 def register(app: Flask) -> None:
+    app.add_template_global(benefit_driver_hints, "benefit_driver_hints")
+    app.add_template_global(reference_queries.list_drivers, "benefit_drivers")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(former_label, "former_label")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")
     app.add_template_filter(stage_label, "stage_label")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(gate_name, "gate_name")
+    app.add_template_filter(check_label, "check_label")
+    app.add_template_filter(score_status_label, "score_status_label")
     app.add_template_filter(decision_label, "decision_label")
     app.add_template_filter(action_label, "action_label")
-    app.context_processor(_navigation)
+    app.context_processor(navigation)
 
     @app.context_processor
     def _org() -> dict[str, Any]:
-        return {"org_name": app.config["ORG_NAME"]}
+        return {
+            "org_name": app.config["ORG_NAME"],
+            "service_name": app.config["SERVICE_NAME"],
+            "idle_seconds": int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds()),
+            "idle_minutes": int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds()) // 60,
+        }

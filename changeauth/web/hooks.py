@@ -3,29 +3,43 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import time
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from changeauth import metrics
 from changeauth.runtime import request_id_var
-from changeauth.security_log import security_event
+from changeauth.security_log import SECRET_NAMES, security_event
 from changeauth.services import second_factor, transaction
-from changeauth.web.auth import sessions
+from changeauth.web.auth import provider, sessions
 from changeauth.web.post_commit import run_after_commit
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Reachable by a signed-in person who still owes a second factor.
 _SECOND_FACTOR_EXEMPT = frozenset(
-    {"static", "auth.logout", "account.two_factor_setup", "account.confirm", "health.live", "health.ready"}
+    {
+        "static",
+        "auth.logout",
+        "auth.sso_confirm",
+        "auth.sso_callback",
+        "auth.signed_out",
+        "account.two_factor_setup",
+        "account.confirm",
+        "health.live",
+        "health.ready",
+    }
 )
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_action}"
 )
 
 
@@ -36,6 +50,7 @@ def _is_page_request() -> bool:
 def register(app: Flask) -> None:
     @app.before_request
     def _start_request() -> None:
+        g.request_started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else secrets.token_hex(8)
         request_id_var.set(g.request_id)
@@ -100,13 +115,68 @@ def register(app: Flask) -> None:
             transaction.rollback()
         response.headers["X-Request-ID"] = g.get("request_id", "")
         security_headers(response)
+        _measure(response)
         return response
+
+
+access_log = logging.getLogger("changeauth.requests")
+
+
+def _loggable_path() -> str:
+    """The path, unless part of it is a secret (a set-password link's token): then the route's pattern,
+    as security events never carry secrets either (LOG-02)."""
+    arguments = request.view_args or {}
+    if request.url_rule is not None and any(SECRET_NAMES.search(name) for name in arguments):
+        return request.url_rule.rule
+    return request.path[:500]
+
+
+def _loaded_user_id() -> int | None:
+    """Who made the request, if the request already loaded them (reading the cookie again costs time)."""
+    user = g.get("api_user") or g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    # The identity key, not ``user.id``: after a refused request's rollback the user is expired, and
+    # reading an attribute would open a new transaction just to write a log line.
+    state = inspect(user, raiseerr=False)
+    identity = state.identity if state is not None else None
+    return int(identity[0]) if identity else None
+
+
+def _measure(response: Response) -> None:
+    """Count the request for /metrics and write its access-log line (JSON, with the request id)."""
+    started = g.get("request_started")
+    if started is None:
+        return
+    seconds = time.perf_counter() - started
+    endpoint = request.url_rule.endpoint if request.url_rule is not None else None
+    metrics.observe_request(request.method, endpoint, response.status_code, seconds)
+    if current_app.config.get("ACCESS_LOG", True) and access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "request",
+            extra={
+                "fields": {
+                    "event": "request",
+                    "method": request.method,
+                    "path": _loggable_path(),
+                    "endpoint": endpoint,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "user_id": _loaded_user_id(),
+                    "ip": request.remote_addr,
+                }
+            },
+        )
 
 
 def security_headers(response: Response) -> None:
     """The headers every response carries, pages, errors, redirects and static files alike (HDR-01..03)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # Signing out of a provider continues the sign-out form's POST there, which form-action must allow.
+    headers.setdefault(
+        "Content-Security-Policy",
+        CONTENT_SECURITY_POLICY.format(form_action=provider.form_action_sources()),
+    )
     headers.setdefault(
         "Strict-Transport-Security",
         f"max-age={current_app.config['HSTS_MAX_AGE_SECONDS']}; includeSubDomains",

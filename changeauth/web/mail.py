@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import current_app
+from flask import current_app, url_for
 
+from changeauth.domain.passwords import TokenPurpose
 from changeauth.services import mail
 from changeauth.web.post_commit import after_commit
 
@@ -50,3 +51,18 @@ def send_after_commit(*, to: str, subject: str, body: str) -> bool:
 
     after_commit(_send)
     return True
+
+
+def _link_email(token: str, action: str, expiry: str) -> str:
+    url = url_for("auth.password_link", token=token, _external=True)
+    return (
+        f"Use this link to {action} for {current_app.config['SERVICE_NAME']}:\n\n{url}\n\n"
+        f"It works once and expires {expiry}. If you did not ask for it, ignore this email.\n"
+    )
+
+
+def link_email_body(token: str, purpose: TokenPurpose | str) -> str:
+    """The email text for a set-password (new account) or reset link."""
+    if purpose == TokenPurpose.SET:
+        return _link_email(token, "choose the password of your new account", "in 72 hours")
+    return _link_email(token, "choose a new password", "in an hour")

@@ -16,7 +16,19 @@
       var url = region.getAttribute("data-source") + "?title=" + encodeURIComponent(text);
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) { return response.ok ? response.text() : ""; })
-        .then(function (html) { region.innerHTML = html; })
+        .then(function (html) {
+          region.innerHTML = html;
+          // The suggestions sit above the later fields: if they arrive after the person has moved on,
+          // keep the field they are in on screen rather than pushing it away under them.
+          var active = document.activeElement;
+          if (active && active !== title && region.compareDocumentPosition(active) &
+              Node.DOCUMENT_POSITION_FOLLOWING) {
+            var box = active.getBoundingClientRect();
+            if (box.top < 0 || box.bottom > window.innerHeight) {
+              active.scrollIntoView({ block: "nearest" });
+            }
+          }
+        })
         .catch(function () { /* suggestions are a help, not a requirement */ });
     }, 350);
   });

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from changeauth.web.auth.forms import NewPasswordForm
+from changeauth.web.forms import NewPasswordForm
 
 
 class ConfirmIdentityForm(FlaskForm):
@@ -19,6 +19,17 @@ class ConfirmIdentityForm(FlaskForm):
         "Code from your authenticator app",
         description="Or one of your recovery codes.",
         validators=[Optional(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class ConfirmCodeForm(FlaskForm):
+    """Step-up after the council's sign-in service has confirmed the person: the code is still needed."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        description="Or one of your recovery codes.",
+        validators=[DataRequired("Enter the code from your authenticator app."), Length(max=40)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )
 
@@ -42,7 +53,13 @@ class ChangeEmailForm(FlaskForm):
 class TotpSetupForm(FlaskForm):
     code = StringField(
         "Code from your authenticator app",
-        description="The 6 digits the app shows for changeauth once you have added it.",
+        description="The 6 digits the app shows for this service once you have added it.",
         validators=[DataRequired("Enter the 6-digit code from your authenticator app."), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )
+
+
+class StaySignedInForm(FlaskForm):
+    """The idle warning's button, with the page to return to when it is sent without script."""
+
+    next = StringField(validators=[Optional(), Length(max=2000)])

@@ -6,7 +6,18 @@ from __future__ import annotations
 import secrets
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -19,11 +30,15 @@ from changeauth.services import users as user_service
 from changeauth.web.account.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmCodeForm,
     ConfirmIdentityForm,
+    StaySignedInForm,
     TotpSetupForm,
 )
 from changeauth.web.auth import sessions
+from changeauth.web.auth.provider import confirms_with_provider, email_from_provider, passwords_allowed_for
 from changeauth.web.auth.redirects import safe_next
+from changeauth.web.auth.single_sign_on import clear_confirmation, provider_confirmed_recently
 from changeauth.web.forms import apply_field_errors
 from changeauth.web.mail import send_after_commit
 
@@ -32,11 +47,25 @@ ENROLMENT_NONCE = "_totp_enrolment"
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def _required_for_me() -> bool:
     return second_factor.is_required(_me(), required_for_all=current_app.config["REQUIRE_2FA_FOR_ALL"])
+
+
+@bp.route("/stay-signed-in", methods=["POST"])
+@login_required
+def stay_signed_in() -> ResponseReturnValue:
+    """The idle warning's button. Any signed-in page request counts as activity (the session hooks note
+    it), so there is nothing more to do: the page's script asks with fetch and stays where it is; without
+    script the person goes back to the page they were on."""
+    form = StaySignedInForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return Response(status=204)
+    return redirect(safe_next(form.next.data, url_for("main.home")))
 
 
 @bp.route("/")
@@ -48,6 +77,8 @@ def index() -> ResponseReturnValue:
         me=me,
         second_factor_required=_required_for_me(),
         codes_left=user_queries.recovery_codes_left(me.id) if me.has_second_factor else 0,
+        password_allowed=passwords_allowed_for(me.email),
+        email_from_provider=email_from_provider(me),
     )
 
 
@@ -56,6 +87,8 @@ def index() -> ResponseReturnValue:
 def confirm() -> ResponseReturnValue:
     me = _me()
     next_url = safe_next(request.args.get("next"), url_for("account.index"))
+    if confirms_with_provider(me):
+        return _confirm_with_provider(me, next_url)
     form = ConfirmIdentityForm()
     error = None
     if form.validate_on_submit():
@@ -74,11 +107,35 @@ def confirm() -> ResponseReturnValue:
     return render_template("account/confirm.html", form=form, error=error, needs_code=me.has_second_factor)
 
 
+def _confirm_with_provider(me: User, next_url: str) -> ResponseReturnValue:
+    """People who sign in through the council's provider confirm there; the code follows if they have one."""
+    if not provider_confirmed_recently():
+        return render_template("account/confirm_with_provider.html", next_url=next_url)
+    form = ConfirmCodeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            second_factor.verify(me, form.code.data or "", ip_address=request.remote_addr)
+        except second_factor.SecondFactorFailed:
+            error = "The code is not right. Check your authenticator app and try again."
+            security_event("authn_reauth_fail", outcome="failure", user_id=me.id, via="single_sign_on")
+        else:
+            clear_confirmation()
+            sessions.mark_authenticated_now()
+            security_event("authn_reauth_success", outcome="success", user_id=me.id, via="single_sign_on")
+            return redirect(next_url)
+    # 200 on failure too: the failed attempt is counted only if this request commits.
+    return render_template("account/confirm_code.html", form=form, error=error)
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @sessions.fresh_required
 def change_password() -> ResponseReturnValue:
     me = _me()
+    if not passwords_allowed_for(me.email):
+        flash("Passwords are switched off: you sign in with your council account.", "info")
+        return redirect(url_for("account.index"))
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -107,6 +164,9 @@ def change_password() -> ResponseReturnValue:
 @sessions.fresh_required
 def change_email() -> ResponseReturnValue:
     me = _me()
+    if email_from_provider(me):
+        flash("Your email address comes from your council account: it changes there.", "info")
+        return redirect(url_for("account.index"))
     form = ChangeEmailForm()
     if form.validate_on_submit():
         old_email = me.email
@@ -121,7 +181,8 @@ def change_email() -> ResponseReturnValue:
                 to=old_email,
                 subject="Your sign-in email was changed",
                 body=(
-                    f"The sign-in email of your changeauth account is now {me.email}.\n"
+                    f"The sign-in email of your {current_app.config['SERVICE_NAME']} account "
+                    f"is now {me.email}.\n"
                     "If you did not change it, tell the service desk at once.\n"
                 ),
             )

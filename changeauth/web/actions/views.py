@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -13,6 +13,7 @@ from changeauth.domain import permissions
 from changeauth.queries import flags as flag_queries
 from changeauth.queries.clock import today
 from changeauth.queries.my_actions import my_actions
+from changeauth.web.access import allowed_if
 from changeauth.web.actions.forms import FLAG_KIND_LABELS, FlagFilterForm
 
 bp = Blueprint("actions", __name__)
@@ -39,10 +40,8 @@ def mine() -> ResponseReturnValue:
 
 
 @bp.route("/flags")
-@login_required
+@allowed_if(permissions.can_view_benefits_and_resources)
 def flags() -> ResponseReturnValue:
-    if not permissions.can_view_benefits_and_resources(current_user.as_actor()):
-        abort(403)
     form = FlagFilterForm(request.args)
     valid = form.validate()
     status = (form.status.data or "open") if valid else "open"
@@ -50,9 +49,10 @@ def flags() -> ResponseReturnValue:
         flag_queries.FlagFilters(
             kind=(form.kind.data or None) if valid else None, status=None if status == "all" else status
         ),
+        current_user,
         page=request.args.get("page", 1, type=int),
     )
-    escalations = flag_queries.open_escalations()
+    escalations = flag_queries.open_escalations(current_user)
     return render_template(
         "actions/flags.html",
         form=form,
@@ -63,10 +63,8 @@ def flags() -> ResponseReturnValue:
 
 
 @bp.route("/job-runs")
-@login_required
+@allowed_if(permissions.can_view_job_runs)
 def job_runs() -> ResponseReturnValue:
-    if not permissions.can_view_job_runs(current_user.as_actor()):
-        abort(403)
     page = flag_queries.list_job_runs(
         job=request.args.get("job") or None, page=request.args.get("page", 1, type=int)
     )

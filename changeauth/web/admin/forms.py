@@ -25,3 +25,17 @@ class NewUserForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     team = SelectField("Team (optional)", choices=[SelectChoice("", "No team")], default="")
+
+
+class PersonForm(FlaskForm):
+    """Correct a person's name, roles and team (the email changes on their own account page)."""
+
+    name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=120)])
+    roles = SelectMultipleField(
+        "Roles",
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[DataRequired("Choose at least one role.")],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    team = SelectField("Team (optional)", choices=[SelectChoice("", "No team")], default="")

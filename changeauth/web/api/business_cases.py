@@ -11,17 +11,20 @@ from decimal import Decimal
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
+from changeauth.domain.appraisal import (
+    DEFAULT_APPRAISAL_YEARS,
+    DEFAULT_DISCOUNT_RATE,
+    OptionFigures,
+    YearFigures,
+)
 from changeauth.domain.business_cases import CaseContent
 from changeauth.domain.errors import NotFound
-from changeauth.models import BusinessCase
 from changeauth.queries import business_cases as case_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.services import business_cases as case_service
-from changeauth.web.api.schemas import StrictSchema, requested_version
+from changeauth.web.api.schemas import Blueprint, StrictSchema, requested_version
 
 blp = Blueprint(
     "business_cases_api", __name__, url_prefix="/api/v1", description="Business cases, with options appraised"
@@ -69,6 +72,11 @@ class BusinessCaseCreateSchema(StrictSchema):
         load_default=DEFAULT_DISCOUNT_RATE, metadata={"description": "A fraction, 0–0.2"}
     )
     optimism_bias_pct = fields.Decimal(load_default=Decimal(0), metadata={"description": "A percent, 0–200"})
+    appraisal_years = fields.Integer(
+        strict=True,
+        load_default=DEFAULT_APPRAISAL_YEARS,
+        metadata={"description": "Years a recurring benefit is appraised over, 1–60; 10 by default"},
+    )
     options = fields.List(fields.Nested(OptionInSchema), required=True)
     preferred_option = fields.String(
         required=True, metadata={"description": "The name of one of the options"}
@@ -94,6 +102,7 @@ class AppraisalSchema(Schema):
     npv_pence = fields.Integer(required=True)
     bcr = fields.Float(required=True, allow_none=True)
     payback_years = fields.Float(required=True, allow_none=True)
+    discounted_payback_years = fields.Float(required=True, allow_none=True)
 
 
 class YearOutSchema(Schema):
@@ -105,14 +114,19 @@ class YearOutSchema(Schema):
 
 
 class OptionSchema(Schema):
-    name = fields.String(required=True)
-    is_business_as_usual = fields.Boolean(required=True)
+    """Dumps an ``AppraisedOption``: its figures as entered and their appraisal."""
+
+    name = fields.String(required=True, attribute="figures.name")
+    is_business_as_usual = fields.Boolean(required=True, attribute="figures.is_business_as_usual")
     is_preferred = fields.Boolean(required=True)
-    years = fields.List(fields.Nested(YearOutSchema), required=True)
+    years = fields.List(fields.Nested(YearOutSchema), required=True, attribute="figures.years")
     appraisal = fields.Nested(AppraisalSchema, required=True)
 
 
 class BusinessCaseSchema(Schema):
+    """Dumps an ``AppraisedCase`` (``queries.business_cases.appraise_case``): the version's own columns
+    from the case, its priorities, drivers, warnings and appraised options from the appraisal."""
+
     id = fields.Integer(required=True)
     improvement_id = fields.Integer(required=True, allow_none=True)
     version = fields.Integer(required=True)
@@ -120,13 +134,14 @@ class BusinessCaseSchema(Schema):
     status = fields.String(required=True)
     kind = fields.String(required=True)
     strategic_fit = fields.String(required=True)
-    strategic_priorities = fields.List(fields.String(), required=True)
-    benefit_drivers = fields.List(fields.String(), required=True)
+    strategic_priorities = fields.List(fields.String(), required=True, attribute="content.priority_codes")
+    benefit_drivers = fields.List(fields.String(), required=True, attribute="content.driver_codes")
     risks = fields.String(required=True)
     reform_risk = fields.String(required=True)
     fte_change = fields.Float(required=True, allow_none=True)
     discount_rate = fields.Float(required=True)
     optimism_bias_pct = fields.Float(required=True)
+    appraisal_years = fields.Integer(required=True)
     preferred_option = fields.String(required=True)
     preferred_reasons = fields.String(required=True)
     options = fields.List(fields.Nested(OptionSchema), required=True)
@@ -137,6 +152,14 @@ class BusinessCaseSchema(Schema):
     approved_at = fields.DateTime(format=TIMESTAMP, required=True, allow_none=True)
     returned_at = fields.DateTime(format=TIMESTAMP, required=True, allow_none=True)
     return_reason = fields.String(required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        source = obj if attr.partition(".")[0] in _APPRAISED else obj.case
+        return super().get_attribute(source, attr, default)
+
+
+# What the appraisal gathers beside the case's own columns.
+_APPRAISED = frozenset({"content", "warnings", "options"})
 
 
 def _content(body: dict[str, Any]) -> CaseContent:
@@ -155,6 +178,7 @@ def _content(body: dict[str, Any]) -> CaseContent:
         preferred_reasons=body["preferred_reasons"],
         discount_rate=body["discount_rate"],
         optimism_bias_pct=body["optimism_bias_pct"],
+        appraisal_years=body["appraisal_years"],
         fte_change=body["fte_change"],
         risks=body["risks"],
         reform_risk=body["reform_risk"],
@@ -163,66 +187,36 @@ def _content(body: dict[str, Any]) -> CaseContent:
     )
 
 
-def case_json(case: BusinessCase) -> dict[str, Any]:
-    """The API's view of one version, each option with its appraisal."""
-    appraised = case_queries.appraise_case(case)
-    data = {
-        name: getattr(case, name)
-        for name in (
-            "id", "improvement_id", "version", "based_on_version", "status", "kind", "strategic_fit", "risks",
-            "reform_risk", "fte_change", "discount_rate", "optimism_bias_pct", "preferred_option",
-            "preferred_reasons", "created_by_id", "created_at", "submitted_at", "approved_at", "returned_at",
-            "return_reason",
-        )
-    }  # fmt: skip
-    data.update(
-        strategic_priorities=list(appraised.content.priority_codes),
-        benefit_drivers=list(appraised.content.driver_codes),
-        warnings=[appraised.business_as_usual_warning] if appraised.business_as_usual_warning else [],
-        options=[
-            {
-                "name": option.figures.name,
-                "is_business_as_usual": option.figures.is_business_as_usual,
-                "is_preferred": option.is_preferred,
-                "years": [vars(year) for year in option.figures.years],
-                "appraisal": vars(option.appraisal),
-            }
-            for option in appraised.options
-        ],
-    )
-    return data
-
-
 @blp.route("/improvements/<int:improvement_id>/business-cases", methods=["POST"])
 @blp.arguments(BusinessCaseCreateSchema)
 @blp.response(201, BusinessCaseSchema)
-def create(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
+def create(body: dict[str, Any], improvement_id: int) -> case_queries.AppraisedCase:
     """Record a new version of the improvement's business case, a draft (owner or DA member)."""
     improvement = improvement_queries.get_improvement(improvement_id, g.api_user)
     case = case_service.create_business_case(
         g.api_user, improvement.id, _content(body), expected_version=requested_version(body["version"])
     )
-    return case_json(case_queries.get_case(case.id, g.api_user, fresh=True))
+    return case_queries.appraise_case(case_queries.get_case(case.id, g.api_user, fresh=True))
 
 
 @blp.route("/improvements/<int:improvement_id>/business-cases/latest")
 @blp.response(200, BusinessCaseSchema)
-def latest(improvement_id: int) -> dict[str, Any]:
+def latest(improvement_id: int) -> case_queries.AppraisedCase:
     """The newest version of the improvement's business case, with its status."""
     improvement = improvement_queries.get_improvement(improvement_id, g.api_user)
     case = case_queries.latest_for_improvement(improvement.id)
     if case is None:
         raise NotFound("This improvement has no business case yet.")
-    return case_json(case)
+    return case_queries.appraise_case(case)
 
 
 @blp.route("/business-cases/<int:case_id>/submit", methods=["POST"])
 @blp.arguments(SubmitSchema)
 @blp.response(200, BusinessCaseSchema)
-def submit(body: dict[str, Any], case_id: int) -> dict[str, Any]:
+def submit(body: dict[str, Any], case_id: int) -> case_queries.AppraisedCase:
     """Submit a draft for the investment decision (G1): the version is frozen from now on."""
     case = case_queries.get_case(case_id, g.api_user)
     case_service.submit_business_case(
         g.api_user, case.id, expected_version=requested_version(body["version"])
     )
-    return case_json(case_queries.get_case(case.id, g.api_user, fresh=True))
+    return case_queries.appraise_case(case_queries.get_case(case.id, g.api_user, fresh=True))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from changeauth.domain import permissions
 from changeauth.domain.errors import PermissionDenied
 from changeauth.models.flag import FLAG_KINDS
 from changeauth.queries import flags as flag_queries
+from changeauth.queries.pagination import Page
 from changeauth.web.api.benefits import TIMESTAMP
-from changeauth.web.api.schemas import PageArgsSchema, PageSchema
+from changeauth.web.api.schemas import Blueprint, PageArgsSchema, PageSchema
 
 blp = Blueprint("flags_api", __name__, url_prefix="/api/v1", description="Flags and scheduled job runs")
 
@@ -63,8 +63,13 @@ class JobRunPageSchema(PageSchema):
 @blp.route("/flags", methods=["GET"], endpoint="list_flags")
 @blp.arguments(FlagListArgsSchema, location="query")
 @blp.response(200, FlagPageSchema)
-def list_flags(args: dict[str, Any]) -> dict[str, Any]:
-    """Flags raised by the scheduled jobs, open first; filter by kind, status and subject."""
+def list_flags(args: dict[str, Any]) -> Page[Any]:
+    """Flags raised by the scheduled jobs, open first; filter by kind, status and subject (those who may
+    open the flags page: managers, the design authority, finance, viewers and administrators)."""
+    if not permissions.can_view_benefits_and_resources(g.api_user.as_actor()):
+        raise PermissionDenied(
+            "Flags are for managers, the design authority, finance, viewers and administrators."
+        )
     page = flag_queries.list_flags(
         flag_queries.FlagFilters(
             kind=args.get("kind"),
@@ -72,18 +77,19 @@ def list_flags(args: dict[str, Any]) -> dict[str, Any]:
             subject_type=args.get("subject_type"),
             subject_id=args.get("subject_id"),
         ),
+        g.api_user,
         page=args["page"],
         per_page=args["per_page"],
     )
-    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    return page
 
 
 @blp.route("/job-runs", methods=["GET"], endpoint="list_job_runs")
 @blp.arguments(JobRunArgsSchema, location="query")
 @blp.response(200, JobRunPageSchema)
-def list_job_runs(args: dict[str, Any]) -> dict[str, Any]:
+def list_job_runs(args: dict[str, Any]) -> Page[Any]:
     """Scheduled job runs with their counts, newest first (admins and viewers)."""
     if not permissions.can_view_job_runs(g.api_user.as_actor()):
         raise PermissionDenied("Only administrators and viewers can see job runs.")
     page = flag_queries.list_job_runs(job=args.get("job"), page=args["page"], per_page=args["per_page"])
-    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    return page

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from changeauth.domain.lifecycle import GATE_NAMES, GATE_STAGE, Decision, Stage
+from changeauth.models import User
 from changeauth.queries import reference
+from changeauth.web.api.schemas import Blueprint
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Who am I, and the reference data")
 
 
 class MeSchema(Schema):
+    """Dumps the signed-in ``User``: roles in order, and the code of their team."""
+
     id = fields.Integer(required=True)
     email = fields.String(required=True)
     name = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
     team = fields.String(allow_none=True, required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "roles":
+            return sorted(obj.roles)
+        if attr == "team":
+            if obj.team_id is None:
+                return None
+            return next((t.code for t in reference.list_teams() if t.id == obj.team_id), None)
+        return super().get_attribute(obj, attr, default)
 
 
 class CodeNameSchema(Schema):
@@ -33,9 +45,18 @@ class PrioritySchema(Schema):
 
 
 class ReferenceGateSchema(Schema):
-    code = fields.String(required=True)
+    """Dumps a ``Gate``: its code, its name and the stage it is decided from."""
+
+    code = fields.String(required=True, attribute="value")
     name = fields.String(required=True)
     from_stage = fields.String(required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "name":
+            return GATE_NAMES[obj]
+        if attr == "from_stage":
+            return GATE_STAGE[obj]
+        return super().get_attribute(obj, attr, default)
 
 
 class ReferenceSchema(Schema):
@@ -49,19 +70,9 @@ class ReferenceSchema(Schema):
 
 @blp.route("/me")
 @blp.response(200, MeSchema)
-def me() -> dict[str, Any]:
+def me() -> User:
     """The signed-in user."""
-    user = g.api_user
-    team_code = None
-    if user.team_id is not None:
-        team_code = next((t.code for t in reference.list_teams() if t.id == user.team_id), None)
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "roles": sorted(user.roles),
-        "team": team_code,
-    }
+    return cast(User, g.api_user)
 
 
 @blp.route("/reference")
@@ -69,13 +80,10 @@ def me() -> dict[str, Any]:
 def reference_data() -> dict[str, Any]:
     """Benefit drivers, teams, priorities, stages, gates and decisions."""
     return {
-        "benefit_drivers": [{"code": d.code, "name": d.name} for d in reference.list_drivers()],
-        "teams": [{"code": t.code, "name": t.name} for t in reference.list_teams()],
-        "strategic_priorities": [{"code": p.code, "title": p.title} for p in reference.list_priorities()],
-        "stages": [s.value for s in Stage],
-        "gates": [
-            {"code": g_.value, "name": GATE_NAMES[g_], "from_stage": GATE_STAGE[g_].value}
-            for g_ in GATE_NAMES
-        ],
-        "decisions": [d.value for d in Decision],
+        "benefit_drivers": reference.list_drivers(),
+        "teams": reference.list_teams(),
+        "strategic_priorities": reference.list_priorities(),
+        "stages": list(Stage),
+        "gates": list(GATE_NAMES),
+        "decisions": list(Decision),
     }

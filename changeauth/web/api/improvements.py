@@ -3,49 +3,63 @@ support, conflicts and the non-gate transitions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from changeauth.domain import permissions
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN
 from changeauth.domain.lifecycle import Action, Stage
-from changeauth.models import Improvement, User
+from changeauth.models import ConflictDeclaration, Improvement, User
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import similar, timeline
+from changeauth.queries.pagination import Page
 from changeauth.services import engagement, transitions
 from changeauth.services import improvements as improvement_service
-from changeauth.web.api.schemas import PageArgsSchema, PageSchema, StrictSchema, requested_version
+from changeauth.web.api.schemas import (
+    Blueprint,
+    PageArgsSchema,
+    PageSchema,
+    StrictSchema,
+    page_of,
+    requested_version,
+)
 
 blp = Blueprint("improvements_api", __name__, url_prefix="/api/v1", description="Ideas and improvements")
 
 TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
-PLAIN_FIELDS = (
-    "id",
-    "ref",
-    "title",
-    "problem",
-    "proposal",
-    "expected_effect",
-    "stage",
-    "status",
-    "route",
-    "owner_id",
-    "sponsor_id",
-    "is_anonymous",
-    "is_mandatory",
-    "hold_until",
-    "version",
-    "created_at",
-    "updated_at",
-    "delivery_person_months",
-)
 LONG_TEXT = validate.Length(max=TEXT_MAX)
 
 
+@dataclass(frozen=True)
+class SeenImprovement:
+    """An improvement as the person asking sees it: the submitter is hidden when the idea is anonymous,
+    except to administrators and to the submitter themselves, and its supporters are counted."""
+
+    improvement: Improvement
+    viewer: User
+    support_count: int
+
+    @property
+    def submitter_id(self) -> int | None:
+        visible = permissions.can_see_submitter(self.viewer.as_actor(), self.improvement.visibility_facts())
+        return self.improvement.submitter_id if visible else None
+
+    @property
+    def benefit_drivers(self) -> list[str]:
+        return [driver.code for driver in self.improvement.drivers]
+
+    @property
+    def team(self) -> str | None:
+        return self.improvement.team.code if self.improvement.team else None
+
+
 class ImprovementSchema(Schema):
+    """Dumps a ``SeenImprovement``: the submitter and the support count from it, the rest from the
+    improvement itself."""
+
     id = fields.Integer(required=True)
     ref = fields.String(required=True)
     title = fields.String(required=True)
@@ -62,13 +76,21 @@ class ImprovementSchema(Schema):
     submitter_id = fields.Integer(allow_none=True, required=True)
     is_anonymous = fields.Boolean(required=True)
     is_mandatory = fields.Boolean(required=True)
-    duplicate_of = fields.Integer(allow_none=True, required=True)
+    duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True, required=True)
     hold_until = fields.Date(allow_none=True, required=True)
     version = fields.Integer(required=True)
     created_at = fields.DateTime(format=TIMESTAMP, required=True)
     updated_at = fields.DateTime(format=TIMESTAMP, required=True)
     support_count = fields.Integer(required=True)
     delivery_person_months = fields.Float(allow_none=True, required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        source = obj if attr in _SEEN else obj.improvement
+        return super().get_attribute(source, attr, default)
+
+
+# What depends on who asks, or is not a column of its own: read from the ``SeenImprovement``.
+_SEEN = frozenset({"submitter_id", "support_count", "benefit_drivers", "team"})
 
 
 class ImprovementCreateSchema(StrictSchema):
@@ -173,40 +195,26 @@ class TransitionSchema(StrictSchema):
     note = fields.String(load_default="", validate=LONG_TEXT)
 
 
-def improvement_json(
-    improvement: Improvement, viewer: User, *, support_count: int | None = None
-) -> dict[str, Any]:
-    """The API's view of an improvement.
-
-    The submitter is null when anonymous, except to admins and to the submitter themselves.
-    """
-    visible = permissions.can_see_submitter(viewer.as_actor(), improvement.facts())
-    data = {name: getattr(improvement, name) for name in PLAIN_FIELDS}
-    data.update(
-        benefit_drivers=[driver.code for driver in improvement.drivers],
-        team=improvement.team.code if improvement.team else None,
-        submitter_id=improvement.submitter_id if visible else None,
-        duplicate_of=improvement.duplicate_of_id,
-        support_count=(
-            support_count if support_count is not None else improvement_queries.support_count(improvement.id)
-        ),
-    )
-    return data
+def seen_by(improvement: Improvement, viewer: User, *, support_count: int | None = None) -> SeenImprovement:
+    """The improvement as ``viewer`` sees it, for ``ImprovementSchema`` to dump."""
+    if support_count is None:
+        support_count = improvement_queries.support_count(improvement.id)
+    return SeenImprovement(improvement, viewer, support_count)
 
 
 def load_improvement(improvement_id: int) -> Improvement:
     return improvement_queries.get_improvement(improvement_id, g.api_user)
 
 
-def fresh_json(improvement_id: int) -> dict[str, Any]:
-    """Reload with its relationships (a service may have changed them) and serialise."""
-    return improvement_json(load_improvement(improvement_id), g.api_user)
+def fresh(improvement_id: int) -> SeenImprovement:
+    """Reload with its relationships (a service may have changed them), as the caller sees it."""
+    return seen_by(load_improvement(improvement_id), g.api_user)
 
 
 @blp.route("/improvements", methods=["POST"])
 @blp.arguments(ImprovementCreateSchema)
 @blp.response(201, ImprovementSchema)
-def create(body: dict[str, Any]) -> dict[str, Any]:
+def create(body: dict[str, Any]) -> SeenImprovement:
     """Submit an idea (any user): it starts at stage idea, status submitted."""
     improvement = improvement_service.submit_idea(
         g.api_user,
@@ -218,13 +226,13 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
         team_code=body["team"],
         is_anonymous=body["is_anonymous"],
     )
-    return fresh_json(improvement.id)
+    return fresh(improvement.id)
 
 
 @blp.route("/improvements", methods=["GET"])
 @blp.arguments(ImprovementListArgs, location="query")
 @blp.response(200, ImprovementPageSchema)
-def list_all(args: dict[str, Any]) -> dict[str, Any]:
+def list_all(args: dict[str, Any]) -> Page[Any]:
     """Search and filter improvements, newest first."""
     filters = improvement_queries.ImprovementFilters(
         stage=args.get("stage"),
@@ -237,27 +245,28 @@ def list_all(args: dict[str, Any]) -> dict[str, Any]:
         g.api_user, filters, page=args["page"], per_page=args["per_page"]
     )
     counts = improvement_queries.support_counts([item.id for item in page.items])
-    items = [improvement_json(item, g.api_user, support_count=counts.get(item.id, 0)) for item in page.items]
-    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    return page_of(
+        page, [seen_by(item, g.api_user, support_count=counts.get(item.id, 0)) for item in page.items]
+    )
 
 
 @blp.route("/improvements/<int:improvement_id>", methods=["GET"])
 @blp.response(200, ImprovementSchema)
-def read(improvement_id: int) -> dict[str, Any]:
+def read(improvement_id: int) -> SeenImprovement:
     """One improvement."""
-    return fresh_json(improvement_id)
+    return fresh(improvement_id)
 
 
 @blp.route("/improvements/<int:improvement_id>", methods=["PATCH"])
 @blp.arguments(ImprovementPatchSchema)
 @blp.response(200, ImprovementSchema)
-def edit(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
+def edit(body: dict[str, Any], improvement_id: int) -> SeenImprovement:
     """Edit text (submitter at idea, owner from business case to delivery), assignments (DA), or the
     delivery estimate in person-months (owner or DA)."""
     improvement = load_improvement(improvement_id)
     version = requested_version(body.pop("version", None))
     improvement_service.update_improvement(improvement, actor=g.api_user, changes=body, version=version)
-    return fresh_json(improvement_id)
+    return fresh(improvement_id)
 
 
 @blp.route("/improvements/<int:improvement_id>/timeline", methods=["GET"])
@@ -265,7 +274,7 @@ def edit(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
 def history(improvement_id: int) -> dict[str, Any]:
     """Every stage change, decision, comment and flag, oldest first, in plain terms."""
     improvement = load_improvement(improvement_id)
-    show = permissions.can_see_submitter(g.api_user.as_actor(), improvement.facts())
+    show = permissions.can_see_submitter(g.api_user.as_actor(), improvement.visibility_facts())
     return {"items": [vars(entry) for entry in timeline.timeline(improvement, show_submitter=show)]}
 
 
@@ -313,23 +322,15 @@ def unsupport(improvement_id: int) -> None:
 @blp.route("/improvements/<int:improvement_id>/conflicts", methods=["POST"])
 @blp.arguments(ConflictCreateSchema)
 @blp.response(201, ConflictSchema)
-def conflict(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
+def conflict(body: dict[str, Any], improvement_id: int) -> ConflictDeclaration:
     """Declare a conflict of interest: you will not score, attend or decide this improvement."""
-    declaration = engagement.declare_conflict(
-        load_improvement(improvement_id), actor=g.api_user, note=body["note"]
-    )
-    return {
-        "id": declaration.id,
-        "improvement_id": declaration.improvement_id,
-        "user_id": declaration.user_id,
-        "note": declaration.note,
-    }
+    return engagement.declare_conflict(load_improvement(improvement_id), actor=g.api_user, note=body["note"])
 
 
 @blp.route("/improvements/<int:improvement_id>/transitions", methods=["POST"])
 @blp.arguments(TransitionSchema)
 @blp.response(200, ImprovementSchema)
-def transition(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
+def transition(body: dict[str, Any], improvement_id: int) -> SeenImprovement:
     """start_delivery (owner or DA, from approved), resume (DA, from on_hold), withdraw (submitter, idea),
     resubmit (submitter, with a note, after the design authority asked for more information)."""
     improvement = load_improvement(improvement_id)
@@ -340,4 +341,4 @@ def transition(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
         version=requested_version(body.get("version")),
         note=body["note"],
     )
-    return fresh_json(improvement_id)
+    return fresh(improvement_id)

@@ -1,4 +1,4 @@
-"""The portfolio endpoints of the API: ``POST /portfolio/optimise`` (API.md) and saved scenarios
+"""The portfolio endpoints of the API: ``POST /portfolio/optimise`` (docs/api.md) and saved scenarios
 (list, save, read, compare, mark as the agreed plan; described in the README)."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from changeauth.domain import permissions
@@ -14,9 +13,10 @@ from changeauth.domain import portfolio as rules
 from changeauth.domain.errors import PermissionDenied
 from changeauth.models import PortfolioScenario
 from changeauth.queries import portfolio as portfolio_queries
+from changeauth.queries.pagination import Page
 from changeauth.services import portfolio as portfolio_service
 from changeauth.web.api.improvements import TIMESTAMP, requested_version
-from changeauth.web.api.schemas import PageArgsSchema, PageSchema, StrictSchema
+from changeauth.web.api.schemas import Blueprint, PageArgsSchema, PageSchema, StrictSchema
 
 blp = Blueprint("portfolio_api", __name__, url_prefix="/api/v1", description="Portfolio optimiser")
 
@@ -108,6 +108,8 @@ class InputsSchema(Schema):
 
 
 class ScenarioSummarySchema(Schema):
+    """Dumps a ``PortfolioScenario``: its totals from the result saved with it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     created_at = fields.DateTime(format=TIMESTAMP, required=True)
@@ -116,10 +118,19 @@ class ScenarioSummarySchema(Schema):
     agreed_at = fields.DateTime(format=TIMESTAMP, allow_none=True, required=True)
     version = fields.Integer(required=True)
     inputs = fields.Nested(InputsSchema, required=True)
-    total_cost_pence = fields.Integer(required=True)
-    total_value = fields.Raw(required=True)
-    capacity_used = fields.Float(allow_none=True, required=True)
+    total_cost_pence = fields.Integer(required=True, attribute="result.total_cost_pence")
+    total_value = fields.Raw(required=True, attribute="result.total_value")
+    capacity_used = fields.Float(allow_none=True, required=True, attribute="result.capacity_used")
     selected_count = fields.Integer(required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "created_by":
+            return obj.created_by.name if obj.created_by else None
+        if attr == "agreed_at":
+            return obj.agreed_at if obj.is_agreed else None
+        if attr == "selected_count":
+            return len(obj.result["selected"])
+        return super().get_attribute(obj, attr, default)
 
 
 class ScenarioSchema(ScenarioSummarySchema):
@@ -156,24 +167,6 @@ def _allow_reading() -> None:
         raise PermissionDenied("The portfolio optimiser is for the design authority, viewers and admins.")
 
 
-def scenario_summary(scenario: PortfolioScenario) -> dict[str, Any]:
-    result = scenario.result
-    return {
-        "id": scenario.id,
-        "name": scenario.name,
-        "created_at": scenario.created_at,
-        "created_by": scenario.created_by.name if scenario.created_by else None,
-        "is_agreed": scenario.is_agreed,
-        "agreed_at": scenario.agreed_at if scenario.is_agreed else None,
-        "version": scenario.version,
-        "inputs": scenario.inputs,
-        "total_cost_pence": result["total_cost_pence"],
-        "total_value": result["total_value"],
-        "capacity_used": result["capacity_used"],
-        "selected_count": len(result["selected"]),
-    }
-
-
 def _inputs(body: dict[str, Any]) -> dict[str, Any]:
     return {name: body[name] for name in ("budget_pence", "capacity", "objective", "cost_basis")} | {
         "force_in": body["force_in"],
@@ -192,41 +185,42 @@ def optimise(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/portfolio/scenarios", methods=["GET"])
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, ScenarioPageSchema)
-def list_scenarios(args: dict[str, Any]) -> dict[str, Any]:
+def list_scenarios(args: dict[str, Any]) -> Page[Any]:
     """Saved scenarios, the agreed plan first, then newest first."""
     _allow_reading()
     page = portfolio_queries.list_scenarios(page=args["page"], per_page=args["per_page"])
-    items = [scenario_summary(scenario) for scenario in page.items]
-    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    return page
 
 
 @blp.route("/portfolio/scenarios", methods=["POST"])
 @blp.arguments(ScenarioCreateSchema)
 @blp.response(201, ScenarioSchema)
-def save_scenario(body: dict[str, Any]) -> dict[str, Any]:
+def save_scenario(body: dict[str, Any]) -> PortfolioScenario:
     """Run the optimiser and save the run under a name (DA, admin)."""
     scenario = portfolio_service.save_scenario(g.api_user, name=body["name"], **_inputs(body))
-    return {**scenario_summary(portfolio_queries.get_scenario(scenario.id)), "result": scenario.result}
+    return portfolio_queries.get_scenario(scenario.id)
 
 
 @blp.route("/portfolio/scenarios/<int:scenario_id>", methods=["GET"])
 @blp.response(200, ScenarioSchema)
-def read_scenario(scenario_id: int) -> dict[str, Any]:
+def read_scenario(scenario_id: int) -> PortfolioScenario:
     """One saved scenario with its inputs and result as they were saved."""
     _allow_reading()
     scenario = portfolio_queries.get_scenario(scenario_id)
-    return {**scenario_summary(scenario), "result": scenario.result}
+    return scenario
 
 
 @blp.route("/portfolio/scenarios/<int:scenario_id>/agree", methods=["POST"])
 @blp.arguments(AgreeSchema)
 @blp.response(200, ScenarioSchema)
-def agree(body: dict[str, Any], scenario_id: int) -> dict[str, Any]:
+def agree(body: dict[str, Any], scenario_id: int) -> PortfolioScenario:
     """Mark the scenario as the agreed plan (DA); the plan agreed before stops being agreed."""
     scenario = portfolio_queries.get_scenario(scenario_id)
-    portfolio_service.agree_scenario(g.api_user, scenario, version=requested_version(body.get("version")))
+    portfolio_service.agree_scenario(
+        scenario, actor=g.api_user, expected_version=requested_version(body.get("version"))
+    )
     scenario = portfolio_queries.get_scenario(scenario_id)
-    return {**scenario_summary(scenario), "result": scenario.result}
+    return scenario
 
 
 @blp.route("/portfolio/scenarios/compare", methods=["GET"])
@@ -238,7 +232,7 @@ def compare(args: dict[str, Any]) -> dict[str, Any]:
     scenarios = portfolio_queries.get_scenarios(rules.check_comparison(args["ids"]))
     rows = rules.compare([scenario.result for scenario in scenarios])
     return {
-        "scenarios": [scenario_summary(scenario) for scenario in scenarios],
+        "scenarios": scenarios,
         "items": [
             {
                 "id": row.id,

@@ -32,6 +32,9 @@ SECOND_FACTOR_DONE = "_2fa"
 PENDING_USER = "_pending_user"
 PENDING_AT = "_pending_at"
 PENDING_NEXT = "_pending_next"
+PENDING_VIA_PROVIDER = "_pending_sso"
+# Signed in through the council's OpenID Connect provider, so signing out ends its session too.
+VIA_PROVIDER = "_sso"
 PENDING_LIFETIME_SECONDS = 300
 
 
@@ -40,7 +43,7 @@ def now_seconds() -> int:
     return int(time.time())
 
 
-def start(user: User, *, second_factor_done: bool) -> None:
+def start(user: User, *, second_factor_done: bool, via_provider: bool = False) -> None:
     """Sign ``user`` in on a brand-new session (nothing from before survives: SESS-02)."""
     session.clear()
     session.permanent = True
@@ -50,12 +53,22 @@ def start(user: User, *, second_factor_done: bool) -> None:
     session[LAST_SEEN] = now
     session[AUTHENTICATED_AT] = now
     session[SECOND_FACTOR_DONE] = second_factor_done
+    if via_provider:
+        session[VIA_PROVIDER] = True
+
+
+def signed_in_via_provider() -> bool:
+    return session.get(VIA_PROVIDER) is True
 
 
 def reissue(user: User) -> None:
     """Keep this session signed in after the person's session version moved on (password change, signing
     out everywhere else): every other cookie dies, this one gets the new id and keeps its times."""
-    kept = {key: session.get(key) for key in (SIGNED_IN_AT, AUTHENTICATED_AT, SECOND_FACTOR_DONE)}
+    kept = {
+        key: session.get(key)
+        for key in (SIGNED_IN_AT, AUTHENTICATED_AT, SECOND_FACTOR_DONE, VIA_PROVIDER)
+        if key in session
+    }
     login_user(user)
     session.update(kept)
     session[LAST_SEEN] = now_seconds()
@@ -66,12 +79,18 @@ def end() -> None:
     session.clear()
 
 
-def begin_pending(user: User, next_url: str) -> None:
-    """Password proved, code still to come: remember who, briefly, without signing in."""
+def begin_pending(user: User, next_url: str, *, via_provider: bool = False) -> None:
+    """Password (or the provider) proved, code still to come: remember who, briefly, without signing in."""
     session.clear()
     session[PENDING_USER] = user.get_id()
     session[PENDING_AT] = now_seconds()
     session[PENDING_NEXT] = next_url
+    if via_provider:
+        session[PENDING_VIA_PROVIDER] = True
+
+
+def pending_via_provider() -> bool:
+    return session.get(PENDING_VIA_PROVIDER) is True
 
 
 def pending_user_id() -> str | None:
@@ -83,7 +102,7 @@ def pending_user_id() -> str | None:
 
 
 def clear_pending() -> None:
-    for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
+    for key in (PENDING_USER, PENDING_AT, PENDING_NEXT, PENDING_VIA_PROVIDER):
         session.pop(key, None)
 
 

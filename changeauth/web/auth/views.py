@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from changeauth import metrics
 from changeauth.domain.errors import NotFound, ValidationFailed
 from changeauth.extensions import login_manager
 from changeauth.models import User
@@ -18,10 +19,11 @@ from changeauth.security_log import security_event
 from changeauth.services import credentials, second_factor
 from changeauth.services import users as user_service
 from changeauth.web.auth import sessions
-from changeauth.web.auth.forms import ForgotPasswordForm, NewPasswordForm, SecondFactorForm, SignInForm
+from changeauth.web.auth.forms import ForgotPasswordForm, SecondFactorForm, SignInForm
+from changeauth.web.auth.provider import passwords_allowed_for, provider
 from changeauth.web.auth.redirects import safe_next
-from changeauth.web.forms import apply_field_errors
-from changeauth.web.mail import send_after_commit
+from changeauth.web.forms import NewPasswordForm, apply_field_errors
+from changeauth.web.mail import link_email_body, send_after_commit
 
 bp = Blueprint("auth", __name__)
 
@@ -42,6 +44,16 @@ def _second_factor_required(user: User) -> bool:
     return second_factor.is_required(user, required_for_all=current_app.config["REQUIRE_2FA_FOR_ALL"])
 
 
+def _sign_in_page(form: SignInForm, error: str | None) -> ResponseReturnValue:
+    return render_template(
+        "auth/login.html",
+        form=form,
+        error=error,
+        next_url=request.args.get("next", ""),
+        sso=provider(),
+    )
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"), url_for("main.home"))
@@ -55,6 +67,10 @@ def login() -> ResponseReturnValue:
             max_failures_per_hour=current_app.config["LOGIN_MAX_FAILURES_PER_HOUR"],
         )
         try:
+            if not passwords_allowed_for(form.email.data or ""):
+                # SSO-only: passwords work for the named emergency administrator accounts alone. The
+                # answer is the usual one, so the page says nothing about the account.
+                user_service.record_refused_password(form.email.data or "", ip_address=request.remote_addr)
             user = user_service.authenticate(
                 form.email.data or "", form.password.data or "", ip_address=request.remote_addr, policy=policy
             )
@@ -62,6 +78,7 @@ def login() -> ResponseReturnValue:
             error = str(failure)
             event = "authn_login_lock" if failure.throttled else "authn_login_fail"
             security_event(event, outcome="failure", username=(form.email.data or "")[:254])
+            metrics.sign_in_failed("password", "throttled" if failure.throttled else "wrong_credentials")
         else:
             credentials.end_reset_links_at_sign_in(user)
             if user.has_second_factor:
@@ -73,7 +90,7 @@ def login() -> ResponseReturnValue:
                 flash("Your role needs a second factor. Set up an authenticator app to continue.", "info")
                 return redirect(url_for("account.two_factor_setup"))
             return redirect(next_url)
-    return render_template("auth/login.html", form=form, error=error, next_url=request.args.get("next", ""))
+    return _sign_in_page(form, error)
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
@@ -92,6 +109,7 @@ def two_factor() -> ResponseReturnValue:
         except second_factor.SecondFactorFailed as failure:
             event = "authn_mfa_lock" if failure.throttled else "authn_mfa_fail"
             security_event(event, outcome="failure", user_id=user.id)
+            metrics.sign_in_failed("second_factor", "throttled" if failure.throttled else "wrong_code")
             if failure.throttled:
                 sessions.clear_pending()
                 flash("Too many wrong codes. Wait 15 minutes, then sign in again.", "error")
@@ -99,9 +117,10 @@ def two_factor() -> ResponseReturnValue:
             error = str(failure)
         else:
             next_url = sessions.pending_next(url_for("main.home"))
-            sessions.start(user, second_factor_done=True)
+            first_factor = "single_sign_on" if sessions.pending_via_provider() else "password"
+            sessions.start(user, second_factor_done=True, via_provider=first_factor == "single_sign_on")
             security_event(
-                "authn_login_success", outcome="success", user_id=user.id, factors=f"password+{used}"
+                "authn_login_success", outcome="success", user_id=user.id, factors=f"{first_factor}+{used}"
             )
             if used == "recovery_code":
                 left = user_queries.recovery_codes_left(user.id)
@@ -116,19 +135,30 @@ def two_factor() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     # Ending the session server-side means a copied cookie cannot be replayed (SESS-03).
+    from changeauth.web.auth.single_sign_on import sign_out_redirect
+
     user_id = current_user.id
-    user_service.end_sessions(current_user._get_current_object(), actor_id=user_id, reason="signed out")
+    via_provider = sessions.signed_in_via_provider()
+    user_service.end_sessions(
+        current_user._get_current_object(), actor_id=user_id, reason="signed out", keep_api_tokens=True
+    )
     sessions.end()
-    security_event("authn_logout", outcome="success", user_id=user_id)
+    security_event("authn_logout", outcome="success", user_id=user_id, provider_too=via_provider)
     flash("You have signed out.", "success")
-    return redirect(url_for("auth.login"))
+    # Signed in through the council's provider: end its session too, where it offers a way to.
+    onward = sign_out_redirect() if via_provider else None
+    return onward if onward is not None else redirect(url_for("auth.login"))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        link = credentials.request_password_reset(form.email.data or "")
+        link = (
+            credentials.request_password_reset(form.email.data or "")
+            if passwords_allowed_for(form.email.data or "")
+            else None
+        )
         security_event(
             "authn_password_reset_request",
             outcome="success",
@@ -149,21 +179,6 @@ def forgot_password() -> ResponseReturnValue:
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
 
 
-def _link_email(token: str, action: str, expiry: str) -> str:
-    url = url_for("auth.password_link", token=token, _external=True)
-    return (
-        f"Use this link to {action} for changeauth:\n\n{url}\n\n"
-        f"It works once and expires {expiry}. If you did not ask for it, ignore this email.\n"
-    )
-
-
-def link_email_body(token: str, purpose: str) -> str:
-    """The email text for a set-password (new account) or reset link."""
-    if purpose == "set":
-        return _link_email(token, "choose the password of your new account", "in 72 hours")
-    return _link_email(token, "choose a new password", "in an hour")
-
-
 @bp.route("/set-password/<token>")
 def password_link(token: str) -> ResponseReturnValue:
     # Keep the token out of the address bar, history and Referer headers (DATA-02): into the session,
@@ -176,6 +191,8 @@ def password_link(token: str) -> ResponseReturnValue:
 def set_password() -> ResponseReturnValue:
     token = session.get(PASSWORD_LINK)
     link = credentials.find_valid_link(token) if isinstance(token, str) else None
+    if link is not None and not passwords_allowed_for(user_service.email_of(link.user_id)):
+        link = None
     if link is None:
         session.pop(PASSWORD_LINK, None)
         return render_template("auth/link_expired.html"), 404
@@ -183,7 +200,7 @@ def set_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = credentials.redeem_link(
-                token, new_password=form.new_password.data or "", org_name=current_app.config["ORG_NAME"]
+                str(token), new_password=form.new_password.data or "", org_name=current_app.config["ORG_NAME"]
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)

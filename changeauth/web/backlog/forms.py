@@ -12,16 +12,7 @@ from wtforms.validators import Length, Optional
 
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.scoring import CriterionKind, CriterionSpec
-from changeauth.web.fields import DecimalTextField
-
-
-class BacklogFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    driver = SelectField("Benefit driver", validators=[Optional()])
-    stage = SelectField("Stage", validators=[Optional()])
-    team = SelectField("Team", validators=[Optional()])
+from changeauth.web.forms import DecimalTextField
 
 
 class PlanForm(FlaskForm):
@@ -49,7 +40,7 @@ class AdoptBase(FlaskForm):
 def weights_form(specs: Sequence[CriterionSpec], base: type[FlaskForm], **kwargs: Any) -> Any:
     """One number box per should criterion, named ``weights.<code>``."""
 
-    class WeightsForm(base):  # type: ignore[valid-type, misc]
+    class WeightsForm(base):
         pass
 
     for spec in specs:

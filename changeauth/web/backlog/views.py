@@ -24,8 +24,7 @@ from changeauth.reporting import charts
 from changeauth.services import scoring as scoring_service
 from changeauth.services.scoring import Preview
 from changeauth.web.backlog import forms
-from changeauth.web.forms import apply_field_errors
-from changeauth.web.scoring.forms import version_read
+from changeauth.web.forms import BacklogFilterForm, apply_field_errors, version_read
 
 bp = Blueprint("backlog", __name__, url_prefix="/backlog")
 
@@ -46,9 +45,9 @@ def _backlog_context() -> dict[str, Any]:
     return {"may_preview": permissions.can_preview_weights(current_user.as_actor())}
 
 
-def _filters() -> tuple[forms.BacklogFilterForm, backlog_queries.BacklogFilters]:
+def _filters() -> tuple[BacklogFilterForm, backlog_queries.BacklogFilters]:
     _allow(permissions.can_view_backlog(current_user.as_actor()))
-    form = forms.BacklogFilterForm(request.args)
+    form = BacklogFilterForm(request.args)
     form.driver.choices = [("", "Any driver")] + [(d.code, d.name) for d in reference.list_drivers()]
     form.stage.choices = [("", "Any stage")] + [
         (stage.value, label) for stage, label in STAGE_LABELS.items() if stage not in ENDED_STAGES
@@ -174,6 +173,14 @@ def what_if() -> ResponseReturnValue:
 def adopt() -> ResponseReturnValue:
     form, adopt_form, specs = _what_if_forms()
     _allow(permissions.can_manage_scoring_schemes(current_user.as_actor()))
+    if adopt_form.validate_on_submit() and request.form.get("confirmed") != "yes":
+        # Adopting changes every ranking at once: ask once more, showing what will change.
+        return render_template(
+            "backlog/adopt_confirm.html",
+            adopt_form=adopt_form,
+            fields=forms.weight_fields(adopt_form, specs),
+            current={spec.code: spec.weight for spec in specs},
+        )
     if adopt_form.validate_on_submit():
         try:
             scheme = scoring_service.adopt_weights(

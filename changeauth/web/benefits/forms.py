@@ -9,19 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from changeauth.domain.benefits import (
-    AdjustmentCategory,
     BenefitDirection,
     CashClass,
     ClosingStatus,
@@ -30,8 +30,8 @@ from changeauth.domain.benefits import (
 )
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.money import MoneyError, parse_money
-from changeauth.web.fields import DecimalTextField, MoneyField
-from changeauth.web.forms import LongSelect
+from changeauth.domain.units import UNIT_LABELS, UNIT_MAX, Unit, stored_unit, unit_error, unit_kind
+from changeauth.web.forms import CATEGORY_LABELS, DATE_HINT, DayMonthYearField, DecimalTextField, MoneyField
 
 GBP = "GBP"
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]{1,4})?")
@@ -58,21 +58,13 @@ CLOSING_LABELS = {
     ClosingStatus.PARTIALLY_REALISED: "Partially realised",
     ClosingStatus.NOT_REALISED: "Not realised",
 }
-CATEGORY_LABELS = {
-    AdjustmentCategory.GROWTH_POSITION: "Growth position (new duties or demand taken on)",
-    AdjustmentCategory.EXTERNAL_FUNDING: "External funding",
-    AdjustmentCategory.DELIVERY_MODEL_CHANGE: "Delivery-model change (insourcing, outsourcing, sharing)",
-    AdjustmentCategory.TAKEN_AS_SAVINGS: "Posts taken as savings already",
-    AdjustmentCategory.SUPPLIES_AND_SERVICES: "Supplies and services",
-    AdjustmentCategory.OTHER: "Other",
-}
-DATE_HINT = "Use the date picker, or type it as YYYY-MM-DD."
+VALUE_HINT = "In the unit above: for money, pounds (for example 12,500); for a percentage, 35 for 35%."
 
 
 def parse_value(text: str | None, unit: str | None) -> Decimal:
     """A value typed in the benefit's unit: pounds for GBP (returned as pence), else a plain number."""
     raw = (text or "").strip()
-    if (unit or "").strip() == GBP:
+    if unit_kind(unit or "") is Unit.MONEY:
         try:
             return Decimal(parse_money(raw, allow_negative=True))
         except MoneyError as error:
@@ -91,22 +83,36 @@ class BenefitForm(FlaskForm):
     title = StringField(
         "What is the benefit?",
         description="For example, ‘Share of bulky waste bookings made online’.",
-        validators=[InputRequired("Enter a title."), Length(max=200)],
+        validators=[
+            InputRequired("Enter a title."),
+            Length(max=200, message="Keep this to 200 characters or fewer."),
+        ],
     )
     driver = SelectField("Benefit driver", validators=[InputRequired("Choose the benefit driver.")])
     cash_class = SelectField("Kind of benefit", choices=_choices(CASH_CLASS_LABELS))
-    unit = StringField(
-        "Unit of measure",
-        description="GBP for money (then type values in pounds), or a unit such as ‘calls per month’.",
-        validators=[InputRequired("Enter the unit of measure."), Length(max=40)],
+    unit = RadioField(
+        "What is it measured in?",
+        choices=_choices(UNIT_LABELS),
+        validators=[InputRequired("Choose the unit the benefit is measured in.")],
+    )
+    unit_other = StringField(
+        "Name the unit",
+        description="For example, ‘calls per month’ or ‘bookings made online’.",
+        validators=[Optional(), Length(max=UNIT_MAX)],
     )
     direction = SelectField("Which way should it move?", choices=_choices(DIRECTION_LABELS))
-    baseline_value = StringField("Baseline value", validators=[InputRequired("Enter the baseline value.")])
-    baseline_date = DateField(
+    baseline_value = StringField(
+        "Baseline value",
+        description=VALUE_HINT,
+        validators=[InputRequired("Enter the baseline value.")],
+    )
+    baseline_date = DayMonthYearField(
         "Baseline date", description=DATE_HINT, validators=[InputRequired("Enter the baseline date.")]
     )
-    target_value = StringField("Target value", validators=[InputRequired("Enter the target value.")])
-    target_date = DateField(
+    target_value = StringField(
+        "Target value", description=VALUE_HINT, validators=[InputRequired("Enter the target value.")]
+    )
+    target_date = DayMonthYearField(
         "Target date", description=DATE_HINT, validators=[InputRequired("Enter the target date.")]
     )
     frequency = SelectField("How often will it be measured?", choices=_choices(FREQUENCY_LABELS))
@@ -127,9 +133,13 @@ class BenefitForm(FlaskForm):
         """The service's keyword arguments; ValidationFailed names any value that is not a number."""
         errors: dict[str, list[str]] = {}
         values: dict[str, Decimal | None] = {}
+        unit = stored_unit(self.unit.data, self.unit_other.data)
+        unit_problem = unit_error(unit)
+        if unit_problem:
+            errors["unit_other" if self.unit.data == Unit.OTHER.value else "unit"] = [unit_problem]
         for name in ("baseline_value", "target_value"):
             try:
-                values[name] = parse_value(getattr(self, name).data, self.unit.data)
+                values[name] = parse_value(getattr(self, name).data, unit)
             except ValueError as error:
                 errors[name] = [str(error)]
         if errors:
@@ -138,7 +148,7 @@ class BenefitForm(FlaskForm):
             "title": self.title.data or "",
             "driver": self.driver.data,
             "cash_class": self.cash_class.data,
-            "unit": self.unit.data,
+            "unit": unit,
             "direction": self.direction.data,
             "baseline_value": values["baseline_value"],
             "baseline_date": self.baseline_date.data,
@@ -151,23 +161,59 @@ class BenefitForm(FlaskForm):
 
 
 class ClosingForm(FlaskForm):
-    closing_status = SelectField(
-        "Closing status",
+    closing_status = RadioField(
+        "How far was the benefit realised?",
         choices=_choices(CLOSING_LABELS),
-        description="Set at the benefits review (G3). A closed benefit is no longer chased for measurements.",
+        description="Set at the benefits review (G3). A closed benefit takes no more measurements.",
+        validators=[InputRequired("Choose realised, partially realised or not realised.")],
+    )
+    version = HiddenField()
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it being reopened?",
+        description="The benefit's owner reads this with the notice that it is open again.",
+        validators=[
+            InputRequired("Say why the benefit is being reopened."),
+            Length(max=2_000, message="Keep this to 2,000 characters or fewer."),
+        ],
+    )
+    version = HiddenField()
+
+
+class HandoverForm(FlaskForm):
+    owner_id = SelectField(
+        "Who in the service owns the benefit from now on?",
+        description="They record its measurements and are told when one is overdue.",
+        coerce=int,
+        validators=[InputRequired("Choose the business-as-usual owner.")],
+    )
+    handed_over_on = DayMonthYearField(
+        "Date of the handover",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the date the benefit was handed over.")],
+    )
+    note = TextAreaField(
+        "What was agreed (optional)",
+        description="For example where the figures come from and who checks them.",
+        validators=[Optional(), Length(max=2_000)],
     )
     version = HiddenField()
 
 
 class MeasurementForm(FlaskForm):
-    period_end = DateField(
+    period_end = DayMonthYearField(
         "End of the period measured",
-        description="The last day the value covers, for example the last day of the month or quarter.",
+        description=f"The last day the value covers, such as the end of a month or quarter. {DATE_HINT}",
         validators=[InputRequired("Enter the end date of the period measured.")],
     )
     value = StringField("Value", validators=[InputRequired("Enter the value measured.")])
     data_quality = SelectField("How was it measured?", choices=_choices(QUALITY_LABELS))
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2_000)])
+    note = TextAreaField(
+        "Note (optional)",
+        validators=[Optional(), Length(max=2_000, message="Keep this to 2,000 characters or fewer.")],
+    )
 
     def parsed_value(self, unit: str) -> Decimal:
         try:
@@ -188,30 +234,85 @@ class AdjustmentForm(FlaskForm):
         validators=[InputRequired("Enter the amount.")],
     )
     rationale = TextAreaField(
-        "Why", validators=[InputRequired("Explain why the benefit needs adjusting."), Length(max=10_000)]
+        "Why",
+        validators=[
+            InputRequired("Explain why the benefit needs adjusting."),
+            Length(max=10_000, message="Keep this to 10,000 characters or fewer."),
+        ],
+    )
+    status = SelectField(
+        "Status",
+        description="Only a confirmed adjustment counts. Keep it proposed while it depends on a condition.",
+        choices=[SelectChoice("proposed", "Proposed"), SelectChoice("confirmed", "Confirmed")],
+        default="proposed",
+    )
+    recurrence = SelectField(
+        "Applies",
+        choices=[SelectChoice("recurring", "Every year"), SelectChoice("one_off", "One year only")],
+        default="recurring",
+    )
+    financial_year = IntegerField(
+        "First financial year it applies to",
+        description="The year it starts in: 2019 for 2019/20.",
+        validators=[Optional()],
+    )
+    evidence = TextAreaField(
+        "Evidence",
+        validators=[Optional(), Length(max=10_000, message="Keep this to 10,000 characters or fewer.")],
+    )
+
+
+class ConfirmAdjustmentForm(FlaskForm):
+    adjustment_id = HiddenField()
+    version = HiddenField()
+    evidence = TextAreaField(
+        "Evidence that settles its condition",
+        validators=[
+            InputRequired("Give the evidence that settles the adjustment's condition."),
+            Length(max=10_000, message="Keep this to 10,000 characters or fewer."),
+        ],
     )
 
 
 class ValidateForm(FlaskForm):
+    note = TextAreaField(
+        "What you checked",
+        description="For example the ledger codes or budget lines that show the saving.",
+        validators=[
+            DataRequired("Say what you checked before validating."),
+            Length(max=10_000, message="Keep this to 10,000 characters or fewer."),
+        ],
+    )
+    evidence = FileField(
+        "Evidence (optional)",
+        description="PDF, Word (DOCX), Excel (XLSX), PNG or JPEG, up to 10 MB. Kept with the improvement.",
+        validators=[
+            FileAllowed(
+                ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"], "Choose a PDF, DOCX, XLSX, PNG or JPEG."
+            )
+        ],
+    )
     version = HiddenField()
 
 
-class TrackerFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
+class AskOwnerForm(FlaskForm):
+    question = TextAreaField(
+        "Your question",
+        description="The benefit's owner is notified and answers on this page.",
+        validators=[
+            DataRequired("Write the question for the benefit's owner."),
+            Length(max=10_000, message="Keep this to 10,000 characters or fewer."),
+        ],
+    )
+    version = HiddenField()
 
-    driver = SelectField("Benefit driver", validators=[Optional()])
-    team = SelectField("Team", validators=[Optional()])
-    owner = SelectField("Owner", validators=[Optional()], widget=LongSelect())
-    rag = SelectField(
-        "RAG",
-        choices=[SelectChoice("", "Any")]
-        + [SelectChoice(rag, rag.capitalize()) for rag in ("green", "amber", "red")],
-        validators=[Optional()],
+
+class AnswerFinanceForm(FlaskForm):
+    answer = TextAreaField(
+        "Your answer",
+        validators=[
+            DataRequired("Write your answer to finance's question."),
+            Length(max=10_000, message="Keep this to 10,000 characters or fewer."),
+        ],
     )
-    stale = SelectField(
-        "Measurements",
-        choices=[SelectChoice("", "All"), SelectChoice("1", "Overdue only")],
-        validators=[Optional()],
-    )
-    page = IntegerField(validators=[Optional()])
+    version = HiddenField()

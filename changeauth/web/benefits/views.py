@@ -3,6 +3,8 @@ table, and the forms to write a profile, record a measurement, adjust like-for-l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -11,30 +13,40 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from changeauth.domain import permissions
+from changeauth.domain import permissions, units
 from changeauth.domain.errors import AlreadyExists, ValidationFailed
+from changeauth.domain.gates import measured_since_go_live
+from changeauth.domain.lifecycle import Stage
 from changeauth.domain.money import format_money
-from changeauth.models import Benefit
+from changeauth.models import Benefit, Improvement
+from changeauth.queries import attachments as attachment_queries
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import reference
 from changeauth.queries.clock import today
-from changeauth.queries.users import list_active_users
+from changeauth.queries.users import list_possible_owners
 from changeauth.reporting.charts import Series, line_chart
+from changeauth.services import attachments, transaction
 from changeauth.services import benefits as benefit_service
+from changeauth.web.access import allowed_if
 from changeauth.web.benefits.forms import (
     CATEGORY_LABELS,
     CLOSING_LABELS,
     FREQUENCY_LABELS,
     QUALITY_LABELS,
     AdjustmentForm,
+    AnswerFinanceForm,
+    AskOwnerForm,
     BenefitForm,
     ClosingForm,
+    ConfirmAdjustmentForm,
+    HandoverForm,
     MeasurementForm,
-    TrackerFilterForm,
+    ReopenForm,
     ValidateForm,
 )
-from changeauth.web.forms import apply_field_errors
+from changeauth.web.forms import TrackerFilterForm, apply_field_errors
 
 bp = Blueprint("benefits", __name__)
 GBP = "GBP"
@@ -50,7 +62,22 @@ def benefit_value(value: Decimal | int | None, unit: str) -> str:
         return format_money(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
     number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = f"{int(number):,}" if number == number.to_integral_value() else f"{number.normalize():,f}"
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
+    return units.describe(number, unit, text)
+
+
+@bp.app_template_filter("benefit_change")
+def benefit_change(value: Decimal | int | None, unit: str) -> str:
+    """A difference in the unit (realised, variance): money as money, a percentage in percentage points."""
+    if value is None or unit == GBP:
+        return benefit_value(value, unit)
+    number = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{int(number):,}" if number == number.to_integral_value() else f"{number.normalize():,f}"
+    return units.describe_change(number, unit, text)
+
+
+@bp.app_template_filter("unit_phrase")
+def unit_phrase(unit: str) -> str:
+    return units.phrase(unit)
 
 
 @bp.app_context_processor
@@ -67,16 +94,11 @@ def _grace() -> int:
     return int(current_app.config["BENEFIT_GRACE_DAYS"])
 
 
-def _require_tracker_access() -> None:
-    if not permissions.can_view_benefits_and_resources(current_user.as_actor()):
-        abort(403)
-
-
 def _profile_form(form: BenefitForm) -> BenefitForm:
     form.driver.choices = [SelectChoice("", "Choose a driver")] + [
         SelectChoice(d.code, d.name) for d in reference.list_drivers()
     ]
-    form.owner_id.choices = [SelectChoice(str(u.id), u.name) for u in list_active_users()]
+    form.owner_id.choices = [SelectChoice(str(u.id), u.name) for u in list_possible_owners()]
     return form
 
 
@@ -100,40 +122,90 @@ def _ensure(allowed: bool) -> None:
         abort(403)
 
 
+def _facts(improvement: Improvement | None) -> permissions.ImprovementFacts | None:
+    # A programme's benefit has no improvement, so no improvement rule applies to it.
+    return improvement_queries.access_to(improvement, current_user).improvement if improvement else None
+
+
 def _permitted(benefit: Benefit) -> dict[str, bool]:
     """What the signed-in person's roles allow on this benefit, whatever its state."""
     actor = current_user.as_actor()
     improvement = benefit.improvement
     return {
-        "edit": permissions.can_edit_benefit_profile(actor, improvement.facts() if improvement else None),
+        "edit": permissions.can_edit_benefit_profile(actor, _facts(improvement)),
         "measure": permissions.can_record_measurement(
             actor,
             benefit_owner_id=benefit.owner_id,
             improvement_owner_id=improvement.owner_id if improvement else None,
         ),
         "adjust": permissions.can_record_adjustment(actor),
-        "validate": permissions.can_validate_benefit(actor, benefit_owner_id=benefit.owner_id),
+        "validate": permissions.can_validate_benefit(
+            actor,
+            benefit_owner_id=benefit.owner_id,
+            improvement=_facts(improvement),
+            recorder_ids=benefit_service.measurement_recorder_ids(benefit.id),
+        ),
     }
 
 
-def _actions(benefit: Benefit) -> dict[str, bool]:
-    """The actions to offer: allowed to this person and open in the benefit's state."""
+@dataclass(frozen=True)
+class ReviewState:
+    """Where a benefit stands for the benefits review (G3): the go-live date, and whether a measurement
+    for a period after it (the review's evidence) is in."""
+
+    at_review: bool
+    went_live_on: date | None
+    evidence_in: bool
+
+
+def _review_state(benefit: Benefit) -> ReviewState:
+    improvement = benefit.improvement
+    went_live = gate_queries.went_live_on(improvement.id) if improvement is not None else None
+    return _review_state_on(benefit, went_live)
+
+
+def _review_state_on(benefit: Benefit, went_live: date | None) -> ReviewState:
+    """The benefit's review state, given its improvement's go-live date (read once for a list)."""
+    improvement = benefit.improvement
+    if (
+        improvement is None
+    ):  # a programme's benefit has no gates: the design authority closes or hands it over
+        return ReviewState(at_review=True, went_live_on=None, evidence_in=True)
+    return ReviewState(
+        at_review=improvement.stage == Stage.REALISATION,
+        went_live_on=went_live,
+        evidence_in=measured_since_go_live(benefit.last_period_end, went_live),
+    )
+
+
+def _can_close(may_edit: bool, benefit: Benefit, review: ReviewState) -> bool:
+    """Closing is offered only once the review's evidence is in, as a closed benefit takes no more
+    measurements."""
+    return may_edit and not benefit.closing_status and review.at_review and review.evidence_in
+
+
+def _actions(benefit: Benefit, review: ReviewState) -> dict[str, bool]:
+    """The actions to offer: allowed to this person and open in the benefit's state. Closing is offered
+    only once the review's evidence is in, as a closed benefit takes no more measurements."""
     may = _permitted(benefit)
     open_ = not benefit.closing_status
-    at_review = benefit.improvement is None or benefit.improvement.stage == "realisation"
+    improvement = benefit.improvement
     return {
         "can_edit": may["edit"] and open_,
-        "can_close": may["edit"] and open_ and at_review,
+        "can_close": _can_close(may["edit"], benefit, review),
+        "can_hand_over": may["edit"] and open_ and review.at_review,
         "can_measure": may["measure"] and open_,
+        "can_reopen": not open_
+        and review.at_review
+        and permissions.can_reopen_benefit(current_user.as_actor(), _facts(improvement)),
         "can_adjust": may["adjust"] and benefit.unit == GBP,
-        "can_validate": may["validate"] and benefit.cash_class == "cashable" and not benefit.is_validated,
+        "can_validate": may["validate"] and benefit.is_cashable and not benefit.is_validated,
     }
 
 
 @bp.route("/benefits/")
-@login_required
+@allowed_if(permissions.can_view_benefits_and_resources)
 def tracker() -> ResponseReturnValue:
-    _require_tracker_access()
     form = _filter_form()
     valid = form.validate()
     filters = benefit_queries.BenefitFilters(
@@ -159,9 +231,23 @@ def for_improvement(improvement_id: int) -> ResponseReturnValue:
         grace_days=_grace(),
         page=request.args.get("page", 1, type=int),
     )
-    can_add = permissions.can_edit_benefit_profile(current_user.as_actor(), improvement.facts())
+    can_add = permissions.can_edit_benefit_profile(*improvement_queries.access_to(improvement, current_user))
+    # At the benefits review Home sends the owner here to set each closing status, so each benefit ready
+    # for one (by the same rule as its own page) carries the way to do it.
+    # The permission and the go-live date are the improvement's, so they are read once for the page.
+    went_live = gate_queries.went_live_on(improvement.id) if can_add else None
+    closable = {
+        f.benefit.id
+        for f in page.items
+        if _can_close(can_add, f.benefit, _review_state_on(f.benefit, went_live))
+    }
     return render_template(
-        "benefits/improvement.html", improvement=improvement, page=page, can_add=can_add, as_of=today()
+        "benefits/improvement.html",
+        improvement=improvement,
+        page=page,
+        can_add=can_add,
+        closable=closable,
+        as_of=today(),
     )
 
 
@@ -169,7 +255,7 @@ def for_improvement(improvement_id: int) -> ResponseReturnValue:
 @login_required
 def new(improvement_id: int) -> ResponseReturnValue:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
-    if not permissions.can_edit_benefit_profile(current_user.as_actor(), improvement.facts()):
+    if not permissions.can_edit_benefit_profile(*improvement_queries.access_to(improvement, current_user)):
         abort(403)
     form = _profile_form(BenefitForm(owner_id=improvement.owner_id))
     if form.validate_on_submit():
@@ -190,9 +276,24 @@ def new(improvement_id: int) -> ResponseReturnValue:
 @bp.route("/benefits/<int:benefit_id>")
 @login_required
 def detail(benefit_id: int) -> ResponseReturnValue:
-    benefit = benefit_queries.get_benefit(benefit_id)
+    return _detail_page(benefit_queries.get_benefit(benefit_id))
+
+
+def _detail_page(
+    benefit: Benefit,
+    *,
+    validate_form: ValidateForm | None = None,
+    ask_form: AskOwnerForm | None = None,
+    answer_form: AnswerFinanceForm | None = None,
+    confirm_form: ConfirmAdjustmentForm | None = None,
+) -> ResponseReturnValue:
+    """The benefit's page, with any of its finance forms as submitted (errors and what was typed kept)."""
+    forms = (validate_form, ask_form, answer_form, confirm_form)
+    failed = any(form is not None and form.errors for form in forms)
+    improvement = benefit.improvement
     measurements = benefit_queries.list_measurements(benefit.id)
     adjustments = benefit_queries.list_adjustments(benefit.id)
+    review = _review_state(benefit)
     return render_template(
         "benefits/detail.html",
         benefit=benefit,
@@ -200,10 +301,17 @@ def detail(benefit_id: int) -> ResponseReturnValue:
         rows=benefit_queries.trajectory_table(benefit, measurements),
         measurements=measurements,
         adjustments=adjustments,
+        confirm_form=confirm_form or ConfirmAdjustmentForm(formdata=None),
         by_category=benefit_queries.adjustments_by_category(adjustments),
-        validate_form=ValidateForm(version=benefit.version),
-        **_actions(benefit),
-    )
+        validate_form=validate_form or ValidateForm(version=benefit.version),
+        ask_form=ask_form or AskOwnerForm(version=benefit.version),
+        answer_form=answer_form or AnswerFinanceForm(version=benefit.version),
+        can_answer=benefit.finance_question is not None
+        and not benefit.is_validated
+        and current_user.id in {benefit.owner_id, improvement.owner_id if improvement else None},
+        review=review,
+        **_actions(benefit, review),
+    ), (422 if failed else 200)
 
 
 def _chart_value(value: Decimal, unit: str) -> float:
@@ -234,10 +342,7 @@ def chart(benefit_id: int) -> ResponseReturnValue:
 def edit(benefit_id: int) -> ResponseReturnValue:
     benefit = benefit_queries.get_benefit(benefit_id)
     _ensure(_permitted(benefit)["edit"])
-    form = _profile_form(BenefitForm(obj=benefit, driver=benefit.driver.code, version=benefit.version))
-    if request.method == "GET":
-        form.baseline_value.data = _typed(benefit.baseline_value, benefit.unit)
-        form.target_value.data = _typed(benefit.target_value, benefit.unit)
+    form = _profile_form(BenefitForm(data=_profile_as_typed(benefit)))
     if form.validate_on_submit():
         try:
             benefit_service.update_benefit(
@@ -253,6 +358,26 @@ def edit(benefit_id: int) -> ResponseReturnValue:
     ), (422 if form.errors else 200)
 
 
+def _profile_as_typed(benefit: Benefit) -> dict[str, Any]:
+    """The benefit as its form shows it: driver by code, owner by id, values as a person types them."""
+    return {
+        "title": benefit.title,
+        "driver": benefit.driver.code,
+        "cash_class": benefit.cash_class,
+        "unit": units.unit_kind(benefit.unit).value,
+        "unit_other": benefit.unit if units.unit_kind(benefit.unit) is units.Unit.OTHER else "",
+        "direction": benefit.direction,
+        "baseline_value": _typed(benefit.baseline_value, benefit.unit),
+        "baseline_date": benefit.baseline_date,
+        "target_value": _typed(benefit.target_value, benefit.unit),
+        "target_date": benefit.target_date,
+        "frequency": benefit.frequency,
+        "owner_id": benefit.owner_id,
+        "tolerance_pct": benefit.tolerance_pct,
+        "version": benefit.version,
+    }
+
+
 def _typed(value: Decimal, unit: str) -> str:
     """A stored value as a person would type it back: pounds for money."""
     if unit == GBP:
@@ -264,11 +389,21 @@ def _int(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
 
 
+def _closed_page(benefit: Benefit, status: int = 200) -> ResponseReturnValue:
+    """What a person sees on a form a closed benefit no longer takes: why, and who can reopen it."""
+    review = _review_state(benefit)
+    return render_template(
+        "benefits/closed.html", benefit=benefit, review=review, **_actions(benefit, review)
+    ), status
+
+
 @bp.route("/benefits/<int:benefit_id>/close", methods=["GET", "POST"])
 @login_required
 def close(benefit_id: int) -> ResponseReturnValue:
     benefit = benefit_queries.get_benefit(benefit_id)
     _ensure(_permitted(benefit)["edit"])
+    if benefit.closing_status:
+        return _closed_page(benefit, 200 if request.method == "GET" else 409)
     form = ClosingForm(version=benefit.version)
     if form.validate_on_submit():
         try:
@@ -283,7 +418,68 @@ def close(benefit_id: int) -> ResponseReturnValue:
         else:
             flash("The benefit has been closed.", "success")
             return redirect(url_for("benefits.detail", benefit_id=benefit.id))
-    return render_template("benefits/close.html", form=form, benefit=benefit), (422 if form.errors else 200)
+    return render_template(
+        "benefits/close.html", form=form, benefit=benefit, review=_review_state(benefit)
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/benefits/<int:benefit_id>/reopen", methods=["GET", "POST"])
+@login_required
+def reopen(benefit_id: int) -> ResponseReturnValue:
+    benefit = benefit_queries.get_benefit(benefit_id)
+    improvement = benefit.improvement
+    _ensure(permissions.can_reopen_benefit(current_user.as_actor(), _facts(improvement)))
+    form = ReopenForm(version=benefit.version)
+    if not benefit.closing_status:
+        return render_template("benefits/reopen.html", form=form, benefit=benefit, is_open=True), (
+            200 if request.method == "GET" else 409
+        )
+    if form.validate_on_submit():
+        try:
+            benefit_service.reopen_benefit(
+                current_user,
+                benefit.id,
+                reason=form.reason.data or "",
+                expected_version=_int(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash("The benefit is open again; its owner has been told.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit.id))
+    return render_template(
+        "benefits/reopen.html", form=form, benefit=benefit, review=_review_state(benefit)
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/benefits/<int:benefit_id>/hand-over", methods=["GET", "POST"])
+@login_required
+def hand_over(benefit_id: int) -> ResponseReturnValue:
+    """Name the business-as-usual owner who measures the benefit once the programme or improvement ends."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(_permitted(benefit)["edit"])
+    if benefit.closing_status:
+        return _closed_page(benefit, 200 if request.method == "GET" else 409)
+    form = HandoverForm(version=benefit.version, owner_id=benefit.owner_id)
+    form.owner_id.choices = [SelectChoice(str(u.id), u.name) for u in list_possible_owners()]
+    if form.validate_on_submit():
+        try:
+            benefit_service.hand_over_benefit(
+                current_user,
+                benefit.id,
+                owner_id=form.owner_id.data,
+                handed_over_on=form.handed_over_on.data,
+                note=form.note.data or "",
+                expected_version=_int(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash("The benefit has been handed over; its new owner has been told.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit.id))
+    return render_template("benefits/hand_over.html", form=form, benefit=benefit), (
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/benefits/<int:benefit_id>/measurements/new", methods=["GET", "POST"])
@@ -291,6 +487,8 @@ def close(benefit_id: int) -> ResponseReturnValue:
 def measure(benefit_id: int) -> ResponseReturnValue:
     benefit = benefit_queries.get_benefit(benefit_id)
     _ensure(_permitted(benefit)["measure"])
+    if benefit.closing_status:
+        return _closed_page(benefit, 200 if request.method == "GET" else 409)
     form = MeasurementForm()
     if form.validate_on_submit():
         try:
@@ -326,6 +524,10 @@ def adjust(benefit_id: int) -> ResponseReturnValue:
                 category=form.category.data,
                 amount_pence=form.amount_pence.data,
                 rationale=form.rationale.data or "",
+                status=form.status.data or "proposed",
+                recurrence=form.recurrence.data or "recurring",
+                financial_year=form.financial_year.data,
+                evidence=form.evidence.data or "",
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
@@ -335,16 +537,113 @@ def adjust(benefit_id: int) -> ResponseReturnValue:
     return render_template("benefits/adjust.html", form=form, benefit=benefit), (422 if form.errors else 200)
 
 
+@bp.route("/benefits/<int:benefit_id>/adjustments/confirm", methods=["POST"])
+@login_required
+def confirm_adjustment(benefit_id: int) -> ResponseReturnValue:
+    """Finance confirms a proposed adjustment, with its evidence, so it counts from now on."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(permissions.can_record_adjustment(current_user.as_actor()))
+    form = ConfirmAdjustmentForm()
+    adjustment_id = _int(form.adjustment_id.data)
+    if form.validate_on_submit():
+        if adjustment_id is None:
+            form.form_errors.append("Choose an adjustment to confirm.")
+        else:
+            try:
+                benefit_service.confirm_adjustment(
+                    current_user,
+                    benefit.id,
+                    adjustment_id,
+                    evidence=form.evidence.data or "",
+                    expected_version=_int(form.version.data),
+                )
+            except ValidationFailed as failure:
+                apply_field_errors(form, failure)
+            except AlreadyExists as failure:
+                form.form_errors.append(failure.message)
+            else:
+                flash(
+                    "The adjustment has been confirmed and now counts towards the like-for-like saving.",
+                    "success",
+                )
+                return redirect(url_for("benefits.detail", benefit_id=benefit.id))
+    # A refusal is shown on the benefit's page, next to the adjustment, with the evidence as typed.
+    transaction.rollback()
+    return _detail_page(benefit_queries.get_benefit(benefit_id), confirm_form=form)
+
+
 @bp.route("/benefits/<int:benefit_id>/validate", methods=["POST"])
 @login_required
 def validate(benefit_id: int) -> ResponseReturnValue:
+    benefit = benefit_queries.get_benefit(benefit_id)
     form = ValidateForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        benefit_service.validate_benefit(current_user, benefit_id, expected_version=_int(form.version.data))
-    except ValidationFailed as failure:
-        flash(" ".join(message for messages in failure.fields.values() for message in messages), "error")
-        return redirect(url_for("benefits.detail", benefit_id=benefit_id))
-    flash("The benefit has been validated by finance.", "success")
-    return redirect(url_for("benefits.detail", benefit_id=benefit_id))
+    if form.validate_on_submit():
+        try:
+            benefit_service.validate_benefit(
+                current_user, benefit_id, expected_version=_int(form.version.data), note=form.note.data or ""
+            )
+            upload = form.evidence.data
+            if upload and upload.filename and benefit.improvement is not None:
+                attachments.add_attachment(
+                    benefit.improvement,
+                    actor=current_user,
+                    title=f"Finance validation of {benefit.title}"[:200],
+                    filename=upload.filename,
+                    content=upload.read(),
+                    storage_dir=attachment_queries.storage_dir(),
+                )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+            if failure.fields.keys() - {"note", "evidence"}:
+                form.form_errors.extend(
+                    message
+                    for name, messages in failure.fields.items()
+                    if name not in {"note", "evidence"}
+                    for message in messages
+                )
+        else:
+            flash("The benefit has been validated by finance.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit_id))
+    # Nothing of a refused validation stays, and the page shows the benefit as it was.
+    transaction.rollback()
+    return _detail_page(benefit_queries.get_benefit(benefit_id), validate_form=form)
+
+
+@bp.route("/benefits/<int:benefit_id>/ask-owner", methods=["POST"])
+@login_required
+def ask_owner(benefit_id: int) -> ResponseReturnValue:
+    form = AskOwnerForm()
+    if form.validate_on_submit():
+        try:
+            benefit_service.ask_owner(
+                current_user,
+                benefit_id,
+                question=form.question.data or "",
+                expected_version=_int(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash("Your question has been sent to the benefit's owner.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit_id))
+    return _detail_page(benefit_queries.get_benefit(benefit_id), ask_form=form)
+
+
+@bp.route("/benefits/<int:benefit_id>/answer-finance", methods=["POST"])
+@login_required
+def answer_finance(benefit_id: int) -> ResponseReturnValue:
+    form = AnswerFinanceForm()
+    if form.validate_on_submit():
+        try:
+            benefit_service.answer_finance(
+                current_user,
+                benefit_id,
+                answer=form.answer.data or "",
+                expected_version=_int(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash("Your answer has been sent to finance.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit_id))
+    return _detail_page(benefit_queries.get_benefit(benefit_id), answer_form=form)

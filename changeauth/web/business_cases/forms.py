@@ -1,15 +1,16 @@
-"""The business-case editor: case fields, up to four options with ten years of figures each, and
-the small forms for submitting and comparing. Shape only; the rules live in the services.
+"""The business case's section pages (the strategic case, one option a page with ten years of
+figures, the preferred option with the appraisal settings, the risks) and the small forms for
+submitting and comparing. Shape only; the rules live in the services.
 
-The editor's rows are turned into the domain's ``CaseContent`` here (blank rows are left out), and
-the service's field paths (``options.1.years.0.capital_pence``) are mapped back onto the rows they
-came from, so each message appears next to the box that caused it.
+Each page's answers replace its own part of the stored ``CaseContent``; the service's field paths
+(``options.1.years.0.capital_pence``) are mapped back onto the boxes they came from, so each message
+appears next to the box that caused it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+import re
+from dataclasses import replace
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -24,22 +25,20 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
-from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
-from changeauth.domain.business_cases import KIND_LABELS, OPTION_NAME_MAX, CaseContent, CaseKind
+from changeauth.domain.appraisal import OptionFigures, YearFigures
+from changeauth.domain.business_cases import KIND_LABELS, OPTION_NAME_MAX, CaseContent, CaseKind, name_key
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.models import BusinessCase, Improvement
-from changeauth.web.fields import DecimalTextField, MoneyField
+from changeauth.web.forms import CheckboxesField, DecimalTextField, MoneyField
 
-OPTIONS_IN_FORM = 4
 YEARS_IN_FORM = 10  # years 0–9: ten years is the usual horizon for a council case
 
 # Service field name -> the editor's box in a year row.
@@ -60,7 +59,7 @@ class FixedRows(FieldList):
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         self.last_index = -1
-        self.entries = []
+        self.entries: list[Any] = []
         if data is unset_value or not data:
             data = []
         self.object_data = data
@@ -69,28 +68,11 @@ class FixedRows(FieldList):
             self._add_entry(formdata, values[index] if index < len(values) else unset_value, index=index)
 
 
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class YearRowForm(Form):
     capital = MoneyField("Capital cost")
     revenue = MoneyField("Revenue cost")
     cashable = MoneyField("Cashable benefit")
     non_cashable = MoneyField("Non-cashable benefit")
-
-
-class OptionForm(Form):
-    name = StringField(
-        "Option name",
-        validators=[
-            Optional(),
-            Length(max=OPTION_NAME_MAX, message="Keep the name to 120 characters or fewer."),
-        ],
-    )
-    is_business_as_usual = BooleanField("This is the business-as-usual (do nothing) option")
-    years = FixedRows(FormField(YearRowForm), min_entries=YEARS_IN_FORM, max_entries=YEARS_IN_FORM)
 
 
 def _long_text(label: str, description: str = "") -> TextAreaField:
@@ -104,21 +86,48 @@ def _long_text(label: str, description: str = "") -> TextAreaField:
     )
 
 
-class BusinessCaseForm(FlaskForm):
+class _CaseSectionForm(FlaskForm):
+    """What every section page carries: the version it was opened on, and the draft's lock."""
+
+    based_on_version = IntegerField(widget=HiddenInput(), default=0, validators=[Optional()])
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class StrategicCaseForm(_CaseSectionForm):
     kind = RadioField(
         "What kind of business case is this?",
         choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         validators=[InputRequired("Choose whether this is an outline or a full business case.")],
     )
     strategic_fit = _long_text(
-        "Strategic fit",
-        "How the change serves the council's priorities and the benefit drivers (the strategic case).",
+        "The problem and how the change fits the council's aims",
+        "What is wrong today, what the change will achieve, and how it serves the council's "
+        "priorities and the benefit drivers (the strategic case).",
     )
     strategic_priorities = CheckboxesField("Strategic priorities it supports")
     benefit_drivers = CheckboxesField("Benefit drivers it supports")
-    options = FixedRows(FormField(OptionForm), min_entries=OPTIONS_IN_FORM, max_entries=OPTIONS_IN_FORM)
+
+
+class OptionPageForm(_CaseSectionForm):
+    name = StringField(
+        "Option name",
+        validators=[
+            InputRequired("Enter a name for this option."),
+            Length(max=OPTION_NAME_MAX, message="Keep the name to 120 characters or fewer."),
+        ],
+    )
+    is_business_as_usual = BooleanField(
+        "This is the business-as-usual (do nothing) option",
+        description="The baseline the other options are compared against.",
+    )
+    years = FixedRows(FormField(YearRowForm), min_entries=YEARS_IN_FORM, max_entries=YEARS_IN_FORM)
+
+
+class AppraisalForm(_CaseSectionForm):
     preferred_option = RadioField(
-        "Preferred option", validators=[InputRequired("Choose the preferred option.")], choices=[]
+        "Which option do you recommend?",
+        validators=[InputRequired("Choose the preferred option.")],
+        choices=[],
     )
     preferred_reasons = _long_text("Why this option is preferred")
     discount_rate = DecimalTextField(
@@ -141,14 +150,26 @@ class BusinessCaseForm(FlaskForm):
         allow_negative=True,
         example="-2.5",
     )
-    risks = _long_text("Risks")
+    # The service checks the range (1 to 60 years); the recurring-benefit warning follows it.
+    appraisal_years = DecimalTextField(
+        "Appraisal period (years)",
+        description="How many years a recurring saving is counted for. The Green Book's usual period is 10.",
+        places=0,
+        example="10",
+    )
+
+
+class RisksForm(_CaseSectionForm):
+    risks = _long_text("Risks", "What could stop the benefits arriving, and what will be done about it.")
     reform_risk = _long_text(
         "Local government reform risk",
         "Strategic variables: how reform or reorganisation could waste this investment, and how the "
         "case limits that.",
     )
-    based_on_version = IntegerField(widget=HiddenInput(), default=0, validators=[Optional()])
-    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class RemoveOptionForm(_CaseSectionForm):
+    """Confirming that an option is to be removed."""
 
 
 class SubmitCaseForm(FlaskForm):
@@ -186,134 +207,129 @@ def chosen_versions(form: CompareForm, versions: list[BusinessCase]) -> tuple[in
     return older, newer
 
 
-# ---------------------------------------------------------------- rows to content and back
+# ---------------------------------------------------------------- sections to content and back
 
 
-@dataclass
-class RowMap:
-    """Which editor row each option (and each year of it) in the content came from."""
-
-    option_rows: list[int] = field(default_factory=list)
-    year_rows: list[list[int]] = field(default_factory=list)
-
-
-def set_preferred_choices(form: BusinessCaseForm) -> None:
-    """Label the preferred-option radios with the names typed (or stored) so far."""
-    choices = []
-    for row, entry in enumerate(form.options):
-        name = (entry.form.name.data or "").strip()
-        choices.append(SelectChoice(str(row), f"Option {row + 1}: {name}" if name else f"Option {row + 1}"))
-    form.preferred_option.choices = choices
-
-
-def _year_figures(year: int, row: YearRowForm) -> YearFigures | None:
-    amounts = {amount: getattr(row, box).data for amount, box in _AMOUNT_FIELDS.items()}
-    if all(value is None for value in amounts.values()):
-        return None
-    return YearFigures(year=year, **{amount: value or 0 for amount, value in amounts.items()})
-
-
-def to_content(form: BusinessCaseForm) -> tuple[CaseContent, RowMap]:
-    """The editor's content, leaving out blank options and blank year rows."""
-    rows = RowMap()
-    options = []
-    preferred_name = None
-    for row, entry in enumerate(form.options):
-        option_form = entry.form
-        name = (option_form.name.data or "").strip()
-        years, year_rows = [], []
-        for year, year_entry in enumerate(option_form.years):
-            figures = _year_figures(year, year_entry.form)
-            if figures is not None:
-                years.append(figures)
-                year_rows.append(year)
-        if not name and not years and not option_form.is_business_as_usual.data:
-            continue
-        options.append(
-            OptionFigures(
-                name=name,
-                is_business_as_usual=bool(option_form.is_business_as_usual.data),
-                years=tuple(years),
-            )
-        )
-        rows.option_rows.append(row)
-        rows.year_rows.append(year_rows)
-        if form.preferred_option.data == str(row):
-            preferred_name = name
-    discount_pct = form.discount_rate.data
-    content = CaseContent(
-        kind=form.kind.data or "",
-        options=tuple(options),
-        preferred_option=preferred_name,
-        strategic_fit=form.strategic_fit.data or "",
-        preferred_reasons=form.preferred_reasons.data or "",
-        discount_rate=DEFAULT_DISCOUNT_RATE if discount_pct is None else discount_pct / 100,
-        optimism_bias_pct=form.optimism_bias_pct.data
-        if form.optimism_bias_pct.data is not None
-        else Decimal(0),
-        fte_change=form.fte_change.data,
-        risks=form.risks.data or "",
-        reform_risk=form.reform_risk.data or "",
-        priority_codes=tuple(form.strategic_priorities.data or ()),
-        driver_codes=tuple(form.benefit_drivers.data or ()),
+def option_figures(form: OptionPageForm) -> OptionFigures:
+    """The option as typed: blank year rows are left out; a year with some amounts counts the blank
+    ones as £0."""
+    years = []
+    for year, entry in enumerate(form.years):
+        amounts = {amount: getattr(entry.form, box).data for amount, box in _AMOUNT_FIELDS.items()}
+        if any(value is not None for value in amounts.values()):
+            years.append(YearFigures(year=year, **{amount: value or 0 for amount, value in amounts.items()}))
+    return OptionFigures(
+        name=(form.name.data or "").strip(),
+        is_business_as_usual=bool(form.is_business_as_usual.data),
+        years=tuple(years),
     )
-    return content, rows
 
 
-def fill_from(form: BusinessCaseForm, content: CaseContent) -> None:
-    """Put a stored version's content into an editor that was opened without a submission."""
-    form.kind.data = content.kind
-    form.strategic_fit.data = content.strategic_fit
-    form.strategic_priorities.data = list(content.priority_codes)
-    form.benefit_drivers.data = list(content.driver_codes)
-    form.preferred_reasons.data = content.preferred_reasons
-    form.discount_rate.data = content.discount_rate * 100
-    form.optimism_bias_pct.data = content.optimism_bias_pct
-    form.fte_change.data = content.fte_change
-    form.risks.data = content.risks
-    form.reform_risk.data = content.reform_risk
-    for row, option in enumerate(content.options[:OPTIONS_IN_FORM]):
-        option_form = form.options[row].form
-        option_form.name.data = option.name
-        option_form.is_business_as_usual.data = option.is_business_as_usual
-        if option.name == content.preferred_option:
-            form.preferred_option.data = str(row)
-        for figures in option.years:
-            if figures.year < YEARS_IN_FORM:
-                year_form = option_form.years[figures.year].form
-                for amount, box in _AMOUNT_FIELDS.items():
-                    getattr(year_form, box).data = getattr(figures, amount)
+def fill_option(form: OptionPageForm, option: OptionFigures) -> None:
+    """Put a stored option into a page opened without a submission."""
+    form.name.data = option.name
+    form.is_business_as_usual.data = option.is_business_as_usual
+    for figures in option.years:
+        if figures.year < YEARS_IN_FORM:
+            year_form = form.years[figures.year].form
+            for amount, box in _AMOUNT_FIELDS.items():
+                getattr(year_form, box).data = getattr(figures, amount)
 
 
-def _target(form: BusinessCaseForm, key: str, rows: RowMap) -> Field | None:
-    parts = key.split(".")
-    if parts[0] != "options":
-        return getattr(form, parts[0], None)
-    if len(parts) == 1 or not parts[1].isdigit() or int(parts[1]) >= len(rows.option_rows):
-        return form.options[0].form.name
-    option_index = int(parts[1])
-    option_form = form.options[rows.option_rows[option_index]].form
-    if len(parts) >= 5 and parts[2] == "years" and parts[3].isdigit():
-        year_rows = rows.year_rows[option_index]
-        if int(parts[3]) < len(year_rows) and parts[4] in _AMOUNT_FIELDS:
-            return getattr(option_form.years[year_rows[int(parts[3])]].form, _AMOUNT_FIELDS[parts[4]])
-    # The option's name, its "no years" message and anything else about it go by its name box.
-    return option_form.name
+def with_option(content: CaseContent, index: int, option: OptionFigures) -> CaseContent:
+    """The content with option ``index`` replaced (or added, when ``index`` is one past the last);
+    a preferred option that is renamed stays preferred."""
+    options = list(content.options)
+    preferred = content.preferred_option
+    if index < len(options):
+        if preferred and name_key(preferred) == name_key(options[index].name):
+            preferred = option.name
+        options[index] = option
+    else:
+        options.append(option)
+    return replace(content, options=tuple(options), preferred_option=preferred)
 
 
-def apply_case_errors(form: BusinessCaseForm, failure: ValidationFailed, rows: RowMap) -> None:
-    """Attach each of the service's messages to the editor box it is about."""
+def without_option(content: CaseContent, index: int) -> CaseContent:
+    """The content with option ``index`` removed; if it was preferred, none is preferred now."""
+    removed = content.options[index]
+    preferred = content.preferred_option
+    if preferred and name_key(preferred) == name_key(removed.name):
+        preferred = None
+    options = content.options[:index] + content.options[index + 1 :]
+    return replace(content, options=options, preferred_option=preferred)
+
+
+def apply_option_errors(form: OptionPageForm, failure: ValidationFailed, index: int) -> None:
+    """Put the service's messages about option ``index`` on the option page's boxes (its year
+    ``j`` is the ``j``-th year it has figures for); anything else goes at the top of the page."""
+    option = option_figures(form)
+    prefix = f"options.{index}."
     for key, messages in failure.fields.items():
-        target = _target(form, key, rows)
+        target: Field | None = None
+        if key.startswith(prefix):
+            parts = key[len(prefix) :].split(".")
+            if parts[0] == "name":
+                target = form.name
+            elif (
+                parts[0] == "years" and len(parts) == 3 and parts[1].isdigit() and parts[2] in _AMOUNT_FIELDS
+            ):
+                position = int(parts[1])
+                if position < len(option.years):
+                    year_form = form.years[option.years[position].year].form
+                    target = getattr(year_form, _AMOUNT_FIELDS[parts[2]])
+            elif parts[0] == "years":
+                target = form.name
         if target is None:
             form.form_errors.extend(messages)
         else:
             target.errors = list(target.errors) + list(messages)
 
 
-def error_list(form: Form) -> list[tuple[str, str]]:
-    """Every message on the form as (box id, message), in page order, for the error summary."""
+def apply_section_errors(form: FlaskForm, failure: ValidationFailed) -> None:
+    """Attach the service's messages to the boxes of the section page by name; a message about
+    another section (which this page cannot correct) goes at the top of the page."""
+    for key, messages in failure.fields.items():
+        target = getattr(form, key, None)
+        if isinstance(target, Field) and not isinstance(target, FieldList):
+            target.errors = list(target.errors) + list(messages)
+        else:
+            form.form_errors.extend(messages)
+
+
+AMOUNT_COLUMNS = {
+    "capital": "capital cost",
+    "revenue": "revenue cost",
+    "cashable": "cashable benefit",
+    "non_cashable": "non-cashable benefit",
+}
+_AMOUNT_BOX = re.compile(r"^years-(\d+)-(capital|revenue|cashable|non_cashable)$")
+
+
+def year_label(year: int) -> str:
+    """How a row of figures is named to people: year 0 is the start (now)."""
+    return "year 0 (now)" if year == 0 else f"year {year}"
+
+
+def option_caption(number: int, name: str) -> str:
+    """ "Option 2 (Online booking)", or "Option 2" before it has a name."""
+    name = " ".join((name or "").split())
+    return f"Option {number}" + (f" ({name})" if name else "")
+
+
+def error_list(form: Form, *, option_number: int | None = None) -> list[tuple[str, str]]:
+    """Every message on the form as (box id, message), in page order, for the error summary. On an
+    option's page a message about a year's amount names the option, the year and the column."""
     found: list[tuple[str, str]] = []
+    caption = ""
+    if option_number is not None:
+        caption = option_caption(option_number, form.name.data or "")
+
+    def where(box_id: str) -> str:
+        match = _AMOUNT_BOX.match(box_id)
+        if match is None or option_number is None:
+            return ""
+        return f"{caption}, {year_label(int(match.group(1)))}, {AMOUNT_COLUMNS[match.group(2)]}: "
 
     def walk(fields: object) -> None:
         for item in fields:  # type: ignore[attr-defined]
@@ -322,29 +338,25 @@ def error_list(form: Form) -> list[tuple[str, str]]:
             elif isinstance(item, FormField):
                 walk(item.form)
             else:
-                found.extend((item.id, str(message)) for message in item.errors)
+                found.extend((item.id, where(item.id) + str(message)) for message in item.errors)
 
     walk(form)
     found.extend(("main-content", str(message)) for message in form.form_errors)
     return found
 
 
-def fits_editor(content: CaseContent) -> bool:
-    """Whether every option and year of a stored version has a row on the page (else saving the
-    page would silently drop the rest)."""
-    return len(content.options) <= OPTIONS_IN_FORM and all(
-        figures.year < YEARS_IN_FORM for option in content.options for figures in option.years
-    )
+def option_fits_page(option: OptionFigures) -> bool:
+    """Whether every year of a stored option has a row on its page (else saving the page would
+    silently drop the rest)."""
+    return all(figures.year < YEARS_IN_FORM for figures in option.years)
 
 
 def starting_content(improvement: Improvement) -> CaseContent:
-    """A new case starts as an outline with a business-as-usual option (its year 0 at £0) and the
-    improvement's own priorities and drivers ticked."""
+    """A new case starts as an outline with no options yet (the first option's page offers business
+    as usual) and the improvement's own priorities and drivers ticked."""
     return CaseContent(
         kind=CaseKind.OUTLINE.value,
-        options=(
-            OptionFigures(name="Business as usual", is_business_as_usual=True, years=(YearFigures(0),)),
-        ),
+        options=(),
         preferred_option=None,
         priority_codes=tuple(priority.code for priority in improvement.priorities),
         driver_codes=tuple(driver.code for driver in improvement.drivers),

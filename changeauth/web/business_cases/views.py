@@ -1,25 +1,45 @@
 """Business-case pages: the latest version with every option appraised, any earlier version, the
-editor, submitting a draft, comparing two versions, and the programme's own case (read only)."""
+task list and its section pages for writing a case (one section or one option a page, saved as
+you go, with a live appraisal preview), submitting a draft, comparing two versions, and the
+programme's own case (read only)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from changeauth.domain import permissions
+from changeauth.domain.appraisal import (
+    DEFAULT_APPRAISAL_YEARS,
+    DEFAULT_DISCOUNT_RATE,
+    Appraisal,
+    OptionFigures,
+    YearFigures,
+    appraise,
+    shown_bcr,
+    shown_payback,
+)
 from changeauth.domain.business_cases import (
     KIND_LABELS,
+    MAX_OPTIONS,
     STATUS_LABELS,
     CaseContent,
     CaseStatus,
+    Section,
+    SectionStatus,
     compare_appraisals,
     compare_versions,
+    name_key,
     open_for_writing,
+    ready_to_submit,
+    section_states,
 )
 from changeauth.domain.errors import InvalidTransition, ValidationFailed
 from changeauth.models import BusinessCase, Improvement, Programme
@@ -27,21 +47,29 @@ from changeauth.queries import business_cases as case_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import reference
 from changeauth.services import business_cases as case_service
+from changeauth.web import pages
 from changeauth.web.business_cases.forms import (
-    OPTIONS_IN_FORM,
     YEARS_IN_FORM,
-    BusinessCaseForm,
+    AppraisalForm,
     CaseListForm,
     CompareForm,
+    OptionPageForm,
+    RemoveOptionForm,
+    RisksForm,
+    StrategicCaseForm,
     SubmitCaseForm,
-    apply_case_errors,
+    apply_option_errors,
+    apply_section_errors,
     chosen_versions,
     error_list,
-    fill_from,
-    fits_editor,
-    set_preferred_choices,
+    fill_option,
+    option_caption,
+    option_figures,
+    option_fits_page,
     starting_content,
-    to_content,
+    with_option,
+    without_option,
+    year_label,
 )
 
 bp = Blueprint("business_cases", __name__)
@@ -77,10 +105,37 @@ def format_decimal(value: Decimal | None, places: int = 2) -> str:
     return f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
 
 
-def _may_edit(improvement: Improvement) -> bool:
-    return permissions.can_write_business_case(
-        current_user.as_actor(), improvement.facts()
-    ) and open_for_writing(improvement.stage, improvement.route)
+PAYS_BACK_AT_ONCE = "Pays back within the first year"
+NEVER_PAYS_BACK = "Does not pay back within the appraisal period"
+
+
+@bp.app_template_filter("payback")
+def format_payback(value: Decimal | None) -> str:
+    """Cash payback for a table or summary: "1.7 years", or in words when a figure would mislead:
+    a payback under a twentieth of a year is not "0.0 years" and no payback is not a blank."""
+    if value is None:
+        return NEVER_PAYS_BACK
+    shown = shown_payback(value)
+    if shown is None or shown <= 0:
+        return PAYS_BACK_AT_ONCE
+    return f"{shown:f} year" if shown == 1 else f"{shown:f} years"
+
+
+@bp.app_template_filter("payback_sentence")
+def payback_sentence(value: Decimal | None) -> str:
+    """Cash payback inside a sentence: "pays back in 1.7 years", "pays back within the first year",
+    "does not pay back within the appraisal period"."""
+    words = format_payback(value)
+    if words in (PAYS_BACK_AT_ONCE, NEVER_PAYS_BACK):
+        return words[0].lower() + words[1:]
+    return f"pays back in {words}"
+
+
+@bp.app_template_filter("bcr")
+def format_bcr(value: Decimal | None) -> str:
+    """A benefit-cost ratio to two places, or why there is none."""
+    shown = shown_bcr(value)
+    return "None (no costs)" if shown is None else f"{shown:f}"
 
 
 def _case_page(
@@ -90,7 +145,7 @@ def _case_page(
         improvement_id=improvement.id if improvement else None,
         programme_id=programme.id if programme else None,
     )
-    may_edit = improvement is not None and _may_edit(improvement)
+    may_edit = improvement is not None and pages.may_write_business_case(improvement)
     is_latest = case is not None and bool(versions) and versions[0].id == case.id
     return render_template(
         "business_cases/show.html",
@@ -103,6 +158,7 @@ def _case_page(
         may_edit=may_edit,
         may_submit=may_edit and is_latest and case is not None and case.status == CaseStatus.DRAFT.value,
         submit_form=SubmitCaseForm(lock_version=case.lock_version if case else None),
+        appraisal_years=case.appraisal_years if case else DEFAULT_APPRAISAL_YEARS,
     )
 
 
@@ -147,59 +203,389 @@ def programme_case(programme_id: int) -> ResponseReturnValue:
     return _case_page(case_queries.latest_for_programme(programme.id), programme=programme)
 
 
-def _editor_form(improvement: Improvement, latest: BusinessCase | None) -> BusinessCaseForm:
-    form = BusinessCaseForm()
-    form.strategic_priorities.choices = [SelectChoice(p.code, p.title) for p in reference.list_priorities()]
-    form.benefit_drivers.choices = [SelectChoice(d.code, d.name) for d in reference.list_drivers()]
-    if not form.is_submitted():
-        content: CaseContent = latest.content() if latest else starting_content(improvement)
-        fill_from(form, content)
-        form.based_on_version.data = latest.version if latest else 0
-        editing_draft = latest is not None and latest.status == CaseStatus.DRAFT.value
-        form.lock_version.data = latest.lock_version if editing_draft else None
-    set_preferred_choices(form)
-    return form
+# ---------------------------------------------------------------- writing: the task list and its pages
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """What every section page starts from: the improvement, the version it opens, and its content
+    (a new case's starting content before anything is saved)."""
+
+    improvement: Improvement
+    latest: BusinessCase | None
+    content: CaseContent
+
+    @property
+    def stored(self) -> CaseContent | None:
+        return self.latest.content() if self.latest is not None else None
+
+    @property
+    def editing_draft(self) -> bool:
+        return self.latest is not None and CaseStatus(self.latest.status) is CaseStatus.DRAFT
 
 
 def _latest_to_edit(improvement: Improvement) -> BusinessCase | None:
-    """The version the editor starts from, once the person and the stage may write it."""
-    if not permissions.can_write_business_case(current_user.as_actor(), improvement.facts()):
+    """The version the pages start from, once the person and the stage may write it."""
+    if not permissions.can_write_business_case(*improvement_queries.access_to(improvement, current_user)):
         abort(403)
     if not open_for_writing(improvement.stage, improvement.route):
         raise InvalidTransition("This improvement's stage has no business case to write.")
-    latest = case_queries.latest_for_improvement(improvement.id)
-    if latest is not None and not fits_editor(latest.content()):
-        raise InvalidTransition(
-            f"This business case has more than {OPTIONS_IN_FORM} options or figures after year "
-            f"{YEARS_IN_FORM - 1}, more than this page can show. Revise it through the API."
-        )
-    return latest
+    return case_queries.latest_for_improvement(improvement.id)
 
 
-@bp.route("/improvements/<int:improvement_id>/business-case/edit", methods=["GET", "POST"])
-@login_required
-def edit(improvement_id: int) -> ResponseReturnValue:
+def _writing(improvement_id: int) -> _Writing:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
     latest = _latest_to_edit(improvement)
-    form = _editor_form(improvement, latest)
-    if form.validate_on_submit():
-        content, rows = to_content(form)
-        try:
-            saved = case_service.edit_business_case(
-                current_user,
-                improvement.id,
-                content,
-                based_on_version=form.based_on_version.data or 0,
-                expected_lock_version=form.lock_version.data,
+    content = latest.content() if latest is not None else starting_content(improvement)
+    return _Writing(improvement, latest, content)
+
+
+def _open_on(form: FlaskForm, writing: _Writing) -> None:
+    """Remember which version the page was opened on (and the draft's lock), for the service's
+    check that nobody saved in between."""
+    if not form.is_submitted():
+        form.based_on_version.data = writing.latest.version if writing.latest else 0
+        draft = writing.latest if writing.editing_draft else None
+        form.lock_version.data = draft.lock_version if draft is not None else None
+
+
+def _save(writing: _Writing, form: FlaskForm, content: CaseContent) -> BusinessCase:
+    """Save one page's answers through the one write path (a draft may be incomplete)."""
+    return case_service.edit_business_case(
+        current_user,
+        writing.improvement.id,
+        content,
+        based_on_version=form.based_on_version.data or 0,
+        expected_lock_version=form.lock_version.data,
+        complete=False,
+    )
+
+
+def _saved(writing: _Writing, what: str) -> ResponseReturnValue:
+    flash(f"{what} has been saved.", "success")
+    return redirect(url_for("business_cases.tasks", improvement_id=writing.improvement.id))
+
+
+def _page(template: str, writing: _Writing, form: FlaskForm, **context: Any) -> ResponseReturnValue:
+    errors = context.pop("errors", None)
+    if errors is None:
+        errors = error_list(form)
+    body = render_template(
+        template,
+        form=form,
+        errors=errors,
+        improvement=writing.improvement,
+        latest=writing.latest,
+        tasks_url=url_for("business_cases.tasks", improvement_id=writing.improvement.id),
+        **context,
+    )
+    return body, 422 if errors else 200
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/edit")
+@login_required
+def edit(improvement_id: int) -> ResponseReturnValue:
+    """The old single-page editor's address: the case is now written through its task list."""
+    _writing(improvement_id)
+    return redirect(url_for("business_cases.tasks", improvement_id=improvement_id))
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One line of the task list as shown: the section's words, its status and its page."""
+
+    title: str
+    status: SectionStatus
+    url: str
+    option_number: int | None = None
+
+
+_SECTION_PAGES = {
+    Section.STRATEGIC: "business_cases.strategic_case",
+    Section.OPTION: "business_cases.option",
+    Section.APPRAISAL: "business_cases.appraisal_settings",
+    Section.RISKS: "business_cases.risks",
+}
+
+
+def _task_list(improvement_id: int, content: CaseContent | None) -> list[_Task]:
+    found = []
+    for state in section_states(content):
+        number: dict[str, Any] = {"number": state.option_number} if state.option_number else {}
+        url = url_for(_SECTION_PAGES[state.section], improvement_id=improvement_id, **number)
+        found.append(_Task(state.title, state.status, url, state.option_number))
+        if state.section is Section.STRATEGIC and not (content and content.options):
+            # Before the first option there is nothing to list: the options are one task to start.
+            found.append(
+                _Task(
+                    "Options and their costs and benefits by year",
+                    SectionStatus.NOT_STARTED,
+                    url_for("business_cases.new_option", improvement_id=improvement_id),
+                )
             )
+    return found
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/tasks")
+@login_required
+def tasks(improvement_id: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    stored = writing.stored
+    may_submit = writing.editing_draft and ready_to_submit(stored)
+    return render_template(
+        "business_cases/tasks.html",
+        improvement=writing.improvement,
+        latest=writing.latest,
+        editing_draft=writing.editing_draft,
+        tasks=_task_list(writing.improvement.id, stored),
+        has_options=bool(stored and stored.options),
+        may_add_option=len(writing.content.options) < MAX_OPTIONS,
+        may_submit=may_submit,
+        submit_form=SubmitCaseForm(lock_version=writing.latest.lock_version if writing.latest else None),
+    )
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/strategic-case", methods=["GET", "POST"])
+@login_required
+def strategic_case(improvement_id: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    form = StrategicCaseForm()
+    form.strategic_priorities.choices = [SelectChoice(p.code, p.title) for p in reference.list_priorities()]
+    form.benefit_drivers.choices = [SelectChoice(d.code, d.name) for d in reference.list_drivers()]
+    _open_on(form, writing)
+    if not form.is_submitted():
+        content = writing.content
+        form.kind.data = content.kind
+        form.strategic_fit.data = content.strategic_fit
+        form.strategic_priorities.data = list(content.priority_codes)
+        form.benefit_drivers.data = list(content.driver_codes)
+    elif form.validate_on_submit():
+        content = replace(
+            writing.content,
+            kind=form.kind.data or "",
+            strategic_fit=form.strategic_fit.data or "",
+            priority_codes=tuple(form.strategic_priorities.data or ()),
+            driver_codes=tuple(form.benefit_drivers.data or ()),
+        )
+        try:
+            _save(writing, form, content)
         except ValidationFailed as failure:
-            apply_case_errors(form, failure, rows)
+            apply_section_errors(form, failure)
         else:
-            flash(f"Version {saved.version} of the business case has been saved as a draft.", "success")
-            return redirect(url_for("business_cases.show", improvement_id=improvement.id))
-    errors = error_list(form)
-    context: dict[str, Any] = {"form": form, "errors": errors, "improvement": improvement, "latest": latest}
-    return render_template("business_cases/edit.html", **context), 422 if errors else 200
+            return _saved(writing, "The strategic case")
+    return _page("business_cases/strategic_case.html", writing, form)
+
+
+def _option_index(writing: _Writing, number: int) -> int:
+    """The stored position of option ``number`` (from 1); one past the last for a new option."""
+    if not 1 <= number <= len(writing.content.options):
+        abort(404)
+    return number - 1
+
+
+def _preview(writing: _Writing, option: OptionFigures) -> Appraisal:
+    """The option's appraisal at the case's own discount rate and optimism bias: the same domain
+    function every other page and report uses."""
+    return appraise(
+        option.years,
+        discount_rate=writing.content.discount_rate,
+        optimism_bias_pct=writing.content.optimism_bias_pct,
+    )
+
+
+def _option_page(writing: _Writing, index: int, *, is_new: bool) -> ResponseReturnValue:
+    number = index + 1
+    form = OptionPageForm()
+    _open_on(form, writing)
+    if not is_new and not option_fits_page(writing.content.options[index]):
+        # Saving the page would silently drop the years it cannot show.
+        raise InvalidTransition(
+            f"This option has figures after year {YEARS_IN_FORM - 1}, more than this page can "
+            "show. Revise it through the API."
+        )
+    if not form.is_submitted():
+        if not is_new:
+            fill_option(form, writing.content.options[index])
+        elif not writing.content.options:
+            # The first option of a case is usually the baseline the others are compared with.
+            fill_option(form, OptionFigures("Business as usual", True, (YearFigures(0),)))
+        return _option_response(writing, form, number, is_new=is_new)
+    previewing = request.form.get("action") == "preview"
+    if previewing:
+        form.validate()
+        form.name.errors = []  # a preview needs no name yet
+        return _option_response(writing, form, number, is_new=is_new, preview=True)
+    if form.validate_on_submit():
+        try:
+            _save(writing, form, with_option(writing.content, index, option_figures(form)))
+        except ValidationFailed as failure:
+            apply_option_errors(form, failure, index)
+        else:
+            return _saved(writing, option_caption(number, form.name.data or ""))
+    return _option_response(writing, form, number, is_new=is_new)
+
+
+def _option_response(
+    writing: _Writing, form: OptionPageForm, number: int, *, is_new: bool, preview: bool = False
+) -> ResponseReturnValue:
+    errors = error_list(form, option_number=number)
+    figures = option_figures(form)
+    body = render_template(
+        "business_cases/option.html",
+        form=form,
+        errors=errors,
+        improvement=writing.improvement,
+        latest=writing.latest,
+        tasks_url=url_for("business_cases.tasks", improvement_id=writing.improvement.id),
+        number=number,
+        is_new=is_new,
+        stored_name="" if is_new else writing.content.options[number - 1].name,
+        year_labels=[year_label(year) for year in range(YEARS_IN_FORM)],
+        preview=_preview(writing, figures) if not errors else None,
+        preview_years=len(figures.years),
+        content=writing.content,
+        action_url=(
+            url_for("business_cases.new_option", improvement_id=writing.improvement.id)
+            if is_new
+            else url_for("business_cases.option", improvement_id=writing.improvement.id, number=number)
+        ),
+    )
+    return body, 422 if errors and not preview else 200
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/options/new", methods=["GET", "POST"])
+@login_required
+def new_option(improvement_id: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    if len(writing.content.options) >= MAX_OPTIONS:
+        raise InvalidTransition(f"A business case can compare at most {MAX_OPTIONS} options.")
+    return _option_page(writing, len(writing.content.options), is_new=True)
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/options/<int:number>", methods=["GET", "POST"])
+@login_required
+def option(improvement_id: int, number: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    return _option_page(writing, _option_index(writing, number), is_new=False)
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/options/preview", methods=["POST"])
+@login_required
+def option_preview(improvement_id: int) -> ResponseReturnValue:
+    """The live appraisal preview: the option page's figures as typed, appraised, as an HTML fragment
+    the page's script puts in place (without script, the page's own "Preview" button shows the same)."""
+    writing = _writing(improvement_id)
+    form = OptionPageForm()
+    form.validate()
+    form.name.errors = []
+    errors = error_list(form, option_number=None)
+    figures = option_figures(form)
+    return render_template(
+        "business_cases/_preview.html",
+        preview=None if errors else _preview(writing, figures),
+        preview_years=len(figures.years),
+        content=writing.content,
+        is_business_as_usual=bool(form.is_business_as_usual.data),
+        errors=errors,
+    )
+
+
+@bp.route(
+    "/improvements/<int:improvement_id>/business-case/options/<int:number>/remove", methods=["GET", "POST"]
+)
+@login_required
+def remove_option(improvement_id: int, number: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    index = _option_index(writing, number)
+    if writing.latest is None:
+        abort(404)  # nothing saved yet, so nothing to remove
+    form = RemoveOptionForm()
+    _open_on(form, writing)
+    name = writing.content.options[index].name
+    if form.validate_on_submit():
+        try:
+            _save(writing, form, without_option(writing.content, index))
+        except ValidationFailed as failure:
+            apply_section_errors(form, failure)
+        else:
+            flash(f"{option_caption(number, name)} has been removed.", "success")
+            return redirect(url_for("business_cases.tasks", improvement_id=writing.improvement.id))
+    return _page("business_cases/remove_option.html", writing, form, number=number, name=name)
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/preferred-option", methods=["GET", "POST"])
+@login_required
+def appraisal_settings(improvement_id: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    form = AppraisalForm()
+    options = writing.content.options
+    form.preferred_option.choices = [
+        SelectChoice(str(number), option_caption(number, option.name).replace(" (", ": ", 1).rstrip(")"))
+        for number, option in enumerate(options, start=1)
+    ]
+    _open_on(form, writing)
+    content = writing.content
+    if not form.is_submitted():
+        preferred = name_key(content.preferred_option or "")
+        form.preferred_option.data = next(
+            (str(n) for n, o in enumerate(options, start=1) if preferred and name_key(o.name) == preferred),
+            None,
+        )
+        form.preferred_reasons.data = content.preferred_reasons
+        form.discount_rate.data = content.discount_rate * 100
+        form.optimism_bias_pct.data = content.optimism_bias_pct
+        form.fte_change.data = content.fte_change
+        form.appraisal_years.data = Decimal(content.appraisal_years)
+    elif form.validate_on_submit():
+        chosen = int(form.preferred_option.data or 0)
+        discount_pct = form.discount_rate.data
+        years = form.appraisal_years.data
+        content = replace(
+            content,
+            preferred_option=options[chosen - 1].name if 1 <= chosen <= len(options) else None,
+            preferred_reasons=form.preferred_reasons.data or "",
+            discount_rate=DEFAULT_DISCOUNT_RATE if discount_pct is None else discount_pct / 100,
+            optimism_bias_pct=form.optimism_bias_pct.data
+            if form.optimism_bias_pct.data is not None
+            else Decimal(0),
+            fte_change=form.fte_change.data,
+            # Left blank, the period is the usual one rather than the one stored before.
+            appraisal_years=DEFAULT_APPRAISAL_YEARS if years is None else int(years),
+        )
+        try:
+            _save(writing, form, content)
+        except ValidationFailed as failure:
+            apply_section_errors(form, failure)
+        else:
+            return _saved(writing, "The preferred option with its appraisal settings")
+    return _page(
+        "business_cases/appraisal_settings.html",
+        writing,
+        form,
+        appraisals=writing.content.appraisals(),
+    )
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/risks", methods=["GET", "POST"])
+@login_required
+def risks(improvement_id: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    form = RisksForm()
+    _open_on(form, writing)
+    if not form.is_submitted():
+        form.risks.data = writing.content.risks
+        form.reform_risk.data = writing.content.reform_risk
+    elif form.validate_on_submit():
+        content = replace(
+            writing.content, risks=form.risks.data or "", reform_risk=form.reform_risk.data or ""
+        )
+        try:
+            _save(writing, form, content)
+        except ValidationFailed as failure:
+            apply_section_errors(form, failure)
+        else:
+            return _saved(writing, "The risks section")
+    return _page("business_cases/risks.html", writing, form)
 
 
 @bp.route("/business-cases/<int:case_id>/submit", methods=["POST"])
@@ -237,20 +623,13 @@ def compare(improvement_id: int) -> ResponseReturnValue:
         form=form,
         older=older,
         newer=newer,
-        comparison=compare_versions(older.content(), newer.content()),
+        comparison=compare_versions(
+            older.content(),
+            newer.content(),
+            {
+                **{driver.code: driver.name for driver in reference.list_drivers()},
+                **{priority.code: priority.title for priority in reference.list_priorities()},
+            },
+        ),
         appraisals=compare_appraisals(older.content(), newer.content()),
     )
-
-
-def case_section(improvement: Improvement) -> dict[str, Any]:
-    """What the improvement page's "Business case" section needs (the view there merges it in)."""
-    programme_id = improvement.programme_id
-    return {
-        "business_case": case_queries.summary_for_improvement(improvement.id),
-        "may_write_business_case": _may_edit(improvement),
-        "programme_case_url": (
-            url_for("business_cases.programme_case", programme_id=programme_id)
-            if programme_id is not None and case_queries.programme_case_exists(programme_id)
-            else None
-        ),
-    }

@@ -1,4 +1,4 @@
-"""Gates G1–G3, conditions, the decision register, design authority meetings and evidence."""
+"""Gates G1–G3: the gate page, its decision, manual criteria, conditions and gate criteria."""
 
 from changeauth.web.gates.views import bp
 

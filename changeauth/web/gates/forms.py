@@ -1,12 +1,12 @@
-"""Forms for gate decisions, manual criteria, conditions, meetings, criteria admin and evidence."""
+"""Forms for gate decisions, manual criteria, closing conditions and the administration of gate criteria."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     IntegerField,
@@ -19,8 +19,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from changeauth.domain.gate_decisions import CONDITION_TEXT_MAX, REASONS_MAX, ConditionInput, DecisionRequest
 from changeauth.domain.improvements import TEXT_MAX
-from changeauth.web.improvements.forms import CheckboxesField
+from changeauth.domain.lifecycle import Decision, Gate
+from changeauth.web.forms import DATE_HINT, CheckboxesField, DayMonthYearField
 
 CONDITION_ROWS = 3
 
@@ -29,9 +31,9 @@ class ConditionRowForm(FlaskForm):
     class Meta:
         csrf = False
 
-    text = StringField("What must be done", validators=[Optional(), Length(max=TEXT_MAX)])
+    text = StringField("What must be done", validators=[Optional(), Length(max=CONDITION_TEXT_MAX)])
     owner_id = SelectField("Owner", validators=[Optional()])
-    due_date = DateField("Due by", validators=[Optional()], format="%Y-%m-%d")
+    due_date = DayMonthYearField("Due by", validators=[Optional()], format="%Y-%m-%d")
 
 
 class GateDecisionForm(FlaskForm):
@@ -39,7 +41,7 @@ class GateDecisionForm(FlaskForm):
     rationale = TextAreaField(
         "Reasons",
         description="Recorded in the decision register and read by the submitter.",
-        validators=[DataRequired("Give the reasons for the decision."), Length(max=TEXT_MAX)],
+        validators=[DataRequired("Give the reasons for the decision."), Length(max=REASONS_MAX)],
     )
     attendee_ids = CheckboxesField(
         "Design authority members attending",
@@ -47,12 +49,49 @@ class GateDecisionForm(FlaskForm):
         coerce=int,
         validators=[Optional()],
     )
-    hold_until = DateField("On hold until (for hold)", validators=[Optional()], format="%Y-%m-%d")
-    meeting_id = SelectField("Meeting (optional)", validators=[Optional()])
+    hold_until = DayMonthYearField(
+        "On hold until",
+        description=DATE_HINT,
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    meeting_id = SelectField(
+        "Meeting (optional)",
+        description="Choosing a meeting ticks its members below.",
+        validators=[Optional()],
+    )
     conditions = FieldList(
         FormField(ConditionRowForm), min_entries=CONDITION_ROWS, max_entries=CONDITION_ROWS
     )
     version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])
+
+    def decision_request(self, gate: Gate, *, meeting_members: dict[str, list[int]]) -> DecisionRequest:
+        """The decision as asked for. Only the chosen decision's own answers count: the others may be
+        filled in and hidden. Nobody ticked, with a meeting chosen, means its members who may attend."""
+        decision = self.decision.data or ""
+        meeting = self.meeting_id.data or ""
+        return DecisionRequest(
+            gate=gate.value,
+            decision=decision,
+            rationale=self.rationale.data or "",
+            version=self.version.data,
+            attendee_ids=tuple(self.attendee_ids.data or meeting_members.get(meeting, [])),
+            hold_until=self.hold_until.data if decision == Decision.HOLD.value else None,
+            meeting_id=int(meeting) if meeting else None,
+            conditions=self._conditions() if decision == Decision.GO_WITH_CONDITIONS.value else (),
+        )
+
+    def _conditions(self) -> tuple[ConditionInput, ...]:
+        """Filled-in condition rows; a missing owner or date is left for the service to name."""
+        return tuple(
+            ConditionInput(
+                text=row.text.data or "",
+                owner_id=int(row.owner_id.data) if (row.owner_id.data or "").isdigit() else 0,
+                due_date=row.due_date.data or date.min,
+            )
+            for row in self.conditions
+            if (row.text.data or "").strip()
+        )
 
 
 class TickForm(FlaskForm):
@@ -71,14 +110,6 @@ class CloseConditionForm(FlaskForm):
     note = TextAreaField("Note", validators=[DataRequired("Add a note."), Length(max=TEXT_MAX)])
 
 
-class MeetingForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired("Give the meeting a title."), Length(max=200)])
-    meets_on = DateField(
-        "Date", validators=[DataRequired("Enter the date of the meeting.")], format="%Y-%m-%d"
-    )
-    member_ids = CheckboxesField("Members", coerce=int, validators=[Optional()])
-
-
 class CriterionForm(FlaskForm):
     text = TextAreaField("Criterion", validators=[DataRequired("Describe the criterion."), Length(max=1000)])
     kind = RadioField(
@@ -89,23 +120,3 @@ class CriterionForm(FlaskForm):
     check = SelectField("Checked by", validators=[DataRequired()])
     is_active = BooleanField("In use")
     version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])
-
-
-class AttachmentForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired("Give the file a title."), Length(max=200)])
-    file = FileField(
-        "File",
-        description="PDF, Word (DOCX), Excel (XLSX), PNG or JPEG, up to 10 MB.",
-        validators=[FileRequired("Choose a file.")],
-    )
-
-
-class RegisterFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = StringField("Search", validators=[Optional(), Length(max=200)])
-    gate = SelectField("Gate", validators=[Optional()])
-    decision = SelectField("Decision", validators=[Optional()])
-    date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d")
-    date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d")

@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
@@ -15,11 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from changeauth.web.forms import CheckboxesField
 
 
 class IdeaForm(FlaskForm):
@@ -72,12 +67,6 @@ class CommentForm(FlaskForm):
     body = TextAreaField("Add a comment", validators=[DataRequired("Write a comment."), Length(max=TEXT_MAX)])
 
 
-class ConfirmForm(FlaskForm):
-    """A button-only form: the CSRF token and the version the person saw."""
-
-    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
-
-
 class ConflictForm(FlaskForm):
     note = TextAreaField(
         "Why do you have a conflict of interest? (optional)",
@@ -94,4 +83,35 @@ class ResubmitForm(FlaskForm):
             Length(max=TEXT_MAX),
         ],
     )
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+
+
+class EditIdeaForm(FlaskForm):
+    """Correct an idea's title, benefit drivers and team (each offered only to whoever may change it)."""
+
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired("Enter a title."),
+            Length(
+                min=TITLE_MIN,
+                max=TITLE_MAX,
+                message=f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters.",
+            ),
+        ],
+    )
+    benefit_drivers = CheckboxesField(
+        "Which benefit drivers does it support?",
+        description="Select all that apply.",
+        validators=[DataRequired("Choose at least one benefit driver.")],
+    )
+    team = SelectField("Team (optional)", validators=[Optional()])
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+
+
+class ReassignForm(FlaskForm):
+    """Who owns and who sponsors an improvement."""
+
+    owner_id = SelectField("Owner", description="The person who writes the business case and delivers it.")
+    sponsor_id = SelectField("Sponsor (optional)", description="The senior person who backs it.")
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])

@@ -3,27 +3,37 @@ and what staff do on an idea (comment, support, declare a conflict, withdraw, an
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from changeauth.domain import permissions
-from changeauth.domain.errors import AlreadyExists, DomainError, NotFound, ValidationFailed
-from changeauth.domain.lifecycle import STAGE_LABELS, Stage
+from changeauth.domain.errors import (
+    AlreadyExists,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    VersionConflict,
+)
+from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS, Stage
 from changeauth.queries import improvements as improvement_queries
-from changeauth.queries import reference, similar, timeline
+from changeauth.queries import reference, similar, timeline, users
 from changeauth.services import engagement, transitions
 from changeauth.services import improvements as improvement_service
-from changeauth.web.business_cases.views import case_section
-from changeauth.web.forms import apply_field_errors
+from changeauth.web.forms import ConfirmForm, apply_field_errors
 from changeauth.web.improvements.forms import (
     CommentForm,
-    ConfirmForm,
     ConflictForm,
+    EditIdeaForm,
     IdeaForm,
     ImprovementFilterForm,
+    ReassignForm,
     ResubmitForm,
 )
+from changeauth.web.pages import case_section
 
 bp = Blueprint("improvements", __name__, url_prefix="/improvements")
 
@@ -56,7 +66,7 @@ def index() -> ResponseReturnValue:
 def _detail_context(improvement_id: int) -> dict[str, object]:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
     actor = current_user.as_actor()
-    facts = improvement.facts(improvement_queries.conflicted_user_ids(improvement.id))
+    facts = improvement_queries.access_to(improvement, current_user).improvement
     show_submitter = permissions.can_see_submitter(actor, facts)
     return {
         "improvement": improvement,
@@ -68,10 +78,18 @@ def _detail_context(improvement_id: int) -> dict[str, object]:
         "can_comment": permissions.can_comment(actor, facts),
         "can_support": permissions.can_support(actor, facts),
         "can_withdraw": permissions.can_withdraw(actor, facts),
-        "can_resubmit": permissions.can_resubmit(actor, facts) and improvement.status == "needs_info",
+        "can_resubmit": permissions.can_resubmit(actor, facts) and improvement.needs_info,
         "can_triage": permissions.can_triage(actor, facts) and improvement.stage == Stage.IDEA.value,
         "can_estimate_delivery": permissions.can_record_delivery_estimate(actor, facts),
         "has_conflict": current_user.id in facts.conflicted_user_ids,
+        "can_declare_conflict": permissions.can_declare_conflict(actor, facts)
+        and current_user.id not in facts.conflicted_user_ids,
+        "can_edit_idea": permissions.can_edit_idea_text(actor, facts)
+        or permissions.can_assign_roles_on_improvement(actor),
+        "can_reassign": permissions.can_reassign_improvement(
+            actor, improvement_queries.access_to(improvement, current_user).improvement
+        )
+        and improvement.stage not in {s.value for s in ENDED_STAGES},
         "comment_form": CommentForm(),
         "confirm_form": ConfirmForm(version=improvement.version),
         "conflict_form": ConflictForm(),
@@ -107,12 +125,27 @@ def new() -> ResponseReturnValue:
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
         else:
-            flash(f"Your idea has been submitted as {improvement.ref}.", "success")
-            return redirect(url_for("improvements.detail", improvement_id=improvement.id))
+            # No flash: the confirmation page gives the reference, and a flash could be lost to a late
+            # similar-work request writing the session back (its cookie is renewed on every request).
+            return redirect(url_for("improvements.submitted", improvement_id=improvement.id))
     suggestions = similar.find_similar(form.title.data, limit=5) if form.title.data else []
     return render_template(
         "improvements/new.html", form=form, suggestions=suggestions
     ), 422 if form.errors else 200
+
+
+@bp.route("/<int:improvement_id>/submitted")
+@login_required
+def submitted(improvement_id: int) -> ResponseReturnValue:
+    """The confirmation after submitting: the reference and what happens next. Only the submitter sees it."""
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    if improvement.submitter_id != current_user.id:
+        abort(404)
+    return render_template(
+        "improvements/submitted.html",
+        improvement=improvement,
+        triage_days=current_app.config["TRIAGE_SLA_WORKING_DAYS"],
+    )
 
 
 @bp.route("/similar")
@@ -178,6 +211,9 @@ def declare_conflict(improvement_id: int) -> ResponseReturnValue:
             engagement.declare_conflict(improvement, actor=current_user, note=form.note.data or "")
         except AlreadyExists as error:
             flash(error.message, "info")
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+            return _rerender(improvement_id, conflict_form=form)
         else:
             flash(
                 "Your conflict of interest is recorded. You will not score or decide this improvement.",
@@ -222,3 +258,90 @@ def resubmit(improvement_id: int) -> ResponseReturnValue:
             flash("Thank you. Your idea is back with the design authority.", "success")
             return _back(improvement_id)
     return _rerender(improvement_id, resubmit_form=form)
+
+
+def _save_changes(improvement: Any, form: Any, changes: dict[str, Any]) -> bool:
+    """Send the changes to the service; its refusals are shown on the form with what was typed kept."""
+    try:
+        improvement_service.update_improvement(
+            improvement, actor=current_user, changes=changes, version=form.version.data
+        )
+    except ValidationFailed as failure:
+        apply_field_errors(form, failure)
+    except (PermissionDenied, VersionConflict) as refusal:
+        form.form_errors.append(refusal.message)
+    else:
+        return True
+    return False
+
+
+@bp.route("/<int:improvement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(improvement_id: int) -> ResponseReturnValue:
+    """Correct the title and drivers (the submitter at idea, the owner later) and the team (the design
+    authority): only the fields this person may change are offered."""
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    actor = current_user.as_actor()
+    may_text = permissions.can_edit_idea_text(*improvement_queries.access_to(improvement, current_user))
+    may_team = permissions.can_assign_roles_on_improvement(actor)
+    if not (may_text or may_team):
+        abort(403)
+    form = EditIdeaForm(
+        data={
+            "title": improvement.title,
+            "benefit_drivers": [driver.code for driver in improvement.drivers],
+            "team": improvement.team.code if improvement.team else "",
+            "version": improvement.version,
+        }
+    )
+    form.benefit_drivers.choices = [(d.code, d.name) for d in reference.list_drivers()]
+    form.team.choices = [("", "No team")] + [(t.code, t.name) for t in reference.list_teams()]
+    if not may_text:
+        del form.title, form.benefit_drivers
+    if not may_team:
+        del form.team
+    if form.validate_on_submit():
+        changes: dict[str, Any] = {}
+        if may_text:
+            changes |= {"title": form.title.data or "", "benefit_drivers": form.benefit_drivers.data or []}
+        if may_team:
+            changes["team"] = form.team.data or None
+        if _save_changes(improvement, form, changes):
+            flash("Your changes are saved.", "success")
+            return _back(improvement_id)
+    return render_template(
+        "improvements/edit.html", form=form, improvement=improvement, may_text=may_text, may_team=may_team
+    ), 422 if form.errors else 200
+
+
+@bp.route("/<int:improvement_id>/owner", methods=["GET", "POST"])
+@login_required
+def reassign(improvement_id: int) -> ResponseReturnValue:
+    """Change who owns or sponsors the improvement: an independent design authority member's or an
+    administrator's decision, which the service checks and records in the audit log."""
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    if not permissions.can_reassign_improvement(
+        current_user.as_actor(), improvement_queries.access_to(improvement, current_user).improvement
+    ) or improvement.stage in {stage.value for stage in ENDED_STAGES}:
+        abort(403)
+    form = ReassignForm(
+        data={
+            "owner_id": str(improvement.owner_id or ""),
+            "sponsor_id": str(improvement.sponsor_id or ""),
+            "version": improvement.version,
+        }
+    )
+    people = [(str(u.id), u.name) for u in users.list_possible_owners()]
+    form.owner_id.choices = [("", "No owner yet")] + people
+    form.sponsor_id.choices = [("", "No sponsor")] + people
+    if form.validate_on_submit():
+        changes = {
+            "owner_id": int(form.owner_id.data) if form.owner_id.data else None,
+            "sponsor_id": int(form.sponsor_id.data) if form.sponsor_id.data else None,
+        }
+        if _save_changes(improvement, form, changes):
+            flash("The owner and sponsor are saved.", "success")
+            return _back(improvement_id)
+    return render_template("improvements/reassign.html", form=form, improvement=improvement), (
+        422 if form.errors else 200
+    )

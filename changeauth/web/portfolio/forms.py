@@ -8,8 +8,7 @@ from wtforms import IntegerField, RadioField, SelectChoice, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
 from changeauth.domain.portfolio import OBJECTIVE_LABELS, SCENARIO_NAME_MAX, CostBasis, Objective
-from changeauth.web.fields import DecimalTextField, MoneyField
-from changeauth.web.improvements.forms import CheckboxesField
+from changeauth.web.forms import CheckboxesField, DecimalTextField, MoneyField
 
 OBJECTIVE_CHOICES = [SelectChoice(objective.value, OBJECTIVE_LABELS[objective]) for objective in Objective]
 COST_BASIS_CHOICES = [

@@ -239,7 +239,7 @@ def agree(scenario_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("The plan could not be marked. Reload the page and try again.", "error")
         return redirect(url_for("portfolio.scenario", scenario_id=scenario_id))
-    portfolio_service.agree_scenario(current_user, found, version=form.version.data)
+    portfolio_service.agree_scenario(found, actor=current_user, expected_version=form.version.data)
     flash(f"“{found.name}” is now the agreed plan.", "success")
     return redirect(url_for("portfolio.scenario", scenario_id=scenario_id))
 
@@ -263,7 +263,9 @@ def compare() -> ResponseReturnValue:
 @login_required
 def estimate(improvement_id: int) -> ResponseReturnValue:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
-    if not permissions.can_record_delivery_estimate(current_user.as_actor(), improvement.facts()):
+    if not permissions.can_record_delivery_estimate(
+        *improvement_queries.access_to(improvement, current_user)
+    ):
         raise PermissionDenied(
             "Only the owner or the design authority may record the delivery estimate, "
             "while the improvement is in business case, approved or delivery."

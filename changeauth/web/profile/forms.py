@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from changeauth.services.users import API_TOKEN_DEFAULT_DAYS, API_TOKEN_LIFETIMES
 
 
 class NewTokenForm(FlaskForm):
@@ -15,6 +17,13 @@ class NewTokenForm(FlaskForm):
             DataRequired("Enter a name for the token."),
             Length(max=100, message="Use 100 characters or fewer."),
         ],
+    )
+    days = SelectField(
+        "How long it lasts",
+        description="It stops working after this; make a new one then.",
+        choices=[SelectChoice(str(days), f"{days} days") for days in API_TOKEN_LIFETIMES],
+        default=str(API_TOKEN_DEFAULT_DAYS),
+        validate_choice=True,
     )
 
 

@@ -1,4 +1,4 @@
-"""Reports: the dashboard with its charts and table alternatives (design §10), and the CSV and XLSX
+"""Reports: the dashboard with its charts and table alternatives (docs/reports.md), and the CSV and XLSX
 exports of the backlog, the benefits tracker, the temporary-resource register and the audit log, each
 with the filters of the page it is exported from."""
 
@@ -16,11 +16,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from changeauth.domain import permissions
@@ -28,26 +27,20 @@ from changeauth.domain.idea_import import COLUMNS, MAX_BYTES, MAX_ROWS
 from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
-from changeauth.queries import clock, reference
+from changeauth.queries import clock, reference, worklists
+from changeauth.queries import savings as savings_queries
 from changeauth.queries import temporary_resources as resource_queries
-from changeauth.reporting import dashboard, datasets, imports, transforms
-from changeauth.reporting.exports import csv_stream, xlsx_bytes
+from changeauth.reporting import closedown, dashboard, datasets, exports, imports, transforms
 from changeauth.reporting.transforms import CATEGORIES, CATEGORY_LABELS
-from changeauth.services import idea_import
-from changeauth.web.backlog.forms import BacklogFilterForm
-from changeauth.web.benefits.forms import TrackerFilterForm
+from changeauth.services import idea_import, transaction
+from changeauth.web.access import allowed_if
+from changeauth.web.downloads import send_download
+from changeauth.web.forms import BacklogFilterForm, ResourceFilterForm, TrackerFilterForm
 from changeauth.web.reports.forms import ImportIdeasForm
-from changeauth.web.temporary_resources.forms import RegisterFilterForm
 
 bp = Blueprint("reports", __name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SECTION_CHOICES = ", ".join(dashboard.SECTIONS)
-
-
-def _allow(allowed: bool) -> None:
-    if not allowed:
-        abort(404)
 
 
 def _actor() -> Any:
@@ -67,14 +60,15 @@ def _figures_context(figures: dashboard.Dashboard) -> dict[str, Any]:
         "maturity_drivers": drivers,
         "maturity_rows": maturity_rows,
         "programmes": dashboard.records(figures.programmes),
+        "savings": savings_queries.all_programmes(figures.as_of),
+        "headline": savings_queries.headline(figures.as_of),
         "categories": [(f"adj_{c}", CATEGORY_LABELS[c]) for c in CATEGORIES],
     }
 
 
 @bp.route("/dashboard")
-@login_required
+@allowed_if(permissions.can_view_dashboard)
 def dashboard_page() -> ResponseReturnValue:
-    _allow(permissions.can_view_dashboard(_actor()))
     return render_template(
         "reports/dashboard.html",
         **_figures_context(dashboard.build(clock.today())),
@@ -83,23 +77,59 @@ def dashboard_page() -> ResponseReturnValue:
 
 
 @bp.route(f"/dashboard/<any({_SECTION_CHOICES}):section>.png")
-@login_required
+@allowed_if(permissions.can_view_dashboard)
 def chart(section: str) -> ResponseReturnValue:
-    _allow(permissions.can_view_dashboard(_actor()))
     response = Response(dashboard.chart(section, clock.today()), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
 
+# The latest decisions the scrutiny report lists with their reasons (the register has them all).
+SCRUTINY_DECISIONS = 20
+
+
 @bp.route("/reports/scrutiny")
-@login_required
+@allowed_if(permissions.can_view_dashboard)
 def scrutiny() -> ResponseReturnValue:
-    _allow(permissions.can_view_dashboard(_actor()))
     figures = dashboard.build(clock.today())
     summary = transforms.portfolio_summary(
         figures.pipeline, figures.benefits, figures.flags, figures.resources
     )
-    return render_template("reports/scrutiny.html", **_figures_context(figures), summary=summary)
+    return render_template(
+        "reports/scrutiny.html",
+        **_figures_context(figures),
+        summary=summary,
+        decisions=worklists.latest_decisions(limit=SCRUTINY_DECISIONS),
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/close-down")
+@allowed_if(permissions.can_view_dashboard)
+def close_down(programme_id: int) -> ResponseReturnValue:
+    """The close-down report's section 3.2 and 3.3 tables for one programme, laid out for printing."""
+    view = closedown.build(programme_id, clock.today())
+    if view is None:
+        abort(404)
+    return render_template("reports/close_down.html", view=view, as_of=view.as_of)
+
+
+@bp.route("/programmes/<int:programme_id>/close-down.xlsx")
+@allowed_if(permissions.can_view_dashboard)
+def close_down_xlsx(programme_id: int) -> ResponseReturnValue:
+    view = closedown.build(programme_id, clock.today())
+    if view is None:
+        abort(404)
+    return send_download(
+        exports.export(
+            "xlsx",
+            f"close-down-{view.programme.code.replace('_', '-')}",
+            closedown.COLUMNS,
+            closedown.xlsx_rows(view),
+            on=clock.today(),
+            sheet="Close-down",
+            title=f"{view.programme.name}: close-down figures on {view.as_of:%d %B %Y}",
+        )
+    )
 
 
 # --- exports ---------------------------------------------------------------------------------------------
@@ -108,7 +138,7 @@ def scrutiny() -> ResponseReturnValue:
 @bp.app_template_global()
 def export_url(endpoint: str, fmt: str) -> str:
     """The export of the page being shown, with the page's filters (but not its page number)."""
-    args = {key: value for key, value in request.args.items() if key not in ("page", "fmt")}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key not in ("page", "fmt")}
     return url_for(endpoint, fmt=fmt, **args)
 
 
@@ -116,12 +146,7 @@ def _download(
     fmt: str, name: str, columns: list[tuple[str, str]], rows: Iterable[Mapping[str, Any]]
 ) -> Response:
     """CSV streamed row by row (the rows are a lazy generator); XLSX written in constant-memory mode."""
-    headers = {"Content-Disposition": f'attachment; filename="{name}-{clock.today().isoformat()}.{fmt}"'}
-    if fmt == "csv":
-        return Response(stream_with_context(csv_stream(columns, rows)), mimetype="text/csv", headers=headers)
-    return Response(
-        xlsx_bytes(columns, rows, sheet=name.replace("-", " ").capitalize()), mimetype=XLSX, headers=headers
-    )
+    return send_download(exports.export(fmt, name, columns, rows, on=clock.today()))
 
 
 def _backlog_filters() -> backlog_queries.BacklogFilters:
@@ -161,16 +186,14 @@ def _benefit_filters() -> benefit_queries.BenefitFilters:
 
 
 @bp.route("/backlog/export.<any(csv, xlsx):fmt>")
-@login_required
+@allowed_if(permissions.can_view_backlog)
 def export_backlog(fmt: str) -> ResponseReturnValue:
-    _allow(permissions.can_view_backlog(_actor()))
     return _download(fmt, "backlog", datasets.BACKLOG_COLUMNS, datasets.backlog_rows(_backlog_filters()))
 
 
 @bp.route("/benefits/export.<any(csv, xlsx):fmt>")
-@login_required
+@allowed_if(permissions.can_view_benefits_and_resources)
 def export_benefits(fmt: str) -> ResponseReturnValue:
-    _allow(permissions.can_view_benefits_and_resources(_actor()))
     rows = datasets.benefit_rows(
         _benefit_filters(), as_of=clock.today(), grace_days=int(current_app.config["BENEFIT_GRACE_DAYS"])
     )
@@ -178,10 +201,9 @@ def export_benefits(fmt: str) -> ResponseReturnValue:
 
 
 @bp.route("/temporary-resources/export.<any(csv, xlsx):fmt>")
-@login_required
+@allowed_if(permissions.can_view_benefits_and_resources)
 def export_resources(fmt: str) -> ResponseReturnValue:
-    _allow(permissions.can_view_benefits_and_resources(_actor()))
-    form = RegisterFilterForm(request.args)
+    form = ResourceFilterForm(request.args)
     valid = form.validate()
     on = (form.on.data if valid else None) or clock.today()
     filters = resource_queries.ResourceFilters(status=(form.status.data or None) if valid else None)
@@ -191,9 +213,8 @@ def export_resources(fmt: str) -> ResponseReturnValue:
 
 
 @bp.route("/audit/export.<any(csv, xlsx):fmt>")
-@login_required
+@allowed_if(permissions.can_export_audit_log)
 def export_audit(fmt: str) -> ResponseReturnValue:
-    _allow(permissions.can_export_audit_log(_actor()))
     rows = datasets.audit_rows(subject_type=request.args.get("subject_type") or None)
     return _download(fmt, "audit-log", datasets.AUDIT_COLUMNS, rows)
 
@@ -202,24 +223,22 @@ def export_audit(fmt: str) -> ResponseReturnValue:
 
 
 @bp.route("/ideas/import/template.<any(csv, xlsx):fmt>")
-@login_required
+@allowed_if(permissions.can_import_ideas)
 def import_template(fmt: str) -> ResponseReturnValue:
-    _allow(permissions.can_import_ideas(_actor()))
-    return Response(
-        imports.template(fmt),
-        mimetype="text/csv" if fmt == "csv" else XLSX,
-        headers={"Content-Disposition": f'attachment; filename="ideas-template.{fmt}"'},
-    )
+    media = exports.CSV if fmt == "csv" else exports.XLSX
+    return send_download(exports.Download(f"ideas-template.{fmt}", media, imports.template(fmt)))
 
 
 @bp.route("/ideas/import", methods=["GET", "POST"])
-@login_required
+@allowed_if(permissions.can_import_ideas)
 def import_ideas() -> ResponseReturnValue:
-    _allow(permissions.can_import_ideas(_actor()))
     form = ImportIdeasForm()
     report = None
     if form.validate_on_submit():
         upload = form.file.data
+        # Parsing a spreadsheet takes a while: do it with no transaction open, so on SQLite no other
+        # write waits for it. Nothing is written before this point; the import begins a new one.
+        transaction.commit()
         try:
             parsed = imports.read_ideas(upload.filename or "", upload.read(MAX_BYTES + 1))
         finally:

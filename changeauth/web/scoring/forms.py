@@ -63,7 +63,7 @@ def assessment_form(specs: Sequence[CriterionSpec], **kwargs: Any) -> Any:
     for spec in specs:
         if spec.kind is CriterionKind.SHOULD:
             choices = [
-                SelectChoice(int(point), f"{point} – {spec.descriptors.get(point, '')}")  # type: ignore[arg-type]
+                SelectChoice(int(point), f"{point} – {spec.descriptors.get(point, '')}")
                 for point in DESCRIPTOR_KEYS
             ]
             field = RadioField(spec.name, choices=choices, coerce=_score, validate_choice=False)
@@ -85,11 +85,6 @@ def criterion_fields(form: Any, specs: Sequence[CriterionSpec]) -> list[tuple[Cr
 
 def submitted_scores(form: Any, specs: Sequence[CriterionSpec]) -> dict[str, object]:
     return {spec.code: form[f"scores.{spec.code}"].data for spec in specs}
-
-
-def version_read(text: str | None) -> int | None:
-    """The version a hidden field carried back; None for a first save (0), a blank or a tampered value."""
-    return int(text) if text and text.isdigit() and int(text) > 0 else None
 
 
 def assessment_data(values: Mapping[str, int | bool], rationale: str, version: int) -> dict[str, Any]:
@@ -143,7 +138,15 @@ def scheme_form(row_count: int, **kwargs: Any) -> Any:
     for n in range(row_count):
         prefix = f"criteria.{n}"
         setattr(
-            SchemeForm, f"{prefix}.code", StringField("Code", description="Lower case, like customer_need.")
+            SchemeForm,
+            f"{prefix}.code",
+            StringField(
+                "Code",
+                description=(
+                    "Lower case letters and digits, words joined by underscores. "
+                    "Keep it while the meaning stays the same."
+                ),
+            ),
         )
         setattr(SchemeForm, f"{prefix}.name", StringField("Name"))
         setattr(SchemeForm, f"{prefix}.description", TextAreaField("Description"))
@@ -178,7 +181,9 @@ def scheme_data(
                 f"{prefix}.name": item["name"],
                 f"{prefix}.description": item.get("description", ""),
                 f"{prefix}.kind": item["kind"],
-                f"{prefix}.weight": "" if item["kind"] == CriterionKind.MUST else f"{weight.normalize():f}",
+                f"{prefix}.weight": ""
+                if item["kind"] == CriterionKind.MUST or weight is None
+                else f"{weight.normalize():f}",
                 f"{prefix}.direction": item.get("direction") or Direction.HIGHER_BETTER.value,
             }
         )

@@ -12,7 +12,7 @@ from changeauth.domain.errors import InvalidTransition, PermissionDenied, Valida
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import scoring as scoring_queries
 from changeauth.services import scoring as scoring_service
-from changeauth.web.forms import apply_field_errors
+from changeauth.web.forms import apply_field_errors, version_read
 from changeauth.web.scoring import forms
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
@@ -51,7 +51,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def assess(improvement_id: int) -> ResponseReturnValue:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
-    facts = improvement.facts(improvement_queries.conflicted_user_ids(improvement.id))
+    facts = improvement_queries.access_to(improvement, current_user).improvement
     _allow(permissions.can_score(current_user.as_actor(), facts))
     if not permissions.is_scoreable(facts):
         raise InvalidTransition("Improvements are scored from the business case stage until the work ends.")
@@ -66,7 +66,7 @@ def assess(improvement_id: int) -> ResponseReturnValue:
                 improvement.id,
                 scores=forms.submitted_scores(form, specs),
                 rationale=form.rationale.data or "",
-                expected_version=forms.version_read(form.version.data),
+                expected_version=version_read(form.version.data),
                 **_rules(),
             )
         except ValidationFailed as failure:
@@ -100,7 +100,7 @@ def _starting_point(improvement_id: int, scheme_id: int) -> tuple[dict[str, obje
 @login_required
 def score(improvement_id: int) -> ResponseReturnValue:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
-    facts = improvement.facts(improvement_queries.conflicted_user_ids(improvement.id))
+    facts = improvement_queries.access_to(improvement, current_user).improvement
     view = scoring_queries.score_view(
         improvement.id, current_user, disagreement_threshold=current_app.config["DISAGREEMENT_THRESHOLD"]
     )
@@ -147,7 +147,7 @@ def _editor(scheme_id: int | None) -> ResponseReturnValue:
                     current_user,
                     draft.id,
                     criteria,
-                    revision=forms.version_read(form.revision.data),
+                    revision=version_read(form.revision.data),
                     note=form.note.data or "",
                 )
         except ValidationFailed as failure:
@@ -180,11 +180,7 @@ def edit_scheme(scheme_id: int) -> ResponseReturnValue:
 def scheme(scheme_id: int) -> ResponseReturnValue:
     _allow(permissions.can_manage_scoring_schemes(current_user.as_actor()))
     shown = scoring_queries.get_scheme(scheme_id)
-    preview = (
-        scoring_service.preview_scheme(current_user, shown.id, **_rules())
-        if shown.status == "draft"
-        else None
-    )
+    preview = scoring_service.preview_scheme(current_user, shown.id, **_rules()) if shown.is_draft else None
     return render_template(
         "scoring/scheme.html",
         scheme=shown,

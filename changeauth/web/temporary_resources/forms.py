@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from changeauth.domain.temporary_resources import ResourceKind, ResourceStatus
-from changeauth.web.fields import MoneyField
+from changeauth.domain.temporary_resources import ResourceKind
+from changeauth.web.forms import DATE_HINT, DayMonthYearField, MoneyField
 
 KIND_LABELS = {
     ResourceKind.FIXED_TERM: "Fixed-term post",
@@ -17,14 +17,7 @@ KIND_LABELS = {
     ResourceKind.LICENCE: "Licence or subscription",
     ResourceKind.OTHER: "Other",
 }
-STATUS_LABELS = {
-    ResourceStatus.PLANNED: "Planned",
-    ResourceStatus.ACTIVE: "Active",
-    ResourceStatus.ENDING_SOON: "Ending within 30 days",
-    ResourceStatus.OVERRUN: "Overrun",
-    ResourceStatus.ENDED: "Ended",
-}
-DATE_HINT = "Use the date picker, or type it as YYYY-MM-DD. The last day the resource is in place."
+END_DATE_HINT = f"The last day the resource is in place. {DATE_HINT}"
 
 
 class ResourceForm(FlaskForm):
@@ -44,16 +37,18 @@ class ResourceForm(FlaskForm):
     funding_source = StringField(
         "Funding source", validators=[InputRequired("Say where the money comes from."), Length(max=200)]
     )
-    start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
-    end_date = DateField("End date", description=DATE_HINT, validators=[InputRequired("Enter the end date.")])
+    start_date = DayMonthYearField("Start date", validators=[InputRequired("Enter the start date.")])
+    end_date = DayMonthYearField(
+        "End date", description=END_DATE_HINT, validators=[InputRequired("Enter the end date.")]
+    )
     owner_id = SelectField("Who owns it?", coerce=int, validators=[InputRequired("Choose an owner.")])
     reason = TextAreaField("Why is it needed? (optional)", validators=[Optional(), Length(max=10_000)])
 
 
 class ExtendForm(FlaskForm):
-    extension_until = DateField(
+    extension_until = DayMonthYearField(
         "Extend until",
-        description=DATE_HINT,
+        description=END_DATE_HINT,
         validators=[InputRequired("Enter the date it is extended until.")],
     )
     extension_reason = TextAreaField(
@@ -65,24 +60,9 @@ class ExtendForm(FlaskForm):
 
 
 class EndForm(FlaskForm):
-    actual_end_date = DateField(
+    actual_end_date = DayMonthYearField(
         "Date it actually ended",
-        description="The last day it was in place; not in the future.",
+        description=f"The last day it was in place; not in the future. {DATE_HINT}",
         validators=[InputRequired("Enter the date the resource actually ended.")],
     )
     version = HiddenField()
-
-
-class RegisterFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    on = DateField(
-        "Status on", description="See every resource as it stood on any date.", validators=[Optional()]
-    )
-    status = SelectField(
-        "Status",
-        choices=[SelectChoice("", "Any")]
-        + [SelectChoice(str(s), label) for s, label in STATUS_LABELS.items()],
-        validators=[Optional()],
-    )

@@ -15,29 +15,18 @@ from changeauth.domain.errors import ValidationFailed
 from changeauth.queries import reference
 from changeauth.queries import temporary_resources as resource_queries
 from changeauth.queries.clock import today
-from changeauth.queries.users import list_active_users
+from changeauth.queries.users import list_possible_owners
 from changeauth.services import temporary_resources as resource_service
-from changeauth.web.forms import apply_field_errors
-from changeauth.web.temporary_resources.forms import (
-    KIND_LABELS,
-    STATUS_LABELS,
-    EndForm,
-    ExtendForm,
-    RegisterFilterForm,
-    ResourceForm,
-)
+from changeauth.web.access import allowed_if
+from changeauth.web.forms import RESOURCE_STATUS_LABELS, ResourceFilterForm, apply_field_errors
+from changeauth.web.temporary_resources.forms import KIND_LABELS, EndForm, ExtendForm, ResourceForm
 
 bp = Blueprint("temporary_resources", __name__, url_prefix="/temporary-resources")
 
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
-    return {"resource_kind_labels": KIND_LABELS, "resource_status_labels": STATUS_LABELS}
-
-
-def _require_register_access() -> None:
-    if not permissions.can_view_benefits_and_resources(current_user.as_actor()):
-        abort(403)
+    return {"resource_kind_labels": KIND_LABELS, "resource_status_labels": RESOURCE_STATUS_LABELS}
 
 
 def _version(text: str | None) -> int | None:
@@ -45,10 +34,9 @@ def _version(text: str | None) -> int | None:
 
 
 @bp.route("/")
-@login_required
+@allowed_if(permissions.can_view_benefits_and_resources)
 def index() -> ResponseReturnValue:
-    _require_register_access()
-    form = RegisterFilterForm(request.args)
+    form = ResourceFilterForm(request.args)
     valid = form.validate()
     on = (form.on.data if valid else None) or today()
     page = resource_queries.list_resources(
@@ -76,7 +64,7 @@ def new() -> ResponseReturnValue:
     form.team.choices = [SelectChoice("", "No team")] + [
         SelectChoice(t.code, t.name) for t in reference.list_teams()
     ]
-    form.owner_id.choices = [SelectChoice(str(u.id), u.name) for u in list_active_users()]
+    form.owner_id.choices = [SelectChoice(str(u.id), u.name) for u in list_possible_owners()]
     if form.validate_on_submit():
         try:
             resource = resource_service.create_resource(current_user, **_resource_values(form))
@@ -110,9 +98,8 @@ def _resource_values(form: ResourceForm) -> dict[str, Any]:
 
 
 @bp.route("/<int:resource_id>")
-@login_required
+@allowed_if(permissions.can_view_benefits_and_resources)
 def detail(resource_id: int) -> ResponseReturnValue:
-    _require_register_access()
     resource = resource_queries.get_resource(resource_id)
     actor = current_user.as_actor()
     on = today()
@@ -138,8 +125,8 @@ def extend(resource_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             resource_service.extend_resource(
-                current_user,
-                resource.id,
+                resource,
+                actor=current_user,
                 extension_until=form.extension_until.data,
                 reason=form.extension_reason.data,
                 expected_version=_version(form.version.data),
@@ -164,8 +151,8 @@ def end(resource_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             resource_service.end_resource(
-                current_user,
-                resource.id,
+                resource,
+                actor=current_user,
                 actual_end_date=form.actual_end_date.data,
                 expected_version=_version(form.version.data),
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -15,8 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from changeauth.domain.improvements import TEXT_MAX
+from changeauth.domain.gate_decisions import REASONS_MAX
 from changeauth.domain.lifecycle import DECISION_LABELS, Decision, Gate, decisions_at
+from changeauth.web.forms import DATE_HINT, DayMonthYearField
 
 G0_HINTS = {
     Decision.GO: "Worth a business case: it moves to Business case with the owner you choose.",
@@ -28,22 +28,40 @@ G0_HINTS = {
 }
 
 
+# At triage a decision's words say what it does to the idea.
+G0_LABELS = {
+    **DECISION_LABELS,
+    Decision.RECYCLE: "Ask for more information",
+}
+
+
 class TriageForm(FlaskForm):
+    """Each decision's own question is shown under it (owner for go and quick win, the work to merge
+    into for merge, a date for hold); without script they are all shown, and only the chosen
+    decision's answers are read."""
+
     decision = RadioField(
         "Decision",
-        choices=[SelectChoice(d.value, DECISION_LABELS[d]) for d in decisions_at(Gate.G0)],
+        choices=[SelectChoice(d.value, G0_LABELS[d]) for d in decisions_at(Gate.G0)],
         validators=[DataRequired("Choose a decision.")],
     )
     rationale = TextAreaField(
         "Reasons",
         description="The submitter and supporters will read this, so write it in plain words.",
-        validators=[DataRequired("Give the reasons for the decision."), Length(max=TEXT_MAX)],
+        validators=[DataRequired("Give the reasons for the decision."), Length(max=REASONS_MAX)],
     )
-    owner_id = SelectField("Owner (for go and quick win)", coerce=str, validators=[Optional()])
+    owner_id = SelectField("Who will own the business case?", coerce=str, validators=[Optional()])
+    quick_win_owner_id = SelectField("Who will deliver the quick win?", coerce=str, validators=[Optional()])
+    merge_target = RadioField("Which work does it join?", validators=[Optional()], validate_choice=False)
     duplicate_of = StringField(
-        "Merge into (for merge)",
-        description="The reference of the improvement, like IMP-2026-0042.",
+        "Or give another improvement's reference",
+        description="For example IMP-2026-0042.",
         validators=[Optional(), Length(max=20)],
     )
-    hold_until = DateField("On hold until (for hold)", validators=[Optional()], format="%Y-%m-%d")
+    hold_until = DayMonthYearField(
+        "On hold until",
+        description=f"A date in the future. {DATE_HINT}",
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
     version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])

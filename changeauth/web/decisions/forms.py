@@ -1,0 +1,20 @@
+"""The decision register's filters."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from changeauth.web.forms import DayMonthYearField
+
+
+class RegisterFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    gate = SelectField("Gate", validators=[Optional()])
+    decision = SelectField("Decision", validators=[Optional()])
+    date_from = DayMonthYearField("From", validators=[Optional()], format="%Y-%m-%d")
+    date_to = DayMonthYearField("To", validators=[Optional()], format="%Y-%m-%d")
