@@ -1,4 +1,7 @@
-"""The ``changeauth`` console script: a FlaskGroup with the project's command groups."""
+"""The ``changeauth`` console script: a FlaskGroup with the project's command groups.
+
+The developer commands (``demo``, ``demo-data``, ``seed demo``) live in ``changeauth.devtools.cli`` and
+join this group through the ``flask.commands`` entry points in ``pyproject.toml``."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from changeauth.app import create_app
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to ``app.cli`` (so ``flask --app changeauth`` works too)."""
-    from changeauth.cli import audit, backup, database, demo_data, imports, jobs, seed, users
+    from changeauth.cli import audit, backup, database, imports, jobs, seed, users
 
     app.cli.add_command(database.db_group)
     app.cli.add_command(seed.seed_group)
@@ -22,7 +25,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(imports.import_group)
-    app.cli.add_command(demo_data.demo_data_command)
 
 
 def _make_app() -> Flask:
@@ -32,13 +34,3 @@ def _make_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
 def main() -> None:
     """changeauth: change authority and improvement backlog for local councils."""
-
-
-def _add_standalone_commands() -> None:
-    # `demo` must choose its own settings before any app exists, so it is not an app.cli command.
-    from changeauth.cli.demo import demo_command
-
-    main.add_command(demo_command)
-
-
-_add_standalone_commands()

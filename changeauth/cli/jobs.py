@@ -52,7 +52,7 @@ def run(name: str, as_of: date | None) -> None:
     today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
     result = run_job(spec, as_of or today)
     click.echo(json.dumps(result.as_line(), sort_keys=False, default=str))
-    if result.status == "failed":
+    if result.failed:
         raise SystemExit(1)
 
 

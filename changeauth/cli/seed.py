@@ -1,4 +1,6 @@
-"""``changeauth seed reference|demo``: load seeds/ idempotently."""
+"""``changeauth seed reference``: load the reference data in seeds/ idempotently (safe in production).
+
+``changeauth seed demo``, the worked example, is a developer tool: ``changeauth.devtools.cli`` adds it."""
 
 from __future__ import annotations
 
@@ -7,20 +9,10 @@ from typing import Any
 
 import click
 import yaml
-from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
 from changeauth.config import PROJECT_ROOT
-from changeauth.services import (
-    demo_benefits,
-    demo_business_cases,
-    demo_data,
-    gates,
-    portfolio,
-    reference_data,
-    scoring,
-    transaction,
-)
+from changeauth.services import gates, reference_data, scoring, transaction
 from changeauth.services.reference_data import UpsertCounts
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -44,36 +36,7 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     return counts
 
 
-def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
-    """Demo users, the programme, driver maturity and the example improvements."""
-    demo = seeds_dir / "demo"
-    counts = UpsertCounts()
-    users = demo_data.ensure_demo_users()
-    programme = demo_data.load_programme(read_yaml(demo / "programme.yaml"), counts)
-    demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
-    demo_data.load_improvements(read_yaml(demo / "improvements.yaml"), users, programme, counts)
-    demo_business_cases.load_demo_business_cases(
-        read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
-    )
-    demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
-    demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
-    resources = read_yaml(demo / "temporary_resources.yaml")
-    demo_benefits.load_temporary_resources(resources, users, programme, counts)
-    scoring.load_demo_assessments(read_yaml(demo / "scores.yaml"), users, counts, **_scoring_rules())
-    portfolio.load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
-    return counts
-
-
-def _scoring_rules() -> dict[str, int]:
-    """The configured score quorum and disagreement threshold (the design's 3 and 3 outside an app)."""
-    config = current_app.config if has_app_context() else {}
-    return {
-        "quorum": config.get("SCORE_QUORUM", 3),
-        "disagreement_threshold": config.get("DISAGREEMENT_THRESHOLD", 3),
-    }
-
-
-def _report(counts: UpsertCounts) -> None:
+def report(counts: UpsertCounts) -> None:
     for table, outcome in sorted(counts.by_table.items()):
         click.echo(
             f"  {table}: {outcome['created']} created, {outcome['updated']} updated, "
@@ -94,18 +57,4 @@ def seed_reference() -> None:
     counts = load_reference()
     transaction.commit()
     click.echo("Reference data loaded:")
-    _report(counts)
-
-
-@seed_group.command("demo")
-@with_appcontext
-def seed_demo() -> None:
-    """The worked example from the council's report, with demo users (never in production)."""
-    if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("The demo data and its accounts are never loaded in production.")
-    transaction.begin_unit_of_work(writes=True)
-    load_reference()
-    counts = load_demo()
-    transaction.commit()
-    click.echo("Worked example loaded:")
-    _report(counts)
+    report(counts)

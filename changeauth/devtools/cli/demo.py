@@ -34,8 +34,10 @@ def _demo_secret_key(instance_path: Path) -> str:
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Set up the worked example on SQLite and serve it."""
     from changeauth.app import create_app
-    from changeauth.cli.seed import load_demo, load_reference
-    from changeauth.services import demo_data, transaction
+    from changeauth.cli.seed import load_reference
+    from changeauth.devtools import demo_data
+    from changeauth.devtools.worked_example import load_demo
+    from changeauth.services import transaction
 
     instance_path = Path(os.environ.get("CHANGEAUTH_INSTANCE_PATH", PROJECT_ROOT / "instance"))
     instance_path.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ committed at the end, so a failed run leaves nothing behind. Never in production
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 
 import click
@@ -19,9 +20,11 @@ from sqlalchemy.engine import make_url
 
 from changeauth.cli.migrations import alembic_config
 from changeauth.cli.seed import load_reference
-from changeauth.services import scale_data, transaction
-from changeauth.services.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from changeauth.services.scale_data.people import EMAIL_DOMAIN
+from changeauth.devtools import scale_data
+from changeauth.devtools.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from changeauth.devtools.scale_data.people import EMAIL_DOMAIN
+from changeauth.devtools.scale_data.writer import Progress
+from changeauth.services import transaction
 
 LABEL_WIDTH = 28
 
@@ -35,7 +38,7 @@ def _anchor(_context: click.Context, _param: click.Parameter, value: str) -> dat
         raise click.BadParameter("give a date as YYYY-MM-DD, or 'today'") from None
 
 
-def _progress(label: str, length: int) -> click.progressbar[int]:  # type: ignore[type-var]
+def _progress(label: str, length: int) -> AbstractContextManager[Progress]:
     return click.progressbar(
         length=max(1, length), label=label.ljust(LABEL_WIDTH), show_pos=True, show_eta=False
     )
@@ -47,7 +50,7 @@ def _progress(label: str, length: int) -> click.progressbar[int]:  # type: ignor
     "scale_name",
     type=click.Choice(sorted(scale_data.SCALES)),
     required=True,
-    help="small: 1,000 improvements, in seconds; large: the council of the design's qualities, in minutes.",
+    help="small: 1,000 improvements, in seconds; large: the council of docs/performance.md, in minutes.",
 )
 @click.option(
     "--seed",

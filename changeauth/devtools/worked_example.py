@@ -1,0 +1,163 @@
+"""The worked example from the council's report, loaded from ``seeds/demo/``: demo users, the programme,
+driver maturity, the improvements, business cases, benefits, adjustments, temporary resources, the
+members' assessments and the delivery estimates. Idempotent: a second load changes nothing. Flushes,
+never commits (the command commits once)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.cli.seed import SEEDS_DIR, read_yaml
+from changeauth.devtools import demo_benefits, demo_business_cases, demo_data
+from changeauth.models import GateDecision, Improvement, User
+from changeauth.queries import scoring as scoring_queries
+from changeauth.services import scoring
+from changeauth.services.audit import record_event
+from changeauth.services.reference_data import UpsertCounts
+
+
+def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
+    """Demo users, the programme, driver maturity and the example improvements, with everything the
+    worked example records about them."""
+    demo = seeds_dir / "demo"
+    counts = UpsertCounts()
+    users = demo_data.ensure_demo_users()
+    programme_row = read_yaml(demo / "programme.yaml")
+    programme = demo_data.load_programme(programme_row, counts)
+    demo_data.load_programme_figures(programme, programme_row.get("figures") or [], counts)
+    # The report's recommendations belong to the programme that followed the close-down (seeds/README.md).
+    successor = demo_data.load_programme(programme_row["successor"], counts)
+    demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
+    demo_data.load_improvements(read_yaml(demo / "improvements.yaml"), users, successor, counts)
+    demo_business_cases.load_demo_business_cases(
+        read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
+    )
+    demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
+    demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
+    resources = read_yaml(demo / "temporary_resources.yaml")
+    demo_benefits.load_temporary_resources(resources, users, programme, counts)
+    load_demo_assessments(read_yaml(demo / "scores.yaml"), users, counts, **_scoring_rules())
+    load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
+    load_demo_decisions(read_yaml(demo / "decisions.yaml"), users, counts)
+    return counts
+
+
+def load_demo_decisions(
+    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], counts: UpsertCounts
+) -> None:
+    """The worked example's gate decisions (seeds/demo/decisions.yaml), as records with their attendees,
+    reasons and any date a hold runs to, dated in the past; keyed (reference, gate, date), so a second
+    load adds nothing. The improvements already stand in the stage each decision put them in. Flushes,
+    does not commit."""
+    refs = dict(db.session.execute(select(Improvement.ref, Improvement.id)).all())
+    for row in rows:
+        improvement_id = refs.get(row["ref"])
+        if improvement_id is None:
+            continue
+        decided_at = datetime.combine(row["decided_on"], time(11, 0), tzinfo=UTC)
+        exists = db.session.scalar(
+            select(GateDecision.id).where(
+                GateDecision.improvement_id == improvement_id,
+                GateDecision.gate == row["gate"],
+                GateDecision.decided_at == decided_at,
+            )
+        )
+        if exists:
+            counts.add("gate_decision", "unchanged")
+            continue
+        decision = GateDecision(
+            improvement_id=improvement_id,
+            gate=row["gate"],
+            decision=row["decision"],
+            rationale=" ".join(str(row["rationale"]).split()),
+            decided_by_id=users[row["decided_by"]].id,
+            decided_at=decided_at,
+            from_stage=row["from_stage"],
+            to_stage=row["to_stage"],
+            hold_until=row.get("hold_until"),
+            attendees=[users[key] for key in row.get("attendees", [])],
+        )
+        db.session.add(decision)
+        # The improvement entered the stage it stands in on its latest decision's date.
+        improvement = db.session.get(Improvement, improvement_id)
+        if improvement is not None and improvement.stage == decision.to_stage:
+            latest = max(improvement.stage_changed_at, decided_at)
+            improvement.stage_changed_at = improvement.updated_at = latest
+        db.session.flush()
+        counts.add("gate_decision", "created")
+        record_event(
+            actor_id=None,
+            action="gate_decision.loaded",
+            subject_type="improvement",
+            subject_id=improvement_id,
+            after={"gate": decision.gate, "decision": decision.decision, "to_stage": decision.to_stage},
+        )
+
+
+def _scoring_rules() -> dict[str, int]:
+    """The configured score quorum and disagreement threshold (3 and 3 by default, outside an app)."""
+    config = current_app.config if has_app_context() else {}
+    return {
+        "quorum": config.get("SCORE_QUORUM", 3),
+        "disagreement_threshold": config.get("DISAGREEMENT_THRESHOLD", 3),
+    }
+
+
+def load_demo_assessments(
+    rows: Sequence[Mapping[str, Any]],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    *,
+    quorum: int,
+    disagreement_threshold: int,
+) -> None:
+    """The worked example's assessments (seeds/demo/scores.yaml), through ``save_assessment`` so every
+    rule and audit event applies. A member's existing assessment is left alone. Flushes, does not commit."""
+    scheme = scoring_queries.active_scheme()
+    codes = [spec.code for spec in scheme.specs()]
+    refs = dict(db.session.execute(select(Improvement.ref, Improvement.id)).all())
+    for row in rows:
+        improvement_id = refs.get(row["ref"])
+        if improvement_id is None:
+            continue
+        for member_key, values in row["scores"].items():
+            member = users[member_key]
+            if scoring_queries.own_assessment(improvement_id, member.id, scheme.id) is not None:
+                counts.add("assessment", "unchanged")
+                continue
+            scoring.save_assessment(
+                member,
+                improvement_id,
+                scores=dict(zip(codes, values, strict=True)),
+                rationale=row["rationale"],
+                quorum=quorum,
+                disagreement_threshold=disagreement_threshold,
+            )
+            counts.add("assessment", "created")
+
+
+def load_demo_delivery_estimates(rows: Iterable[Mapping[str, Any]], counts: UpsertCounts) -> None:
+    """The worked example's delivery estimates, by improvement reference (an upsert: a second load
+    changes nothing). Seed data, so no audit event. Flushes, does not commit."""
+    refs = [row["improvement_ref"] for row in rows]
+    found = {
+        improvement.ref: improvement
+        for improvement in db.session.scalars(select(Improvement).where(Improvement.ref.in_(refs)))
+    }
+    for row in rows:
+        improvement = found[row["improvement_ref"]]
+        estimate = Decimal(str(row["delivery_person_months"]))
+        if improvement.delivery_person_months == estimate:
+            counts.add("improvement", "unchanged")
+            continue
+        improvement.delivery_person_months = estimate
+        counts.add("improvement", "updated")
+    db.session.flush()
