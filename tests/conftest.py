@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +19,14 @@ from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from changeauth import create_app, db
 from changeauth.cli.migrations import alembic_config
+from tests.helpers import sign_in_by_session
+
+# Chromium and the live server, once per worker for tests/browser and tests/journeys alike.
+pytest_plugins = ["tests.browser_fixtures"]
 
 TEST_SECRET_KEY = "test-" + "k" * 40
 
@@ -103,11 +106,55 @@ def _database(app: Flask, database_url: str) -> Engine:
     return db.get_engine(app)
 
 
-@pytest.fixture
-def db_session(_database: Engine) -> Iterator[Any]:
-    """One outer transaction per test; the app's commits become savepoints; rolled back at the end."""
+@pytest.fixture(scope="module")
+def _worked_example_connection(
+    request: pytest.FixtureRequest, app: Flask, _database: Engine
+) -> Iterator[Connection | None]:
+    """For a module marked ``worked_example``: one connection holding the report's worked example, loaded
+    once for the module in a transaction rolled back after its last test.
+
+    Loading the example costs seconds; its tests read it and each one's own writes are rolled back to a
+    savepoint (``db_session``), so they see the same example as if each had loaded it. The marker's
+    ``as_of`` is the day the example is loaded on (some of its dates count from today).
+    """
+    marker = request.node.get_closest_marker("worked_example")
+    if marker is None:
+        yield None
+        return
+    from changeauth.devtools.worked_example import load_demo
+    from changeauth.queries import clock
+
     connection = _database.connect()
     outer = connection.begin()
+    db.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    as_of = marker.kwargs.get("as_of")
+    try:
+        with pytest.MonkeyPatch.context() as patch, app.app_context():
+            if as_of is not None:
+                patch.setattr(clock, "today", lambda: as_of)
+            db.set_write_intent(True)
+            load_demo()
+            db.session.commit()
+            db.set_write_intent(False)
+            db.session.remove()
+        yield connection
+    finally:
+        db.session.remove()
+        db.SessionFactory.configure(bind=None)
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def db_session(_database: Engine, _worked_example_connection: Connection | None) -> Iterator[Any]:
+    """One outer transaction per test; the app's commits become savepoints; rolled back at the end.
+
+    In a module marked ``worked_example`` the outer transaction is a savepoint on the connection that
+    holds the example, so each test starts from the example as loaded.
+    """
+    shared = _worked_example_connection
+    connection = shared if shared is not None else _database.connect()
+    outer = connection.begin_nested() if shared is not None else connection.begin()
     db.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
         yield db.session
@@ -115,7 +162,8 @@ def db_session(_database: Engine) -> Iterator[Any]:
         db.session.remove()
         db.SessionFactory.configure(bind=None)
         outer.rollback()
-        connection.close()
+        if shared is None:
+            connection.close()
 
 
 @pytest.fixture
@@ -132,15 +180,7 @@ def login_as(client: FlaskClient) -> Any:
     """
 
     def _login(user: Any) -> Any:
-        now = int(time.time())
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-            session["_signed_in_at"] = now
-            session["_last_seen"] = now
-            session["_auth_at"] = now
-            session["_2fa"] = True
-        return user
+        return sign_in_by_session(client, user)
 
     return _login
 

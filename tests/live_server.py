@@ -46,8 +46,10 @@ def serving(
     env: str = "demo",
     threads: int = 8,
     prepare: Callable[[Flask], Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, Flask]]:
-    """Serve the app with waitress in a background thread; ``prepare`` runs first in an app context."""
+    """Serve the app with waitress in a background thread; ``prepare`` runs first in an app context.
+    ``settings`` are extra configuration (single sign-on, for one)."""
     from waitress.server import create_server
 
     app = create_app(
@@ -56,6 +58,7 @@ def serving(
             "DATABASE_URL": database_url,
             "SECRET_KEY": TEST_SECRET_KEY,
             "INSTANCE_PATH": instance,
+            **(settings or {}),
         }
     )
     if prepare is not None:
@@ -66,11 +69,44 @@ def serving(
             db.set_write_intent(False)
     port = free_port()
     server = create_server(app, host="127.0.0.1", port=port, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            # Closing the sockets from this thread can land in the middle of the loop's select():
+            # a bad file descriptor then is the server stopping, not failing.
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}", app
     finally:
+        closing.set()
         server.close()
         thread.join(timeout=5)
         db.get_engine(app).dispose()
+
+
+def post_json(url: str, token: str, body: dict[str, Any], *, method: str = "POST") -> int:
+    """Send a JSON body (POST unless told) with a bearer token to a live server; the status, whether it
+    succeeded or not."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 - a local test server
+        url,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.read()
+        return int(error.code)

@@ -1,1 +1,1 @@
-"""API contract tests: completeness against API.md, the OpenAPI document, fuzzing, tokens and limits."""
+"""API contract tests: completeness against docs/api.md, the OpenAPI document, fuzzing, tokens and limits."""

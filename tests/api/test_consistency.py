@@ -13,8 +13,8 @@ from tests.factories import ImprovementFactory, UserFactory
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PAGE_FIELDS = {"items", "page", "per_page", "total"}
-# Returned whole as {"items": [...]}, as API.md shapes them or bounded by the request: one improvement's
-# timeline (API.md), at most 10 similar ideas (API.md), and the 2-4 scenarios being compared.
+# Returned whole as {"items": [...]}, as docs/api.md shapes them or bounded by the request: one improvement's
+# timeline, at most 10 similar ideas, and the 2-4 scenarios being compared.
 # Everything else that lists paginates.
 WHOLE_LISTS = {"Timeline", "Similar", "Comparison"}
 # Writes that create something new take no version; every write to an existing record does.
@@ -30,6 +30,7 @@ CREATES = {
     ("post", "/api/v1/benefits/{benefit_id}/adjustments"),
     ("post", "/api/v1/temporary-resources"),
     ("post", "/api/v1/portfolio/scenarios"),
+    ("post", "/api/v1/users/{user_id}/personal-data-exports"),
     # Calculations that change nothing:
     ("post", "/api/v1/backlog/what-if"),
     ("post", "/api/v1/portfolio/optimise"),

@@ -1,4 +1,4 @@
-"""Limits: JSON bodies over 1 MiB are refused with 413; each token is rate limited (429, Retry-After),
+"""Limits: JSON bodies over 1 MiB are refused with 413; each person is rate limited (429, Retry-After),
 counted in memory or, when configured, in Redis shared by every worker."""
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from changeauth.web.api.rate_limits import limiter
 from tests.api.conftest import bearer
 
 REDIS_URL = os.environ.get("CHANGEAUTH_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+# Under CI the limits live in one Redis shared by every xdist worker, and each test here clears it
+# (limiter.reset()): run them in one worker, so one test's reset cannot empty another's count midway.
+pytestmark = pytest.mark.xdist_group("rate-limits")
 
 
 @pytest.fixture
@@ -48,17 +52,20 @@ def test_each_token_is_rate_limited_with_429_and_retry_after(
     assert 0 < int(refused.headers["Retry-After"]) <= 60
 
 
-def test_the_limit_is_per_token(
-    client: FlaskClient, db_session: Any, token: str, three_a_minute: None
+def test_the_limit_is_per_person_not_per_token(
+    client: FlaskClient, db_session: Any, superuser: Any, token: str, three_a_minute: None
 ) -> None:
     from changeauth.services import users as user_service
     from tests.factories import UserFactory
 
     for _ in range(4):
         client.get("/api/v1/me", headers=bearer(token))
+    # A second token of the same person shares the count: more tokens do not buy more requests.
+    second, _ = user_service.issue_api_token(superuser, name="second", actor_id=superuser.id)
     other = UserFactory()
     other_token, _ = user_service.issue_api_token(other, name="other", actor_id=other.id)
     db_session.commit()
+    assert client.get("/api/v1/me", headers=bearer(second)).status_code == 429
     assert client.get("/api/v1/me", headers=bearer(other_token)).status_code == 200
 
 

@@ -7,12 +7,14 @@ reason), and the error state of every form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import select
 
 from changeauth import db
+from changeauth.devtools.demo_data import demo_email
+from changeauth.domain.gate_decisions import DecisionRequest
 from changeauth.models import (
     Benefit,
     BusinessCase,
@@ -26,7 +28,7 @@ from changeauth.models import (
 )
 from changeauth.queries import scoring as scoring_queries
 from changeauth.services import credentials, improvements, meetings, portfolio, scoring, transitions
-from changeauth.services.demo_data import demo_email
+from changeauth.services.meeting_invitations import InvitationSettings
 from tests.functional.routes import PUBLIC_ENDPOINTS, ROUTES, Route, url_for_route
 from tests.functional.test_route_security import ACCESS
 
@@ -51,19 +53,26 @@ NOT_PAGES: dict[str, str] = {
     "static": "stylesheets, scripts and fonts, not pages",
     "health.live": "plain-text health check for the load balancer",
     "health.ready": "plain-text health check for the load balancer",
-    "gates.download": "downloads an evidence file as an attachment",
-    "gates.meeting_pack": "downloads the meeting pack as XLSX",
+    "health.metrics": "Prometheus text format for the monitoring system",
+    "attachments.download": "downloads an evidence file as an attachment",
+    "meetings.meeting_pack": "downloads the meeting pack as XLSX",
+    "meetings.meeting_invitation": "downloads the meeting as an iCalendar (.ics) file",
     "reports.export_audit": "CSV or XLSX download",
+    "reports.close_down_xlsx": "XLSX download of a programme's close-down figures",
     "reports.export_backlog": "CSV or XLSX download",
     "reports.export_benefits": "CSV or XLSX download",
     "reports.export_resources": "CSV or XLSX download",
-    "gates.export_register": "CSV or XLSX download",
+    "decisions.export_register": "CSV or XLSX download",
     "reports.import_template": "CSV or XLSX template download",
     "backlog.matrix_chart": "PNG chart; scanned through the page that shows it with its alt text and table",
     "benefits.chart": "PNG chart; scanned through the page that shows it with its alt text and table",
     "reports.chart": "PNG chart; scanned through the page that shows it with its alt text and table",
     "auth.password_link": "keeps the link's token in the session and redirects to auth.set_password",
     "improvements.similar_fragment": "HTML fragment shown inside the idea form; scanned there while typing",
+    "auth.sso_start": "redirects to the council's sign-in service (scanned in test_single_sign_on)",
+    "auth.sso_confirm": "redirects to the council's sign-in service (scanned in test_single_sign_on)",
+    "auth.sso_callback": "the sign-in service's way back: redirects on, whatever the outcome",
+    "auth.signed_out": "the sign-in service's way back after signing out: redirects to the sign-in page",
 }
 
 # Pages for people who are not signed in (signed in, they redirect). auth.two_factor comes after a
@@ -89,9 +98,11 @@ PAGE_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
         for ref in (IDEA, BUSINESS_CASE, APPROVED, DELIVERY, REALISATION, CLOSED, ON_HOLD, DECLINED)
     ),
     "triage.decide": ({"improvement_id": IDEA},),
+    "improvements.submitted": ({"improvement_id": IDEA},),
     "gates.gate": ({"improvement_id": BUSINESS_CASE}, {"improvement_id": DELIVERY}),
     "backlog.plan": ({"improvement_id": APPROVED},),
     "benefits.for_improvement": ({"improvement_id": REALISATION},),
+    "benefits.reopen": ({"benefit_id": "closed_benefit_id"}, {"benefit_id": "benefit_id"}),
     "scoring.scheme": ({"scheme_id": "active_scheme"}, {"scheme_id": "draft_scheme"}),
     "scoring.edit_scheme": ({"scheme_id": "draft_scheme"},),
     "business_cases.version": ({"case_id": "submitted_case"}, {"case_id": "programme_case"}),
@@ -105,6 +116,8 @@ PAGE_QUERIES: dict[str, str] = {"portfolio.compare": "ids={scenario_id}&ids={sec
 OPENED_THROUGH_A_TIE: dict[str, frozenset[str]] = {
     "benefits.measure": frozenset({"manager"}),
     "temporary_resources.end": frozenset({"manager"}),
+    # The confirmation after submitting: the member of staff submitted the example's idea.
+    "improvements.submitted": frozenset({"staff"}),
 }
 
 
@@ -168,7 +181,21 @@ def _add_and_read_samples() -> dict[str, Any]:
     refs = {ref: id_ for id_, ref in db.session.execute(select(Improvement.id, Improvement.ref)).all()}
     admin, da, manager = _user("admin"), _user("design_authority_2"), _user("manager")
     meeting = meetings.create_meeting(
-        actor=da, title="Design authority, January", meets_on=date(2027, 1, 14), member_ids=[da.id]
+        actor=da,
+        details=meetings.MeetingDetails(
+            title="Design authority, January",
+            meets_on=date(2027, 1, 14),
+            starts_at=time(14, 0),
+            duration_minutes=120,
+            location="Council chamber",
+            member_ids=[da.id],
+        ),
+        invitations=InvitationSettings(
+            organiser_email="changeauth@demo.council.example",
+            organiser_name="changeauth",
+            timezone="Europe/London",
+            agenda_url=lambda meeting_id: f"http://localhost/meetings/{meeting_id}",
+        ),
     )
     scenarios = [
         portfolio.save_scenario(da, name=f"Accessibility scan {n}", budget_pence=budget, objective="score")
@@ -206,11 +233,13 @@ def _add_and_read_samples() -> dict[str, Any]:
     )
     transitions.decide_gate(
         asked,
+        DecisionRequest(
+            gate="G0",
+            decision="recycle",
+            rationale="How many residents ask each month, and which letters?",
+            version=asked.version,
+        ),
         actor=da,
-        gate="G0",
-        decision="recycle",
-        rationale="How many residents ask each month, and which letters?",
-        version=asked.version,
     )
     link = credentials.create_account_with_link(
         email="new.starter@demo.council.example",
@@ -223,14 +252,25 @@ def _add_and_read_samples() -> dict[str, Any]:
     benefit_id = db.session.scalar(
         select(Benefit.id).where(Benefit.improvement_id == refs[REALISATION], Benefit.unit == "GBP")
     ) or db.session.scalar(select(Benefit.id).where(Benefit.unit == "GBP").order_by(Benefit.id))
+    # A benefit closed too early at the benefits review, for the page that reopens it.
+    closed_benefit = db.session.scalar(
+        select(Benefit)
+        .where(Benefit.improvement_id == refs[REALISATION], Benefit.id != benefit_id)
+        .order_by(Benefit.id)
+    )
+    assert closed_benefit is not None
+    closed_benefit.closing_status = "realised"
+    closed_benefit.version += 1
     cases = {(case.improvement_id, case.status): case.id for case in db.session.scalars(select(BusinessCase))}
     return {
         **refs,
         "improvement_id": refs[BUSINESS_CASE],
         "case_id": cases[(refs[BUSINESS_CASE], "submitted")],
+        "number": 1,  # the business case's first option
         "submitted_case": cases[(refs[BUSINESS_CASE], "submitted")],
         "programme_case": cases[(None, "approved")],
         "benefit_id": benefit_id,
+        "closed_benefit_id": closed_benefit.id,
         "resource_id": _overrunning_resource(),
         "condition_id": condition.id,
         "meeting_id": meeting.id,
@@ -324,6 +364,15 @@ FORM_CASES: tuple[FormCase, ...] = (
     ),
     FormCase("reports.import_ideas", "manager", "reports.import_ideas", "Check the file"),
     FormCase(
+        "improvements.edit",
+        "staff",
+        "improvements.edit",
+        "Save changes",
+        {"improvement_id": IDEA},
+        clear=("Title",),
+    ),
+    FormCase("admin.edit_user", "admin", "admin.edit_user", "Save changes", clear=("Full name",)),
+    FormCase(
         "temporary_resources.new",
         "manager",
         "temporary_resources.new",
@@ -332,19 +381,21 @@ FORM_CASES: tuple[FormCase, ...] = (
     ),
     FormCase("benefits.measure", "manager", "benefits.measure", "Record measurement", fill={"Value": "lots"}),
     FormCase("temporary_resources.end", "manager", "temporary_resources.end", "Record the actual end"),
+    # The owner closes as met only (the status is not asked), so the note left empty is the error.
+    FormCase("gates.close_condition", "manager", "gates.close_condition", "Close condition"),
     FormCase(
-        "gates.close_condition",
+        "business_cases.option",
         "manager",
-        "gates.close_condition",
-        "Close condition",
-        fill={"Note": "The calendar went out on 4 January."},
+        "business_cases.option",
+        "Save and continue",
+        fill={"Option 1, year 0 (now), capital cost": "12.345"},
     ),
     FormCase(
-        "business_cases.edit",
+        "business_cases.appraisal_settings",
         "manager",
-        "business_cases.edit",
-        "Save the draft",
-        fill={"Option 1, year 0, capital cost": "12.345"},
+        "business_cases.appraisal_settings",
+        "Save and continue",
+        fill={"Discount rate (%)": "lots"},
     ),
     FormCase(
         "benefits.new", "manager", "benefits.new", "Add benefit", fill={"What is the benefit?": "Fewer calls"}
@@ -366,7 +417,7 @@ FORM_CASES: tuple[FormCase, ...] = (
         fill={"Reasons": "The case is ready for investment."},
     ),
     FormCase(
-        "gates.attach",
+        "attachments.attach",
         "design_authority",
         "gates.gate",
         "Attach evidence",
@@ -374,11 +425,26 @@ FORM_CASES: tuple[FormCase, ...] = (
         fill={"Title": "Minutes of the January meeting"},
     ),
     FormCase(
-        "gates.meeting_new",
+        "meetings.meeting_new",
         "design_authority",
-        "gates.meeting_new",
+        "meetings.meeting_new",
         "Arrange meeting",
         fill={"Title": "February design authority"},
+    ),
+    FormCase("meetings.agenda_add", "design_authority", "meetings.meeting", "Add to the agenda"),
+    FormCase(
+        "meetings.meeting_action",
+        "design_authority",
+        "meetings.meeting",
+        "Record the action",
+        fill={"Action": "Send the fee table to finance"},
+    ),
+    FormCase(
+        "meetings.meeting_edit",
+        "design_authority",
+        "meetings.meeting_edit",
+        "Save and send the update",
+        clear=("Title",),
     ),
     # The second member has scored most of the worked example, and a revision starts from the last
     # scores; IMP-2021-0009 is one they have not scored, so the form starts empty.
@@ -428,6 +494,15 @@ FORM_CASES: tuple[FormCase, ...] = (
         "Record the extension",
         fill={"Reason for the extension": "Cover until the new structure starts."},
     ),
+    FormCase("benefits.close", "design_authority", "benefits.close", "Close the benefit"),
+    FormCase("benefits.hand_over", "design_authority", "benefits.hand_over", "Hand the benefit over"),
+    FormCase(
+        "benefits.reopen",
+        "design_authority",
+        "benefits.reopen",
+        "Reopen the benefit",
+        {"benefit_id": "closed_benefit_id"},
+    ),
     FormCase(
         "benefits.adjust", "finance", "benefits.adjust", "Record adjustment", fill={"Why": "Grant funded"}
     ),
@@ -448,23 +523,44 @@ FORM_CASES: tuple[FormCase, ...] = (
 
 # Forms with nothing to get wrong, and why no error state of theirs is scanned.
 NO_ERROR_STATE: dict[str, str] = {
+    "benefits.confirm_adjustment": "a button with an evidence box on the benefit page; a refusal returns "
+    "to that page with the message at its top (the benefit page's scan covers it)",
+    "improvements.reassign": "two lists of the people who may own work; its refusals are checked in "
+    "tests/functional/test_dead_ends.py",
     "auth.logout": "a button",
+    "meetings.agenda_move": "a button (move up, move down, take off the agenda)",
+    "meetings.meeting_minutes": "the minutes are optional; only more than 50,000 characters is refused",
+    "account.stay_signed_in": "a button (the idle warning; scanned shown in test_idle_warning)",
     "account.sign_out_everywhere": "a button",
     "account.disable_two_factor": "a button (after confirming the password, whose error state is scanned)",
     "account.new_recovery_codes": "a button (after confirming the password, whose error state is scanned)",
     "admin.deactivate": "a button",
+    "admin.anonymise": "a tick box and a button, both optional",
+    "admin.export_personal_data": "a button (its page is scanned in tests/browser/test_personal_data.py)",
     "admin.end_sessions": "a button",
     "admin.password_link": "a button",
     "admin.reset_second_factor": "a button",
     "backlog.adopt": "the weights are hidden copies of the previewed ones and the note is optional",
     "backlog.plan": "one list whose every choice, including 'Not planned', is valid",
-    "benefits.validate": "a button",
-    "benefits.close": "one list whose every choice is valid",
+    "benefits.validate": "its error state (no note) is scanned in test_finance_validation_page",
+    "benefits.ask_owner": "its error state (no question) is scanned in test_finance_validation_page",
+    "benefits.answer_finance": "offered only while finance's question is open; scanned in "
+    "test_finance_validation_page",
     "business_cases.submit": "a button",
+    "business_cases.new_option": "the same boxes as an option's own page (business_cases.option), "
+    "scanned there",
+    "business_cases.remove_option": "a button confirming the removal",
+    "business_cases.strategic_case": "its only refusal in a browser is text over 10,000 characters, which "
+    "the box's maxlength stops; the refusal is checked in tests/functional/test_business_case_task_list.py",
+    "business_cases.risks": "its only refusal in a browser is text over 10,000 characters, which the "
+    "box's maxlength stops; the refusal is checked in tests/functional/test_business_case_task_list.py",
+    "business_cases.option_preview": "an HTML fragment the option page fetches while the person types; the "
+    "option page's scan covers it, and a refusal there is a sentence, not a form",
     "gates.act": "a button (start delivery, resume)",
     "gates.tick": "a missing piece of evidence returns to the gate page with a message at the top",
     "improvements.support": "a button",
     "improvements.declare_conflict": "the note is optional, and the browser stops it at its length limit",
+    "meetings.meeting_cancel": "the reason is optional, and the browser stops it at its length limit",
     "improvements.withdraw": "a button",
     "notifications.mark_all_read": "a button",
     "portfolio.agree": "a button",

@@ -1,5 +1,10 @@
-"""WCAG 2.2 AA in a real browser (issue 11): axe-core scans every page as each role and every form's
-error state, and every page reflows without a horizontal scroll bar at 320 CSS pixels and at 200 % zoom.
+"""WCAG 2.2 AA in a real browser: axe-core scans every page each role can open and every form's error
+state, and every page reflows without a horizontal scroll bar at 320 CSS pixels and at 200 % zoom.
+
+Each role opens every page it may (so access is checked for every role), but a page whose main content
+has exactly the markup another role's scan already checked is not scanned again: only the navigation
+around it differs, and each role's navigation is scanned in full on the first page it opens and on its
+404 page. The role scans share one worker (an xdist group) so they share what was scanned.
 
 axe-core comes from the axe-playwright-python package (its bundled ``axe.min.js``, nothing downloaded)
 and is evaluated through Playwright, which the app's Content-Security-Policy does not block, so the
@@ -9,13 +14,14 @@ wide viewport: zooming in is, for layout, the same as a narrower window.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from typing import Any
 
 import pytest
 
-from changeauth.services.demo_data import DEMO_PASSWORD
+from changeauth.devtools.demo_data import DEMO_PASSWORD
 from tests.browser.accessibility_plan import (
     AXE_TAGS,
     FORM_CASES,
@@ -41,6 +47,9 @@ ZOOM_200 = {"width": 640, "height": 450}
 REFLOW = {"width": 320, "height": 256}
 
 Violation = dict[str, Any]
+
+# The markup as served does not depend on the database: CI runs this on SQLite only.
+pytestmark = pytest.mark.markup
 
 
 # Rules whose outcome changes with the width of the window, run again at 320 pixels: a table that scrolls
@@ -163,7 +172,34 @@ def test_axe_runs_the_wcag_22_aa_rules(page: Any) -> None:
 # --- pages ---------------------------------------------------------------------------------------------
 
 
-def _scan_pages(tab: Any, urls: list[tuple[str, str]]) -> tuple[list[str], list[Violation], list[str]]:
+# The main content's markup, without the per-session CSRF tokens, to tell whether another role has
+# already had exactly this content scanned.
+MAIN_MARKUP = """() => {
+  const main = document.querySelector("main");
+  if (!main) return null;
+  const copy = main.cloneNode(true);
+  for (const token of copy.querySelectorAll("input[name=csrf_token]")) token.removeAttribute("value");
+  return copy.outerHTML;
+}"""
+
+
+def _already_scanned(tab: Any, endpoint: str, scanned: set[tuple[str, str]] | None) -> bool:
+    """Whether a page with this main markup was scanned before; records it when it was not."""
+    markup = tab.evaluate(MAIN_MARKUP) if scanned is not None else None
+    if markup is None or scanned is None:
+        return False
+    key = (endpoint, hashlib.sha256(markup.encode("utf-8")).hexdigest())
+    if key in scanned:
+        return True
+    scanned.add(key)
+    return False
+
+
+def _scan_pages(
+    tab: Any, urls: list[tuple[str, str]], scanned: set[tuple[str, str]] | None = None
+) -> tuple[list[str], list[Violation], list[str]]:
+    """Open each page; scan it with axe-core and for reflow unless ``scanned`` shows the same main
+    markup was scanned already (the first page opened is always scanned in full, for the navigation)."""
     opened, violations, problems = [], [], []
     refusals_scanned: set[int] = set()
     for endpoint, url in urls:
@@ -178,9 +214,12 @@ def _scan_pages(tab: Any, urls: list[tuple[str, str]]) -> tuple[list[str], list[
         if status != 200 or "text/html" not in response.headers.get("content-type", ""):
             problems.append(f"{endpoint} {url}: {status} {response.headers.get('content-type')}")
             continue
+        first = not opened
         opened.append(endpoint)
         if tab.locator("footer a[href='/accessibility']").count() != 1:
             problems.append(f"{url}: no link to the accessibility statement in the footer")
+        if _already_scanned(tab, endpoint, scanned) and not first:
+            continue
         violations += axe_violations(tab)
         problems += reflow_problems(tab)
     return opened, violations, problems
@@ -194,12 +233,19 @@ def _report(violations: list[Violation], problems: list[str]) -> str:
     return "\n".join([_line(v) for v in violations] + problems)
 
 
+@pytest.fixture(scope="session")
+def scanned_markup() -> set[tuple[str, str]]:
+    """(endpoint, fingerprint of the main markup) of every page scanned so far in this worker."""
+    return set()
+
+
+@pytest.mark.xdist_group("accessibility-scan")
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_has_no_wcag_violations_for(
-    role: str, signed_in: Callable[[str], Any], samples: dict[str, Any]
+    role: str, signed_in: Callable[[str], Any], samples: dict[str, Any], scanned_markup: set[tuple[str, str]]
 ) -> None:
     tab = signed_in(role)
-    opened, violations, problems = _scan_pages(tab, page_urls(samples, signed_in=True))
+    opened, violations, problems = _scan_pages(tab, page_urls(samples, signed_in=True), scanned_markup)
     # 404 for a page that does not exist, with this role's navigation.
     tab.goto("/no-such-page")
     violations += axe_violations(tab)
@@ -223,9 +269,19 @@ def _start_second_factor(tab: Any) -> None:
 def test_signed_out_pages_have_no_wcag_violations(page: Any, samples: dict[str, Any]) -> None:
     pages = [(e, u) for e, u in page_urls(samples, signed_in=False) if e != "auth.two_factor"]
     pages.insert(0, ("auth.password_link", f"/set-password/{samples['password_link']}"))
-    pages += [("main.accessibility", "/accessibility"), ("404", "/no-such-page")]
+    pages += [
+        ("main.accessibility", "/accessibility"),
+        ("main.privacy", "/privacy"),
+        ("404", "/no-such-page"),
+    ]
     opened, violations, problems = _scan_pages(page, pages)
-    assert {"auth.login", "auth.forgot_password", "auth.password_link", "main.accessibility"} <= set(opened)
+    assert {
+        "auth.login",
+        "auth.forgot_password",
+        "auth.password_link",
+        "main.accessibility",
+        "main.privacy",
+    } <= set(opened)
     _start_second_factor(page)  # the code's page comes after a design authority member's password
     violations += axe_violations(page)
     problems += reflow_problems(page)
@@ -353,7 +409,9 @@ def test_every_form_error_state_follows_the_pattern_and_has_no_wcag_violations(
 
 CHARTS = """() => Array.from(document.querySelectorAll("main img[src*='.png']")).map(img => {
   const figure = img.closest("figure");
-  const next = figure ? figure.nextElementSibling : null;
+  const after = figure ? figure.nextElementSibling : null;
+  // The table may sit in the box that lets it scroll sideways.
+  const next = after && after.matches(".table-scroll") ? after.firstElementChild : after;
   return {
     src: img.getAttribute("src"),
     alt: img.getAttribute("alt") || "",

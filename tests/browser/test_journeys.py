@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from changeauth.services.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
 from tests.browser.conftest import screenshot, sign_in
 
 
@@ -41,9 +41,9 @@ def test_submit_an_idea_with_the_keyboard_only(page: Any) -> None:
     page.keyboard.press("Space")  # the first benefit driver
     page.get_by_role("button", name="Submit idea").focus()
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/improvements/\d+$"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Text reminders for bin collections"
-    assert "Your idea has been submitted as IMP-" in page.inner_text("main")
+    page.wait_for_url(re.compile(r".*/improvements/\d+/submitted$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Idea submitted"
+    assert re.fullmatch(r"IMP-\d{4}-\d{4}", page.locator("#reference").inner_text())
 
 
 def test_the_sign_in_page_reflows_at_320_pixels(page: Any) -> None:

@@ -3,10 +3,7 @@ exactly one wins, the others get 409, and there is one decision row and one audi
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +14,9 @@ from sqlalchemy import func, select
 from changeauth import db
 from changeauth.models import AuditEvent, GateDecision, Improvement
 from changeauth.services import improvements, users
-from tests.live_server import own_database, serving
+from tests.live_server import own_database, post_json, serving
 
 REQUESTS = 20
-
-
-def _post(url: str, token: str, body: dict[str, Any]) -> int:
-    request = urllib.request.Request(  # noqa: S310 - a local test server
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        error.read()
-        return int(error.code)
 
 
 @pytest.mark.slow
@@ -70,7 +52,7 @@ def test_twenty_parallel_decisions_one_wins(tmp_path: Path) -> None:
 
         def decide(token: str) -> None:
             barrier.wait()
-            status = _post(target, token, body)
+            status = post_json(target, token, body)
             with lock:
                 statuses.append(status)
 

@@ -17,6 +17,7 @@ from changeauth import create_app, db
 from changeauth.domain.roles import ALL_ROLES
 from changeauth.models import (
     Attachment,
+    BenefitAdjustment,
     Condition,
     DaMeeting,
     GateCriterion,
@@ -47,9 +48,14 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.forgot_password",
         "auth.password_link",
         "auth.set_password",
+        "auth.sso_start",
+        "auth.sso_callback",
+        "auth.signed_out",
         "main.accessibility",
+        "main.privacy",
         "health.live",
         "health.ready",
+        "health.metrics",
         "api-docs.openapi_json",
     }
 )
@@ -148,7 +154,10 @@ def make_samples() -> dict[str, Any]:
         uploaded_at=datetime.now(UTC),
     )
     programme = Programme(code=f"sample_{secrets.token_hex(3)}", name="Sample programme")
-    db.session.add_all([condition, meeting, attachment, programme])
+    adjustment = BenefitAdjustment(
+        benefit_id=benefit.id, category="other", amount_pence=100, rationale="Sample, if it applies"
+    )
+    db.session.add_all([condition, meeting, attachment, programme, adjustment])
     db.session.flush()
     criterion = db.session.scalar(select(GateCriterion).order_by(GateCriterion.id))
     scheme_id = db.session.scalar(select(ScoringScheme.id).order_by(ScoringScheme.id))
@@ -159,7 +168,9 @@ def make_samples() -> dict[str, Any]:
     return {
         "improvement_id": case.improvement_id,
         "case_id": case.id,
+        "number": 1,  # the sample case's first option
         "benefit_id": benefit.id,
+        "adjustment_id": adjustment.id,
         "resource_id": resource.id,
         "condition_id": condition.id,
         "meeting_id": meeting.id,

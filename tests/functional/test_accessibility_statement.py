@@ -31,7 +31,7 @@ def test_anyone_can_read_it_without_signing_in(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert_security_headers(response)
     html = page(response)
-    assert html.h1.get_text(strip=True) == "Accessibility statement for changeauth"
+    assert html.h1.get_text(strip=True) == "Accessibility statement for Change authority"
     assert html.title.get_text().startswith("Accessibility statement")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from changeauth.domain.lifecycle import GATE_NAMES, Gate
 from changeauth.services import users as user_service
 from tests.factories import UserFactory
 
@@ -45,7 +46,7 @@ def test_reference(client: FlaskClient, token: str) -> None:
     body = client.get("/api/v1/reference", headers=_auth(token)).get_json()
     assert {d["code"] for d in body["benefit_drivers"]} >= {"channel_shift", "remodelling"}
     assert [g["code"] for g in body["gates"]] == ["G0", "G1", "G2", "G3"]
-    assert body["gates"][1]["from_stage"] == "business_case"
+    assert body["gates"][1] == {"code": "G1", "name": GATE_NAMES[Gate.G1], "from_stage": "business_case"}
     assert "quick_win" in body["decisions"] and "idea" in body["stages"]
 
 
@@ -92,3 +93,17 @@ def test_using_a_token_records_when_it_was_last_used(
     client.post("/api/v1/improvements", json={}, headers=_auth(token))  # a refused write still counts as use
     db_session.expire_all()
     assert db_session.scalar(select(ApiToken.last_used_at)) is not None
+
+
+def test_a_busy_database_when_recording_token_use_does_not_change_the_answer(
+    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def busy(_token_id: int, **_: Any) -> None:
+        raise OperationalError("UPDATE api_tokens", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(user_service, "record_token_use", busy)
+    response = client.get("/api/v1/me", headers=_auth(token))
+    assert response.status_code == 200
+    assert response.get_json()["email"] == "api.user@council.example"

@@ -230,6 +230,8 @@ class TestFinance:
             "category": "external_funding",
             "amount_pence": 9_576_100,
             "rationale": "Grant netted off baseline",
+            "status": "confirmed",
+            "evidence": "Grant letter and the baseline costing",
         }
         refused = client.post(url, json=body, headers=setting["headers"]["owner"])
         assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
@@ -237,9 +239,32 @@ class TestFinance:
         assert client.post(url, json=body, headers=setting["headers"]["finance"]).status_code == 201
         client.post(
             url,
-            json={"category": "growth_position", "amount_pence": -100_000, "rationale": "New duty absorbed"},
+            json={
+                "category": "growth_position",
+                "amount_pence": -100_000,
+                "rationale": "New duty absorbed",
+                "status": "confirmed",
+                "evidence": "Homelessness duty costing",
+            },
             headers=setting["headers"]["finance"],
         )
+        # A proposed adjustment (the report's "if") is listed but counts nothing.
+        proposed = client.post(
+            url,
+            json={"category": "taken_as_savings", "amount_pence": 32_306_000, "rationale": "Possible"},
+            headers=setting["headers"]["finance"],
+        ).get_json()
+        assert (proposed["status"], proposed["counts"], proposed["recurrence"]) == (
+            "proposed",
+            False,
+            "recurring",
+        )
+        unevidenced = client.post(
+            url,
+            json={"category": "other", "amount_pence": 1, "rationale": "x", "status": "confirmed"},
+            headers=setting["headers"]["finance"],
+        )
+        assert unevidenced.status_code == 422
         client.post(
             f"/api/v1/benefits/{benefit.id}/measurements",
             json={"period_end": "2026-04-30", "value": 1_200_000},
@@ -251,6 +276,53 @@ class TestFinance:
             1_200_000,
             9_476_100,
             10_676_100,
+        )
+
+    def test_finance_confirms_a_proposed_adjustment_as_on_the_page(
+        self, client: FlaskClient, db_session: Any, setting: Any
+    ) -> None:
+        from changeauth.models import AuditEvent
+
+        benefit = BenefitFactory(
+            improvement=setting["improvement"], owner=setting["people"]["owner"], cashable=True
+        )
+        finance = setting["headers"]["finance"]
+        proposed = client.post(
+            f"/api/v1/benefits/{benefit.id}/adjustments",
+            json={"category": "external_funding", "amount_pence": 9_576_100, "rationale": "If grant-funded"},
+            headers=finance,
+        ).get_json()
+        assert proposed["status"] == "proposed" and proposed["counts"] is False
+        url = f"/api/v1/benefits/{benefit.id}/adjustments/{proposed['id']}/confirm"
+        refused = client.post(url, json={"evidence": "Grant letter"}, headers=setting["headers"]["owner"])
+        assert refused.status_code == 403
+        empty = client.post(url, json={"evidence": ""}, headers=finance)
+        assert empty.status_code == 422 and "evidence" in empty.get_json()["error"]["fields"]
+        stale = client.post(
+            url, json={"evidence": "Grant letter", "version": benefit.version + 1}, headers=finance
+        )
+        assert stale.status_code == 409
+        confirmed = client.post(
+            url, json={"evidence": "Grant letter of 2019", "version": benefit.version}, headers=finance
+        )
+        assert confirmed.status_code == 200, confirmed.get_json()
+        assert confirmed.get_json()["status"] == "confirmed" and confirmed.get_json()["counts"] is True
+        assert "Grant letter of 2019" in confirmed.get_json()["evidence"]
+        again = client.post(url, json={"evidence": "Again"}, headers=finance)
+        assert again.status_code == 409
+        elsewhere = client.post(
+            f"/api/v1/benefits/{BenefitFactory(cashable=True).id}/adjustments/{proposed['id']}/confirm",
+            json={"evidence": "x"},
+            headers=finance,
+        )
+        assert elsewhere.status_code == 404
+        assert (
+            db_session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "benefit.adjustment_confirmed")
+            )
+            == 1
         )
 
     def test_bad_adjustments_are_422(self, client: FlaskClient, setting: Any) -> None:
@@ -305,6 +377,17 @@ class TestPatch:
         assert by_header.status_code == 200 and by_header.get_json()["version"] == 3
         missing = client.patch(url, json={"unit": "calls"}, headers=owner)
         assert missing.status_code == 422 and "version" in missing.get_json()["error"]["fields"]
+
+    def test_the_driver_can_be_corrected(self, client: FlaskClient, setting: Any, db_session: Any) -> None:
+        benefit = BenefitFactory(improvement=setting["improvement"], owner=setting["people"]["owner"])
+        response = client.patch(
+            f"/api/v1/benefits/{benefit.id}",
+            json={"version": 1, "driver": "remodelling"},
+            headers=setting["headers"]["owner"],
+        )
+        assert response.status_code == 200, response.get_json()
+        db_session.refresh(benefit)
+        assert response.get_json()["driver"] == "remodelling"
 
     def test_read_only_fields_are_422(self, client: FlaskClient, setting: Any) -> None:
         benefit = BenefitFactory(improvement=setting["improvement"], owner=setting["people"]["owner"])
@@ -366,3 +449,14 @@ class TestListsAndJobRuns:
         assert (run["job"], run["period_key"], run["status"]) == ("hold-reviews", "2026-11-29", "succeeded")
         assert run["counts"]["raised"] == 0
         assert client.get("/api/v1/job-runs", headers=setting["headers"]["staff"]).status_code == 403
+
+
+def test_money_under_another_name_is_refused_by_the_api(client: FlaskClient, setting: Any) -> None:
+    owner = setting["people"]["owner"]
+    response = client.post(
+        f"/api/v1/improvements/{setting['improvement'].id}/benefits",
+        json=_profile(owner.id, unit="£", cash_class="cashable", direction="increase", baseline_value=0),
+        headers=setting["headers"]["owner"],
+    )
+    assert response.status_code == 422
+    assert "Money, in pounds" in " ".join(response.get_json()["error"]["fields"]["unit"])

@@ -17,8 +17,14 @@ from changeauth.jobs import get_job
 from changeauth.jobs.runner import run_job
 from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement, Flag
 from changeauth.queries.clock import today
-from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
-from tests.helpers import field_errors, page
+from tests.factories import (
+    BenefitFactory,
+    BenefitMeasurementFactory,
+    ConflictDeclarationFactory,
+    ImprovementFactory,
+    UserFactory,
+)
+from tests.helpers import field_errors, form_values, page
 
 
 def _count(db_session: Any, model: Any) -> int:
@@ -177,7 +183,67 @@ class TestFinance:
         )
         assert good.status_code == 302
         assert db_session.scalar(select(BenefitAdjustment.amount_pence)) == 9_576_100
-        assert "£95,761" in page(client.get(f"/benefits/{benefit.id}")).get_text()
+        detail = page(client.get(f"/benefits/{benefit.id}")).get_text()
+        # Recorded as proposed: listed with its status, and not counted.
+        assert "£95,761" in detail and "Proposed (not counted)" in detail
+
+    def test_finance_confirms_a_proposed_adjustment_with_evidence_and_then_it_counts(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        benefit = BenefitFactory(cashable=True)
+        adjustment = BenefitAdjustment(
+            benefit_id=benefit.id, category="external_funding", amount_pence=9_576_100, rationale="If grant"
+        )
+        db_session.add(adjustment)
+        db_session.flush()
+        assert not adjustment.counts
+        login_as(UserFactory(finance=True))
+        url = f"/benefits/{benefit.id}/adjustments/confirm"
+        client.post(url, data={"adjustment_id": str(adjustment.id), "evidence": ""})
+        db_session.refresh(adjustment)
+        assert adjustment.status == "proposed"  # no evidence, nothing confirmed
+        response = client.post(url, data={"adjustment_id": str(adjustment.id), "evidence": "Grant letter"})
+        assert response.status_code == 302
+        db_session.refresh(adjustment)
+        assert adjustment.status == "confirmed" and "Grant letter" in adjustment.evidence
+        assert "Proposed (not counted)" not in page(client.get(f"/benefits/{benefit.id}")).get_text()
+
+    def test_a_refused_confirmation_comes_back_on_the_page_with_the_evidence_as_typed(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        benefit = BenefitFactory(cashable=True)
+        adjustment = BenefitAdjustment(
+            benefit_id=benefit.id, category="external_funding", amount_pence=9_576_100, rationale="If grant"
+        )
+        db_session.add(adjustment)
+        db_session.flush()
+        login_as(UserFactory(finance=True))
+        url = f"/benefits/{benefit.id}/adjustments/confirm"
+        too_long = "The grant letter of 3 April. " * 400
+        response = client.post(url, data={"adjustment_id": str(adjustment.id), "evidence": too_long})
+        assert response.status_code == 422
+        refused = page(response)
+        assert refused.title is not None and refused.title.get_text().startswith("Error:")
+        summary = refused.select_one(".error-summary")
+        assert summary is not None
+        link = summary.select_one("a")
+        assert link is not None and link["href"] == f"#evidence-{adjustment.id}"
+        assert link.get_text() == "Keep this to 10,000 characters or fewer."
+        box = refused.select_one(f"textarea#evidence-{adjustment.id}")
+        assert box is not None and box.get_text() == too_long
+        assert "error" in str(box.get("aria-describedby"))
+        db_session.refresh(adjustment)
+        assert adjustment.status == "proposed"
+
+        blank = client.post(url, data={"adjustment_id": str(adjustment.id), "evidence": "  "})
+        assert blank.status_code == 422
+        assert "Give the evidence" in page(blank).select_one(".error-summary").get_text()
+
+        adjustment.status = "confirmed"
+        db_session.flush()
+        again = client.post(url, data={"adjustment_id": str(adjustment.id), "evidence": "Grant letter"})
+        assert again.status_code == 422
+        assert "already been confirmed" in page(again).select_one(".error-summary").get_text()
 
     def test_finance_validates_a_cashable_benefit(
         self, client: FlaskClient, login_as: Any, db_session: Any
@@ -188,7 +254,9 @@ class TestFinance:
         validator = login_as(UserFactory(finance=True))
         detail = page(client.get(f"/benefits/{measurement.benefit_id}"))
         assert detail.find("button", string="Validate this cashable benefit") is not None
-        response = client.post(f"/benefits/{measurement.benefit_id}/validate", data={"version": "1"})
+        response = client.post(
+            f"/benefits/{measurement.benefit_id}/validate", data={"version": "1", "note": "Ledger checked."}
+        )
         assert response.status_code == 302
         benefit = db_session.get(Benefit, measurement.benefit_id)
         db_session.refresh(benefit)
@@ -237,4 +305,187 @@ class TestTrackerAndChart:
         assert "Benefits" not in nav and "Temporary resources" not in nav
         login_as(UserFactory(manager=True))
         nav = page(client.get("/")).select_one("nav.site-nav").get_text()
-        assert "Benefits" in nav and "My actions" in nav and "Flags" in nav
+        assert "Benefits" in nav
+        section = page(client.get("/benefits/")).select_one("nav.section-nav").get_text()
+        assert "Temporary resources" in section and "Flags" in section
+
+
+class TestChangingAProfile:
+    """The profile form opens with the benefit as it is, and saving it changes only what was changed."""
+
+    def test_the_form_opens_with_the_benefit_as_it_is(self, client: FlaskClient, login_as: Any) -> None:
+        owner = login_as(UserFactory(manager=True))
+        benefit = BenefitFactory(improvement=ImprovementFactory(delivery=True, owner=owner))
+        form = form_values(client.get(f"/benefits/{benefit.id}/edit"))
+        assert form["driver"] == "channel_shift"
+        assert form["owner_id"] == str(owner.id)
+        assert (form["baseline_value"], form["target_value"]) == ("1000", "600")
+        assert form["frequency"] == "quarterly"
+
+    def test_saving_a_corrected_target_keeps_everything_else(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        owner = login_as(UserFactory(manager=True))
+        benefit = BenefitFactory(improvement=ImprovementFactory(delivery=True, owner=owner))
+        driver_id = benefit.driver_id
+        form = form_values(client.get(f"/benefits/{benefit.id}/edit"))
+        form.update(target_value="550", target_date="2027-03-31", frequency="monthly")
+        saved = client.post(f"/benefits/{benefit.id}/edit", data=form)
+        assert saved.status_code == 302, field_errors(saved)
+        db_session.refresh(benefit)
+        assert (benefit.target_value, benefit.target_date, benefit.frequency) == (
+            550,
+            date(2027, 3, 31),
+            "monthly",
+        )
+        assert (benefit.driver_id, benefit.owner_id, benefit.baseline_value) == (driver_id, owner.id, 1000)
+        shown = page(client.get(f"/benefits/{benefit.id}")).get_text()
+        assert "The benefit profile has been updated." in shown
+
+    def test_a_money_benefit_is_saved_back_in_pounds(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        owner = login_as(UserFactory(manager=True))
+        benefit = BenefitFactory(cashable=True, improvement=ImprovementFactory(delivery=True, owner=owner))
+        form = form_values(client.get(f"/benefits/{benefit.id}/edit"))
+        assert form["target_value"] == "50,000"
+        saved = client.post(f"/benefits/{benefit.id}/edit", data={**form, "title": "Agency spend saved"})
+        assert saved.status_code == 302, field_errors(saved)
+        db_session.refresh(benefit)
+        assert (benefit.title, benefit.target_value) == ("Agency spend saved", 5_000_000)
+
+
+class TestTheUnitIsChosenFromAList:
+    """Money is one choice, in pounds; any other unit is named under ‘Something else’."""
+
+    def test_money_named_another_way_is_refused_with_what_was_typed_kept(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        owner = login_as(UserFactory(manager=True))
+        improvement = ImprovementFactory(delivery=True, owner=owner)
+        form = _profile_form(
+            owner.id, unit="other", unit_other="£", baseline_value="0", target_value="12,500"
+        )
+        response = client.post(f"/improvements/{improvement.id}/benefits/new", data=form)
+        assert response.status_code == 422
+        assert any("Money, in pounds" in error for error in field_errors(response))
+        kept = form_values(response)
+        assert (kept["unit"], kept["unit_other"], kept["target_value"]) == ("other", "£", "12,500")
+        assert _count(db_session, Benefit) == 0
+
+    def test_money_is_stored_in_pounds_and_counts(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        owner = login_as(UserFactory(manager=True))
+        improvement = ImprovementFactory(delivery=True, owner=owner)
+        form = _profile_form(
+            owner.id, cash_class="cashable", unit="GBP", baseline_value="0", target_value="12,500"
+        )
+        response = client.post(f"/improvements/{improvement.id}/benefits/new", data=form)
+        assert response.status_code == 302, field_errors(response)
+        benefit = db_session.scalar(select(Benefit))
+        assert (benefit.unit, benefit.target_value) == ("GBP", 1_250_000)
+
+    def test_the_form_offers_the_list_and_reopens_an_other_unit_with_its_name(
+        self, client: FlaskClient, login_as: Any
+    ) -> None:
+        owner = login_as(UserFactory(manager=True))
+        benefit = BenefitFactory(improvement=ImprovementFactory(delivery=True, owner=owner))
+        response = client.get(f"/benefits/{benefit.id}/edit")
+        offered = [str(radio["value"]) for radio in page(response).select("input[name=unit]")]
+        assert offered == ["GBP", "count", "%", "hours", "days", "FTE", "other"]
+        form = form_values(response)
+        assert (form["unit"], form["unit_other"]) == ("other", "calls per month")
+
+
+class TestHandover:
+    def test_the_design_authority_hands_a_programme_saving_to_a_named_owner(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        from changeauth.models import AuditEvent, Programme
+
+        programme = Programme(code="ended", name="Ended programme", ends_on=today() - timedelta(days=30))
+        db_session.add(programme)
+        db_session.flush()
+        saving = BenefitFactory(improvement=None, programme=programme, cashable=True)
+        service_manager = UserFactory(manager=True, name="Sasha Service")
+        db_session.commit()
+        login_as(saving.owner)
+        assert client.get(f"/benefits/{saving.id}/hand-over").status_code == 403
+        login_as(UserFactory(design_authority=True))
+        assert (
+            "Hand the benefit over to business as usual"
+            in page(client.get(f"/benefits/{saving.id}")).get_text()
+        )
+        form = client.get(f"/benefits/{saving.id}/hand-over")
+        values = form_values(form)
+        future = client.post(
+            f"/benefits/{saving.id}/hand-over",
+            data={
+                **values,
+                "owner_id": str(service_manager.id),
+                "handed_over_on": "2099-01-01",
+                "note": "kept",
+            },
+        )
+        assert future.status_code == 422
+        assert "The handover date cannot be in the future." in field_errors(future)
+        assert "kept" in future.get_data(as_text=True)
+        on = today() - timedelta(days=1)
+        done = client.post(
+            f"/benefits/{saving.id}/hand-over",
+            data={**values, "owner_id": str(service_manager.id), "handed_over_on": on.isoformat()},
+        )
+        assert done.status_code == 302, field_errors(done)
+        shown = (
+            page(client.get(f"/benefits/{saving.id}")).select_one("#benefit-owner").get_text(" ", strip=True)
+        )
+        assert shown.startswith("Sasha Service, since the handover on")
+        assert db_session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.action == "benefit.handed_over", AuditEvent.subject_id == saving.id
+            )
+        )
+
+
+def test_a_member_with_a_declared_conflict_is_not_offered_a_reopening(
+    client: FlaskClient, login_as: Any
+) -> None:
+    benefit = BenefitFactory()
+    conflicted = UserFactory(design_authority=True)
+    ConflictDeclarationFactory(improvement=benefit.improvement, user_id=conflicted.id)
+    login_as(conflicted)
+    assert client.get(f"/benefits/{benefit.id}/reopen").status_code == 403
+    login_as(UserFactory(design_authority=True))
+    assert client.get(f"/benefits/{benefit.id}/reopen").status_code == 200
+
+
+class TestTrackerRagFilter:
+    def test_the_rag_filter_reads_todays_rating_not_the_stored_one(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        # Quarterly from 1000 to 600 over a year; 900 measured a quarter in was on plan (green when
+        # stored). Today, with the next measurement overdue, it has no current data: not green.
+        start = today() - timedelta(days=400)
+        benefit = BenefitFactory(
+            baseline_date=start, target_date=start + timedelta(days=365), frequency="quarterly"
+        )
+        BenefitMeasurementFactory(benefit=benefit, period_end=start + timedelta(days=91), value=Decimal(900))
+        db_session.commit()
+        assert benefit.rag == "green"
+        login_as(UserFactory(design_authority=True))
+        shown = page(client.get("/benefits/?rag=green")).get_text(" ", strip=True)
+        assert benefit.title not in shown
+        # A current benefit behind today's plan is found under red, though it was green when measured.
+        behind = BenefitFactory(
+            baseline_date=today() - timedelta(days=200),
+            target_date=today() + timedelta(days=165),
+            frequency="annually",
+        )
+        BenefitMeasurementFactory(
+            benefit=behind, period_end=today() - timedelta(days=190), value=Decimal(999)
+        )
+        db_session.commit()
+        assert behind.rag == "green"
+        red = page(client.get("/benefits/?rag=red")).get_text(" ", strip=True)
+        assert behind.title in red and benefit.title not in red

@@ -1,5 +1,5 @@
 """The Business cases API: create → submit → approved (by the G1 service) → a new version, the
-appraisal in every response, and 403/404/409/422 exactly as API.md says, never storing bad input."""
+appraisal in every response, and 403/404/409/422 exactly as docs/api.md says, never storing bad input."""
 
 from __future__ import annotations
 
@@ -113,9 +113,13 @@ class TestLifecycle:
             "npv_pence": 139_817,
             "bcr": 1.1398,
             "payback_years": 1.6667,
+            # Discounted: −10,000, then 6,000/1.035 = 5,797.10 → −4,202.90, then 5,601.06 → 1.7504.
+            "discounted_payback_years": 1.7504,
         }
         assert body["options"][0]["appraisal"]["bcr"] is None  # no costs, no BCR
-        assert online["is_preferred"] and body["warnings"] == []
+        # The saving recurs in years 1 and 2 and stops: the Green Book's ten-year period is pointed out.
+        assert online["is_preferred"] and len(body["warnings"]) == 1
+        assert "stops after year 2" in body["warnings"][0]
         assert body["created_at"].endswith("Z")
 
         latest = client.get(f"{_url(improvement)}/latest", headers=owner_auth)
@@ -325,3 +329,21 @@ def test_the_openapi_document_describes_the_endpoints(client: FlaskClient, db_se
     assert "post" in paths["/api/v1/improvements/{improvement_id}/business-cases"]
     assert "get" in paths["/api/v1/improvements/{improvement_id}/business-cases/latest"]
     assert "post" in paths["/api/v1/business-cases/{case_id}/submit"]
+
+
+class TestAppraisalPeriod:
+    def test_a_case_states_its_appraisal_period_and_the_warning_follows_it(
+        self, client: FlaskClient, db_session: Any, improvement: Any, owner_auth: dict[str, str]
+    ) -> None:
+        # The online option's saving recurs in years 1 and 2 and stops: short of the default ten years,
+        # but the whole of a two-year period.
+        default = client.post(_url(improvement), json=GOOD_CASE, headers=owner_auth).get_json()
+        assert default["appraisal_years"] == 10
+        assert any("10-year appraisal period" in warning for warning in default["warnings"])
+        two_years = client.post(
+            _url(improvement), json={**GOOD_CASE, "appraisal_years": 2}, headers=owner_auth
+        ).get_json()
+        assert two_years["appraisal_years"] == 2, two_years
+        assert not any("appraisal period" in warning for warning in two_years["warnings"])
+        bad = client.post(_url(improvement), json={**GOOD_CASE, "appraisal_years": 0}, headers=owner_auth)
+        assert bad.status_code == 422 and "appraisal_years" in bad.get_json()["error"]["fields"]

@@ -25,7 +25,13 @@ from changeauth.models import (
     ScoringScheme,
 )
 from changeauth.services import users as user_service
-from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
+from tests.factories import (
+    BenefitFactory,
+    BenefitMeasurementFactory,
+    BusinessCaseFactory,
+    ImprovementFactory,
+    UserFactory,
+)
 from tests.helpers import page
 
 FUTURE = (date.today() + timedelta(days=60)).isoformat()
@@ -130,7 +136,7 @@ class TestCriteriaAndQuorum:
         assert response.status_code == 422
         assert "attendee_ids" in response.get_json()["error"]["fields"]
 
-    def test_an_interested_attendee_is_403(
+    def test_an_interested_attendee_is_refused_as_too_few_are(
         self, client: FlaskClient, db_session: Any, panel: list[Any]
     ) -> None:
         owner = UserFactory(design_authority=True)
@@ -144,7 +150,9 @@ class TestCriteriaAndQuorum:
             rationale="x",
             attendee_ids=[panel[1].id, owner.id],
         )
-        assert response.status_code == 403
+        # The same answer as too few attendees: no reason singles one member out.
+        assert response.status_code == 422
+        assert "attendee_ids" in response.get_json()["error"]["fields"]
 
 
 def test_the_full_journey_through_the_api(client: FlaskClient, db_session: Any, panel: list[Any]) -> None:
@@ -279,7 +287,7 @@ def test_the_page_shows_unmet_criteria_and_changes_nothing(
         },
     )
     assert response.status_code == 422
-    assert "business_case_submitted" in page(response).select_one(".error-summary").get_text()
+    assert "A business case has been submitted" in page(response).select_one(".error-summary").get_text()
     db_session.expire_all()
     assert db_session.get(Improvement, work.id).stage == "business_case"
 
@@ -303,6 +311,7 @@ def test_the_register_and_its_exports(
     assert "-not now" in register.get_text()
     exported = client.get("/decisions/export.csv", query_string={"gate": "G0"})
     assert exported.headers["Content-Disposition"].startswith("attachment;")
+    assert exported.is_streamed
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
     assert rows[1][2] == "'=cmd|'/C calc'!A0" and rows[1][7] == "'-not now"
     workbook = load_workbook(io.BytesIO(client.get("/decisions/export.xlsx").get_data()))
@@ -314,11 +323,19 @@ def test_the_register_and_its_exports(
 
 
 def test_meetings_and_the_pack(client: FlaskClient, db_session: Any, login_as: Any, panel: list[Any]) -> None:
-    ImprovementFactory(business_case=True, title="Waiting at G1")
+    BusinessCaseFactory(
+        submitted=True, improvement=ImprovementFactory(business_case=True, title="Waiting at G1")
+    )
     login_as(panel[0])
     created = client.post(
         "/meetings/new",
-        data={"title": "December DA", "meets_on": "2026-12-10", "member_ids": [str(panel[1].id)]},
+        data={
+            "title": "December DA",
+            "meets_on": "2026-12-10",
+            "starts_at": "14:30",
+            "duration_minutes": "60",
+            "member_ids": [str(panel[1].id)],
+        },
     )
     assert created.status_code == 302
     agenda = page(client.get(created.headers["Location"]))
@@ -326,8 +343,11 @@ def test_meetings_and_the_pack(client: FlaskClient, db_session: Any, login_as: A
     pack = client.get(created.headers["Location"] + "/pack.xlsx")
     sheet = load_workbook(io.BytesIO(pack.get_data())).active
     assert sheet["A1"].value.startswith("December DA") and sheet["B4"].value == "Waiting at G1"
+    # BCR and payback as pages read them (1.14, 1.7), not the appraisal's 1.1398 and 1.6667.
+    assert (sheet["L3"].value, sheet["M3"].value) == ("BCR", "Payback (years)")
+    assert (sheet["L4"].value, sheet["M4"].value) == (1.14, 1.7)
     login_as(UserFactory())
-    assert client.get("/meetings").status_code == 404
+    assert client.get("/meetings").status_code == 403
 
 
 def test_evidence_upload_and_download(client: FlaskClient, db_session: Any, login_as: Any) -> None:
@@ -458,7 +478,12 @@ def test_the_full_journey_through_the_pages(client: FlaskClient, db_session: Any
     assert current().stage == "closed"
     login_as(submitter)
     history = page(client.get(f"/improvements/{work.id}")).select_one(".timeline").get_text(" ", strip=True)
-    for gate_name in ("Triage (G0)", "Investment decision (G1)", "Go-live (G2)", "Benefits review (G3)"):
+    for gate_name in (
+        "G0: decide what to do with the idea",
+        "G1: approve the business case",
+        "G2: approve go-live",
+        "G3: confirm the benefits and close",
+    ):
         assert gate_name in history
 
 

@@ -30,7 +30,8 @@ def test_submitting_an_idea_creates_it_and_shows_it(
     improvement = db_session.scalar(select(Improvement).where(Improvement.title == GOOD_IDEA["title"]))
     assert improvement.stage == "idea" and improvement.status == "submitted"
     assert improvement.ref == f"IMP-{improvement.created_at.year}-{improvement.id:04d}"
-    detail = client.get(response.headers["Location"])
+    assert improvement.ref in page(client.get(response.headers["Location"])).get_text()
+    detail = client.get(f"/improvements/{improvement.id}")
     assert GOOD_IDEA["title"] in page(detail).h1.get_text()
     assert db_session.scalar(
         select(AuditEvent.action).where(
@@ -92,7 +93,7 @@ def test_my_ideas_on_the_home_page(client: FlaskClient, login_as: Any) -> None:
     ImprovementFactory(title="Someone else's idea")
     home = page(client.get("/"))
     my_ideas = home.select_one("#my-ideas").find_parent("section").get_text(" ")
-    assert mine.title in my_ideas and "Business case" in my_ideas
+    assert mine.title in my_ideas and "a business case is being written" in my_ideas
     assert "Someone else's idea" not in my_ideas
 
 

@@ -117,6 +117,8 @@ class TestAScenarioThroughThePageAndTheApi:
         assert created.status_code == 201
         api_scenario = created.get_json()
         assert api_scenario["result"]["selected"] == answer["selected"]
+        assert (api_scenario["selected_count"], api_scenario["agreed_at"]) == (len(answer["selected"]), None)
+        assert api_scenario["created_by"] is not None
 
         # 3. Compare the two, on the page and through the API: high and low differ, the rest agree.
         first_id = int(saved.headers["Location"].rsplit("/", 1)[1])
@@ -149,6 +151,7 @@ class TestAScenarioThroughThePageAndTheApi:
             json={},
         )
         assert switched.status_code == 200 and switched.get_json()["is_agreed"] is True
+        assert switched.get_json()["agreed_at"] is not None
         listed = client.get(f"{API}/portfolio/scenarios", headers=headers).get_json()
         assert [(item["id"], item["is_agreed"]) for item in listed["items"]][0] == (api_scenario["id"], True)
         assert sum(item["is_agreed"] for item in listed["items"]) == 1
@@ -168,10 +171,11 @@ class TestThePage:
         assert more.count == few.count
 
     def test_in_the_navigation_of_those_who_may_use_it(self, client: FlaskClient, login_as: Any) -> None:
+        # The portfolio is one of the backlog group's pages, listed under the header on the backlog.
         login_as(UserFactory(viewer=True))
-        assert page(client.get("/")).select_one("a[href='/portfolio/']") is not None
+        assert page(client.get("/backlog/")).select_one("a[href='/portfolio/']") is not None
         login_as(UserFactory(manager=True))
-        assert page(client.get("/")).select_one("a[href='/portfolio/']") is None
+        assert page(client.get("/backlog/")).select_one("a[href='/portfolio/']") is None
         assert client.get("/portfolio/").status_code == 403
         assert client.get("/portfolio/scenarios").status_code == 403
 

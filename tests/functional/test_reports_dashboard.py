@@ -20,7 +20,7 @@ SECTIONS = ("pipeline", "benefits", "flags", "resources", "maturity", "programme
 
 @pytest.fixture
 def demo(db_session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from changeauth.cli.seed import load_demo
+    from changeauth.devtools.worked_example import load_demo
 
     monkeypatch.setattr(clock, "today", lambda: AS_OF)
     load_demo()
@@ -48,8 +48,8 @@ def test_staff_without_a_reporting_role_are_refused(client: FlaskClient, login_a
     login_as(UserFactory())
     home = page(client.get("/"))
     assert not any(a.get("href") == "/dashboard" for a in home.select("a"))
-    assert client.get("/dashboard").status_code == 404
-    assert client.get("/dashboard/pipeline.png").status_code == 404
+    assert client.get("/dashboard").status_code == 403
+    assert client.get("/dashboard/pipeline.png").status_code == 403
 
 
 def test_signed_out_people_are_sent_to_sign_in(client: FlaskClient) -> None:
@@ -66,7 +66,9 @@ def test_every_chart_has_alt_text_and_a_table_beside_it(
         img = html.select_one(f'img[src="/dashboard/{section}.png"]')
         assert img is not None, section
         assert len(img["alt"]) > 40 and "table" in img["alt"]
-        following = img.find_parent("figure").find_next_sibling("table")
+        # The figures' table follows the chart, in the box that lets a wide table scroll sideways.
+        box = img.find_parent("figure").find_next_sibling(class_="table-scroll")
+        following = box.select_one("table") if box is not None else None
         assert following is not None and following.select_one("caption"), section
         chart = client.get(f"/dashboard/{section}.png")
         assert chart.status_code == 200 and chart.mimetype == "image/png"
@@ -82,11 +84,13 @@ def test_the_worked_example_figures(client: FlaskClient, login_as: Any, demo: No
     login_as(UserFactory(viewer=True))
     html = page(client.get("/dashboard"))
     pipeline = _cells(html.select_one("#pipeline-table"))
-    assert pipeline["Idea"] == ["14"] and pipeline["Closed"] == ["1"]
+    assert pipeline["Idea"] == ["15"] and pipeline["Closed"] == ["1"]
     benefits = _cells(html.select_one("#benefits-table"))
-    # The programme's staff savings: £2,483,925 gross; + £95,761 external funding + £323,060 taken as
-    # savings = £2,902,746 like-for-like.
-    assert benefits["Remodelling"] == ["£2,483,925", "£2,483,925", "£2,902,746"]
+    # Target, realised (validated by finance), estimates not yet validated, like-for-like. The programme's
+    # staff savings: £2,483,925, validated; the report's two adjustments are only proposed, so they count
+    # nothing. The modelled licence saving (£18,000) is an estimate, never realised.
+    assert benefits["Remodelling"] == ["£2,483,925", "£2,483,925", "£0", "£2,483,925"]
+    assert benefits["Technology and processes"] == ["£45,000", "£0", "£18,000", "£0"]
     resources = _cells(html.select_one("#resources-table"))
     # The modelled overrun: 6,570,000p × 29 / 365 = 522,000p.
     assert resources["Overrun"] == ["1", "£65,700", "£5,220"]
@@ -97,20 +101,17 @@ def test_the_worked_example_figures(client: FlaskClient, login_as: Any, demo: No
     for pct in ("86 %", "79 %", "61 %", "83 %"):
         assert pct in text
     programme = _cells(html.select_one("#programme-transformation"))
-    assert programme["Projected annual benefit (business case)"] == ["£2,483,925"]
-    assert programme["Adjustment: external funding"] == ["£95,761"]
-    assert programme["Adjustment: taken as savings"] == ["£323,060"]
-    assert programme["Adjustment: growth position"] == ["£0"]
-    realised = programme["Realised (like-for-like adjusted)"][0]
-    cost = programme["Temporary resource cost to date"][0]
-    net = programme["Net benefit"][0]
-
-    def pence(text: str) -> int:
-        return int(text.replace("£", "").replace(",", "").replace(".", "")) * (1 if "." in text else 100)
-
-    assert pence(realised) - pence(cost) == pence(net)
-    # At least the £735,220 of the 2019–21 posts is set against the benefit.
-    assert pence(cost) >= 73_522_000
+    assert programme["Projected annual saving (business case)"] == ["£2,483,925"]
+    assert programme["Validated saving (a year)"] == ["£2,483,925"]
+    assert programme["Proposed adjustments, not counted"] == ["£418,821"]
+    assert programme["Like-for-like saving (a year)"] == ["£2,483,925"]
+    # Report §3.2: each year's saving less that year's temporary staff.
+    assert programme["Temporary resource cost 2019/20"] == ["£494,990"]
+    assert programme["Net saving 2019/20"] == ["£1,988,935"]
+    assert programme["Temporary resource cost 2020/21"] == ["£240,230"]
+    assert programme["Net saving 2020/21"] == ["£2,243,695"]
+    headline = html.select_one("#dashboard-headline").get_text(" ", strip=True)
+    assert "Validated saving to date £2,483,925 a year" in headline
 
 
 def test_the_page_costs_a_constant_number_of_queries(
@@ -125,9 +126,9 @@ def test_the_page_costs_a_constant_number_of_queries(
     ImprovementFactory.create_batch(3, delivery=True)
     with count_queries() as after:
         assert client.get("/dashboard").status_code == 200
-    # Nine report selects (the programme view has four of its own), the reports' marker and the request's
-    # plumbing (13 measured).
-    assert after.count == before.count <= 16
+    # Ten report selects (the programmes' money figures, queries.savings, have five of their own), the
+    # reports' marker and the request's plumbing (14 measured).
+    assert after.count == before.count <= 17
     with count_queries() as unchanged:
         assert client.get("/dashboard").status_code == 200
     # Nothing changed since: the figures are this process's copy, and no report select is sent.
@@ -148,13 +149,14 @@ def test_the_scrutiny_report_is_printable_and_dated(
         row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(" ", strip=True)
         for row in html.select("#portfolio-summary .summary-list__row")
     }
-    # Idea 14 + business case 2 + approved 1 + delivery 2 + realisation 2 + closed 1 + on hold 1 + declined 1
-    assert summary["Improvements recorded"] == "24"
-    assert summary["Benefit realised (like-for-like adjusted)"].startswith("£")
+    # Idea 15 + business case 2 + approved 1 + delivery 2 + realisation 2 + closed 1 + on hold 1 + declined 1
+    assert summary["Improvements recorded"] == "25"
+    assert summary["Benefit realised (validated by finance)"] == "£2,483,925"
+    assert summary["Estimates not yet validated"] == "£18,000"
     # The modelled overrun: £5,220.
     assert summary["Cost of temporary resources running past their end date"] == "£5,220"
     programme = _cells(html.select_one("#scrutiny-programme-transformation"))
-    assert programme["Adjustment: external funding"] == ["£95,761"]
+    assert programme["Net saving 2020/21"] == ["£2,243,695"]
     assert "SSDC Transformation Programme" in html.select_one(".scrutiny__programme h2").get_text()
     # The print stylesheet hides navigation and starts each programme on a new page.
     css = (project_root / "changeauth" / "static" / "css" / "changeauth.css").read_text()
@@ -163,7 +165,7 @@ def test_the_scrutiny_report_is_printable_and_dated(
 
 def test_the_scrutiny_report_is_for_viewers_and_above(client: FlaskClient, login_as: Any) -> None:
     login_as(UserFactory())
-    assert client.get("/reports/scrutiny").status_code == 404
+    assert client.get("/reports/scrutiny").status_code == 403
 
 
 def test_open_flags_are_counted_and_resolved_ones_are_not(

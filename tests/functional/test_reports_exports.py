@@ -123,7 +123,7 @@ def test_temporary_resources_export_on_a_date_and_status(client: FlaskClient, lo
 def test_audit_log_export_is_for_admins(client: FlaskClient, login_as: Any) -> None:
     ImprovementFactory()
     login_as(UserFactory(viewer=True))
-    assert client.get("/audit/export.csv").status_code == 404
+    assert client.get("/audit/export.csv").status_code == 403
     assert "Download the log" not in client.get("/audit").get_data(as_text=True)
 
 
@@ -146,7 +146,7 @@ def test_audit_log_export_streams_and_round_trips(client: FlaskClient, login_as:
 )
 def test_staff_without_a_reporting_role_are_refused(client: FlaskClient, login_as: Any, url: str) -> None:
     login_as(UserFactory())
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403
 
 
 def test_bad_filters_are_ignored_not_a_500(client: FlaskClient, login_as: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -72,10 +73,10 @@ def _problems(response: Any) -> list[tuple[int, str, str]]:
 
 def test_who_may_import(client: FlaskClient, login_as: Any) -> None:
     login_as(UserFactory())
-    assert client.get("/ideas/import").status_code == 404
-    assert client.get("/ideas/import/template.csv").status_code == 404
+    assert client.get("/ideas/import").status_code == 403
+    assert client.get("/ideas/import/template.csv").status_code == 403
     login_as(UserFactory(viewer=True))
-    assert client.get("/ideas/import").status_code == 404
+    assert client.get("/ideas/import").status_code == 403
     login_as(UserFactory(manager=True))
     assert client.get("/ideas/import").status_code == 200
     dashboard = page(client.get("/dashboard"))
@@ -221,3 +222,27 @@ def test_the_command_line_dry_run_and_import(app: Flask, db_session: Any, tmp_pa
     not_a_sheet.write_text("hello")
     wrong = runner.invoke(args=["import", "ideas", str(not_a_sheet)])
     assert wrong.exit_code == 1 and "must be a CSV file" in wrong.output
+
+
+def test_the_file_is_parsed_with_no_transaction_open_and_the_import_still_lands(
+    client: FlaskClient, login_as: Any, db_session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a write transaction holds the only write lock: a slow parse inside one would make every
+    other write in the service wait (issue 18, finding 6)."""
+    from changeauth import db
+    from changeauth.reporting import imports
+
+    seen: list[bool] = []
+    real = imports.read_ideas
+
+    def watching(filename: str, data: bytes) -> Any:
+        seen.append(db.session().in_transaction())
+        return real(filename, data)
+
+    monkeypatch.setattr(imports, "read_ideas", watching)
+    login_as(UserFactory(design_authority=True))
+    before = _count(db_session)
+    response = _post(client, GOOD.encode(), action="import")
+    assert response.status_code == 302
+    assert seen == [False]
+    assert _count(db_session) == before + 2

@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from changeauth.domain.permissions import Actor
 from changeauth.extensions import csrf
 from changeauth.models import Improvement, User
 from changeauth.services import users as user_service
@@ -201,11 +202,38 @@ def test_no_get_changes_anything(app: Flask, samples: dict[str, Any], persona: s
             )
         else:
             response = _request(page_client, route, samples)
-        assert response.status_code not in (401, 302) or route.endpoint == "main.home", route.id
+        # Home sends each person on to their worklist; the old business case editor to its task list.
+        redirects = ("main.home", "business_cases.edit")
+        assert response.status_code not in (401, 302) or route.endpoint in redirects, route.id
         changed = _changed(before, _fingerprint())
         if changed:
             offenders.append(f"{route.id} changed {changed}")
     assert offenders == []
+
+
+def test_no_page_number_breaks_a_list(app: Flask, samples: dict[str, Any]) -> None:
+    """A page number far past the end (or past what a database integer holds) shows a page, never a 500."""
+    user = super_user()
+    from changeauth import db
+
+    db.session.commit()
+    client = app.test_client()
+    _sign_in_session(client, user)
+    huge = str(10**30)
+    broken = []
+    for route in GETS:
+        if route.is_api:
+            continue
+        url = url_for_route(route, samples)
+        query = dict.fromkeys(("page", "selected_page", "excluded_page"), huge)
+        if route.endpoint.endswith(".compare") and "portfolio" in route.endpoint:
+            query["ids"] = samples["query"]["ids"]
+        response = client.get(url, query_string=query)
+        response.get_data()
+        response.close()
+        if response.status_code >= 500:
+            broken.append(route.id)
+    assert broken == []
 
 
 # --- AC-01: the permission matrix ------------------------------------------------------------------------
@@ -223,12 +251,15 @@ ACCESS: dict[str, frozenset[str]] = {
     "account.confirm": EVERYONE,
     "account.index": EVERYONE,
     "account.two_factor_setup": EVERYONE,
+    # Not found unless single sign-on is configured (tests/functional/test_single_sign_on.py covers it).
+    "auth.sso_confirm": NOBODY,
     "actions.flags": ABOVE_STAFF,
     "audit_api.list_audit": frozenset({"viewer", "admin"}),
     "audit_api.verify_audit": frozenset({"admin"}),
     "actions.job_runs": frozenset({"viewer", "admin"}),
     "actions.mine": EVERYONE,
     "admin.new_user": frozenset({"admin"}),
+    "admin.edit_user": frozenset({"admin"}),
     "admin.user": frozenset({"admin"}),
     "admin.users": frozenset({"admin"}),
     "backlog.index": EVERYONE,
@@ -243,38 +274,56 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits.detail": EVERYONE,
     "benefits.edit": frozenset({"design_authority"}),
     "benefits.for_improvement": EVERYONE,
+    "benefits.hand_over": frozenset({"design_authority"}),
     "benefits.measure": NOBODY,
     "benefits.new": frozenset({"design_authority"}),
+    "benefits.reopen": frozenset({"design_authority"}),
     "benefits.tracker": ABOVE_STAFF,
     "benefits_api.get_benefit": EVERYONE,
     "benefits_api.improvement_benefits": EVERYONE,
     "benefits_api.list_adjustments": EVERYONE,
-    "benefits_api.list_benefits": EVERYONE,
+    "benefits_api.list_benefits": ABOVE_STAFF,
     "benefits_api.list_measurements": EVERYONE,
     "business_cases.compare": EVERYONE,
     "business_cases.edit": frozenset({"design_authority"}),
+    "business_cases.tasks": frozenset({"design_authority"}),
+    "business_cases.strategic_case": frozenset({"design_authority"}),
+    "business_cases.new_option": frozenset({"design_authority"}),
+    "business_cases.option": frozenset({"design_authority"}),
+    "business_cases.remove_option": frozenset({"design_authority"}),
+    "business_cases.appraisal_settings": frozenset({"design_authority"}),
+    "business_cases.risks": frozenset({"design_authority"}),
     "business_cases.index": EVERYONE,
     "business_cases.programme_case": EVERYONE,
     "business_cases.show": EVERYONE,
     "business_cases.version": EVERYONE,
     "business_cases_api.latest": EVERYONE,
-    "flags_api.list_flags": EVERYONE,
+    "flags_api.list_flags": ABOVE_STAFF,
     "flags_api.list_job_runs": frozenset({"viewer", "admin"}),
     "gates.close_condition": EVERYONE,
     "gates.criteria_admin": frozenset({"admin"}),
     "gates.criterion_edit": frozenset({"admin"}),
-    "gates.download": EVERYONE,
-    "gates.export_register": EVERYONE,
+    "attachments.download": EVERYONE,
+    "decisions.export_register": EVERYONE,
     "gates.gate": EVERYONE,
-    "gates.meeting": frozenset({"design_authority"}),
-    "gates.meeting_list": frozenset({"design_authority"}),
-    "gates.meeting_new": frozenset({"design_authority"}),
-    "gates.meeting_pack": frozenset({"design_authority"}),
-    "gates.register": EVERYONE,
+    "meetings.meeting": frozenset({"design_authority"}),
+    "meetings.meeting_list": frozenset({"design_authority"}),
+    "meetings.meeting_new": frozenset({"design_authority"}),
+    "meetings.meeting_pack": frozenset({"design_authority"}),
+    "meetings.meeting_edit": frozenset({"design_authority"}),
+    "meetings.meeting_cancel": frozenset({"design_authority"}),
+    "meetings.meeting_invitation": frozenset({"design_authority"}),
+    "decisions.register": EVERYONE,
     "gates_api.current_gate": EVERYONE,
     "identity.me": EVERYONE,
     "identity.reference_data": EVERYONE,
     "improvements.detail": EVERYONE,
+    # The confirmation after submitting: its submitter only.
+    "improvements.submitted": NOBODY,
+    # The team is the design authority's to correct; the text its submitter's or owner's.
+    "improvements.edit": frozenset({"design_authority", "admin"}),
+    # Owner and sponsor: an independent design authority member or an administrator decides.
+    "improvements.reassign": frozenset({"design_authority", "admin"}),
     "improvements.index": EVERYONE,
     "improvements.new": EVERYONE,
     "improvements.similar_fragment": EVERYONE,
@@ -303,6 +352,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "reports.import_ideas": frozenset({"manager", "design_authority", "admin"}),
     "reports.import_template": frozenset({"manager", "design_authority", "admin"}),
     "reports.scrutiny": ABOVE_STAFF,
+    "reports.close_down": ABOVE_STAFF,
+    "reports.close_down_xlsx": ABOVE_STAFF,
+    "programmes_api.list_programmes": ABOVE_STAFF,
     "scoring.assess": frozenset({"design_authority"}),
     "scoring.edit_scheme": frozenset({"admin"}),
     "scoring.index": frozenset({"design_authority"}),
@@ -318,8 +370,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "temporary_resources.extend": frozenset({"design_authority", "finance"}),
     "temporary_resources.index": ABOVE_STAFF,
     "temporary_resources.new": frozenset({"manager", "design_authority", "finance"}),
-    "temporary_resources_api.get_resource": EVERYONE,
-    "temporary_resources_api.list_resources": EVERYONE,
+    "temporary_resources_api.get_resource": ABOVE_STAFF,
+    "temporary_resources_api.list_resources": ABOVE_STAFF,
     "triage.decide": frozenset({"design_authority"}),
     "triage.queue": frozenset({"design_authority"}),
 }
@@ -352,14 +404,52 @@ def test_permission_matrix(app: Flask, samples: dict[str, Any], route: Route) ->
             response = _request(client, route, samples)
         outcome[persona] = response.status_code
     allowed = ACCESS[route.endpoint]
+    # A page kept for some roles answers 403 to everyone else, never 404 (docs/security.md#who-may-open-what).
+    refusals = (403,) if _access_rule(app, route) is not None else (403, 404)
     for persona, status in outcome.items():
         if persona in allowed:
             assert status not in (401, 403, 404), f"{persona} refused: {outcome}"
         else:
-            assert status in (403, 404), f"{persona} let in: {outcome}"
+            assert status in refusals, f"{persona} let in: {outcome}"
+
+
+def _access_rule(app: Flask, route: Route) -> Any:
+    """The rule a page's ``@role_required`` or ``@allowed_if`` names, or None for a page without one."""
+    return getattr(app.view_functions[route.endpoint], "access_rule", None)
+
+
+# The roles UserFactory gives each persona (tests/factories.py).
+PERSONA_ROLES = {
+    persona: frozenset({persona}) if persona in ("staff", "viewer") else frozenset({"staff", persona})
+    for persona in PERSONAS
+}
+
+
+def test_pages_kept_for_roles_are_classified_by_those_roles(app: Flask) -> None:
+    for route in GETS:
+        rule = _access_rule(app, route)
+        if rule is None:
+            continue
+        holders = {persona for persona, roles in PERSONA_ROLES.items() if rule(Actor(id=0, roles=roles))}
+        assert ACCESS[route.endpoint] == holders, route.endpoint
 
 
 # --- AC-02: objects people may not see -------------------------------------------------------------------
+
+
+# A page and the API endpoint that reads the same data answer to the same people (issue 18, finding 11).
+PAGE_AND_API = {
+    "benefits.tracker": "benefits_api.list_benefits",
+    "temporary_resources.index": "temporary_resources_api.list_resources",
+    "temporary_resources.detail": "temporary_resources_api.get_resource",
+    "actions.flags": "flags_api.list_flags",
+}
+
+
+@pytest.mark.parametrize(("page_endpoint", "api_endpoint"), PAGE_AND_API.items())
+def test_the_api_answers_to_whom_the_page_answers(page_endpoint: str, api_endpoint: str) -> None:
+    assert ACCESS[page_endpoint] == ACCESS[api_endpoint]
+
 
 BY_IMPROVEMENT = [route for route in PROTECTED if "improvement_id" in route.rule.arguments]
 

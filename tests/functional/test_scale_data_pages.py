@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from changeauth import db
+from changeauth.devtools import scale_data
 from changeauth.models import (
     Benefit,
     BusinessCase,
@@ -23,7 +24,6 @@ from changeauth.models import (
     TemporaryResource,
     User,
 )
-from changeauth.services import scale_data
 from changeauth.services import users as user_service
 from tests.functional.routes import ROUTES, make_samples, super_user, url_for_route
 from tests.integration.test_scale_data import TINY

@@ -1,4 +1,4 @@
-"""The Scoring and backlog endpoints of the API (API.md): shapes, status codes, error fields, blindness,
+"""The Scoring and backlog endpoints of the API (docs/api.md): shapes, status codes, error fields, blindness,
 separation of duties, bad input that stores nothing, and the backlog's query count."""
 
 from __future__ import annotations
@@ -205,10 +205,13 @@ class TestScore:
         assert "assessments" not in before
         # One scorer: a = 4, 3, 2, 4, 5 -> 100 + 75 + 40 + 60 + 75 = 350 -> 70.0
         assert (before["status"], before["scorers"], before["weighted_score"]) == ("provisional", 1, 70.0)
+        # Blind scoring: the median only, never the spread, which on a small panel is everyone's score.
         assert before["criteria"][0] == {
-            "code": "strategic_priority", "median": 4.0, "min": 4, "max": 4, "n": 1,
-            "disagreement": False, "passes": None,
+            "code": "strategic_priority", "median": 4.0, "min": None, "max": None, "n": 1,
+            "disagreement": None, "passes": None,
         }  # fmt: skip
+        assert before["disagreement"] is None
+        assert all(c["min"] is None and c["max"] is None and c["passes"] is None for c in before["criteria"])
         client.put(
             f"{BASE}/improvements/{improvement.id}/assessment",
             headers=headers,
@@ -216,10 +219,12 @@ class TestScore:
         )
         after = client.get(url, headers=headers).get_json()
         assert [a["assessor_id"] for a in after["assessments"]] == [first.id, second.id]
+        assert (after["criteria"][0]["min"], after["criteria"][0]["max"]) == (3, 4)
+        assert isinstance(after["disagreement"], bool)
         viewer = client.get(url, headers=auth(UserFactory(viewer=True), db_session)).get_json()
-        assert len(viewer["assessments"]) == 2
+        assert len(viewer["assessments"]) == 2 and viewer["criteria"][0]["min"] == 3
         staff = client.get(url, headers=auth(UserFactory(), db_session)).get_json()
-        assert "assessments" not in staff
+        assert "assessments" not in staff and staff["criteria"][0]["min"] is None
 
     def test_an_unscored_improvement(self, client: FlaskClient, db_session: Any) -> None:
         improvement = ImprovementFactory(business_case=True)

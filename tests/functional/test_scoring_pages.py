@@ -201,7 +201,9 @@ class TestWhoMayScore:
 
         assert "Backlog" in nav(UserFactory()) and "Scoring" not in nav(UserFactory())
         assert "Scoring" in nav(UserFactory(design_authority=True))
-        assert "Scoring schemes" in nav(UserFactory(admin=True))
+        assert "Administration" in nav(UserFactory(admin=True))
+        schemes = page(client.get("/scoring/schemes")).select("nav.section-nav a")
+        assert "Scoring schemes" in [a.get_text(strip=True) for a in schemes]
 
 
 class TestBlindScoring:
@@ -356,7 +358,14 @@ class TestWhatIf:
         form = preview.select_one("form[action$='/what-if/adopt']")
         data = {i["name"]: i.get("value", "") for i in form.select("input")}
         assert data["weights.complexity"] == "30"
-        response = client.post("/backlog/what-if/adopt", data={**data, "note": "Delivery risk matters more"})
+        asked = client.post("/backlog/what-if/adopt", data={**data, "note": "Delivery risk matters more"})
+        # First a confirmation, showing the weights now and after; nothing is adopted yet.
+        assert asked.status_code == 200 and "Adopt these weights?" in page(asked).h1.get_text()
+        assert count(db_session, ScoringScheme) == 1
+        confirm = page(asked).select_one("form[action$='/what-if/adopt']")
+        confirmed = {i["name"]: i.get("value", "") for i in confirm.select("input")}
+        assert confirmed["weights.complexity"] == "30" and confirmed["confirmed"] == "yes"
+        response = client.post("/backlog/what-if/adopt", data=confirmed)
         assert response.status_code == 302
         active = db_session.scalar(select(ScoringScheme).where(ScoringScheme.status == "active"))
         assert (active.version, active.note) == (2, "Delivery risk matters more")

@@ -3,7 +3,7 @@ form's field errors (nothing stored), an overrun taken out by an extension, and 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -43,10 +43,13 @@ def _form(owner_id: int, **changes: Any) -> dict[str, Any]:
 
 
 class TestTheRegister:
-    def test_status_on_any_date_and_benefit_at_risk(self, client: FlaskClient, login_as: Any) -> None:
+    def test_status_on_any_date_and_benefit_at_risk(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
         login_as(UserFactory(finance=True))
         improvement = ImprovementFactory(delivery=True)
-        # The improvement's cashable benefit: £0 to £18,000 measured, so £18,000 net benefit.
+        # The improvement's cashable benefit: £0 to £18,000 measured and validated by finance, so £18,000
+        # realised. Before it is validated it is an estimate, and there is no realised benefit to set against.
         benefit = BenefitFactory(improvement=improvement, cashable=True)
         BenefitMeasurementFactory(benefit=benefit, value=Decimal(1_800_000), period_end=date(2026, 4, 30))
         TemporaryResourceFactory(
@@ -57,6 +60,11 @@ class TestTheRegister:
         text = on_day.get_text(" ")
         # 29 days past 31 October at £65,700 a year: 6,570,000 × 29 / 365 = 522,000 pence = £5,220;
         # against £18,000 that is 29.0 %.
+        assert "Overrun" in text and "£5,220" in text and "No realised benefit yet" in text
+        benefit.validated_by_id = UserFactory(finance=True).id
+        benefit.validated_at = datetime(2026, 5, 1, tzinfo=UTC)
+        db_session.flush()
+        text = page(client.get("/temporary-resources/", query_string={"on": "2026-11-29"})).get_text(" ")
         assert "Overrun" in text and "£5,220" in text and "29.0%" in text
         before = page(client.get("/temporary-resources/", query_string={"on": "2026-10-15"})).get_text(" ")
         assert "Ending within 30 days" in before and "£5,220" not in before

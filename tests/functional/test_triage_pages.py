@@ -55,7 +55,7 @@ def test_every_g0_decision_through_the_pages(
     assert IDEA["title"] in queue.get_text()
     form = {"decision": decision, "rationale": "Because of the reasons given.", "version": idea.version}
     if extra == "owner":
-        form["owner_id"] = str(owner.id)
+        form["owner_id" if decision == "go" else "quick_win_owner_id"] = str(owner.id)
     elif extra == "target":
         form["duplicate_of"] = target.ref
     elif extra == "date":
@@ -69,7 +69,7 @@ def test_every_g0_decision_through_the_pages(
     detail = page(client.get(f"/improvements/{idea.id}"))
     history = detail.select_one(".timeline").get_text(" ", strip=True)
     assert "Because of the reasons given." in history
-    assert "Triage (G0)" in history
+    assert "G0: decide what to do with the idea" in history
     notifications = page(client.get("/notifications/")).get_text(" ", strip=True)
     assert "Because of the reasons given." in notifications
 
@@ -96,12 +96,12 @@ def test_triage_bad_input_keeps_what_was_typed(client: FlaskClient, login_as: An
 def test_staff_cannot_see_the_triage_pages(client: FlaskClient, login_as: Any) -> None:
     idea = ImprovementFactory()
     login_as(UserFactory())
-    assert client.get("/triage/").status_code == 404
+    assert client.get("/triage/").status_code == 403
     assert (
         client.post(
             f"/triage/{idea.id}", data={"decision": "stop", "rationale": "x", "version": 1}
         ).status_code
-        == 404
+        == 403
     )
 
 

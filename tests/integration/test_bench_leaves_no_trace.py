@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from bench import council
 from changeauth import db
+from changeauth.cli import main
+from changeauth.devtools import scale_data
 from changeauth.models import ApiToken, AuditEvent, ImprovementScore, ScoringScheme
-from changeauth.services import scale_data
 from tests.integration.test_scale_data import TINY
 from tests.integration.test_scale_data_command import file_app  # noqa: F401 - the fixture
 
@@ -34,7 +35,7 @@ def test_a_benchmark_run_changes_nothing(
     tmp_path: Path,
 ) -> None:
     monkeypatch.setitem(scale_data.SCALES, "small", TINY)
-    filled = file_app.test_cli_runner().invoke(args=["demo-data", "--scale", "small", "--seed", "5"])
+    filled = file_app.test_cli_runner().invoke(main, args=["demo-data", "--scale", "small", "--seed", "5"])
     assert filled.exit_code == 0, filled.output
     before = _counts(file_app)
 

@@ -67,8 +67,9 @@ class TestProfiles:
             "4500000",
             "quarterly",
         )
-        # Quarterly from 31 Jan 2026: due 30 Apr, escalated after 30 Jul.
-        assert (benefit.next_due_on, benefit.escalate_after_on) == (date(2026, 4, 30), date(2026, 7, 30))
+        # Quarterly from 31 Jan 2026: due 30 Apr (April's last day), escalated three months after that
+        # month end, on July's last day.
+        assert (benefit.next_due_on, benefit.escalate_after_on) == (date(2026, 4, 30), date(2026, 7, 31))
 
     def test_several_bad_values_are_reported_together_and_nothing_is_written(self, db_session: Any) -> None:
         improvement = ImprovementFactory(delivery=True)
@@ -116,6 +117,28 @@ class TestProfiles:
             benefit.owner, benefit.id, changes={"target_value": Decimal(6_000_000)}, expected_version=3
         )
         assert not benefit.is_validated and benefit.validated_by_id is None
+
+    def test_the_driver_can_be_changed_and_the_record_s_links_cannot(self, db_session: Any) -> None:
+        benefit = BenefitFactory()
+        improvement = benefit.improvement
+        changed = benefit_service.update_benefit(
+            benefit.owner,
+            benefit.id,
+            changes={"driver": "channel_shift"},
+            expected_version=benefit.version,
+        )
+        assert changed.driver.code == "channel_shift"
+        for field, value in (
+            ("improvement_id", ImprovementFactory().id),
+            ("validated_by_id", benefit.owner_id),
+            ("version", 99),
+        ):
+            with pytest.raises(ValidationFailed) as refused:
+                benefit_service.update_benefit(
+                    benefit.owner, benefit.id, changes={field: value}, expected_version=changed.version
+                )
+            assert field in refused.value.fields
+        assert benefit.improvement_id == improvement.id and benefit.validated_by_id is None
 
     def test_the_g3_service_closes_a_benefit_and_it_is_then_frozen(self, db_session: Any) -> None:
         benefit = BenefitFactory(improvement=ImprovementFactory(realisation=True))
@@ -189,15 +212,15 @@ class TestTemporaryResources:
         for actor in (owner, UserFactory(manager=True), UserFactory()):
             with pytest.raises(PermissionDenied):
                 resource_service.extend_resource(
-                    actor,
-                    resource.id,
+                    resource,
+                    actor=actor,
                     extension_until=date(2027, 6, 30),
                     reason="More time",
                     expected_version=1,
                 )
         extended = resource_service.extend_resource(
-            UserFactory(finance=True),
-            resource.id,
+            resource,
+            actor=UserFactory(finance=True),
             extension_until=date(2027, 6, 30),
             reason="More time",
             expected_version=1,
@@ -210,15 +233,19 @@ class TestTemporaryResources:
         resource = TemporaryResourceFactory(ended=True)
         with pytest.raises(InvalidTransition):
             resource_service.extend_resource(
-                UserFactory(finance=True),
-                resource.id,
+                resource,
+                actor=UserFactory(finance=True),
                 extension_until=date(2027, 6, 30),
                 reason="x",
                 expected_version=1,
             )
         with pytest.raises(InvalidTransition):
             resource_service.end_resource(
-                resource.owner, resource.id, actual_end_date=date(2026, 5, 1), expected_version=1, today=TODAY
+                resource,
+                actor=resource.owner,
+                actual_end_date=date(2026, 5, 1),
+                expected_version=1,
+                today=TODAY,
             )
 
     def test_a_stale_version_is_a_conflict(self, db_session: Any) -> None:
@@ -227,6 +254,10 @@ class TestTemporaryResources:
         resource = TemporaryResourceFactory()
         with pytest.raises(VersionConflict):
             resource_service.end_resource(
-                resource.owner, resource.id, actual_end_date=date(2026, 5, 1), expected_version=7, today=TODAY
+                resource,
+                actor=resource.owner,
+                actual_end_date=date(2026, 5, 1),
+                expected_version=7,
+                today=TODAY,
             )
         assert resource.actual_end_date is None

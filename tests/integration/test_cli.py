@@ -8,12 +8,14 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, text
 
+from changeauth.cli import main
 from changeauth.models import ApiToken, User
 from changeauth.services.users import user_for_api_token
 
 
 def _run(app: Flask, *args: str, stdin: str | None = None) -> Any:
-    return app.test_cli_runner().invoke(args=list(args), input=stdin)
+    # Through the console script's group, which also carries the developer commands (seed demo).
+    return app.test_cli_runner().invoke(main, args=list(args), input=stdin)
 
 
 def test_users_create_reads_the_password_from_stdin(app: Flask, db_session: Any) -> None:
@@ -82,3 +84,48 @@ def test_seed_demo_refuses_production(app: Flask, db_session: Any, monkeypatch: 
 def test_db_check_passes(app: Flask, db_session: Any) -> None:
     result = _run(app, "db", "check")
     assert result.exit_code == 0, result.output
+
+
+def test_users_export_writes_everything_held_and_is_audited(
+    app: Flask, db_session: Any, tmp_path: Any
+) -> None:
+    from changeauth.models import AuditEvent
+    from tests.factories import ImprovementFactory, UserFactory
+
+    person = UserFactory(email="sam.export@council.example", name="Sam Export")
+    ImprovementFactory(title="An idea Sam sent in anonymously", submitter=person, is_anonymous=True)
+    db_session.flush()
+    output = tmp_path / "sam.json"
+    result = _run(app, "users", "export", "Sam.Export@council.example", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert data["account"]["name"] == "Sam Export"
+    assert [(i["title"], i["anonymous"]) for i in data["ideas"]] == [
+        ("An idea Sam sent in anonymously", True)
+    ]
+    exported = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.personal_data_exported")
+    ).all()
+    assert [(e.subject_id, e.actor_id, e.after) for e in exported] == [(person.id, None, {"form": "command"})]
+
+    missing = _run(app, "users", "export", "nobody@council.example")
+    assert missing.exit_code != 0 and "no account" in missing.output
+
+
+def test_users_anonymise_refuses_an_active_account_and_anonymises_a_switched_off_one(
+    app: Flask, db_session: Any
+) -> None:
+    from changeauth.services import audit as audit_service
+    from changeauth.services import users as user_service
+
+    _run(app, "users", "create", "kit.leaving@council.example", "--name", "Kit Leaving", "--role", "staff")
+    active = _run(app, "users", "anonymise", "kit.leaving@council.example")
+    assert active.exit_code != 0 and "Switch the account off" in active.output
+    person = db_session.scalar(select(User).where(User.email == "kit.leaving@council.example"))
+    user_service.deactivate_user(person, actor_id=None)
+    db_session.flush()
+    result = _run(app, "users", "anonymise", "kit.leaving@council.example")
+    assert result.exit_code == 0, result.output
+    db_session.expire_all()
+    assert person.name == "A former member of staff" and "kit" not in person.email
+    assert audit_service.verify_audit_chain().ok

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from changeauth.cli.seed import load_demo
+from changeauth.devtools.demo_data import DEMO_TOTP_SECRET, DEMO_USERS, demo_email
+from changeauth.devtools.worked_example import load_demo
 from changeauth.domain.second_factor import second_factor_required
 from changeauth.models import User
-from changeauth.services.demo_data import DEMO_TOTP_SECRET, DEMO_USERS, demo_email
 
 
 def test_demo_people_who_need_a_second_factor_have_the_demo_key(db_session: Any) -> None:

@@ -72,11 +72,13 @@ def fresh_app(fresh_url: str, tmp_path: Path) -> Iterator[Flask]:
     db.get_engine(app).dispose()
 
 
-def _run_when_released(url: str, instance: str, barrier: Any, results: Any) -> None:
+def _run_when_released(
+    url: str, instance: str, barrier: Any, results: Any, job: str = "stale-benefits"
+) -> None:
     app = _make_app(url, instance)
     with app.app_context():
         barrier.wait(timeout=60)
-        result = run_job(get_job("stale-benefits"), AS_OF)
+        result = run_job(get_job(job), AS_OF)
     results.put(result.as_line())
     db.get_engine(app).dispose()
 
@@ -111,6 +113,52 @@ def test_four_processes_released_together_do_the_work_once(fresh_app: Flask, fre
     assert all(line["status"] == "skipped" for line in lines if not line["ran"])
     # One flag, one notification to its owner, one claim.
     assert _counts(fresh_app) == (1, 1, 1)
+
+
+@pytest.mark.slow
+def test_four_processes_applying_retention_together_delete_once(fresh_app: Flask, fresh_url: str) -> None:
+    """The retention job under the same claim: three sign-in attempts past the schedule, four processes,
+    one run deletes them and reports three; the others do nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    from changeauth.models import LoginAttempt
+
+    with fresh_app.app_context(), db.write_intent():
+        old = datetime(2026, 3, 15, tzinfo=UTC) - timedelta(days=200)
+        for n in range(3):
+            db.session.add(
+                LoginAttempt(email_key=f"gone{n}@council.example", attempted_at=old, succeeded=False)
+            )
+        db.session.add(
+            LoginAttempt(
+                email_key="recent@council.example", attempted_at=old + timedelta(days=150), succeeded=True
+            )
+        )
+        db.session.commit()
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=_run_when_released,
+            args=(fresh_url, fresh_app.instance_path, barrier, results, "apply-retention"),
+        )
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    lines = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    ran = [line for line in lines if line["ran"]]
+    assert len(ran) == 1 and ran[0]["status"] == "succeeded" and ran[0]["sign_in_attempts"] == 3, lines
+    with fresh_app.app_context():
+        assert list(db.session.scalars(select(LoginAttempt.email_key))) == ["recent@council.example"]
+        assert (
+            db.session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job == "apply-retention"))
+            == 1
+        )
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:

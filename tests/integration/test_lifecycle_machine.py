@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from changeauth import db
 from changeauth.domain.errors import DomainError
+from changeauth.domain.gate_decisions import ConditionInput, DecisionRequest
 from changeauth.domain.lifecycle import ACTION_TABLE, DECISION_TABLE, Action, Decision, Gate, Stage, gate_for
 from changeauth.models import AuditEvent, GateDecision, Improvement
 from changeauth.services import transitions
@@ -95,20 +96,22 @@ class Lifecycle(RuleBasedStateMachine):
         self._attempt(
             lambda: transitions.decide_gate(
                 self.improvement,
-                actor=actor,
-                gate=gate.value,
-                decision=decision.value,
-                rationale="Because.",
-                version=version,
-                attendee_ids=[self.people[i].id for i in attendees],
-                hold_until=date(2027, 6, 30) if decision is Decision.HOLD else None,
-                duplicate_of_id=self.target.id if decision is Decision.MERGE else None,
-                owner_id=self.owner.id,
-                conditions=(
-                    [transitions.ConditionInput("Do it", self.owner.id, date(2027, 1, 31))]
-                    if decision is Decision.GO_WITH_CONDITIONS
-                    else []
+                DecisionRequest(
+                    gate=gate.value,
+                    decision=decision.value,
+                    rationale="Because.",
+                    version=version,
+                    attendee_ids=tuple(self.people[i].id for i in attendees),
+                    hold_until=date(2027, 6, 30) if decision is Decision.HOLD else None,
+                    duplicate_of_id=self.target.id if decision is Decision.MERGE else None,
+                    owner_id=self.owner.id,
+                    conditions=(
+                        (ConditionInput("Do it", self.owner.id, date(2027, 1, 31)),)
+                        if decision is Decision.GO_WITH_CONDITIONS
+                        else ()
+                    ),
                 ),
+                actor=actor,
                 now=NOW + timedelta(minutes=self.successes),
                 today=NOW.date(),
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event
@@ -21,7 +22,8 @@ from changeauth.services.audit import record_event
 from tests.factories import BenefitFactory, ImprovementFactory, TeamFactory, UserFactory
 
 AS_OF = date(2026, 6, 30)
-FIRST_DUE = date(2026, 3, 31)
+# Due within the grace days of AS_OF, so the red ones are red today (the filter reads today's rating).
+FIRST_DUE = date(2026, 6, 25)
 
 
 @contextmanager
@@ -68,6 +70,8 @@ def _tracker_benefits() -> tuple[Any, list[Any]]:
             next_due_on=FIRST_DUE + timedelta(days=days),
             closing_status=closed.get(number),
             rag="red" if number in red else None,
+            # Worse than the 1,000 baseline of a benefit that should go down: red on any day.
+            last_value=Decimal(2000) if number in red else None,
         )
         for number, days in enumerate(due_in_days)
     ]
@@ -165,11 +169,11 @@ def test_the_decision_register_counts_and_searches(db_session: Any) -> None:
             )
         )
     db_session.flush()
-    everything = decision_register(RegisterFilters())
+    everything = decision_register(RegisterFilters(), panel)
     assert everything.total == 3 and len(everything.items) == 3
-    found = decision_register(RegisterFilters(q="GARDEN waste"))
+    found = decision_register(RegisterFilters(q="GARDEN waste"), panel)
     assert found.total == 2 and {d.improvement.title for d in found.items} == {garden.title}
-    assert decision_register(RegisterFilters(q="garden", gate="G1")).total == 1
+    assert decision_register(RegisterFilters(q="garden", gate="G1"), panel).total == 1
 
 
 def test_the_home_page_shows_the_newest_stage_changes_and_nothing_else() -> None:

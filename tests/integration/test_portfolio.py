@@ -288,7 +288,7 @@ class TestScenarios:
         before = PortfolioScenarioFactory(agreed=True)
         after = PortfolioScenarioFactory()
         member = UserFactory(design_authority=True)
-        portfolio_service.agree_scenario(member, after, version=1)
+        portfolio_service.agree_scenario(after, actor=member, expected_version=1)
         db_session.commit()
         db_session.refresh(before)
         assert (before.is_agreed, after.is_agreed, after.agreed_by_id, after.version) == (
@@ -309,17 +309,23 @@ class TestScenarios:
     def test_agreeing_checks_the_version_and_the_role(self, db_session: Any) -> None:
         scenario = PortfolioScenarioFactory()
         with pytest.raises(PermissionDenied):
-            portfolio_service.agree_scenario(UserFactory(admin=True), scenario, version=1)
+            portfolio_service.agree_scenario(scenario, actor=UserFactory(admin=True), expected_version=1)
         with pytest.raises(VersionConflict):
-            portfolio_service.agree_scenario(UserFactory(design_authority=True), scenario, version=7)
+            portfolio_service.agree_scenario(
+                scenario, actor=UserFactory(design_authority=True), expected_version=7
+            )
         with pytest.raises(ValidationFailed):
-            portfolio_service.agree_scenario(UserFactory(design_authority=True), scenario, version=None)
+            portfolio_service.agree_scenario(
+                scenario, actor=UserFactory(design_authority=True), expected_version=None
+            )
         assert not scenario.is_agreed and audit_events(db_session, "portfolio_scenario.agreed") == []
 
     def test_agreeing_the_agreed_plan_again_is_refused(self, db_session: Any) -> None:
         scenario = PortfolioScenarioFactory(agreed=True)
         with pytest.raises(AlreadyExists):
-            portfolio_service.agree_scenario(UserFactory(design_authority=True), scenario, version=1)
+            portfolio_service.agree_scenario(
+                scenario, actor=UserFactory(design_authority=True), expected_version=1
+            )
 
     def test_the_database_allows_one_agreed_plan(self, db_session: Any) -> None:
         PortfolioScenarioFactory(agreed=True)
@@ -390,7 +396,7 @@ class TestDeliveryEstimates:
 
 
 def test_the_worked_example_has_three_candidates_to_plan(db_session: Any) -> None:
-    from changeauth.cli.seed import load_demo
+    from changeauth.devtools.worked_example import load_demo
 
     load_demo()
     found = {c.ref: c for c in portfolio_queries.load_candidates()}

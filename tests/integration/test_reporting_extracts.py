@@ -28,9 +28,9 @@ EXTRACTS: dict[str, tuple[Callable[[], pd.DataFrame], list[str]]] = {
             "target_value",
             "last_value",
             "adjustments",
+            "validated",
         ],
     ),
-    "adjustments": (extracts.adjustments, ["benefit_id", "programme_id", "category", "amount_pence"]),
     "flags": (extracts.open_flags, ["kind", "count"]),
     "resources": (
         extracts.temporary_resources,
@@ -66,17 +66,21 @@ def test_one_select_each(app: Flask, db_session: Any, count_queries: Any, name: 
         assert list(frame.columns) == columns
 
 
-def test_benefit_rows_carry_the_adjustment_total(app: Flask, db_session: Any) -> None:
+def test_benefit_rows_carry_the_confirmed_adjustment_total(app: Flask, db_session: Any) -> None:
     from changeauth.models import BenefitAdjustment
 
     with app.app_context():
         benefit = BenefitFactory(cashable=True)
-        for amount in (1500, -200):
+        for amount, status in ((1500, "confirmed"), (-200, "confirmed"), (9999, "proposed")):
             db_session.add(
-                BenefitAdjustment(benefit_id=benefit.id, category="other", amount_pence=amount, rationale="x")
+                BenefitAdjustment(
+                    benefit_id=benefit.id, category="other", amount_pence=amount, rationale="x", status=status
+                )
             )
         db_session.flush()
         frame = extracts.benefits()
         row = frame[frame["benefit_id"] == benefit.id].iloc[0]
-        assert row["adjustments"] == 1300  # 1,500 − 200
+        # 1,500 − 200; the proposed 9,999 counts nothing until finance confirms it.
+        assert row["adjustments"] == 1300
+        assert not row["validated"]
         assert row["driver"] == "Customer channel shift"

@@ -15,6 +15,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from changeauth import db
+from changeauth.devtools import scale_data
+from changeauth.devtools.scale_data.scale import Scale
 from changeauth.domain.lifecycle import Gate, Route, Stage
 from changeauth.jobs import get_job
 from changeauth.jobs.runner import run_job
@@ -39,10 +41,8 @@ from changeauth.models import (
     gate_decision_attendee,
 )
 from changeauth.queries import scoring as scoring_queries
-from changeauth.services import scale_data
 from changeauth.services import scoring as scoring_service
 from changeauth.services.audit import verify_audit_chain
-from changeauth.services.scale_data.scale import Scale
 from tests.factories import UserFactory
 
 TINY = Scale(
@@ -296,7 +296,7 @@ def test_conditions_left_open_belong_to_work_that_has_not_passed_its_next_gate()
 
 
 def test_the_shared_password_hash_verifies_and_repeats_for_a_seed() -> None:
-    from changeauth.services.scale_data.people import shared_password_hash
+    from changeauth.devtools.scale_data.people import shared_password_hash
     from changeauth.services.users import password_hasher
 
     assert password_hasher.verify(shared_password_hash(1), "changeauth-demo-2026")

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from changeauth import db
 from changeauth.app import create_app
+from changeauth.cli import main
+from changeauth.devtools import scale_data
 from changeauth.models import Improvement
-from changeauth.services import scale_data
 from changeauth.services.audit import verify_audit_chain
 from tests.conftest import TEST_SECRET_KEY
 from tests.integration.test_scale_data import TINY
@@ -43,13 +44,13 @@ def test_the_command_fills_a_new_database_then_refuses_to_fill_it_again(
 ) -> None:
     monkeypatch.setitem(scale_data.SCALES, "small", TINY)
     runner = file_app.test_cli_runner()
-    first = runner.invoke(args=["demo-data", "--scale", "small", "--seed", "5"])
+    first = runner.invoke(main, args=["demo-data", "--scale", "small", "--seed", "5"])
     assert first.exit_code == 0, first.output
     assert "Audit log" in first.output and "password is changeauth-demo-2026" in first.output
     with file_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Improvement)) == TINY.improvements
         assert verify_audit_chain().ok
-    again = runner.invoke(args=["demo-data", "--scale", "small"])
+    again = runner.invoke(main, args=["demo-data", "--scale", "small"])
     assert again.exit_code != 0
     assert "already has improvements" in again.output
     verify = runner.invoke(args=["audit", "verify"])
@@ -60,9 +61,9 @@ def test_the_command_refuses_production_and_a_bad_anchor(
     file_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = file_app.test_cli_runner()
-    bad = runner.invoke(args=["demo-data", "--scale", "small", "--anchor", "29/11/2026"])
+    bad = runner.invoke(main, args=["demo-data", "--scale", "small", "--anchor", "29/11/2026"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
     monkeypatch.setitem(file_app.config, "ENV_NAME", "production")
-    refused = runner.invoke(args=["demo-data", "--scale", "small"])
+    refused = runner.invoke(main, args=["demo-data", "--scale", "small"])
     assert refused.exit_code != 0
     assert "never loaded in production" in refused.output

@@ -579,7 +579,7 @@ class TestTheBacklog:
 
 
 def test_the_worked_example_is_scored_by_the_independent_demo_members(db_session: Any) -> None:
-    from changeauth.cli.seed import load_demo
+    from changeauth.devtools.worked_example import load_demo
 
     load_demo()
     rows = dict(

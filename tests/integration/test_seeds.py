@@ -5,12 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
-from changeauth.cli.seed import load_demo, load_reference
+from changeauth.cli.seed import load_reference
+from changeauth.devtools.demo_data import DEMO_USERS, demo_email
+from changeauth.devtools.worked_example import load_demo
 from changeauth.domain.roles import ALL_ROLES
 from changeauth.models import BenefitDriver, Improvement, MaturityAssessment, Programme, User
-from changeauth.services.demo_data import DEMO_USERS, demo_email
+
+# The worked example is loaded once for the module (tests/conftest.py); loading it again adds nothing,
+# and the reference data it stands on is the same with or without it.
+pytestmark = pytest.mark.worked_example()
 
 
 def _count(session: Any, model: Any) -> int:

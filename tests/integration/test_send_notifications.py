@@ -79,7 +79,7 @@ def test_each_notification_is_sent_once(db_session: Any, smtp_server: Recorder) 
     envelope = smtp_server.envelopes[0]
     assert envelope.rcpt_tos == ["dana@council.example"]
     message = message_from_bytes(envelope.content)
-    assert message["Subject"] == "changeauth: Your idea IMP-2026-0042 moved to business case."
+    assert message["Subject"] == "Change authority: Your idea IMP-2026-0042 moved to business case."
     db_session.refresh(notification)
     assert notification.sent_at is not None and notification.send_attempts == 1
 
@@ -92,7 +92,9 @@ def test_text_cannot_inject_headers(db_session: Any, smtp_server: Recorder) -> N
     assert envelope.rcpt_tos == ["sam@council.example"]
     message = message_from_bytes(envelope.content)
     assert message["Bcc"] is None
-    assert message.get_all("Subject") == ["changeauth: Hello Bcc: attacker@example.com Subject: pay now"]
+    assert message.get_all("Subject") == [
+        "Change authority: Hello Bcc: attacker@example.com Subject: pay now"
+    ]
 
 
 def test_a_refusing_server_keeps_the_notification_for_retry(

@@ -81,6 +81,6 @@ def test_a_decision_with_the_mail_server_down_is_made_and_mailed_later(
     assert (back["sent"], back["pending"]) == (1, 0)
     (envelope,) = recorder.envelopes
     assert envelope.rcpt_tos == ["submitter@council.example"]
-    assert message_from_bytes(envelope.content)["Subject"].startswith("changeauth: ")
+    assert message_from_bytes(envelope.content)["Subject"].startswith("Change authority: ")
     db_session.refresh(queued)
     assert queued.sent_at is not None and queued.send_attempts == 2

@@ -1,6 +1,7 @@
-"""The stale-benefits job at its date edges (design §7): month ends, leap years, the grace boundary,
-the escalation boundary; one open flag per kind and subject; each new flag notifies once; escalation
-notifies the sponsor too; a measurement resolves at once; the job resolves what is no longer due."""
+"""The stale-benefits job at its date edges (docs/benefits-and-resources.md): month ends, leap years,
+the grace boundary, the escalation boundary; one open flag per kind and subject; each new flag notifies
+once; escalation notifies the sponsor too; a measurement resolves at once; the job resolves what is no
+longer due."""
 
 from __future__ import annotations
 
@@ -79,13 +80,14 @@ class TestDueDates:
         assert open_flags(db_session, benefit.id) == {"stale_benefit"}
 
     def test_the_latest_measurement_sets_the_next_due_date(self, db_session: Any) -> None:
-        # Quarterly, last measured 30 Apr 2026: due 30 Jul 2026, stale after 13 Aug 2026.
+        # Quarterly, last measured 30 Apr 2026 (a month end): due 31 Jul 2026, the month end three months
+        # on (not the 30th), stale after 14 Aug 2026.
         measurement = BenefitMeasurementFactory(period_end=date(2026, 4, 30))
         benefit = measurement.benefit
-        assert benefit.next_due_on == date(2026, 7, 30)
-        run(date(2026, 8, 13))
-        assert open_flags(db_session, benefit.id) == set()
+        assert benefit.next_due_on == date(2026, 7, 31)
         run(date(2026, 8, 14))
+        assert open_flags(db_session, benefit.id) == set()
+        run(date(2026, 8, 15))
         assert open_flags(db_session, benefit.id) == {"stale_benefit"}
 
 
@@ -93,15 +95,15 @@ class TestEscalation:
     def test_escalates_one_whole_period_after_the_due_date_and_tells_the_sponsor(
         self, db_session: Any
     ) -> None:
-        # Quarterly from 31 Jan 2026: due 30 Apr; escalated after add_months(30 Apr, 3) = 30 Jul 2026.
+        # Quarterly from 31 Jan 2026: due 30 Apr; escalated after the month end three months on, 31 Jul 2026.
         sponsor = UserFactory(design_authority=True)
         improvement = ImprovementFactory(delivery=True, sponsor=sponsor)
         benefit = BenefitFactory(improvement=improvement, baseline_date=date(2026, 1, 31))
-        assert benefit.escalate_after_on == date(2026, 7, 30)
-        run(date(2026, 7, 30))
+        assert benefit.escalate_after_on == date(2026, 7, 31)
+        run(date(2026, 7, 31))
         assert open_flags(db_session, benefit.id) == {"stale_benefit"}
         assert notified(db_session, sponsor.id) == []
-        run(date(2026, 7, 31))
+        run(date(2026, 8, 1))
         assert open_flags(db_session, benefit.id) == {"stale_benefit", "benefit_escalated"}
         assert sorted(notified(db_session, benefit.owner_id)) == [
             "flag.benefit_escalated",
@@ -113,7 +115,7 @@ class TestEscalation:
         owner = UserFactory(manager=True)
         improvement = ImprovementFactory(delivery=True, owner=owner, sponsor=owner)
         BenefitFactory(improvement=improvement, baseline_date=date(2026, 1, 31))
-        run(date(2026, 7, 31))
+        run(date(2026, 8, 1))
         assert sorted(notified(db_session, owner.id)) == ["flag.benefit_escalated", "flag.stale_benefit"]
 
 
@@ -150,7 +152,7 @@ class TestOneFlagAndOneNotification:
 class TestResolution:
     def test_a_measurement_resolves_both_flags_at_once(self, db_session: Any) -> None:
         benefit = BenefitFactory(baseline_date=date(2026, 1, 31))
-        run(date(2026, 7, 31))
+        run(date(2026, 8, 1))
         assert open_flags(db_session, benefit.id) == {"stale_benefit", "benefit_escalated"}
         owner = benefit.owner
         benefit_service.record_measurement(
@@ -203,3 +205,20 @@ class TestResolution:
         assert open_flags(db_session, benefit.id) == set()
         run(date(2026, 3, 1))
         assert open_flags(db_session, benefit.id) == {"stale_benefit"}
+
+
+class TestCountedOnce:
+    def test_an_escalated_benefit_counts_once_in_the_totals_and_the_owners_list(
+        self, db_session: Any
+    ) -> None:
+        from changeauth.queries import flags as flag_queries
+        from changeauth.reporting import dashboard
+
+        benefit = BenefitFactory(baseline_date=date(2026, 1, 31))
+        run(date(2026, 8, 1))
+        # Both flags stay open (each notified once), but it is one benefit to chase.
+        assert open_flags(db_session, benefit.id) == {"stale_benefit", "benefit_escalated"}
+        counts = dict(zip(*(dashboard.flags(date(2026, 8, 1))[c] for c in ("kind", "count")), strict=True))
+        assert (counts["stale_benefit"], counts["benefit_escalated"]) == (0, 1)
+        owned = flag_queries.open_flags_on_what_they_own(benefit.owner_id)
+        assert [flag.kind for flag in owned] == ["benefit_escalated"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from changeauth.domain.errors import InvalidTransition, PermissionDenied, ValidationFailed, VersionConflict
+from changeauth.domain.gate_decisions import DecisionRequest
 from changeauth.models import (
     AuditEvent,
     ConflictDeclaration,
@@ -27,7 +28,8 @@ NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 def _decide(improvement: Improvement, actor: Any, decision: str, **kwargs: Any) -> GateDecision:
     kwargs.setdefault("rationale", "Reasons the submitter can read.")
     kwargs.setdefault("version", improvement.version)
-    return transitions.decide_gate(improvement, actor=actor, gate="G0", decision=decision, now=NOW, **kwargs)
+    request = DecisionRequest(gate="G0", decision=decision, **kwargs)
+    return transitions.decide_gate(improvement, request, actor=actor, now=NOW)
 
 
 def _count(session: Any, model: Any, *where: Any) -> int:

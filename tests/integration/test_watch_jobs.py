@@ -66,8 +66,8 @@ class TestTemporaryResources:
         run("temporary-resources", date(2027, 4, 10))
         approver = UserFactory(finance=True)
         resource_service.extend_resource(
-            approver,
-            resource.id,
+            resource,
+            actor=approver,
             extension_until=date(2027, 9, 30),
             reason="Go-live moved to September",
             expected_version=resource.version,
@@ -85,8 +85,8 @@ class TestTemporaryResources:
         resource = TemporaryResourceFactory(end_date=date(2027, 3, 31))
         run("temporary-resources", date(2027, 4, 5))
         resource_service.end_resource(
-            resource.owner,
-            resource.id,
+            resource,
+            actor=resource.owner,
             actual_end_date=date(2027, 4, 5),
             expected_version=resource.version,
             today=date(2027, 4, 5),

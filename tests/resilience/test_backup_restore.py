@@ -20,9 +20,9 @@ from sqlalchemy import text
 
 from changeauth import create_app, db
 from changeauth.cli.migrations import script_head
+from changeauth.devtools.demo_data import demo_email
 from changeauth.services.audit import verify_audit_chain
 from changeauth.services.backup import integrity_ok, table_fingerprints
-from changeauth.services.demo_data import demo_email
 from tests.conftest import TEST_SECRET_KEY, _fresh_postgres_database
 from tests.live_server import own_database
 
@@ -55,7 +55,8 @@ def _snapshot(app: Flask) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_restore_drill(tmp_path: Path, worker_id: str) -> None:
-    from changeauth.cli.seed import load_demo, load_reference
+    from changeauth.cli.seed import load_reference
+    from changeauth.devtools.worked_example import load_demo
 
     suffix = f"{worker_id}_{os.getpid()}"
     backup_file = tmp_path / "changeauth.backup"

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 from wtforms.validators import InputRequired
 
-from changeauth.web.fields import DecimalTextField, MoneyField
+from changeauth.web.forms import DecimalTextField, MoneyField
 
 
 class MoneyForm(Form):

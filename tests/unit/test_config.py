@@ -361,3 +361,71 @@ class TestProductionErrorPage:
         monkeypatch.setattr(transaction, "rollback", lambda: calls.append("rollback"))
         app.test_client().get("/boom")
         assert calls == ["rollback"]
+
+
+class TestSingleSignOnSettings:
+    """Single sign-on is off by default; when asked for, it must be complete and must not let strangers in."""
+
+    def env(self, monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
+        base = {
+            "OIDC_ISSUER": "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0",
+            "OIDC_CLIENT_ID": "client",
+            "OIDC_CLIENT_SECRET": "secret",
+        }
+        base.update(env)
+        for name, value in base.items():
+            monkeypatch.setenv(f"CHANGEAUTH_{name}", value)
+        return load_config("development")
+
+    def test_off_by_default(self) -> None:
+        settings = load_config("development")
+        assert settings["OIDC_ISSUER"] is None and settings["OIDC_ROLE_MAP"] == {}
+        check_config(settings)
+
+    def test_three_variables_turn_it_on(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        settings = self.env(monkeypatch)
+        check_config(settings)
+        assert settings["OIDC_SCOPES"] == "openid email profile"
+
+    @pytest.mark.parametrize("missing", ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"])
+    def test_an_issuer_without_its_client_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, missing: str
+    ) -> None:
+        with pytest.raises(ConfigError, match="CLIENT_ID and CHANGEAUTH_OIDC_CLIENT_SECRET"):
+            check_config(self.env(monkeypatch, **{missing: ""}))
+
+    def test_plain_http_only_on_this_machine(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        with pytest.raises(ConfigError, match="https"):
+            check_config(self.env(monkeypatch, OIDC_ISSUER="http://sso.council.example/realms/staff"))
+        check_config(self.env(monkeypatch, OIDC_ISSUER="http://127.0.0.1:8080/realms/staff"))
+
+    def test_the_role_map_is_json_naming_known_roles(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        settings = self.env(
+            monkeypatch, OIDC_ROLE_MAP='{"DA": "design_authority", "Money": ["finance", "viewer"]}'
+        )
+        assert settings["OIDC_ROLE_MAP"] == {"DA": ["design_authority"], "Money": ["finance", "viewer"]}
+        with pytest.raises(ConfigError, match="JSON object"):
+            self.env(monkeypatch, OIDC_ROLE_MAP="DA=design_authority")
+        with pytest.raises(ConfigError, match="unknown roles \\(boss\\)"):
+            check_config(self.env(monkeypatch, OIDC_ROLE_MAP='{"DA": "boss"}'))
+
+    @pytest.mark.parametrize("tenant", ["common", "organizations"])
+    def test_a_multi_tenant_entra_issuer_needs_the_tenants_allowed(
+        self, monkeypatch: pytest.MonkeyPatch, tenant: str
+    ) -> None:
+        issuer = f"https://login.microsoftonline.com/{tenant}/v2.0"
+        with pytest.raises(ConfigError, match="CHANGEAUTH_OIDC_ALLOWED_TENANTS"):
+            check_config(self.env(monkeypatch, OIDC_ISSUER=issuer))
+        check_config(self.env(monkeypatch, OIDC_ISSUER=issuer, OIDC_ALLOWED_TENANTS="aaaa, bbbb"))
+
+    def test_sso_only_needs_a_provider_and_an_emergency_account(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CHANGEAUTH_OIDC_SSO_ONLY", "1")
+        with pytest.raises(ConfigError, match="needs CHANGEAUTH_OIDC_ISSUER"):
+            check_config(load_config("development"))
+        with pytest.raises(ConfigError, match="BREAK_GLASS"):
+            check_config(self.env(monkeypatch))
+        settings = self.env(monkeypatch, OIDC_BREAK_GLASS_ACCOUNTS="Glass@Council.example")
+        check_config(settings)
+        assert settings["OIDC_BREAK_GLASS_ACCOUNTS"] == ["glass@council.example"]

@@ -49,3 +49,16 @@ def test_a_new_token_computes_afresh(tokens: dict[str, str]) -> None:
     assert derived.cached("backlog", "ranking", object) is first
     tokens["backlog"] = "t2"
     assert derived.cached("backlog", "ranking", object) is not first
+
+
+def test_refused_runs_leave_nothing_behind(tokens: dict[str, str]) -> None:
+    """A computation that raises (a refused portfolio run, say) keeps no lock for its key."""
+
+    def refuse() -> object:
+        raise ValueError("refused")
+
+    for budget in range(200):
+        with pytest.raises(ValueError, match="refused"):
+            derived.cached("backlog", ("portfolio", budget), refuse)
+    derived.cached("backlog", "ranking", object)
+    assert len(derived._computing) == 0

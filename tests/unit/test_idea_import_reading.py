@@ -4,12 +4,15 @@ spreadsheet shows them, and every kind of bad file reported in words, never rais
 from __future__ import annotations
 
 import io
+import re
+import zipfile
+from collections.abc import Callable
 
 import openpyxl
 import pytest
 
 from changeauth.domain.idea_import import MAX_BYTES, MAX_ROWS, map_headers, normalise_heading, parse_yes_no
-from changeauth.reporting.imports import read_ideas, template
+from changeauth.reporting.imports import MAX_SHEET_ROWS, MAX_UNPACKED_BYTES, read_ideas, template
 
 HEADER = "Title,Problem,Proposal,Benefit drivers\r\n"
 
@@ -123,3 +126,95 @@ def test_100000_rows_are_refused() -> None:
 def test_exactly_the_maximum_is_accepted() -> None:
     data = (HEADER + "A title,P,Q,channel_shift\r\n" * MAX_ROWS).encode()
     assert len(read_ideas("max.csv", data).rows) == MAX_ROWS
+
+
+# --- a workbook is bounded before it is parsed (issue 18, finding 6) --------------------------------------
+
+IDEA_ROW = ["Bins online", "Calls", "A form", "channel_shift"]
+
+
+def _rewrite_sheet(data: bytes, change: Callable[[str], str]) -> bytes:
+    """The same workbook with its first sheet's XML changed (as a hostile file would be made)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content.decode("utf-8")).encode("utf-8")
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def _ticking_clock(step: float) -> Callable[[], float]:
+    """A clock that moves ``step`` seconds each time it is read: no real time passes in the test."""
+    now = [0.0]
+
+    def read() -> float:
+        now[0] += step
+        return now[0]
+
+    return read
+
+
+def test_a_workbook_claiming_millions_of_rows_is_refused_before_its_rows_are_read() -> None:
+    honest = _xlsx([["Title", "Problem", "Proposal", "Benefit drivers"], IDEA_ROW])
+    hostile = _rewrite_sheet(
+        honest, lambda xml: re.sub(r'<dimension ref="[^"]+"', '<dimension ref="A1:D5000000"', xml)
+    )
+    assert len(hostile) < 10_000
+    clock = _ticking_clock(0.001)
+    parsed = read_ideas("ideas.xlsx", hostile, clock=clock)
+    assert parsed.rows == []
+    assert parsed.report.file_errors == [
+        "The file is too big to import: its first sheet says it has 5,000,000 rows; an import reads at most "
+        f"{MAX_SHEET_ROWS:,}."
+    ]
+
+
+def test_a_row_numbered_far_down_is_refused_at_the_row_limit() -> None:
+    honest = _xlsx([["Title", "Problem", "Proposal", "Benefit drivers"], IDEA_ROW])
+
+    def far_row(xml: str) -> str:
+        xml = re.sub(r"<dimension[^>]*/>", "", xml)
+        return xml.replace(
+            "</sheetData>",
+            '<row r="3000000"><c r="A3000000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
+        )
+
+    reads = [0]
+    clock = _ticking_clock(0.0)
+
+    def counting() -> float:
+        reads[0] += 1
+        return clock()
+
+    parsed = read_ideas("ideas.xlsx", _rewrite_sheet(honest, far_row), clock=counting)
+    assert parsed.report.file_errors == [
+        f"The file is too big to import: it has rows past row {MAX_SHEET_ROWS:,}; an import reads no further."
+    ]
+    assert reads[0] <= MAX_SHEET_ROWS + 2  # one look at the clock per row read, and no row past the limit
+
+
+def test_reading_stops_when_it_takes_too_long() -> None:
+    data = _xlsx([["Title", "Problem", "Proposal", "Benefit drivers"], *[IDEA_ROW] * 50])
+    parsed = read_ideas("ideas.xlsx", data, clock=_ticking_clock(1.0))
+    assert parsed.report.file_errors == [
+        "The file is too big to import: reading it took longer than 10 seconds."
+    ]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_unparsed() -> None:
+    honest = _xlsx([["Title", "Problem", "Proposal", "Benefit drivers"], IDEA_ROW])
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(honest)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr("xl/media/padding.bin", b"\0" * (MAX_UNPACKED_BYTES + 1))
+    bomb = out.getvalue()
+    assert len(bomb) < MAX_BYTES
+    parsed = read_ideas("ideas.xlsx", bomb)
+    assert parsed.report.file_errors and "unpacks to more than 64 MiB" in parsed.report.file_errors[0]

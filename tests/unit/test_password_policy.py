@@ -80,7 +80,7 @@ def test_the_email_address_is_refused() -> None:
 
 
 def test_the_demo_password_meets_the_policy() -> None:
-    from changeauth.services.demo_data import DEMO_PASSWORD
+    from changeauth.devtools.demo_data import DEMO_PASSWORD
 
     assert password_problems(DEMO_PASSWORD, org_name="Your Council") == []
 

@@ -6,8 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-from hypothesis import given
-from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from changeauth.reporting import transforms
@@ -29,6 +27,7 @@ def _benefits(rows: list[tuple]) -> pd.DataFrame:
             "target_value",
             "last_value",
             "adjustments",
+            "validated",
         ],
     )
 
@@ -47,8 +46,10 @@ BENEFITS = _benefits(
             Decimal(50000),
             Decimal(60000),
             5000,
+            True,
         ),
-        # income rises £200 → £260 against £300 → gross £60, no adjustments
+        # income rises £200 → £260 against £300 → gross £60, no adjustments; finance has not validated it,
+        # so it is an estimate shown apart and never realised
         (
             2,
             "Remodelling",
@@ -60,13 +61,38 @@ BENEFITS = _benefits(
             Decimal(30000),
             Decimal(26000),
             0,
+            False,
         ),
         # not measured yet: target £100, gross 0, and its adjustment waits for a measurement
-        (3, "Channel shift", 1, "GBP", "cashable", "increase", Decimal(0), Decimal(10000), None, 700),
+        (3, "Channel shift", 1, "GBP", "cashable", "increase", Decimal(0), Decimal(10000), None, 700, False),
         # not money: left out
-        (4, "Channel shift", 1, "%", "not_monetised", "increase", Decimal(35), Decimal(80), Decimal(50), 0),
+        (
+            4,
+            "Channel shift",
+            1,
+            "%",
+            "not_monetised",
+            "increase",
+            Decimal(35),
+            Decimal(80),
+            Decimal(50),
+            0,
+            False,
+        ),
         # non-cashable pounds: left out
-        (5, "Channel shift", 1, "GBP", "non_cashable", "increase", Decimal(0), Decimal(900), Decimal(900), 0),
+        (
+            5,
+            "Channel shift",
+            1,
+            "GBP",
+            "non_cashable",
+            "increase",
+            Decimal(0),
+            Decimal(900),
+            Decimal(900),
+            0,
+            False,
+        ),
     ]
 )
 
@@ -86,23 +112,27 @@ def test_pipeline_of_an_empty_council() -> None:
     assert result["count"].sum() == 0 and len(result) == 10
 
 
-def test_benefits_by_driver_gross_and_like_for_like() -> None:
+def test_benefits_by_driver_counts_only_validated_values_as_realised() -> None:
     expected = pd.DataFrame(
         {
             "driver": ["Channel shift", "Remodelling"],
             # Channel shift: target +£100 (10,000p); nothing measured.
-            # Remodelling: targets 50,000 + 10,000; gross 40,000 + 6,000; adjusted 46,000 + 5,000.
+            # Remodelling: targets 50,000 + 10,000; gross 40,000 + 6,000, of which the unvalidated 6,000 is
+            # an estimate; realised 40,000 (validated); like-for-like 40,000 + 5,000.
             "target": [10000, 60000],
             "gross": [0, 46000],
-            "adjusted": [0, 51000],
+            "unvalidated": [0, 6000],
+            "realised": [0, 40000],
+            "adjusted": [0, 45000],
         }
-    ).astype({"target": "int64", "gross": "int64", "adjusted": "int64"})
+    ).astype(dict.fromkeys(["target", "gross", "unvalidated", "realised", "adjusted"], "int64"))
     assert_frame_equal(transforms.benefits_by_driver(BENEFITS), expected)
 
 
 def test_benefits_by_driver_when_nothing_is_money() -> None:
     result = transforms.benefits_by_driver(BENEFITS[BENEFITS["unit"] == "%"])
-    assert list(result.columns) == ["driver", "target", "gross", "adjusted"] and result.empty
+    assert list(result.columns) == ["driver", "target", "gross", "unvalidated", "realised", "adjusted"]
+    assert result.empty
 
 
 def test_flags_by_kind_counts_every_kind() -> None:
@@ -188,41 +218,6 @@ def test_maturity_over_time_pivots_dates_by_driver() -> None:
     assert_frame_equal(transforms.maturity_over_time(assessments), expected)
 
 
-def test_programme_report_section_3_2() -> None:
-    programmes = pd.DataFrame(
-        {
-            "programme_id": [1, 2],
-            "code": ["transformation", "empty"],
-            "name": ["Transformation", "Nothing yet"],
-            "planned_investment_pence": [0, 0],
-            "planned_annual_benefit_pence": [248392500, 100],
-        }
-    )
-    adjustments = pd.DataFrame(
-        {
-            "benefit_id": [1, 1, 3],
-            "programme_id": [1, 1, 1],
-            "category": ["external_funding", "taken_as_savings", "other"],
-            # benefit 3 is unmeasured, so its adjustment does not count yet
-            "amount_pence": [2000, 3000, 700],
-        }
-    )
-    result = transforms.programme_report(programmes, BENEFITS, adjustments, RESOURCES, AS_OF)
-    first = result.iloc[0]
-    # Programme 1: benefit 1 gross 40,000 (benefit 3 unmeasured; 4 and 5 are not cashable pounds).
-    assert first["realised_gross"] == 40000
-    assert first["adj_external_funding"] == 2000 and first["adj_taken_as_savings"] == 3000
-    assert first["adj_other"] == 0 and first["adjustments"] == 5000
-    assert first["realised_adjusted"] == 45000
-    # Resources 1 and 2 belong to programme 1: 21,500,000 + 4,354,500.
-    assert first["temporary_resource_cost"] == 25854500
-    assert first["net"] == 45000 - 25854500
-    assert first["projected"] == 248392500
-    second = result.iloc[1]
-    assert (second["realised_gross"], second["adjustments"], second["temporary_resource_cost"]) == (0, 0, 0)
-    assert second["net"] == 0
-
-
 def test_portfolio_summary_for_the_scrutiny_report() -> None:
     pipeline = transforms.pipeline_by_stage(
         pd.DataFrame(
@@ -242,23 +237,11 @@ def test_portfolio_summary_for_the_scrutiny_report() -> None:
         "closed": 1,
         "target": 70000,  # 10,000 + 60,000
         "realised_gross": 46000,
-        "realised_adjusted": 51000,
+        "unvalidated": 6000,
+        "realised": 40000,
+        "realised_adjusted": 45000,
         "open_flags": 3,
         "resources_still_paid": 2,  # the overrun and the one ending soon
         "annual_cost_still_paid": 9490000,  # 6,570,000 + 2,920,000
         "overrun_exposure": 522000,
     }
-
-
-@given(
-    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
-    months=st.integers(min_value=0, max_value=240),
-)
-def test_adding_calendar_months_matches_pandas_date_offset(day: date, months: int) -> None:
-    expected = (pd.Timestamp(day) + pd.DateOffset(months=months)).date()
-    assert transforms._add_months(day, months) == expected
-
-
-def test_a_financial_year_costs_exactly_one_year() -> None:
-    assert transforms._years_paid(date(2025, 4, 1), date(2026, 3, 31)) == 1.0
-    assert transforms._years_paid(date(2025, 1, 31), date(2025, 2, 27)) == 28 / 365

@@ -83,6 +83,7 @@ def benefit_with_measurements(viewer: User) -> Arranged:
                 amount_pence=-number,
                 rationale=f"Adjustment {number}.",
                 recorded_by_id=UserFactory(finance=True).id,
+                status="confirmed",  # only a confirmed adjustment counts in the totals shown
             )
         )
 
@@ -367,3 +368,41 @@ def dashboard(viewer: User) -> Arranged:
         )
 
     return Arranged(grown(add))
+
+
+@case("programmes_api.list_programmes")
+def programmes(viewer: User) -> Arranged:
+    """Each row: a programme with a validated benefit of its own, an improvement with one, and an
+    overrunning resource."""
+
+    def add(number: int) -> None:
+        programme = Programme(
+            code=f"programme_{number}", name=f"Programme {number}", planned_annual_benefit_pence=10_000
+        )
+        db.session.add(programme)
+        db.session.flush()
+        measured_benefit(improvement=None, programme=programme)
+        improvement = ImprovementFactory(delivery=True, programme=programme)
+        measured_benefit(improvement)
+        overrunning_resource(improvement=improvement)
+
+    return Arranged(grown(add), query={"per_page": 100})
+
+
+@case("reports.close_down")
+def close_down(viewer: User) -> Arranged:
+    """One programme; each row adds an improvement of it with a validated benefit and an overrunning
+    resource, and a benefit of the programme's own. The page shows totals, so it is also BOUNDED."""
+    programme = Programme(
+        code=f"programme_{next_number()}", name="Closing programme", planned_annual_benefit_pence=10_000
+    )
+    db.session.add(programme)
+    db.session.flush()
+
+    def add(number: int) -> None:
+        improvement = ImprovementFactory(delivery=True, programme=programme)
+        measured_benefit(improvement)
+        measured_benefit(improvement=None, programme=programme)
+        overrunning_resource(improvement=improvement)
+
+    return Arranged(grown(add), path={"programme_id": programme.id})

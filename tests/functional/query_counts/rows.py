@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -114,8 +114,9 @@ def add_options(*case_ids: int) -> Callable[[int], None]:
 
 
 def measured_benefit(improvement: Improvement | None, **fields_: Any) -> Any:
-    """A cashable benefit in pounds with a measurement and a finance adjustment (on the improvement, or
-    on the programme given when ``improvement`` is None)."""
+    """A cashable benefit in pounds with a measurement and a confirmed finance adjustment, validated by
+    finance so that it counts as realised (on the improvement, or on the programme given when
+    ``improvement`` is None)."""
     benefit = BenefitFactory(cashable=True, improvement=improvement, **fields_)
     BenefitMeasurementFactory(benefit=benefit, value=Decimal(1_000_000))
     db.session.add(
@@ -125,8 +126,10 @@ def measured_benefit(improvement: Improvement | None, **fields_: Any) -> Any:
             amount_pence=-10_000,
             rationale="Prices rose.",
             recorded_by_id=benefit.owner_id,
+            status="confirmed",
         )
     )
+    benefit.validated_by_id, benefit.validated_at = benefit.owner_id, datetime(2026, 11, 30, tzinfo=UTC)
     return benefit
 
 

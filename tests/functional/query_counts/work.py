@@ -188,7 +188,14 @@ def api_tokens(viewer: User) -> Arranged:
     """Each row: one of the viewer's API tokens."""
     return Arranged(
         grown(
-            lambda number: user_service.issue_api_token(viewer, name=f"Script {number}", actor_id=viewer.id)
+            # Expired tokens are listed too, and do not count towards the most a person may hold.
+            lambda number: user_service.issue_api_token(
+                viewer,
+                name=f"Script {number}",
+                actor_id=viewer.id,
+                days=7,
+                now=datetime.now(UTC) - timedelta(days=30),
+            )
         )
     )
 
@@ -213,7 +220,7 @@ def reference_rows(viewer: User) -> Arranged:
 # --- gates, decisions and meetings -------------------------------------------------------------------------
 
 
-@case("gates.register")
+@case("decisions.register")
 def decision_register(viewer: User) -> Arranged:
     """Each row: a gate decision with attendees and a condition."""
     return Arranged(grown(lambda number: decision(ImprovementFactory(delivery=True))))
@@ -308,7 +315,7 @@ def gate_with_children(viewer: User) -> Arranged:
     return Arranged(grown(add), path={"improvement_id": improvement.id})
 
 
-@case("gates.meeting_list")
+@case("meetings.meeting_list")
 def meetings(viewer: User) -> Arranged:
     """Each row: a design authority meeting with two members."""
 
@@ -326,7 +333,7 @@ def meetings(viewer: User) -> Arranged:
     return Arranged(grown(add))
 
 
-@case("gates.meeting")
+@case("meetings.meeting")
 def meeting_with_agenda(viewer: User) -> Arranged:
     """A meeting; each row adds an improvement waiting at G1 (with its case, score and benefit) to the
     agenda, and a decision taken in the meeting."""

@@ -20,6 +20,7 @@ from changeauth.domain.appraisal import (
     YearFigures,
     appraise,
     expected_business_as_usual_warning,
+    recurring_benefit_warning,
     validate_business_case,
 )
 
@@ -61,6 +62,40 @@ def test_report_programme_present_values() -> None:
     )
 
 
+TEN_YEARS = (
+    YearFigures(year=0, capital_pence=7_448_155 * POUND),
+    *(YearFigures(year=year, cashable_benefit_pence=2_483_925 * POUND) for year in range(1, 11)),
+)
+
+
+def test_the_programmes_case_over_the_green_book_period() -> None:
+    result = appraise(TEN_YEARS)
+    # PV benefits 2,483,925 × (1 − 1.035⁻¹⁰) / 0.035 = 2,483,925 × 8.316605 = £20,657,863;
+    # NPV ≈ £13.2m; BCR 2.77; cash payback 2.9985; discounted: cumulative PV −489,098 after year 3, and
+    # year 4 is worth 2,483,925 / 1.035⁴ = 2,164,597, so 3 + 489,098 / 2,164,597 ≈ 3.23 years.
+    assert round(result.npv_pence / 100 / 100_000) == 132  # £13.2m
+    assert result.bcr is not None and result.bcr.quantize(Decimal("0.01")) == Decimal("2.77")
+    assert result.payback_years == Decimal("2.9985")
+    assert result.discounted_payback_years is not None
+    assert result.discounted_payback_years.quantize(Decimal("0.1")) == Decimal("3.2")
+
+
+def test_a_recurring_saving_entered_for_three_years_is_warned_about() -> None:
+    short = OptionFigures("Transform", False, REPORT_YEARS)
+    warning = recurring_benefit_warning([short])
+    assert warning is not None and "stops after year 3" in warning and "10-year" in warning
+    assert recurring_benefit_warning([OptionFigures("Transform", False, TEN_YEARS)]) is None
+    # A one-off benefit does not recur, so nothing is said.
+    one_off = (YearFigures(year=0, capital_pence=100), YearFigures(year=1, cashable_benefit_pence=500))
+    assert recurring_benefit_warning([OptionFigures("Buy", False, one_off)]) is None
+
+
+def test_non_cashable_benefits_never_bring_cash_payback_forward() -> None:
+    years = [YearFigures(year=0, capital_pence=1000), YearFigures(year=1, non_cashable_benefit_pence=5000)]
+    result = appraise(years, discount_rate=Decimal(0))
+    assert result.npv_pence == 4000 and result.payback_years is None
+
+
 def test_default_discount_rate_is_green_book_rate() -> None:
     assert Decimal("0.035") == DEFAULT_DISCOUNT_RATE
 
@@ -83,6 +118,8 @@ def test_ten_percent_discounting() -> None:
         npv_pence=1000,
         bcr=Decimal("2.0000"),
         payback_years=Decimal("0.9091"),
+        # Discounted: −1000 at 0, then 1100/1.1 = +1000 at 1, so exactly 1 year.
+        discounted_payback_years=Decimal("1.0000"),
     )
 
 
@@ -101,6 +138,7 @@ def test_optimism_bias_uplifts_costs_only() -> None:
         npv_pence=900,
         bcr=Decimal("1.4286"),
         payback_years=Decimal("1.7000"),
+        discounted_payback_years=Decimal("1.7000"),  # no discounting at 0 %
     )
 
 
@@ -163,7 +201,7 @@ def test_zero_costs_give_no_bcr_and_immediate_payback() -> None:
 
 
 def test_no_years_at_all() -> None:
-    assert appraise([]) == Appraisal(0, 0, 0, None, Decimal(0))
+    assert appraise([]) == Appraisal(0, 0, 0, None, Decimal(0), Decimal(0))
 
 
 def test_never_pays_back() -> None:

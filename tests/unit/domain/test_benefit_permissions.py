@@ -24,6 +24,14 @@ def test_profiles_are_for_the_improvement_owner_and_the_design_authority() -> No
     assert p.can_edit_benefit_profile(actor(5, "design_authority"), None)
 
 
+def test_reopening_a_closed_benefit_is_for_an_independent_design_authority_member() -> None:
+    assert p.can_reopen_benefit(actor(5, "design_authority"), IMPROVEMENT)
+    assert p.can_reopen_benefit(actor(5, "design_authority"), None)
+    assert not p.can_reopen_benefit(actor(2, "manager"), IMPROVEMENT)  # the owner asks the DA
+    assert not p.can_reopen_benefit(actor(3, "design_authority"), IMPROVEMENT)  # the sponsor
+    assert not p.can_reopen_benefit(actor(5, "design_authority", active=False), IMPROVEMENT)
+
+
 def test_measurements_by_the_benefit_or_improvement_owner() -> None:
     assert p.can_record_measurement(actor(7), benefit_owner_id=7, improvement_owner_id=2)
     assert p.can_record_measurement(actor(2), benefit_owner_id=7, improvement_owner_id=2)

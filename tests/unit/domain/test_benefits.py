@@ -1,4 +1,4 @@
-"""Tests for the benefits realisation rules (design §7)."""
+"""Tests for the benefits realisation rules (docs/benefits-and-resources.md)."""
 
 from __future__ import annotations
 
@@ -136,6 +136,24 @@ def test_next_due_counts_from_latest_period_end() -> None:
     assert next_due(
         baseline_date=date(2023, 4, 1), latest_period_end=date(2024, 2, 29), frequency=Frequency.ANNUALLY
     ) == date(2025, 2, 28)
+
+
+def test_a_period_ending_on_a_month_end_is_due_on_a_month_end() -> None:
+    # 30 September + 3 months is 31 December, not the 30th; 30 April + 1 month is 31 May.
+    assert next_due(
+        baseline_date=date(2026, 1, 1), latest_period_end=date(2026, 9, 30), frequency=Frequency.QUARTERLY
+    ) == date(2026, 12, 31)
+    assert next_due(
+        baseline_date=date(2026, 1, 1), latest_period_end=date(2026, 4, 30), frequency=Frequency.MONTHLY
+    ) == date(2026, 5, 31)
+    # A 29 February anniversary: 28 February in other years, and back to the 29th in a leap year.
+    assert next_due(
+        baseline_date=date(2023, 4, 1), latest_period_end=date(2027, 2, 28), frequency=Frequency.ANNUALLY
+    ) == date(2028, 2, 29)
+    # Mid-month periods move as before.
+    assert next_due(
+        baseline_date=date(2026, 1, 1), latest_period_end=date(2026, 1, 15), frequency=Frequency.MONTHLY
+    ) == date(2026, 2, 15)
 
 
 def test_next_due_accepts_stored_string_frequency() -> None:
@@ -658,3 +676,62 @@ def test_measurement_period_end_rules() -> None:
     assert validate_measurement(period_end=None, today=today) == {
         "period_end": ["Enter the end date of the period measured."]
     }
+
+
+def test_an_overdue_benefit_has_no_current_rag_and_a_current_one_is_judged_against_todays_plan() -> None:
+    from changeauth.domain.benefits import NO_CURRENT_DATA, Staleness, current_rag
+
+    profile = {
+        "baseline_date": date(2026, 1, 1),
+        "baseline_value": Decimal(0),
+        "target_date": date(2027, 1, 1),
+        "target_value": Decimal(100),
+        "direction": "increase",
+        "tolerance_pct": Decimal(10),
+    }
+    # 50 measured: green against the mid-year plan, but overdue now, so it says so.
+    assert (
+        current_rag(
+            as_of=date(2026, 11, 29),
+            tracked=True,
+            staleness=Staleness.STALE,
+            latest_value=Decimal(50),
+            stored="green",
+            **profile,
+        )
+        == NO_CURRENT_DATA
+    )
+    # Up to date, but today's plan (about 91) is far above 50: red, whatever it was when measured.
+    assert (
+        current_rag(
+            as_of=date(2026, 11, 29),
+            tracked=True,
+            staleness=Staleness.CURRENT,
+            latest_value=Decimal(50),
+            stored="green",
+            **profile,
+        )
+        == "red"
+    )
+    # A closed benefit keeps the rating it closed with; an unmeasured one has none.
+    assert (
+        current_rag(
+            as_of=date(2026, 11, 29),
+            tracked=False,
+            staleness=Staleness.CURRENT,
+            latest_value=Decimal(50),
+            stored="green",
+            **profile,
+        )
+        == "green"
+    )
+    assert (
+        current_rag(
+            as_of=date(2026, 11, 29),
+            tracked=True,
+            staleness=Staleness.CURRENT,
+            latest_value=None,
+            **profile,
+        )
+        is None
+    )

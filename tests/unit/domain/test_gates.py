@@ -137,3 +137,16 @@ def test_every_default_criterion_names_a_known_rule_or_manual() -> None:
     assert all(spec.check in RULES or spec.check == MANUAL for spec in DEFAULT_GATE_CRITERIA)
     codes = [(spec.gate, spec.code) for spec in DEFAULT_GATE_CRITERIA]
     assert len(codes) == len(set(codes))
+
+
+def test_a_criterion_a_person_ticks_says_so_whatever_its_wording() -> None:
+    """The gate page offers a tick form for exactly the manual criteria; it asks ``is_manual`` rather than
+    reading the words of the status, so rewording a message cannot remove the form."""
+    specs = (
+        GateCriterionSpec(Gate.G1, "ticked_by_a_person", "A person checks", CriterionKind.SHOULD, MANUAL),
+        GateCriterionSpec(
+            Gate.G1, "decided_by_a_rule", "A rule checks", CriterionKind.MUST, "business_case_submitted"
+        ),
+    )
+    manual, ruled = evaluate(specs, GateFacts(today=date(2026, 12, 7)))
+    assert manual.is_manual and not ruled.is_manual

@@ -1,4 +1,6 @@
-"""Tests for the scoring rules (design §5). Expected numbers are worked by hand in comments."""
+"""Tests for the scoring rules (docs/scoring-and-backlog.md).
+
+Expected numbers are worked by hand in comments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for the temporary resource rules (design §8)."""
+"""Tests for the temporary resource rules (docs/benefits-and-resources.md)."""
 
 from __future__ import annotations
 

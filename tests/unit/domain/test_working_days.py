@@ -52,3 +52,14 @@ def test_weekdays() -> None:
     assert [is_working_day(date(2026, 11, 2) + timedelta(days=n)) for n in range(7)] == [True] * 5 + [
         False
     ] * 2
+
+
+def test_subtracting_working_days_skips_the_weekend() -> None:
+    from datetime import date
+
+    from changeauth.domain.working_days import add_working_days, subtract_working_days
+
+    # Sunday 29 November 2026: one working day earlier is Friday 27th; 14 earlier is Tuesday 10th.
+    assert subtract_working_days(date(2026, 11, 29), 1) == date(2026, 11, 27)
+    assert subtract_working_days(date(2026, 11, 29), 14) == date(2026, 11, 10)
+    assert add_working_days(subtract_working_days(date(2026, 12, 7), 5), 5) == date(2026, 12, 7)

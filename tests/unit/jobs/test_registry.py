@@ -24,6 +24,8 @@ def test_the_registry_has_the_jobs_of_design_section_9() -> None:
         "triage-sla",
         "send-notifications",
         "verify-audit-chain",
+        "anonymise-leavers",
+        "apply-retention",
     }
 
 

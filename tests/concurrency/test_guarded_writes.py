@@ -1,0 +1,172 @@
+"""Guarded writes (services/guards.py): two people who read the same version cannot both write it.
+
+On PostgreSQL two transactions can read a row at once; without the version in the UPDATE's WHERE the second
+silently overwrote the first (a lost update). One test, parametrized over the guarded writes the API
+offers, sends real parallel requests to a threaded server on whichever database the suite runs on;
+tests/integration/test_guarded_writes.py checks each guarded model's UPDATE against a version changed
+behind its back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from changeauth import db
+from changeauth.models import AuditEvent, Condition, GateDecision, PortfolioScenario, TemporaryResource, User
+from changeauth.services import improvements, users
+from changeauth.services import portfolio as portfolio_service
+from changeauth.services import temporary_resources as resource_service
+from tests.factories import PortfolioScenarioFactory
+from tests.live_server import own_database, post_json, serving
+
+REQUESTS = 8
+
+
+@dataclass(frozen=True)
+class GuardedWrite:
+    """One guarded write as the API offers it: how to make its subject, the request everyone sends at
+    once, and the audit action and model whose version must each move exactly once."""
+
+    prepare: Callable[[User, User], int]  # (owner, design authority member) -> the subject's id
+    method: str
+    path: str  # with {id}
+    body: dict[str, Any]
+    token_for: str  # "owner" or "member": who sends it
+    action: str
+    model: type[Any]
+
+
+def _condition(owner: User, member: User) -> int:
+    work = improvements.submit_idea(
+        owner, title="Guarded idea", problem="p", proposal="q", driver_codes=["channel_shift"]
+    )
+    decision = GateDecision(
+        improvement_id=work.id,
+        gate="G1",
+        decision="go_with_conditions",
+        rationale="Go, once the contract is signed.",
+        decided_by_id=member.id,
+        from_stage="business_case",
+        to_stage="approved",
+    )
+    condition = Condition(
+        improvement_id=work.id, text="Sign the contract", owner_id=owner.id, due_date=date(2030, 1, 31)
+    )
+    decision.conditions = [condition]
+    db.session.add(decision)
+    db.session.flush()
+    return condition.id
+
+
+def _resource(owner: User, member: User) -> int:
+    resource = resource_service.create_resource(
+        owner,
+        role_title="Contract developer",
+        kind="contractor",
+        annual_cost_pence=3_650_000,
+        funding_source="Digital transformation reserve",
+        start_date=date(2026, 4, 1),
+        end_date=date(2027, 3, 31),
+        owner_id=owner.id,
+    )
+    return resource.id
+
+
+def _scenario(owner: User, member: User) -> int:
+    """A second scenario, with the first already the agreed plan, so agreeing it also un-agrees that one."""
+    first, second = PortfolioScenarioFactory(created_by=member), PortfolioScenarioFactory(created_by=member)
+    portfolio_service.agree_scenario(first, actor=member, expected_version=1)
+    return int(second.id)
+
+
+WRITES = {
+    "condition closed": GuardedWrite(
+        prepare=_condition,
+        method="POST",
+        path="/api/v1/conditions/{id}/close",
+        body={"status": "met", "note": "Signed on Monday.", "version": 1},
+        token_for="owner",
+        action="condition.met",
+        model=Condition,
+    ),
+    "temporary resource extended": GuardedWrite(
+        prepare=_resource,
+        method="PATCH",
+        path="/api/v1/temporary-resources/{id}",
+        body={"extension_until": "2027-09-30", "extension_reason": "The go-live moved.", "version": 1},
+        token_for="member",
+        action="temporary_resource.extended",
+        model=TemporaryResource,
+    ),
+    "portfolio scenario agreed": GuardedWrite(
+        prepare=_scenario,
+        method="POST",
+        path="/api/v1/portfolio/scenarios/{id}/agree",
+        body={"version": 1},
+        token_for="member",
+        action="portfolio_scenario.agreed",
+        model=PortfolioScenario,
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_write_sent_by_parallel_requests_on_one_version_lands_once(
+    tmp_path: Path, write: GuardedWrite
+) -> None:
+    """The double (and eightfold) click: one write wins; the others are told someone got there first (409)
+    or that it is already done (422); one audit event; the version moved once."""
+    prepared: dict[str, Any] = {}
+
+    def prepare(app: Flask) -> None:
+        from changeauth.cli.seed import load_reference
+
+        load_reference()
+        owner = users.create_user(email="owner@council.example", name="Owner", roles=["staff", "manager"])
+        member = users.create_user(
+            email="member@council.example", name="Member", roles=["staff", "design_authority"]
+        )
+        prepared["subject"] = write.prepare(owner, member)
+        sender = owner if write.token_for == "owner" else member
+        prepared["token"] = users.issue_api_token(sender, name="t", actor_id=sender.id)[0]
+
+    with (
+        own_database(tmp_path, "guarded") as url,
+        serving(url, tmp_path / "instance", prepare=prepare, threads=REQUESTS) as (base, app),
+    ):
+        target = base + write.path.format(id=prepared["subject"])
+        barrier = threading.Barrier(REQUESTS)
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        def send() -> None:
+            barrier.wait()
+            status = post_json(target, prepared["token"], write.body, method=write.method)
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=send) for _ in range(REQUESTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+        assert statuses.count(200) == 1, statuses
+        assert set(statuses) <= {200, 409, 422}, statuses
+        with app.app_context():
+            landed = db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == write.action, AuditEvent.subject_id == prepared["subject"])
+            )
+            assert landed == 1
+            assert db.session.get(write.model, prepared["subject"]).version == 2

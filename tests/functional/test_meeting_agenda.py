@@ -1,0 +1,95 @@
+"""A meeting's agenda, minutes and actions: the design authority curates and orders the agenda (ready
+and not ready shown apart), writes the minutes and records actions whose owners are told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.models import MeetingAction, Notification
+from tests.factories import ImprovementFactory, UserFactory
+from tests.functional.test_meeting_pages import arrange
+from tests.helpers import field_errors, page
+
+
+def _agenda_refs(response: Any) -> list[str]:
+    return [h.get_text(" ", strip=True) for h in page(response).select("#agenda ~ section h4")]
+
+
+def test_the_agenda_is_chosen_ordered_and_split_by_readiness(client: FlaskClient, login_as: Any) -> None:
+    first = ImprovementFactory(business_case=True, title="Planning fees online")
+    second = ImprovementFactory(business_case=True, title="Licensing renewals by text")
+    waiting_elsewhere = ImprovementFactory(business_case=True, title="Not chosen for this meeting")
+    login_as(UserFactory(design_authority=True))
+    where = arrange(client, [])
+    empty = client.get(where)
+    assert "Nothing is on the agenda yet." in page(empty).get_text()
+    offered = page(empty).select_one("#improvement_id").get_text()
+    assert first.ref in offered and second.ref in offered
+
+    for work in (first, second):
+        added = client.post(f"{where}/agenda", data={"improvement_id": str(work.id)})
+        assert added.status_code == 302, field_errors(added)
+    shown = client.get(where)
+    refs = _agenda_refs(shown)
+    assert [first.ref in refs[0], second.ref in refs[1]] == [True, True]
+    assert waiting_elsewhere.ref not in " ".join(refs)
+    # Nothing is ready without a business case and a score: listed apart, under "Not ready yet".
+    not_ready = page(shown).select_one("#agenda-not-ready").get_text()
+    assert "(2)" in not_ready
+
+    moved = client.post(f"{where}/agenda/{second.id}/up")
+    assert moved.status_code == 302
+    refs = _agenda_refs(client.get(where))
+    assert second.ref in refs[0] and first.ref in refs[1]
+
+    assert client.post(f"{where}/agenda/{first.id}/remove").status_code == 302
+    refs = _agenda_refs(client.get(where))
+    assert len(refs) == 1 and second.ref in refs[0]
+
+
+def test_minutes_and_actions_are_recorded_against_the_meeting(client: FlaskClient, login_as: Any) -> None:
+    owner = UserFactory(manager=True, name="Morgan Owner")
+    login_as(UserFactory(design_authority=True))
+    where = arrange(client, [])
+    saved = client.post(f"{where}/minutes", data={"minutes": "Agreed to look at fees again in May."})
+    assert saved.status_code == 302
+    assert (
+        "Agreed to look at fees again in May."
+        in page(client.get(where)).select_one("#minutes-text").get_text()
+    )
+
+    refused = client.post(f"{where}/actions", data={"text": "Send the fee table"})
+    assert refused.status_code == 422
+    assert "Choose who will do it." in field_errors(refused)
+    assert page(refused).title.get_text().startswith("Error: ")
+    assert page(refused).select_one("#text").get_text().strip() == "Send the fee table"
+
+    recorded = client.post(
+        f"{where}/actions",
+        data={"text": "Send the fee table to finance", "owner_id": str(owner.id), "due_date": "2027-05-01"},
+    )
+    assert recorded.status_code == 302, field_errors(recorded)
+    table = page(client.get(where)).select_one("#actions ~ .table-scroll table").get_text(" ", strip=True)
+    assert "Send the fee table to finance" in table and "Morgan Owner" in table and "1 May 2027" in table
+    assert db.session.scalar(select(MeetingAction.text)) == "Send the fee table to finance"
+    told = db.session.scalars(select(Notification.text).where(Notification.user_id == owner.id)).all()
+    assert any("Send the fee table to finance" in text for text in told)
+
+
+def test_an_agenda_item_gives_its_business_case_figures_in_words(client: FlaskClient, login_as: Any) -> None:
+    from tests.factories import BusinessCaseFactory
+
+    case = BusinessCaseFactory(submitted=True)
+    login_as(UserFactory(design_authority=True))
+    where = arrange(client, [])
+    assert (
+        client.post(f"{where}/agenda", data={"improvement_id": str(case.improvement_id)}).status_code == 302
+    )
+    text = page(client.get(where)).get_text(" ", strip=True)
+    # BCR 1.1398 and payback 1.6667 years read as people read them, never to four places.
+    assert "benefit-cost ratio 1.14, and it pays back in 1.7 years" in text
+    assert "1.1398" not in text and "1.6667" not in text

@@ -1,0 +1,143 @@
+"""Meeting pages: arrange with a time and place, change, cancel, and download the calendar file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlalchemy import select
+
+from changeauth import db
+from changeauth.models import DaMeeting, Notification
+from tests.factories import UserFactory
+from tests.helpers import page
+
+
+def arrange(client: FlaskClient, members: list[Any], **changes: str) -> str:
+    data = {
+        "title": "April design authority",
+        "meets_on": "2027-04-08",
+        "starts_at": "09:30",
+        "duration_minutes": "120",
+        "location": "Committee room 1",
+        "member_ids": [str(m.id) for m in members],
+    }
+    data.update(changes)
+    created = client.post("/meetings/new", data=data)
+    assert created.status_code == 302, created.get_data(as_text=True)[:500]
+    return created.headers["Location"]
+
+
+def test_a_meeting_page_offers_the_calendar_file_and_the_changes(client: FlaskClient, login_as: Any) -> None:
+    chair, member = UserFactory(design_authority=True), UserFactory(design_authority=True)
+    login_as(chair)
+    where = arrange(client, [member])
+
+    text = page(client.get(where)).get_text(" ", strip=True)
+    assert "Thursday 08 Apr 2027, 09:30 for 2 hours" in text or "09:30 for 2 hours" in text
+    assert "Committee room 1" in text
+    download = client.get(f"{where}/invitation.ics")
+    assert download.status_code == 200 and download.mimetype == "text/calendar"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="design-authority-2027-04-08.ics"'
+    event = Calendar.from_ical(download.get_data(as_text=True)).walk("VEVENT")[0]
+    meeting = db.session.scalar(select(DaMeeting).where(DaMeeting.title == "April design authority"))
+    assert meeting is not None and str(event["uid"]) == meeting.calendar_uid
+    assert f"http://changeauth.test/meetings/{meeting.id}" == str(event["url"])
+
+
+def test_changing_a_meeting_from_its_page(client: FlaskClient, login_as: Any) -> None:
+    chair, member = UserFactory(design_authority=True), UserFactory(design_authority=True)
+    login_as(chair)
+    where = arrange(client, [member])
+    form = page(client.get(f"{where}/edit"))
+    assert form.find("input", {"name": "starts_at"})["value"] == "09:30"
+    assert form.find("input", {"name": "sequence"})["value"] == "0"
+
+    saved = client.post(
+        f"{where}/edit",
+        data={
+            "title": "April design authority",
+            "meets_on": "2027-04-08",
+            "starts_at": "13:00",
+            "duration_minutes": "60",
+            "location": "Online",
+            "member_ids": [str(member.id)],
+            "sequence": "0",
+        },
+    )
+
+    assert saved.status_code == 302
+    meeting = db.session.scalar(select(DaMeeting).where(DaMeeting.title == "April design authority"))
+    assert meeting is not None and meeting.sequence == 1 and meeting.location == "Online"
+    updates = db.session.scalars(select(Notification).where(Notification.kind == "meeting_updated")).all()
+    assert {n.user_id for n in updates} == {chair.id, member.id}
+
+
+def test_a_change_from_a_stale_page_says_so_and_keeps_what_was_typed(
+    client: FlaskClient, login_as: Any
+) -> None:
+    chair = UserFactory(design_authority=True)
+    login_as(chair)
+    where = arrange(client, [])
+    data = {
+        "title": "Renamed once",
+        "meets_on": "2027-04-08",
+        "starts_at": "09:30",
+        "duration_minutes": "120",
+        "sequence": "0",
+    }
+    assert client.post(f"{where}/edit", data=data).status_code == 302
+
+    stale = client.post(f"{where}/edit", data={**data, "title": "Renamed from an old page"})
+
+    assert stale.status_code == 409
+    text = page(stale).get_text(" ", strip=True)
+    assert "Someone else changed or cancelled this meeting" in text
+    assert page(stale).find("input", {"name": "title"})["value"] == "Renamed from an old page"
+
+
+def test_cancelling_a_meeting(client: FlaskClient, login_as: Any) -> None:
+    chair, member = UserFactory(design_authority=True), UserFactory(design_authority=True)
+    login_as(chair)
+    where = arrange(client, [member])
+    assert "Cancel the meeting" in page(client.get(f"{where}/cancel")).get_text()
+
+    too_long = client.post(f"{where}/cancel", data={"reason": "x" * 501, "sequence": "0"})
+    assert too_long.status_code == 422
+    done = client.post(f"{where}/cancel", data={"reason": "Nothing to decide.", "sequence": "0"})
+
+    assert done.status_code == 302
+    text = page(client.get(where)).get_text(" ", strip=True)
+    assert "This meeting was cancelled" in text and "Nothing to decide." in text
+    assert "Change the meeting" not in text
+    assert client.get(f"{where}/edit").status_code == 302
+    cancelled = db.session.scalars(select(Notification).where(Notification.kind == "meeting_cancelled")).all()
+    assert {n.user_id for n in cancelled} == {chair.id, member.id}
+    assert "cancelled" in page(client.get("/meetings")).get_text()
+
+
+def test_a_cancelled_meeting_is_not_offered_for_a_gate_decision(client: FlaskClient, login_as: Any) -> None:
+    from tests.factories import ImprovementFactory
+
+    chair = UserFactory(design_authority=True)
+    work = ImprovementFactory(business_case=True)
+    login_as(chair)
+    kept = arrange(client, [], title="Kept meeting")
+    dropped = arrange(client, [], title="Dropped meeting")
+    client.post(f"{dropped}/cancel", data={"reason": "", "sequence": "0"})
+
+    options = (
+        page(client.get(f"/improvements/{work.id}/gate")).find("select", {"name": "meeting_id"}).get_text()
+    )
+    assert "Kept meeting" in options and "Dropped meeting" not in options
+    assert kept
+
+
+def test_only_design_authority_members_see_meetings(client: FlaskClient, login_as: Any) -> None:
+    chair = UserFactory(design_authority=True)
+    login_as(chair)
+    where = arrange(client, [])
+    login_as(UserFactory(manager=True))
+    for suffix in ("", "/edit", "/cancel", "/invitation.ics"):
+        assert client.get(f"{where}{suffix}").status_code == 403

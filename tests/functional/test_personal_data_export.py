@@ -1,0 +1,161 @@
+"""Subject access (issue 25, item 1): an administrator exports everything held about one person, as a
+printable page and a JSON file, from the person's admin page and the API; nobody else can reach it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from changeauth.models import AuditEvent
+from changeauth.services import users as user_service
+from tests.factories import CommentFactory, ImprovementFactory, SupportFactory, UserFactory
+from tests.functional.test_plain_words import SNAKE_CASE
+from tests.helpers import page
+
+SECRET_TITLE = "Stop the night shift rota clash in waste collection"
+
+
+@pytest.fixture
+def person(db_session: Any) -> Any:
+    """Someone with an anonymous idea, a comment on another idea and a support."""
+    person = user_service.create_user(
+        email="robin.ashdown@council.example", name="Robin Ashdown", roles=["staff"]
+    )
+    ImprovementFactory(title=SECRET_TITLE, submitter=person, is_anonymous=True)
+    other = ImprovementFactory(title="Online bulky waste booking")
+    CommentFactory(improvement=other, author=person, body="Our team could pilot this.")
+    SupportFactory(improvement_id=other.id, user_id=person.id)
+    user_service.issue_api_token(person, name="Robin's laptop", actor_id=person.id)
+    user_service.end_sessions(person, actor_id=person.id, reason="signed out")  # an action of their own
+    db_session.flush()
+    return person
+
+
+def _export_events(db_session: Any, person: Any) -> list[AuditEvent]:
+    return list(
+        db_session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "user.personal_data_exported", AuditEvent.subject_id == person.id
+            )
+        )
+    )
+
+
+def test_an_admin_gets_a_printable_page_with_the_anonymous_idea(
+    client: FlaskClient, login_as: Any, db_session: Any, person: Any
+) -> None:
+    admin = UserFactory(admin=True)
+    login_as(admin)
+    user_page = page(client.get(f"/admin/users/{person.id}"))
+    assert user_page.select_one(f"form[action='/admin/users/{person.id}/personal-data']") is not None
+
+    response = client.post(f"/admin/users/{person.id}/personal-data")
+    assert response.status_code == 200
+    html = page(response)
+    assert html.h1.get_text(strip=True) == "Personal data held about Robin Ashdown"
+    text = html.main.get_text(" ", strip=True)
+    assert SECRET_TITLE in text
+    assert "robin.ashdown@council.example" in text
+    assert "Our team could pilot this." in text
+    [event] = _export_events(db_session, person)
+    assert event.actor_id == admin.id and event.after == {"form": "page"}
+    # Plain words: the audit actions listed are named, not shown as codes.
+    assert "Account created" in text and "Signed out everywhere" in text
+    assert SNAKE_CASE.search(text) is None and "user." not in text
+
+
+def test_an_admin_downloads_the_json_file(
+    client: FlaskClient, login_as: Any, db_session: Any, person: Any
+) -> None:
+    login_as(UserFactory(admin=True))
+    response = client.post(f"/admin/users/{person.id}/personal-data?form=file")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.data)
+    assert data["account"]["email"] == "robin.ashdown@council.example"
+    [idea] = [i for i in data["ideas"] if i["title"] == SECRET_TITLE]
+    assert idea["anonymous"] is True and idea["part"] == "submitted it"
+    assert [c["body"] for c in data["comments"]] == ["Our team could pilot this."]
+    assert len(data["supports"]) == 1
+    for key in ("assessments", "decisions", "conflicts", "notifications", "sign_in_attempts", "api_tokens"):
+        assert key in data
+    assert [e.after for e in _export_events(db_session, person)] == [{"form": "file"}]
+    [token] = data["api_tokens"]
+    assert token["name"] == "Robin's laptop" and token["expires_at"] and "token_hash" not in token
+
+
+@pytest.mark.parametrize(
+    "traits", ["staff", "manager", "design_authority", "finance", "viewer", "themselves"]
+)
+def test_nobody_else_reaches_it_through_the_pages(
+    client: FlaskClient, login_as: Any, db_session: Any, person: Any, traits: str
+) -> None:
+    login_as(
+        person if traits == "themselves" else UserFactory(**({} if traits == "staff" else {traits: True}))
+    )
+    for url in (
+        f"/admin/users/{person.id}/personal-data",
+        f"/admin/users/{person.id}/personal-data?form=file",
+    ):
+        response = client.post(url)
+        assert response.status_code == 403
+        assert SECRET_TITLE not in response.get_data(as_text=True)
+    assert client.get(f"/admin/users/{person.id}").status_code == 403
+    assert _export_events(db_session, person) == []
+
+
+def test_signed_out_it_asks_for_a_sign_in(client: FlaskClient, person: Any) -> None:
+    response = client.post(f"/admin/users/{person.id}/personal-data")
+    assert response.status_code in (302, 401)
+    assert SECRET_TITLE not in response.get_data(as_text=True)
+
+
+def _token(db_session: Any, user: Any) -> dict[str, str]:
+    plain, _ = user_service.issue_api_token(user, name="test", actor_id=user.id)
+    db_session.flush()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+@pytest.mark.parametrize(
+    "traits", ["staff", "manager", "design_authority", "finance", "viewer", "themselves"]
+)
+def test_nobody_else_reaches_it_through_the_api(
+    client: FlaskClient, db_session: Any, person: Any, traits: str
+) -> None:
+    user = person if traits == "themselves" else UserFactory(**({} if traits == "staff" else {traits: True}))
+    response = client.post(
+        f"/api/v1/users/{person.id}/personal-data-exports", json={}, headers=_token(db_session, user)
+    )
+    assert response.status_code == 403
+    assert SECRET_TITLE not in response.get_data(as_text=True)
+    assert client.post(f"/api/v1/users/{person.id}/personal-data-exports", json={}).status_code == 401
+    assert _export_events(db_session, person) == []
+
+
+def test_an_admin_gets_it_through_the_api_and_an_unknown_person_is_404(
+    client: FlaskClient, db_session: Any, person: Any
+) -> None:
+    headers = _token(db_session, UserFactory(admin=True))
+    response = client.post(
+        f"/api/v1/users/{person.id}/personal-data-exports",
+        json={"reason": "Subject access request of 1 December"},
+        headers=headers,
+    )
+    assert response.status_code == 201
+    assert SECRET_TITLE in [i["title"] for i in response.get_json()["ideas"]]
+    assert [(e.after, e.reason) for e in _export_events(db_session, person)] == [
+        ({"form": "api"}, "Subject access request of 1 December")
+    ]
+    assert (
+        client.post("/api/v1/users/999999/personal-data-exports", json={}, headers=headers).status_code == 404
+    )
+
+
+def test_an_unknown_person_is_404_on_the_page(client: FlaskClient, login_as: Any) -> None:
+    login_as(UserFactory(admin=True))
+    assert client.post("/admin/users/999999/personal-data").status_code == 404

@@ -1,0 +1,410 @@
+"""The close-down report is the oracle: each of its figures, listed here with its section, is checked on
+the close-down page, the dashboard, the scrutiny report, the XLSX and the API for the worked example;
+and every page that shows a realised, like-for-like or net figure shows the same one."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from changeauth.domain.lifecycle import Stage
+from changeauth.models import Programme
+from changeauth.queries import clock
+from changeauth.services import users as user_service
+from tests.factories import UserFactory
+from tests.helpers import page
+
+AS_OF = date(2026, 11, 29)
+# The worked example is loaded once for the module (tests/conftest.py); loading it again adds nothing.
+pytestmark = pytest.mark.worked_example(as_of=AS_OF)
+
+# (section of the report, what it says, the figure: pence for money)
+MONEY = [
+    ("§3.2", "one-off investment", "investment", 744_815_500),
+    ("§3.2", "projected financial benefit a year", "projected", 248_392_500),
+    ("§3.2", "recurring savings the SWAP audit confirmed in November 2019", "realised", 248_392_500),
+    ("§3.2", "additional staff 2019/20", "temporary_2019", 49_499_000),
+    ("§3.2", "additional staff 2020/21", "temporary_2020", 24_023_000),
+    ("§3.2", "additional staff in total", "temporary_total", 73_522_000),
+    ("§3.2", "net saving 2019/20: £2,483,925 − £494,990", "net_2019", 198_893_500),
+    ("§3.2", "net saving 2020/21: £2,483,925 − £240,230", "net_2020", 224_369_500),
+    ("§3.2", "external funding offsetting baseline roles (if…)", "adjustment_external_funding", 9_576_100),
+    ("§3.2", "19 posts taken as savings already (possible)", "adjustment_taken_as_savings", 32_306_000),
+    ("§3.2", "shortfall: the projected savings were achieved", "shortfall", 0),
+]
+OTHER = [
+    ("§3.2", "reduction in posts (FTE)", "fte", Decimal("77.3")),
+    ("§3.2", "payback of approximately three years", "payback", Decimal("3.0")),
+    ("§3.3", "customer enablement efficiency achieved", "driver_1", Decimal(86)),
+    ("§3.3", "customer channel shift efficiency achieved", "driver_2", Decimal(79)),
+    ("§3.3", "technology and processes efficiency achieved", "driver_3", Decimal(61)),
+    ("§3.3", "remodelling efficiency achieved", "driver_4", Decimal(83)),
+]
+
+# The report's other headline figures, each with the words it uses: (section, quote, key, figure).
+CONTEXT = [
+    (
+        "§1",
+        "over £4.1million of savings from the then current budget by 2020-21",
+        "savings_needed",
+        410_000_000,
+    ),
+    (
+        "§1",
+        "46%, or £32.3 million of SSDC's gross annual expenditure, was staff related",
+        "staff_cost_share",
+        46,
+    ),
+    (
+        "§1",
+        "46%, or £32.3 million of SSDC's gross annual expenditure, was staff related",
+        "staff_cost",
+        3_230_000_000,
+    ),
+    (
+        "§3.2",
+        "19 posts have entries totalling £323,060 for “taken as savings already”",
+        "posts_taken_as_savings",
+        19,
+    ),
+    (
+        "§3.3.1",
+        "a significant channel shift for customers to self-serve, now approximately 73%",
+        "self_serve_share",
+        73,
+    ),
+    ("§3.4", "out of the 41 questions asked, 36 of these (88%) have improved", "survey_questions", 41),
+    (
+        "§3.4",
+        "out of the 41 questions asked, 36 of these (88%) have improved",
+        "survey_questions_improved",
+        36,
+    ),
+    ("§3.4", "out of the 41 questions asked, 36 of these (88%) have improved", "survey_improved_share", 88),
+    ("§3.6.2", "up to 16 systems", "systems_per_query", 16),
+]
+MONEY_CONTEXT = {"savings_needed", "staff_cost"}
+PERCENT_CONTEXT = {"staff_cost_share", "self_serve_share", "survey_improved_share"}
+
+
+def pounds(pence: int) -> str:
+    return f"£{pence // 100:,}" if pence % 100 == 0 else f"£{pence / 100:,.2f}"
+
+
+@pytest.fixture
+def demo(db_session: Any, monkeypatch: pytest.MonkeyPatch) -> int:
+    from changeauth.devtools.worked_example import load_demo
+
+    monkeypatch.setattr(clock, "today", lambda: AS_OF)
+    load_demo()
+    db_session.commit()
+    return db_session.scalar(select(Programme.id).where(Programme.code == "transformation"))
+
+
+def _rows(table: Any) -> dict[str, str]:
+    return {
+        tr.select_one("th").get_text(" ", strip=True): tr.select("td")[0].get_text(" ", strip=True)
+        for tr in table.select("tbody tr")
+        if tr.select_one("th") and tr.select("td")
+    }
+
+
+def _close_down_by_figure(html: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for table in html.select("table[id^=close-down-]"):
+        found |= _rows(table)
+    return found
+
+
+def test_the_close_down_page_shows_every_figure_of_the_report(
+    client: FlaskClient, login_as: Any, demo: int
+) -> None:
+    from changeauth.reporting import closedown
+
+    login_as(UserFactory(viewer=True))
+    response = client.get(f"/programmes/{demo}/close-down")
+    assert response.status_code == 200
+    view = closedown.build(demo, AS_OF)
+    assert view is not None
+    shown = _close_down_by_figure(page(response))
+    for section, said, key, expected in MONEY + OTHER:
+        assert view.value(key) == expected, (section, said)
+        row = next(r for s in view.sections for r in s.rows if r.key == key)
+        text = shown[row.figure]
+        if isinstance(expected, int):
+            assert text == pounds(expected), (section, said, text)
+        else:
+            assert text.startswith(f"{expected:g}"), (section, said, text)
+    # The report's conditional adjustments are listed, with their condition, but not counted.
+    assert view.value("confirmed_adjustments") == 0 and view.value("proposed_adjustments") == 41_882_100
+    assert view.value("like_for_like") == 248_392_500
+
+
+def test_the_xlsx_carries_the_same_figures(client: FlaskClient, login_as: Any, demo: int) -> None:
+    login_as(UserFactory(viewer=True))
+    response = client.get(f"/programmes/{demo}/close-down.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = {row[1]: row[2] for row in sheet.iter_rows(min_row=4, values_only=True) if row[1]}
+    page_rows = _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))
+    assert set(values) == set(page_rows)
+    assert values["One-off investment"] == 7_448_155
+    assert values["Net saving 2019/20"] == 1_988_935 and values["Net saving 2020/21"] == 2_243_695
+    assert (
+        values["Temporary resources 2019/20"] == 494_990 and values["Temporary resources 2020/21"] == 240_230
+    )
+    assert values["Achieved annual saving, validated by finance"] == 2_483_925
+    assert values["Reduction in posts (FTE)"] == 77.3
+
+
+def test_the_dashboard_scrutiny_report_and_api_agree_with_the_close_down_page(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    viewer = login_as(UserFactory(viewer=True))
+    close_down = _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))
+    dashboard = page(client.get("/dashboard"))
+    scrutiny = page(client.get("/reports/scrutiny"))
+    token, _ = user_service.issue_api_token(viewer, name="oracle", actor_id=viewer.id)
+    db_session.commit()
+    api = client.get("/api/v1/programmes", headers={"Authorization": f"Bearer {token}"}).get_json()
+    programme = next(p for p in api["items"] if p["code"] == "transformation")
+    api_years = {y["label"]: y for y in programme["years"]}
+
+    # The figures called "realised", "like-for-like" and "net", as each place names them.
+    expected = {
+        "realised": 248_392_500,
+        "like_for_like": 248_392_500,
+        "temporary_2019": 49_499_000,
+        "temporary_2020": 24_023_000,
+        "net_2019": 198_893_500,
+        "net_2020": 224_369_500,
+    }
+    seen = {
+        "close-down page": {
+            "realised": close_down["Achieved annual saving, validated by finance"],
+            "like_for_like": close_down["Like-for-like annual saving"],
+            "temporary_2019": close_down["Temporary resources 2019/20"],
+            "temporary_2020": close_down["Temporary resources 2020/21"],
+            "net_2019": close_down["Net saving 2019/20"],
+            "net_2020": close_down["Net saving 2020/21"],
+        },
+    }
+    for name, html, table_id, prefix in (
+        ("dashboard", dashboard, "#programme-transformation", "#dashboard"),
+        ("scrutiny report", scrutiny, "#scrutiny-programme-transformation", "#scrutiny"),
+    ):
+        rows = _rows(html.select_one(table_id))
+        seen[name] = {
+            "realised": rows["Validated saving (a year)"],
+            "like_for_like": rows["Like-for-like saving (a year)"],
+            "temporary_2019": rows["Temporary resource cost 2019/20"],
+            "temporary_2020": rows["Temporary resource cost 2020/21"],
+            "net_2019": rows["Net saving 2019/20"],
+            "net_2020": rows["Net saving 2020/21"],
+        }
+        reconciliation = _rows(html.select_one(f"{prefix}-reconciliation"))
+        name_prefix = "SSDC Transformation Programme: "
+        seen[f"{name} reconciliation"] = {
+            "temporary_2019": reconciliation[f"{name_prefix}temporary staff 2019/20"],
+            "temporary_2020": reconciliation[f"{name_prefix}temporary staff 2020/21"],
+            "net_2019": reconciliation[f"{name_prefix}net saving 2019/20"],
+            "net_2020": reconciliation[f"{name_prefix}net saving 2020/21"],
+        }
+        headline = html.select_one(f"{prefix}-headline").get_text(" ", strip=True)
+        assert f"Validated saving to date {pounds(248_392_500)} a year" in headline, name
+        # The reconciliation agrees with itself to the penny: gross less estimates is the validated saving.
+        gross = reconciliation["Gross saving measured (a year)"]
+        estimates = reconciliation["Less estimates not yet validated by finance"]
+        assert (gross, estimates) == (pounds(250_192_500), pounds(1_800_000)), name
+    seen["API"] = {
+        "realised": pounds(programme["realised_pence"]),
+        "like_for_like": pounds(programme["like_for_like_pence"]),
+        "temporary_2019": pounds(api_years["2019/20"]["temporary_cost_pence"]),
+        "temporary_2020": pounds(api_years["2020/21"]["temporary_cost_pence"]),
+        "net_2019": pounds(api_years["2019/20"]["net_pence"]),
+        "net_2020": pounds(api_years["2020/21"]["net_pence"]),
+    }
+    for place, figures in seen.items():
+        for key, text in figures.items():
+            assert text == pounds(expected[key]), (place, key, text)
+    # The dashboard's programme table, the API and the close-down page name the same programmes' figures.
+    assert (
+        programme["proposed_adjustments_pence"] == 41_882_100
+        and programme["confirmed_adjustments_pence"] == 0
+    )
+
+
+def test_the_closed_programme_holds_only_the_reports_work(demo: int, db_session: Any) -> None:
+    from changeauth.models import Improvement, TemporaryResource
+
+    later = db_session.scalar(select(Programme).where(Programme.code == "continuous_improvement"))
+    assert later is not None and later.name == "Continuous improvement, from 2021"
+    recommendations = db_session.scalars(
+        select(Improvement.programme_id).where(
+            Improvement.ref.in_([f"IMP-2021-000{n}" for n in range(1, 10)])
+        )
+    ).all()
+    assert set(recommendations) == {later.id}
+    # Only the seven report posts are the closed programme's; the 2026 resources are the later work's.
+    assert (
+        db_session.scalar(
+            select(TemporaryResource.id).where(TemporaryResource.programme_id == demo).limit(8).offset(7)
+        )
+        is None
+    )
+
+
+def test_the_reports_nine_projects_are_there_with_the_leadership_priority(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Improvement
+
+    # §4.1–§4.3: (reference, the leadership team's published priority within its driver)
+    projects = {
+        "IMP-2021-0001": 1,  # §4.1 Review Customer Access Strategy
+        "IMP-2021-0002": 1,  # §4.2 Career progression framework
+        "IMP-2021-0003": 2,  # §4.2 Review strategic planning cycle
+        "IMP-2021-0004": 3,  # §4.2 Flexible staffing initiative
+        "IMP-2021-0005": 4,  # §4.2 Case Services resourcing model
+        "IMP-2021-0006": 1,  # §4.3 Implement the technology architecture and roadmap
+        "IMP-2021-0007": 2,  # §4.3 Review and prioritise technology capability development
+        "IMP-2021-0008": 3,  # §4.3 Incremental technology process improvements
+        "IMP-2021-0025": 4,  # §4.3 Expand digital channels
+    }
+    stored = dict(
+        db_session.execute(
+            select(Improvement.ref, Improvement.leadership_priority).where(Improvement.ref.in_(projects))
+        ).all()
+    )
+    assert stored == projects
+    login_as(UserFactory(viewer=True))
+    digital = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0025"))
+    assert digital.title == "Expand digital channels"
+    shown = page(client.get(f"/improvements/{digital.id}")).select_one("#leadership-priority")
+    assert shown is not None and "4" in shown.get_text()
+
+
+def test_the_recommendations_hold_the_decisions_that_put_them_there(demo: int, db_session: Any) -> None:
+    from changeauth.domain.gates import measured_since_go_live
+    from changeauth.models import Benefit, GateDecision, Improvement
+    from changeauth.queries import gates as gate_queries
+
+    refs = dict(db_session.execute(select(Improvement.ref, Improvement.id)).all())
+    declined = db_session.scalar(
+        select(GateDecision).where(
+            GateDecision.improvement_id == refs["IMP-2021-0005"], GateDecision.to_stage == Stage.DECLINED
+        )
+    )
+    assert declined is not None and declined.to_stage == "declined" and "report §4.2" in declined.rationale
+    for ref in ("IMP-2021-0001", "IMP-2021-0009"):
+        went_live = gate_queries.went_live_on(refs[ref])
+        assert went_live is not None and went_live < AS_OF, ref
+        # Every benefit has a measurement since go-live, so the benefits review (G3) can be passed.
+        latest = db_session.scalars(
+            select(Benefit.last_period_end).where(Benefit.improvement_id == refs[ref])
+        ).all()
+        assert latest and all(measured_since_go_live(on, went_live) for on in latest), ref
+
+
+def test_the_audit_validation_is_dated_when_it_happened_with_its_evidence(demo: int, db_session: Any) -> None:
+    from changeauth.models import Benefit
+
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    # §3.2: the SWAP internal audit of November 2019, not the day the example was loaded.
+    assert saving.validated_at.date() == date(2019, 11, 30)
+    assert "South West Audit Partnership" in saving.validation_note
+
+
+def test_the_reports_other_figures_are_loaded_and_shown(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+    from changeauth.reporting import closedown
+
+    login_as(UserFactory(viewer=True))
+    shown = _rows(page(client.get(f"/programmes/{demo}/close-down")).select_one("#close-down-context"))
+    view = closedown.build(demo, AS_OF)
+    assert view is not None
+    rows = {r.key: r for s in view.sections for r in s.rows}
+    for section, said, key, expected in CONTEXT:
+        row = rows[f"context_{key}"]
+        assert row.value == expected and row.source.endswith(section), (section, said)
+        text = shown[row.figure]
+        if key in MONEY_CONTEXT:
+            assert text == pounds(expected), (section, said, text)
+        elif key in PERCENT_CONTEXT:
+            assert text == f"{expected} %", (section, said, text)
+        else:
+            assert text == str(expected), (section, said, text)
+    # §3.6.2's 16 systems is also where IMP-2021-0006's benefit starts from, and §3.3.1's 73 % where
+    # IMP-2021-0001's share online starts from.
+    baselines = dict(
+        db_session.execute(
+            select(Benefit.title, Benefit.baseline_value).where(
+                Benefit.title.in_(
+                    [
+                        "Systems an adviser opens to answer a query",
+                        "Share of customer transactions completed online",
+                    ]
+                )
+            )
+        ).all()
+    )
+    assert baselines == {
+        "Systems an adviser opens to answer a query": 16,
+        "Share of customer transactions completed online": 73,
+    }
+
+
+def test_the_share_online_changes_in_percentage_points(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+
+    # §3.3.1: "now approximately 73%" self-serve is the baseline; the latest share is 80.5 %, so the
+    # change is 7.5 percentage points (7.5 % of 73 would be about 5.5 points).
+    online = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Share of customer transactions completed online")
+    )
+    login_as(UserFactory(viewer=True))
+    text = page(client.get(f"/benefits/{online.id}")).get_text(" ", strip=True)
+    assert "Realised (gross) 7.5 percentage points" in text
+    assert "7.5 % online" not in text and "7.5% online" not in text
+
+
+def test_the_live_queue_is_dated_from_the_day_the_demo_is_loaded(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import GateDecision, Improvement
+    from changeauth.queries import triage
+
+    queue = triage.triage_queue(AS_OF, per_page=100).items
+    ages = {item.improvement.ref: item.working_days for item in queue}
+    # Fifteen ideas wait, the longest (IMP-2021-0016) submitted 14 working days before the day the demo
+    # was loaded, a few past the 10-day target; not ~1,500. (AS_OF is a Sunday, so the home page's count
+    # of working days waited is one less.)
+    assert len(ages) == 15 and next(iter(ages)) == "IMP-2021-0016"
+    assert ages["IMP-2021-0016"] == 13 and sum(1 for age in ages.values() if age > 10) == 2
+    business_case = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0003"))
+    assert business_case.stage_changed_at.date() == date(2026, 11, 18)  # 8 working days before AS_OF
+    # The report's history keeps its dates: IMP-2021-0005 was declined (§4.2) on its decision's date.
+    declined = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0005"))
+    decided = db_session.scalar(
+        select(GateDecision.decided_at).where(
+            GateDecision.improvement_id == declined.id, GateDecision.to_stage == Stage.DECLINED
+        )
+    )
+    assert declined.stage_changed_at.date() == decided.date() == date(2025, 10, 8)
+    # Home shows the design authority the same ages.
+    login_as(UserFactory(design_authority=True))
+    home = page(client.get("/")).get_text(" ", strip=True)
+    assert "1,5" not in home.replace("£1,5", "")

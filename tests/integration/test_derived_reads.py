@@ -1,0 +1,117 @@
+"""Each derived view reads only the tables declared beside the function that computes it (``@reads`` in
+``queries.derived``), and a write to any of them renews the view's marker (``WATCHED_TABLES``).
+
+A cached view that started reading a table nobody declared would be kept after a change to that table
+and show stale figures; here each computation runs on a small council, its SQL is captured, and every
+table it names must be declared, and every declared table watched (docs/architecture.md#derived-views)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from changeauth import db
+from changeauth.models.derived_state import WATCHED_TABLES
+from changeauth.queries import backlog, derived, portfolio, savings, scoring, similar, temporary_resources
+from changeauth.reporting import dashboard
+from tests.factories import (
+    AssessmentFactory,
+    BenefitFactory,
+    BusinessCaseFactory,
+    ConflictDeclarationFactory,
+    ImprovementFactory,
+    ImprovementScoreFactory,
+    TemporaryResourceFactory,
+    UserFactory,
+)
+
+TABLE_NAMED = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_]+)"?', re.IGNORECASE)
+ON = date(2026, 12, 1)
+
+
+@contextmanager
+def tables_read() -> Iterator[set[str]]:
+    found: set[str] = set()
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        found.update(TABLE_NAMED.findall(statement))
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+def _computations() -> dict[str, Callable[[], Any]]:
+    member = UserFactory(design_authority=True)
+    return {
+        "changeauth.queries.backlog._rank_afresh": backlog._rank_afresh,
+        "changeauth.queries.similar._load_corpus": similar._load_corpus,
+        "changeauth.queries.portfolio.load_candidates": portfolio.load_candidates,
+        "changeauth.queries.scoring._ids_to_do": lambda: scoring._ids_to_do(
+            member.id, scoring.active_scheme()
+        ),
+        "changeauth.queries.savings._all_programmes": lambda: savings._all_programmes(ON),
+        "changeauth.queries.temporary_resources._benefit_at_risk": lambda: (
+            temporary_resources._benefit_at_risk(ON)
+        ),
+        "changeauth.reporting.dashboard._figures": lambda: dashboard._figures(ON),
+    }
+
+
+@pytest.fixture
+def council(db_session: Any) -> None:
+    improvement = ImprovementFactory(delivery=True)
+    ImprovementScoreFactory(improvement=improvement)
+    AssessmentFactory(improvement=improvement)
+    ConflictDeclarationFactory(improvement=improvement)
+    BusinessCaseFactory(improvement=improvement)
+    BenefitFactory(improvement=improvement)
+    TemporaryResourceFactory(improvement=improvement, end_date=date(2026, 6, 30))
+    db_session.flush()
+
+
+@pytest.mark.usefixtures("council")
+def test_each_view_reads_only_what_it_declares() -> None:
+    computations = _computations()
+    declared = {
+        name: tables for functions in derived.DECLARED_READS.values() for name, tables in functions.items()
+    }
+    assert set(computations) == set(declared), "run every @reads computation here"
+    undeclared = {}
+    for name, compute in computations.items():
+        with tables_read() as found:
+            compute()
+        # The markers themselves are read by the views a computation reuses (cached under the same view).
+        extra = found - declared[name] - {"derived_state"}
+        if extra:
+            undeclared[name] = sorted(extra)
+    assert not undeclared, f"declare these tables in the view's @reads (and WATCHED_TABLES): {undeclared}"
+
+
+def test_each_declared_table_renews_the_view() -> None:
+    unwatched = {
+        view: sorted(tables - WATCHED_TABLES[view])
+        for view, functions in derived.DECLARED_READS.items()
+        for tables in functions.values()
+        if tables - WATCHED_TABLES[view]
+    }
+    assert not unwatched, f"add these to models.derived_state.WATCHED_TABLES: {unwatched}"
+
+
+def test_each_watched_table_is_read_by_some_computation() -> None:
+    # A table watched for no reason renews the view needlessly; one declared nowhere may hide a typo.
+    idle = {
+        view: sorted(watched - set().union(*derived.DECLARED_READS.get(view, {}).values()))
+        for view, watched in WATCHED_TABLES.items()
+        if watched - set().union(*derived.DECLARED_READS.get(view, {}).values())
+    }
+    assert not idle

@@ -1,0 +1,434 @@
+"""The journeys of issue 19: each person's whole job, in Chromium through the pages only, on the worked
+example. Each saves its people's Home at 1280 and 375 pixels (tests/journeys/artifacts/)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from tests.browser.test_accessibility import axe_violations
+from tests.journeys.conftest import home_screenshots, screenshot, weeks_pass_since_go_live
+from tests.journeys.steps import (
+    MANAGER,
+    add_benefit,
+    assert_error_summary_has_focus,
+    decide_gate,
+    fill_date,
+    flash,
+    main_text,
+    measure,
+    press_button,
+    score,
+    submit_idea,
+    submit_idea_by_keyboard,
+    tab_to,
+    triage,
+    triage_by_keyboard,
+    type_into,
+    unique,
+    write_business_case,
+)
+
+
+def test_journey_1_staff_follow_an_idea_from_submission_to_decision(person: Any) -> None:
+    staff = person("staff")
+    title = unique("reminders")
+    improvement_id, reference = submit_idea_by_keyboard(staff, title)
+
+    staff.goto("/")
+    home = main_text(staff)
+    assert f"{reference}: {title} Waiting for the design authority to look at it" in home
+
+    da = person("design_authority_2")
+    triage_by_keyboard(
+        da, improvement_id, "Ask for more information", "How many calls a week does this cause?"
+    )
+
+    staff.goto("/")
+    home = main_text(staff)
+    assert "Needs your reply" in home and "How many calls a week does this cause?" in home
+    home_screenshots(staff, "journey-1-staff-needs-reply")
+    staff.get_by_role("link", name=f"Answer the question on {reference}").click()
+    staff.get_by_label("Your answer to the design authority").fill("About forty calls a week.")
+    staff.get_by_role("button", name="Answer and resubmit").click()
+    assert "back with the design authority" in flash(staff)
+    staff.goto("/")
+    assert f"{reference}: {title} Waiting for the design authority to look at it" in main_text(staff)
+
+    triage_by_keyboard(
+        da, improvement_id, "Go", "Forty calls a week is worth a business case.", owner=MANAGER
+    )
+    staff.goto("/")
+    assert f"{reference}: {title} Accepted: a business case is being written" in main_text(staff)
+    staff.goto("/notifications/")
+    notes = main_text(staff)
+    assert notes.count(reference) >= 2, notes[:1000]
+    home_screenshots(staff, "journey-1-staff")
+    home_screenshots(da, "journey-1-design-authority")
+
+
+def test_journey_2_design_authority_triage_score_meet_and_decide(person: Any) -> None:
+    staff = person("staff")
+    ideas = {
+        decision: submit_idea(staff, unique(decision))
+        for decision in ("go", "quick", "merge", "recycle", "hold", "stop")
+    }
+    da = person("design_authority_2")
+    da.goto("/")
+    home = main_text(da)
+    assert "Ideas waiting for triage" in home and "working day" in home
+    triage(da, ideas["go"][0], "Go", "Worth a business case.", owner=MANAGER)
+    triage(da, ideas["quick"][0], "Quick win", "Small and clear.", owner=MANAGER)
+    triage(
+        da,
+        ideas["merge"][0],
+        "Merge with other work",
+        "The same as existing work.",
+        merge_into="IMP-2021-0002",
+    )
+    triage(da, ideas["recycle"][0], "Ask for more information", "Which teams does it affect?")
+    triage(
+        da, ideas["hold"][0], "Put on hold", "Not this year.", hold_until=date.today() + timedelta(days=90)
+    )
+    triage(da, ideas["stop"][0], "Stop", "The new contract already covers it.")
+    for decision, stage in (
+        ("merge", "Merged"),
+        ("hold", "On hold"),
+        ("stop", "Declined"),
+        ("quick", "In delivery"),
+    ):
+        da.goto(f"/improvements/{ideas[decision][0]}")
+        assert stage in main_text(da), decision
+
+    # Three independent members score the idea that went forward.
+    for member in ("design_authority_2", "design_authority_3", "design_authority_4"):
+        scorer = da if member == "design_authority_2" else person(member)
+        scorer.goto("/")
+        assert f"Score {ideas['go'][1]}" in main_text(scorer)
+        score(scorer, ideas["go"][0])
+    da.goto(f"/scoring/improvements/{ideas['go'][0]}/score")
+    assert "Final" in main_text(da) or "final" in main_text(da)
+
+    # A meeting, then a conditional go at G1 on the worked example's business case in front of it.
+    meets_on = date.today() + timedelta(days=14)
+    da.goto("/meetings/new")
+    da.get_by_label("Title").fill("Design authority, journey")
+    fill_date(da, "meets_on", meets_on)
+    da.locator("#starts_at").fill("10:00")
+    for name in ("Devi Authority", "Drew Assessor", "Dee Reviewer"):
+        da.get_by_role("checkbox", name=name).check()
+    da.get_by_role("button", name="Arrange meeting").click()
+    da.goto("/")
+    assert "Next meeting Design authority, journey" in main_text(da)
+
+    manager = person("manager")
+    at_g1 = _example_id(manager, "IMP-2021-0003")
+    add_benefit(manager, at_g1, unique("calls avoided"))
+    decide_gate(
+        da,
+        at_g1,
+        "Go with conditions",
+        "Approved, once the data protection assessment is done.",
+        meeting="Design authority, journey",
+        conditions=[
+            ("Complete the data protection impact assessment", MANAGER, meets_on + timedelta(days=30))
+        ],
+    )
+    da.goto(f"/improvements/{at_g1}")
+    assert "Approved" in main_text(da)
+    manager.goto("/")
+    assert "Complete the data protection impact assessment" in main_text(manager)
+    home_screenshots(da, "journey-2-design-authority")
+    home_screenshots(manager, "journey-2-manager")
+
+
+def _example_id(tab: Any, reference: str) -> int:
+    """The id of a worked-example improvement, read from a link on the person's Home (they own it)."""
+    tab.goto("/")
+    href = tab.locator("main a[href^='/improvements/']", has_text=reference).first.get_attribute("href")
+    return int(str(href).rstrip("/").split("/")[-1])
+
+
+def test_journey_3_owner_takes_an_improvement_from_business_case_to_closure(
+    person: Any, live_app: Any
+) -> None:
+    staff, da, manager = person("staff"), person("design_authority_2"), person("manager")
+    improvement_id, reference = submit_idea(staff, unique("full route"))
+    triage(da, improvement_id, "Go", "Worth a business case.", owner=MANAGER)
+    for member in ("design_authority_2", "design_authority_3", "design_authority_4"):
+        score(da if member == "design_authority_2" else person(member), improvement_id)
+
+    # The business case, then the benefits it promises, profiled and corrected.
+    write_business_case(manager, improvement_id)
+    screenshot(manager, "journey-3-business-case-submitted")
+    benefit_page = add_benefit(manager, improvement_id, unique("calls avoided"))
+    manager.goto(benefit_page)
+    manager.get_by_role("link", name="Change the profile").click()
+    assert manager.locator("#driver").input_value(), "the driver list opens blank"
+    manager.locator("#target_value").fill("800")
+    manager.get_by_role("radio", name="Hours", exact=True).check()
+    manager.get_by_role("button", name="Save changes").click()
+    assert flash(manager) == "The benefit profile has been updated.", main_text(manager)[:600]
+    assert "800" in main_text(manager) and "hours" in main_text(manager).lower()
+
+    # G1: a conditional go; the owner closes the condition from Home and starts delivery.
+    decide_gate(
+        da,
+        improvement_id,
+        "Go with conditions",
+        "A sound case, once the web team has agreed the wording.",
+        conditions=[("Agree the wording with the web team", MANAGER, date.today() + timedelta(days=30))],
+    )
+    manager.goto("/")
+    manager.get_by_role("link", name="Close: Agree the wording with the web team").click()
+    manager.get_by_label("Note").fill("The web team agreed the wording on Monday.")
+    manager.get_by_role("button", name="Close condition").click()
+    assert flash(manager) == "The condition is closed.", main_text(manager)[:600]
+    manager.goto(f"/improvements/{improvement_id}/gate")
+    manager.get_by_role("button", name="Start delivery").click()
+    manager.goto(f"/improvements/{improvement_id}")
+    assert "In delivery" in main_text(manager)
+
+    # G2: go-live. Weeks later the owner measures, closes the benefit, and the design authority reopens
+    # it (the figure was corrected); measured again and closed afresh, G3 closes the improvement.
+    decide_gate(da, improvement_id, "Go", "Ready for business as usual.")
+    weeks_pass_since_go_live(live_app, improvement_id)
+    measure(manager, benefit_page, date.today() - timedelta(days=7), "1000")
+    manager.goto(benefit_page)
+    manager.get_by_role("link", name=re.compile("^Close the benefit")).click()
+    manager.get_by_role("radio", name="Partially realised", exact=True).check()
+    manager.get_by_role("button", name="Close the benefit").click()
+    closed = main_text(manager)
+    assert "closed at the benefits review as partially realised" in closed, closed[:600]
+    assert manager.get_by_role("link", name="Record a measurement").count() == 0
+
+    reviewer = person("design_authority_3")
+    reviewer.goto(benefit_page)
+    reviewer.get_by_role("link", name="Reopen this benefit").click()
+    reviewer.get_by_label("Why is it being reopened?").fill("The contact centre corrected the count.")
+    reviewer.get_by_role("button", name="Reopen the benefit").click()
+    assert "closed at the benefits review" not in main_text(reviewer), main_text(reviewer)[:600]
+    screenshot(reviewer, "journey-3-benefit-reopened")
+
+    measure(manager, benefit_page, date.today(), "850")
+    manager.goto(benefit_page)
+    manager.get_by_role("link", name=re.compile("^Close the benefit")).click()
+    manager.get_by_role("radio", name="Realised", exact=True).check()
+    manager.get_by_role("button", name="Close the benefit").click()
+    decide_gate(da, improvement_id, "Go", "Every benefit is measured and closed.")
+    da.goto(f"/improvements/{improvement_id}")
+    assert "Closed" in main_text(da)
+    screenshot(da, "journey-3-closed")
+
+    # The reopening is in the audit log, with who did it.
+    admin = person("admin")
+    admin.goto("/audit?subject_type=benefit")
+    reopened = admin.locator("main tbody tr", has_text="Benefit reopened").first.inner_text()
+    assert "Drew Assessor" in reopened, reopened
+    screenshot(admin, "journey-3-audit-log")
+    home_screenshots(manager, "journey-3-full-route-manager")
+
+
+def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(person: Any) -> None:
+    staff, da, manager = person("staff"), person("design_authority_2"), person("manager")
+    improvement_id, reference = submit_idea(staff, unique("quick win"))
+    triage(da, improvement_id, "Quick win", "Small and clear: go ahead.", owner=MANAGER)
+
+    # Home names the next step, from the quick win's go-live criteria.
+    manager.goto("/")
+    row = manager.locator("tr", has_text=reference)
+    assert "Record the effect of the quick win" in row.inner_text()
+    row.get_by_role("link", name="Record the effect of the quick win").click()
+    assert manager.url.endswith(f"/improvements/{improvement_id}/benefits")
+
+    benefit_page = add_benefit(manager, improvement_id, unique("calls avoided"))
+    # Correct the profile: a new target, and the unit was hours, not a count.
+    manager.goto(benefit_page)
+    manager.get_by_role("link", name="Change the profile").click()
+    manager.locator("#target_value").fill("850")
+    manager.get_by_role("radio", name="Hours", exact=True).check()
+    manager.get_by_role("button", name="Save changes").click()
+    assert flash(manager) == "The benefit profile has been updated.", main_text(manager)[:600]
+    assert "850" in main_text(manager) and "hours" in main_text(manager).lower()
+    measure(manager, benefit_page, date.today() - timedelta(days=1), "1100")
+
+    # Go-live, on a condition the owner closes; then the benefits review closes it.
+    decide_gate(
+        da,
+        improvement_id,
+        "Go with conditions",
+        "Live; check the wording with residents.",
+        conditions=[("Check the wording with residents", MANAGER, date.today() + timedelta(days=60))],
+    )
+    manager.goto("/")
+    manager.get_by_role("link", name="Close: Check the wording with residents").click()
+    assert manager.locator("input[name=status][value=waived]").count() == 0
+    manager.get_by_label("Note").fill("Five residents read it; two words changed.")
+    manager.get_by_role("button", name="Close condition").click()
+    assert flash(manager) == "The condition is closed."
+    decide_gate(da, improvement_id, "Go", "The effect is recorded; the quick win is done.")
+    da.goto(f"/improvements/{improvement_id}")
+    assert "Closed" in main_text(da)
+
+    # Starting delivery of approved work, from the gate page.
+    approved = _example_id(manager, "IMP-2021-0002")
+    manager.goto(f"/improvements/{approved}/gate")
+    manager.get_by_role("button", name="Start delivery").click()
+    manager.goto(f"/improvements/{approved}")
+    assert "In delivery" in main_text(manager)
+
+    # Live work of the worked example: a measurement for the latest period. (Closing a benefit and having
+    # the design authority reopen it are walked on the full route, above, after go-live.)
+    live = _example_id(manager, "IMP-2021-0001")
+    manager.goto(f"/improvements/{live}/benefits")
+    first = manager.locator("main table a[href^='/benefits/']").first
+    live_benefit = f"/benefits/{str(first.get_attribute('href')).rstrip('/').split('/')[-1]}"
+    measure(manager, live_benefit, date.today(), "42")
+    home_screenshots(manager, "journey-3-manager")
+
+
+def _count(tab: Any, heading: str) -> int:
+    """The number in brackets after a Home heading."""
+    text = tab.get_by_role("heading", name=re.compile("^" + re.escape(heading))).inner_text()
+    return int(text.rsplit("(", 1)[1].rstrip(")"))
+
+
+def test_journey_4_finance_validates_asks_and_confirms_an_adjustment_by_keyboard(person: Any) -> None:
+    finance = person("finance")
+    finance.goto("/")
+    waiting = _count(finance, "Benefits waiting for your validation")
+    assert waiting >= 1
+
+    # Send the benefit back to its owner with a question, by keyboard from Home.
+    tab_to(finance, finance.locator("#finance-work ul.list a").first)
+    with finance.expect_navigation():
+        finance.keyboard.press("Enter")
+    benefit_page = finance.url
+    title = finance.get_by_role("heading", level=1).inner_text()
+    type_into(finance, finance.get_by_label("Your question"), "Which budget line shows this saving?")
+    press_button(finance, "Send the question")
+    assert flash(finance) == "Your question has been sent to the benefit's owner."
+    assert "Which budget line shows this saving?" in main_text(finance)
+
+    # The owner answers on the benefit's page.
+    owner = person("manager")
+    owner.goto(benefit_page)
+    owner.locator("#answer").fill("Budget line 4410, postage, from April.")
+    owner.get_by_role("button", name="Send the answer to finance").click()
+    assert flash(owner) == "Your answer has been sent to finance.", main_text(owner)[:600]
+
+    # Validate it with a note of what was checked: first without one, which the page refuses.
+    finance.goto(benefit_page)
+    assert "Budget line 4410, postage, from April." in main_text(finance)
+    press_button(finance, "Validate this cashable benefit")
+    assert_error_summary_has_focus(finance)
+    screenshot(finance, "journey-4-validation-refused")
+    type_into(finance, finance.get_by_label("What you checked"), "Ledger codes 4410 and 4420 show it.")
+    press_button(finance, "Validate this cashable benefit")
+    assert flash(finance) == "The benefit has been validated by finance.", main_text(finance)[:600]
+    assert "Validated by Frankie Finance" in main_text(finance)
+    assert "Ledger codes 4410 and 4420 show it." in main_text(finance)
+    finance.goto("/")
+    assert _count(finance, "Benefits waiting for your validation") == waiting - 1
+
+    # Propose a like-for-like adjustment on the validated benefit, then confirm it with its evidence.
+    finance.goto("/")
+    proposed = _count(finance, "Adjustments to confirm")
+    finance.goto("/benefits/")
+    finance.get_by_role("link", name=title).first.click()
+    finance.get_by_role("link", name="Record a like-for-like adjustment").click()
+    finance.locator("#category").select_option(index=1)
+    finance.get_by_label("Amount").fill("-1200")
+    why = "Postage prices rose in April, so part of the saving is price, not work."
+    finance.get_by_label("Why").fill(why)
+    finance.get_by_role("button", name="Record adjustment").click()
+    assert flash(finance) == "The like-for-like adjustment has been recorded.", main_text(finance)[:600]
+    finance.goto("/")
+    assert _count(finance, "Adjustments to confirm") == proposed + 1
+    # Home names the adjustment by its category and leads to its own row on the benefit's page.
+    finance.locator("#finance-work ul.list li", has_text=title).last.get_by_role("link").click()
+
+    row = finance.locator("tr", has_text=why)
+    evidence = row.get_by_label("Evidence that settles its condition")
+    too_long = "The April price list. " * 500
+    evidence.fill(too_long)  # pasted, not typed: too long to type
+    tab_to(finance, row.get_by_role("button", name=re.compile("^Confirm this adjustment")))
+    with finance.expect_navigation():
+        finance.keyboard.press("Enter")
+    assert_error_summary_has_focus(finance)
+    assert finance.locator("tr", has_text=why).get_by_label(
+        "Evidence that settles its condition"
+    ).input_value() == (too_long)
+    screenshot(finance, "journey-4-confirmation-refused")
+    finance.keyboard.press("Tab")  # to the summary's link, which takes focus to the box
+    finance.keyboard.press("Enter")
+    box = finance.locator("tr", has_text=why).get_by_label("Evidence that settles its condition")
+    assert finance.evaluate("(el) => document.activeElement === el", box.element_handle())
+    finance.keyboard.press("ControlOrMeta+a")
+    finance.keyboard.type("Royal Mail's April price list, page 3.")
+    finance.keyboard.press("Tab")
+    with finance.expect_navigation():
+        finance.keyboard.press("Enter")
+    assert flash(finance).startswith("The adjustment has been confirmed"), main_text(finance)[:600]
+    assert "Royal Mail's April price list, page 3." in main_text(finance)
+    finance.goto("/")
+    assert _count(finance, "Adjustments to confirm") == proposed
+    home_screenshots(finance, "journey-4-finance")
+
+
+def test_journey_5_a_viewer_answers_three_questions_from_one_printable_report(person: Any) -> None:
+    # A decision to read about (the worked example records its stages, not the decisions behind them).
+    improvement_id, reference = submit_idea(person("staff"), unique("declined"))
+    reasons = "The new waste contract already covers this."
+    triage(person("design_authority_3"), improvement_id, "Stop", reasons)
+    viewer = person("viewer")
+    viewer.goto("/")
+    viewer.get_by_role("link", name="The full report to scrutiny, ready to print").click()
+    report = main_text(viewer)
+    # How much has the programme saved?
+    assert "Validated saving to date" in report or "Benefit realised" in report
+    # What is at risk from temporary staff?
+    assert "temporary" in report.lower() and "£" in report
+    # Which decisions were made, and why?
+    decision = viewer.locator("#scrutiny-decisions tbody tr", has_text=reference)
+    assert "The new waste contract already covers this." in decision.inner_text()
+    assert viewer.get_by_role("heading", name="Decisions made and why").is_visible()
+    assert axe_violations(viewer) == []
+    viewer.emulate_media(media="print")
+    assert not viewer.locator("header.site-header").is_visible()
+    viewer.emulate_media(media="screen")
+    home_screenshots(viewer, "journey-5-viewer")
+
+
+def test_journey_6_an_admin_adds_a_person_changes_roles_and_adopts_weights(person: Any) -> None:
+    admin = person("admin")
+    admin.goto("/")
+    admin.get_by_role("link", name="Administration").click()
+    admin.get_by_role("link", name=re.compile("Create an account|Add a user|New user")).first.click()
+    email = f"{unique('person').split()[-1]}@council.example"
+    admin.get_by_label("Email address").fill(email)
+    admin.get_by_label("Full name").fill("Jo Journey")
+    admin.get_by_role("checkbox", name="Staff").check()
+    admin.get_by_role("button", name="Create account").click()
+    assert "Jo Journey" in main_text(admin)
+
+    admin.goto("/admin/users")
+    admin.get_by_role("link", name="Jo Journey").click()
+    admin.get_by_role("link", name=re.compile("^Change name, roles or team")).click()
+    admin.get_by_role("checkbox", name="Manager").check()
+    admin.get_by_role("button", name="Save changes").click()
+    assert "details are saved" in flash(admin)
+    assert "Manager" in main_text(admin)
+
+    admin.goto("/backlog/what-if")
+    first_weight = admin.locator("main form input[name^='weights.']").first
+    first_weight.fill("35")
+    admin.get_by_role("button", name="Show the ranking").click()
+    admin.get_by_label("Why adopt these weights").fill("Strategic fit matters more this year.")
+    admin.get_by_role("button", name="Adopt as a new scheme version").click()
+    assert admin.get_by_role("heading", level=1).inner_text() == "Adopt these weights?"
+    assert axe_violations(admin) == []
+    admin.get_by_role("button", name="Yes, adopt these weights").click()
+    assert "is now active with these weights" in flash(admin)
+    home_screenshots(admin, "journey-6-admin")
