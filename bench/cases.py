@@ -3,9 +3,9 @@ application (pages and API calls through the Flask test client, so routing, load
 serialising all count), with the raw SQL that fetches the same data as its floor.
 
 A case's floor is the least work any implementation must do: the statements a hand-written program
-would send to show the same rows, timed on a bare DB-API connection. Targets (issue 13): pages and API
+would send to show the same rows, timed on a bare DB-API connection. Targets: pages and API
 calls under 100 ms at the median (lists in the API under 50 ms), jobs and re-ranking under 2 s, the
-CSV export under 5 s and the XLSX one under 30 s (issue 8), and every page within 5x its floor plus
+CSV export under 5 s and the XLSX one under 30 s, and every page within 5x its floor plus
 the fixed rendering cost ``RENDER_ALLOWANCE_MS``.
 """
 

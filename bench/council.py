@@ -1,4 +1,4 @@
-"""The council-scale benchmark (issue 13): every page, API call, job and export that matters, at the
+"""The council-scale benchmark: every page, API call, job and export that matters, at the
 size of a large council, against the raw SQL that fetches the same data.
 
 Fill a database first, then run (SQLite or PostgreSQL):

@@ -1,4 +1,4 @@
-"""Benchmark (issue 8): export 50,000 backlog rows as CSV and as XLSX through the same code the pages use.
+"""Benchmark: export 50,000 backlog rows as CSV and as XLSX through the same code the pages use.
 
 Targets: CSV under 5 s, XLSX under 30 s, peak memory under 500 MB. Run:
 

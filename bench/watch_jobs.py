@@ -1,4 +1,4 @@
-"""Benchmark (issue 7): the stale-benefits and temporary-resources jobs at council scale.
+"""Benchmark: the stale-benefits and temporary-resources jobs at council scale.
 
 20,000 benefits, 400,000 measurements and 5,000 temporary resources; each job is timed for a first
 day (raising thousands of flags) and the next day (a steady-state run). Targets: stale-benefits under

@@ -233,7 +233,8 @@ class StaffMember(CouncilUser):
         with self.client.post(
             "/improvements/new", data=form, name="/improvements/new", catch_response=True
         ) as response:
-            if not re.search(r"/improvements/\d+$", response.url):
+            # Submitting ends on the confirmation page, which names the new reference.
+            if not re.search(r"/improvements/\d+/submitted$", response.url):
                 response.failure(f"the idea was not submitted (ended at {response.url})")
 
     @task(1)

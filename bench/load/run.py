@@ -1,4 +1,4 @@
-"""Load test (issue 13): gunicorn in production mode, Locust's council journeys, and a pass mark.
+"""Load test: gunicorn in production mode, Locust's council journeys, and a pass mark.
 
 One command starts gunicorn (4 sync workers by default) on the given database, waits until every worker
 has loaded the app, runs ``locustfile.py`` headless (by default 50 people, staff, design authority members
