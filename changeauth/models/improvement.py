@@ -96,6 +96,9 @@ class Improvement(Base):
     )
     version: Mapped[int] = mapped_column(default=1)
 
+    # Every UPDATE checks and moves the version (services/guards.py).
+    __mapper_args__ = {"version_id_col": version}
+
     submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id], lazy="raise_on_sql")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
     sponsor: Mapped[User | None] = relationship(foreign_keys=[sponsor_id], lazy="raise_on_sql")

@@ -37,4 +37,7 @@ def flush_guarded() -> None:
     try:
         db.session.flush()
     except StaleDataError as error:
+        # The failed flush has rolled the transaction back already; rolling the session back too lets the
+        # caller still read the database to show the refusal (a page with the form as typed).
+        db.session.rollback()
         raise VersionConflict() from error

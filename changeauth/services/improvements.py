@@ -11,13 +11,14 @@ from sqlalchemy import select, update
 
 from changeauth import db
 from changeauth.domain import permissions
-from changeauth.domain.errors import PermissionDenied, ValidationFailed, VersionConflict
+from changeauth.domain.errors import PermissionDenied, ValidationFailed
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN, format_ref
 from changeauth.domain.lifecycle import Stage, Status
 from changeauth.domain.portfolio import check_delivery_estimate
 from changeauth.models import BenefitDriver, Improvement, Programme, Team, User
 from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded
 
 
 def _validate_idea_text(
@@ -89,8 +90,13 @@ def submit_idea(
     )
     db.session.add(improvement)
     db.session.flush()
-    improvement.ref = format_ref(now.year, improvement.id)
-    db.session.flush()
+    # The reference is part of creating the row, not a change to it: written without moving the version,
+    # so a new improvement starts at version 1 (the session's copy is kept in step by the UPDATE).
+    db.session.execute(
+        update(Improvement)
+        .where(Improvement.id == improvement.id)
+        .values(ref=format_ref(now.year, improvement.id))
+    )
     record_event(
         actor_id=actor.id,
         action="improvement.submitted",
@@ -117,7 +123,7 @@ REASSIGNMENT_FIELDS = ("owner_id", "sponsor_id", "is_mandatory")
 
 
 def update_improvement(
-    improvement: Improvement, *, actor: User, changes: Mapping[str, Any], version: int | None
+    improvement: Improvement, *, actor: User, expected_version: int | None, changes: Mapping[str, Any]
 ) -> Improvement:
     """Edit an improvement: its text (submitter at idea, owner from business case to delivery) or who
     owns and sponsors it, its team, statutory flag and programme (design authority), or its delivery
@@ -146,10 +152,9 @@ def update_improvement(
             "Only the owner or the design authority may record the delivery estimate, "
             "while the improvement is in business case, approved or delivery."
         )
-    if version is None:
+    if expected_version is None:
         raise ValidationFailed({"version": ["Send the version you are editing."]})
-    if version != improvement.version:
-        raise VersionConflict()
+    expect_version(improvement, expected_version)
     errors = _validate_idea_text(
         text_changes.get("title", improvement.title),
         text_changes.get("problem", improvement.problem),
@@ -203,18 +208,14 @@ def update_improvement(
     if errors:
         raise ValidationFailed(errors)
     before = {name: getattr(improvement, name) for name in values}
-    result = db.session.execute(
-        update(Improvement)
-        .where(Improvement.id == improvement.id, Improvement.version == version)
-        .values(**values, version=Improvement.version + 1, updated_at=db.utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if db.rows_affected(result) != 1:
-        raise VersionConflict()
-    db.session.refresh(improvement)
+    for name, value in values.items():
+        setattr(improvement, name, value)
+    improvement.updated_at = db.utcnow()
     if drivers is not None:
         improvement.drivers = drivers
-        db.session.flush()
+    flush_guarded()
+    # The people, team and programme follow their ids when next read.
+    db.session.expire(improvement, ["owner", "sponsor", "team", "programme"])
     record_event(
         actor_id=actor.id,
         action="improvement.edited",

@@ -20,7 +20,15 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from changeauth import db
-from changeauth.models import AuditEvent, Condition, GateDecision, PortfolioScenario, TemporaryResource, User
+from changeauth.models import (
+    AuditEvent,
+    Condition,
+    GateDecision,
+    Improvement,
+    PortfolioScenario,
+    TemporaryResource,
+    User,
+)
 from changeauth.services import improvements, users
 from changeauth.services import portfolio as portfolio_service
 from changeauth.services import temporary_resources as resource_service
@@ -87,6 +95,13 @@ def _scenario(owner: User, member: User) -> int:
     return int(second.id)
 
 
+def _idea(owner: User, member: User) -> int:
+    """An idea its submitter may still edit."""
+    return improvements.submit_idea(
+        owner, title="Guarded idea", problem="p", proposal="q", driver_codes=["channel_shift"]
+    ).id
+
+
 WRITES = {
     "condition closed": GuardedWrite(
         prepare=_condition,
@@ -114,6 +129,15 @@ WRITES = {
         token_for="member",
         action="portfolio_scenario.agreed",
         model=PortfolioScenario,
+    ),
+    "improvement edited": GuardedWrite(
+        prepare=_idea,
+        method="PATCH",
+        path="/api/v1/improvements/{id}",
+        body={"title": "Guarded idea, reworded", "version": 1},
+        token_for="owner",
+        action="improvement.edited",
+        model=Improvement,
     ),
 }
 

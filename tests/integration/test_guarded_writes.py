@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select, update
 
 from changeauth.domain.errors import VersionConflict
-from changeauth.models import Condition, GateCriterion, GateDecision, TemporaryResource
+from changeauth.models import Condition, GateCriterion, GateDecision, Improvement, TemporaryResource
 from changeauth.services import gates
+from changeauth.services import improvements as improvement_service
 from changeauth.services import temporary_resources as resource_service
 from tests.factories import ImprovementFactory, TemporaryResourceFactory, UserFactory
 
@@ -111,3 +112,32 @@ def test_extending_a_resource_someone_has_just_extended_is_refused(db_session: A
             expected_version=1,
         )
     db_session.rollback()
+
+
+def test_editing_an_improvement_someone_has_just_edited_is_refused(db_session: Any) -> None:
+    improvement = ImprovementFactory(approved=True)
+    owner = improvement.owner
+    assert improvement.version == 1
+
+    _changed_behind_our_back(db_session, Improvement, improvement.id, title="Their title for the work")
+    with pytest.raises(VersionConflict):
+        improvement_service.update_improvement(
+            improvement, actor=owner, expected_version=1, changes={"title": "My title for the work"}
+        )
+    # The refusal leaves the session usable (a page can show it), and nothing of the edit was written.
+    assert db_session.scalar(select(Improvement.title).where(Improvement.id == improvement.id)) != (
+        "My title for the work"
+    )
+
+
+def test_editing_an_improvement_moves_its_version_once_and_a_new_one_starts_at_one(db_session: Any) -> None:
+    submitter = UserFactory()
+    improvement = improvement_service.submit_idea(
+        submitter, title="Book bulky waste online", problem="p", proposal="q", driver_codes=["channel_shift"]
+    )
+    assert (improvement.version, improvement.ref.startswith("IMP-")) == (1, True)
+    improvement_service.update_improvement(
+        improvement, actor=submitter, expected_version=1, changes={"title": "Book bulky waste collections"}
+    )
+    db_session.expire_all()
+    assert db_session.get(Improvement, improvement.id).version == 2

@@ -341,7 +341,7 @@ class TestDeliveryEstimates:
             improvement,
             actor=improvement.owner,
             changes={"delivery_person_months": Decimal("6.5")},
-            version=improvement.version,
+            expected_version=improvement.version,
         )
         db_session.commit()
         assert (improvement.delivery_person_months, improvement.version) == (Decimal("6.5"), 2)
@@ -357,7 +357,7 @@ class TestDeliveryEstimates:
             improvement,
             actor=UserFactory(design_authority=True),
             changes={"delivery_person_months": Decimal(3)},
-            version=1,
+            expected_version=1,
         )
         assert improvement.delivery_person_months == Decimal(3)
 
@@ -371,7 +371,7 @@ class TestDeliveryEstimates:
                 improvement,
                 actor=UserFactory(**{trait: True}),
                 changes={"delivery_person_months": Decimal(3)},
-                version=1,
+                expected_version=1,
             )
 
     def test_a_negative_estimate_changes_nothing(self, db_session: Any) -> None:
@@ -381,7 +381,7 @@ class TestDeliveryEstimates:
                 improvement,
                 actor=improvement.owner,
                 changes={"delivery_person_months": Decimal("-1")},
-                version=1,
+                expected_version=1,
             )
         assert refused.value.fields == {
             "delivery_person_months": ["Enter an estimate of 0 person-months or more."]

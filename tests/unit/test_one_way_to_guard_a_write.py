@@ -28,8 +28,6 @@ NOT_YET_MOVED = {
     "benefits.py": 9,
     # Improvement: the business-case submission locks the improvement and moves its version.
     "business_cases.py": 2,
-    # Improvement: editing the details is a compare-and-set UPDATE.
-    "improvements.py": 1,
     # Meeting: a compare-and-set UPDATE on the calendar sequence.
     "meetings.py": 1,
     # Scoring scheme, assessment and improvement (the quarter): row locks and hand-moved versions.

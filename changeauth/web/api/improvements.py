@@ -265,7 +265,9 @@ def edit(body: dict[str, Any], improvement_id: int) -> SeenImprovement:
     delivery estimate in person-months (owner or DA)."""
     improvement = load_improvement(improvement_id)
     version = requested_version(body.pop("version", None))
-    improvement_service.update_improvement(improvement, actor=g.api_user, changes=body, version=version)
+    improvement_service.update_improvement(
+        improvement, actor=g.api_user, expected_version=version, changes=body
+    )
     return fresh(improvement_id)
 
 

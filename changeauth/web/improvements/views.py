@@ -264,7 +264,7 @@ def _save_changes(improvement: Any, form: Any, changes: dict[str, Any]) -> bool:
     """Send the changes to the service; its refusals are shown on the form with what was typed kept."""
     try:
         improvement_service.update_improvement(
-            improvement, actor=current_user, changes=changes, version=form.version.data
+            improvement, actor=current_user, expected_version=form.version.data, changes=changes
         )
     except ValidationFailed as failure:
         apply_field_errors(form, failure)

@@ -279,8 +279,8 @@ def estimate(improvement_id: int) -> ResponseReturnValue:
             improvement_service.update_improvement(
                 improvement,
                 actor=current_user,
+                expected_version=form.version.data,
                 changes={"delivery_person_months": form.delivery_person_months.data},
-                version=form.version.data,
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
