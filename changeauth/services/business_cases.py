@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -50,6 +51,7 @@ from changeauth.models import (
 )
 from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
+from changeauth.services.guards import flush_guarded
 
 SUBJECT_TYPE = "business_case"
 _PROGRAMME_READ_ONLY = (
@@ -65,6 +67,14 @@ _IMPROVEMENT_FACTS = ("stage", "route", "status", "owner_id", "sponsor_id", "sub
 
 
 def _lock_improvement(improvement_id: int) -> Improvement:
+    """The improvement, locked (``FOR UPDATE``) until the end of the transaction.
+
+    A row lock rather than a version (services/guards.py), on purpose: it guards no update of the
+    improvement but its series of cases. The next case's number is the latest plus one (unique per
+    improvement), and whether a case may be written, submitted or decided depends on the improvement's
+    stage and on the latest case's status; writers of the series and the gate's stage change take turns
+    on this row, so neither reads a series the other is changing. Moving the improvement's version
+    instead would refuse the owner's draft saves to anyone with one of the improvement's forms open."""
     improvement = db.session.get(Improvement, improvement_id)
     if improvement is None:
         raise NotFound("There is no improvement with that number.")
@@ -204,13 +214,6 @@ def audit_snapshot(content: CaseContent) -> dict[str, Any]:
             for option in content.options
         ],
     }
-
-
-def _load_case_for_write(case_id: int) -> BusinessCase:
-    case = db.session.get(BusinessCase, case_id)
-    if case is None:
-        raise NotFound("There is no business case with that number.")
-    return case
 
 
 # ---------------------------------------------------------------- writing versions
@@ -363,22 +366,22 @@ def _check_expected(case: BusinessCase, expected_version: int | None, expected_l
 
 
 def submit_business_case(
-    actor: User,
-    case_id: int,
+    case: BusinessCase,
     *,
+    actor: User,
     expected_version: int | None = None,
     expected_lock_version: int | None = None,
     now: datetime | None = None,
 ) -> BusinessCase:
     """Submit a draft for the G1 decision: it is frozen from now on. An earlier version still
     waiting at the gate is superseded, and the improvement's version moves on, so a decision taken on
-    what was read before cannot approve this one.
+    what was read before cannot approve this one. ``expected_version`` is the case's number the person
+    read, ``expected_lock_version`` the draft's ``lock_version`` then.
 
-    Raises NotFound, PermissionDenied, InvalidTransition (not a draft, or the stage has no business
+    Raises PermissionDenied, InvalidTransition (not a draft, or the stage has no business
     case), ValidationFailed (a draft saved a section at a time that is not complete yet) or
     VersionConflict. Flushes, does not commit.
     """
-    case = _load_case_for_write(case_id)
     if case.improvement_id is None:
         raise PermissionDenied(_PROGRAMME_READ_ONLY)
     improvement = _lock_improvement(case.improvement_id)
@@ -406,11 +409,12 @@ def submit_business_case(
     case.submitted_at = now
     case.submitted_by_id = actor.id
     case.updated_at = now
-    # The improvement changes with the case in front of the G1 decision: a decision sent with the
-    # improvement's version from before this submission gets a version conflict, never approves this one.
-    improvement.version += 1
+    # The improvement changes with the case in front of the G1 decision: its version moves (the mapper's,
+    # services/guards.py) even when no column of its own does, so a decision sent with the improvement's
+    # version from before this submission gets a version conflict, never approves this one.
     improvement.updated_at = now
-    db.session.flush()
+    flag_modified(improvement, "updated_at")
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="business_case.submitted",

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from changeauth import db
 from changeauth.models import (
     AuditEvent,
+    BusinessCase,
     Condition,
     GateDecision,
     Improvement,
@@ -32,7 +33,7 @@ from changeauth.models import (
 from changeauth.services import improvements, users
 from changeauth.services import portfolio as portfolio_service
 from changeauth.services import temporary_resources as resource_service
-from tests.factories import PortfolioScenarioFactory
+from tests.factories import BusinessCaseFactory, ImprovementFactory, PortfolioScenarioFactory
 from tests.live_server import own_database, post_json, serving
 
 REQUESTS = 8
@@ -50,6 +51,7 @@ class GuardedWrite:
     token_for: str  # "owner" or "member": who sends it
     action: str
     model: type[Any]
+    version_column: str = "version"
 
 
 def _condition(owner: User, member: User) -> int:
@@ -102,6 +104,12 @@ def _idea(owner: User, member: User) -> int:
     ).id
 
 
+def _draft_case(owner: User, member: User) -> int:
+    """A complete draft of the owner's business case, ready to submit."""
+    case = BusinessCaseFactory(improvement=ImprovementFactory(business_case=True, owner=owner))
+    return int(case.id)
+
+
 WRITES = {
     "condition closed": GuardedWrite(
         prepare=_condition,
@@ -138,6 +146,18 @@ WRITES = {
         token_for="owner",
         action="improvement.edited",
         model=Improvement,
+    ),
+    # The draft's own lock_version guards it; the improvement's lock orders the submissions, so the later
+    # ones find the case submitted already (409 too).
+    "business case submitted": GuardedWrite(
+        prepare=_draft_case,
+        method="POST",
+        path="/api/v1/business-cases/{id}/submit",
+        body={"version": 1},
+        token_for="owner",
+        action="business_case.submitted",
+        model=BusinessCase,
+        version_column="lock_version",
     ),
 }
 
@@ -193,4 +213,4 @@ def test_a_write_sent_by_parallel_requests_on_one_version_lands_once(
                 .where(AuditEvent.action == write.action, AuditEvent.subject_id == prepared["subject"])
             )
             assert landed == 1
-            assert db.session.get(write.model, prepared["subject"]).version == 2
+            assert getattr(db.session.get(write.model, prepared["subject"]), write.version_column) == 2

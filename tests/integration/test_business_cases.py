@@ -336,7 +336,7 @@ class TestEditing:
 class TestSubmitting:
     def test_a_draft_is_submitted_and_frozen(self, db_session: Any, improvement: Any, owner: Any) -> None:
         case = case_service.create_business_case(owner, improvement.id, CONTENT)
-        case_service.submit_business_case(owner, case.id, expected_version=1)
+        case_service.submit_business_case(case, actor=owner, expected_version=1)
         stored = case_queries.get_case(case.id, owner, fresh=True)
         assert stored.status == "submitted" and stored.submitted_by_id == owner.id
         assert stored.submitted_at is not None
@@ -345,7 +345,7 @@ class TestSubmitting:
     def test_only_a_draft_can_be_submitted(self, db_session: Any) -> None:
         case = BusinessCaseFactory(submitted=True)
         with pytest.raises(InvalidTransition):
-            case_service.submit_business_case(case.improvement.owner, case.id)
+            case_service.submit_business_case(case, actor=case.improvement.owner)
 
     def test_a_superseded_draft_cannot_be_submitted(
         self, db_session: Any, improvement: Any, owner: Any
@@ -353,25 +353,25 @@ class TestSubmitting:
         first = case_service.create_business_case(owner, improvement.id, CONTENT)
         case_service.create_business_case(owner, improvement.id, CONTENT)
         with pytest.raises(InvalidTransition):
-            case_service.submit_business_case(owner, first.id)
+            case_service.submit_business_case(first, actor=owner)
 
     def test_staff_may_not_submit(self, db_session: Any) -> None:
         case = BusinessCaseFactory()
         with pytest.raises(PermissionDenied):
-            case_service.submit_business_case(UserFactory(), case.id)
+            case_service.submit_business_case(case, actor=UserFactory())
         db_session.refresh(case)
         assert case.status == "draft"
 
     def test_a_stale_lock_version_is_a_conflict(self, db_session: Any) -> None:
         case = BusinessCaseFactory()
         with pytest.raises(VersionConflict):
-            case_service.submit_business_case(case.improvement.owner, case.id, expected_lock_version=99)
+            case_service.submit_business_case(case, actor=case.improvement.owner, expected_lock_version=99)
 
     def test_a_later_submission_supersedes_the_one_waiting_at_the_gate(self, db_session: Any) -> None:
         waiting = BusinessCaseFactory(submitted=True)
         owner = waiting.improvement.owner
         revised = case_service.edit_business_case(owner, waiting.improvement_id, CONTENT, based_on_version=1)
-        case_service.submit_business_case(owner, revised.id)
+        case_service.submit_business_case(revised, actor=owner)
         db_session.refresh(waiting)
         assert waiting.status == "superseded"
 
@@ -387,7 +387,7 @@ class TestDeciding:
     def test_an_approved_version_is_immutable(self, db_session: Any, panel: Any) -> None:
         case = BusinessCaseFactory(approved=True)
         with pytest.raises(InvalidTransition):
-            case_service.submit_business_case(case.improvement.owner, case.id)
+            case_service.submit_business_case(case, actor=case.improvement.owner)
         with pytest.raises(InvalidTransition):
             case_service.approve_business_case(case, actor=panel)
         with pytest.raises(InvalidTransition):
@@ -399,7 +399,7 @@ class TestDeciding:
         first = BusinessCaseFactory(approved=True)
         owner = first.improvement.owner
         second = case_service.edit_business_case(owner, first.improvement_id, CONTENT, based_on_version=1)
-        case_service.submit_business_case(owner, second.id)
+        case_service.submit_business_case(second, actor=owner)
         case_service.approve_business_case(second, actor=panel)
         versions = case_queries.list_versions(improvement_id=first.improvement_id)
         assert [(v.version, v.status) for v in versions] == [(2, "approved"), (1, "approved")]

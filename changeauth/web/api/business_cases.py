@@ -217,6 +217,6 @@ def submit(body: dict[str, Any], case_id: int) -> case_queries.AppraisedCase:
     """Submit a draft for the investment decision (G1): the version is frozen from now on."""
     case = case_queries.get_case(case_id, g.api_user)
     case_service.submit_business_case(
-        g.api_user, case.id, expected_version=requested_version(body["version"])
+        case, actor=g.api_user, expected_version=requested_version(body["version"])
     )
     return case_queries.appraise_case(case_queries.get_case(case.id, g.api_user, fresh=True))

@@ -597,7 +597,7 @@ def submit(case_id: int) -> ResponseReturnValue:
         abort(400)
     lock = form.lock_version.data
     case_service.submit_business_case(
-        current_user, case.id, expected_lock_version=int(lock) if lock and lock.isdigit() else None
+        case, actor=current_user, expected_lock_version=int(lock) if lock and lock.isdigit() else None
     )
     flash(
         f"Version {case.version} of the business case has been submitted for the investment decision (G1).",
