@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from changeauth import db
+from changeauth.devtools.demo_data import demo_day
 from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
 from changeauth.domain.business_cases import CaseContent, CaseStatus, validate_content
 from changeauth.models import (
@@ -27,6 +28,7 @@ from changeauth.models import (
     StrategicPriority,
     User,
 )
+from changeauth.queries import clock
 from changeauth.services.audit import record_event
 from changeauth.services.business_cases import apply_content, audit_snapshot
 from changeauth.services.reference_data import UpsertCounts
@@ -128,9 +130,14 @@ def load_programme_case(
 
 
 def load_improvement_cases(
-    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], counts: UpsertCounts
+    rows: Iterable[Mapping[str, Any]],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    *,
+    loaded_on: date,
 ) -> None:
-    """Demo cases for improvements, version by version, in the statuses the seed gives."""
+    """Demo cases for improvements, version by version, in the statuses the seed gives; a date may count
+    back from ``loaded_on`` (``demo_data.demo_day``)."""
     refs = dict(db.session.execute(select(Improvement.ref, Improvement.id)).all())
     for row in rows:
         improvement_id = refs.get(row["improvement_ref"])
@@ -151,10 +158,11 @@ def load_improvement_cases(
                 for option in version_row["options"]
             )
             content = _content(version_row, options, version_row["preferred_option"])
-            created = _instant(version_row["created_on"])
+            created = _instant(demo_day(version_row["created_on"], loaded_on))
             decided_by = users[version_row["decided_by"]] if version_row.get("decided_by") else None
             status = version_row["status"]
-            submitted = _instant(version_row.get("submitted_on"))
+            submitted = _instant(demo_day(version_row.get("submitted_on"), loaded_on))
+            decided = _instant(demo_day(version_row.get("decided_on"), loaded_on))
             writer = users[version_row["written_by"]]
             case = BusinessCase(
                 improvement_id=improvement_id,
@@ -167,7 +175,7 @@ def load_improvement_cases(
                 submitted_by_id=writer.id if submitted else None,
                 submitted_at=submitted,
                 decided_by_id=decided_by.id if decided_by else None,
-                approved_at=_instant(version_row.get("decided_on")) if status == "approved" else None,
+                approved_at=decided if status == "approved" else None,
             )
             _store(case, content, counts, subject=row["improvement_ref"])
 
@@ -178,8 +186,11 @@ def load_demo_business_cases(
     programme: Programme | None,
     users: Mapping[str, User],
     counts: UpsertCounts,
+    *,
+    loaded_on: date | None = None,
 ) -> None:
-    """Load both parts of seeds/demo/business_cases.yaml. Flushes, does not commit."""
+    """Load both parts of seeds/demo/business_cases.yaml; the live cases' dates count back from
+    ``loaded_on`` (the council's today by default). Flushes, does not commit."""
     if programme is not None and data.get("programme"):
         load_programme_case(data["programme"], programme_row, programme, counts)
-    load_improvement_cases(data.get("improvements", ()), users, counts)
+    load_improvement_cases(data.get("improvements", ()), users, counts, loaded_on=loaded_on or clock.today())

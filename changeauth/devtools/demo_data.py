@@ -178,18 +178,26 @@ def _at_nine(day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=UTC)
 
 
+def demo_day(value: date | Mapping[str, Any] | None, loaded_on: date) -> date | None:
+    """A day as the demo seeds give it (seeds/README.md, "Dates"): a fixed ``YYYY-MM-DD``, or
+    ``{working_days_ago: N}``, N working days before the day the demo is loaded, for the live work whose
+    ages should read as a working backlog whenever it is loaded."""
+    if value is None or isinstance(value, date):
+        return value
+    return subtract_working_days(loaded_on, int(value["working_days_ago"]))
+
+
 def _dates(row: Mapping[str, Any], index: int, loaded_on: date) -> tuple[datetime, datetime]:
     """When the item was recorded and when it entered its stage (seeds/demo/improvements.yaml, "Dates"):
-    the live queue counted back in working days from ``loaded_on``, the rest on fixed dates."""
+    the live queue counted back in working days from ``loaded_on``, the rest on fixed dates. An item with
+    decisions enters its stage on the date of the decision that put it there (``load_demo_decisions``)."""
     if row.get("submitted_working_days_ago") is not None:
         submitted = _at_nine(subtract_working_days(loaded_on, int(row["submitted_working_days_ago"])))
         return submitted, submitted
-    created = _created_at(row["ref"], index)
-    if row.get("in_stage_working_days") is not None:
-        return created, _at_nine(subtract_working_days(loaded_on, int(row["in_stage_working_days"])))
-    if row.get("in_stage_since") is not None:
-        return created, _at_nine(row["in_stage_since"])
-    return created, created
+    submitted_on = demo_day(row.get("submitted_on"), loaded_on)
+    created = _at_nine(submitted_on) if submitted_on else _created_at(row["ref"], index)
+    in_stage_since = demo_day(row.get("in_stage_since"), loaded_on)
+    return created, _at_nine(in_stage_since) if in_stage_since else created
 
 
 def load_improvements(

@@ -1,12 +1,13 @@
 """The worked example from the council's report, loaded from ``seeds/demo/``: demo users, the programme,
 driver maturity, the improvements, business cases, benefits, adjustments, temporary resources, the
-members' assessments and the delivery estimates. Idempotent: a second load changes nothing. Flushes,
+members' assessments, the delivery estimates, and the gate decisions with the meetings they were taken at
+and their conditions. Idempotent: a second load changes nothing. Flushes,
 never commits (the command commits once)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,12 @@ from sqlalchemy import select
 
 from changeauth import db
 from changeauth.cli.seed import SEEDS_DIR, read_yaml
-from changeauth.devtools import demo_benefits, demo_business_cases, demo_data
-from changeauth.models import GateDecision, Improvement, User
+from changeauth.devtools import demo_benefits, demo_business_cases, demo_data, demo_decisions
+from changeauth.models import Improvement, User
+from changeauth.queries import clock
 from changeauth.queries import scoring as scoring_queries
 from changeauth.services import scoring
-from changeauth.services.audit import record_event
+from changeauth.services.meeting_invitations import InvitationSettings
 from changeauth.services.reference_data import UpsertCounts
 
 
@@ -51,55 +53,30 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
 
 
 def load_demo_decisions(
-    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], counts: UpsertCounts
+    rows: Iterable[Mapping[str, Any]],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    *,
+    loaded_on: date | None = None,
 ) -> None:
-    """The worked example's gate decisions (seeds/demo/decisions.yaml), as records with their attendees,
-    reasons and any date a hold runs to, dated in the past; keyed (reference, gate, date), so a second
-    load adds nothing. The improvements already stand in the stage each decision put them in. Flushes,
-    does not commit."""
-    refs = dict(db.session.execute(select(Improvement.ref, Improvement.id)).all())
-    for row in rows:
-        improvement_id = refs.get(row["ref"])
-        if improvement_id is None:
-            continue
-        decided_at = datetime.combine(row["decided_on"], time(11, 0), tzinfo=UTC)
-        exists = db.session.scalar(
-            select(GateDecision.id).where(
-                GateDecision.improvement_id == improvement_id,
-                GateDecision.gate == row["gate"],
-                GateDecision.decided_at == decided_at,
-            )
-        )
-        if exists:
-            counts.add("gate_decision", "unchanged")
-            continue
-        decision = GateDecision(
-            improvement_id=improvement_id,
-            gate=row["gate"],
-            decision=row["decision"],
-            rationale=" ".join(str(row["rationale"]).split()),
-            decided_by_id=users[row["decided_by"]].id,
-            decided_at=decided_at,
-            from_stage=row["from_stage"],
-            to_stage=row["to_stage"],
-            hold_until=row.get("hold_until"),
-            attendees=[users[key] for key in row.get("attendees", [])],
-        )
-        db.session.add(decision)
-        # The improvement entered the stage it stands in on its latest decision's date.
-        improvement = db.session.get(Improvement, improvement_id)
-        if improvement is not None and improvement.stage == decision.to_stage:
-            latest = max(improvement.stage_changed_at, decided_at)
-            improvement.stage_changed_at = improvement.updated_at = latest
-        db.session.flush()
-        counts.add("gate_decision", "created")
-        record_event(
-            actor_id=None,
-            action="gate_decision.loaded",
-            subject_type="improvement",
-            subject_id=improvement_id,
-            after={"gate": decision.gate, "decision": decision.decision, "to_stage": decision.to_stage},
-        )
+    """The worked example's gate decisions (seeds/demo/decisions.yaml), with their attendees, reasons,
+    conditions and the design authority meetings they were taken at, dated in the past and written in date
+    order (``demo_decisions``); the live work's dates count back from ``loaded_on`` (the council's today
+    by default). A second load adds nothing. Flushes, does not commit."""
+    demo_decisions.load_decisions(
+        rows, users, counts, loaded_on=loaded_on or clock.today(), invitations=_invitation_settings()
+    )
+
+
+def _invitation_settings() -> InvitationSettings:
+    """Who would send the meetings' invitations (none is sent: the meetings are past)."""
+    config = current_app.config if has_app_context() else {}
+    return InvitationSettings(
+        organiser_email=config.get("MAIL_FROM", "changeauth@localhost"),
+        organiser_name=config.get("SERVICE_NAME", "Change authority"),
+        timezone=config.get("TIMEZONE", "Europe/London"),
+        agenda_url=lambda meeting_id: f"/meetings/{meeting_id}",
+    )
 
 
 def _scoring_rules() -> dict[str, int]:

@@ -395,7 +395,9 @@ def test_the_live_queue_is_dated_from_the_day_the_demo_is_loaded(
     assert len(ages) == 15 and next(iter(ages)) == "IMP-2021-0016"
     assert ages["IMP-2021-0016"] == 13 and sum(1 for age in ages.values() if age > 10) == 2
     business_case = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0003"))
-    assert business_case.stage_changed_at.date() == date(2026, 11, 18)  # 8 working days before AS_OF
+    # It entered the business case stage at its triage, 40 working days before AS_OF; its revised case was
+    # submitted 8 working days before AS_OF.
+    assert business_case.stage_changed_at.date() == date(2026, 10, 5)
     # The report's history keeps its dates: IMP-2021-0005 was declined (§4.2) on its decision's date.
     declined = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0005"))
     decided = db_session.scalar(

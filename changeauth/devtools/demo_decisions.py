@@ -1,0 +1,273 @@
+"""The worked example's gate decisions (seeds/demo/decisions.yaml) with the design authority meetings they
+were taken at and the conditions of each conditional go, written in date order, so the decision register,
+each improvement's timeline and the audit log tell the history in the order it happened. Idempotent: a
+second load adds nothing. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from changeauth import db
+from changeauth.devtools.demo_data import demo_day
+from changeauth.domain.gates import ConditionStatus
+from changeauth.domain.lifecycle import DECISION_LABELS, GATE_NAMES, Decision, Gate, Route, Stage
+from changeauth.models import (
+    Condition,
+    DaMeeting,
+    GateDecision,
+    Improvement,
+    MeetingAgendaItem,
+    Notification,
+    User,
+)
+from changeauth.services import gates, meetings
+from changeauth.services.audit import record_event
+from changeauth.services.meeting_invitations import InvitationSettings
+from changeauth.services.reference_data import UpsertCounts
+
+MEETING_TITLE = "Design authority"
+MEETING_LOCATION = "Council offices, committee room 2"
+MEETING_STARTS = time(10, 0)
+MEETING_MINUTES = 90
+# Decisions are recorded at 11:00 UTC on the meeting's day, during the meeting (10:00 London time).
+DECIDED_AT = time(11, 0)
+# A meeting is arranged a fortnight ahead, as the design authority's monthly cycle would.
+ARRANGED_AHEAD = timedelta(days=14)
+GATE_ORDER = (Gate.G0, Gate.G1, Gate.G2, Gate.G3)
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """A row of decisions.yaml with its day resolved and the improvement it is about."""
+
+    day: date
+    row: Mapping[str, Any]
+    improvement: Improvement
+
+    @property
+    def key(self) -> tuple[int, Gate, Decision]:
+        return self.improvement.id, Gate(self.row["gate"]), Decision(self.row["decision"])
+
+
+def _at(day: date, moment: time = DECIDED_AT) -> datetime:
+    return datetime.combine(day, moment, tzinfo=UTC)
+
+
+def load_decisions(
+    rows: Iterable[Mapping[str, Any]],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    *,
+    loaded_on: date,
+    invitations: InvitationSettings,
+) -> None:
+    """Each day's decisions taken at that day's design authority meeting, and each condition closed on its
+    day, in date order. Keyed (improvement, gate, decision), so a second load adds nothing even when the
+    live work's dates count from another day. Flushes, does not commit."""
+    wanted = [row["ref"] for row in rows]
+    found = {
+        improvement.ref: improvement
+        for improvement in db.session.scalars(select(Improvement).where(Improvement.ref.in_(wanted)))
+    }
+    dated = sorted(
+        (
+            _Dated(demo_day(row["decided_on"], loaded_on) or loaded_on, row, found[row["ref"]])
+            for row in rows
+            if row["ref"] in found
+        ),
+        key=lambda item: (item.day, GATE_ORDER.index(Gate(item.row["gate"])), item.row["ref"]),
+    )
+    have = {
+        (row.improvement_id, row.gate, row.decision)
+        for row in db.session.execute(
+            select(GateDecision.improvement_id, GateDecision.gate, GateDecision.decision).where(
+                GateDecision.improvement_id.in_([item.improvement.id for item in dated])
+            )
+        )
+    }
+    new = [item for item in dated if item.key not in have]
+    for _item in range(len(dated) - len(new)):
+        counts.add("gate_decision", "unchanged")
+    # The history's steps in date order: each meeting day, then each condition closed on its day.
+    steps: list[tuple[date, int, Callable[[], None]]] = []
+    opened: dict[tuple[str, str, int], Condition] = {}
+    for day, group in groupby(new, key=lambda item: item.day):
+        held = list(group)
+        steps.append((day, 0, partial(_hold_meeting, day, held, users, counts, opened, invitations)))
+        for item in held:
+            for number, spec in enumerate(item.row.get("conditions") or []):
+                if spec.get("closed"):
+                    key = (item.row["ref"], item.row["gate"], number)
+                    steps.append(
+                        (spec["closed"]["closed_on"], 1, partial(_close, opened, key, spec["closed"], users))
+                    )
+    for _day, _order, step in sorted(steps, key=lambda step: (step[0], step[1])):
+        step()
+    _enter_stages(new)
+
+
+def _hold_meeting(
+    day: date,
+    held: Sequence[_Dated],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    opened: dict[tuple[str, str, int], Condition],
+    invitations: InvitationSettings,
+) -> None:
+    """Arrange the day's meeting through the meetings service, put the improvements it decided at G1-G3 on
+    its agenda, record its decisions with their conditions, and write its minutes."""
+    chair = users[held[0].row["decided_by"]]
+    member_ids = sorted({users[key].id for item in held for key in item.row.get("attendees", [])})
+    meeting = meetings.create_meeting(
+        actor=chair,
+        details=meetings.MeetingDetails(
+            title=MEETING_TITLE,
+            meets_on=day,
+            starts_at=MEETING_STARTS,
+            duration_minutes=MEETING_MINUTES,
+            location=MEETING_LOCATION,
+            member_ids=member_ids,
+        ),
+        invitations=invitations,
+    )
+    # The meeting is history: its members were invited when it was arranged, not when the example is
+    # loaded, so the invitations the service queued are withdrawn before anything emails them.
+    db.session.execute(
+        delete(Notification).where(
+            Notification.subject_type == "da_meeting", Notification.subject_id == meeting.id
+        )
+    )
+    meeting.created_at = _at(day - ARRANGED_AHEAD, time(9, 0))
+    lines = [f"Present: {', '.join(member.name for member in meeting.members)}.", ""]
+    for number, item in enumerate(held, start=1):
+        decision = _record_decision(item, meeting, users, counts, opened)
+        lines.append(_minute(number, item.improvement, decision))
+    # The agenda is what came to the meeting at G1-G3 (triage is decided from the triage queue). Written
+    # directly: the agenda service takes only work waiting at a gate now, and this work has moved on.
+    gated = [item for item in held if Gate(item.row["gate"]) is not Gate.G0]
+    for position, item in enumerate(gated, start=1):
+        db.session.add(
+            MeetingAgendaItem(
+                meeting_id=meeting.id,
+                improvement_id=item.improvement.id,
+                position=position,
+                added_by_id=chair.id,
+            )
+        )
+        db.session.flush()
+        record_event(
+            actor_id=chair.id,
+            action="meeting.agenda_added",
+            subject_type="da_meeting",
+            subject_id=meeting.id,
+            after={"improvement_id": item.improvement.id, "meets_on": day},
+        )
+    meetings.record_minutes(meeting.id, actor=chair, minutes="\n".join(lines))
+    counts.add("da_meeting", "created")
+
+
+def _record_decision(
+    item: _Dated,
+    meeting: DaMeeting,
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    opened: dict[tuple[str, str, int], Condition],
+) -> GateDecision:
+    """The decision as a record of the past: the improvement already stands where the example's decisions
+    put it, so the gate service (which moves it from the gate's stage, now) cannot take it."""
+    row, improvement = item.row, item.improvement
+    specs = row.get("conditions") or []
+    decision = GateDecision(
+        improvement_id=improvement.id,
+        gate=row["gate"],
+        decision=row["decision"],
+        rationale=" ".join(str(row["rationale"]).split()),
+        decided_by_id=users[row["decided_by"]].id,
+        decided_at=_at(item.day),
+        from_stage=row["from_stage"],
+        to_stage=row["to_stage"],
+        hold_until=row.get("hold_until"),
+        meeting_id=meeting.id,
+        attendees=[users[key] for key in row.get("attendees", [])],
+        conditions=[
+            Condition(
+                improvement_id=improvement.id,
+                text=" ".join(str(spec["text"]).split()),
+                owner_id=users[spec["owner"]].id,
+                due_date=spec["due_on"],
+                status=ConditionStatus.OPEN,
+            )
+            for spec in specs
+        ],
+    )
+    db.session.add(decision)
+    db.session.flush()
+    for number, condition in enumerate(decision.conditions):
+        opened[(row["ref"], row["gate"], number)] = condition
+    counts.add("gate_decision", "created")
+    record_event(
+        actor_id=None,
+        action="gate_decision.loaded",
+        subject_type="improvement",
+        subject_id=improvement.id,
+        after={
+            "gate": decision.gate,
+            "decision": decision.decision,
+            "to_stage": decision.to_stage,
+            "decided_at": decision.decided_at,
+            "meeting_id": meeting.id,
+            "conditions": [
+                {"text": c.text, "owner_id": c.owner_id, "due_date": c.due_date} for c in decision.conditions
+            ],
+        },
+    )
+    return decision
+
+
+def _minute(number: int, improvement: Improvement, decision: GateDecision) -> str:
+    """One decision as the minutes summarise it."""
+    said = (
+        f"{number}. {improvement.ref} {improvement.title}. {GATE_NAMES[Gate(decision.gate)]}: "
+        f"{DECISION_LABELS[Decision(decision.decision)].lower()}. {decision.rationale}"
+    )
+    for condition in decision.conditions:
+        said += f" Condition: {condition.text} (by {condition.due_date.day} {condition.due_date:%B %Y})."
+    return said
+
+
+def _close(
+    opened: Mapping[tuple[str, str, int], Condition],
+    key: tuple[str, str, int],
+    closed: Mapping[str, Any],
+    users: Mapping[str, User],
+) -> None:
+    """Close a condition as its owner did, through the gate service; the service stamps the moment it is
+    recorded, so the day it was closed is set afterwards."""
+    condition = opened[key]
+    gates.close_condition(
+        condition,
+        actor=users[closed["by"]],
+        status=closed.get("status", ConditionStatus.MET.value),
+        note=" ".join(str(closed["note"]).split()),
+    )
+    condition.closed_at = _at(closed["closed_on"], time(14, 0))
+    db.session.flush()
+
+
+def _enter_stages(new: Sequence[_Dated]) -> None:
+    """Each improvement entered the stage it stands in on the date of the decision that put it there.
+    Work in delivery on the standard route entered it when its owner started delivery after approval
+    (``in_stage_since`` in improvements.yaml), so it keeps that date."""
+    for item in new:
+        improvement = item.improvement
+        started_by_owner = improvement.stage is Stage.DELIVERY and improvement.route is Route.STANDARD
+        if Stage(item.row["to_stage"]) is improvement.stage and not started_by_owner:
+            improvement.stage_changed_at = improvement.updated_at = _at(item.day)
+    db.session.flush()

@@ -1,0 +1,190 @@
+"""The worked example's history holds together: each improvement entered its stage on the date of the
+decision that put it there (and its page says so), every decision was taken at a design authority meeting
+held that day with its members, agenda and minutes, conditional goes carry owned, dated conditions closed
+as the history says, and the audit log records the history in date order."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from changeauth.domain.gates import ConditionStatus
+from changeauth.domain.lifecycle import Decision, Gate, Route, Stage
+from changeauth.domain.working_days import subtract_working_days
+from changeauth.models import (
+    AuditEvent,
+    Condition,
+    DaMeeting,
+    GateDecision,
+    Improvement,
+    MeetingAgendaItem,
+    Notification,
+)
+from changeauth.web.filters import format_date
+from tests.factories import UserFactory
+from tests.helpers import page
+
+AS_OF = date(2026, 11, 29)
+pytestmark = pytest.mark.worked_example(as_of=AS_OF)
+
+
+def _decided(db_session: Any) -> dict[Improvement, list[GateDecision]]:
+    """Each demo improvement that has decisions, with them in date order."""
+    decisions = db_session.scalars(
+        select(GateDecision)
+        .join(Improvement, Improvement.id == GateDecision.improvement_id)
+        .where(Improvement.ref.like("IMP-2021-%"))
+        .options(selectinload(GateDecision.attendees), selectinload(GateDecision.conditions))
+        .order_by(GateDecision.decided_at, GateDecision.id)
+    ).all()
+    history: dict[Improvement, list[GateDecision]] = {}
+    for decision in decisions:
+        history.setdefault(db_session.get(Improvement, decision.improvement_id), []).append(decision)
+    return history
+
+
+def test_each_improvement_entered_its_stage_on_the_decision_that_put_it_there(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    history = _decided(db_session)
+    assert len(history) >= 10
+    login_as(UserFactory(viewer=True))
+    problems = []
+    for improvement, decisions in history.items():
+        ref = improvement.ref
+        entered = improvement.stage_changed_at.date()
+        if improvement.created_at.date() > decisions[0].decided_at.date():
+            problems.append(f"{ref}: submitted after its first decision")
+        into_stage = [d for d in decisions if d.to_stage is improvement.stage]
+        if improvement.stage is Stage.DELIVERY and improvement.route is Route.STANDARD:
+            # Its owner started delivery after the approval.
+            expected = max(entered, decisions[-1].decided_at.date())
+        else:
+            expected = into_stage[-1].decided_at.date() if into_stage else date.min
+        if entered != expected:
+            problems.append(f"{ref}: entered {improvement.stage.value} on {entered}, decided on {expected}")
+        shown = page(client.get(f"/improvements/{improvement.id}"))
+        since = shown.select_one("#in-stage-since dd")
+        if since is None or since.get_text(strip=True) != format_date(entered):
+            problems.append(f"{ref}: the page says in this stage since {since}, not {format_date(entered)}")
+        when = [item.get_text(strip=True) for item in shown.select(".timeline__when")]
+        if format_date(decisions[-1].decided_at) not in when:
+            problems.append(f"{ref}: the timeline does not show its latest decision's date")
+    assert not problems, "\n".join(problems)
+    # The work waiting at a gate has waited weeks, not years.
+    for ref in ("IMP-2021-0002", "IMP-2021-0003", "IMP-2021-0014"):
+        waiting = db_session.scalar(select(Improvement).where(Improvement.ref == ref))
+        assert waiting.stage_changed_at.date() >= subtract_working_days(AS_OF, 60), ref
+
+
+def test_every_decision_was_taken_at_that_days_design_authority_meeting(db_session: Any) -> None:
+    history = _decided(db_session)
+    meetings = {
+        meeting.id: meeting
+        for meeting in db_session.scalars(select(DaMeeting).options(selectinload(DaMeeting.members)))
+    }
+    agendas: dict[int, set[int]] = {}
+    for item in db_session.scalars(select(MeetingAgendaItem)):
+        agendas.setdefault(item.meeting_id, set()).add(item.improvement_id)
+    problems = []
+    for improvement, decisions in history.items():
+        for decision in decisions:
+            where = f"{improvement.ref} {decision.gate.value}"
+            meeting = meetings.get(decision.meeting_id or 0)
+            if meeting is None:
+                problems.append(f"{where}: taken at no meeting")
+                continue
+            if meeting.meets_on != decision.decided_at.date() or meeting.meets_on >= AS_OF:
+                problems.append(
+                    f"{where}: decided {decision.decided_at:%Y-%m-%d}, meeting {meeting.meets_on}"
+                )
+            if not {a.id for a in decision.attendees} <= {m.id for m in meeting.members}:
+                problems.append(f"{where}: attendees who were not members of the meeting")
+            if improvement.ref not in meeting.minutes or decision.rationale not in meeting.minutes:
+                problems.append(f"{where}: not in the meeting's minutes")
+            on_agenda = improvement.id in agendas.get(meeting.id, set())
+            if on_agenda != (decision.gate is not Gate.G0):
+                problems.append(f"{where}: on the agenda {on_agenda}")
+            if meeting.created_at.date() >= meeting.meets_on:
+                problems.append(f"{where}: the meeting was arranged on or after its day")
+    assert not problems, "\n".join(problems)
+    # Past meetings: nobody is emailed an invitation when the example is loaded.
+    assert not db_session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.subject_type == "da_meeting")
+    )
+
+
+def test_conditional_goes_carry_owned_dated_conditions_closed_as_the_history_says(db_session: Any) -> None:
+    history = _decided(db_session)
+    conditional = [
+        (improvement, decision)
+        for improvement, decisions in history.items()
+        for decision in decisions
+        if decision.decision is Decision.GO_WITH_CONDITIONS
+    ]
+    assert {improvement.ref for improvement, _ in conditional} >= {"IMP-2021-0001", "IMP-2021-0006"}
+    statuses = []
+    for improvement, decision in conditional:
+        assert decision.conditions, improvement.ref
+        later = [d.decided_at for d in history[improvement] if d.decided_at > decision.decided_at]
+        for condition in decision.conditions:
+            assert condition.owner_id and condition.due_date > decision.decided_at.date()
+            statuses.append(condition.status)
+            if condition.status is ConditionStatus.OPEN:
+                # An open condition would block the next gate's go: none has been taken since.
+                assert not later, improvement.ref
+                assert condition.closed_at is None
+            else:
+                assert decision.decided_at < condition.closed_at
+                assert all(condition.closed_at < at for at in later), improvement.ref
+                assert condition.note
+    assert ConditionStatus.MET in statuses and ConditionStatus.OPEN in statuses
+
+
+def test_the_audit_log_records_the_history_in_date_order(db_session: Any) -> None:
+    events = db_session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(["gate_decision.loaded", "meeting.created", "condition.met"]))
+        .order_by(AuditEvent.id)
+    ).all()
+    meetings = dict(db_session.execute(select(DaMeeting.id, DaMeeting.meets_on)).all())
+    closed = dict(db_session.execute(select(Condition.id, Condition.closed_at)).all())
+    days = []
+    for event in events:
+        after = event.after or {}
+        if event.action == "meeting.created":
+            days.append(meetings[event.subject_id])
+        elif event.action == "condition.met":
+            days.append(closed[after["condition_id"]].date())
+        else:
+            days.append(date.fromisoformat(after["decided_at"][:10]))
+    assert len(days) > 20 and days == sorted(days)
+
+
+def test_loading_the_history_again_on_a_later_day_adds_nothing(db_session: Any) -> None:
+    from changeauth.cli.seed import SEEDS_DIR, read_yaml
+    from changeauth.devtools import demo_data
+    from changeauth.devtools.worked_example import load_demo_decisions
+    from changeauth.services.reference_data import UpsertCounts
+
+    def counted() -> tuple[int, ...]:
+        return tuple(
+            db_session.scalar(select(func.count()).select_from(model))
+            for model in (GateDecision, DaMeeting, Condition, MeetingAgendaItem, AuditEvent)
+        )
+
+    before = counted()
+    counts = UpsertCounts()
+    load_demo_decisions(
+        read_yaml(SEEDS_DIR / "demo" / "decisions.yaml"),
+        demo_data.ensure_demo_users(),
+        counts,
+        loaded_on=AS_OF + timedelta(days=45),
+    )
+    assert counted() == before
+    assert counts.created == 0 and counts.unchanged > 20
