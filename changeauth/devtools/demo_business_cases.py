@@ -125,6 +125,7 @@ def load_programme_case(
         updated_at=approved,
         submitted_at=approved,
         approved_at=approved,
+        costs_split=bool(row.get("costs_split", True)),
     )
     _store(case, content, counts, subject=f"programme {programme.code}")
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,6 +85,9 @@ class BusinessCase(Base):
     optimism_bias_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))
     # The years a recurring benefit is appraised over; the Green Book's usual ten by default.
     appraisal_years: Mapped[int] = mapped_column(default=10, server_default="10")
+    # False when the case states its costs as a one-off investment (year 0) and running costs, not split
+    # into capital and revenue, as the programme's approved case does; its costs are then shown that way.
+    costs_split: Mapped[bool] = mapped_column(default=True, server_default=true())
     fte_change: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
     risks: Mapped[str] = mapped_column(Text, default="")
     reform_risk: Mapped[str] = mapped_column(Text, default="")

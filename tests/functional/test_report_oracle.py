@@ -410,3 +410,24 @@ def test_the_live_queue_is_dated_from_the_day_the_demo_is_loaded(
     login_as(UserFactory(design_authority=True))
     home = page(client.get("/")).get_text(" ", strip=True)
     assert "1,5" not in home.replace("£1,5", "")
+
+
+def test_the_programme_case_shows_the_investment_as_the_report_does_not_as_capital(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    # §3.2: "a one-off investment of £7,448,155"; the report gives no split into capital and revenue.
+    programme = db_session.scalar(select(Programme).where(Programme.code == "transformation"))
+    login_as(UserFactory(viewer=True))
+    shown = page(client.get(f"/programmes/{programme.id}/business-case"))
+    figures = shown.select("table caption")
+    assert figures
+    headings = [th.get_text(" ", strip=True) for th in shown.select("table thead th")]
+    assert "Capital cost" not in headings and "Revenue cost" not in headings
+    assert "Cost: one-off investment (year 0), then running costs" in headings
+    year_0 = [
+        row.select("td")[0].get_text(strip=True)
+        for row in shown.select("table tbody tr")
+        if row.select_one("th") and row.select_one("th").get_text(strip=True) == "0" and row.select("td")
+    ]
+    assert "£7,448,155" in year_0
+    assert shown.select_one("#costs-not-split") is not None

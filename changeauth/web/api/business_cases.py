@@ -142,6 +142,9 @@ class BusinessCaseSchema(Schema):
     discount_rate = fields.Float(required=True)
     optimism_bias_pct = fields.Float(required=True)
     appraisal_years = fields.Integer(required=True)
+    # False: the case states its costs as a one-off investment and running costs, not split, so each
+    # year's cost is held in capital_pence and means that cost, not capital.
+    costs_split = fields.Boolean(required=True)
     preferred_option = fields.String(required=True)
     preferred_reasons = fields.String(required=True)
     options = fields.List(fields.Nested(OptionSchema), required=True)
