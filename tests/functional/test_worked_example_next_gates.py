@@ -1,6 +1,7 @@
-"""The worked example can be taken on through the pages: for each stage it holds, one improvement is taken
-to its next gate by the person who may do it, posting the form the page offers; where the rules rightly
-refuse, the page says in plain words what is missing."""
+"""The worked example can be taken on through the pages: every improvement beyond an idea offers its next
+step on its gate page, and for each stage it holds, one improvement is taken to its next gate by the
+person who may do it, posting the form the page offers; where the rules rightly refuse (an open condition,
+a draft case, benefits not yet closed), the page says in plain words what is missing."""
 
 from __future__ import annotations
 
@@ -184,3 +185,98 @@ def test_closed_and_declined_work_has_no_gate_left(
     shown = page(client.get(f"/improvements/{work.id}/gate"))
     assert shown.select_one("h1").get_text(strip=True) == "No gate is due"
     assert shown.select_one(f'main form[action="/improvements/{work.id}/gate"]') is None
+
+
+def test_the_benefits_review_waits_for_an_open_condition_its_owner_then_closes(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.models import Benefit, Condition
+
+    # IMP-2021-0009 went live with conditions; one is still open, so its benefits review cannot pass yet.
+    work = _improvement(db_session, "IMP-2021-0009")
+    assert work.stage is Stage.REALISATION
+    login_as(_person(db_session, "design_authority_2"))
+    refused = _decide_gate(client, db_session, work, "go")
+    assert refused.status_code == 422
+    assert "Conditions from an earlier gate are closed (1 still open)" in _errors(refused)
+    # Its owner opens the condition from the gate page and closes it as met.
+    login_as(_person(db_session, "manager"))
+    gate_page = page(client.get(f"/improvements/{work.id}/gate"))
+    close_links = [a["href"] for a in gate_page.select('a[href^="/conditions/"]')]
+    assert len(close_links) == 1
+    # The close form posts back to its own page.
+    values = form_values(client.get(close_links[0]), 'main form[method="post"]')
+    closed = client.post(
+        close_links[0],
+        data={
+            **values,
+            "note": "The reform programme confirmed the records move with the service to a successor.",
+        },
+    )
+    assert closed.status_code == 302, _errors(closed)
+    assert not db_session.scalars(
+        select(Condition).where(Condition.improvement_id == work.id, Condition.status == "open")
+    ).all()
+    # Each benefit's owner says how far it was realised; then the review closes the work.
+    for benefit in db_session.scalars(select(Benefit).where(Benefit.improvement_id == work.id)).all():
+        if benefit.closing_status is None:
+            login_as(db_session.get(User, benefit.owner_id))
+            url = f"/benefits/{benefit.id}/close"
+            answered = _post_the_pages_form(client, url, url, closing_status="realised")
+            assert answered.status_code == 302, _errors(answered)
+    login_as(_person(db_session, "design_authority_2"))
+    response = _decide_gate(client, db_session, _improvement(db_session, "IMP-2021-0009"), "go")
+    assert response.status_code == 302, _errors(response)
+    assert _improvement(db_session, "IMP-2021-0009").stage is Stage.CLOSED
+
+
+def test_a_draft_case_is_refused_in_plain_words_until_its_owner_submits_it(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.models import BusinessCase
+
+    work = _improvement(db_session, "IMP-2021-0014")
+    assert work.stage is Stage.BUSINESS_CASE
+    login_as(_person(db_session, "design_authority_2"))
+    refused = _decide_gate(client, db_session, work, "go")
+    assert refused.status_code == 422
+    assert "business case" in _errors(refused).lower()
+    # Its owner submits the draft from the case's task list.
+    case = db_session.scalar(select(BusinessCase).where(BusinessCase.improvement_id == work.id))
+    login_as(_person(db_session, "manager"))
+    submitted = _post_the_pages_form(
+        client,
+        f"/improvements/{work.id}/business-case/tasks",
+        f"/business-cases/{case.id}/submit",
+    )
+    assert submitted.status_code == 302, _errors(submitted)
+    db_session.expire_all()
+    assert db_session.get(BusinessCase, case.id).status.value == "submitted"
+
+
+def test_every_improvement_beyond_an_idea_offers_its_next_step_on_its_gate_page(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.domain.lifecycle import ENDED_STAGES
+
+    # Who takes each stage on, and the form the gate page offers them.
+    next_step = {
+        Stage.BUSINESS_CASE: ("design_authority_2", "/gate"),
+        Stage.DELIVERY: ("design_authority_2", "/gate"),
+        Stage.REALISATION: ("design_authority_2", "/gate"),
+        Stage.APPROVED: ("manager", "/start_delivery"),
+        Stage.ON_HOLD: ("design_authority_3", "/resume"),
+    }
+    work = db_session.scalars(
+        select(Improvement).where(Improvement.ref.like("IMP-2021-%"), Improvement.stage != Stage.IDEA)
+    ).all()
+    missing = []
+    for improvement in work:
+        if improvement.stage in ENDED_STAGES:
+            continue
+        who, action = next_step[improvement.stage]
+        login_as(_person(db_session, who))
+        shown = page(client.get(f"/improvements/{improvement.id}/gate"))
+        if shown.select_one(f'main form[action="/improvements/{improvement.id}{action}"]') is None:
+            missing.append(f"{improvement.ref} ({improvement.stage.value}): no {action} form for {who}")
+    assert len(work) >= 10 and not missing, "\n".join(missing)
