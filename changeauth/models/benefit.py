@@ -122,6 +122,9 @@ class Benefit(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
+    # Every UPDATE checks and moves the version (services/guards.py).
+    __mapper_args__ = {"version_id_col": version}
+
     improvement: Mapped[Improvement | None] = relationship(lazy="raise_on_sql")
     programme: Mapped[Programme | None] = relationship(lazy="raise_on_sql")
     driver: Mapped[BenefitDriver] = relationship(lazy="raise_on_sql")

@@ -23,7 +23,6 @@ from changeauth.domain.errors import (
     NotFound,
     PermissionDenied,
     ValidationFailed,
-    VersionConflict,
 )
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.lifecycle import Stage
@@ -42,7 +41,7 @@ from changeauth.queries.clock import today as council_today
 from changeauth.queries.improvements import access_to
 from changeauth.services import flags, notifications
 from changeauth.services.audit import record_event
-from changeauth.services.guards import expect_version, flush_guarded
+from changeauth.services.guards import expect_version, flush_guarded, touch
 
 GBP = "GBP"
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -83,8 +82,9 @@ VALUE_FIELDS = frozenset(
 def _load_benefit(benefit_id: int, *, for_update: bool = False) -> Benefit:
     stmt = select(Benefit).where(Benefit.id == benefit_id)
     if for_update:
-        # On PostgreSQL two writers to one benefit take turns; SQLite writers already do (BEGIN IMMEDIATE).
-        stmt = stmt.with_for_update()
+        # Only recording a measurement locks the benefit (record_measurement says why); every other write
+        # is guarded by the benefit's version (services/guards.py). Read again under the lock.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     benefit = db.session.scalar(stmt)
     if benefit is None:
         raise NotFound("There is no benefit with that number.")
@@ -118,8 +118,7 @@ def _check_version(benefit: Benefit, expected_version: int | None, *, required: 
         if required:
             raise ValidationFailed({"version": ["Send the version of the benefit you read."]})
         return
-    if expected_version != benefit.version:
-        raise VersionConflict()
+    expect_version(benefit, expected_version)
 
 
 def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
@@ -326,7 +325,7 @@ def update_benefit(
     A change to the values finance validated withdraws the validation. Raises NotFound,
     PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_id)
     improvement = _improvement_of(benefit)
     if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
@@ -373,6 +372,8 @@ def update_benefit(
     assert driver_row is not None
 
     before = _profile(benefit)
+    # Read before changing anything: a query after would flush the change outside flush_guarded.
+    latest = _latest_measurement(benefit.id)
     benefit.title = str(merged["title"]).strip()
     benefit.driver_id = driver_row.id
     benefit.cash_class = merged["cash_class"]
@@ -392,9 +393,8 @@ def update_benefit(
     if changed & VALUE_FIELDS:
         benefit.validated_by_id = None
         benefit.validated_at = None
-    benefit.reschedule(_latest_measurement(benefit.id))
-    benefit.version += 1
-    db.session.flush()
+    benefit.reschedule(latest)
+    flush_guarded()
     _resolve_cleared_flags(benefit, improvement, on=council_today())
     record_event(
         actor_id=actor.id,
@@ -442,7 +442,7 @@ def reopen_benefit(actor: User, benefit_id: int, *, reason: str, expected_versio
 
     Raises NotFound, PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes.
     """
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_id)
     improvement = _improvement_of(benefit)
     if not permissions.can_reopen_benefit(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
@@ -461,10 +461,11 @@ def reopen_benefit(actor: User, benefit_id: int, *, reason: str, expected_versio
     if len(reason) > NOTE_MAX:
         raise ValidationFailed({"reason": [f"Keep the reason to {NOTE_MAX:,} characters or fewer."]})
     before = _profile(benefit)
+    # Read before changing anything: a query after would flush the change outside flush_guarded.
+    latest = _latest_measurement(benefit.id)
     benefit.closing_status = None
-    benefit.reschedule(_latest_measurement(benefit.id))
-    benefit.version += 1
-    db.session.flush()
+    benefit.reschedule(latest)
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="benefit.reopened",
@@ -513,7 +514,7 @@ def hand_over_benefit(
     notified. Raises NotFound, PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed.
     Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_id)
     improvement = _improvement_of(benefit)
     if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
@@ -554,7 +555,6 @@ def hand_over_benefit(
     benefit.owner_id = owner.id
     benefit.handed_over_on = handed_over_on
     benefit.handover_note = note
-    benefit.version += 1
     flush_guarded()
     record_event(
         actor_id=actor.id,
@@ -642,6 +642,12 @@ def record_measurement(
 
     The benefit's owner or the improvement's owner may. A future period end, a period before the
     baseline, or a second value for the same period is refused. Flushes, does not commit.
+
+    The benefit is locked (``FOR UPDATE``) rather than guarded by its version: two people recording at
+    once take turns, so the second finds the first's value for the same period (one value per period,
+    refused as already recorded rather than failing on the unique index) and the benefit's latest value
+    and next due date are worked out from every measurement committed. The version still moves with each
+    measurement, so a validation or an edit based on the figures read before it is refused.
     """
     benefit = _load_benefit(benefit_id, for_update=True)
     improvement = _improvement_of(benefit)
@@ -690,8 +696,8 @@ def record_measurement(
         # Finance validated the figures it was shown; this one it has not seen.
         benefit.validated_by_id = None
         benefit.validated_at = None
-        benefit.version += 1
-    db.session.flush()
+    touch(benefit, at=db.utcnow())
+    flush_guarded()
     _resolve_cleared_flags(benefit, improvement, on=today)
     record_event(
         actor_id=actor.id,
@@ -818,9 +824,9 @@ def confirm_adjustment(
         raise PermissionDenied("Only finance can confirm like-for-like adjustments.")
     expect_version(benefit, expected_version)
     adjustment = db.session.scalar(
-        select(BenefitAdjustment)
-        .where(BenefitAdjustment.id == adjustment_id, BenefitAdjustment.benefit_id == benefit.id)
-        .with_for_update()
+        select(BenefitAdjustment).where(
+            BenefitAdjustment.id == adjustment_id, BenefitAdjustment.benefit_id == benefit.id
+        )
     )
     if adjustment is None:
         raise NotFound("There is no such adjustment on this benefit.")
@@ -834,7 +840,10 @@ def confirm_adjustment(
     before = {"status": adjustment.status, "evidence": adjustment.evidence}
     adjustment.status = AdjustmentStatus.CONFIRMED
     adjustment.evidence = f"{adjustment.evidence}\n\nConfirmed: {given}".strip()
-    db.session.flush()
+    # The adjustment now counts towards the benefit's saving: the benefit's version moves with it, so a
+    # second confirmation sent at the same time is refused.
+    touch(benefit, at=db.utcnow())
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="benefit.adjustment_confirmed",
@@ -857,7 +866,7 @@ def validate_benefit(
     unvalidated until finance validates it again. The validator is independent of the benefit, its
     improvement and the figures (``permissions.can_validate_benefit``). Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_id)
     if not permissions.can_validate_benefit(
         actor.as_actor(),
         benefit_owner_id=benefit.owner_id,
@@ -885,8 +894,7 @@ def validate_benefit(
     benefit.finance_question_by_id = None
     benefit.finance_question_at = None
     benefit.finance_answer = None
-    benefit.version += 1
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         reason=benefit.validation_note or None,
@@ -913,7 +921,7 @@ def ask_owner(actor: User, benefit_id: int, *, question: str, expected_version: 
     """Finance sends a cashable benefit back to its owner with a question instead of validating it. The
     owner (and the improvement's owner) are notified and read it on the benefit's page; an earlier
     answer is cleared. Flushes, does not commit."""
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_id)
     if not _may_validate(actor, benefit):
         raise PermissionDenied("Only finance, independent of the benefit, asks about its validation.")
     _check_version(benefit, expected_version, required=False)
@@ -928,8 +936,7 @@ def ask_owner(actor: User, benefit_id: int, *, question: str, expected_version: 
     benefit.finance_question_by_id = actor.id
     benefit.finance_question_at = db.utcnow()
     benefit.finance_answer = None
-    benefit.version += 1
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="benefit.finance_question",
@@ -958,7 +965,7 @@ def answer_finance(
 ) -> Benefit:
     """The benefit's owner (or the improvement's) answers finance's question; the person who asked is
     notified. Flushes, does not commit."""
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_id)
     improvement = _improvement_of(benefit)
     if actor.id not in {benefit.owner_id, improvement.owner_id if improvement else None}:
         raise PermissionDenied("Only the benefit's owner or the improvement's owner answers finance.")
@@ -971,8 +978,7 @@ def answer_finance(
     if len(answer) > TEXT_MAX:
         raise ValidationFailed({"answer": [f"Keep the answer to {TEXT_MAX:,} characters or fewer."]})
     benefit.finance_answer = answer
-    benefit.version += 1
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="benefit.finance_answered",

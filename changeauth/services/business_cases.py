@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import flag_modified
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -51,7 +50,7 @@ from changeauth.models import (
 )
 from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
-from changeauth.services.guards import flush_guarded
+from changeauth.services.guards import flush_guarded, touch
 
 SUBJECT_TYPE = "business_case"
 _PROGRAMME_READ_ONLY = (
@@ -412,8 +411,7 @@ def submit_business_case(
     # The improvement changes with the case in front of the G1 decision: its version moves (the mapper's,
     # services/guards.py) even when no column of its own does, so a decision sent with the improvement's
     # version from before this submission gets a version conflict, never approves this one.
-    improvement.updated_at = now
-    flag_modified(improvement, "updated_at")
+    touch(improvement, at=now)
     flush_guarded()
     record_event(
         actor_id=actor.id,

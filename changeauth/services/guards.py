@@ -15,8 +15,10 @@ Nobody assigns ``version`` by hand (docs/architecture.md#guarding-a-write).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from changeauth import db
@@ -41,3 +43,12 @@ def flush_guarded() -> None:
         # caller still read the database to show the refusal (a page with the form as typed).
         db.session.rollback()
         raise VersionConflict() from error
+
+
+def touch(subject: Any, *, at: datetime) -> None:
+    """Have the next flush move ``subject``'s version although none of its other columns changed: for a
+    change to rows it stands for (a case submitted for an improvement's decision, a measurement or an
+    adjustment that changes a benefit's figures), so a write based on what was read before is refused."""
+    subject.updated_at = at
+    # Marked even when the time is the same, so the UPDATE (and the version's move) always happens.
+    flag_modified(subject, "updated_at")

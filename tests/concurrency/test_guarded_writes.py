@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from changeauth import db
 from changeauth.models import (
     AuditEvent,
+    Benefit,
     BusinessCase,
     Condition,
     GateDecision,
@@ -30,10 +32,17 @@ from changeauth.models import (
     TemporaryResource,
     User,
 )
+from changeauth.services import benefits as benefit_service
 from changeauth.services import improvements, users
 from changeauth.services import portfolio as portfolio_service
 from changeauth.services import temporary_resources as resource_service
-from tests.factories import BusinessCaseFactory, ImprovementFactory, PortfolioScenarioFactory
+from tests.factories import (
+    BenefitFactory,
+    BenefitMeasurementFactory,
+    BusinessCaseFactory,
+    ImprovementFactory,
+    PortfolioScenarioFactory,
+)
 from tests.live_server import own_database, post_json, serving
 
 REQUESTS = 8
@@ -44,17 +53,20 @@ class GuardedWrite:
     """One guarded write as the API offers it: how to make its subject, the request everyone sends at
     once, and the audit action and model whose version must each move exactly once."""
 
-    prepare: Callable[[User, User], int]  # (owner, design authority member) -> the subject's id
+    # (owner, design authority member, finance) -> the subject's id, or it and more for the path
+    prepare: Callable[[User, User, User], int | tuple[int, dict[str, Any]]]
     method: str
-    path: str  # with {id}
+    path: str  # with {id}, and any more the preparation returned
     body: dict[str, Any]
-    token_for: str  # "owner" or "member": who sends it
+    token_for: str  # "owner", "member" or "finance": who sends it
     action: str
     model: type[Any]
     version_column: str = "version"
+    succeeded: int = 200
+    version_after: int = 2
 
 
-def _condition(owner: User, member: User) -> int:
+def _condition(owner: User, member: User, finance: User) -> int:
     work = improvements.submit_idea(
         owner, title="Guarded idea", problem="p", proposal="q", driver_codes=["channel_shift"]
     )
@@ -76,7 +88,7 @@ def _condition(owner: User, member: User) -> int:
     return condition.id
 
 
-def _resource(owner: User, member: User) -> int:
+def _resource(owner: User, member: User, finance: User) -> int:
     resource = resource_service.create_resource(
         owner,
         role_title="Contract developer",
@@ -90,24 +102,51 @@ def _resource(owner: User, member: User) -> int:
     return resource.id
 
 
-def _scenario(owner: User, member: User) -> int:
+def _scenario(owner: User, member: User, finance: User) -> int:
     """A second scenario, with the first already the agreed plan, so agreeing it also un-agrees that one."""
     first, second = PortfolioScenarioFactory(created_by=member), PortfolioScenarioFactory(created_by=member)
     portfolio_service.agree_scenario(first, actor=member, expected_version=1)
     return int(second.id)
 
 
-def _idea(owner: User, member: User) -> int:
+def _idea(owner: User, member: User, finance: User) -> int:
     """An idea its submitter may still edit."""
     return improvements.submit_idea(
         owner, title="Guarded idea", problem="p", proposal="q", driver_codes=["channel_shift"]
     ).id
 
 
-def _draft_case(owner: User, member: User) -> int:
+def _draft_case(owner: User, member: User, finance: User) -> int:
     """A complete draft of the owner's business case, ready to submit."""
     case = BusinessCaseFactory(improvement=ImprovementFactory(business_case=True, owner=owner))
     return int(case.id)
+
+
+def _benefit(owner: User, member: User, finance: User) -> int:
+    """A benefit of the owner's improvement in delivery."""
+    return int(BenefitFactory(improvement=ImprovementFactory(delivery=True, owner=owner), owner=owner).id)
+
+
+def _measured_cashable_benefit(owner: User, member: User, finance: User) -> int:
+    """A cashable benefit with one measurement (which moved it to version 2), for finance to validate."""
+    benefit = BenefitFactory(
+        improvement=ImprovementFactory(delivery=True, owner=owner), owner=owner, cashable=True
+    )
+    BenefitMeasurementFactory(benefit=benefit, value=Decimal(1_500_000), period_end=date(2026, 4, 30))
+    assert benefit.version == 2
+    return int(benefit.id)
+
+
+def _proposed_adjustment(owner: User, member: User, finance: User) -> tuple[int, dict[str, Any]]:
+    benefit_id = _measured_cashable_benefit(owner, member, finance)
+    adjustment = benefit_service.record_adjustment(
+        finance,
+        benefit_id,
+        category="external_funding",
+        amount_pence=-250_000,
+        rationale="Part of the saving was paid for by a grant.",
+    )
+    return benefit_id, {"adjustment": adjustment.id}
 
 
 WRITES = {
@@ -159,6 +198,47 @@ WRITES = {
         model=BusinessCase,
         version_column="lock_version",
     ),
+    "benefit edited": GuardedWrite(
+        prepare=_benefit,
+        method="PATCH",
+        path="/api/v1/benefits/{id}",
+        body={"title": "Calls answered online, per month", "version": 1},
+        token_for="owner",
+        action="benefit.updated",
+        model=Benefit,
+    ),
+    "benefit validated by finance": GuardedWrite(
+        prepare=_measured_cashable_benefit,
+        method="POST",
+        path="/api/v1/benefits/{id}/validate",
+        body={"version": 2},
+        token_for="finance",
+        action="benefit.validated",
+        model=Benefit,
+        version_after=3,
+    ),
+    "adjustment confirmed": GuardedWrite(
+        prepare=_proposed_adjustment,
+        method="POST",
+        path="/api/v1/benefits/{id}/adjustments/{adjustment}/confirm",
+        body={"evidence": "The grant letter.", "version": 2},
+        token_for="finance",
+        action="benefit.adjustment_confirmed",
+        model=Benefit,
+        version_after=3,
+    ),
+    # Not a guarded update but a row lock kept on purpose (benefits.record_measurement): one value per
+    # period, the rest told it is recorded already (409), and the version moved once with it.
+    "measurement recorded for one period": GuardedWrite(
+        prepare=_benefit,
+        method="POST",
+        path="/api/v1/benefits/{id}/measurements",
+        body={"period_end": "2026-04-30", "value": 900},
+        token_for="owner",
+        action="benefit.measurement_recorded",
+        model=Benefit,
+        succeeded=201,
+    ),
 }
 
 
@@ -179,15 +259,19 @@ def test_a_write_sent_by_parallel_requests_on_one_version_lands_once(
         member = users.create_user(
             email="member@council.example", name="Member", roles=["staff", "design_authority"]
         )
-        prepared["subject"] = write.prepare(owner, member)
-        sender = owner if write.token_for == "owner" else member
+        finance = users.create_user(
+            email="finance@council.example", name="Finance", roles=["staff", "finance"]
+        )
+        made = write.prepare(owner, member, finance)
+        prepared["subject"], prepared["path"] = made if isinstance(made, tuple) else (made, {})
+        sender = {"owner": owner, "member": member, "finance": finance}[write.token_for]
         prepared["token"] = users.issue_api_token(sender, name="t", actor_id=sender.id)[0]
 
     with (
         own_database(tmp_path, "guarded") as url,
         serving(url, tmp_path / "instance", prepare=prepare, threads=REQUESTS) as (base, app),
     ):
-        target = base + write.path.format(id=prepared["subject"])
+        target = base + write.path.format(id=prepared["subject"], **prepared["path"])
         barrier = threading.Barrier(REQUESTS)
         statuses: list[int] = []
         lock = threading.Lock()
@@ -204,8 +288,8 @@ def test_a_write_sent_by_parallel_requests_on_one_version_lands_once(
         for thread in threads:
             thread.join(timeout=120)
 
-        assert statuses.count(200) == 1, statuses
-        assert set(statuses) <= {200, 409, 422}, statuses
+        assert statuses.count(write.succeeded) == 1, statuses
+        assert set(statuses) <= {write.succeeded, 409, 422}, statuses
         with app.app_context():
             landed = db.session.scalar(
                 select(func.count())
@@ -213,4 +297,7 @@ def test_a_write_sent_by_parallel_requests_on_one_version_lands_once(
                 .where(AuditEvent.action == write.action, AuditEvent.subject_id == prepared["subject"])
             )
             assert landed == 1
-            assert getattr(db.session.get(write.model, prepared["subject"]), write.version_column) == 2
+            assert (
+                getattr(db.session.get(write.model, prepared["subject"]), write.version_column)
+                == write.version_after
+            )

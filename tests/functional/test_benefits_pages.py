@@ -255,7 +255,8 @@ class TestFinance:
         detail = page(client.get(f"/benefits/{measurement.benefit_id}"))
         assert detail.find("button", string="Validate this cashable benefit") is not None
         response = client.post(
-            f"/benefits/{measurement.benefit_id}/validate", data={"version": "1", "note": "Ledger checked."}
+            f"/benefits/{measurement.benefit_id}/validate",
+            data={"version": str(measurement.benefit.version), "note": "Ledger checked."},
         )
         assert response.status_code == 302
         benefit = db_session.get(Benefit, measurement.benefit_id)

@@ -116,6 +116,7 @@ def test_finance_validates_only_independently_and_a_later_figure_is_unvalidated(
     assert refused.status_code == 403, "the improvement's owner validated their own figure"
 
     recorder = UserFactory(finance=True)
+    db_session.refresh(benefit)  # the API's measurement moved its version since this copy was read
     BenefitMeasurementFactory(benefit=benefit, period_end=date(2026, 5, 31), recorded_by_id=recorder.id)
     by_recorder = client.post(
         f"/api/v1/benefits/{benefit.id}/validate", json={}, headers=_headers(db_session, recorder)
