@@ -4,15 +4,16 @@ when and why, comments and flags. Anonymous submitters are never named to people
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from changeauth import db
+from changeauth.domain.gates import ConditionStatus
 from changeauth.domain.lifecycle import Stage
-from changeauth.models import AuditEvent, Comment, Flag, GateDecision, Improvement, User
+from changeauth.models import AuditEvent, Comment, Condition, DaMeeting, Flag, GateDecision, Improvement, User
 
 ANONYMOUS = "The submitter (anonymous)"
 
@@ -24,6 +25,16 @@ class EntryKind(StrEnum):
     COMMENT = "comment"
     SCORE_FINAL = "score_final"
     FLAG = "flag"
+    CONDITION_CLOSED = "condition_closed"
+
+
+@dataclass(frozen=True)
+class ConditionLine:
+    """A condition of a conditional go, as the history lists it."""
+
+    text: str
+    owner: str | None
+    due_date: date
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,11 @@ class TimelineEntry:
     gate: str | None = None
     rationale: str | None = None
     action: str | None = None
+    # A decision: the day of the design authority meeting it was taken at, and its conditions.
+    meeting_on: date | None = None
+    conditions: tuple[ConditionLine, ...] = ()
+    # A closed condition: how it was met, or why it was waived.
+    note: str | None = None
 
     # The template shows each kind of entry in its own words.
     @property
@@ -63,9 +79,17 @@ class TimelineEntry:
     def is_flag(self) -> bool:
         return self.kind is EntryKind.FLAG
 
+    @property
+    def is_condition_closed(self) -> bool:
+        return self.kind is EntryKind.CONDITION_CLOSED
+
+    @property
+    def is_condition_met(self) -> bool:
+        return self.is_condition_closed and self.decision == ConditionStatus.MET
+
 
 def timeline(improvement: Improvement, *, show_submitter: bool) -> list[TimelineEntry]:
-    """Every event in time order, in six queries whatever the length of the history."""
+    """Every event in time order, in eight queries whatever the length of the history."""
 
     def name(user: User | None, user_id: int | None) -> str | None:
         if (
@@ -87,11 +111,15 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
             at=improvement.created_at, kind=EntryKind.SUBMITTED, actor=submitter_name, to_stage=Stage.IDEA
         )
     ]
-    decisions = db.session.scalars(
-        select(GateDecision)
-        .options(joinedload(GateDecision.decided_by))
+    decisions = db.session.execute(
+        select(GateDecision, DaMeeting.meets_on)
+        .outerjoin(DaMeeting, DaMeeting.id == GateDecision.meeting_id)
+        .options(
+            joinedload(GateDecision.decided_by),
+            selectinload(GateDecision.conditions).joinedload(Condition.owner),
+        )
         .where(GateDecision.improvement_id == improvement.id)
-    )
+    ).all()
     entries += [
         TimelineEntry(
             at=d.decided_at,
@@ -102,8 +130,29 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
             decision=d.decision,
             gate=d.gate,
             rationale=d.rationale,
+            meeting_on=meets_on,
+            conditions=tuple(
+                ConditionLine(c.text, name(c.owner, c.owner_id), c.due_date) for c in d.conditions
+            ),
         )
-        for d in decisions
+        for d, meets_on in decisions
+    ]
+    closed = db.session.execute(
+        select(Condition, User)
+        .outerjoin(User, User.id == Condition.closed_by_id)
+        .where(Condition.improvement_id == improvement.id, Condition.closed_at.is_not(None))
+    ).all()
+    entries += [
+        TimelineEntry(
+            at=c.closed_at,
+            kind=EntryKind.CONDITION_CLOSED,
+            actor=name(user, c.closed_by_id),
+            decision=c.status.value,
+            rationale=c.text,
+            note=c.note,
+        )
+        for c, user in closed
+        if c.closed_at is not None
     ]
     moves = db.session.execute(
         select(AuditEvent, User)

@@ -188,3 +188,19 @@ def test_loading_the_history_again_on_a_later_day_adds_nothing(db_session: Any) 
     )
     assert counted() == before
     assert counts.created == 0 and counts.unchanged > 20
+
+
+def test_the_timeline_tells_each_decisions_meeting_and_conditions_in_date_order(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    work = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0009"))
+    login_as(UserFactory(viewer=True))
+    items = page(client.get(f"/improvements/{work.id}")).select(".timeline__item")
+    said = [item.get_text(" ", strip=True) for item in items]
+    went_live = next(text for text in said if text.startswith("11 February 2026 G2"))
+    assert "at the design authority meeting of 11 February 2026" in went_live
+    assert "Report the first quarter's figures to the leadership team" in went_live
+    assert "Morgan Manager, by 30 June 2026" in went_live
+    met = next(text for text in said if "Condition met:" in text)
+    assert met.startswith("17 June 2026") and "Closed by Morgan Manager" in met
+    assert said.index(went_live) < said.index(met)
