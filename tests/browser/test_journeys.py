@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
 from tests.browser.conftest import screenshot, sign_in
 
@@ -13,7 +15,7 @@ def test_a_demo_user_signs_in_and_sees_the_example_improvements(page: Any) -> No
     sign_in(page, demo_email("staff"), DEMO_PASSWORD)
     assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
     page.get_by_role("link", name="Ideas and improvements").click()
-    assert page.get_by_role("link", name="Career progression framework").is_visible()
+    expect(page.get_by_role("link", name="Career progression framework")).to_be_visible()
     page.get_by_role("link", name="Career progression framework").click()
     assert "IMP-2021-0002" in page.inner_text("main")
     screenshot(page, "improvement-detail-desktop")

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations, reflow_problems
@@ -158,7 +159,7 @@ def test_sso_only_sign_in_page_and_its_emergency_form_pass_axe(
         tab.get_by_label("Email address").fill("someone@council.example")
         tab.get_by_label("Password").fill("not the password at all")
         tab.get_by_role("button", name="Sign in with a password").click()
-        assert tab.get_by_text("The email address or password is not right.").first.is_visible()
+        expect(tab.get_by_text("The email address or password is not right.").first).to_be_visible()
         screenshot(tab, "sso-only-emergency-sign-in-error")
         assert scan(tab) == []
     finally:

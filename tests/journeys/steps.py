@@ -51,6 +51,7 @@ def submit_idea(staff: Any, title: str) -> tuple[int, str]:
     staff.locator("#proposal").fill("Answer it once, online, where they look first.")
     staff.locator("input[name=benefit_drivers]").first.check()
     staff.get_by_role("button", name="Submit idea").click()
+    staff.wait_for_url(re.compile(r".*/improvements/\d+/submitted$"))
     match = re.search(r"/improvements/(\d+)/submitted$", staff.url)
     assert match, staff.url
     reference = staff.locator("#reference").inner_text()

@@ -7,6 +7,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.test_accessibility import axe_violations
 from tests.journeys.conftest import home_screenshots, screenshot, weeks_pass_since_go_live
 from tests.journeys.steps import (
@@ -240,7 +242,7 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     row = manager.locator("tr", has_text=reference)
     assert "Record the effect of the quick win" in row.inner_text()
     row.get_by_role("link", name="Record the effect of the quick win").click()
-    assert manager.url.endswith(f"/improvements/{improvement_id}/benefits")
+    manager.wait_for_url(f"**/improvements/{improvement_id}/benefits")
 
     benefit_page = add_benefit(manager, improvement_id, unique("calls avoided"))
     # Correct the profile: a new target, and the unit was hours, not a count.
@@ -263,6 +265,7 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     )
     manager.goto("/")
     manager.get_by_role("link", name="Close: Check the wording with residents").click()
+    expect(manager.get_by_label("Note")).to_be_visible()  # the close form has loaded
     assert manager.locator("input[name=status][value=waived]").count() == 0
     manager.get_by_label("Note").fill("Five residents read it; two words changed.")
     manager.get_by_role("button", name="Close condition").click()
