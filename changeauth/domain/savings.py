@@ -9,8 +9,11 @@ here, so two of them cannot disagree:
 - **Like-for-like**: realised plus the *confirmed* adjustments. A proposed adjustment (the report's
   "if" and "possible") is shown with its condition and counts nothing until finance confirms it.
 - **Net, per financial year**: that year's realised cashable saving, plus the confirmed adjustments
-  that apply in that year, less that year's temporary-resource cost. An annual saving is never set
-  against cumulative spend.
+  that apply in that year, less that year's one-off costs: the temporary-resource cost and the
+  investment that falls in the year. An annual saving is never set against cumulative spend.
+- **Planned, per financial year**: the saving each cashable benefit's profile plans for the year;
+  **taken out of a budget**: what finance has removed from a budget line for the year. Neither changes
+  what counts as realised: a plan is a plan, and a budget reduction is recorded beside the saving.
 
 Financial years run from 1 April to 31 March and are named by the year they start in (2019 is
 2019/20). Money is integer pence; nothing here touches the database.
@@ -32,10 +35,13 @@ __all__ = [
     "AdjustmentRecurrence",
     "AdjustmentStatus",
     "BenefitLine",
+    "BenefitYearFigures",
     "ProgrammeFigures",
     "ResourceLine",
     "YearFigures",
+    "YearPlan",
     "adjustment_counts",
+    "benefit_years",
     "benefit_movement",
     "cost_between",
     "cost_by_financial_year",
@@ -44,8 +50,12 @@ __all__ = [
     "financial_year_label",
     "financial_year_start",
     "like_for_like",
+    "profile_total",
     "programme_figures",
     "realised_in_year",
+    "split_evenly",
+    "split_full_year",
+    "year_figures",
 ]
 
 
@@ -91,6 +101,32 @@ def financial_year_end(year: int) -> date:
 def financial_year_label(year: int) -> str:
     """2019 -> "2019/20"."""
     return f"{year}/{(year + 1) % 100:02d}"
+
+
+# The financial years a profile may name: wide enough for any council's records and plans.
+FIRST_FINANCIAL_YEAR, LAST_FINANCIAL_YEAR = 1990, 2100
+
+
+def split_evenly(total_pence: int, years: Sequence[int]) -> dict[int, int]:
+    """``total_pence`` shared between ``years`` as evenly as whole pence allow, the odd pence going to the
+    earliest years, so the shares always add up to the total exactly."""
+    ordered = sorted(set(years))
+    if not ordered:
+        raise ValueError("Name at least one financial year to split between")
+    share, odd = divmod(total_pence, len(ordered))
+    return {year: share + (1 if index < odd else 0) for index, year in enumerate(ordered)}
+
+
+def split_full_year(full_year_pence: int, starts_on: date, last_year: int) -> dict[int, int]:
+    """A recurring saving worth ``full_year_pence`` a year from ``starts_on``, by financial year up to
+    ``last_year``: the first year has its part-year effect (the share of the year left, counted as for a
+    temporary resource: whole months as twelfths, days as 1/365), each later year the full-year value."""
+    first = financial_year(starts_on)
+    if last_year < first:
+        return {}
+    split = {first: cost_between(full_year_pence, starts_on, financial_year_end(first))}
+    split.update(dict.fromkeys(range(first + 1, last_year + 1), full_year_pence))
+    return split
 
 
 # --- Temporary-resource cost ----------------------------------------------------------------------------
@@ -171,6 +207,23 @@ class AdjustmentLine:
 
 
 @dataclass(frozen=True)
+class YearPlan:
+    """A cashable benefit's plan and record for one financial year, in pence: the saving planned, the
+    one-off cost of securing it that falls in the year (investment), and what finance has taken out of
+    a budget for it (None until then)."""
+
+    year: int
+    planned_pence: int = 0
+    one_off_cost_pence: int = 0
+    taken_out_pence: int | None = None
+
+
+def profile_total(plans: Iterable[YearPlan]) -> int:
+    """The saving a profile plans over all its years."""
+    return sum(plan.planned_pence for plan in plans)
+
+
+@dataclass(frozen=True)
 class BenefitLine:
     """A benefit as the figures need it: its class, unit, baseline and direction, whether finance has
     validated it, and its measurements as ``(period_end, value)``."""
@@ -182,6 +235,7 @@ class BenefitLine:
     validated: bool
     measurements: Sequence[tuple[date, Decimal]]
     adjustments: Sequence[AdjustmentLine] = ()
+    years: Sequence[YearPlan] = ()
 
     @property
     def is_cashable_money(self) -> bool:
@@ -222,14 +276,21 @@ def realised_in_year(line: BenefitLine, year: int) -> Decimal:
 # --- A programme's figures ------------------------------------------------------------------------------
 
 
+def _pence(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
-class YearFigures:
-    """One financial year: realised saving, confirmed adjustments, temporary-resource cost and net."""
+class BenefitYearFigures:
+    """One cashable benefit in one financial year (pence): planned, realised, the confirmed adjustments
+    that apply, its one-off costs, what was taken out of a budget (None if nothing) and the net."""
 
     year: int
+    planned_pence: int
     realised_pence: int
     adjustments_pence: int
-    temporary_cost_pence: int
+    one_off_cost_pence: int
+    taken_out_pence: int | None
 
     @property
     def label(self) -> str:
@@ -237,7 +298,59 @@ class YearFigures:
 
     @property
     def net_pence(self) -> int:
-        return self.realised_pence + self.adjustments_pence - self.temporary_cost_pence
+        return self.realised_pence + self.adjustments_pence - self.one_off_cost_pence
+
+
+def benefit_years(
+    line: BenefitLine, years: Iterable[int], *, realised_to: int | None = None
+) -> tuple[BenefitYearFigures, ...]:
+    """A cashable benefit's figures for each of ``years``: what its profile plans, what it realised
+    (``realised_in_year``; nothing in a year after ``realised_to``, which has not begun), the confirmed
+    adjustments that apply and its one-off costs."""
+    plans = {plan.year: plan for plan in line.years}
+    result = []
+    for year in years:
+        plan = plans.get(year, YearPlan(year))
+        begun = realised_to is None or year <= realised_to
+        realised = realised_in_year(line, year) if begun else Decimal(0)
+        adjustments = sum(a.amount_pence for a in line.adjustments if a.applies_in(year)) if realised else 0
+        result.append(
+            BenefitYearFigures(
+                year=year,
+                planned_pence=plan.planned_pence,
+                realised_pence=_pence(realised),
+                adjustments_pence=adjustments,
+                one_off_cost_pence=plan.one_off_cost_pence,
+                taken_out_pence=plan.taken_out_pence,
+            )
+        )
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """One financial year: planned and realised saving, confirmed adjustments, one-off costs (temporary
+    resources and investment), what was taken out of budgets, and net."""
+
+    year: int
+    realised_pence: int
+    adjustments_pence: int
+    temporary_cost_pence: int
+    planned_pence: int = 0
+    investment_pence: int = 0
+    taken_out_pence: int = 0
+
+    @property
+    def label(self) -> str:
+        return financial_year_label(self.year)
+
+    @property
+    def one_off_cost_pence(self) -> int:
+        return self.temporary_cost_pence + self.investment_pence
+
+    @property
+    def net_pence(self) -> int:
+        return self.realised_pence + self.adjustments_pence - self.one_off_cost_pence
 
 
 @dataclass(frozen=True)
@@ -267,8 +380,52 @@ class ProgrammeFigures:
         return sum(y.net_pence for y in self.years)
 
 
-def _pence(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def year_figures(
+    benefits: Sequence[BenefitLine],
+    resources: Sequence[ResourceLine],
+    *,
+    first_year: int | None,
+    last_year: int,
+    realised_to: int | None = None,
+) -> tuple[YearFigures, ...]:
+    """The figures by financial year of a set of benefits and temporary resources (a programme's or an
+    improvement's), from ``first_year`` (the first year with a figure when None) to ``last_year``; a year
+    with no figure at all is left out. Only cashable benefits in pounds count; nothing is realised after
+    ``realised_to`` (the current year, when later years are planned)."""
+    money = [line for line in benefits if line.is_cashable_money]
+    costs: dict[int, int] = {}
+    for resource in resources:
+        for year, cost in cost_by_financial_year(resource).items():
+            costs[year] = costs.get(year, 0) + cost
+    measured_years = [financial_year(end) for line in money for end, _ in line.measurements]
+    plan_years = [plan.year for line in money for plan in line.years]
+    start = first_year if first_year is not None else min([*measured_years, *plan_years, *costs, last_year])
+    span = range(start, last_year + 1)
+    by_benefit = [benefit_years(line, span, realised_to=realised_to) for line in money]
+    years = []
+    for index, year in enumerate(span):
+        rows = [figures[index] for figures in by_benefit]
+        figures = YearFigures(
+            year,
+            realised_pence=sum(r.realised_pence for r in rows),
+            adjustments_pence=sum(r.adjustments_pence for r in rows),
+            temporary_cost_pence=costs.get(year, 0),
+            planned_pence=sum(r.planned_pence for r in rows),
+            investment_pence=sum(r.one_off_cost_pence for r in rows),
+            taken_out_pence=sum(r.taken_out_pence or 0 for r in rows),
+        )
+        if any(
+            (
+                figures.realised_pence,
+                figures.adjustments_pence,
+                figures.temporary_cost_pence,
+                figures.planned_pence,
+                figures.investment_pence,
+                figures.taken_out_pence,
+            )
+        ):
+            years.append(figures)
+    return tuple(years)
 
 
 def programme_figures(
@@ -293,25 +450,7 @@ def programme_figures(
         if a.counts and AdjustmentRecurrence(a.recurrence) is AdjustmentRecurrence.RECURRING
     ]
     proposed = sum(a.amount_pence for line in money for a in line.adjustments if not a.counts)
-    costs: dict[int, int] = {}
-    for resource in resources:
-        for year, cost in cost_by_financial_year(resource).items():
-            costs[year] = costs.get(year, 0) + cost
-    measured_years = [financial_year(end) for line in money for end, _ in line.measurements]
-    start = first_year if first_year is not None else min([*measured_years, *costs, last_year])
-    years = []
-    for year in range(start, last_year + 1):
-        saving = sum((realised_in_year(line, year) for line in money), Decimal(0))
-        adjustments = sum(
-            a.amount_pence
-            for line in money
-            if realised_in_year(line, year)
-            for a in line.adjustments
-            if a.applies_in(year)
-        )
-        cost = costs.get(year, 0)
-        if saving or adjustments or cost:
-            years.append(YearFigures(year, _pence(saving), adjustments, cost))
+    years = year_figures(benefits, resources, first_year=first_year, last_year=last_year)
     return ProgrammeFigures(
         gross_pence=_pence(gross),
         unvalidated_pence=_pence(gross - realised),
@@ -319,5 +458,5 @@ def programme_figures(
         confirmed_adjustments_pence=sum(a.amount_pence for a in recurring_confirmed),
         proposed_adjustments_pence=proposed,
         like_for_like_pence=_pence(like_for_like(realised, recurring_confirmed)),
-        years=tuple(years),
+        years=years,
     )
