@@ -22,12 +22,14 @@ from changeauth.models import (
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
+    BenefitYear,
     Improvement,
     Programme,
     Team,
     TemporaryResource,
     User,
 )
+from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
 from changeauth.services.audit import record_event
 from changeauth.services.reference_data import UpsertCounts
@@ -61,10 +63,35 @@ def load_benefits(
         else:
             counts.add("benefit", "unchanged")
         _load_measurements(benefit, row.get("measurements") or [], users[row["owner"]], counts)
+        if row.get("years"):
+            _plan_years(benefit, row["years"], users, counts)
         handover = row.get("handed_over")
         if handover and not benefit.is_handed_over:
             _hand_over(benefit, handover, users)
             counts.add("benefit_handover", "created")
+
+
+def _plan_years(
+    benefit: Benefit, years: Mapping[str, Any], users: Mapping[str, User], counts: UpsertCounts
+) -> None:
+    """The saving's plan by financial year, through the service as the programme board planned it; a
+    year already planned is left as it is."""
+    planned = set(
+        db.session.scalars(select(BenefitYear.financial_year).where(BenefitYear.benefit_id == benefit.id))
+    )
+    for plan in years["plan"]:
+        if plan["financial_year"] in planned:
+            counts.add("benefit_year", "unchanged")
+            continue
+        year_service.plan_year(
+            users[years["planned_by"]],
+            benefit.id,
+            financial_year=plan["financial_year"],
+            planned_pence=plan["planned_pence"],
+            one_off_cost_pence=plan.get("one_off_cost_pence", 0),
+            expected_version=0,
+        )
+        counts.add("benefit_year", "created")
 
 
 def _hand_over(benefit: Benefit, row: Mapping[str, Any], users: Mapping[str, User]) -> None:

@@ -316,6 +316,21 @@ def can_validate_benefit(
     )
 
 
+def can_sign_off_budget_reduction(
+    actor: Actor,
+    *,
+    benefit_owner_id: int,
+    improvement: ImprovementFacts | None = None,
+    recorder_ids: Collection[int | None] = (),
+) -> bool:
+    """Taking a saving out of a budget is a finance sign-off, under the same separation of duties as
+    validating it: never one's own benefit, an improvement one has an interest in, or figures one
+    recorded."""
+    return can_validate_benefit(
+        actor, benefit_owner_id=benefit_owner_id, improvement=improvement, recorder_ids=recorder_ids
+    )
+
+
 def can_manage_temporary_resources(actor: Actor) -> bool:
     """Managers, DA members and finance record temporary resources."""
     return actor.has(Role.MANAGER, Role.DESIGN_AUTHORITY, Role.FINANCE)

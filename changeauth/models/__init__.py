@@ -3,7 +3,7 @@
 from changeauth.db import Base
 from changeauth.models.attachment import Attachment
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
-from changeauth.models.benefit import Benefit, BenefitAdjustment, BenefitMeasurement
+from changeauth.models.benefit import Benefit, BenefitAdjustment, BenefitMeasurement, BenefitYear
 from changeauth.models.business_case import (
     BusinessCase,
     BusinessCaseOption,
@@ -64,6 +64,7 @@ __all__ = [
     "BenefitAdjustment",
     "BenefitDriver",
     "BenefitMeasurement",
+    "BenefitYear",
     "BusinessCase",
     "BusinessCaseOption",
     "BusinessCaseOptionYear",

@@ -1,5 +1,5 @@
-"""The benefit aggregate: a benefit profile, its measurements over time and finance's like-for-like
-adjustments.
+"""The benefit aggregate: a benefit profile, its measurements over time, finance's like-for-like
+adjustments and its financial years (planned saving, one-off costs, budget reductions).
 
 A benefit belongs to an improvement or, for the benefits a whole programme was approved on, to a
 programme (exactly one of the two). Values are decimals in the benefit's unit (pence when the unit is
@@ -41,7 +41,14 @@ from changeauth.domain.benefits import (
     escalate_after,
     next_due,
 )
-from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus, adjustment_counts
+from changeauth.domain.savings import (
+    FIRST_FINANCIAL_YEAR,
+    LAST_FINANCIAL_YEAR,
+    AdjustmentRecurrence,
+    AdjustmentStatus,
+    YearPlan,
+    adjustment_counts,
+)
 from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
@@ -241,3 +248,60 @@ class BenefitAdjustment(Base):
 
     def __repr__(self) -> str:
         return f"<BenefitAdjustment {self.benefit_id} {self.category} {self.amount_pence}>"
+
+
+class BenefitYear(Base):
+    """A cashable benefit in one financial year (April to March, named by the year it starts in): the
+    saving its profile plans, the one-off cost of securing it that falls in the year, and, once finance
+    has signed it off, the budget line the saving was taken out of, how much and when."""
+
+    __tablename__ = "benefit_year"
+    __table_args__ = (
+        UniqueConstraint("benefit_id", "financial_year"),
+        CheckConstraint(
+            f"financial_year >= {FIRST_FINANCIAL_YEAR} AND financial_year <= {LAST_FINANCIAL_YEAR}",
+            name="financial_year_range",
+        ),
+        CheckConstraint("planned_pence >= 0", name="planned_not_negative"),
+        CheckConstraint("one_off_cost_pence >= 0", name="one_off_cost_not_negative"),
+        # A budget reduction is recorded whole or not at all.
+        CheckConstraint(
+            "(budget_line IS NULL) = (taken_out_pence IS NULL)"
+            " AND (budget_line IS NULL) = (taken_out_on IS NULL)"
+            " AND (budget_line IS NULL) = (taken_out_by_id IS NULL)"
+            " AND (budget_line IS NULL) = (taken_out_at IS NULL)",
+            name="budget_reduction_complete",
+        ),
+        CheckConstraint("taken_out_pence IS NULL OR taken_out_pence > 0", name="taken_out_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), index=True)
+    financial_year: Mapped[int]
+    planned_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    one_off_cost_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    budget_line: Mapped[str | None] = mapped_column(String(200))
+    taken_out_pence: Mapped[int | None] = mapped_column(BigInteger)
+    taken_out_on: Mapped[date | None]
+    taken_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    taken_out_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    # SQLAlchemy adds ``WHERE version = :read`` to each UPDATE and moves the version itself
+    # (docs/architecture.md#guarding-a-write).
+    __mapper_args__ = {"version_id_col": version}
+
+    benefit: Mapped[Benefit] = relationship(lazy="raise_on_sql")
+    taken_out_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+    @property
+    def is_taken_out(self) -> bool:
+        return self.taken_out_at is not None
+
+    def plan(self) -> YearPlan:
+        return YearPlan(
+            self.financial_year, self.planned_pence, self.one_off_cost_pence, self.taken_out_pence
+        )
+
+    def __repr__(self) -> str:
+        return f"<BenefitYear {self.benefit_id} {self.financial_year}>"

@@ -59,6 +59,7 @@ WATCHED_TABLES: Mapping[str, frozenset[str]] = {
             "improvement",
             "benefit",
             "benefit_adjustment",
+            "benefit_year",
             "benefit_driver",
             "flag",
             "temporary_resource",

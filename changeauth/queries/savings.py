@@ -9,13 +9,14 @@ marker, which any write to the tables read renews.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from changeauth import db
 from changeauth.domain import savings
@@ -25,11 +26,13 @@ from changeauth.models import (
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
+    BenefitYear,
     Improvement,
     MaturityAssessment,
     Programme,
     ProgrammeFigure,
     TemporaryResource,
+    User,
 )
 from changeauth.models.derived_state import REPORTS
 from changeauth.queries.derived import cached, reads
@@ -56,7 +59,9 @@ def _programme_of(model: Any) -> Any:
     return func.coalesce(model.programme_id, Improvement.programme_id)
 
 
-def _benefit_lines(as_of: date) -> dict[int, list[savings.BenefitLine]]:
+def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savings.BenefitLine]]:
+    """The cashable benefits in pounds (narrowed by ``where``) as ``domain.savings`` lines, with their
+    measurements to ``as_of``, adjustments and financial years (four selects)."""
     benefit_rows = db.session.execute(
         select(
             Benefit.id,
@@ -67,12 +72,18 @@ def _benefit_lines(as_of: date) -> dict[int, list[savings.BenefitLine]]:
             Benefit.validated_at.is_not(None),
         )
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
-        .where(Benefit.unit == GBP, Benefit.cash_class == CashClass.CASHABLE.value)
+        .where(Benefit.unit == GBP, Benefit.cash_class == CashClass.CASHABLE.value, *where)
+        .order_by(Benefit.id)
     ).all()
     ids = [row[0] for row in benefit_rows]
     measurements: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     adjustments: dict[int, list[savings.AdjustmentLine]] = defaultdict(list)
+    years: dict[int, list[savings.YearPlan]] = defaultdict(list)
     if ids:
+        for row in db.session.scalars(
+            select(BenefitYear).where(BenefitYear.benefit_id.in_(ids)).order_by(BenefitYear.financial_year)
+        ):
+            years[row.benefit_id].append(row.plan())
         for benefit_id, period_end, value in db.session.execute(
             select(
                 BenefitMeasurement.benefit_id, BenefitMeasurement.period_end, BenefitMeasurement.value
@@ -91,22 +102,29 @@ def _benefit_lines(as_of: date) -> dict[int, list[savings.BenefitLine]]:
             .order_by(BenefitAdjustment.id)
         ):
             adjustments[benefit_id].append(savings.AdjustmentLine(amount, status, recurrence, year))
-    lines: dict[int, list[savings.BenefitLine]] = defaultdict(list)
-    for benefit_id, programme_id, cash_class, baseline, direction, validated in benefit_rows:
-        if programme_id is None:
-            continue
-        lines[programme_id].append(
-            savings.BenefitLine(
-                cash_class=cash_class,
-                is_money=True,
-                baseline_value=baseline,
-                direction=direction,
-                validated=bool(validated),
-                measurements=tuple(measurements[benefit_id]),
-                adjustments=tuple(adjustments[benefit_id]),
-            )
+    lines = {
+        benefit_id: savings.BenefitLine(
+            cash_class=cash_class,
+            is_money=True,
+            baseline_value=baseline,
+            direction=direction,
+            validated=bool(validated),
+            measurements=tuple(measurements[benefit_id]),
+            adjustments=tuple(adjustments[benefit_id]),
+            years=tuple(years[benefit_id]),
         )
-    return lines
+        for benefit_id, _programme, cash_class, baseline, direction, validated in benefit_rows
+    }
+    return list(benefit_rows), lines
+
+
+def _benefit_lines(as_of: date) -> dict[int, list[savings.BenefitLine]]:
+    rows, lines = _cashable_lines(as_of)
+    by_programme: dict[int, list[savings.BenefitLine]] = defaultdict(list)
+    for row in rows:
+        if row[1] is not None:
+            by_programme[row[1]].append(lines[row[0]])
+    return by_programme
 
 
 def _resource_lines(as_of: date) -> dict[int, list[savings.ResourceLine]]:
@@ -133,7 +151,9 @@ def all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
     return cached(REPORTS, ("programme_savings", as_of), lambda: _all_programmes(as_of))
 
 
-@reads(REPORTS, "programme", "improvement", "benefit", "benefit_adjustment", "temporary_resource")
+@reads(
+    REPORTS, "programme", "improvement", "benefit", "benefit_adjustment", "benefit_year", "temporary_resource"
+)
 def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
     programmes = db.session.scalars(select(Programme).order_by(Programme.starts_on, Programme.id)).all()
     benefits = _benefit_lines(as_of)
@@ -253,4 +273,203 @@ def programme_figures(programme_id: int) -> list[ProgrammeFigure]:
             .where(ProgrammeFigure.programme_id == programme_id)
             .order_by(ProgrammeFigure.position, ProgrammeFigure.id)
         )
+    )
+
+
+# --- Savings by financial year --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavingYear:
+    """One cashable benefit in one financial year: its figures (``domain.savings``), where it belongs, and
+    the budget reduction finance signed off for the year (budget line, date, who), if any. ``version`` is
+    the year's version for a form (0 when nothing is recorded for it)."""
+
+    benefit_id: int
+    title: str
+    belongs_to: str
+    improvement_ref: str | None
+    figures: savings.BenefitYearFigures
+    budget_line: str | None
+    taken_out_on: date | None
+    taken_out_by: str | None
+    version: int
+
+    @property
+    def is_taken_out(self) -> bool:
+        return self.taken_out_on is not None
+
+
+@dataclass(frozen=True)
+class CostYear:
+    """The temporary-resource cost of a programme or an improvement in one financial year."""
+
+    belongs_to: str
+    improvement_ref: str | None
+    year: int
+    cost_pence: int
+
+
+def _span(line: savings.BenefitLine, current: int) -> list[int]:
+    """The years a benefit has a figure in: each year planned, and each year from its first measurement
+    to the current one."""
+    measured = [savings.financial_year(end) for end, _ in line.measurements]
+    years = {plan.year for plan in line.years}
+    if measured:
+        years.update(range(min(measured), current + 1))
+    return sorted(years)
+
+
+def _has_figure(figures: savings.BenefitYearFigures) -> bool:
+    return bool(
+        figures.planned_pence
+        or figures.realised_pence
+        or figures.one_off_cost_pence
+        or figures.taken_out_pence
+    )
+
+
+def saving_years(
+    as_of: date,
+    *,
+    benefit_id: int | None = None,
+    benefit_ids: Sequence[int] | None = None,
+    improvement_id: int | None = None,
+    year: int | None = None,
+) -> list[SavingYear]:
+    """Each cashable benefit in pounds by financial year (only ``year`` when given; one benefit's or one
+    improvement's when given): planned, realised to ``as_of``, one-off costs and the budget reduction.
+    Programmes' own benefits first, then improvements' in reference order; years in order."""
+    where: list[Any] = []
+    if benefit_id is not None:
+        where.append(Benefit.id == benefit_id)
+    if benefit_ids is not None:
+        where.append(Benefit.id.in_(benefit_ids))
+    if improvement_id is not None:
+        where.append(Benefit.improvement_id == improvement_id)
+    rows, lines = _cashable_lines(as_of, *where)
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    owners = {
+        benefit_id: (title, ref, improvement_title, programme_name)
+        for benefit_id, title, ref, improvement_title, programme_name in db.session.execute(
+            select(Benefit.id, Benefit.title, Improvement.ref, Improvement.title, Programme.name)
+            .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
+            .outerjoin(Programme, Programme.id == Benefit.programme_id)
+            .where(Benefit.id.in_(ids))
+        )
+    }
+    signer = aliased(User)
+    reductions = {
+        (benefit_id, fy): (line, on, name, version)
+        for benefit_id, fy, line, on, name, version in db.session.execute(
+            select(
+                BenefitYear.benefit_id,
+                BenefitYear.financial_year,
+                BenefitYear.budget_line,
+                BenefitYear.taken_out_on,
+                signer.name,
+                BenefitYear.version,
+            )
+            .outerjoin(signer, signer.id == BenefitYear.taken_out_by_id)
+            .where(BenefitYear.benefit_id.in_(ids))
+        )
+    }
+    current = savings.financial_year(as_of)
+    result = []
+    for benefit_id in ids:
+        line = lines[benefit_id]
+        title, ref, improvement_title, programme_name = owners[benefit_id]
+        years = [year] if year is not None else _span(line, current)
+        for figures in savings.benefit_years(line, years, realised_to=current):
+            if not _has_figure(figures):
+                continue
+            budget_line, on, name, version = reductions.get((benefit_id, figures.year), (None, None, None, 0))
+            result.append(
+                SavingYear(
+                    benefit_id=benefit_id,
+                    title=title,
+                    belongs_to=improvement_title if improvement_title is not None else programme_name or "",
+                    improvement_ref=ref,
+                    figures=figures,
+                    budget_line=budget_line,
+                    taken_out_on=on,
+                    taken_out_by=name,
+                    version=version,
+                )
+            )
+    result.sort(key=lambda r: (r.improvement_ref is not None, r.improvement_ref or "", r.benefit_id))
+    return result
+
+
+def years_by_benefit(benefit_ids: Sequence[int], as_of: date) -> dict[int, tuple[SavingYear, ...]]:
+    """``saving_years`` of several benefits at once, by benefit (a benefit with none is left out)."""
+    found: dict[int, list[SavingYear]] = defaultdict(list)
+    if benefit_ids:
+        for row in saving_years(as_of, benefit_ids=benefit_ids):
+            found[row.benefit_id].append(row)
+    return {benefit_id: tuple(rows) for benefit_id, rows in found.items()}
+
+
+def cost_years(as_of: date, *, improvement_id: int | None = None, year: int | None = None) -> list[CostYear]:
+    """The temporary-resource cost of each programme and improvement by financial year (to ``as_of``),
+    counted as ``domain.savings`` counts it for the net figures; programmes first, then improvements."""
+    stmt = (
+        select(
+            TemporaryResource.annual_cost_pence,
+            TemporaryResource.start_date,
+            TemporaryResource.actual_end_date,
+            Improvement.ref,
+            Improvement.title,
+            Programme.name,
+        )
+        .outerjoin(Improvement, Improvement.id == TemporaryResource.improvement_id)
+        .outerjoin(Programme, Programme.id == TemporaryResource.programme_id)
+        .where(TemporaryResource.start_date <= as_of)
+    )
+    if improvement_id is not None:
+        stmt = stmt.where(TemporaryResource.improvement_id == improvement_id)
+    totals: dict[tuple[str | None, str, int], int] = defaultdict(int)
+    for annual, start, actual_end, ref, improvement_title, programme_name in db.session.execute(stmt):
+        belongs_to = improvement_title if improvement_title is not None else programme_name
+        if belongs_to is None:
+            continue
+        paid_to = min(actual_end, as_of) if actual_end is not None else as_of
+        resource = savings.ResourceLine(int(annual), start, paid_to)
+        for fy, cost in savings.cost_by_financial_year(resource).items():
+            if year is None or fy == year:
+                totals[(ref, belongs_to, fy)] += cost
+    return [
+        CostYear(belongs_to=belongs_to, improvement_ref=ref, year=fy, cost_pence=cost)
+        for (ref, belongs_to, fy), cost in sorted(
+            totals.items(), key=lambda item: (item[0][0] is not None, item[0][0] or "", *item[0][1:])
+        )
+        if cost
+    ]
+
+
+def improvement_years(improvement_id: int, as_of: date) -> tuple[savings.YearFigures, ...]:
+    """An improvement's savings by financial year: its cashable benefits and its temporary resources,
+    from the first year with a figure to the last year planned (or the current year), realised to
+    ``as_of``."""
+    _rows, lines = _cashable_lines(as_of, Benefit.improvement_id == improvement_id)
+    resources = [
+        savings.ResourceLine(int(annual), start, min(actual_end, as_of) if actual_end is not None else as_of)
+        for annual, start, actual_end in db.session.execute(
+            select(
+                TemporaryResource.annual_cost_pence,
+                TemporaryResource.start_date,
+                TemporaryResource.actual_end_date,
+            ).where(TemporaryResource.improvement_id == improvement_id, TemporaryResource.start_date <= as_of)
+        )
+    ]
+    current = savings.financial_year(as_of)
+    planned = [plan.year for line in lines.values() for plan in line.years]
+    return savings.year_figures(
+        list(lines.values()),
+        resources,
+        first_year=None,
+        last_year=max([current, *planned]),
+        realised_to=current,
     )

@@ -196,6 +196,13 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
     for year in figures.years:
         year_rows += [
             Row(
+                f"Planned saving {year.label}",
+                year.planned_pence,
+                MONEY,
+                "The savings' plans by financial year",
+                f"planned_{year.year}",
+            ),
+            Row(
                 f"Saving {year.label}", year.realised_pence, MONEY, "Validated saving", f"saving_{year.year}"
             ),
             Row(
@@ -206,10 +213,17 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
                 f"temporary_{year.year}",
             ),
             Row(
+                f"Investment {year.label}",
+                year.investment_pence,
+                MONEY,
+                "One-off costs in the savings' plans for the financial year",
+                f"investment_{year.year}",
+            ),
+            Row(
                 f"Net saving {year.label}",
                 year.net_pence,
                 MONEY,
-                "That year's saving and confirmed adjustments less that year's temporary resources",
+                "That year's saving and confirmed adjustments less that year's one-off costs",
                 f"net_{year.year}",
             ),
         ]
@@ -223,7 +237,9 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
         )
     )
     by_year = Section(
-        "years", "Temporary resources and net saving by financial year (report section 3.2)", tuple(year_rows)
+        "years",
+        "Planned and validated saving, one-off costs and net saving by financial year (report section 3.2)",
+        tuple(year_rows),
     )
 
     drivers = Section(

@@ -115,6 +115,7 @@ def build(as_of: date) -> Dashboard:
     "team",
     "benefit",
     "benefit_adjustment",
+    "benefit_year",
     "benefit_driver",
     "flag",
     "temporary_resource",

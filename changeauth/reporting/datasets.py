@@ -23,10 +23,12 @@ from changeauth.domain.appraisal import shown_bcr, shown_payback
 from changeauth.domain.gates import CriterionKind
 from changeauth.domain.lifecycle import STAGE_LABELS, Stage
 from changeauth.domain.panel import exclusion_reason
+from changeauth.domain.savings import financial_year_label
 from changeauth.models import AuditEvent, GateDecision, User
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import gates as gate_queries
+from changeauth.queries import savings as savings_queries
 from changeauth.queries import temporary_resources as resource_queries
 
 CHUNK = 1000
@@ -93,6 +95,23 @@ RESOURCE_COLUMNS: Columns = [
     ("status", "Status"),
     ("days_overrun", "Days overrun"),
     ("exposure", "Overrun exposure (£)"),
+]
+
+# What a council's medium-term financial plan records of each saving for a financial year.
+SAVINGS_BY_YEAR_COLUMNS: Columns = [
+    ("financial_year", "Financial year"),
+    ("belongs_to", "Programme or improvement"),
+    ("reference", "Improvement reference"),
+    ("item", "Saving or cost"),
+    ("planned", "Planned saving (£)"),
+    ("realised", "Realised, validated by finance (£)"),
+    ("adjustments", "Confirmed adjustments (£)"),
+    ("one_off_costs", "One-off costs (£)"),
+    ("net", "Net saving (£)"),
+    ("taken_out", "Taken out of the budget (£)"),
+    ("budget_line", "Budget line"),
+    ("taken_out_on", "Date taken out"),
+    ("signed_off_by", "Signed off by"),
 ]
 
 DECISION_COLUMNS: Columns = [
@@ -339,3 +358,55 @@ def audit_rows(*, subject_type: str | None = None) -> Iterator[dict[str, Any]]:
             "request_id": event.request_id,
             "row_hash": event.row_hash,
         }
+
+
+TEMPORARY_RESOURCES = "Temporary resources"
+ALL_SAVINGS = "All savings and costs"
+
+
+def savings_by_year_rows(*, as_of: date, year: int | None = None) -> Iterator[dict[str, Any]]:
+    """Each cashable saving by financial year (``year`` only, when given) as a medium-term financial plan
+    lists it: planned, realised, one-off costs, net and the budget reduction; then each programme's and
+    improvement's temporary resources as a one-off cost; then the year's total. The figures are
+    ``queries.savings``', so the net total agrees with the close-down page and the API."""
+    savings = savings_queries.saving_years(as_of, year=year)
+    costs = savings_queries.cost_years(as_of, year=year)
+    years = sorted({row.figures.year for row in savings} | {cost.year for cost in costs})
+    for fy in years:
+        label = financial_year_label(fy)
+        totals = {"planned": 0, "realised": 0, "adjustments": 0, "one_off_costs": 0, "net": 0, "taken_out": 0}
+        for row in (r for r in savings if r.figures.year == fy):
+            f = row.figures
+            values = {
+                "planned": f.planned_pence,
+                "realised": f.realised_pence,
+                "adjustments": f.adjustments_pence,
+                "one_off_costs": f.one_off_cost_pence,
+                "net": f.net_pence,
+                "taken_out": f.taken_out_pence or 0,
+            }
+            for key, value in values.items():
+                totals[key] += value
+            yield {
+                "financial_year": label,
+                "belongs_to": row.belongs_to,
+                "reference": row.improvement_ref,
+                "item": row.title,
+                **{key: _pounds(value) for key, value in values.items()},
+                "taken_out": _pounds(f.taken_out_pence),
+                "budget_line": row.budget_line,
+                "taken_out_on": row.taken_out_on,
+                "signed_off_by": row.taken_out_by,
+            }
+        for cost in (c for c in costs if c.year == fy):
+            totals["one_off_costs"] += cost.cost_pence
+            totals["net"] -= cost.cost_pence
+            yield {
+                "financial_year": label,
+                "belongs_to": cost.belongs_to,
+                "reference": cost.improvement_ref,
+                "item": TEMPORARY_RESOURCES,
+                "one_off_costs": _pounds(cost.cost_pence),
+                "net": _pounds(-cost.cost_pence),
+            }
+        yield {"financial_year": label, "item": ALL_SAVINGS, **{k: _pounds(v) for k, v in totals.items()}}

@@ -62,6 +62,8 @@ NOT_PAGES: dict[str, str] = {
     "reports.export_backlog": "CSV or XLSX download",
     "reports.export_benefits": "CSV or XLSX download",
     "reports.export_resources": "CSV or XLSX download",
+    "reports.savings_by_year": "CSV or XLSX download",
+    "benefits.choose_plan_year": "redirects to the plan of the financial year chosen on the benefit's page",
     "decisions.export_register": "CSV or XLSX download",
     "reports.import_template": "CSV or XLSX template download",
     "backlog.matrix_chart": "PNG chart; scanned through the page that shows it with its alt text and table",
@@ -284,6 +286,7 @@ def _add_and_read_samples() -> dict[str, Any]:
         "user_id": staff.id,
         "needs_information": asked.id,
         "password_link": link.token,
+        "year": 2026,  # a financial year of the benefit's plan and budget reduction
     }
 
 

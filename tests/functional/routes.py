@@ -119,7 +119,8 @@ def super_user() -> Any:
 def make_samples() -> dict[str, Any]:
     """One object of every kind a URL names, owned by people the test personas are not."""
     case = BusinessCaseFactory()
-    benefit = BenefitFactory()
+    # A cashable saving, so its pages by financial year open for those who may use them.
+    benefit = BenefitFactory(cashable=True)
     resource = TemporaryResourceFactory()
     decider = UserFactory(design_authority=True)
     improvement = benefit.improvement
@@ -184,6 +185,7 @@ def make_samples() -> dict[str, Any]:
         "token_id": api_token.id,
         "token": secrets.token_urlsafe(32),
         "filename": "css/changeauth.css",
+        "year": 2026,
     }
 
 

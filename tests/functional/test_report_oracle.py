@@ -431,3 +431,58 @@ def test_the_programme_case_shows_the_investment_as_the_report_does_not_as_capit
     ]
     assert "£7,448,155" in year_0
     assert shown.select_one("#costs-not-split") is not None
+
+
+# Report §3.2, in its own words: "The SWAP internal audit in November 2019 confirms that £2,483,925
+# recurring savings were achieved", and "Additional staff resources (i.e. above the transformation target
+# level) of £494,990 for 2019/20 and £240,230 in 2020/21 (total £735,220) were approved in 2019."
+# Each year's net saving is that year's saving less that year's temporary staff.
+REPORT_YEARS = {
+    "2019/20": {"realised": "2483925.00", "temporary": "494990.00", "net": "1988935.00"},
+    "2020/21": {"realised": "2483925.00", "temporary": "240230.00", "net": "2243695.00"},
+}
+
+
+@pytest.mark.parametrize(("label", "year"), [("2019/20", 2019), ("2020/21", 2020)])
+def test_the_financial_year_export_agrees_with_the_report(
+    client: FlaskClient, login_as: Any, demo: int, label: str, year: int
+) -> None:
+    import csv
+
+    login_as(UserFactory(finance=True))
+    expected = REPORT_YEARS[label]
+    text = client.get(f"/savings-by-year/export.csv?year={year}").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["Financial year"] for row in rows} == {label}
+    saving = next(r for r in rows if r["Saving or cost"] == "Recurring staff cost savings (77.3 FTE)")
+    assert saving["Programme or improvement"] == "SSDC Transformation Programme"
+    assert saving["Realised, validated by finance (£)"] == expected["realised"]
+    assert saving["Planned saving (£)"] == expected["realised"]  # the full year planned from 2019/20
+    staff = next(r for r in rows if r["Saving or cost"] == "Temporary resources")
+    assert staff["One-off costs (£)"] == expected["temporary"]
+    total = rows[-1]
+    assert total["Saving or cost"] == "All savings and costs"
+    assert total["Realised, validated by finance (£)"] == expected["realised"]
+    assert total["One-off costs (£)"] == expected["temporary"]
+    assert total["Net saving (£)"] == expected["net"]
+    # The spreadsheet says the same, and so does the close-down page's table by financial year.
+    sheet = load_workbook(io.BytesIO(client.get(f"/savings-by-year/export.xlsx?year={year}").data)).active
+    last = [row for row in sheet.iter_rows(values_only=True) if any(row)][-1]
+    assert last[3] == "All savings and costs" and f"{last[8]:.2f}" == expected["net"]
+    table = page(client.get(f"/programmes/{demo}/close-down")).select_one(f"#programme-years-{year}")
+    assert table is not None
+    cells = [td.get_text(strip=True) for td in table.select("td")]
+    assert cells[1] == f"£{int(Decimal(expected['realised'])):,}"
+    assert cells[3] == f"£{int(Decimal(expected['temporary'])):,}"
+    assert cells[5] == f"£{int(Decimal(expected['net'])):,}"
+
+
+def test_the_investment_falls_in_the_programmes_first_year(
+    client: FlaskClient, login_as: Any, demo: int
+) -> None:
+    # Report §3.2: "a one-off investment of £7,448,155"; the plan puts it in the business case's first year.
+    login_as(UserFactory(viewer=True))
+    table = page(client.get(f"/programmes/{demo}/close-down")).select_one("#programme-years-2017")
+    assert table is not None
+    cells = [td.get_text(strip=True) for td in table.select("td")]
+    assert cells[4] == "£7,448,155" and cells[5] == "-£7,448,155"

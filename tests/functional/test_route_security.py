@@ -202,8 +202,9 @@ def test_no_get_changes_anything(app: Flask, samples: dict[str, Any], persona: s
             )
         else:
             response = _request(page_client, route, samples)
-        # Home sends each person on to their worklist; the old business case editor to its task list.
-        redirects = ("main.home", "business_cases.edit")
+        # Home sends each person on to their worklist; the old business case editor to its task list; the
+        # choice of a financial year to plan, to that year's plan.
+        redirects = ("main.home", "business_cases.edit", "benefits.choose_plan_year")
         assert response.status_code not in (401, 302) or route.endpoint in redirects, route.id
         changed = _changed(before, _fingerprint())
         if changed:
@@ -270,6 +271,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "backlog.what_if": frozenset({"design_authority", "admin"}),
     "benefits.adjust": frozenset({"finance"}),
     "benefits.chart": EVERYONE,
+    "benefits.choose_plan_year": frozenset({"design_authority"}),
     "benefits.close": frozenset({"design_authority"}),
     "benefits.detail": EVERYONE,
     "benefits.edit": frozenset({"design_authority"}),
@@ -277,7 +279,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits.hand_over": frozenset({"design_authority"}),
     "benefits.measure": NOBODY,
     "benefits.new": frozenset({"design_authority"}),
+    "benefits.plan_year": frozenset({"design_authority"}),
     "benefits.reopen": frozenset({"design_authority"}),
+    "benefits.take_out": frozenset({"finance"}),
     "benefits.tracker": ABOVE_STAFF,
     "benefits_api.get_benefit": EVERYONE,
     "benefits_api.improvement_benefits": EVERYONE,
@@ -352,6 +356,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "reports.import_ideas": frozenset({"manager", "design_authority", "admin"}),
     "reports.import_template": frozenset({"manager", "design_authority", "admin"}),
     "reports.scrutiny": ABOVE_STAFF,
+    "reports.savings_by_year": ABOVE_STAFF,
     "reports.close_down": ABOVE_STAFF,
     "reports.close_down_xlsx": ABOVE_STAFF,
     "programmes_api.list_programmes": ABOVE_STAFF,

@@ -4,6 +4,7 @@ finance validation and the closing status (docs/api.md)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -138,6 +139,23 @@ class BenefitListArgsSchema(PageArgsSchema):
     improvement_id = fields.Integer()
 
 
+class BenefitYearSchema(Schema):
+    """A cashable saving in one financial year (``queries.savings.SavingYear``): planned, realised,
+    one-off costs and net, and the budget reduction finance signed off (null until then)."""
+
+    financial_year = fields.Integer(required=True, attribute="figures.year")
+    label = fields.String(required=True, attribute="figures.label")
+    planned_pence = fields.Integer(required=True, attribute="figures.planned_pence")
+    realised_pence = fields.Integer(required=True, attribute="figures.realised_pence")
+    adjustments_pence = fields.Integer(required=True, attribute="figures.adjustments_pence")
+    one_off_cost_pence = fields.Integer(required=True, attribute="figures.one_off_cost_pence")
+    net_pence = fields.Integer(required=True, attribute="figures.net_pence")
+    taken_out_pence = fields.Integer(allow_none=True, required=True, attribute="figures.taken_out_pence")
+    budget_line = fields.String(allow_none=True, required=True)
+    taken_out_on = fields.Date(allow_none=True, required=True)
+    taken_out_by = fields.String(allow_none=True, required=True)
+
+
 class BenefitSchema(Schema):
     """A benefit with its figures as of today (``queries.benefits.BenefitFigures``)."""
 
@@ -175,6 +193,7 @@ class BenefitSchema(Schema):
     realised_adjusted = DecimalNumber(allow_none=True, required=True)
     adjustments_total = fields.Integer(required=True)
     counts_as_realised = fields.Boolean(required=True)
+    years = fields.List(fields.Nested(BenefitYearSchema), required=True)
 
 
 class BenefitPageSchema(PageSchema):
@@ -225,7 +244,15 @@ def _grace_days() -> int:
 
 def _benefit_response(benefit: Benefit) -> benefit_queries.BenefitFigures:
     loaded = benefit_queries.get_benefit(benefit.id)
-    return benefit_queries.benefit_figures(loaded, as_of=today(), grace_days=_grace_days())
+    return _with_years(benefit_queries.benefit_figures(loaded, as_of=today(), grace_days=_grace_days()))
+
+
+def _with_years(figures: benefit_queries.BenefitFigures) -> benefit_queries.BenefitFigures:
+    return benefit_queries.with_years([figures], as_of=today())[0]
+
+
+def _page_with_years(page: Page[benefit_queries.BenefitFigures]) -> Page[benefit_queries.BenefitFigures]:
+    return replace(page, items=benefit_queries.with_years(page.items, as_of=today()))
 
 
 @blp.route("/improvements/<int:improvement_id>/benefits", methods=["GET"], endpoint="improvement_benefits")
@@ -243,7 +270,7 @@ def list_improvement_benefits(
         page=args["page"],
         per_page=args["per_page"],
     )
-    return page
+    return _page_with_years(page)
 
 
 @blp.route("/improvements/<int:improvement_id>/benefits", methods=["POST"], endpoint="create_benefit")
@@ -283,15 +310,17 @@ def list_benefits(args: dict[str, Any]) -> Page[benefit_queries.BenefitFigures]:
     page = benefit_queries.list_benefits(
         filters, as_of=today(), grace_days=_grace_days(), page=args["page"], per_page=args["per_page"]
     )
-    return page
+    return _page_with_years(page)
 
 
 @blp.route("/benefits/<int:benefit_id>", methods=["GET"], endpoint="get_benefit")
 @blp.response(200, BenefitSchema)
 def get_benefit(benefit_id: int) -> benefit_queries.BenefitFigures:
     """A benefit with its due date, staleness, RAG and realised values (gross and like-for-like)."""
-    return benefit_queries.benefit_figures(
-        benefit_queries.get_benefit(benefit_id), as_of=today(), grace_days=_grace_days()
+    return _with_years(
+        benefit_queries.benefit_figures(
+            benefit_queries.get_benefit(benefit_id), as_of=today(), grace_days=_grace_days()
+        )
     )
 
 

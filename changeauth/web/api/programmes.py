@@ -19,14 +19,19 @@ blp = Blueprint("programmes_api", __name__, url_prefix="/api/v1", description="P
 
 
 class FinancialYearSchema(Schema):
-    """One financial year of a programme's saving (a ``queries.savings`` year)."""
+    """One financial year of a programme's saving (``domain.savings.YearFigures``): planned, realised,
+    confirmed adjustments, one-off costs (temporary resources and investment), net, and what was taken
+    out of budgets."""
 
     financial_year = fields.Integer(required=True, attribute="year")
     label = fields.String(required=True)
+    planned_pence = fields.Integer(required=True)
     realised_pence = fields.Integer(required=True)
     adjustments_pence = fields.Integer(required=True)
     temporary_cost_pence = fields.Integer(required=True)
+    investment_pence = fields.Integer(required=True)
     net_pence = fields.Integer(required=True)
+    taken_out_pence = fields.Integer(required=True)
 
 
 class ProgrammeSchema(Schema):

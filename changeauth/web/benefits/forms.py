@@ -316,3 +316,43 @@ class AnswerFinanceForm(FlaskForm):
         ],
     )
     version = HiddenField()
+
+
+class PlanYearForm(FlaskForm):
+    """The saving planned for one financial year and the one-off cost of securing it in that year."""
+
+    planned_pence = MoneyField(
+        "Saving planned for the year",
+        description="The part of the saving the budget can count on in that year: a part-year in the first.",
+        validators=[InputRequired("Enter the saving planned for the year, or 0.")],
+    )
+    one_off_cost_pence = MoneyField(
+        "One-off cost in the year (optional)",
+        description="Investment spent in that year to secure the saving, such as redundancy or systems. "
+        "Temporary staff are counted from the temporary-resource register, so leave them out.",
+        validators=[Optional()],
+    )
+    version = HiddenField()
+
+
+class BudgetReductionForm(FlaskForm):
+    """Finance's sign-off that a year's saving was taken out of a budget."""
+
+    budget_line = StringField(
+        "Budget line",
+        description="The budget the saving was taken out of, as the council's ledger names it.",
+        validators=[
+            InputRequired("Enter the budget line the saving was taken out of."),
+            Length(max=200, message="Keep the budget line to 200 characters or fewer."),
+        ],
+    )
+    taken_out_pence = MoneyField(
+        "Amount taken out of the budget",
+        validators=[InputRequired("Enter the amount taken out of the budget.")],
+    )
+    taken_out_on = DayMonthYearField(
+        "Date the budget was reduced",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the date the budget was reduced.")],
+    )
+    version = HiddenField()

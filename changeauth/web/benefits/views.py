@@ -18,16 +18,19 @@ from changeauth.domain.errors import AlreadyExists, ValidationFailed
 from changeauth.domain.gates import measured_since_go_live
 from changeauth.domain.lifecycle import Stage
 from changeauth.domain.money import format_money
+from changeauth.domain.savings import financial_year, financial_year_label
 from changeauth.models import Benefit, Improvement
 from changeauth.queries import attachments as attachment_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import reference
+from changeauth.queries import savings as savings_queries
 from changeauth.queries.clock import today
 from changeauth.queries.users import list_possible_owners
 from changeauth.reporting.charts import Series, line_chart
 from changeauth.services import attachments, transaction
+from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
 from changeauth.web.access import allowed_if
 from changeauth.web.benefits.forms import (
@@ -39,10 +42,12 @@ from changeauth.web.benefits.forms import (
     AnswerFinanceForm,
     AskOwnerForm,
     BenefitForm,
+    BudgetReductionForm,
     ClosingForm,
     ConfirmAdjustmentForm,
     HandoverForm,
     MeasurementForm,
+    PlanYearForm,
     ReopenForm,
     ValidateForm,
 )
@@ -145,7 +150,18 @@ def _permitted(benefit: Benefit) -> dict[str, bool]:
             improvement=_facts(improvement),
             recorder_ids=benefit_service.measurement_recorder_ids(benefit.id),
         ),
+        "take_out": permissions.can_sign_off_budget_reduction(
+            actor,
+            benefit_owner_id=benefit.owner_id,
+            improvement=_facts(improvement),
+            recorder_ids=benefit_service.measurement_recorder_ids(benefit.id),
+        ),
     }
+
+
+def _by_year(benefit: Benefit) -> bool:
+    """A cashable saving in pounds is planned and reported by financial year."""
+    return benefit.is_cashable and benefit.unit == GBP
 
 
 @dataclass(frozen=True)
@@ -199,6 +215,11 @@ def _actions(benefit: Benefit, review: ReviewState) -> dict[str, bool]:
         and review.at_review
         and permissions.can_reopen_benefit(current_user.as_actor(), _facts(improvement)),
         "can_adjust": may["adjust"] and benefit.unit == GBP,
+        "can_plan_years": may["edit"]
+        and open_
+        and _by_year(benefit)
+        and (improvement is None or improvement.stage in benefit_service.PROFILE_STAGES),
+        "can_take_out": may["take_out"] and _by_year(benefit),
         "can_validate": may["validate"] and benefit.is_cashable and not benefit.is_validated,
     }
 
@@ -247,6 +268,7 @@ def for_improvement(improvement_id: int) -> ResponseReturnValue:
         page=page,
         can_add=can_add,
         closable=closable,
+        years=savings_queries.improvement_years(improvement.id, today()),
         as_of=today(),
     )
 
@@ -294,6 +316,7 @@ def _detail_page(
     measurements = benefit_queries.list_measurements(benefit.id)
     adjustments = benefit_queries.list_adjustments(benefit.id)
     review = _review_state(benefit)
+    years = savings_queries.saving_years(today(), benefit_id=benefit.id) if _by_year(benefit) else []
     return render_template(
         "benefits/detail.html",
         benefit=benefit,
@@ -310,6 +333,8 @@ def _detail_page(
         and not benefit.is_validated
         and current_user.id in {benefit.owner_id, improvement.owner_id if improvement else None},
         review=review,
+        years=years,
+        plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
         **_actions(benefit, review),
     ), (422 if failed else 200)
 
@@ -647,3 +672,116 @@ def answer_finance(benefit_id: int) -> ResponseReturnValue:
             flash("Your answer has been sent to finance.", "success")
             return redirect(url_for("benefits.detail", benefit_id=benefit_id))
     return _detail_page(benefit_queries.get_benefit(benefit_id), answer_form=form)
+
+
+# --- Savings by financial year --------------------------------------------------------------------------
+
+
+def _version_seen(text: str | None) -> int | None:
+    """The year's version a hidden field carried back: 0 when nothing was recorded for the year."""
+    return int(text) if text and text.isdigit() else None
+
+
+def _year_choices(benefit: Benefit, recorded: list[int]) -> list[SelectChoice]:
+    """The financial years a plan may name: from the year before the baseline to five years past the
+    target (or today), and any year already recorded."""
+    first = financial_year(benefit.baseline_date) - 1
+    last = max(financial_year(benefit.target_date), financial_year(today())) + 5
+    years = sorted({*range(first, last + 1), *recorded})
+    return [SelectChoice(str(year), financial_year_label(year)) for year in years]
+
+
+@bp.route("/benefits/<int:benefit_id>/years/plan")
+@login_required
+def choose_plan_year(benefit_id: int) -> ResponseReturnValue:
+    """The detail page's "plan a financial year" choice, sent on to that year's plan."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(_permitted(benefit)["edit"] and _by_year(benefit))
+    chosen = request.args.get("financial_year", "")
+    year = int(chosen) if chosen.isdigit() else financial_year(today())
+    return redirect(url_for("benefits.plan_year", benefit_id=benefit.id, year=year))
+
+
+@bp.route("/benefits/<int:benefit_id>/years/<int:year>/plan", methods=["GET", "POST"])
+@login_required
+def plan_year(benefit_id: int, year: int) -> ResponseReturnValue:
+    """Plan the saving (and one-off cost) of a cashable benefit for one financial year."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(_permitted(benefit)["edit"] and _by_year(benefit))
+    if benefit.closing_status:
+        return _closed_page(benefit, 200 if request.method == "GET" else 409)
+    rows = savings_queries.saving_years(today(), benefit_id=benefit.id, year=year)
+    row = rows[0] if rows else None
+    form = PlanYearForm(
+        planned_pence=row.figures.planned_pence if row else None,
+        one_off_cost_pence=(row.figures.one_off_cost_pence or None) if row else None,
+        version=str(row.version if row else 0),
+    )
+    if form.validate_on_submit():
+        try:
+            year_service.plan_year(
+                current_user,
+                benefit.id,
+                financial_year=year,
+                planned_pence=form.planned_pence.data,
+                one_off_cost_pence=form.one_off_cost_pence.data or 0,
+                expected_version=_version_seen(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+            if "financial_year" in failure.fields:
+                form.form_errors.extend(failure.fields["financial_year"])
+        else:
+            flash(f"The plan for {financial_year_label(year)} has been saved.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit.id, _anchor="financial-years"))
+    return render_template(
+        "benefits/plan_year.html", form=form, benefit=benefit, label=financial_year_label(year), year=year
+    ), (422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/benefits/<int:benefit_id>/years/<int:year>/budget", methods=["GET", "POST"])
+@login_required
+def take_out(benefit_id: int, year: int) -> ResponseReturnValue:
+    """Finance signs off a year's saving as taken out of a budget."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(_permitted(benefit)["take_out"] and _by_year(benefit))
+    rows = savings_queries.saving_years(today(), benefit_id=benefit.id, year=year)
+    row = rows[0] if rows else None
+    if row is not None and row.is_taken_out and request.method == "GET":
+        flash(f"The saving for {financial_year_label(year)} has already been taken out of a budget.", "info")
+        return redirect(url_for("benefits.detail", benefit_id=benefit.id, _anchor="financial-years"))
+    form = BudgetReductionForm(
+        taken_out_pence=(row.figures.realised_pence or row.figures.planned_pence or None) if row else None,
+        version=str(row.version if row else 0),
+    )
+    if form.validate_on_submit():
+        try:
+            year_service.take_out_of_budget(
+                current_user,
+                benefit.id,
+                financial_year=year,
+                budget_line=form.budget_line.data or "",
+                taken_out_pence=form.taken_out_pence.data,
+                taken_out_on=form.taken_out_on.data,
+                expected_version=_version_seen(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+            if "financial_year" in failure.fields:
+                form.form_errors.extend(failure.fields["financial_year"])
+        except AlreadyExists as already:
+            form.form_errors.append(already.message)
+        else:
+            flash(
+                f"The saving for {financial_year_label(year)} is recorded as taken out of the budget.",
+                "success",
+            )
+            return redirect(url_for("benefits.detail", benefit_id=benefit.id, _anchor="financial-years"))
+    return render_template(
+        "benefits/take_out.html",
+        form=form,
+        benefit=benefit,
+        year=year,
+        label=financial_year_label(year),
+        row=row,
+    ), (422 if form.errors or form.form_errors else 200)

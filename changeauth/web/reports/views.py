@@ -25,6 +25,7 @@ from wtforms import SelectChoice
 from changeauth.domain import permissions
 from changeauth.domain.idea_import import COLUMNS, MAX_BYTES, MAX_ROWS
 from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS
+from changeauth.domain.savings import financial_year_label
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import clock, reference, worklists
@@ -209,6 +210,21 @@ def export_resources(fmt: str) -> ResponseReturnValue:
     filters = resource_queries.ResourceFilters(status=(form.status.data or None) if valid else None)
     return _download(
         fmt, "temporary-resources", datasets.RESOURCE_COLUMNS, datasets.resource_rows(filters, on=on)
+    )
+
+
+@bp.route("/savings-by-year/export.<any(csv, xlsx):fmt>")
+@allowed_if(permissions.can_view_dashboard)
+def savings_by_year(fmt: str) -> ResponseReturnValue:
+    """Savings by financial year, for the medium-term financial plan; ``?year=2019`` for 2019/20 only."""
+    chosen = request.args.get("year", "")
+    year = int(chosen) if chosen.isdigit() and len(chosen) == 4 else None
+    name = f"savings-{financial_year_label(year).replace('/', '-')}" if year else "savings-by-financial-year"
+    return _download(
+        fmt,
+        name,
+        datasets.SAVINGS_BY_YEAR_COLUMNS,
+        datasets.savings_by_year_rows(as_of=clock.today(), year=year),
     )
 
 
