@@ -89,6 +89,15 @@ class CashClass(StrEnum):
     NON_CASHABLE = "non_cashable"
     NOT_MONETISED = "not_monetised"
 
+    @property
+    def label(self) -> str:
+        """The kind of benefit in words, with what it means (the form's choices and the benefit page)."""
+        return {
+            "cashable": "Cashable (money saved or earned)",
+            "non_cashable": "Non-cashable (value, but no money released)",
+            "not_monetised": "Not monetised (measured in its own unit)",
+        }[self.value]
+
 
 class ClosingStatus(StrEnum):
     REALISED = "realised"
@@ -115,13 +124,41 @@ class AdjustmentCategory(StrEnum):
 
 
 class Rag(StrEnum):
+    """A benefit's rating against today's plan (red, amber, green), named on pages in plain words."""
+
     GREEN = "green"
     AMBER = "amber"
     RED = "red"
 
+    @property
+    def label(self) -> str:
+        return RAG_LABELS[self]
+
+
+RAG_LABELS = {
+    Rag.GREEN: "On track",
+    Rag.AMBER: "Behind plan",
+    Rag.RED: "Well behind plan",
+}
 
 # What a tracked benefit's RAG says once its measurement is overdue: its last rating is no longer current.
 NO_CURRENT_DATA = "no_current_data"
+
+
+def rag_label(rag: str | None) -> str:
+    """The words a page shows for a rating, for no current data, or for a benefit not yet measured."""
+    if rag is None or rag == "":
+        return "Not measured"
+    if rag == NO_CURRENT_DATA:
+        return "No current data"
+    return Rag(rag).label
+
+
+def rag_style(rag: str | None) -> str:
+    """The tag colour for a rating: grey when there is no current rating."""
+    if rag is None or rag == "" or rag == NO_CURRENT_DATA:
+        return "none"
+    return Rag(rag).value
 
 
 class Staleness(StrEnum):

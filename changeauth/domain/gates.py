@@ -27,10 +27,19 @@ class ConditionStatus(StrEnum):
     MET = "met"
     WAIVED = "waived"
 
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "met": "Met", "waived": "Waived"}[self.value]
+
 
 class CriterionKind(StrEnum):
     MUST = "must"
     SHOULD = "should"
+
+    @property
+    def label(self) -> str:
+        """How the criteria page names the kind: a must criterion blocks a go, a should one informs it."""
+        return {"must": "Must be met", "should": "Should be met"}[self.value]
 
 
 @dataclass(frozen=True)

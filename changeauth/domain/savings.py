@@ -76,6 +76,10 @@ class AdjustmentRecurrence(StrEnum):
     RECURRING = "recurring"
     ONE_OFF = "one_off"
 
+    @property
+    def label(self) -> str:
+        return "Every year" if self is AdjustmentRecurrence.RECURRING else "One year only"
+
 
 def adjustment_counts(status: AdjustmentStatus | str) -> bool:
     """Say whether a like-for-like adjustment counts: only once finance has confirmed it."""

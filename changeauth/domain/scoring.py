@@ -82,6 +82,10 @@ class SchemeStatus(StrEnum):
     ACTIVE = "active"
     RETIRED = "retired"
 
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "active": "In use", "retired": "Retired"}[self.value]
+
 
 class ScoreStatus(StrEnum):
     """How settled an improvement's panel score is."""
@@ -89,6 +93,10 @@ class ScoreStatus(StrEnum):
     UNSCORED = "unscored"
     PROVISIONAL = "provisional"
     FINAL = "final"
+
+    @property
+    def label(self) -> str:
+        return {"unscored": "Not scored", "provisional": "Provisional", "final": "Final"}[self.value]
 
     @property
     def is_provisional(self) -> bool:

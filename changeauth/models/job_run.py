@@ -18,6 +18,10 @@ class JobRunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
+    @property
+    def label(self) -> str:
+        return {"running": "Running", "succeeded": "Completed", "failed": "Failed"}[self.value]
+
 
 class JobRun(Base):
     __tablename__ = "job_run"

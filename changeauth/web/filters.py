@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Flask
 
+from changeauth.domain.benefits import rag_label, rag_style
 from changeauth.domain.gates import check_label
 from changeauth.domain.lifecycle import DECISION_LABELS, STAGE_LABELS, Decision, Gate, Stage, gate_title
 from changeauth.domain.money import format_money
 from changeauth.domain.roles import ROLE_LABELS, Role
+from changeauth.domain.scoring import ScoreStatus
 from changeauth.queries import reference as reference_queries
 from changeauth.services.leavers import former_label
 from changeauth.web.navigation import navigation
@@ -65,15 +67,12 @@ def action_label(value: str | None) -> str:
     return ACTION_LABELS.get(value or "", (value or "").replace("_", " ").capitalize())
 
 
-SCORE_STATUS_LABELS = {
-    "final": "Final",
-    "provisional": "Provisional (not every member has scored yet)",
-    "unscored": "Not scored",
-}
-
-
 def score_status_label(value: str | None) -> str:
-    return SCORE_STATUS_LABELS.get(str(value or ""), "Not scored")
+    """A score's status in a sentence: a provisional one says why it is not final yet."""
+    status = ScoreStatus(value) if value else ScoreStatus.UNSCORED
+    if status.is_provisional:
+        return f"{status.label} (not every member has scored yet)"
+    return status.label
 
 
 def role_label(value: str) -> str:
@@ -107,6 +106,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(rag_label, "rag_label")
+    app.add_template_filter(rag_style, "rag_style")
     app.add_template_filter(stage_label, "stage_label")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(gate_name, "gate_name")

@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import Select
 
-from changeauth.domain.benefits import AdjustmentCategory
+from changeauth.domain.benefits import AdjustmentCategory, Rag
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.money import MoneyError, format_money, parse_money
 from changeauth.domain.passwords import MIN_LENGTH
@@ -308,9 +308,8 @@ class TrackerFilterForm(FlaskForm):
     team = SelectField("Team", validators=[Optional()])
     owner = SelectField("Owner", validators=[Optional()], widget=LongSelect())
     rag = SelectField(
-        "RAG",
-        choices=[SelectChoice("", "Any")]
-        + [SelectChoice(rag, rag.capitalize()) for rag in ("green", "amber", "red")],
+        "Against plan",
+        choices=[SelectChoice("", "Any")] + [SelectChoice(rag.value, rag.label) for rag in Rag],
         validators=[Optional()],
     )
     stale = SelectField(

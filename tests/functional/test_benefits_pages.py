@@ -490,3 +490,23 @@ class TestTrackerRagFilter:
         assert behind.rag == "green"
         red = page(client.get("/benefits/?rag=red")).get_text(" ", strip=True)
         assert behind.title in red and benefit.title not in red
+
+    def test_the_rating_is_named_in_words(self, client: FlaskClient, login_as: Any, db_session: Any) -> None:
+        start = today() - timedelta(days=400)
+        stale = BenefitFactory(
+            baseline_date=start, target_date=start + timedelta(days=365), frequency="quarterly"
+        )
+        BenefitMeasurementFactory(benefit=stale, period_end=start + timedelta(days=91), value=Decimal(900))
+        unmeasured = BenefitFactory()
+        db_session.commit()
+        login_as(UserFactory(design_authority=True))
+        tracker = page(client.get("/benefits/"))
+        assert [th.get_text(strip=True) for th in tracker.select("th")].count("Against plan") == 1
+        assert "RAG" not in tracker.get_text(" ")
+        filter_words = [option.get_text(strip=True) for option in tracker.select("select#rag option")]
+        assert filter_words == ["Any", "On track", "Behind plan", "Well behind plan"]
+        tags = {tag.get_text(strip=True) for tag in tracker.select("strong[class*=tag--rag-]")}
+        assert {"No current data", "Not measured"} <= tags
+        assert not tags & {"Green", "Amber", "Red"}
+        detail = page(client.get(f"/benefits/{unmeasured.id}")).get_text(" ", strip=True)
+        assert "Not measured" in detail

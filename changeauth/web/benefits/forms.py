@@ -36,11 +36,7 @@ from changeauth.web.forms import CATEGORY_LABELS, DATE_HINT, DayMonthYearField, 
 GBP = "GBP"
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]{1,4})?")
 
-CASH_CLASS_LABELS = {
-    CashClass.CASHABLE: "Cashable (money saved or earned)",
-    CashClass.NON_CASHABLE: "Non-cashable (value, but no money released)",
-    CashClass.NOT_MONETISED: "Not monetised (measured in its own unit)",
-}
+CASH_CLASS_LABELS = {cash_class: cash_class.label for cash_class in CashClass}
 FREQUENCY_LABELS = {
     Frequency.MONTHLY: "Monthly",
     Frequency.QUARTERLY: "Quarterly",
