@@ -49,6 +49,9 @@ class ScoringScheme(Base):
     retired_at: Mapped[datetime | None]
     revision: Mapped[int] = mapped_column(default=1)
 
+    # Every UPDATE checks and moves the revision (services/guards.py); ``version`` is the scheme's number.
+    __mapper_args__ = {"version_id_col": revision}
+
     criteria: Mapped[list[SchemeCriterion]] = relationship(
         back_populates="scheme",
         cascade="all, delete-orphan",
@@ -134,6 +137,9 @@ class Assessment(Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+
+    # Every UPDATE checks and moves the version (services/guards.py).
+    __mapper_args__ = {"version_id_col": version}
 
     scores: Mapped[list[AssessmentScore]] = relationship(
         back_populates="assessment",

@@ -45,10 +45,12 @@ def flush_guarded() -> None:
         raise VersionConflict() from error
 
 
-def touch(subject: Any, *, at: datetime) -> None:
+def touch(subject: Any, *, at: datetime | None = None, column: str = "updated_at") -> None:
     """Have the next flush move ``subject``'s version although none of its other columns changed: for a
     change to rows it stands for (a case submitted for an improvement's decision, a measurement or an
-    adjustment that changes a benefit's figures), so a write based on what was read before is refused."""
-    subject.updated_at = at
-    # Marked even when the time is the same, so the UPDATE (and the version's move) always happens.
-    flag_modified(subject, "updated_at")
+    adjustment that changes a benefit's figures, a scheme's criteria), so a write based on what was read
+    before is refused. ``at`` is written to ``column`` first when given."""
+    if at is not None:
+        setattr(subject, column, at)
+    # Marked even when the value is the same, so the UPDATE (and the version's move) always happens.
+    flag_modified(subject, column)

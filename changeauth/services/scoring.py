@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast, overload
 
 from sqlalchemy import BindParameter, bindparam, exists, func, select, update
+from sqlalchemy.orm import selectinload
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -22,7 +23,6 @@ from changeauth.domain.errors import (
     NotFound,
     PermissionDenied,
     ValidationFailed,
-    VersionConflict,
 )
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.lifecycle import ENDED_STAGES
@@ -63,6 +63,7 @@ from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import scoring as scoring_queries
 from changeauth.queries.backlog import BacklogEntry
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded, touch
 from changeauth.services.reference_data import UpsertCounts
 
 # Names the PostgreSQL advisory lock that orders assessment saves against scheme activation.
@@ -221,8 +222,14 @@ def spec_as_input(spec: CriterionSpec) -> dict[str, Any]:
 # --- scheme versions ---------------------------------------------------------------------------
 
 
-def _load_scheme_for_update(scheme_id: int) -> ScoringScheme:
-    scheme = db.session.scalar(select(ScoringScheme).where(ScoringScheme.id == scheme_id).with_for_update())
+def _load_scheme(scheme_id: int) -> ScoringScheme:
+    # Read again (after the scoring lock): a copy loaded earlier in the request may be out of date.
+    scheme = db.session.scalar(
+        select(ScoringScheme)
+        .options(selectinload(ScoringScheme.criteria))
+        .where(ScoringScheme.id == scheme_id)
+        .execution_options(populate_existing=True)
+    )
     if scheme is None:
         raise NotFound("There is no scoring scheme with that number.")
     return scheme
@@ -263,29 +270,29 @@ def update_draft(
     scheme_id: int,
     criteria: Sequence[Mapping[str, Any]],
     *,
-    revision: int | None,
+    expected_version: int | None,
     note: str = "",
 ) -> ScoringScheme:
     """Replace a draft's criteria. Active and retired versions never change (InvalidTransition).
+    ``expected_version`` is the draft's revision the administrator read.
 
     Flushes, does not commit.
     """
     _require(permissions.can_manage_scoring_schemes(actor.as_actor()), "Only administrators manage schemes.")
     _lock_scoring(exclusive=True)
-    scheme = _load_scheme_for_update(scheme_id)
+    scheme = _load_scheme(scheme_id)
     if not scheme.is_draft or scoring_queries.scheme_is_used(scheme.id):
         raise InvalidTransition(f"Version {scheme.version} is {scheme.status}: only drafts can be changed.")
-    if revision is not None and revision != scheme.revision:
-        raise VersionConflict()
+    expect_version(scheme, expected_version, column="revision")
     rows = _clean_criteria(criteria)
-    scheme = scoring_queries.get_scheme(scheme_id)
     before = {"note": scheme.note, "criteria": _audit_criteria(_criterion_rows(scheme))}
     scheme.criteria.clear()
-    db.session.flush()  # old codes go before new ones arrive: (scheme_id, code) is unique
+    flush_guarded()  # old codes go before new ones arrive: (scheme_id, code) is unique
     scheme.criteria.extend(SchemeCriterion(**row) for row in rows)
     scheme.note = note.strip()
-    scheme.revision += 1
-    db.session.flush()
+    # The criteria are the draft's: its revision moves with them even when the note stays the same.
+    touch(scheme, column="note")
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="scoring_scheme.draft_changed",
@@ -316,34 +323,40 @@ def activate_scheme(
     *,
     quorum: int,
     disagreement_threshold: int,
-    revision: int | None = None,
+    expected_version: int | None = None,
 ) -> Activation:
     """Make a draft the active scheme, retire the old one and recompute every stored score, set-based.
 
     Stored scores are recomputed from their per-criterion statistics, never from the assessments:
     a weights-only change moves weighted scores and ranks; a new criterion makes scores provisional
-    until members score it. Flushes, does not commit.
+    until members score it. ``expected_version`` is the draft's revision the administrator read.
+    Flushes, does not commit.
+
+    Activations, draft changes and assessments take the scoring lock (``_lock_scoring``): one
+    activation at a time, so there is one active scheme (the unique index is the last word) and no
+    score is computed under a scheme being replaced. The schemes' own rows are guarded by their
+    revision (services/guards.py).
     """
     _require(permissions.can_manage_scoring_schemes(actor.as_actor()), "Only administrators manage schemes.")
     _lock_scoring(exclusive=True)
-    scheme = _load_scheme_for_update(scheme_id)
+    scheme = _load_scheme(scheme_id)
     if not scheme.is_draft:
         raise InvalidTransition(
             f"Version {scheme.version} is {scheme.status}; only a draft can be activated."
         )
-    if revision is not None and revision != scheme.revision:
-        raise VersionConflict()
+    expect_version(scheme, expected_version, column="revision")
     now = db.utcnow()
-    previous = db.session.scalar(
-        select(ScoringScheme).where(ScoringScheme.status == SchemeStatus.ACTIVE).with_for_update()
+    previous_id = db.session.scalar(
+        select(ScoringScheme.id).where(ScoringScheme.status == SchemeStatus.ACTIVE)
     )
+    previous = _load_scheme(previous_id) if previous_id is not None else None
     previous_specs: tuple[CriterionSpec, ...] = ()
     if previous is not None:
-        previous_specs = scoring_queries.get_scheme(previous.id).specs()
+        previous_specs = previous.specs()
         previous.status, previous.retired_at = SchemeStatus.RETIRED, now
-        db.session.flush()  # at most one active scheme: retire before activating
+        flush_guarded()  # at most one active scheme: retire before activating
     scheme.status, scheme.activated_at = SchemeStatus.ACTIVE, now
-    db.session.flush()
+    flush_guarded()
     specs = scoring_queries.get_scheme(scheme.id).specs()
     weights_only = previous is not None and _structure(previous_specs) == _structure(specs)
     stamp = {"scheme_id": scheme.id, "computed_at": now}
@@ -704,6 +717,9 @@ def save_assessment(
     or VersionConflict; nothing is written on failure. Flushes, does not commit.
     """
     _lock_scoring(exclusive=False)
+    # A row lock rather than a version (services/guards.py), on purpose: members scoring the same
+    # improvement take turns, so its stored score is worked out from every committed assessment and the
+    # score becomes final once (one event), where versions would refuse all but the first of them.
     improvement = db.session.scalar(
         select(Improvement).where(Improvement.id == improvement_id).with_for_update()
     )
@@ -742,8 +758,7 @@ def save_assessment(
         db.session.flush()
         action, before = "assessment.submitted", None
     else:
-        if expected_version is not None and expected_version != assessment.version:
-            raise VersionConflict()
+        expect_version(assessment, expected_version)
         before = {"scores": assessment.values(), "rationale": assessment.rationale}
         if before == {"scores": values, "rationale": rationale}:
             return assessment
@@ -757,9 +772,9 @@ def save_assessment(
             else:
                 row.score, row.passed = value, None
         assessment.rationale = rationale
-        assessment.updated_at = now
-        assessment.version += 1
-        db.session.flush()
+        # The scores are the assessment's: its version moves with them even when the rationale stays.
+        touch(assessment, at=now)
+        flush_guarded()
         action = "assessment.revised"
     record_event(
         actor_id=actor.id,
@@ -805,21 +820,16 @@ def _score_row(code: str, value: int | bool) -> AssessmentScore:
 
 
 def set_planned_quarter(
-    actor: User, improvement_id: int, quarter: str | None, *, expected_version: int | None
+    improvement: Improvement, *, actor: User, expected_version: int | None, quarter: str | None
 ) -> Improvement:
     """A DA member plans an improvement for a quarter ('2027-Q1'), or clears it with None or ''.
 
-    Raises NotFound, PermissionDenied, InvalidTransition (ended work), ValidationFailed or
-    VersionConflict. Flushes, does not commit.
+    Raises PermissionDenied, InvalidTransition (ended work), ValidationFailed or VersionConflict.
+    Flushes, does not commit.
     """
     _require(
         permissions.can_plan_roadmap(actor.as_actor()), "Only design authority members plan the roadmap."
     )
-    improvement = db.session.scalar(
-        select(Improvement).where(Improvement.id == improvement_id).with_for_update()
-    )
-    if improvement is None:
-        raise NotFound("There is no improvement with that number.")
     _require(
         permissions.is_independent(*improvement_queries.access_to(improvement, actor)),
         "Only a design authority member with no interest in it may plan it on the roadmap.",
@@ -832,14 +842,12 @@ def set_planned_quarter(
             planned = parse_quarter(quarter)
         except ValueError as exc:
             raise ValidationFailed({"planned_quarter": [str(exc)]}) from exc
-    if expected_version is not None and expected_version != improvement.version:
-        raise VersionConflict()
+    expect_version(improvement, expected_version)
     if planned == improvement.planned_quarter:
         return improvement
     before = {"planned_quarter": improvement.planned_quarter}
     improvement.planned_quarter = planned
-    improvement.version += 1
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="improvement.planned",

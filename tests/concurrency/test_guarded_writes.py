@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from changeauth import db
 from changeauth.models import (
+    Assessment,
     AuditEvent,
     Benefit,
     BusinessCase,
@@ -35,6 +36,7 @@ from changeauth.models import (
 from changeauth.services import benefits as benefit_service
 from changeauth.services import improvements, users
 from changeauth.services import portfolio as portfolio_service
+from changeauth.services import scoring as scoring_service
 from changeauth.services import temporary_resources as resource_service
 from tests.factories import (
     BenefitFactory,
@@ -149,6 +151,26 @@ def _proposed_adjustment(owner: User, member: User, finance: User) -> tuple[int,
     return benefit_id, {"adjustment": adjustment.id}
 
 
+def _scores(base: int) -> dict[str, Any]:
+    return {
+        "strategic_priority": base,
+        "customer_need": base,
+        "transaction_volume": 3,
+        "complexity": 2,
+        "reform_risk": 2,
+        "within_remit": True,
+    }
+
+
+def _assessment(owner: User, member: User, finance: User) -> tuple[int, dict[str, Any]]:
+    """The member's assessment of someone else's business case, at version 1."""
+    improvement = ImprovementFactory(business_case=True)
+    assessment = scoring_service.save_assessment(
+        member, improvement.id, scores=_scores(2), rationale="First look.", quorum=3, disagreement_threshold=3
+    )
+    return assessment.id, {"improvement": improvement.id}
+
+
 WRITES = {
     "condition closed": GuardedWrite(
         prepare=_condition,
@@ -226,6 +248,15 @@ WRITES = {
         action="benefit.adjustment_confirmed",
         model=Benefit,
         version_after=3,
+    ),
+    "assessment revised": GuardedWrite(
+        prepare=_assessment,
+        method="PUT",
+        path="/api/v1/improvements/{improvement}/assessment",
+        body={"scores": _scores(4), "rationale": "A second look.", "version": 1},
+        token_for="member",
+        action="assessment.revised",
+        model=Assessment,
     ),
     # Not a guarded update but a row lock kept on purpose (benefits.record_measurement): one value per
     # period, the rest told it is recorded already (409), and the version moved once with it.

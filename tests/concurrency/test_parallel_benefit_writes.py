@@ -1,55 +1,23 @@
 """Benefit writes the pages offer and the API does not (handing over, finance's question and its answer,
 reopening): two people who read the same version of the benefit write at the same moment, each in a real
-transaction of its own on PostgreSQL. Exactly one write lands; the other is refused as "Someone else
-changed this" (VersionConflict), with nothing of it written. SQLite writers take turns (BEGIN IMMEDIATE),
-so the race exists only on PostgreSQL, where these run."""
+transaction of its own on PostgreSQL (tests/concurrency/racing.py). Exactly one lands; the other is
+refused as "Someone else changed this", with nothing of it written."""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from changeauth import create_app, db
-from changeauth.domain.errors import VersionConflict
-from changeauth.models import AuditEvent, Benefit, User
+from changeauth.models import Benefit, User
 from changeauth.services import benefits as benefit_service
-from changeauth.services import users
-from tests.conftest import TEST_SECRET_KEY
+from tests.concurrency.racing import ON_POSTGRESQL_ONLY, race
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory
-from tests.live_server import own_database
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.environ.get("CHANGEAUTH_TEST_DATABASE_URL"),
-        reason="Two transactions read the same row at once only on PostgreSQL (SQLite writers take turns).",
-    ),
-]
-
-PEOPLE = 2
-
-
-def _people() -> dict[str, User]:
-    return {
-        "owner": users.create_user(email="owner@council.example", name="Owner", roles=["staff", "manager"]),
-        "member": users.create_user(
-            email="member@council.example", name="Member", roles=["staff", "design_authority"]
-        ),
-        "finance": users.create_user(
-            email="finance@council.example", name="Finance", roles=["staff", "finance"]
-        ),
-        "service": users.create_user(
-            email="service@council.example", name="Service", roles=["staff", "manager"]
-        ),
-    }
+pytestmark = [pytest.mark.slow, ON_POSTGRESQL_ONLY]
 
 
 def _at_review(people: dict[str, User], **traits: Any) -> Benefit:
@@ -60,82 +28,8 @@ def _at_review(people: dict[str, User], **traits: Any) -> Benefit:
     )
 
 
-def _race(
-    tmp_path: Path,
-    prepare: Callable[[dict[str, User]], Benefit],
-    write: Callable[[dict[str, User], int, int, int], Any],
-    action: str,
-) -> None:
-    """Prepare a benefit, then have PEOPLE transactions each read it, wait for one another, and write with
-    the version they read (``write(people, benefit_id, version, which)``)."""
-    with own_database(tmp_path, "race") as url:
-        app = create_app(
-            {
-                "ENV_NAME": "testing",
-                "DATABASE_URL": url,
-                "SECRET_KEY": TEST_SECRET_KEY,
-                "INSTANCE_PATH": tmp_path / "instance",
-            }
-        )
-        with app.app_context():
-            from changeauth.cli.seed import load_reference
-
-            db.set_write_intent(True)
-            load_reference()
-            people = _people()
-            benefit = prepare(people)
-            db.session.commit()
-            benefit_id, seen = benefit.id, benefit.version
-            ids = {name: person.id for name, person in people.items()}
-            db.session.remove()
-
-        barrier = threading.Barrier(PEOPLE, timeout=60)
-        outcomes: list[str] = []
-        lock = threading.Lock()
-
-        def person(which: int) -> None:
-            with app.app_context():
-                db.set_write_intent(True)
-                try:
-                    everyone = {name: db.session.get(User, id_) for name, id_ in ids.items()}
-                    read = db.session.get(Benefit, benefit_id)
-                    assert read is not None and read.version == seen
-                    barrier.wait()
-                    try:
-                        write(everyone, benefit_id, seen, which)  # type: ignore[arg-type]
-                        db.session.commit()
-                        outcome = "landed"
-                    except VersionConflict:
-                        db.session.rollback()
-                        outcome = "someone else changed this"
-                except Exception as error:  # noqa: BLE001 - any other failure is the test's finding
-                    db.session.rollback()
-                    outcome = f"failed: {error!r}"
-                finally:
-                    db.session.remove()
-                with lock:
-                    outcomes.append(outcome)
-
-        threads = [threading.Thread(target=person, args=(which,)) for which in range(PEOPLE)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-
-        try:
-            assert sorted(outcomes) == ["landed"] + ["someone else changed this"] * (PEOPLE - 1), outcomes
-            with app.app_context():
-                events = db.session.scalar(
-                    select(func.count())
-                    .select_from(AuditEvent)
-                    .where(AuditEvent.action == action, AuditEvent.subject_id == benefit_id)
-                )
-                assert events == 1
-                assert db.session.get(Benefit, benefit_id).version == seen + 1  # type: ignore[union-attr]
-                db.session.remove()
-        finally:
-            # Close the pooled connections before the database is dropped.
-            db.get_engine(app).dispose()
+def _race(tmp_path: Path, prepare: Any, write: Any, action: str) -> None:
+    race(tmp_path, model=Benefit, prepare=prepare, write=write, action=action)
 
 
 def test_two_handovers_at_once_one_lands(tmp_path: Path) -> None:

@@ -61,6 +61,8 @@ def test_parallel_assessments_and_an_activation_all_count(tmp_path: Path) -> Non
             submitter, title="Scored at once", problem="p", proposal="q", driver_codes=["channel_shift"]
         )
         idea.stage, idea.status = "business_case", "active"
+        db.session.flush()
+        prepared["version"] = idea.version  # moved by the stage set just above
         criteria = [scoring.spec_as_input(spec) for spec in scoring_queries.active_scheme().specs()]
         criteria[0]["weight"] = Decimal(60)
         prepared["criteria"] = [
@@ -119,5 +121,5 @@ def test_parallel_assessments_and_an_activation_all_count(tmp_path: Path) -> Non
             fresh, _ = scoring.recompute_score(improvement_id, active, quorum=3, disagreement_threshold=3)
             assert snapshot == (active.id, "final", MEMBERS, fresh.weighted_score)
             db.session.rollback()
-            assert db.session.get(Improvement, improvement_id).version == 1
+            assert db.session.get(Improvement, improvement_id).version == prepared["version"]
             assert verify_audit_chain().ok

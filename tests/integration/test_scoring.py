@@ -420,14 +420,14 @@ class TestSchemeVersions:
 
     def test_drafts_can_change_but_used_and_active_versions_never_do(self, db_session: Any) -> None:
         draft = scoring.draft_scheme(admin(), criteria_with())
-        changed = scoring.update_draft(admin(), draft.id, criteria_with(customer_need=40), revision=1)
+        changed = scoring.update_draft(admin(), draft.id, criteria_with(customer_need=40), expected_version=1)
         assert changed.revision == 2
         assert [int(c.weight) for c in changed.criteria][:2] == [25, 40]
         with pytest.raises(VersionConflict):
-            scoring.update_draft(admin(), draft.id, criteria_with(), revision=1)
+            scoring.update_draft(admin(), draft.id, criteria_with(), expected_version=1)
         active = scoring_queries.active_scheme()
         with pytest.raises(InvalidTransition):
-            scoring.update_draft(admin(), active.id, criteria_with(), revision=None)
+            scoring.update_draft(admin(), active.id, criteria_with(), expected_version=None)
         scoring.activate_scheme(admin(), draft.id, **RULES)
         with pytest.raises(InvalidTransition):
             scoring.activate_scheme(admin(), active.id, **RULES)  # retired now
@@ -498,7 +498,7 @@ class TestRoadmap:
     def test_a_da_member_plans_a_quarter_and_it_is_audited(self, db_session: Any) -> None:
         improvement = ImprovementFactory(business_case=True)
         planned = scoring.set_planned_quarter(
-            UserFactory(design_authority=True), improvement.id, "2027 q1", expected_version=1
+            improvement, actor=UserFactory(design_authority=True), expected_version=1, quarter="2027 q1"
         )
         assert (planned.planned_quarter, planned.version) == ("2027-Q1", 2)
         event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "improvement.planned"))
@@ -511,24 +511,26 @@ class TestRoadmap:
         improvement = ImprovementFactory(business_case=True)
         with pytest.raises(ValidationFailed) as caught:
             scoring.set_planned_quarter(
-                UserFactory(design_authority=True), improvement.id, quarter, expected_version=1
+                improvement, actor=UserFactory(design_authority=True), expected_version=1, quarter=quarter
             )
         assert "planned_quarter" in caught.value.fields
 
     def test_staff_stale_versions_and_ended_work_are_refused(self, db_session: Any) -> None:
         improvement = ImprovementFactory(business_case=True)
         with pytest.raises(PermissionDenied):
-            scoring.set_planned_quarter(UserFactory(), improvement.id, "2027-Q1", expected_version=1)
+            scoring.set_planned_quarter(
+                improvement, actor=UserFactory(), expected_version=1, quarter="2027-Q1"
+            )
         with pytest.raises(VersionConflict):
             scoring.set_planned_quarter(
-                UserFactory(design_authority=True), improvement.id, "2027-Q1", expected_version=7
+                improvement, actor=UserFactory(design_authority=True), expected_version=7, quarter="2027-Q1"
             )
         with pytest.raises(InvalidTransition):
             scoring.set_planned_quarter(
-                UserFactory(design_authority=True),
-                ImprovementFactory(closed=True).id,
-                "2027-Q1",
+                ImprovementFactory(closed=True),
+                actor=UserFactory(design_authority=True),
                 expected_version=1,
+                quarter="2027-Q1",
             )
 
 

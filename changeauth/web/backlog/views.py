@@ -130,10 +130,10 @@ def plan(improvement_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             scoring_service.set_planned_quarter(
-                current_user,
-                improvement.id,
-                form.planned_quarter.data,
+                improvement,
+                actor=current_user,
                 expected_version=version_read(form.version.data),
+                quarter=form.planned_quarter.data,
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)

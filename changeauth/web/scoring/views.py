@@ -147,7 +147,7 @@ def _editor(scheme_id: int | None) -> ResponseReturnValue:
                     current_user,
                     draft.id,
                     criteria,
-                    revision=version_read(form.revision.data),
+                    expected_version=version_read(form.revision.data),
                     note=form.note.data or "",
                 )
         except ValidationFailed as failure:
