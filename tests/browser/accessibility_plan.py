@@ -510,6 +510,14 @@ FORM_CASES: tuple[FormCase, ...] = (
         "benefits.adjust", "finance", "benefits.adjust", "Record adjustment", fill={"Why": "Grant funded"}
     ),
     FormCase(
+        "benefits.plan_year",
+        "design_authority",
+        "benefits.plan_year",
+        "Save the plan for 2026/27",
+        fill={"Saving planned for the year": "lots"},
+    ),
+    FormCase("benefits.take_out", "finance", "benefits.take_out", "Sign off the budget reduction"),
+    FormCase(
         "admin.new_user", "admin", "admin.new_user", "Create account", fill={"Full name": "Alex Example"}
     ),
     FormCase("gates.criterion_edit", "admin", "gates.criterion_edit", "Save criterion", clear=("Criterion",)),
