@@ -27,6 +27,7 @@ from changeauth.models import (
     ImprovementScore,
     MeetingAction,
     MeetingAgendaItem,
+    Notification,
     TemporaryResource,
     User,
 )
@@ -295,6 +296,22 @@ def agenda_improvements(meeting_id: int) -> list[Improvement]:
             .options(joinedload(Improvement.owner), selectinload(Improvement.drivers))
             .where(MeetingAgendaItem.meeting_id == meeting_id)
             .order_by(MeetingAgendaItem.position, MeetingAgendaItem.id)
+        )
+    )
+
+
+def invitations_sent(meeting_id: int) -> bool:
+    """Whether the members were sent an invitation to the meeting (none is, for a meeting recorded after
+    it was held)."""
+    return bool(
+        db.session.scalar(
+            select(Notification.id)
+            .where(
+                Notification.subject_type == "da_meeting",
+                Notification.subject_id == meeting_id,
+                Notification.kind == "meeting_invitation",
+            )
+            .limit(1)
         )
     )
 

@@ -27,7 +27,7 @@ from changeauth.models import (
 )
 from changeauth.web.filters import format_date
 from tests.factories import UserFactory
-from tests.helpers import page
+from tests.helpers import form_values, page
 
 AS_OF = date(2026, 11, 29)
 pytestmark = pytest.mark.worked_example(as_of=AS_OF)
@@ -204,3 +204,32 @@ def test_the_timeline_tells_each_decisions_meeting_and_conditions_in_date_order(
     met = next(text for text in said if "Condition met:" in text)
     assert met.startswith("17 June 2026") and "Closed by Morgan Manager" in met
     assert said.index(went_live) < said.index(met)
+
+
+def test_a_past_meetings_page_does_not_claim_its_members_were_emailed(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.devtools.demo_data import demo_email
+    from changeauth.models import User
+
+    meeting = db_session.scalar(select(DaMeeting).order_by(DaMeeting.meets_on.desc()).limit(1))
+    member = db_session.scalar(select(User).where(User.email == demo_email("design_authority_2")))
+    login_as(member)
+    shown = page(client.get(f"/meetings/{meeting.id}")).get_text(" ", strip=True)
+    assert meeting.minutes.splitlines()[0] in shown
+    assert "sent the invitation by email" not in shown
+    # A meeting arranged ahead through the page invites its members, and says so.
+    values = {
+        "title": "Design authority, next month",
+        "meets_on": "2027-01-14",
+        "starts_at": "10:00",
+        "duration_minutes": "60",
+        "member_ids": [str(member.id)],
+    }
+    arranged = client.post(
+        "/meetings/new", data={**form_values(client.get("/meetings/new"), "main form"), **values}
+    )
+    assert arranged.status_code == 302, page(arranged).get_text(" ", strip=True)[:500]
+    assert "sent the invitation by email" in page(client.get(arranged.headers["Location"])).get_text(
+        " ", strip=True
+    )

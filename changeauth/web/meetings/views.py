@@ -230,6 +230,7 @@ def _meeting_page(
         action_form=action_form,
         actions=gate_queries.actions_of(meeting_id),
         decisions=gate_queries.decisions_in_meeting(meeting_id),
+        invited=gate_queries.invitations_sent(meeting_id),
     ), (422 if failed else 200)
 
 
