@@ -11,7 +11,9 @@ security events: 401 and 403 (``authn_token_fail``, ``authz_fail``), a bad CSRF 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_login import AnonymousUserMixin
@@ -137,15 +139,46 @@ DOMAIN_TITLES = {
 }
 
 
-def _page(status: int, message: str, title: str | None = None) -> tuple[str, int]:
+def _page(status: int, message: str, title: str | None = None, **context: Any) -> tuple[str, int]:
     template = (
         f"errors/{status}.html"
         if status in (400, 403, 404, 405, 409, 413, 422, 429, 500, 503)
         else "errors/generic.html"
     )
     return render_template(
-        template, status=status, message=message, title=title, request_id=g.get("request_id")
+        template, status=status, message=message, title=title, request_id=g.get("request_id"), **context
     ), status
+
+
+# Form fields never given back on a refusal page: secrets, and what only the machine reads.
+_NOT_GIVEN_BACK = re.compile(r"csrf|password|secret|token|code|version", re.IGNORECASE)
+
+
+def what_was_typed() -> list[tuple[str, str]]:
+    """The free text a refused form post carried (a note, a rationale, a title), named in words, so a
+    person whose change lost a race with someone else's can copy it into the page again.
+
+    Only text with a space in it, or long text, is given back: choices, numbers and dates are quick to
+    set again, and their stored codes are not words a person should read."""
+    if request.method != "POST" or not request.form:
+        return []
+    typed = []
+    for name, value in request.form.items(multi=True):
+        text = value.strip()
+        if _NOT_GIVEN_BACK.search(name) or not text or (" " not in text and len(text) <= 30):
+            continue
+        words = re.sub(r"[-_]+", " ", re.sub(r"-\d+(?=-|$)", "", name)).strip().capitalize()
+        typed.append((words, text))
+    return typed
+
+
+def _same_site_referrer() -> str | None:
+    """The page the refused form was on, when it is this service's own."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    return referrer if parts.netloc == request.host and parts.scheme in ("http", "https") else None
 
 
 def _acting_user_id() -> int | None:
@@ -245,6 +278,9 @@ def register(app: Flask) -> None:
                 unmet=getattr(error, "unmet", None),
             )
         title = next((t for cls, t in DOMAIN_TITLES.items() if isinstance(error, cls)), None)
+        if isinstance(error, VersionConflict):
+            # Nothing the person typed is lost: the page gives it back, and links to the latest version.
+            return _page(status, error.message, title, typed=what_was_typed(), back_to=_same_site_referrer())
         return _page(status, error.message, title)
 
     @app.errorhandler(HTTPException)

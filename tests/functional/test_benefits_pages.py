@@ -314,6 +314,37 @@ class TestTrackerAndChart:
 class TestChangingAProfile:
     """The profile form opens with the benefit as it is, and saving it changes only what was changed."""
 
+    def test_a_change_that_lost_to_someone_elses_gives_back_what_was_typed(
+        self, client: FlaskClient, login_as: Any, db_session: Any
+    ) -> None:
+        owner = login_as(UserFactory(manager=True))
+        benefit = BenefitFactory(improvement=ImprovementFactory(delivery=True, owner=owner))
+        form = form_values(client.get(f"/benefits/{benefit.id}/edit"))
+        # Someone else saves the benefit after this person opened the form.
+        form.update(
+            version=str(int(form["version"]) - 1), title="Calls avoided by the online form, per month"
+        )
+        host = client.application.config.get("SERVER_NAME") or "localhost"
+        edit_url = f"http://{host}/benefits/{benefit.id}/edit"
+        refused = client.post(f"/benefits/{benefit.id}/edit", data=form, headers={"Referer": edit_url})
+        assert refused.status_code == 409
+        shown = page(refused)
+        assert "Your change has not been saved." in shown.get_text(" ", strip=True)
+        assert shown.select_one("main a[href='" + edit_url + "']").get_text() == "Open the page again"
+        given_back = {
+            row.dt.get_text(strip=True): row.dd.get_text(strip=True)
+            for row in shown.select("dl .summary-list__row")
+        }
+        assert given_back["Title"] == "Calls avoided by the online form, per month"
+        assert not any("csrf" in words.lower() or "version" in words.lower() for words in given_back)
+        db_session.refresh(benefit)
+        assert benefit.title != "Calls avoided by the online form, per month"
+        # A link to another site is never offered as the way back.
+        elsewhere = client.post(
+            f"/benefits/{benefit.id}/edit", data=form, headers={"Referer": "https://elsewhere.example/x"}
+        )
+        assert "elsewhere.example" not in elsewhere.get_data(as_text=True)
+
     def test_the_form_opens_with_the_benefit_as_it_is(self, client: FlaskClient, login_as: Any) -> None:
         owner = login_as(UserFactory(manager=True))
         benefit = BenefitFactory(improvement=ImprovementFactory(delivery=True, owner=owner))
