@@ -168,6 +168,11 @@ def new_calendar_uid() -> str:
     return f"{uuid.uuid4()}@changeauth"
 
 
+def _next_sequence(current: int | None) -> int:
+    """A meeting's first invitation is SEQUENCE 0 (iCalendar's start); each change after moves it by one."""
+    return 0 if current is None else current + 1
+
+
 class DaMeeting(Base):
     """A design authority meeting: its agenda is the gate-ready improvements; decisions are recorded in it.
 
@@ -194,6 +199,10 @@ class DaMeeting(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What was discussed, written up by the design authority after (or during) the meeting.
     minutes: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    # The sequence is the meeting's version (services/guards.py): every UPDATE checks and moves it, so
+    # each change sent to the members carries a higher SEQUENCE than the one before.
+    __mapper_args__ = {"version_id_col": sequence, "version_id_generator": _next_sequence}
 
     members: Mapped[list[User]] = relationship(
         secondary=da_meeting_member, lazy="raise_on_sql", order_by="User.name"

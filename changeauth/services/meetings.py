@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from changeauth import db
@@ -31,6 +31,7 @@ from changeauth.domain.lifecycle import GATE_STAGE, Gate
 from changeauth.models import DaMeeting, Improvement, MeetingAction, MeetingAgendaItem, User
 from changeauth.services import notifications
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded, touch
 from changeauth.services.meeting_invitations import CalendarMethod, InvitationSettings, meeting_calendar
 
 MIN_DURATION_MINUTES = 5
@@ -175,38 +176,30 @@ def _load(meeting_id: int) -> DaMeeting:
     return meeting
 
 
-# The columns a conditional UPDATE writes, read back into the loaded meeting afterwards.
-_WRITTEN = (
-    "title",
-    "meets_on",
-    "starts_at",
-    "duration_minutes",
-    "location",
-    "sequence",
-    "cancelled_at",
-    "cancel_reason",
-)
-
-
-def _move_sequence(meeting_id: int, *, expected_sequence: int, values: dict[str, Any]) -> None:
-    """Write ``values`` and the next sequence only if nobody has changed the meeting since it was read."""
-    written = db.rows_affected(
-        db.session.execute(
-            update(DaMeeting)
-            .where(
-                DaMeeting.id == meeting_id,
-                DaMeeting.sequence == expected_sequence,
-                DaMeeting.cancelled_at.is_(None),
-            )
-            .values(**values, sequence=expected_sequence + 1)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if written != 1:
+def _change(
+    meeting: DaMeeting,
+    *,
+    expected_sequence: int,
+    values: dict[str, Any],
+    members: list[User] | None = None,
+) -> None:
+    """Write ``values`` (and the members) only if nobody has changed or cancelled the meeting since the
+    person read ``expected_sequence``; the sequence, the meeting's version, moves once (services/guards.py).
+    A cancellation moves it too, so a change sent after one is refused."""
+    try:
+        expect_version(meeting, expected_sequence, column="sequence")
+        for name, value in values.items():
+            setattr(meeting, name, value)
+        if members is not None:
+            meeting.members = members
+        # The members are the meeting's too: the sequence moves when only they change.
+        touch(meeting, column="title")
+        flush_guarded()
+    except VersionConflict as conflict:
         raise VersionConflict(
             "Someone else changed or cancelled this meeting while you were looking at it. "
             "Check the meeting as it is now."
-        )
+        ) from conflict
 
 
 def update_meeting(
@@ -231,10 +224,7 @@ def update_meeting(
     } == {m.id for m in before_members}
     if unchanged:
         return meeting
-    _move_sequence(meeting_id, expected_sequence=expected_sequence, values=values)
-    db.session.refresh(meeting, attribute_names=_WRITTEN)
-    meeting.members = members
-    db.session.flush()
+    _change(meeting, expected_sequence=expected_sequence, values=values, members=members)
     record_event(
         actor_id=actor.id,
         action="meeting.changed",
@@ -286,12 +276,11 @@ def cancel_meeting(
     reason = reason.strip()
     if len(reason) > CANCEL_REASON_MAX:
         raise ValidationFailed({"reason": [f"Keep the reason to {CANCEL_REASON_MAX} characters."]})
-    _move_sequence(
-        meeting_id,
+    _change(
+        meeting,
         expected_sequence=expected_sequence,
         values={"cancelled_at": now or db.utcnow(), "cancel_reason": reason or None},
     )
-    db.session.refresh(meeting, attribute_names=_WRITTEN)
     members = list(meeting.members)
     record_event(
         actor_id=actor.id,
@@ -410,7 +399,7 @@ def record_minutes(meeting_id: int, *, actor: User, minutes: str) -> DaMeeting:
     meeting = _load(meeting_id)
     before = meeting.minutes
     meeting.minutes = minutes.strip()
-    db.session.flush()
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="meeting.minutes_recorded",

@@ -52,12 +52,13 @@ def race(
     model: type[Any],
     prepare: Callable[[dict[str, User]], Any],
     write: Callable[[dict[str, User], int, int, int], Any],
-    action: str,
+    action: str | tuple[str, ...],
     version_column: str = "version",
 ) -> None:
     """Prepare a row of ``model``, then have PEOPLE transactions each read it, wait for one another and
     write with the version they read (``write(people, row_id, version, which)``). Exactly one lands, the
-    rest are refused, one ``action`` audit event, and the version moved once."""
+    rest are refused, one audit event of ``action`` (or of any of them), and the version moved once."""
+    actions = (action,) if isinstance(action, str) else action
     with own_database(tmp_path, "race") as url:
         app = create_app(
             {
@@ -118,7 +119,7 @@ def race(
                 events = db.session.scalar(
                     select(func.count())
                     .select_from(AuditEvent)
-                    .where(AuditEvent.action == action, AuditEvent.subject_id == row_id)
+                    .where(AuditEvent.action.in_(actions), AuditEvent.subject_id == row_id)
                 )
                 assert events == 1
                 assert getattr(db.session.get(model, row_id), version_column) == seen + 1

@@ -31,8 +31,6 @@ NOT_YET_MOVED = {
     # number, the latest case's status, the stage) rather than guarding an update of the improvement
     # (business_cases._lock_improvement says why).
     "business_cases.py": 1,
-    # Meeting: a compare-and-set UPDATE on the calendar sequence.
-    "meetings.py": 1,
     # Kept: members scoring one improvement take turns on its row, so its stored score is worked out from
     # every committed assessment (scoring.save_assessment says why).
     "scoring.py": 1,
