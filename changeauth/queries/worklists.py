@@ -5,10 +5,10 @@ benefits waiting for finance, overrunning resources, the latest decisions)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from changeauth import db
 from changeauth.domain.benefits import CashClass
@@ -20,9 +20,12 @@ from changeauth.models import (
     DaMeeting,
     GateDecision,
     Improvement,
+    JobRun,
     Support,
     TemporaryResource,
+    User,
 )
+from changeauth.models.job_run import JobRunStatus
 from changeauth.queries.temporary_resources import ResourceRow, describe, overrunning_statement
 
 HOME_LIST_LIMIT = 10
@@ -176,3 +179,32 @@ def latest_decisions(*, limit: int = HOME_LIST_LIMIT) -> list[GateDecision]:
             .limit(limit)
         )
     )
+
+
+def improvements_with_leavers(*, limit: int = HOME_LIST_LIMIT) -> tuple[int, list[Improvement]]:
+    """Improvements still under way whose owner or sponsor has left (their account is switched off):
+    someone must be given the work. The count of all of them, and the first ``limit`` oldest first."""
+    owner, sponsor = aliased(User), aliased(User)
+    stmt = (
+        select(Improvement)
+        .outerjoin(owner, owner.id == Improvement.owner_id)
+        .outerjoin(sponsor, sponsor.id == Improvement.sponsor_id)
+        .where(Improvement.stage.not_in([stage.value for stage in ENDED_STAGES]))
+        .where(or_(owner.is_active.is_(False), sponsor.is_active.is_(False)))
+    )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = db.session.scalars(
+        stmt.options(joinedload(Improvement.owner), joinedload(Improvement.sponsor))
+        .order_by(Improvement.id)
+        .limit(limit)
+    ).all()
+    return total, list(items)
+
+
+def failed_job_runs(since: datetime, *, limit: int = HOME_LIST_LIMIT) -> tuple[int, list[JobRun]]:
+    """Scheduled runs that failed since ``since``, newest first (a failed period is retried by its next
+    run, but someone should know why it failed)."""
+    stmt = select(JobRun).where(JobRun.status == JobRunStatus.FAILED, JobRun.started_at >= since)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = db.session.scalars(stmt.order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)).all()
+    return total, list(items)

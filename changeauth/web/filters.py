@@ -9,6 +9,7 @@ from flask import Flask
 
 from changeauth.domain.benefits import rag_label, rag_style
 from changeauth.domain.gates import check_label
+from changeauth.domain.job_titles import job_title
 from changeauth.domain.lifecycle import DECISION_LABELS, STAGE_LABELS, Decision, Gate, Stage, gate_title
 from changeauth.domain.money import format_money
 from changeauth.domain.roles import ROLE_LABELS, Role
@@ -107,6 +108,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")
     app.add_template_filter(rag_label, "rag_label")
+    app.add_template_filter(job_title, "job_title")
     app.add_template_filter(rag_style, "rag_style")
     app.add_template_filter(stage_label, "stage_label")
     app.add_template_filter(role_label, "role_label")

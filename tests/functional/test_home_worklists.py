@@ -258,3 +258,51 @@ def test_owner_home_calls_a_measurement_overdue_only_when_its_benefit_page_does(
     assert "Overdue" not in calls and "due now" in calls
     assert "Up to date" in page(client.get(f"/benefits/{in_grace.id}")).get_text()
     assert "Overdue" in letters
+
+
+def test_admin_home_lists_work_whose_owner_or_sponsor_left_and_failed_scheduled_jobs(
+    client: FlaskClient, login_as: Any
+) -> None:
+    from changeauth.models import JobRun
+    from changeauth.models.job_run import JobRunStatus
+
+    left, stayed = UserFactory(manager=True, is_active=False), UserFactory(manager=True)
+    orphaned = ImprovementFactory(delivery=True, owner=left, sponsor=stayed, title="Orphaned work")
+    ImprovementFactory(delivery=True, owner=stayed, sponsor=stayed, title="Looked-after work")
+    ImprovementFactory(closed=True, owner=left, title="Finished work")
+    now = datetime.now(UTC)
+    db.session.add_all(
+        [
+            JobRun(
+                job="stale-benefits",
+                period_key="a",
+                status=JobRunStatus.FAILED,
+                started_at=now,
+                error="SMTP down",
+            ),
+            JobRun(job="hold-reviews", period_key="b", status=JobRunStatus.SUCCEEDED, started_at=now),
+            JobRun(
+                job="triage-sla",
+                period_key="c",
+                status=JobRunStatus.FAILED,
+                started_at=now - timedelta(days=45),
+            ),
+        ]
+    )
+    db.session.flush()
+    login_as(UserFactory(admin=True))
+    home = client.get("/")
+    text = _section(home, "admin-worklist")
+    assert "Work whose owner or sponsor has left (1)" in text
+    assert f"Choose a new owner for {orphaned.ref} for {orphaned.ref}: Orphaned work" in text
+    assert "Looked-after work" not in text and "Finished work" not in text
+    link = page(home).find("a", href=f"/improvements/{orphaned.id}/owner")
+    assert link is not None
+    assert "Scheduled jobs that failed in the last 30 days (1)" in text
+    assert "Overdue benefit measurements failed on" in text and "SMTP down" in text
+    assert "stale-benefits" not in text and "Ideas waiting too long" not in text
+    # The link leads somewhere the administrator may go.
+    assert client.get(link["href"]).status_code == 200
+    # Nobody else gets the administrator's list.
+    login_as(UserFactory(design_authority=True))
+    assert page(client.get("/")).find(id="admin-worklist") is None

@@ -4,7 +4,7 @@ to: the triage queue, the scoring queue, the gate criteria, the benefits due, th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import url_for
@@ -129,6 +129,17 @@ def _viewer(data: dict[str, Any], today: date) -> None:
     data["latest_decisions"] = worklists.latest_decisions()
 
 
+# How far back the administrator's Home looks for failed scheduled runs.
+FAILED_RUNS_WINDOW = timedelta(days=30)
+
+
+def _admin(today: date, data: dict[str, Any]) -> None:
+    data["leavers_work"] = worklists.improvements_with_leavers()
+    data["failed_runs"] = worklists.failed_job_runs(
+        datetime.combine(today - FAILED_RUNS_WINDOW, time.min, tzinfo=UTC)
+    )
+
+
 def build(user: User, *, today: date, grace_days: int) -> Worklist:
     """The signed-in person's worklist: a section for each role they hold, in the order they work."""
     actor = user.as_actor()
@@ -147,6 +158,9 @@ def build(user: User, *, today: date, grace_days: int) -> Worklist:
     if actor.has(Role.VIEWER):
         worklist.sections.append("viewer")
         _viewer(data, today)
+    if permissions.is_admin(actor):
+        worklist.sections.append("admin")
+        _admin(today, data)
     if actor.has(Role.STAFF) or not worklist.sections:
         worklist.sections.append("staff")
         _staff(user, data)
