@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_GRACE_DAYS",
     "DEFAULT_TOLERANCE_PCT",
     "FLAG_BENEFIT_ESCALATED",
+    "FLAG_BENEFIT_OUT_OF_TOLERANCE",
     "FLAG_STALE_BENEFIT",
     "FREQUENCY_MONTHS",
     "TRACKED_STAGES",
@@ -48,6 +49,7 @@ __all__ = [
     "can_validate",
     "counts_as_realised",
     "escalate_after",
+    "is_out_of_tolerance",
     "is_tracked",
     "next_due",
     "planned_value",
@@ -184,6 +186,7 @@ TRACKED_STAGES: frozenset[str] = frozenset({"delivery", "realisation"})
 
 FLAG_STALE_BENEFIT = "stale_benefit"
 FLAG_BENEFIT_ESCALATED = "benefit_escalated"
+FLAG_BENEFIT_OUT_OF_TOLERANCE = "benefit_out_of_tolerance"
 
 _FREQUENCIES: frozenset[str] = frozenset(Frequency)
 _DIRECTIONS: frozenset[str] = frozenset(BenefitDirection)
@@ -568,3 +571,10 @@ def current_rag(
         direction=direction,
         tolerance_pct=tolerance_pct,
     ).rag.value
+
+
+def is_out_of_tolerance(rag: str | None) -> bool:
+    """Say whether a rating today (``current_rag``) is out of tolerance: amber or red, a shortfall against
+    today's plan beyond the tolerance (``assess_variance``). No rating, or no current data, says nothing
+    about the tolerance."""
+    return rag in (Rag.AMBER.value, Rag.RED.value)

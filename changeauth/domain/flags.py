@@ -8,6 +8,7 @@ from enum import StrEnum
 class FlagKind(StrEnum):
     STALE_BENEFIT = "stale_benefit"
     BENEFIT_ESCALATED = "benefit_escalated"
+    BENEFIT_OUT_OF_TOLERANCE = "benefit_out_of_tolerance"
     TEMPORARY_RESOURCE_ENDING = "temporary_resource_ending"
     TEMPORARY_RESOURCE_OVERRUN = "temporary_resource_overrun"
     CONDITION_OVERDUE = "condition_overdue"

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from changeauth.jobs.audit import verify_audit_chain
-from changeauth.jobs.benefits import stale_benefits
+from changeauth.jobs.benefits import benefits_out_of_tolerance, stale_benefits
 from changeauth.jobs.conditions import overdue_conditions
 from changeauth.jobs.improvements import hold_reviews, triage_sla
 from changeauth.jobs.leavers import anonymise_leavers
@@ -52,6 +52,12 @@ JOBS: tuple[JobSpec, ...] = (
         stale_benefits,
         {"hour": 6, "minute": 0},
         "Flag benefits whose measurement is overdue; escalate after a whole period.",
+    ),
+    JobSpec(
+        "benefits-out-of-tolerance",
+        benefits_out_of_tolerance,
+        {"hour": 6, "minute": 5},
+        "Flag benefits further behind today's plan than their tolerance; resolve those back within it.",
     ),
     JobSpec(
         "temporary-resources",

@@ -1,4 +1,5 @@
-"""The ``stale-benefits`` job: chase benefits whose measurement is overdue.
+"""The ``stale-benefits`` job (chase benefits whose measurement is overdue) and the
+``benefits-out-of-tolerance`` job (escalate benefits off track against today's plan).
 
 The rules are in docs/benefits-and-resources.md.
 """
@@ -15,3 +16,8 @@ from changeauth.services import monitoring
 def stale_benefits(as_of: date) -> dict[str, int]:
     """Raise ``stale_benefit`` / ``benefit_escalated`` flags, resolve the ones no longer due."""
     return monitoring.sweep_stale_benefits(as_of, grace_days=int(current_app.config["BENEFIT_GRACE_DAYS"]))
+
+
+def benefits_out_of_tolerance(as_of: date) -> dict[str, int]:
+    """Raise ``benefit_out_of_tolerance`` flags, resolve the ones back within tolerance."""
+    return monitoring.sweep_out_of_tolerance(as_of, grace_days=int(current_app.config["BENEFIT_GRACE_DAYS"]))

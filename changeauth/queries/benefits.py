@@ -133,6 +133,11 @@ def _standing(
     return state, rag
 
 
+def standing_today(benefit: Benefit, *, as_of: date, grace_days: int) -> tuple[rules.Staleness, str | None]:
+    """How current one benefit's data is and its RAG today (its improvement is loaded if not already)."""
+    return _standing(benefit, tracked=_is_tracked(benefit, as_of), as_of=as_of, grace_days=grace_days)
+
+
 def figures(benefit: Benefit, *, adjustments_total: int, as_of: date, grace_days: int) -> BenefitFigures:
     """The derived figures of one benefit (its improvement or programme must be loaded)."""
     tracked = _is_tracked(benefit, as_of)
@@ -240,6 +245,26 @@ def _ids_rated(base: Select[Benefit], rag: str, *, as_of: date, grace_days: int)
     """The benefits among ``base`` whose RAG *today* (``rules.current_rag``, what the tracker shows) is
     ``rag``: a green at an old measurement that is now overdue is "no current data", not green, and a
     value on plan last quarter may be behind today's plan. Read from the profile columns only."""
+    return [
+        benefit_id
+        for benefit_id, today in _ratings_today(base, as_of=as_of, grace_days=grace_days)
+        if today == rag
+    ]
+
+
+def out_of_tolerance_ids(*, as_of: date, grace_days: int) -> list[int]:
+    """The tracked benefits out of tolerance today (``rules.is_out_of_tolerance`` of the RAG the tracker
+    shows): their latest value short of today's plan by more than the tolerance, and not overdue."""
+    measured = select(Benefit).where(tracked_clause(as_of), Benefit.last_value.is_not(None))
+    return [
+        benefit_id
+        for benefit_id, today in _ratings_today(measured, as_of=as_of, grace_days=grace_days)
+        if rules.is_out_of_tolerance(today)
+    ]
+
+
+def _ratings_today(base: Select[Benefit], *, as_of: date, grace_days: int) -> list[tuple[int, str | None]]:
+    """Each benefit among ``base`` with its RAG today (``_standing``), read from the profile columns."""
     rows = db.session.execute(
         base.with_only_columns(
             Benefit.id,
@@ -261,7 +286,7 @@ def _ids_rated(base: Select[Benefit], rag: str, *, as_of: date, grace_days: int)
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
         .order_by(None)
     ).all()
-    matched = []
+    rated = []
     for row in rows:
         tracked = rules.is_tracked(
             improvement_stage=row.stage,
@@ -269,9 +294,8 @@ def _ids_rated(base: Select[Benefit], rag: str, *, as_of: date, grace_days: int)
             handed_over=row.handed_over_on is not None,
         )
         _, today = _standing(row, tracked=tracked, as_of=as_of, grace_days=grace_days)
-        if today == rag:
-            matched.append(row.id)
-    return matched
+        rated.append((row.id, today))
+    return rated
 
 
 def _tracker_counts(base: Select[Benefit]) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from changeauth import db
 from changeauth.domain.flags import FlagKind
@@ -16,22 +16,36 @@ from changeauth.queries.improvements import withdrawn_hidden_from
 from changeauth.queries.pagination import Page, clamp_page
 
 
+def _open_on_same_subject(kinds: tuple[FlagKind, ...]) -> ColumnElement[bool]:
+    other = aliased(Flag)
+    return exists(
+        select(other.id).where(
+            other.kind.in_([kind.value for kind in kinds]),
+            other.subject_type == Flag.subject_type,
+            other.subject_id == Flag.subject_id,
+            other.resolved_on.is_(None),
+        )
+    )
+
+
 def counted_once() -> ColumnElement[bool]:
-    """Leaves out a benefit's open "overdue" flag while its "escalated" flag is open too: the stale flag
-    stays open under an escalation (so each step notifies once), but one benefit is one thing to chase,
-    so every count and worklist counts it once, as escalated."""
-    escalated = aliased(Flag)
+    """One benefit is one thing to chase, so every count and worklist counts its open flags once, by the
+    most pressing: escalated, then overdue, then out of tolerance.
+
+    The "overdue" flag stays open under an escalation (so each step notifies once) and is left out while
+    the "escalated" one is open. An "out of tolerance" flag stays open while the benefit is overdue (no
+    value has brought it back) and is left out while either lateness flag is open."""
     return not_(
-        and_(
-            Flag.kind == FlagKind.STALE_BENEFIT.value,
-            Flag.resolved_on.is_(None),
-            exists(
-                select(escalated.id).where(
-                    escalated.kind == FlagKind.BENEFIT_ESCALATED.value,
-                    escalated.subject_type == Flag.subject_type,
-                    escalated.subject_id == Flag.subject_id,
-                    escalated.resolved_on.is_(None),
-                )
+        or_(
+            and_(
+                Flag.kind == FlagKind.STALE_BENEFIT.value,
+                Flag.resolved_on.is_(None),
+                _open_on_same_subject((FlagKind.BENEFIT_ESCALATED,)),
+            ),
+            and_(
+                Flag.kind == FlagKind.BENEFIT_OUT_OF_TOLERANCE.value,
+                Flag.resolved_on.is_(None),
+                _open_on_same_subject((FlagKind.STALE_BENEFIT, FlagKind.BENEFIT_ESCALATED)),
             ),
         )
     )
@@ -163,6 +177,41 @@ def open_escalations(viewer: User, *, limit: int = 100) -> list[Flag]:
             _filtered(FlagFilters(kind="benefit_escalated", status="open"), viewer)
             .order_by(Flag.raised_on, Flag.id)
             .limit(limit)
+        )
+    )
+
+
+def benefits_off_track(viewer: User, *, limit: int = 100) -> list[tuple[Flag, Benefit]]:
+    """Open ``benefit_out_of_tolerance`` flags the viewer may see with their benefit (and its improvement),
+    counted once (left out while the benefit is overdue), oldest first: the design authority's list of
+    benefits off track."""
+    flags = list(
+        db.session.scalars(
+            _filtered(FlagFilters(kind=FlagKind.BENEFIT_OUT_OF_TOLERANCE.value, status="open"), viewer)
+            .where(counted_once())
+            .order_by(Flag.raised_on, Flag.id)
+            .limit(limit)
+        )
+    )
+    benefits = {
+        benefit.id: benefit
+        for benefit in db.session.scalars(
+            select(Benefit)
+            .options(joinedload(Benefit.improvement))
+            .where(Benefit.id.in_([flag.subject_id for flag in flags]))
+        )
+    }
+    return [(flag, benefits[flag.subject_id]) for flag in flags if flag.subject_id in benefits]
+
+
+def open_flag_on_benefit(kind: FlagKind, benefit_id: int) -> Flag | None:
+    """The open flag of ``kind`` on one benefit, if any: what its page says about it."""
+    return db.session.scalar(
+        select(Flag).where(
+            Flag.kind == kind.value,
+            Flag.subject_type == "benefit",
+            Flag.subject_id == benefit_id,
+            Flag.resolved_on.is_(None),
         )
     )
 

@@ -37,6 +37,7 @@ from changeauth.models import (
     Programme,
     User,
 )
+from changeauth.queries import benefits as benefit_queries
 from changeauth.queries.clock import today as council_today
 from changeauth.queries.improvements import access_to
 from changeauth.services import flags, notifications
@@ -594,7 +595,8 @@ def _latest_measurement(benefit_id: int) -> BenefitMeasurement | None:
 
 
 def _resolve_cleared_flags(benefit: Benefit, improvement: Improvement | None, *, on: date) -> int:
-    """Resolve the staleness flags whose cause has gone as of ``on``; the job does the same nightly."""
+    """Resolve the staleness and tolerance flags whose cause has gone as of ``on``; the jobs do the same
+    nightly."""
     state = rules.Staleness.CURRENT
     if is_tracked(benefit, improvement, on=on):
         state = rules.staleness(
@@ -608,6 +610,11 @@ def _resolve_cleared_flags(benefit: Benefit, improvement: Improvement | None, *,
         resolved += flags.resolve_flag(rules.FLAG_STALE_BENEFIT, "benefit", benefit.id, on=on)
     if state is not rules.Staleness.ESCALATED:
         resolved += flags.resolve_flag(rules.FLAG_BENEFIT_ESCALATED, "benefit", benefit.id, on=on)
+    if state is rules.Staleness.CURRENT:
+        # Back within tolerance by the RAG the pages show; an off-track value waits for the nightly job.
+        _, rag = benefit_queries.standing_today(benefit, as_of=on, grace_days=_grace_days())
+        if not rules.is_out_of_tolerance(rag):
+            resolved += flags.resolve_flag(rules.FLAG_BENEFIT_OUT_OF_TOLERANCE, "benefit", benefit.id, on=on)
     return resolved
 
 
@@ -638,7 +645,8 @@ def record_measurement(
     note: str = "",
     today: date | None = None,
 ) -> BenefitMeasurement:
-    """Record the value measured for a period; resolves the benefit's stale and escalation flags at once.
+    """Record the value measured for a period; resolves the benefit's stale and escalation flags at once,
+    and its out-of-tolerance flag once the value is back within tolerance.
 
     The benefit's owner or the improvement's owner may. A future period end, a period before the
     baseline, or a second value for the same period is refused. Flushes, does not commit.

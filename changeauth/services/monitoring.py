@@ -1,5 +1,5 @@
-"""Set-based flag sweeps behind the scheduled jobs: stale benefits, temporary resources, hold reviews and
-the triage response time.
+"""Set-based flag sweeps behind the scheduled jobs: stale benefits, benefits out of tolerance, temporary
+resources, hold reviews and the triage response time.
 
 Each sweep is a handful of statements whatever the number of rows: one UPDATE resolves the open flags
 whose cause has gone, one INSERT … SELECT raises a flag for each new case (the partial unique index
@@ -42,7 +42,7 @@ from changeauth.domain.lifecycle import Stage, Status
 from changeauth.domain.roles import Role
 from changeauth.domain.working_days import latest_overdue_start
 from changeauth.models import Benefit, Flag, Improvement, Notification, TemporaryResource, User, UserRole
-from changeauth.queries.benefits import stale_clause, tracked_clause
+from changeauth.queries.benefits import out_of_tolerance_ids, stale_clause, tracked_clause
 
 FLAG_HOLD_REVIEW_DUE = "hold_review_due"
 FLAG_TRIAGE_OVERDUE = "triage_overdue"
@@ -258,6 +258,63 @@ def sweep_stale_benefits(as_of: date, *, grace_days: int) -> dict[str, int]:
                 candidates=escalated,
                 recipients=_benefit_owner_and_sponsor,
             ),
+        }
+    )
+    return counts.as_dict()
+
+
+def _benefit_owner_sponsor_and_design_authority(new_flags: Subquery) -> AnySelect:
+    members = select(new_flags.c.flag_id, UserRole.user_id.label("user_id")).join(
+        UserRole, UserRole.role == Role.DESIGN_AUTHORITY.value
+    )
+    # UNION: a member of the design authority who is also the owner or the sponsor is told once.
+    return select(union(_benefit_owner_and_sponsor(new_flags), members).subquery())
+
+
+def sweep_out_of_tolerance(as_of: date, *, grace_days: int) -> dict[str, int]:
+    """Raise and resolve ``benefit_out_of_tolerance`` flags as of ``as_of``.
+
+    Out of tolerance: tracked, and its latest value short of today's plan by more than the tolerance
+    (``queries.benefits.out_of_tolerance_ids``, the RAG the pages show). The owner, the improvement's
+    sponsor and the design authority are told once. The flag stays open while the benefit is overdue
+    for a measurement (an overdue benefit has shown nothing back within tolerance; the lateness flag is
+    the one counted meanwhile) and is resolved once the benefit is back within tolerance, closed or no
+    longer tracked.
+    """
+    off_track = out_of_tolerance_ids(as_of=as_of, grace_days=grace_days)
+    still_flagged = (
+        select(_flag.c.id)
+        .where(
+            _flag.c.kind == benefit_rules.FLAG_BENEFIT_OUT_OF_TOLERANCE,
+            _flag.c.subject_type == "benefit",
+            _flag.c.subject_id == _benefit.c.id,
+            _flag.c.resolved_on.is_(None),
+        )
+        .correlate(_benefit)
+    )
+    out = select(
+        _benefit.c.id.label("subject_id"),
+        (
+            _text("The benefit “")
+            + _benefit.c.title
+            + _text(
+                "” is off track: its latest measurement is further behind today's plan than its "
+                "tolerance allows."
+            )
+        ).label("message"),
+    ).where(
+        _benefit.c.id.in_(off_track) | (stale_clause(as_of, grace_days) & exists(still_flagged)),
+    )
+    counts = SweepCounts(
+        {
+            "out_of_tolerance": sync_flags(
+                kind=benefit_rules.FLAG_BENEFIT_OUT_OF_TOLERANCE,
+                subject_type="benefit",
+                severity="warning",
+                on=as_of,
+                candidates=out,
+                recipients=_benefit_owner_sponsor_and_design_authority,
+            )
         }
     )
     return counts.as_dict()

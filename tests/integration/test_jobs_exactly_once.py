@@ -116,6 +116,51 @@ def test_four_processes_released_together_do_the_work_once(fresh_app: Flask, fre
 
 
 @pytest.mark.slow
+def test_four_processes_released_together_flag_a_benefit_out_of_tolerance_once(
+    fresh_app: Flask, fresh_url: str
+) -> None:
+    """The benefits-out-of-tolerance job under the same claim: a benefit measured off track (960 at the end
+    of February; the plan falls from 1,000 to 600 over 2026 and is 918.90 on 15 March, tolerance 40), its
+    improvement with a sponsor and a design authority member; four processes, one flag, three people told
+    once each."""
+    from decimal import Decimal
+
+    from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
+
+    with fresh_app.app_context(), db.write_intent():
+        improvement = ImprovementFactory(delivery=True, sponsor=UserFactory(manager=True))
+        UserFactory(design_authority=True)
+        benefit = BenefitFactory(
+            improvement=improvement, baseline_date=date(2025, 12, 31), target_date=date(2026, 12, 31)
+        )
+        BenefitMeasurementFactory(benefit=benefit, period_end=date(2026, 2, 28), value=Decimal(960))
+        db.session.commit()
+    before = _counts(fresh_app)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=_run_when_released,
+            args=(fresh_url, fresh_app.instance_path, barrier, results, "benefits-out-of-tolerance"),
+        )
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    lines = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    ran = [line for line in lines if line["ran"]]
+    assert len(ran) == 1 and ran[0]["status"] == "succeeded", lines
+    assert (ran[0]["raised"], ran[0]["notified"]) == (1, 3), lines
+    assert all(line["status"] == "skipped" for line in lines if not line["ran"])
+    flags, notes, runs = _counts(fresh_app)
+    assert (flags - before[0], notes - before[1], runs - before[2]) == (1, 3, 1)
+
+
+@pytest.mark.slow
 def test_four_processes_applying_retention_together_delete_once(fresh_app: Flask, fresh_url: str) -> None:
     """The retention job under the same claim: three sign-in attempts past the schedule, four processes,
     one run deletes them and reports three; the others do nothing."""

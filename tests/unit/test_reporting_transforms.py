@@ -138,10 +138,11 @@ def test_benefits_by_driver_when_nothing_is_money() -> None:
 def test_flags_by_kind_counts_every_kind() -> None:
     flags = pd.DataFrame({"kind": ["stale_benefit", "temporary_resource_overrun"], "count": [2, 1]})
     result = transforms.flags_by_kind(flags)
-    assert len(result) == 7
+    assert len(result) == 8
     assert dict(zip(result["kind"], result["count"], strict=True)) == {
         "stale_benefit": 2,
         "benefit_escalated": 0,
+        "benefit_out_of_tolerance": 0,
         "temporary_resource_ending": 0,
         "temporary_resource_overrun": 1,
         "condition_overdue": 0,

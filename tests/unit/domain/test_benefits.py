@@ -735,3 +735,32 @@ def test_an_overdue_benefit_has_no_current_rag_and_a_current_one_is_judged_again
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("rag", "out"),
+    [("red", True), ("amber", True), ("green", False), ("no_current_data", False), (None, False)],
+)
+def test_out_of_tolerance_is_a_rating_today_beyond_the_tolerance(rag: str | None, out: bool) -> None:
+    from changeauth.domain.benefits import is_out_of_tolerance
+
+    assert is_out_of_tolerance(rag) is out
+
+
+@given(shortfall=st.integers(min_value=0, max_value=40))
+def test_out_of_tolerance_exactly_when_the_shortfall_passes_the_tolerance(shortfall: int) -> None:
+    # On the target date the plan is 200 and the tolerance 10 % of the change of 100 = 10.
+    from changeauth.domain.benefits import Staleness, current_rag, is_out_of_tolerance
+
+    rag = current_rag(
+        as_of=date(2027, 1, 1),
+        tracked=True,
+        staleness=Staleness.CURRENT,
+        latest_value=Decimal(200 - shortfall),
+        baseline_date=date(2026, 1, 1),
+        baseline_value=Decimal(100),
+        target_date=date(2027, 1, 1),
+        target_value=Decimal(200),
+        direction="increase",
+    )
+    assert is_out_of_tolerance(rag) is (shortfall > 10)

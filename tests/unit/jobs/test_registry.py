@@ -18,6 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 def test_the_registry_has_the_jobs_of_design_section_9() -> None:
     assert set(REGISTRY) == {
         "stale-benefits",
+        "benefits-out-of-tolerance",
         "overdue-conditions",
         "temporary-resources",
         "hold-reviews",
