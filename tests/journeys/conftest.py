@@ -87,3 +87,18 @@ def weeks_pass_since_go_live(live_app: Any, improvement_id: int, days: int = 40)
             decision.decided_at -= timedelta(days=days)
         db.session.commit()
         db.session.remove()
+
+
+def the_night_passes(live_app: Any, job: str) -> None:
+    """The night's scheduled run of ``job`` for today, as the scheduler would start it at dawn: nothing a
+    person does in the pages stands in for it. It must run (no earlier run has claimed today)."""
+    from datetime import date
+
+    from changeauth import db
+    from changeauth.jobs import get_job
+    from changeauth.jobs.runner import run_job
+
+    with live_app.app_context():
+        result = run_job(get_job(job), date.today())
+        db.session.remove()
+    assert result.ran and not result.failed, result.as_line()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import axe_violations
-from tests.journeys.conftest import home_screenshots, screenshot, weeks_pass_since_go_live
+from tests.journeys.conftest import home_screenshots, screenshot, the_night_passes, weeks_pass_since_go_live
 from tests.journeys.steps import (
     MANAGER,
     add_benefit,
@@ -289,6 +290,42 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     live_benefit = f"/benefits/{str(first.get_attribute('href')).rstrip('/').split('/')[-1]}"
     measure(manager, live_benefit, date.today(), "42")
     home_screenshots(manager, "journey-3-manager")
+
+
+def test_journey_3_owner_sees_a_benefit_off_track_after_recording_its_measurement(
+    person: Any, live_app: Any
+) -> None:
+    """The owner profiles a benefit on their live improvement (1,200 down to 900, tolerance 10 % = 30)
+    and records 1,150 for yesterday, when the plan is about 1,000: off track. The next morning Home and the
+    benefit's page say so in words; a value back on plan clears both."""
+    manager = person("manager")
+    live = _example_id(manager, "IMP-2021-0001")
+    title = unique("missed collections reported")
+    benefit_page = add_benefit(manager, live, title)
+    measure(manager, benefit_page, date.today() - timedelta(days=1), "1150")
+    assert "Off track" not in main_text(manager)  # the flag is the nightly job's, as lateness is
+
+    the_night_passes(live_app, "benefits-out-of-tolerance")
+    manager.goto("/")
+    assert _count(manager, "Your benefits off track") >= 1
+    item = manager.locator("#owner-work li", has_text=title).filter(has_text="Off track since")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("further behind today's plan than its tolerance allows")
+    home_screenshots(manager, "journey-3-off-track")
+    item.get_by_role("link", name=title).click()
+    manager.wait_for_url(f"**{urlparse(benefit_page).path}")
+    notice = manager.locator("#off-track")
+    expect(notice).to_contain_text("Off track since")
+    expect(notice).to_contain_text("the design authority have been told")
+    assert "out_of_tolerance" not in main_text(manager)
+    screenshot(manager, "benefit-off-track")
+
+    measure(manager, benefit_page, date.today(), "990")
+    manager.goto(benefit_page)
+    assert manager.locator("#off-track").count() == 0
+    manager.goto("/")
+    off_track = manager.locator("#owner-work li", has_text=title).filter(has_text="Off track")
+    assert off_track.count() == 0
 
 
 def _count(tab: Any, heading: str) -> int:

@@ -9,6 +9,7 @@ from wtforms.validators import Optional
 FLAG_KIND_LABELS = {
     "stale_benefit": "Benefit measurement overdue",
     "benefit_escalated": "Benefit escalated",
+    "benefit_out_of_tolerance": "Benefit off track",
     "temporary_resource_ending": "Temporary resource ending soon",
     "temporary_resource_overrun": "Temporary resource overrun",
     "condition_overdue": "Gate condition overdue",

@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 
 from changeauth.domain import permissions, units
 from changeauth.domain.errors import AlreadyExists, ValidationFailed
+from changeauth.domain.flags import FlagKind
 from changeauth.domain.gates import measured_since_go_live
 from changeauth.domain.lifecycle import Stage
 from changeauth.domain.money import format_money
@@ -22,6 +23,7 @@ from changeauth.domain.savings import financial_year, financial_year_label
 from changeauth.models import Benefit, Improvement
 from changeauth.queries import attachments as attachment_queries
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import flags as flag_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import reference
@@ -333,6 +335,7 @@ def _detail_page(
         and not benefit.is_validated
         and current_user.id in {benefit.owner_id, improvement.owner_id if improvement else None},
         review=review,
+        off_track=flag_queries.open_flag_on_benefit(FlagKind.BENEFIT_OUT_OF_TOLERANCE, benefit.id),
         years=years,
         plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
         **_actions(benefit, review),

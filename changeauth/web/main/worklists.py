@@ -15,6 +15,7 @@ from changeauth.domain.lifecycle import GATE_NAMES, Gate, Stage
 from changeauth.domain.roles import Role
 from changeauth.models import Improvement, User
 from changeauth.queries import activity, my_actions, scoring, triage, worklists
+from changeauth.queries import flags as flag_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.reporting import dashboard, transforms
@@ -105,6 +106,7 @@ def _design_authority(user: User, today: date, data: dict[str, Any]) -> None:
     data["gate_ready"] = ready
     data["next_meeting"] = worklists.next_meeting(today)
     data["da_conditions"] = my_actions.conditions_held_by(user.id)
+    data["da_off_track"] = flag_queries.benefits_off_track(user, limit=LIMIT)
 
 
 def _owner(user: User, owned: list[Improvement], today: date, grace_days: int, data: dict[str, Any]) -> None:
