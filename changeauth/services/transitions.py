@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from changeauth import db
 from changeauth.domain import dates, permissions
@@ -59,6 +59,7 @@ from changeauth.models import (
 from changeauth.queries.improvements import access_to
 from changeauth.services import notifications
 from changeauth.services.audit import record_event
+from changeauth.services.guards import expect_version, flush_guarded
 
 
 @dataclass(frozen=True)
@@ -88,26 +89,23 @@ def _move(
     now: datetime,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Apply a stage move if, and only if, nobody changed the improvement since ``expected_version``."""
+    """Apply a stage move if, and only if, nobody changed the improvement since ``expected_version``
+    (the improvement's version, services/guards.py)."""
+    expect_version(improvement, expected_version)
     values: dict[str, Any] = {
         "stage": outcome.stage.value,
         "status": outcome.status.value,
-        "version": Improvement.version + 1,
         "updated_at": now,
         "stage_changed_at": now,
         "held_from_stage": None,
         "hold_until": None,
+        **(extra or {}),
     }
-    values.update(extra or {})
-    result = db.session.execute(
-        update(Improvement)
-        .where(Improvement.id == improvement.id, Improvement.version == expected_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if db.rows_affected(result) != 1:
-        raise VersionConflict()
-    db.session.refresh(improvement)
+    for name, value in values.items():
+        setattr(improvement, name, value)
+    flush_guarded()
+    # The people and the improvement it was merged into follow their ids when next read.
+    db.session.expire(improvement, ["owner", "duplicate_of"])
 
 
 def _check_version(improvement: Improvement, version: int | None) -> int:

@@ -249,6 +249,15 @@ WRITES = {
         model=Benefit,
         version_after=3,
     ),
+    "improvement withdrawn": GuardedWrite(
+        prepare=_idea,
+        method="POST",
+        path="/api/v1/improvements/{id}/transitions",
+        body={"action": "withdraw", "version": 1, "note": ""},
+        token_for="owner",
+        action="improvement.transitioned",
+        model=Improvement,
+    ),
     "assessment revised": GuardedWrite(
         prepare=_assessment,
         method="PUT",
