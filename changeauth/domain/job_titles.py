@@ -5,6 +5,7 @@ from __future__ import annotations
 
 JOB_TITLES = {
     "stale-benefits": "Overdue benefit measurements",
+    "benefits-out-of-tolerance": "Benefits further behind plan than their tolerance",
     "temporary-resources": "Temporary resources ending or past their end date",
     "overdue-conditions": "Conditions past their due date",
     "hold-reviews": "Holds past their review date",
