@@ -96,3 +96,19 @@ def test_a_rescheduling_and_a_cancellation_at_once_one_lands(tmp_path: Path) -> 
         action=("meeting.changed", "meeting.cancelled"),
         version_column="sequence",
     )
+
+
+def test_two_sets_of_minutes_at_once_one_lands(tmp_path: Path) -> None:
+    """The minutes carry no version from the page: the flush alone refuses the second of two writers."""
+
+    def write(people: dict[str, User], meeting_id: int, seen: int, which: int) -> None:
+        meetings.record_minutes(meeting_id, actor=_who(people, which), minutes=f"Minutes taken by {which}.")
+
+    race(
+        tmp_path,
+        model=DaMeeting,
+        prepare=_meeting,
+        write=write,
+        action="meeting.minutes_recorded",
+        version_column="sequence",
+    )
