@@ -39,6 +39,8 @@ NAMING_CONVENTION = {
 }
 
 _write_intent: ContextVar[bool] = ContextVar("changeauth_write_intent", default=False)
+# A replayed instant (devtools and tests only; production never sets it): see ``clock_at``.
+_replay_instant: ContextVar[datetime | None] = ContextVar("changeauth_replay_instant", default=None)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -92,8 +94,27 @@ session: scoped_session[AppSession] = scoped_session(SessionFactory, scopefunc=_
 
 
 def utcnow() -> datetime:
-    """The current instant, timezone-aware UTC."""
-    return datetime.now(UTC)
+    """The current instant, timezone-aware UTC (the replayed instant inside ``clock_at``)."""
+    replayed = _replay_instant.get()
+    return replayed if replayed is not None else datetime.now(UTC)
+
+
+def replayed_instant() -> datetime | None:
+    """The instant ``clock_at`` is replaying, if any."""
+    return _replay_instant.get()
+
+
+@contextmanager
+def clock_at(instant: datetime) -> Iterator[None]:
+    """Run a block as if it were ``instant``: ``utcnow()`` and ``clock.today()`` answer from it, so
+    services build a history at its own dates (the worked example, tests). Never set in production."""
+    if instant.tzinfo is None:
+        raise ValueError("clock_at needs a timezone-aware instant")
+    token = _replay_instant.set(instant.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replay_instant.reset(token)
 
 
 def set_write_intent(writes: bool) -> None:

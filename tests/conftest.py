@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -122,16 +123,16 @@ def _worked_example_connection(
         yield None
         return
     from changeauth.devtools.worked_example import load_demo
-    from changeauth.queries import clock
 
     connection = _database.connect()
     outer = connection.begin()
     db.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
     as_of = marker.kwargs.get("as_of")
     try:
-        with pytest.MonkeyPatch.context() as patch, app.app_context():
-            if as_of is not None:
-                patch.setattr(clock, "today", lambda: as_of)
+        # The example is loaded at noon on ``as_of`` (``db.clock_at``), and replays its history at the
+        # history's own instants inside that.
+        loaded_at = datetime.combine(as_of, time(12, 0), tzinfo=UTC) if as_of is not None else db.utcnow()
+        with app.app_context(), db.clock_at(loaded_at):
             db.set_write_intent(True)
             load_demo()
             db.session.commit()

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from changeauth import db
 from changeauth.devtools.demo_data import demo_day
 from changeauth.domain.gates import ConditionStatus
-from changeauth.domain.lifecycle import DECISION_LABELS, GATE_NAMES, Decision, Gate, Route, Stage
+from changeauth.domain.lifecycle import DECISION_LABELS, GATE_NAMES, Action, Decision, Gate, Route, Stage
 from changeauth.models import (
     Condition,
     DaMeeting,
@@ -25,12 +25,14 @@ from changeauth.models import (
     Improvement,
     MeetingAgendaItem,
     Notification,
+    Support,
     User,
 )
-from changeauth.services import gates, meetings
+from changeauth.services import gates, meetings, notifications
 from changeauth.services.audit import record_event
 from changeauth.services.meeting_invitations import InvitationSettings
 from changeauth.services.reference_data import UpsertCounts
+from changeauth.services.transitions import decision_notice
 
 MEETING_TITLE = "Design authority"
 MEETING_LOCATION = "Council offices, committee room 2"
@@ -60,6 +62,24 @@ def _at(day: date, moment: time = DECIDED_AT) -> datetime:
     return datetime.combine(day, moment, tzinfo=UTC)
 
 
+# A step of the history: the instant it happened, its place among steps at that instant, and the step.
+HistoryStep = tuple[datetime, int, Callable[[], None]]
+# Work on the standard route started delivery a fortnight after its approval (modelled), unless
+# improvements.yaml says when it entered delivery.
+DELIVERY_STARTS_AFTER = timedelta(days=14)
+
+
+def decision_days(rows: Iterable[Mapping[str, Any]], loaded_on: date) -> dict[tuple[str, Gate], date]:
+    """The day of each (improvement, gate) decision in decisions.yaml (the latest, if a gate was decided
+    twice)."""
+    days: dict[tuple[str, Gate], date] = {}
+    for row in rows:
+        day = demo_day(row["decided_on"], loaded_on) or loaded_on
+        key = (row["ref"], Gate(row["gate"]))
+        days[key] = max(day, days.get(key, day))
+    return days
+
+
 def load_decisions(
     rows: Iterable[Mapping[str, Any]],
     users: Mapping[str, User],
@@ -67,10 +87,14 @@ def load_decisions(
     *,
     loaded_on: date,
     invitations: InvitationSettings,
+    other_steps: Iterable[HistoryStep] = (),
 ) -> None:
-    """Each day's decisions taken at that day's design authority meeting, and each condition closed on its
-    day, in date order. Keyed (improvement, gate, decision), so a second load adds nothing even when the
-    live work's dates count from another day. Flushes, does not commit."""
+    """Each meeting arranged a fortnight ahead, each day's decisions taken at that day's design authority
+    meeting with the notices they sent, each start of delivery and each condition closed on its day, with
+    ``other_steps`` (the members' scores), all in date order and each at its own instant
+    (``db.clock_at``), so the audit log's timestamps and chain tell the history. Keyed (improvement, gate,
+    decision), so a second load adds nothing even when the live work's dates count from another day.
+    Flushes, does not commit."""
     wanted = [row["ref"] for row in rows]
     found = {
         improvement.ref: improvement
@@ -95,34 +119,71 @@ def load_decisions(
     new = [item for item in dated if item.key not in have]
     for _item in range(len(dated) - len(new)):
         counts.add("gate_decision", "unchanged")
-    # The history's steps in date order: each meeting day, then each condition closed on its day.
-    steps: list[tuple[date, int, Callable[[], None]]] = []
+    steps: list[HistoryStep] = list(other_steps)
     opened: dict[tuple[str, str, int], Condition] = {}
+    arranged: dict[date, DaMeeting] = {}
     for day, group in groupby(new, key=lambda item: item.day):
         held = list(group)
-        steps.append((day, 0, partial(_hold_meeting, day, held, users, counts, opened, invitations)))
+        steps.append(
+            (
+                _at(day - ARRANGED_AHEAD, time(9, 0)),
+                0,
+                partial(_arrange_meeting, day, held, users, arranged, invitations),
+            )
+        )
+        steps.append((_at(day), 1, partial(_hold_meeting, day, held, users, counts, opened, arranged)))
         for item in held:
             for number, spec in enumerate(item.row.get("conditions") or []):
                 if spec.get("closed"):
                     key = (item.row["ref"], item.row["gate"], number)
-                    steps.append(
-                        (spec["closed"]["closed_on"], 1, partial(_close, opened, key, spec["closed"], users))
-                    )
-    for _day, _order, step in sorted(steps, key=lambda step: (step[0], step[1])):
-        step()
+                    closed_at = _at(spec["closed"]["closed_on"], time(14, 0))
+                    steps.append((closed_at, 2, partial(_close, opened, key, spec["closed"], users)))
+            started = _delivery_started(item)
+            if started is not None:
+                steps.append((started, 3, partial(_start_delivery, item.improvement)))
+    for instant, _order, step in sorted(steps, key=lambda step: (step[0], step[1])):
+        with db.clock_at(instant):
+            step()
     _enter_stages(new)
 
 
-def _hold_meeting(
+def _delivery_started(item: _Dated) -> datetime | None:
+    """When the owner of approved work on the standard route started delivering it, if it has since: the
+    day it entered delivery (improvements.yaml) for work still there, else a fortnight after approval."""
+    improvement = item.improvement
+    gone_on = (Stage.DELIVERY, Stage.REALISATION, Stage.CLOSED)
+    if (
+        Stage(item.row["to_stage"]) is not Stage.APPROVED
+        or improvement.route is not Route.STANDARD
+        or improvement.stage not in gone_on
+    ):
+        return None
+    if improvement.stage is Stage.DELIVERY and improvement.stage_changed_at.date() > item.day:
+        return improvement.stage_changed_at
+    return _at(item.day + DELIVERY_STARTS_AFTER, time(9, 0))
+
+
+def _start_delivery(improvement: Improvement) -> None:
+    """The owner's start of delivery, as the transitions service records it. Written directly: the
+    improvement already stands where its later decisions put it, so the service cannot move it now."""
+    record_event(
+        actor_id=improvement.owner_id,
+        action="improvement.transitioned",
+        subject_type="improvement",
+        subject_id=improvement.id,
+        before={"stage": Stage.APPROVED.value},
+        after={"stage": Stage.DELIVERY.value, "action": Action.START_DELIVERY.value},
+    )
+
+
+def _arrange_meeting(
     day: date,
     held: Sequence[_Dated],
     users: Mapping[str, User],
-    counts: UpsertCounts,
-    opened: dict[tuple[str, str, int], Condition],
+    arranged: dict[date, DaMeeting],
     invitations: InvitationSettings,
 ) -> None:
-    """Arrange the day's meeting through the meetings service, put the improvements it decided at G1-G3 on
-    its agenda, record its decisions with their conditions, and write its minutes."""
+    """Arrange the day's meeting through the meetings service, a fortnight ahead."""
     chair = users[held[0].row["decided_by"]]
     member_ids = sorted({users[key].id for item in held for key in item.row.get("attendees", [])})
     meeting = meetings.create_meeting(
@@ -137,18 +198,28 @@ def _hold_meeting(
         ),
         invitations=invitations,
     )
-    # The meeting is history: its members were invited when it was arranged, not when the example is
-    # loaded, so the invitations the service queued are withdrawn before anything emails them.
+    # The meeting is history: the invitations the service queued are withdrawn before anything emails
+    # them (nobody is emailed when the example is loaded).
     db.session.execute(
         delete(Notification).where(
             Notification.subject_type == "da_meeting", Notification.subject_id == meeting.id
         )
     )
-    meeting.created_at = _at(day - ARRANGED_AHEAD, time(9, 0))
-    lines = [f"Present: {', '.join(member.name for member in meeting.members)}.", ""]
-    for number, item in enumerate(held, start=1):
-        decision = _record_decision(item, meeting, users, counts, opened)
-        lines.append(_minute(number, item.improvement, decision))
+    arranged[day] = meeting
+
+
+def _hold_meeting(
+    day: date,
+    held: Sequence[_Dated],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    opened: dict[tuple[str, str, int], Condition],
+    arranged: Mapping[date, DaMeeting],
+) -> None:
+    """Hold the day's meeting: put the improvements it decided at G1-G3 on its agenda, record its
+    decisions with their conditions and the notices they sent, and write its minutes."""
+    chair = users[held[0].row["decided_by"]]
+    meeting = arranged[day]
     # The agenda is what came to the meeting at G1-G3 (triage is decided from the triage queue). Written
     # directly: the agenda service takes only work waiting at a gate now, and this work has moved on.
     gated = [item for item in held if Gate(item.row["gate"]) is not Gate.G0]
@@ -169,6 +240,10 @@ def _hold_meeting(
             subject_id=meeting.id,
             after={"improvement_id": item.improvement.id, "meets_on": day},
         )
+    lines = [f"Present: {', '.join(member.name for member in meeting.members)}.", ""]
+    for number, item in enumerate(held, start=1):
+        decision = _record_decision(item, meeting, users, counts, opened)
+        lines.append(_minute(number, item.improvement, decision))
     meetings.record_minutes(meeting.id, actor=chair, minutes="\n".join(lines))
     counts.add("da_meeting", "created")
 
@@ -228,7 +303,33 @@ def _record_decision(
             ],
         },
     )
+    _notify(improvement, decision)
     return decision
+
+
+def _notify(improvement: Improvement, decision: GateDecision) -> None:
+    """The notices the decision sent, as the transitions service queues them, dated the day it was taken
+    and marked delivered and read: they are history, so the outbox never emails them."""
+    supporter_ids = db.session.scalars(
+        select(Support.user_id).where(Support.improvement_id == improvement.id)
+    )
+    sent = notifications.enqueue(
+        user_ids=[
+            improvement.submitter_id,
+            *supporter_ids,
+            improvement.owner_id,
+            improvement.sponsor_id,
+            *(c.owner_id for c in decision.conditions),
+        ],
+        kind="improvement.decision",
+        text=decision_notice(improvement, decision),
+        event_key=f"decision:{decision.id}",
+        subject_type="improvement",
+        subject_id=improvement.id,
+    )
+    for notice in sent:
+        notice.sent_at = notice.read_at = notice.created_at
+    db.session.flush()
 
 
 def _minute(number: int, improvement: Improvement, decision: GateDecision) -> str:
@@ -248,8 +349,7 @@ def _close(
     closed: Mapping[str, Any],
     users: Mapping[str, User],
 ) -> None:
-    """Close a condition as its owner did, through the gate service; the service stamps the moment it is
-    recorded, so the day it was closed is set afterwards."""
+    """Close a condition as its owner did, through the gate service (at the day's instant, ``clock_at``)."""
     condition = opened[key]
     gates.close_condition(
         condition,
@@ -257,14 +357,14 @@ def _close(
         status=closed.get("status", ConditionStatus.MET.value),
         note=" ".join(str(closed["note"]).split()),
     )
-    condition.closed_at = _at(closed["closed_on"], time(14, 0))
-    db.session.flush()
 
 
 def _enter_stages(new: Sequence[_Dated]) -> None:
-    """Each improvement entered the stage it stands in on the date of the decision that put it there.
-    Work in delivery on the standard route entered it when its owner started delivery after approval
-    (``in_stage_since`` in improvements.yaml), so it keeps that date."""
+    """Each improvement entered the stage it stands in on the date of the decision that put it there. Set
+    afterwards: the decisions are recorded as history (``_record_decision``), not moved through the gate
+    service, because the improvements are created in the stage they stand in now. Work in delivery on the
+    standard route entered it when its owner started delivery after approval (``in_stage_since`` in
+    improvements.yaml), so it keeps that date."""
     for item in new:
         improvement = item.improvement
         started_by_owner = improvement.stage is Stage.DELIVERY and improvement.route is Route.STANDARD

@@ -7,8 +7,9 @@ never commits (the command commits once)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.cli.seed import SEEDS_DIR, read_yaml
 from changeauth.devtools import demo_benefits, demo_business_cases, demo_data, demo_decisions
+from changeauth.domain.lifecycle import Gate
 from changeauth.models import Improvement, User
 from changeauth.queries import clock
 from changeauth.queries import scoring as scoring_queries
@@ -46,10 +48,62 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
     resources = read_yaml(demo / "temporary_resources.yaml")
     demo_benefits.load_temporary_resources(resources, users, programme, counts)
-    load_demo_assessments(read_yaml(demo / "scores.yaml"), users, counts, **_scoring_rules())
     load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
-    load_demo_decisions(read_yaml(demo / "decisions.yaml"), users, counts)
+    decisions = read_yaml(demo / "decisions.yaml")
+    loaded_on = clock.today()
+    # The members scored each improvement before its business case came to G1, so the scores are part of
+    # the history the decisions are replayed in (``demo_decisions.load_decisions``).
+    scores = demo_score_steps(
+        read_yaml(demo / "scores.yaml"),
+        demo_decisions.decision_days(decisions, loaded_on),
+        users,
+        counts,
+        loaded_on=loaded_on,
+        **_scoring_rules(),
+    )
+    load_demo_decisions(decisions, users, counts, loaded_on=loaded_on, other_steps=scores)
     return counts
+
+
+def _scored_at(ref: str, days: Mapping[tuple[str, Gate], date], loaded_on: date) -> datetime | None:
+    """When the members scored the improvement: the day before its G1 decision, or a week after its triage
+    (not after yesterday) while its case is still to come; None without a decision (the load's moment)."""
+    if (ref, Gate.G1) in days:
+        return datetime.combine(days[(ref, Gate.G1)] - timedelta(days=1), time(14, 0), tzinfo=UTC)
+    if (ref, Gate.G0) in days:
+        day = min(days[(ref, Gate.G0)] + timedelta(days=7), loaded_on - timedelta(days=1))
+        return datetime.combine(day, time(14, 0), tzinfo=UTC)
+    return None
+
+
+def demo_score_steps(
+    rows: Sequence[Mapping[str, Any]],
+    days: Mapping[tuple[str, Gate], date],
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    *,
+    loaded_on: date,
+    quorum: int,
+    disagreement_threshold: int,
+) -> list[demo_decisions.HistoryStep]:
+    """Each improvement's assessments (seeds/demo/scores.yaml) as a step of the history at the moment they
+    were made; rows without a decision to date them by are loaded now."""
+    steps: list[demo_decisions.HistoryStep] = []
+    for order, row in enumerate(rows):
+        load = partial(
+            load_demo_assessments,
+            [row],
+            users,
+            counts,
+            quorum=quorum,
+            disagreement_threshold=disagreement_threshold,
+        )
+        at = _scored_at(row["ref"], days, loaded_on)
+        if at is None:
+            load()
+        else:
+            steps.append((at, -1 - order, load))
+    return steps
 
 
 def load_demo_decisions(
@@ -58,13 +112,19 @@ def load_demo_decisions(
     counts: UpsertCounts,
     *,
     loaded_on: date | None = None,
+    other_steps: Iterable[demo_decisions.HistoryStep] = (),
 ) -> None:
     """The worked example's gate decisions (seeds/demo/decisions.yaml), with their attendees, reasons,
     conditions and the design authority meetings they were taken at, dated in the past and written in date
     order (``demo_decisions``); the live work's dates count back from ``loaded_on`` (the council's today
     by default). A second load adds nothing. Flushes, does not commit."""
     demo_decisions.load_decisions(
-        rows, users, counts, loaded_on=loaded_on or clock.today(), invitations=_invitation_settings()
+        rows,
+        users,
+        counts,
+        loaded_on=loaded_on or clock.today(),
+        invitations=_invitation_settings(),
+        other_steps=other_steps,
     )
 
 

@@ -387,7 +387,7 @@ def _record_and_announce(
     )
     _notify_followers(
         improvement,
-        text=_decision_text(improvement, record, request.duplicate_of_id),
+        text=decision_notice(improvement, record, request.duplicate_of_id),
         event_key=f"decision:{record.id}",
         extra_user_ids=[
             improvement.owner_id,
@@ -479,7 +479,10 @@ def _decide_business_case(
         business_cases.return_business_case(case, actor=actor, reason=reason, now=now)
 
 
-def _decision_text(improvement: Improvement, record: GateDecision, duplicate_of_id: int | None) -> str:
+def decision_notice(
+    improvement: Improvement, record: GateDecision, duplicate_of_id: int | None = None
+) -> str:
+    """The notice a decision sends to the people following the improvement."""
     label = DECISION_LABELS[Decision(record.decision)].lower()
     where = STAGE_LABELS[Stage(record.to_stage)]
     text = (

@@ -5,7 +5,7 @@ as the history says, and the audit log records the history in date order."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from changeauth.domain.gates import ConditionStatus
 from changeauth.domain.lifecycle import Decision, Gate, Route, Stage
 from changeauth.domain.working_days import subtract_working_days
 from changeauth.models import (
+    Assessment,
     AuditEvent,
     Condition,
     DaMeeting,
@@ -146,24 +147,116 @@ def test_conditional_goes_carry_owned_dated_conditions_closed_as_the_history_say
     assert ConditionStatus.MET in statuses and ConditionStatus.OPEN in statuses
 
 
-def test_the_audit_log_records_the_history_in_date_order(db_session: Any) -> None:
+def test_the_audit_log_records_the_history_at_its_own_dates_in_order(db_session: Any) -> None:
+    """Each step of the history was performed at its own instant (``db.clock_at``): the events' own
+    timestamps are the history's dates, in the chain's order, and the chain verifies."""
+    from changeauth.services.audit import verify_audit_chain
+
+    loaded = datetime.combine(AS_OF, time(0, 0), tzinfo=UTC)
     events = db_session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.action.in_(["gate_decision.loaded", "meeting.created", "condition.met"]))
-        .order_by(AuditEvent.id)
+        select(AuditEvent).where(AuditEvent.occurred_at < loaded).order_by(AuditEvent.id)
     ).all()
-    meetings = dict(db_session.execute(select(DaMeeting.id, DaMeeting.meets_on)).all())
-    closed = dict(db_session.execute(select(Condition.id, Condition.closed_at)).all())
-    days = []
+    actions = {event.action for event in events}
+    assert {
+        "meeting.created",
+        "gate_decision.loaded",
+        "condition.met",
+        "improvement.score_final",
+        "improvement.transitioned",
+    } <= actions
+    stamps = [event.occurred_at for event in events]
+    assert len(stamps) > 60 and stamps == sorted(stamps)
+    meetings = {meeting.id: meeting for meeting in db_session.scalars(select(DaMeeting))}
+    conditions = {condition.id: condition for condition in db_session.scalars(select(Condition))}
+    decisions = {
+        (d.improvement_id, d.gate.value, d.decision.value): d
+        for d in db_session.scalars(select(GateDecision))
+    }
+    problems = []
     for event in events:
         after = event.after or {}
         if event.action == "meeting.created":
-            days.append(meetings[event.subject_id])
+            meeting = meetings[event.subject_id]
+            if event.occurred_at != meeting.created_at or event.occurred_at.date() >= meeting.meets_on:
+                problems.append(f"meeting of {meeting.meets_on} arranged {event.occurred_at}")
         elif event.action == "condition.met":
-            days.append(closed[after["condition_id"]].date())
-        else:
-            days.append(date.fromisoformat(after["decided_at"][:10]))
-    assert len(days) > 20 and days == sorted(days)
+            if event.occurred_at != conditions[after["condition_id"]].closed_at:
+                problems.append(f"condition {after['condition_id']} closed {event.occurred_at}")
+        elif event.action == "gate_decision.loaded":
+            decision = decisions[(event.subject_id, after["gate"], after["decision"])]
+            if event.occurred_at != decision.decided_at:
+                problems.append(f"decision {decision.id} recorded {event.occurred_at}")
+    assert not problems, "\n".join(problems)
+    assert verify_audit_chain().ok
+
+
+def _refs(db_session: Any, *refs: str) -> dict[str, Improvement]:
+    return {
+        work.ref: work
+        for work in db_session.scalars(
+            select(Improvement)
+            .where(Improvement.ref.in_(refs))
+            .options(selectinload(Improvement.submitter), selectinload(Improvement.owner))
+        )
+    }
+
+
+def test_the_members_scored_before_the_business_case_came_to_g1(db_session: Any) -> None:
+    from changeauth.queries.timeline import EntryKind, timeline
+
+    for ref, work in _refs(db_session, "IMP-2021-0001", "IMP-2021-0002", "IMP-2021-0006").items():
+        entries = timeline(work, show_submitter=True)
+        kinds = [(entry.kind, entry.gate) for entry in entries]
+        g1 = kinds.index((EntryKind.DECISION, Gate.G1.value))
+        assert (EntryKind.SCORE_FINAL, None) in kinds[:g1] or ref == "IMP-2021-0006", ref
+        submitted = db_session.scalars(
+            select(Assessment.submitted_at).where(Assessment.improvement_id == work.id)
+        )
+        assert all(at < entries[g1].at for at in submitted) and submitted, ref
+        assert all(entry.at <= entries[g1].at for entry in entries if entry.kind is EntryKind.SCORE_FINAL)
+
+
+def test_the_owner_started_delivery_after_approval_and_before_go_live(db_session: Any) -> None:
+    from changeauth.queries.timeline import EntryKind, timeline
+
+    found = _refs(db_session, "IMP-2021-0001", "IMP-2021-0006", "IMP-2021-0007", "IMP-2021-0009")
+    assert len(found) == 4
+    for ref, work in found.items():
+        entries = timeline(work, show_submitter=True)
+        started = [entry for entry in entries if entry.kind is EntryKind.TRANSITION]
+        assert [(e.from_stage, e.to_stage, e.action) for e in started] == [
+            (Stage.APPROVED.value, Stage.DELIVERY.value, "start_delivery")
+        ], ref
+        approved = next(e for e in entries if e.is_decision and e.to_stage == Stage.APPROVED.value)
+        assert approved.at < started[0].at, ref
+        assert started[0].actor == work.owner.name, ref
+        went_live = [e for e in entries if e.is_decision and e.gate == Gate.G2.value]
+        assert all(started[0].at < e.at for e in went_live), ref
+        if work.stage is Stage.DELIVERY:
+            assert started[0].at == work.stage_changed_at, ref
+
+
+def test_each_decision_notified_its_followers_on_the_day_without_emailing_them(db_session: Any) -> None:
+    decisions = db_session.scalars(
+        select(GateDecision)
+        .join(Improvement, Improvement.id == GateDecision.improvement_id)
+        .where(Improvement.ref.like("IMP-2021-%"))
+    ).all()
+    assert len(decisions) > 20
+    for decision in decisions:
+        notices = db_session.scalars(
+            select(Notification).where(Notification.dedupe_key.like(f"decision:{decision.id}:user:%"))
+        ).all()
+        assert notices, decision.id
+        for notice in notices:
+            assert notice.kind == "improvement.decision" and notice.subject_id == decision.improvement_id
+            assert notice.created_at == notice.sent_at == notice.read_at == decision.decided_at
+    # Nothing the example loaded waits in the outbox to be emailed.
+    assert not db_session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.sent_at.is_(None), Notification.kind == "improvement.decision")
+    )
 
 
 def test_loading_the_history_again_on_a_later_day_adds_nothing(db_session: Any) -> None:
