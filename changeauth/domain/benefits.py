@@ -50,6 +50,8 @@ __all__ = [
     "counts_as_realised",
     "escalate_after",
     "is_out_of_tolerance",
+    "PLAN_FIELDS",
+    "change_needs_reason",
     "is_tracked",
     "next_due",
     "planned_value",
@@ -187,6 +189,11 @@ TRACKED_STAGES: frozenset[str] = frozenset({"delivery", "realisation"})
 FLAG_STALE_BENEFIT = "stale_benefit"
 FLAG_BENEFIT_ESCALATED = "benefit_escalated"
 FLAG_BENEFIT_OUT_OF_TOLERANCE = "benefit_out_of_tolerance"
+
+# The baseline and the target: what the business case was approved on, changed only with a reason after.
+PLAN_FIELDS: frozenset[str] = frozenset({"baseline_value", "baseline_date", "target_value", "target_date"})
+# An improvement in one of these stages (or on hold from one) has had its business case approved.
+APPROVED_CASE_STAGES: frozenset[str] = frozenset({"approved", "delivery", "realisation", "closed"})
 
 _FREQUENCIES: frozenset[str] = frozenset(Frequency)
 _DIRECTIONS: frozenset[str] = frozenset(BenefitDirection)
@@ -578,3 +585,12 @@ def is_out_of_tolerance(rag: str | None) -> bool:
     today's plan beyond the tolerance (``assess_variance``). No rating, or no current data, says nothing
     about the tolerance."""
     return rag in (Rag.AMBER.value, Rag.RED.value)
+
+
+def change_needs_reason(*, improvement_stage: str | None, held_from_stage: str | None = None) -> bool:
+    """Say whether changing a benefit's baseline or target needs a reason: once its improvement's business
+    case is approved (approved, in delivery, realising or closed, or on hold from one of those), the
+    benefits it was approved on change only under change control. A programme's benefit has no
+    improvement's case, so it does not."""
+    stage = held_from_stage if improvement_stage == "on_hold" else improvement_stage
+    return stage in APPROVED_CASE_STAGES

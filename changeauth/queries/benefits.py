@@ -23,6 +23,7 @@ from changeauth.domain import savings
 from changeauth.domain.errors import NotFound
 from changeauth.domain.savings import AdjustmentStatus
 from changeauth.models import (
+    AuditEvent,
     Benefit,
     BenefitAdjustment,
     BenefitDriver,
@@ -542,4 +543,61 @@ def tracker_statement(filters: BenefitFilters, *, as_of: date, grace_days: int) 
         _filtered(filters, as_of=as_of, grace_days=grace_days)
         .options(*_options())
         .order_by(Benefit.closing_status.is_not(None), Benefit.next_due_on, Benefit.id)
+    )
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """One version of a benefit's baseline and target, from the audit log: when, by whom, and why."""
+
+    on: Any
+    by: str | None
+    baseline_value: Decimal
+    baseline_date: date
+    target_value: Decimal
+    target_date: date
+    reason: str | None
+
+
+def plan_history(benefit_id: int) -> list[PlanChange]:
+    """The benefit's baselines and targets as first profiled and after each change to them, oldest first,
+    read from the audit log (append-only, so the history cannot be rewritten)."""
+    events = db.session.execute(
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == "benefit",
+            AuditEvent.subject_id == benefit_id,
+            AuditEvent.action.in_(("benefit.created", "benefit.updated")),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    history: list[PlanChange] = []
+    for event, name in events:
+        first = _plan(event.before)
+        if not history and event.action != "benefit.created" and first is not None:
+            # Profiled without a record of its own (loaded data): its first plan is the one changed here.
+            history.append(PlanChange(None, None, *first, None))
+        plan = _plan(event.after)
+        if plan is None:
+            continue
+        if history and plan == (
+            history[-1].baseline_value,
+            history[-1].baseline_date,
+            history[-1].target_value,
+            history[-1].target_date,
+        ):
+            continue
+        history.append(PlanChange(event.occurred_at, name, *plan, event.reason))
+    return history
+
+
+def _plan(values: dict[str, Any] | None) -> tuple[Decimal, date, Decimal, date] | None:
+    if not values or not set(values) >= rules.PLAN_FIELDS:
+        return None
+    return (
+        Decimal(str(values["baseline_value"])),
+        date.fromisoformat(str(values["baseline_date"])),
+        Decimal(str(values["target_value"])),
+        date.fromisoformat(str(values["target_date"])),
     )

@@ -319,11 +319,18 @@ def create_benefit(
 
 
 def update_benefit(
-    actor: User, benefit_id: int, *, changes: Mapping[str, Any], expected_version: int | None
+    actor: User,
+    benefit_id: int,
+    *,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    reason: str | None = None,
 ) -> Benefit:
     """Edit a benefit's profile, and at G3 its closing status (``changes`` holds only what changes).
 
-    A change to the values finance validated withdraws the validation. Raises NotFound,
+    A change to the values finance validated withdraws the validation. Once the improvement's business
+    case is approved, a change to the baseline or the target needs a ``reason``, kept with the change in
+    the audit log (the benefit's history of targets). Raises NotFound,
     PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes, does not commit.
     """
     benefit = _load_benefit(benefit_id)
@@ -363,6 +370,25 @@ def update_benefit(
     changed = {name for name in profile_changes if profile_changes[name] != current[name]}
     if not changed and changes.get("closing_status", benefit.closing_status) == benefit.closing_status:
         return benefit
+    reason = (reason or "").strip()
+    if len(reason) > NOTE_MAX:
+        raise ValidationFailed({"reason": [f"Keep the reason to {NOTE_MAX:,} characters or fewer."]})
+    if (
+        changed & rules.PLAN_FIELDS
+        and not reason
+        and improvement is not None
+        and rules.change_needs_reason(
+            improvement_stage=improvement.stage, held_from_stage=improvement.held_from_stage
+        )
+    ):
+        raise ValidationFailed(
+            {
+                "reason": [
+                    "Say why the baseline or target is changing: the business case was approved on the "
+                    "current ones."
+                ]
+            }
+        )
     merged = {**current, **profile_changes}
     driver_row = db.session.get(BenefitDriver, benefit.driver_id)
     if changed:
@@ -405,6 +431,7 @@ def update_benefit(
         subject_version=benefit.version,
         before=before,
         after=_profile(benefit),
+        reason=reason or None,
     )
     return benefit
 

@@ -362,6 +362,11 @@ class TestChangingAProfile:
         driver_id = benefit.driver_id
         form = form_values(client.get(f"/benefits/{benefit.id}/edit"))
         form.update(target_value="550", target_date="2027-03-31", frequency="monthly")
+        # In delivery the business case is approved: the new target needs a reason.
+        refused = client.post(f"/benefits/{benefit.id}/edit", data=form)
+        assert refused.status_code == 422
+        assert any("the business case was approved on the current ones" in e for e in field_errors(refused))
+        form["reason"] = "The contact centre's new rota starts a quarter later."
         saved = client.post(f"/benefits/{benefit.id}/edit", data=form)
         assert saved.status_code == 302, field_errors(saved)
         db_session.refresh(benefit)
@@ -371,8 +376,13 @@ class TestChangingAProfile:
             "monthly",
         )
         assert (benefit.driver_id, benefit.owner_id, benefit.baseline_value) == (driver_id, owner.id, 1000)
-        shown = page(client.get(f"/benefits/{benefit.id}")).get_text()
-        assert "The benefit profile has been updated." in shown
+        shown = page(client.get(f"/benefits/{benefit.id}"))
+        assert "The benefit profile has been updated." in shown.get_text()
+        history = shown.find("table", attrs={"aria-labelledby": "plan-history"})
+        rows = [" ".join(tr.get_text(" ").split()) for tr in history.select("tbody tr")]
+        assert len(rows) == 2 and "As first profiled" in rows[0]
+        assert "550 calls per month by 31 March 2027" in rows[1]
+        assert "The contact centre's new rota starts a quarter later." in rows[1]
 
     def test_a_money_benefit_is_saved_back_in_pounds(
         self, client: FlaskClient, login_as: Any, db_session: Any

@@ -122,6 +122,7 @@ class TestProfiles:
             benefit.id,
             changes={"target_value": Decimal(6_000_000)},
             expected_version=validated + 1,
+            reason="Two more licences retired in scope.",
         )
         assert not benefit.is_validated and benefit.validated_by_id is None
 

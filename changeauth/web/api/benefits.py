@@ -98,6 +98,10 @@ class BenefitPatchSchema(StrictSchema):
     closing_status = fields.String(
         validate=_one_of(rules.ClosingStatus, "Choose realised, partially_realised or not_realised.")
     )
+    reason = fields.String(
+        validate=validate.Length(max=2_000),
+        metadata={"description": "Why the baseline or target changes: needed once the case is approved."},
+    )
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
 
 
@@ -330,7 +334,10 @@ def get_benefit(benefit_id: int) -> benefit_queries.BenefitFigures:
 def update_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.BenefitFigures:
     """Edit the profile; at G3 set ``closing_status``. Send the version read (body or If-Match)."""
     version = requested_version(body.pop("version", None))
-    benefit = benefit_service.update_benefit(g.api_user, benefit_id, changes=body, expected_version=version)
+    reason = body.pop("reason", None)
+    benefit = benefit_service.update_benefit(
+        g.api_user, benefit_id, changes=body, expected_version=version, reason=reason
+    )
     return _benefit_response(benefit)
 
 

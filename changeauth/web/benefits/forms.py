@@ -123,6 +123,11 @@ class BenefitForm(FlaskForm):
         example="10",
         validators=[Optional()],
     )
+    reason = TextAreaField(
+        "Why is the baseline or target changing?",
+        description="Needed once the business case is approved: it was approved on the current ones.",
+        validators=[Optional(), Length(max=2_000, message="Keep the reason to 2,000 characters or fewer.")],
+    )
     version = HiddenField()
 
     def profile(self) -> dict[str, Any]:

@@ -336,6 +336,7 @@ def _detail_page(
         and current_user.id in {benefit.owner_id, improvement.owner_id if improvement else None},
         review=review,
         off_track=flag_queries.open_flag_on_benefit(FlagKind.BENEFIT_OUT_OF_TOLERANCE, benefit.id),
+        plan_history=benefit_queries.plan_history(benefit.id),
         years=years,
         plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
         **_actions(benefit, review),
@@ -374,7 +375,11 @@ def edit(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.update_benefit(
-                current_user, benefit.id, changes=form.profile(), expected_version=_int(form.version.data)
+                current_user,
+                benefit.id,
+                changes=form.profile(),
+                expected_version=_int(form.version.data),
+                reason=form.reason.data,
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
