@@ -29,6 +29,7 @@ from changeauth.domain.errors import (
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.lifecycle import GATE_STAGE, Gate
 from changeauth.models import DaMeeting, Improvement, MeetingAction, MeetingAgendaItem, User
+from changeauth.queries import clock
 from changeauth.services import notifications
 from changeauth.services.audit import record_event
 from changeauth.services.guards import expect_version, flush_guarded, touch
@@ -202,6 +203,15 @@ def _change(
         ) from conflict
 
 
+# A meeting whose day has passed is a record of what happened, not a plan.
+TAKEN_PLACE = "This meeting has taken place, so it is a record of what was decided and cannot be {verb}."
+
+
+def has_taken_place(meeting: DaMeeting) -> bool:
+    """Whether the meeting's day is before the council's today (a meeting today can still be changed)."""
+    return meeting.meets_on < clock.today()
+
+
 def update_meeting(
     meeting_id: int,
     *,
@@ -216,6 +226,8 @@ def update_meeting(
     meeting = _load(meeting_id)
     if meeting.cancelled_at is not None:
         raise InvalidTransition("This meeting has been cancelled, so it cannot be changed.")
+    if has_taken_place(meeting):
+        raise InvalidTransition(TAKEN_PLACE.format(verb="changed"))
     members, values = _checked(details, actor)
     before_members = list(meeting.members)
     before = _snapshot(meeting, before_members)
@@ -273,6 +285,8 @@ def cancel_meeting(
     meeting = _load(meeting_id)
     if meeting.cancelled_at is not None:
         raise InvalidTransition("This meeting has already been cancelled.")
+    if has_taken_place(meeting):
+        raise InvalidTransition(TAKEN_PLACE.format(verb="cancelled"))
     reason = reason.strip()
     if len(reason) > CANCEL_REASON_MAX:
         raise ValidationFailed({"reason": [f"Keep the reason to {CANCEL_REASON_MAX} characters."]})

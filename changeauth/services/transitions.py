@@ -288,8 +288,14 @@ def _validate_request(
         errors.setdefault(field, messages)
     for field, messages in _condition_errors(decision_value, request.conditions, today).items():
         errors.setdefault(field, messages)
-    if request.meeting_id is not None and db.session.get(DaMeeting, request.meeting_id) is None:
-        errors["meeting_id"] = ["There is no design authority meeting with that number."]
+    if request.meeting_id is not None:
+        meeting = db.session.get(DaMeeting, request.meeting_id)
+        if meeting is None:
+            errors["meeting_id"] = ["There is no design authority meeting with that number."]
+        elif meeting.cancelled_at is not None or meeting.meets_on < today:
+            errors["meeting_id"] = [
+                "Choose a meeting that is still to be held: that one was cancelled or has taken place."
+            ]
     if errors:
         raise ValidationFailed(errors)
     if decision_value in (Decision.GO, Decision.GO_WITH_CONDITIONS):

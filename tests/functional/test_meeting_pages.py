@@ -141,3 +141,58 @@ def test_only_design_authority_members_see_meetings(client: FlaskClient, login_a
     login_as(UserFactory(manager=True))
     for suffix in ("", "/edit", "/cancel", "/invitation.ics"):
         assert client.get(f"{where}{suffix}").status_code == 403
+
+
+def test_a_meeting_that_has_taken_place_is_a_record_not_a_plan(client: FlaskClient, login_as: Any) -> None:
+    from datetime import timedelta
+
+    from changeauth.models import GateDecision
+    from changeauth.queries import clock
+    from tests.factories import ImprovementFactory
+    from tests.helpers import form_values
+
+    chair, member = UserFactory(design_authority=True), UserFactory(design_authority=True)
+    work = ImprovementFactory(business_case=True)
+    login_as(chair)
+    held = arrange(client, [member], title="Held meeting")
+    today = arrange(client, [member], title="Today's meeting")
+    arrange(client, [member], title="Next meeting")
+    rows = {m.title: m for m in db.session.scalars(select(DaMeeting))}
+    rows["Held meeting"].meets_on = clock.today() - timedelta(days=1)
+    rows["Today's meeting"].meets_on = clock.today()
+    db.session.commit()
+    sequence = rows["Held meeting"].sequence
+
+    text = page(client.get(held)).get_text(" ", strip=True)
+    assert "This meeting has taken place" in text
+    assert "Change the meeting" not in text and "cancel it" not in text
+    assert "Change the meeting" in page(client.get(today)).get_text(" ", strip=True)
+    for action, data in (
+        (
+            "edit",
+            {"title": "Renamed", "meets_on": "2027-05-06", "starts_at": "10:00", "duration_minutes": "60"},
+        ),
+        ("cancel", {"reason": "Rewriting history.", "sequence": "1"}),
+    ):
+        assert client.get(f"{held}/{action}").status_code == 302
+        refused = client.post(f"{held}/{action}", data=data, follow_redirects=True)
+        assert refused.status_code == 200
+        assert "has taken place, so it is a record" in page(refused).get_text(" ", strip=True)
+    db.session.expire_all()
+    kept = db.session.get(DaMeeting, rows["Held meeting"].id)
+    assert kept.title == "Held meeting" and kept.cancelled_at is None and kept.sequence == sequence
+
+    gate_page = client.get(f"/improvements/{work.id}/gate")
+    options = page(gate_page).find("select", {"name": "meeting_id"}).get_text()
+    assert "Today's meeting" in options and "Next meeting" in options
+    assert "Held meeting" not in options
+    # A past meeting sent anyway is refused with a message, not recorded.
+    data = {
+        **form_values(gate_page),
+        "decision": "go",
+        "rationale": "Decided at a meeting that has already been held.",
+        "meeting_id": str(rows["Held meeting"].id),
+    }
+    refused = client.post(f"/improvements/{work.id}/gate", data=data)
+    assert refused.status_code == 422
+    assert not db.session.scalar(select(GateDecision).where(GateDecision.improvement_id == work.id))

@@ -268,3 +268,33 @@ def test_the_email_carries_the_invitation_for_calendar_programs(
     for part in (parts["text/calendar"], attachment):
         _, event = read(part.get_payload(decode=True).decode("utf-8"))
         assert str(event["uid"]) == meeting.calendar_uid
+
+
+def test_a_meeting_that_has_taken_place_cannot_be_changed_or_cancelled(panel: list[Any]) -> None:
+    with db.clock_at(datetime(2027, 2, 18, 9, 0, tzinfo=UTC)):
+        meeting = meetings.create_meeting(actor=panel[0], details=details(panel), invitations=SETTINGS)
+    # On its day it can still be changed (say, moved to the afternoon).
+    with db.clock_at(datetime(2027, 3, 4, 8, 0, tzinfo=UTC)):
+        meetings.update_meeting(
+            meeting.id,
+            actor=panel[0],
+            details=details(panel, starts_at=time(15, 0)),
+            expected_sequence=0,
+            invitations=SETTINGS,
+        )
+    before = len(sent())
+    with db.clock_at(datetime(2027, 3, 5, 9, 0, tzinfo=UTC)):
+        with pytest.raises(InvalidTransition, match="has taken place"):
+            meetings.update_meeting(
+                meeting.id,
+                actor=panel[0],
+                details=details(panel, title="Renamed"),
+                expected_sequence=1,
+                invitations=SETTINGS,
+            )
+        with pytest.raises(InvalidTransition, match="has taken place"):
+            meetings.cancel_meeting(
+                meeting.id, actor=panel[0], reason="", expected_sequence=1, invitations=SETTINGS
+            )
+    assert meeting.title == "Design authority, March" and meeting.cancelled_at is None
+    assert len(sent()) == before

@@ -233,3 +233,24 @@ def test_only_the_transition_service_assigns_a_stage() -> None:
         if re.search(r"\.stage\s*=[^=]", text) or re.search(r"values\([^)]*\bstage\s*=", text):
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_a_decision_is_taken_at_a_meeting_still_to_be_held(db_session: Any, da: Any) -> None:
+    from changeauth.models import DaMeeting
+
+    def meeting(day: date, **values: Any) -> DaMeeting:
+        row = DaMeeting(title=f"Meeting of {day}", meets_on=day, created_by_id=da.id, **values)
+        db_session.add(row)
+        db_session.flush()
+        return row
+
+    held = meeting(date(2026, 11, 28))
+    called_off = meeting(date(2026, 12, 3), cancelled_at=NOW)
+    for refused in (held, called_off):
+        idea = ImprovementFactory()
+        with pytest.raises(ValidationFailed) as failure:
+            _decide(idea, da, "stop", meeting_id=refused.id)
+        assert "still to be held" in failure.value.fields["meeting_id"][0]
+        assert not _count(db_session, GateDecision, GateDecision.improvement_id == idea.id)
+    todays = meeting(date(2026, 11, 29))
+    assert _decide(ImprovementFactory(), da, "stop", meeting_id=todays.id).meeting_id == todays.id

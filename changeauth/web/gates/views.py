@@ -58,7 +58,10 @@ def _gate_context(improvement_id: int, form: GateDecisionForm | None = None) -> 
         if m.id != current_user.id and permissions.can_attend_gate(m.id, m.roles, known)
     ]
     form.attendee_ids.choices = [(m.id, m.name) for m in members]
-    meetings_open = [m for m in gate_queries.list_meetings() if m.cancelled_at is None]
+    # A decision is taken at a meeting still to be held (today's or later); past ones are a record.
+    meetings_open = [
+        m for m in gate_queries.list_meetings() if m.cancelled_at is None and m.meets_on >= clock.today()
+    ]
     form.meeting_id.choices = [("", "Not in a meeting")] + [
         (str(m.id), f"{m.title} ({m.meets_on:%d %B %Y})") for m in meetings_open
     ]

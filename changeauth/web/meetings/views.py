@@ -88,6 +88,9 @@ def meeting_edit(meeting_id: int) -> ResponseReturnValue:
     if meeting_row.cancelled_at is not None:
         flash("This meeting has been cancelled, so it cannot be changed.", "info")
         return redirect(url_for("meetings.meeting", meeting_id=meeting_id))
+    if meetings.has_taken_place(meeting_row):
+        flash(meetings.TAKEN_PLACE.format(verb="changed"), "info")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting_id))
     form = MeetingForm(obj=meeting_row if request.method == "GET" else None)
     form.member_ids.choices = [(m.id, m.name) for m in users.list_design_authority_members()]
     if request.method == "GET":
@@ -124,6 +127,9 @@ def meeting_cancel(meeting_id: int) -> ResponseReturnValue:
     meeting_row = gate_queries.get_meeting(meeting_id)
     if meeting_row.cancelled_at is not None:
         flash("This meeting has already been cancelled.", "info")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting_id))
+    if meetings.has_taken_place(meeting_row):
+        flash(meetings.TAKEN_PLACE.format(verb="cancelled"), "info")
         return redirect(url_for("meetings.meeting", meeting_id=meeting_id))
     form = CancelMeetingForm()
     if request.method == "GET":
@@ -231,6 +237,7 @@ def _meeting_page(
         actions=gate_queries.actions_of(meeting_id),
         decisions=gate_queries.decisions_in_meeting(meeting_id),
         invited=gate_queries.invitations_sent(meeting_id),
+        taken_place=meetings.has_taken_place(meeting_row),
     ), (422 if failed else 200)
 
 
