@@ -18,15 +18,21 @@ def unique(purpose: str) -> str:
 
 
 def flash(tab: Any) -> str:
+    # A click returns once the next page has started to arrive; read it when it has all arrived.
+    tab.wait_for_load_state()
     return str(tab.locator(".notification").first.inner_text())
 
 
 def main_text(tab: Any) -> str:
+    tab.wait_for_load_state()
     return " ".join(str(tab.inner_text("main")).split())
 
 
 def fill_date(tab: Any, field_id: str, when: date) -> None:
     """A date into one date box, or into its day, month and year boxes."""
+    # Wait for the form to be there (the click that opened it may still be loading the page), then
+    # ask which kind of date field it has.
+    tab.locator(f"#{field_id}, #{field_id}-day").first.wait_for()
     single = tab.locator(f"#{field_id}")
     if single.count() and single.evaluate("el => el.tagName") == "INPUT":
         single.fill(when.isoformat())
@@ -136,11 +142,14 @@ def add_benefit(owner: Any, improvement_id: int, title: str, *, unit: str = "A c
 
 def measure(owner: Any, benefit_page: str, period_end: date, value: str) -> None:
     owner.goto(benefit_page)
-    owner.get_by_role("link", name="Record a measurement").click()
+    with owner.expect_navigation():
+        owner.get_by_role("link", name="Record a measurement").click()
     fill_date(owner, "period_end", period_end)
     owner.locator("#value").fill(value)
     choose(owner, "data_quality", "Measured")
-    owner.get_by_role("button", name="Record measurement").click()
+    # The benefit page may already show a notice (off track, say): read the one the save leads to.
+    with owner.expect_navigation():
+        owner.get_by_role("button", name="Record measurement").click()
     assert flash(owner) == "The measurement has been recorded.", main_text(owner)[:800]
 
 
