@@ -86,6 +86,28 @@ def triage(da: Any, improvement_id: int, decision: str, reasons: str, **extra: A
     assert "Decision recorded" in flash(da), main_text(da)[:500]
 
 
+def waiting_for_my_score(member: Any, reference: str) -> bool:
+    """Whether the improvement is among those waiting for the member's score: on Home, which lists the
+    longest waiting first and only the first few, or else on the scoring page it links to, page by page
+    (the browser tests share one live app, so earlier tests' ideas may be waiting ahead of this one)."""
+    member.goto("/")
+    if f"Score {reference}" in main_text(member):
+        return True
+    see_all = member.get_by_role("link", name=re.compile(r"^See all \d+ waiting for your score$"))
+    if not see_all.count():
+        return False
+    see_all.click()
+    member.wait_for_url(re.compile(r"/scoring/"))
+    while True:
+        if member.locator("main tr", has_text=reference).count():
+            return True
+        following = member.locator("main a[rel=next]")
+        if not following.count():
+            return False
+        following.first.click()
+        member.wait_for_load_state()
+
+
 def score(member: Any, improvement_id: int) -> None:
     """A design authority member scores: 3 on every 0–5 criterion, met on every must-meet one."""
     member.goto(f"/scoring/improvements/{improvement_id}")

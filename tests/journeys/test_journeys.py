@@ -30,6 +30,7 @@ from tests.journeys.steps import (
     triage_by_keyboard,
     type_into,
     unique,
+    waiting_for_my_score,
     write_business_case,
 )
 
@@ -107,8 +108,7 @@ def test_journey_2_design_authority_triage_score_meet_and_decide(person: Any) ->
     # Three independent members score the idea that went forward.
     for member in ("design_authority_2", "design_authority_3", "design_authority_4"):
         scorer = da if member == "design_authority_2" else person(member)
-        scorer.goto("/")
-        assert f"Score {ideas['go'][1]}" in main_text(scorer)
+        assert waiting_for_my_score(scorer, ideas["go"][1]), member
         score(scorer, ideas["go"][0])
     da.goto(f"/scoring/improvements/{ideas['go'][0]}/score")
     assert "Final" in main_text(da) or "final" in main_text(da)
