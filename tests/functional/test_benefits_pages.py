@@ -263,6 +263,24 @@ class TestFinance:
         db_session.refresh(benefit)
         assert benefit.validated_by_id == validator.id
 
+    def test_the_page_asks_who_recorded_the_figures_once(
+        self, client: FlaskClient, login_as: Any, count_queries: Any
+    ) -> None:
+        # Validation and the budget sign-off both exclude whoever recorded the figures; the page reads
+        # them once for both.
+        measurement = BenefitMeasurementFactory(
+            benefit=BenefitFactory(cashable=True), value=Decimal(1_500), period_end=date(2026, 4, 30)
+        )
+        login_as(UserFactory(finance=True))
+        with count_queries() as sent:
+            assert client.get(f"/benefits/{measurement.benefit_id}").status_code == 200
+        recorders = [
+            statement
+            for statement in sent.statements
+            if "DISTINCT" in statement.upper() and "recorded_by_id" in statement
+        ]
+        assert len(recorders) == 1, recorders
+
 
 class TestTrackerAndChart:
     def test_the_chart_is_a_png_with_alt_text_and_a_table_alternative(

@@ -138,8 +138,12 @@ def _permitted(benefit: Benefit) -> dict[str, bool]:
     """What the signed-in person's roles allow on this benefit, whatever its state."""
     actor = current_user.as_actor()
     improvement = benefit.improvement
+    # Read once: validation and the budget sign-off both ask who the improvement's people are and who
+    # recorded the figures (neither may be the person signing them off).
+    facts = _facts(improvement)
+    recorder_ids = benefit_service.measurement_recorder_ids(benefit.id)
     return {
-        "edit": permissions.can_edit_benefit_profile(actor, _facts(improvement)),
+        "edit": permissions.can_edit_benefit_profile(actor, facts),
         "measure": permissions.can_record_measurement(
             actor,
             benefit_owner_id=benefit.owner_id,
@@ -147,16 +151,10 @@ def _permitted(benefit: Benefit) -> dict[str, bool]:
         ),
         "adjust": permissions.can_record_adjustment(actor),
         "validate": permissions.can_validate_benefit(
-            actor,
-            benefit_owner_id=benefit.owner_id,
-            improvement=_facts(improvement),
-            recorder_ids=benefit_service.measurement_recorder_ids(benefit.id),
+            actor, benefit_owner_id=benefit.owner_id, improvement=facts, recorder_ids=recorder_ids
         ),
         "take_out": permissions.can_sign_off_budget_reduction(
-            actor,
-            benefit_owner_id=benefit.owner_id,
-            improvement=_facts(improvement),
-            recorder_ids=benefit_service.measurement_recorder_ids(benefit.id),
+            actor, benefit_owner_id=benefit.owner_id, improvement=facts, recorder_ids=recorder_ids
         ),
     }
 
