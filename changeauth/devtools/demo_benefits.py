@@ -84,8 +84,8 @@ def _plan_years(
             counts.add("benefit_year", "unchanged")
             continue
         year_service.plan_year(
-            users[years["planned_by"]],
             benefit.id,
+            actor=users[years["planned_by"]],
             financial_year=plan["financial_year"],
             planned_pence=plan["planned_pence"],
             one_off_cost_pence=plan.get("one_off_cost_pence", 0),
@@ -98,8 +98,8 @@ def _hand_over(benefit: Benefit, row: Mapping[str, Any], users: Mapping[str, Use
     """Through the service, as the design authority did it, so the audit log and the new owner's
     notification tell it as it happened."""
     benefit_service.hand_over_benefit(
-        users[row["by"]],
         benefit.id,
+        actor=users[row["by"]],
         owner_id=users[row["to"]].id,
         handed_over_on=row["handed_over_on"],
         note=" ".join(str(row.get("note", "")).split()),

@@ -44,8 +44,8 @@ YEAR_FIELDS = ("planned_pence", "one_off_cost_pence")
 REDUCTION_FIELDS = ("budget_line", "taken_out_pence", "taken_out_on", "taken_out_by_id")
 
 
-def _load(benefit_id: int) -> tuple[Benefit, Improvement | None]:
-    benefit = db.session.get(Benefit, benefit_id)
+def _load(benefit_or_id: Benefit | int) -> tuple[Benefit, Improvement | None]:
+    benefit = benefit_or_id if isinstance(benefit_or_id, Benefit) else db.session.get(Benefit, benefit_or_id)
     if benefit is None:
         raise NotFound("There is no benefit with that number.")
     improvement = db.session.get(Improvement, benefit.improvement_id) if benefit.improvement_id else None
@@ -111,20 +111,20 @@ def _state(row: BenefitYear | None, fields: tuple[str, ...]) -> dict[str, object
 
 
 def plan_year(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     *,
+    actor: User,
+    expected_version: int | None,
     financial_year: int | None,
     planned_pence: int | None,
     one_off_cost_pence: int | None = 0,
-    expected_version: int | None,
 ) -> BenefitYear:
     """Set the saving a cashable benefit plans for one financial year and the one-off cost of securing
     it that falls in that year (investment). Who may: as for the profile (the improvement's owner or the
     design authority; a programme's saving the design authority). ``expected_version`` is the year's
     version the person read (0 when nothing was recorded for it). Raises NotFound, PermissionDenied,
     InvalidTransition, VersionConflict or ValidationFailed. Flushes, does not commit."""
-    benefit, improvement = _load(benefit_id)
+    benefit, improvement = _load(benefit_or_id)
     if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied("Only the improvement's owner or the design authority plans its savings.")
     _check_cashable(benefit)
@@ -168,14 +168,14 @@ def plan_year(
 
 
 def take_out_of_budget(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     *,
+    actor: User,
+    expected_version: int | None,
     financial_year: int | None,
     budget_line: str,
     taken_out_pence: int | None,
     taken_out_on: date | None,
-    expected_version: int | None,
     today: date | None = None,
 ) -> BenefitYear:
     """Finance signs off that a cashable benefit's saving for a financial year was taken out of a budget:
@@ -183,7 +183,7 @@ def take_out_of_budget(
     validation (``permissions.can_sign_off_budget_reduction``). The date may not be in the future nor
     after the year's end. Once signed off it stands (a second sign-off is refused). The benefit's owner
     is told. Flushes, does not commit."""
-    benefit, improvement = _load(benefit_id)
+    benefit, improvement = _load(benefit_or_id)
     if not permissions.can_sign_off_budget_reduction(
         actor.as_actor(),
         benefit_owner_id=benefit.owner_id,

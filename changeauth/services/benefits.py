@@ -80,7 +80,11 @@ VALUE_FIELDS = frozenset(
 # --- Loading and shared checks --------------------------------------------------------------------------
 
 
-def _load_benefit(benefit_id: int, *, for_update: bool = False) -> Benefit:
+def _load_benefit(benefit_or_id: Benefit | int, *, for_update: bool = False) -> Benefit:
+    """The benefit itself, or the one with that id; ``for_update`` reads it again under a row lock."""
+    if isinstance(benefit_or_id, Benefit) and not for_update:
+        return benefit_or_id
+    benefit_id = benefit_or_id.id if isinstance(benefit_or_id, Benefit) else benefit_or_id
     stmt = select(Benefit).where(Benefit.id == benefit_id)
     if for_update:
         # Only recording a measurement locks the benefit (record_measurement says why); every other write
@@ -319,9 +323,9 @@ def create_benefit(
 
 
 def update_benefit(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     *,
+    actor: User,
     changes: Mapping[str, Any],
     expected_version: int | None,
     reason: str | None = None,
@@ -333,7 +337,7 @@ def update_benefit(
     the audit log (the benefit's history of targets). Raises NotFound,
     PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     improvement = _improvement_of(benefit)
     if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
@@ -448,29 +452,31 @@ def _check_closing(benefit: Benefit, improvement: Improvement | None, closing_st
 
 
 def set_closing_status(
-    actor: User, benefit_id: int, *, closing_status: str, expected_version: int | None = None
+    benefit_or_id: Benefit | int, *, actor: User, expected_version: int | None = None, closing_status: str
 ) -> Benefit:
     """Close a benefit at the benefits review (G3): realised, partially realised or not realised.
 
     The G3 gate calls this for each benefit; PATCH /benefits/{id} reaches it too. Closing stops the
     benefit being chased for measurements. Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     return update_benefit(
-        actor,
-        benefit.id,
+        benefit,
+        actor=actor,
         changes={"closing_status": closing_status},
         expected_version=expected_version if expected_version is not None else benefit.version,
     )
 
 
-def reopen_benefit(actor: User, benefit_id: int, *, reason: str, expected_version: int | None) -> Benefit:
+def reopen_benefit(
+    benefit_or_id: Benefit | int, *, actor: User, expected_version: int | None, reason: str
+) -> Benefit:
     """An independent design authority member reopens a closed benefit, with the reason, so that it can be
     measured again before the benefits review (G3) decides. Audited with the closing status it had.
 
     Raises NotFound, PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes.
     """
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     improvement = _improvement_of(benefit)
     if not permissions.can_reopen_benefit(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
@@ -523,9 +529,9 @@ def reopen_benefit(actor: User, benefit_id: int, *, reason: str, expected_versio
 
 
 def hand_over_benefit(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     *,
+    actor: User,
     owner_id: int | None,
     handed_over_on: date | None,
     note: str = "",
@@ -542,7 +548,7 @@ def hand_over_benefit(
     notified. Raises NotFound, PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed.
     Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     improvement = _improvement_of(benefit)
     if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied(
@@ -663,9 +669,10 @@ def _grace_days() -> int:
 
 
 def record_measurement(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     *,
+    actor: User,
+    expected_version: int | None = None,
     period_end: date | None,
     value: Decimal | None,
     data_quality: str | None = None,
@@ -684,7 +691,7 @@ def record_measurement(
     and next due date are worked out from every measurement committed. The version still moves with each
     measurement, so a validation or an edit based on the figures read before it is refused.
     """
-    benefit = _load_benefit(benefit_id, for_update=True)
+    benefit = _load_benefit(benefit_or_id, for_update=True)
     improvement = _improvement_of(benefit)
     if not permissions.can_record_measurement(
         actor.as_actor(),
@@ -692,6 +699,7 @@ def record_measurement(
         improvement_owner_id=improvement.owner_id if improvement else None,
     ):
         raise PermissionDenied("Only the benefit's owner or the improvement's owner can record measurements.")
+    _check_version(benefit, expected_version, required=False)
     if benefit.closing_status:
         raise InvalidTransition("This benefit has been closed; no more measurements are recorded.")
     today = today or council_today()
@@ -756,9 +764,10 @@ def record_measurement(
 
 
 def record_adjustment(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     *,
+    actor: User,
+    expected_version: int | None = None,
     category: str | None,
     amount_pence: int | None,
     rationale: str,
@@ -773,9 +782,10 @@ def record_adjustment(
     Only for benefits measured in pounds, as the adjustment is added to the gross figure. It counts only
     once confirmed (``domain.savings``), and a confirmed one needs its evidence. Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     if not permissions.can_record_adjustment(actor.as_actor()):
         raise PermissionDenied("Only finance can record like-for-like adjustments.")
+    _check_version(benefit, expected_version, required=False)
     errors: dict[str, list[str]] = {}
     if category not in {c.value for c in rules.AdjustmentCategory}:
         _add(errors, "category", "Choose the category of the adjustment.")
@@ -843,18 +853,18 @@ def record_adjustment(
 
 
 def confirm_adjustment(
-    actor: User,
-    benefit_id: int,
+    benefit_or_id: Benefit | int,
     adjustment_id: int,
     *,
-    evidence: str = "",
+    actor: User,
     expected_version: int | None = None,
+    evidence: str = "",
 ) -> BenefitAdjustment:
     """Finance confirms a proposed like-for-like adjustment, with the evidence that settles its
     condition, so it counts from now on (``domain.savings``). The benefit's page and the API both call
     this; ``expected_version`` is the benefit's version the person read (``guards.expect_version``), and
     one already confirmed is refused. Flushes, does not commit."""
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     if not permissions.can_record_adjustment(actor.as_actor()):
         raise PermissionDenied("Only finance can confirm like-for-like adjustments.")
     expect_version(benefit, expected_version)
@@ -892,7 +902,7 @@ def confirm_adjustment(
 
 
 def validate_benefit(
-    actor: User, benefit_id: int, *, expected_version: int | None = None, note: str = ""
+    benefit_or_id: Benefit | int, *, actor: User, expected_version: int | None = None, note: str = ""
 ) -> Benefit:
     """Finance confirms a cashable benefit's realised value, so it counts as realised, with a note of
     what they checked (kept on the benefit and in the audit log). A question sent back earlier is settled.
@@ -901,7 +911,7 @@ def validate_benefit(
     unvalidated until finance validates it again. The validator is independent of the benefit, its
     improvement and the figures (``permissions.can_validate_benefit``). Flushes, does not commit.
     """
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     if not permissions.can_validate_benefit(
         actor.as_actor(),
         benefit_owner_id=benefit.owner_id,
@@ -952,11 +962,13 @@ def _may_validate(actor: User, benefit: Benefit) -> bool:
     )
 
 
-def ask_owner(actor: User, benefit_id: int, *, question: str, expected_version: int | None = None) -> Benefit:
+def ask_owner(
+    benefit_or_id: Benefit | int, *, actor: User, expected_version: int | None = None, question: str
+) -> Benefit:
     """Finance sends a cashable benefit back to its owner with a question instead of validating it. The
     owner (and the improvement's owner) are notified and read it on the benefit's page; an earlier
     answer is cleared. Flushes, does not commit."""
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     if not _may_validate(actor, benefit):
         raise PermissionDenied("Only finance, independent of the benefit, asks about its validation.")
     _check_version(benefit, expected_version, required=False)
@@ -996,11 +1008,11 @@ def ask_owner(actor: User, benefit_id: int, *, question: str, expected_version: 
 
 
 def answer_finance(
-    actor: User, benefit_id: int, *, answer: str, expected_version: int | None = None
+    benefit_or_id: Benefit | int, *, actor: User, expected_version: int | None = None, answer: str
 ) -> Benefit:
     """The benefit's owner (or the improvement's) answers finance's question; the person who asked is
     notified. Flushes, does not commit."""
-    benefit = _load_benefit(benefit_id)
+    benefit = _load_benefit(benefit_or_id)
     improvement = _improvement_of(benefit)
     if actor.id not in {benefit.owner_id, improvement.owner_id if improvement else None}:
         raise PermissionDenied("Only the benefit's owner or the improvement's owner answers finance.")

@@ -142,8 +142,8 @@ def _measured_cashable_benefit(owner: User, member: User, finance: User) -> int:
 def _proposed_adjustment(owner: User, member: User, finance: User) -> tuple[int, dict[str, Any]]:
     benefit_id = _measured_cashable_benefit(owner, member, finance)
     adjustment = benefit_service.record_adjustment(
-        finance,
         benefit_id,
+        actor=finance,
         category="external_funding",
         amount_pence=-250_000,
         rationale="Part of the saving was paid for by a grant.",

@@ -35,8 +35,8 @@ def _race(tmp_path: Path, prepare: Any, write: Any, action: str) -> None:
 def test_two_handovers_at_once_one_lands(tmp_path: Path) -> None:
     def write(people: dict[str, User], benefit_id: int, seen: int, which: int) -> None:
         benefit_service.hand_over_benefit(
-            people["owner"],
             benefit_id,
+            actor=people["owner"],
             owner_id=people["service"].id,
             handed_over_on=date(2026, 10, 1),
             note=f"Handover {which}",
@@ -54,7 +54,7 @@ def test_two_questions_from_finance_at_once_one_lands(tmp_path: Path) -> None:
 
     def write(people: dict[str, User], benefit_id: int, seen: int, which: int) -> None:
         benefit_service.ask_owner(
-            people["finance"], benefit_id, question=f"Which ledger, {which}?", expected_version=seen
+            benefit_id, actor=people["finance"], question=f"Which ledger, {which}?", expected_version=seen
         )
 
     _race(tmp_path, prepare, write, "benefit.finance_question")
@@ -65,12 +65,12 @@ def test_two_answers_to_finance_at_once_one_lands(tmp_path: Path) -> None:
         benefit = _at_review(people, cashable=True)
         BenefitMeasurementFactory(benefit=benefit, value=Decimal(1_500_000), period_end=date(2026, 4, 30))
         return benefit_service.ask_owner(
-            people["finance"], benefit.id, question="Which ledger?", expected_version=benefit.version
+            benefit.id, actor=people["finance"], question="Which ledger?", expected_version=benefit.version
         )
 
     def write(people: dict[str, User], benefit_id: int, seen: int, which: int) -> None:
         benefit_service.answer_finance(
-            people["owner"], benefit_id, answer=f"The revenue ledger, {which}.", expected_version=seen
+            benefit_id, actor=people["owner"], answer=f"The revenue ledger, {which}.", expected_version=seen
         )
 
     _race(tmp_path, prepare, write, "benefit.finance_answered")
@@ -82,7 +82,10 @@ def test_two_reopenings_at_once_one_lands(tmp_path: Path) -> None:
 
     def write(people: dict[str, User], benefit_id: int, seen: int, which: int) -> None:
         benefit_service.reopen_benefit(
-            people["member"], benefit_id, reason=f"Measure it once more, {which}.", expected_version=seen
+            benefit_id,
+            actor=people["member"],
+            reason=f"Measure it once more, {which}.",
+            expected_version=seen,
         )
 
     _race(tmp_path, prepare, write, "benefit.reopened")

@@ -108,18 +108,18 @@ class TestProfiles:
             benefit=BenefitFactory(cashable=True), value=Decimal(1_000_000)
         )
         benefit = measurement.benefit
-        benefit_service.validate_benefit(UserFactory(finance=True), benefit.id)
+        benefit_service.validate_benefit(benefit.id, actor=UserFactory(finance=True))
         validated = benefit.version
         benefit_service.update_benefit(
-            benefit.owner,
             benefit.id,
+            actor=benefit.owner,
             changes={"title": "Licence savings, renamed"},
             expected_version=validated,
         )
         assert benefit.is_validated and benefit.version == validated + 1
         benefit_service.update_benefit(
-            benefit.owner,
             benefit.id,
+            actor=benefit.owner,
             changes={"target_value": Decimal(6_000_000)},
             expected_version=validated + 1,
             reason="Two more licences retired in scope.",
@@ -130,8 +130,8 @@ class TestProfiles:
         benefit = BenefitFactory()
         improvement = benefit.improvement
         changed = benefit_service.update_benefit(
-            benefit.owner,
             benefit.id,
+            actor=benefit.owner,
             changes={"driver": "channel_shift"},
             expected_version=benefit.version,
         )
@@ -143,7 +143,7 @@ class TestProfiles:
         ):
             with pytest.raises(ValidationFailed) as refused:
                 benefit_service.update_benefit(
-                    benefit.owner, benefit.id, changes={field: value}, expected_version=changed.version
+                    benefit.id, actor=benefit.owner, changes={field: value}, expected_version=changed.version
                 )
             assert field in refused.value.fields
         assert benefit.improvement_id == improvement.id and benefit.validated_by_id is None
@@ -151,14 +151,14 @@ class TestProfiles:
     def test_the_g3_service_closes_a_benefit_and_it_is_then_frozen(self, db_session: Any) -> None:
         benefit = BenefitFactory(improvement=ImprovementFactory(realisation=True))
         da = UserFactory(design_authority=True)
-        benefit_service.set_closing_status(da, benefit.id, closing_status="realised")
+        benefit_service.set_closing_status(benefit.id, actor=da, closing_status="realised")
         assert benefit.closing_status == "realised"
         with pytest.raises(InvalidTransition):
             benefit_service.record_measurement(
-                benefit.owner, benefit.id, period_end=date(2026, 4, 30), value=Decimal(1), today=TODAY
+                benefit.id, actor=benefit.owner, period_end=date(2026, 4, 30), value=Decimal(1), today=TODAY
             )
         with pytest.raises(InvalidTransition):
-            benefit_service.set_closing_status(da, benefit.id, closing_status="not_realised")
+            benefit_service.set_closing_status(benefit.id, actor=da, closing_status="not_realised")
 
 
 class TestMeasurements:
@@ -166,7 +166,7 @@ class TestMeasurements:
         improvement = ImprovementFactory(delivery=True)
         benefit = BenefitFactory(improvement=improvement, owner=UserFactory(manager=True))
         measurement = benefit_service.record_measurement(
-            improvement.owner, benefit.id, period_end=date(2026, 4, 30), value=Decimal(880), today=TODAY
+            benefit.id, actor=improvement.owner, period_end=date(2026, 4, 30), value=Decimal(880), today=TODAY
         )
         assert measurement.recorded_by_id == improvement.owner_id
         # 880 calls against a plan of 1,000 − 400 × 89/365 = 902.47: favourable for a decrease, so green.
@@ -176,7 +176,7 @@ class TestMeasurements:
         benefit = BenefitFactory()
         with pytest.raises(ValidationFailed) as failure:
             benefit_service.record_measurement(
-                benefit.owner, benefit.id, period_end=date(2025, 12, 31), value=Decimal(1), today=TODAY
+                benefit.id, actor=benefit.owner, period_end=date(2025, 12, 31), value=Decimal(1), today=TODAY
             )
         assert failure.value.fields == {
             "period_end": ["The period end date cannot be before the baseline date."]
@@ -188,11 +188,11 @@ class TestMeasurements:
         # 990 is 87.53 behind: red. 960 is 57.53 behind: amber.
         red = BenefitFactory()
         benefit_service.record_measurement(
-            red.owner, red.id, period_end=date(2026, 4, 30), value=Decimal(990), today=TODAY
+            red.id, actor=red.owner, period_end=date(2026, 4, 30), value=Decimal(990), today=TODAY
         )
         amber = BenefitFactory()
         benefit_service.record_measurement(
-            amber.owner, amber.id, period_end=date(2026, 4, 30), value=Decimal(960), today=TODAY
+            amber.id, actor=amber.owner, period_end=date(2026, 4, 30), value=Decimal(960), today=TODAY
         )
         assert (red.rag, amber.rag) == ("red", "amber")
 
@@ -201,16 +201,16 @@ class TestFinance:
     def test_validation_needs_a_cashable_benefit_with_a_measurement(self, db_session: Any) -> None:
         finance = UserFactory(finance=True)
         with pytest.raises(ValidationFailed):
-            benefit_service.validate_benefit(finance, BenefitFactory().id)
+            benefit_service.validate_benefit(BenefitFactory().id, actor=finance)
         with pytest.raises(ValidationFailed):
-            benefit_service.validate_benefit(finance, BenefitFactory(cashable=True).id)
+            benefit_service.validate_benefit(BenefitFactory(cashable=True).id, actor=finance)
 
     def test_validating_twice_is_a_conflict(self, db_session: Any) -> None:
         measurement = BenefitMeasurementFactory(benefit=BenefitFactory(cashable=True), value=Decimal(10))
         finance = UserFactory(finance=True)
-        benefit_service.validate_benefit(finance, measurement.benefit_id)
+        benefit_service.validate_benefit(measurement.benefit_id, actor=finance)
         with pytest.raises(AlreadyExists):
-            benefit_service.validate_benefit(finance, measurement.benefit_id)
+            benefit_service.validate_benefit(measurement.benefit_id, actor=finance)
 
 
 class TestTemporaryResources:

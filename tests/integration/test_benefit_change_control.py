@@ -45,8 +45,8 @@ def test_a_reason_is_needed_once_the_case_is_approved(
 
 def _change(benefit: Any, reason: str | None = None, **changes: Any) -> Any:
     return benefit_service.update_benefit(
-        benefit.improvement.owner,
         benefit.id,
+        actor=benefit.improvement.owner,
         changes=changes,
         expected_version=benefit.version,
         reason=reason,

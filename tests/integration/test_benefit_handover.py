@@ -79,8 +79,8 @@ def ended_programme_saving(db_session: Any) -> Benefit:
 def hand_over(saving: Benefit, to: Any, on: date = date(2021, 3, 31)) -> Benefit:
     design_authority = UserFactory(design_authority=True)
     return benefit_service.hand_over_benefit(
-        design_authority,
         saving.id,
+        actor=design_authority,
         owner_id=to.id,
         handed_over_on=on,
         note="Confirm each year that the posts stay gone.",
@@ -123,8 +123,8 @@ class TestAfterTheProgrammeEnds:
         hand_over(ended_programme_saving, service_manager)
         run(date(2022, 12, 1))
         benefit_service.record_measurement(
-            service_manager,
             ended_programme_saving.id,
+            actor=service_manager,
             period_end=date(2022, 11, 30),
             value=Decimal(248_392_500),
             today=date(2022, 12, 1),
@@ -179,8 +179,8 @@ class TestHandover:
         benefit = BenefitFactory(improvement=improvement, baseline_date=date(2026, 1, 31))
         service_manager = UserFactory(manager=True)
         benefit_service.hand_over_benefit(
-            improvement.owner,
             benefit.id,
+            actor=improvement.owner,
             owner_id=service_manager.id,
             handed_over_on=date(2026, 3, 1),
             expected_version=benefit.version,
@@ -198,8 +198,8 @@ class TestHandover:
         version = saving.version
         with pytest.raises(PermissionDenied):
             benefit_service.hand_over_benefit(
-                UserFactory(manager=True),
                 saving.id,
+                actor=UserFactory(manager=True),
                 owner_id=UserFactory(manager=True).id,
                 handed_over_on=date(2021, 3, 31),
                 expected_version=version,
@@ -207,12 +207,16 @@ class TestHandover:
         da = UserFactory(design_authority=True)
         with pytest.raises(VersionConflict):
             benefit_service.hand_over_benefit(
-                da, saving.id, owner_id=da.id, handed_over_on=date(2021, 3, 31), expected_version=version + 1
+                saving.id,
+                actor=da,
+                owner_id=da.id,
+                handed_over_on=date(2021, 3, 31),
+                expected_version=version + 1,
             )
         with pytest.raises(ValidationFailed) as failure:
             benefit_service.hand_over_benefit(
-                da,
                 saving.id,
+                actor=da,
                 owner_id=UserFactory(viewer=True).id,
                 handed_over_on=date(2030, 1, 1),
                 expected_version=version,
@@ -222,8 +226,8 @@ class TestHandover:
         delivering = BenefitFactory(improvement=ImprovementFactory(delivery=True))
         with pytest.raises(InvalidTransition):
             benefit_service.hand_over_benefit(
-                da,
                 delivering.id,
+                actor=da,
                 owner_id=da.id,
                 handed_over_on=date(2026, 3, 1),
                 expected_version=delivering.version,

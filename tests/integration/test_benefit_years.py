@@ -26,16 +26,31 @@ def test_a_plan_moves_its_version_once_and_is_audited(db_session: Any) -> None:
     benefit = BenefitFactory(cashable=True)
     owner = benefit.improvement.owner
     row = benefit_years.plan_year(
-        owner, benefit.id, financial_year=2026, planned_pence=100, one_off_cost_pence=0, expected_version=0
+        benefit.id,
+        actor=owner,
+        financial_year=2026,
+        planned_pence=100,
+        one_off_cost_pence=0,
+        expected_version=0,
     )
     assert row.version == 1
     row = benefit_years.plan_year(
-        owner, benefit.id, financial_year=2026, planned_pence=200, one_off_cost_pence=50, expected_version=1
+        benefit.id,
+        actor=owner,
+        financial_year=2026,
+        planned_pence=200,
+        one_off_cost_pence=50,
+        expected_version=1,
     )
     assert (row.version, row.planned_pence, row.one_off_cost_pence) == (2, 200, 50)
     # The same plan again changes nothing.
     same = benefit_years.plan_year(
-        owner, benefit.id, financial_year=2026, planned_pence=200, one_off_cost_pence=50, expected_version=2
+        benefit.id,
+        actor=owner,
+        financial_year=2026,
+        planned_pence=200,
+        one_off_cost_pence=50,
+        expected_version=2,
     )
     assert same.version == 2
     actions = db_session.scalars(
@@ -50,7 +65,12 @@ def test_a_year_someone_has_just_planned_is_not_overwritten(db_session: Any) -> 
     benefit = BenefitFactory(cashable=True)
     owner = benefit.improvement.owner
     row = benefit_years.plan_year(
-        owner, benefit.id, financial_year=2026, planned_pence=100, one_off_cost_pence=0, expected_version=0
+        benefit.id,
+        actor=owner,
+        financial_year=2026,
+        planned_pence=100,
+        one_off_cost_pence=0,
+        expected_version=0,
     )
     db_session.execute(
         update(BenefitYear)
@@ -60,8 +80,8 @@ def test_a_year_someone_has_just_planned_is_not_overwritten(db_session: Any) -> 
     )
     with pytest.raises(VersionConflict):
         benefit_years.plan_year(
-            owner,
             benefit.id,
+            actor=owner,
             financial_year=2026,
             planned_pence=999,
             one_off_cost_pence=0,
@@ -74,8 +94,8 @@ def test_a_budget_reduction_is_signed_off_once(db_session: Any) -> None:
     benefit = BenefitFactory(cashable=True)
     finance = UserFactory(finance=True)
     row = benefit_years.take_out_of_budget(
-        finance,
         benefit.id,
+        actor=finance,
         financial_year=2026,
         budget_line="Staffing",
         taken_out_pence=100,
@@ -86,8 +106,8 @@ def test_a_budget_reduction_is_signed_off_once(db_session: Any) -> None:
     assert row.is_taken_out and row.taken_out_by_id == finance.id
     with pytest.raises(AlreadyExists):
         benefit_years.take_out_of_budget(
-            UserFactory(finance=True),
             benefit.id,
+            actor=UserFactory(finance=True),
             financial_year=2026,
             budget_line="Other",
             taken_out_pence=5,
@@ -103,8 +123,8 @@ def test_a_saving_not_in_pounds_has_no_years(db_session: Any) -> None:
     before = _count(db_session)
     with pytest.raises(InvalidTransition):
         benefit_years.plan_year(
-            benefit.improvement.owner,
             benefit.id,
+            actor=benefit.improvement.owner,
             financial_year=2026,
             planned_pence=100,
             one_off_cost_pence=0,

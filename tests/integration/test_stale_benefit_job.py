@@ -156,7 +156,7 @@ class TestResolution:
         assert open_flags(db_session, benefit.id) == {"stale_benefit", "benefit_escalated"}
         owner = benefit.owner
         benefit_service.record_measurement(
-            owner, benefit.id, period_end=date(2026, 7, 31), value=Decimal(850), today=date(2026, 8, 1)
+            benefit.id, actor=owner, period_end=date(2026, 7, 31), value=Decimal(850), today=date(2026, 8, 1)
         )
         assert open_flags(db_session, benefit.id) == set()
         resolved = db_session.scalars(select(Flag.resolved_on).where(Flag.subject_id == benefit.id)).all()
@@ -167,8 +167,8 @@ class TestResolution:
         benefit = BenefitFactory(baseline_date=date(2026, 1, 31), frequency="monthly")
         run(date(2026, 8, 1))
         benefit_service.record_measurement(
-            benefit.owner,
             benefit.id,
+            actor=benefit.owner,
             period_end=date(2026, 2, 28),
             value=Decimal(990),
             today=date(2026, 8, 1),

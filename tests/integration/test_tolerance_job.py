@@ -71,7 +71,7 @@ def test_a_measurement_out_of_tolerance_raises_one_flag_that_day_and_tells_the_t
     assert open_flags(db_session, benefit.id) == set()
     # On 5 May the plan is 1000 - 400 × 94/365 = 896.99; 960 is 63 short, beyond the tolerance of 40.
     benefit_service.record_measurement(
-        owner, benefit.id, period_end=date(2026, 4, 30), value=Decimal(960), today=date(2026, 5, 5)
+        benefit.id, actor=owner, period_end=date(2026, 4, 30), value=Decimal(960), today=date(2026, 5, 5)
     )
     assert open_flags(db_session, benefit.id) == set()  # the job raises it, as it raises lateness
     first = run(date(2026, 5, 5))
@@ -116,7 +116,7 @@ def test_a_measurement_back_within_tolerance_resolves_the_flag_at_once(
     run(date(2026, 5, 5))
     # On 6 June the plan is 861.92; 870 is 8 short, within tolerance.
     benefit_service.record_measurement(
-        owner, benefit.id, period_end=date(2026, 5, 31), value=Decimal(870), today=date(2026, 6, 6)
+        benefit.id, actor=owner, period_end=date(2026, 5, 31), value=Decimal(870), today=date(2026, 6, 6)
     )
     assert open_flags(db_session, benefit.id) == set()
     assert db_session.scalar(select(Flag.resolved_on).where(Flag.kind == KIND)) == date(2026, 6, 6)
@@ -137,7 +137,7 @@ def test_a_measurement_still_out_of_tolerance_keeps_the_one_flag(
     BenefitMeasurementFactory(benefit=benefit, period_end=date(2026, 4, 30), value=Decimal(960))
     run(date(2026, 5, 5))
     benefit_service.record_measurement(
-        owner, benefit.id, period_end=date(2026, 5, 31), value=Decimal(950), today=date(2026, 6, 6)
+        benefit.id, actor=owner, period_end=date(2026, 5, 31), value=Decimal(950), today=date(2026, 6, 6)
     )
     assert open_flags(db_session, benefit.id) == {KIND}
     assert run(date(2026, 6, 6)).counts["raised"] == 0
@@ -203,7 +203,11 @@ class TestWhileOverdue:
         run(date(2026, 11, 1))
         assert open_flags(db_session, benefit.id) == {KIND, "stale_benefit", "benefit_escalated"}
         benefit_service.record_measurement(
-            owner, benefit.id, period_end=date(2026, 10, 31), value=Decimal(700), today=date(2026, 11, 2)
+            benefit.id,
+            actor=owner,
+            period_end=date(2026, 10, 31),
+            value=Decimal(700),
+            today=date(2026, 11, 2),
         )
         assert open_flags(db_session, benefit.id) == set()
 
@@ -218,7 +222,7 @@ class TestWhileOverdue:
         run(date(2026, 8, 15), "stale-benefits")
         run(date(2026, 8, 15))
         benefit_service.record_measurement(
-            owner, benefit.id, period_end=date(2026, 7, 31), value=Decimal(900), today=date(2026, 8, 16)
+            benefit.id, actor=owner, period_end=date(2026, 7, 31), value=Decimal(900), today=date(2026, 8, 16)
         )
         assert open_flags(db_session, benefit.id) == {KIND}
         assert [flag.kind for flag, _ in flag_queries.benefits_off_track(member)] == [KIND]

@@ -336,7 +336,7 @@ def update_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.Ben
     version = requested_version(body.pop("version", None))
     reason = body.pop("reason", None)
     benefit = benefit_service.update_benefit(
-        g.api_user, benefit_id, changes=body, expected_version=version, reason=reason
+        benefit_id, actor=g.api_user, changes=body, expected_version=version, reason=reason
     )
     return _benefit_response(benefit)
 
@@ -355,7 +355,7 @@ def list_measurements(args: dict[str, Any], benefit_id: int) -> Page[Any]:
 @blp.response(201, MeasurementSchema)
 def record_measurement(body: dict[str, Any], benefit_id: int) -> BenefitMeasurement:
     """Record a measurement (the benefit's owner or the improvement's owner); no future period ends."""
-    measurement = benefit_service.record_measurement(g.api_user, benefit_id, **body)
+    measurement = benefit_service.record_measurement(benefit_id, actor=g.api_user, **body)
     return measurement
 
 
@@ -378,7 +378,7 @@ def _page_of(items: Sequence[Any], args: dict[str, Any]) -> Page[Any]:
 @blp.response(201, AdjustmentSchema)
 def record_adjustment(body: dict[str, Any], benefit_id: int) -> BenefitAdjustment:
     """Record a like-for-like adjustment (finance)."""
-    return benefit_service.record_adjustment(g.api_user, benefit_id, **body)
+    return benefit_service.record_adjustment(benefit_id, actor=g.api_user, **body)
 
 
 @blp.route(
@@ -392,9 +392,9 @@ def confirm_adjustment(body: dict[str, Any], benefit_id: int, adjustment_id: int
     """Confirm a proposed like-for-like adjustment with its evidence (finance), so it counts from now on;
     one already confirmed is 409."""
     return benefit_service.confirm_adjustment(
-        g.api_user,
         benefit_id,
         adjustment_id,
+        actor=g.api_user,
         evidence=body["evidence"],
         expected_version=requested_version(body.get("version")),
     )
@@ -407,7 +407,7 @@ def validate_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.B
     """Finance validates a cashable benefit (not its owner)."""
     version = requested_version(body.get("version"))
     return _benefit_response(
-        benefit_service.validate_benefit(g.api_user, benefit_id, expected_version=version)
+        benefit_service.validate_benefit(benefit_id, actor=g.api_user, expected_version=version)
     )
 
 
@@ -420,6 +420,6 @@ def reopen_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.Ben
     version = requested_version(body.get("version"))
     return _benefit_response(
         benefit_service.reopen_benefit(
-            g.api_user, benefit_id, reason=body["reason"], expected_version=version
+            benefit_id, actor=g.api_user, reason=body["reason"], expected_version=version
         )
     )

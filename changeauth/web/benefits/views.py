@@ -373,8 +373,8 @@ def edit(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.update_benefit(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 changes=form.profile(),
                 expected_version=_int(form.version.data),
                 reason=form.reason.data,
@@ -439,8 +439,8 @@ def close(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.set_closing_status(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 closing_status=form.closing_status.data or "",
                 expected_version=_int(form.version.data),
             )
@@ -468,8 +468,8 @@ def reopen(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.reopen_benefit(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 reason=form.reason.data or "",
                 expected_version=_int(form.version.data),
             )
@@ -496,8 +496,8 @@ def hand_over(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.hand_over_benefit(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 owner_id=form.owner_id.data,
                 handed_over_on=form.handed_over_on.data,
                 note=form.note.data or "",
@@ -524,8 +524,8 @@ def measure(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.record_measurement(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 period_end=form.period_end.data,
                 value=form.parsed_value(benefit.unit),
                 data_quality=form.data_quality.data,
@@ -550,8 +550,8 @@ def adjust(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.record_adjustment(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 category=form.category.data,
                 amount_pence=form.amount_pence.data,
                 rationale=form.rationale.data or "",
@@ -582,9 +582,9 @@ def confirm_adjustment(benefit_id: int) -> ResponseReturnValue:
         else:
             try:
                 benefit_service.confirm_adjustment(
-                    current_user,
                     benefit.id,
                     adjustment_id,
+                    actor=current_user,
                     evidence=form.evidence.data or "",
                     expected_version=_int(form.version.data),
                 )
@@ -611,7 +611,10 @@ def validate(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.validate_benefit(
-                current_user, benefit_id, expected_version=_int(form.version.data), note=form.note.data or ""
+                benefit_id,
+                actor=current_user,
+                expected_version=_int(form.version.data),
+                note=form.note.data or "",
             )
             upload = form.evidence.data
             if upload and upload.filename and benefit.improvement is not None:
@@ -647,8 +650,8 @@ def ask_owner(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.ask_owner(
-                current_user,
                 benefit_id,
+                actor=current_user,
                 question=form.question.data or "",
                 expected_version=_int(form.version.data),
             )
@@ -667,8 +670,8 @@ def answer_finance(benefit_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit_service.answer_finance(
-                current_user,
                 benefit_id,
+                actor=current_user,
                 answer=form.answer.data or "",
                 expected_version=_int(form.version.data),
             )
@@ -726,8 +729,8 @@ def plan_year(benefit_id: int, year: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             year_service.plan_year(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 financial_year=year,
                 planned_pence=form.planned_pence.data,
                 one_off_cost_pence=form.one_off_cost_pence.data or 0,
@@ -763,8 +766,8 @@ def take_out(benefit_id: int, year: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             year_service.take_out_of_budget(
-                current_user,
                 benefit.id,
+                actor=current_user,
                 financial_year=year,
                 budget_line=form.budget_line.data or "",
                 taken_out_pence=form.taken_out_pence.data,
