@@ -65,6 +65,17 @@ def _fresh_postgres_database(base_url: str, worker: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under --junitxml (as .ci/run asks), each test's markers go into the report as a property, so that
+    .ci/every_test_ran.py can check that each test ran in the steps docs/architecture.md names. Last,
+    after the folders' conftests have added theirs (``browser``)."""
+    if not config.getoption("xmlpath", None):
+        return
+    for item in items:
+        item.user_properties.append(("markers", " ".join(sorted({m.name for m in item.iter_markers()}))))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
     pg = _postgres_url()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import axe_violations
@@ -33,6 +34,11 @@ from tests.journeys.steps import (
     waiting_for_my_score,
     write_business_case,
 )
+
+# Each journey commits a person's whole job through the live server, as the council's database will
+# hold it: CI runs these on PostgreSQL too, unlike the other browser tests (docs/architecture.md, "What
+# CI runs where").
+pytestmark = pytest.mark.both_databases
 
 
 def test_journey_1_staff_follow_an_idea_from_submission_to_decision(person: Any) -> None:
