@@ -538,7 +538,7 @@ def _declared_properties(app: Flask, route: Route) -> set[str] | None:
     from changeauth.extensions import api
 
     spec = api.spec.to_dict()
-    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", route.rule.rule).removeprefix("/api/v1")
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", route.rule.rule)
     operation = spec["paths"].get(path, {}).get(route.method.lower())
     if operation is None or "requestBody" not in operation:
         return None
