@@ -3,15 +3,16 @@ improvements and the demo users. Idempotent: rows are matched by natural key and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from changeauth import db
-from changeauth.domain.lifecycle import Route, Stage, status_for_stage
 from changeauth.domain.roles import Role
 from changeauth.domain.second_factor import second_factor_required
 from changeauth.domain.working_days import subtract_working_days
@@ -27,6 +28,7 @@ from changeauth.models import (
 )
 from changeauth.queries import clock
 from changeauth.services.audit import record_event
+from changeauth.services.improvements import submit_idea, update_improvement
 from changeauth.services.reference_data import UpsertCounts
 from changeauth.services.users import create_user
 
@@ -38,6 +40,8 @@ DEMO_TOTP_SECRET = "CHANGEAUTHDEMOTOTPKEYFORTRYINGIT"
 
 # key -> (name, roles, team code). A quorum of three independent DA members is needed for G1–G3, and the
 # first DA member sponsors the example work, so three more can still score it and attend its gates.
+# The design authority member who assigns the report's recommendations to their programme.
+PROGRAMME_ASSIGNED_BY = "design_authority_2"
 DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "staff": ("Sam Staff", (Role.STAFF,), "customer_connect"),
     "manager": ("Morgan Manager", (Role.STAFF, Role.MANAGER), "customer_connect"),
@@ -187,78 +191,75 @@ def demo_day(value: date | Mapping[str, Any] | None, loaded_on: date) -> date | 
     return subtract_working_days(loaded_on, int(value["working_days_ago"]))
 
 
-def _dates(row: Mapping[str, Any], index: int, loaded_on: date) -> tuple[datetime, datetime]:
-    """When the item was recorded and when it entered its stage (seeds/demo/improvements.yaml, "Dates"):
-    the live queue counted back in working days from ``loaded_on``, the rest on fixed dates. An item with
-    decisions enters its stage on the date of the decision that put it there (``load_demo_decisions``)."""
+def submitted_at(row: Mapping[str, Any], index: int, loaded_on: date) -> datetime:
+    """When the item was submitted (seeds/demo/improvements.yaml, "Dates"): the live queue counted back in
+    working days from ``loaded_on``, the rest on fixed dates, at 09:00 UTC."""
     if row.get("submitted_working_days_ago") is not None:
-        submitted = _at_nine(subtract_working_days(loaded_on, int(row["submitted_working_days_ago"])))
-        return submitted, submitted
+        return _at_nine(subtract_working_days(loaded_on, int(row["submitted_working_days_ago"])))
     submitted_on = demo_day(row.get("submitted_on"), loaded_on)
-    created = _at_nine(submitted_on) if submitted_on else _created_at(row["ref"], index)
-    in_stage_since = demo_day(row.get("in_stage_since"), loaded_on)
-    return created, _at_nine(in_stage_since) if in_stage_since else created
+    return _at_nine(submitted_on) if submitted_on else _created_at(row["ref"], index)
 
 
-def load_improvements(
-    rows: Iterable[Mapping[str, Any]],
+# A step of the history: the instant it happened, its place among steps at that instant, and the step.
+HistoryStep = tuple[datetime, int, Callable[[], None]]
+# Submitting comes first among the steps at one instant.
+SUBMITTED_FIRST = -100
+
+
+def submission_steps(
+    rows: Sequence[Mapping[str, Any]],
     users: Mapping[str, User],
     programme: Programme | None,
     counts: UpsertCounts,
     *,
     loaded_on: date | None = None,
-) -> None:
-    """Create the example improvements in the stages the worked example shows them in; the live queue is
-    dated from ``loaded_on`` (the council's today by default), so its ages make sense on any day."""
-    drivers = {d.code: d for d in db.session.scalars(select(BenefitDriver))}
-    priorities = {p.code: p for p in db.session.scalars(select(StrategicPriority))}
-    teams = dict(db.session.execute(select(Team.code, Team.id)).all())
+) -> list[HistoryStep]:
+    """Each example improvement not yet loaded, submitted by its submitter through the submit service at
+    the instant it was submitted (a step of the history, run under ``db.clock_at``); the live queue is
+    dated from ``loaded_on`` (the council's today by default), so its ages make sense on any day. Where it
+    goes from there is its decisions' work (``demo_decisions``)."""
     existing = set(db.session.scalars(select(Improvement.ref)))
+    steps: list[HistoryStep] = []
     for index, row in enumerate(rows):
         if row["ref"] in existing:
             counts.add("improvement", "unchanged")
             continue
-        stage = Stage(row.get("stage", Stage.IDEA.value))
-        created, in_stage_from = _dates(row, index, loaded_on or clock.today())
-        held_from = (
-            Stage(row.get("held_from_stage", Stage.BUSINESS_CASE.value)) if stage is Stage.ON_HOLD else None
-        )
-        owner = users.get(row["owner"]) if row.get("owner") else None
-        improvement = Improvement(
-            ref=row["ref"],
-            title=row["title"],
-            problem=row.get("problem", ""),
-            proposal=row.get("proposal", ""),
-            expected_effect=row.get("expected_effect", ""),
-            submitter_id=users[row.get("submitter", "staff")].id,
-            is_anonymous=bool(row.get("is_anonymous", False)),
-            team_id=teams.get(row.get("team") or ""),
-            owner_id=owner.id if owner else None,
-            sponsor_id=users["design_authority"].id if stage not in (Stage.IDEA,) and owner else None,
-            programme_id=programme.id
-            if programme and row.get("source", "").startswith("report §4")
-            else None,
-            leadership_priority=row.get("leadership_priority"),
-            route=row.get("route", Route.STANDARD.value),
-            stage=stage.value,
-            status=row.get("status") or status_for_stage(stage).value,
-            is_mandatory=bool(row.get("is_mandatory", False)),
-            held_from_stage=held_from.value if held_from else None,
-            hold_until=row.get("hold_until") or (date(2027, 3, 31) if held_from else None),
-            drivers=[drivers[code] for code in row.get("drivers", [])],
-            priorities=[priorities[code] for code in row.get("priorities", []) if code in priorities],
-            created_at=created,
-            updated_at=in_stage_from,
-            stage_changed_at=in_stage_from,
-        )
-        db.session.add(improvement)
-        db.session.flush()
-        counts.add("improvement", "created")
-        record_event(
-            actor_id=None,
-            action="improvement.loaded",
-            subject_type="improvement",
-            subject_id=improvement.id,
-            subject_version=improvement.version,
-            after={"ref": improvement.ref, "stage": improvement.stage, "source": row.get("source")},
+        at = submitted_at(row, index, loaded_on or clock.today())
+        steps.append((at, SUBMITTED_FIRST, partial(_submit, row, users, programme, counts)))
+    return steps
+
+
+def _submit(
+    row: Mapping[str, Any], users: Mapping[str, User], programme: Programme | None, counts: UpsertCounts
+) -> None:
+    """Submit the idea as its submitter did, through the submit service. What the submission form does not
+    ask for is then set as the council recorded it: the strategic priorities and the leadership team's
+    published priority (seed data, no form asks for them), and, for the report's recommendations, the
+    programme they belong to, assigned by a design authority member through the improvements service."""
+    improvement = submit_idea(
+        users[row.get("submitter", "staff")],
+        title=row["title"],
+        problem=row.get("problem", ""),
+        proposal=row.get("proposal", ""),
+        expected_effect=row.get("expected_effect", ""),
+        driver_codes=row.get("drivers", []),
+        team_code=row.get("team"),
+        is_anonymous=bool(row.get("is_anonymous", False)),
+        ref=row["ref"],
+    )
+    codes = row.get("priorities", [])
+    # A new idea has no priorities yet: say so rather than load them (the relationship never lazy-loads).
+    set_committed_value(improvement, "priorities", [])
+    improvement.priorities = list(
+        db.session.scalars(select(StrategicPriority).where(StrategicPriority.code.in_(codes)))
+    )
+    improvement.leadership_priority = row.get("leadership_priority")
+    db.session.flush()
+    counts.add("improvement", "created")
+    if programme is not None and row.get("source", "").startswith("report §4"):
+        update_improvement(
+            improvement,
+            actor=users[PROGRAMME_ASSIGNED_BY],
+            expected_version=improvement.version,
+            changes={"programme": programme.code},
         )

@@ -1,23 +1,34 @@
-"""The worked example's gate decisions (seeds/demo/decisions.yaml) with the design authority meetings they
-were taken at and the conditions of each conditional go, written in date order, so the decision register,
-each improvement's timeline and the audit log tell the history in the order it happened. Idempotent: a
-second load adds nothing. Flushes, never commits."""
+"""The worked example's history replayed in date order: each improvement submitted, triaged through the
+gate service at a design authority meeting, scored, decided at its later gates with the meetings they were
+taken at and the conditions of each conditional go, started and its conditions closed, so the decision
+register, each improvement's timeline and the audit log tell the history in the order it happened.
+Idempotent: a second load adds nothing. Flushes, never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from changeauth import db
-from changeauth.devtools.demo_data import demo_day
+from changeauth.devtools.demo_data import HistoryStep, demo_day
+from changeauth.domain.gate_decisions import DecisionRequest
 from changeauth.domain.gates import ConditionStatus
-from changeauth.domain.lifecycle import DECISION_LABELS, GATE_NAMES, Action, Decision, Gate, Route, Stage
+from changeauth.domain.lifecycle import (
+    DECISION_LABELS,
+    GATE_NAMES,
+    Action,
+    Decision,
+    Gate,
+    Route,
+    Stage,
+    decision_outcome,
+)
 from changeauth.models import (
     Condition,
     DaMeeting,
@@ -28,8 +39,9 @@ from changeauth.models import (
     Support,
     User,
 )
-from changeauth.services import gates, meetings, notifications
+from changeauth.services import gates, meetings, notifications, transitions
 from changeauth.services.audit import record_event
+from changeauth.services.improvements import update_improvement
 from changeauth.services.meeting_invitations import InvitationSettings
 from changeauth.services.reference_data import UpsertCounts
 from changeauth.services.transitions import decision_notice
@@ -42,28 +54,39 @@ MEETING_MINUTES = 90
 DECIDED_AT = time(11, 0)
 # A meeting is arranged a fortnight ahead, as the design authority's monthly cycle would.
 ARRANGED_AHEAD = timedelta(days=14)
+# The first design authority member sponsors the example's work, so the other three can decide it.
+SPONSOR = "design_authority"
 GATE_ORDER = (Gate.G0, Gate.G1, Gate.G2, Gate.G3)
 
 
 @dataclass(frozen=True)
 class _Dated:
-    """A row of decisions.yaml with its day resolved and the improvement it is about."""
+    """A row of decisions.yaml with its day resolved, and the improvement it is about as it stands when
+    the replay reaches it (it may be submitted earlier in the same replay)."""
 
     day: date
     row: Mapping[str, Any]
-    improvement: Improvement
 
     @property
-    def key(self) -> tuple[int, Gate, Decision]:
-        return self.improvement.id, Gate(self.row["gate"]), Decision(self.row["decision"])
+    def ref(self) -> str:
+        return str(self.row["ref"])
+
+    @property
+    def improvement(self) -> Improvement:
+        return _improvement(self.ref)
+
+
+def _improvement(ref: str) -> Improvement:
+    found = db.session.scalar(select(Improvement).where(Improvement.ref == ref))
+    if found is None:
+        raise ValueError(f"decisions.yaml decides {ref}, which is not in improvements.yaml")
+    return found
 
 
 def _at(day: date, moment: time = DECIDED_AT) -> datetime:
     return datetime.combine(day, moment, tzinfo=UTC)
 
 
-# A step of the history: the instant it happened, its place among steps at that instant, and the step.
-HistoryStep = tuple[datetime, int, Callable[[], None]]
 # Work on the standard route started delivery a fortnight after its approval (modelled), unless
 # improvements.yaml says when it entered delivery.
 DELIVERY_STARTS_AFTER = timedelta(days=14)
@@ -88,37 +111,46 @@ def load_decisions(
     loaded_on: date,
     invitations: InvitationSettings,
     other_steps: Iterable[HistoryStep] = (),
+    improvements: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Each meeting arranged a fortnight ahead, each day's decisions taken at that day's design authority
     meeting with the notices they sent, each start of delivery and each condition closed on its day, with
-    ``other_steps`` (the members' scores), all in date order and each at its own instant
-    (``db.clock_at``), so the audit log's timestamps and chain tell the history. Keyed (improvement, gate,
-    decision), so a second load adds nothing even when the live work's dates count from another day.
-    Flushes, does not commit."""
-    wanted = [row["ref"] for row in rows]
-    found = {
-        improvement.ref: improvement
-        for improvement in db.session.scalars(select(Improvement).where(Improvement.ref.in_(wanted)))
-    }
+    ``other_steps`` (the submissions and the members' scores), all in date order and each at its own instant
+    (``db.clock_at``), so the audit log's timestamps and chain tell the history. ``improvements`` are the
+    rows of improvements.yaml by reference (where each one ends up, and when its owner started delivery).
+    Keyed (improvement, gate, decision), so a second load adds nothing even when the live work's dates
+    count from another day. Flushes, does not commit."""
+    improvements = improvements or {}
+    rows = list(rows)
+    found = dict(
+        db.session.execute(
+            select(Improvement.ref, Improvement.id).where(Improvement.ref.in_([row["ref"] for row in rows]))
+        ).all()
+    )
     dated = sorted(
         (
-            _Dated(demo_day(row["decided_on"], loaded_on) or loaded_on, row, found[row["ref"]])
+            _Dated(demo_day(row["decided_on"], loaded_on) or loaded_on, row)
             for row in rows
-            if row["ref"] in found
+            if row["ref"] in found or row["ref"] in improvements
         ),
-        key=lambda item: (item.day, GATE_ORDER.index(Gate(item.row["gate"])), item.row["ref"]),
+        key=lambda item: (item.day, GATE_ORDER.index(Gate(item.row["gate"])), item.ref),
     )
     have = {
         (row.improvement_id, row.gate, row.decision)
         for row in db.session.execute(
             select(GateDecision.improvement_id, GateDecision.gate, GateDecision.decision).where(
-                GateDecision.improvement_id.in_([item.improvement.id for item in dated])
+                GateDecision.improvement_id.in_(found.values())
             )
         )
     }
-    new = [item for item in dated if item.key not in have]
+    new = [
+        item
+        for item in dated
+        if (found.get(item.ref), Gate(item.row["gate"]), Decision(item.row["decision"])) not in have
+    ]
     for _item in range(len(dated) - len(new)):
         counts.add("gate_decision", "unchanged")
+    owners = {ref: row.get("owner") for ref, row in improvements.items()}
     steps: list[HistoryStep] = list(other_steps)
     opened: dict[tuple[str, str, int], Condition] = {}
     arranged: dict[date, DaMeeting] = {}
@@ -131,49 +163,80 @@ def load_decisions(
                 partial(_arrange_meeting, day, held, users, arranged, invitations),
             )
         )
-        steps.append((_at(day), 1, partial(_hold_meeting, day, held, users, counts, opened, arranged)))
+        steps.append(
+            (_at(day), 1, partial(_hold_meeting, day, held, users, counts, opened, arranged, owners))
+        )
         for item in held:
             for number, spec in enumerate(item.row.get("conditions") or []):
                 if spec.get("closed"):
-                    key = (item.row["ref"], item.row["gate"], number)
+                    key = (item.ref, item.row["gate"], number)
                     closed_at = _at(spec["closed"]["closed_on"], time(14, 0))
                     steps.append((closed_at, 2, partial(_close, opened, key, spec["closed"], users)))
-            started = _delivery_started(item)
+            started = _delivery_started(item, improvements.get(item.ref), loaded_on)
             if started is not None:
-                steps.append((started, 3, partial(_start_delivery, item.improvement)))
+                steps.append((started, 3, partial(_start_delivery, item.ref)))
     for instant, _order, step in sorted(steps, key=lambda step: (step[0], step[1])):
         with db.clock_at(instant):
             step()
-    _enter_stages(new)
+    _check_where_each_stands(improvements)
 
 
-def _delivery_started(item: _Dated) -> datetime | None:
+def _delivery_started(item: _Dated, row: Mapping[str, Any] | None, loaded_on: date) -> datetime | None:
     """When the owner of approved work on the standard route started delivering it, if it has since: the
-    day it entered delivery (improvements.yaml) for work still there, else a fortnight after approval."""
-    improvement = item.improvement
+    day it entered delivery (``in_stage_since`` in improvements.yaml), else a fortnight after approval."""
+    if Stage(item.row["to_stage"]) is not Stage.APPROVED or row is None:
+        return None
     gone_on = (Stage.DELIVERY, Stage.REALISATION, Stage.CLOSED)
     if (
-        Stage(item.row["to_stage"]) is not Stage.APPROVED
-        or improvement.route is not Route.STANDARD
-        or improvement.stage not in gone_on
+        Route(row.get("route", Route.STANDARD.value)) is not Route.STANDARD
+        or Stage(row["stage"]) not in gone_on
     ):
         return None
-    if improvement.stage is Stage.DELIVERY and improvement.stage_changed_at.date() > item.day:
-        return improvement.stage_changed_at
+    since = demo_day(row.get("in_stage_since"), loaded_on)
+    if Stage(row["stage"]) is Stage.DELIVERY and since is not None and since > item.day:
+        return _at(since, time(9, 0))
     return _at(item.day + DELIVERY_STARTS_AFTER, time(9, 0))
 
 
-def _start_delivery(improvement: Improvement) -> None:
-    """The owner's start of delivery, as the transitions service records it. Written directly: the
-    improvement already stands where its later decisions put it, so the service cannot move it now."""
-    record_event(
-        actor_id=improvement.owner_id,
-        action="improvement.transitioned",
-        subject_type="improvement",
-        subject_id=improvement.id,
-        before={"stage": Stage.APPROVED.value},
-        after={"stage": Stage.DELIVERY.value, "action": Action.START_DELIVERY.value},
+def _delivered(improvement: Improvement) -> None:
+    """The notices a step of the history sent are history too: marked delivered and read when they were
+    sent, so the outbox never emails them and nobody's notifications open on years of unread news."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.subject_type == "improvement",
+            Notification.subject_id == improvement.id,
+            Notification.sent_at.is_(None),
+        )
+        .values(sent_at=Notification.created_at, read_at=Notification.created_at)
+        .execution_options(synchronize_session="fetch")
     )
+
+
+def _check_where_each_stands(improvements: Mapping[str, Mapping[str, Any]]) -> None:
+    """After the replay every improvement stands where improvements.yaml says: the seeds agree."""
+    for ref, row in improvements.items():
+        improvement = db.session.scalar(select(Improvement).where(Improvement.ref == ref))
+        if improvement is None:
+            continue
+        stands = (improvement.stage.value, improvement.route.value)
+        wanted = (row.get("stage", Stage.IDEA.value), row.get("route", Route.STANDARD.value))
+        if stands != wanted:
+            raise ValueError(f"{ref}: its decisions leave it at {stands}, improvements.yaml says {wanted}")
+
+
+def _start_delivery(ref: str) -> None:
+    """The owner starts delivering approved work, through the transitions service."""
+    improvement = _improvement(ref)
+    if improvement.owner is None:
+        raise ValueError(f"{ref} has no owner to start its delivery")
+    transitions.apply_action(
+        improvement,
+        actor=improvement.owner,
+        action=Action.START_DELIVERY.value,
+        version=improvement.version,
+    )
+    _delivered(improvement)
 
 
 def _arrange_meeting(
@@ -215,9 +278,11 @@ def _hold_meeting(
     counts: UpsertCounts,
     opened: dict[tuple[str, str, int], Condition],
     arranged: Mapping[date, DaMeeting],
+    owners: Mapping[str, str | None],
 ) -> None:
-    """Hold the day's meeting: put the improvements it decided at G1-G3 on its agenda, record its
-    decisions with their conditions and the notices they sent, and write its minutes."""
+    """Hold the day's meeting: put the improvements it decided at G1-G3 on its agenda, triage the ideas
+    it took through the gate service, record its other decisions with their conditions and the notices
+    they sent, and write its minutes."""
     chair = users[held[0].row["decided_by"]]
     meeting = arranged[day]
     # The agenda is what came to the meeting at G1-G3 (triage is decided from the triage queue). Written
@@ -242,10 +307,54 @@ def _hold_meeting(
         )
     lines = [f"Present: {', '.join(member.name for member in meeting.members)}.", ""]
     for number, item in enumerate(held, start=1):
-        decision = _record_decision(item, meeting, users, counts, opened)
+        if Gate(item.row["gate"]) is Gate.G0:
+            decision = _triage(item, meeting, users, counts, owners)
+        else:
+            decision = _record_decision(item, meeting, users, counts, opened)
         lines.append(_minute(number, item.improvement, decision))
     meetings.record_minutes(meeting.id, actor=chair, minutes="\n".join(lines))
     counts.add("da_meeting", "created")
+
+
+def _triage(
+    item: _Dated,
+    meeting: DaMeeting,
+    users: Mapping[str, User],
+    counts: UpsertCounts,
+    owners: Mapping[str, str | None],
+) -> GateDecision:
+    """Triage the idea as the member did, through the gate service, at the meeting: a go or a quick win
+    names its owner (improvements.yaml), and the member then names the first design authority member its
+    sponsor through the improvements service; the notices it sent are marked delivered."""
+    row, improvement = item.row, item.improvement
+    decider = users[row["decided_by"]]
+    decision = Decision(row["decision"])
+    owner_key = owners.get(item.ref)
+    merged_into = _improvement(row["duplicate_of"]).id if row.get("duplicate_of") else None
+    record = transitions.decide_gate(
+        improvement,
+        DecisionRequest(
+            gate=Gate.G0.value,
+            decision=decision.value,
+            rationale=" ".join(str(row["rationale"]).split()),
+            version=improvement.version,
+            hold_until=row.get("hold_until"),
+            duplicate_of_id=merged_into,
+            owner_id=users[owner_key].id if owner_key else None,
+            meeting_id=meeting.id,
+        ),
+        actor=decider,
+    )
+    if decision in (Decision.GO, Decision.QUICK_WIN):
+        update_improvement(
+            improvement,
+            actor=decider,
+            expected_version=improvement.version,
+            changes={"sponsor_id": users[SPONSOR].id},
+        )
+    _delivered(improvement)
+    counts.add("gate_decision", "created")
+    return record
 
 
 def _record_decision(
@@ -255,9 +364,21 @@ def _record_decision(
     counts: UpsertCounts,
     opened: dict[tuple[str, str, int], Condition],
 ) -> GateDecision:
-    """The decision as a record of the past: the improvement already stands where the example's decisions
-    put it, so the gate service (which moves it from the gate's stage, now) cannot take it."""
+    """The decision as a record of the past, moving the improvement where it leads as the gate service
+    would. Not through the gate service: the example holds no business case, benefits or final score for
+    some of the work the members approved, which the service's criteria ask for (seeds/README.md)."""
     row, improvement = item.row, item.improvement
+    if improvement.stage.value != row["from_stage"]:
+        raise ValueError(f"{item.ref} stands at {improvement.stage.value}, not {row['from_stage']}")
+    outcome = decision_outcome(Gate(row["gate"]), Decision(row["decision"]))
+    if outcome is None:
+        raise ValueError(f"{item.ref}: {row['decision']} is not a decision at {row['gate']}")
+    held = Decision(row["decision"]) is Decision.HOLD
+    improvement.stage = outcome.stage
+    improvement.status = outcome.status
+    improvement.held_from_stage = Stage(row["from_stage"]) if held else None
+    improvement.hold_until = row.get("hold_until") if held else None
+    improvement.stage_changed_at = improvement.updated_at = _at(item.day)
     specs = row.get("conditions") or []
     decision = GateDecision(
         improvement_id=improvement.id,
@@ -357,17 +478,3 @@ def _close(
         status=closed.get("status", ConditionStatus.MET.value),
         note=" ".join(str(closed["note"]).split()),
     )
-
-
-def _enter_stages(new: Sequence[_Dated]) -> None:
-    """Each improvement entered the stage it stands in on the date of the decision that put it there. Set
-    afterwards: the decisions are recorded as history (``_record_decision``), not moved through the gate
-    service, because the improvements are created in the stage they stand in now. Work in delivery on the
-    standard route entered it when its owner started delivery after approval (``in_stage_since`` in
-    improvements.yaml), so it keeps that date."""
-    for item in new:
-        improvement = item.improvement
-        started_by_owner = improvement.stage is Stage.DELIVERY and improvement.route is Route.STANDARD
-        if Stage(item.row["to_stage"]) is improvement.stage and not started_by_owner:
-            improvement.stage_changed_at = improvement.updated_at = _at(item.day)
-    db.session.flush()

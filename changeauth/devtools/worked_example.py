@@ -33,26 +33,22 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     worked example records about them."""
     demo = seeds_dir / "demo"
     counts = UpsertCounts()
-    users = demo_data.ensure_demo_users()
     programme_row = read_yaml(demo / "programme.yaml")
-    programme = demo_data.load_programme(programme_row, counts)
-    demo_data.load_programme_figures(programme, programme_row.get("figures") or [], counts)
-    # The report's recommendations belong to the programme that followed the close-down (seeds/README.md).
-    successor = demo_data.load_programme(programme_row["successor"], counts)
-    demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
-    demo_data.load_improvements(read_yaml(demo / "improvements.yaml"), users, successor, counts)
-    demo_business_cases.load_demo_business_cases(
-        read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
-    )
-    demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
-    demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
-    resources = read_yaml(demo / "temporary_resources.yaml")
-    demo_benefits.load_temporary_resources(resources, users, programme, counts)
-    load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
-    decisions = read_yaml(demo / "decisions.yaml")
+    # The accounts and the programmes are recorded when the programme began, so the audit log holds
+    # nothing dated after the history it goes on to tell (seeds/README.md, "The history is replayed").
+    with db.clock_at(datetime.combine(programme_row["starts_on"], time(9, 0), tzinfo=UTC)):
+        users = demo_data.ensure_demo_users()
+        programme = demo_data.load_programme(programme_row, counts)
+        demo_data.load_programme_figures(programme, programme_row.get("figures") or [], counts)
+        # The report's recommendations belong to the programme that followed the close-down (seeds/README.md).
+        successor = demo_data.load_programme(programme_row["successor"], counts)
+        demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
+    improvements = read_yaml(demo / "improvements.yaml")
     loaded_on = clock.today()
-    # The members scored each improvement before its business case came to G1, so the scores are part of
-    # the history the decisions are replayed in (``demo_decisions.load_decisions``).
+    decisions = read_yaml(demo / "decisions.yaml")
+    # The history, in date order: each improvement submitted, the members' scores (made before its business
+    # case came to G1) and its decisions, replayed at their own instants (``demo_decisions``).
+    submissions = demo_data.submission_steps(improvements, users, successor, counts, loaded_on=loaded_on)
     scores = demo_score_steps(
         read_yaml(demo / "scores.yaml"),
         demo_decisions.decision_days(decisions, loaded_on),
@@ -61,7 +57,22 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
         loaded_on=loaded_on,
         **_scoring_rules(),
     )
-    load_demo_decisions(decisions, users, counts, loaded_on=loaded_on, other_steps=scores)
+    load_demo_decisions(
+        decisions,
+        users,
+        counts,
+        loaded_on=loaded_on,
+        other_steps=[*submissions, *scores],
+        improvements={row["ref"]: row for row in improvements},
+    )
+    demo_business_cases.load_demo_business_cases(
+        read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
+    )
+    demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
+    demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
+    resources = read_yaml(demo / "temporary_resources.yaml")
+    demo_benefits.load_temporary_resources(resources, users, programme, counts)
+    load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
     return counts
 
 
@@ -98,11 +109,9 @@ def demo_score_steps(
             quorum=quorum,
             disagreement_threshold=disagreement_threshold,
         )
-        at = _scored_at(row["ref"], days, loaded_on)
-        if at is None:
-            load()
-        else:
-            steps.append((at, -1 - order, load))
+        # Without a decision to date them by, they are made at the load's moment, after the history.
+        at = _scored_at(row["ref"], days, loaded_on) or db.utcnow()
+        steps.append((at, -1 - order, load))
     return steps
 
 
@@ -113,11 +122,13 @@ def load_demo_decisions(
     *,
     loaded_on: date | None = None,
     other_steps: Iterable[demo_decisions.HistoryStep] = (),
+    improvements: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """The worked example's gate decisions (seeds/demo/decisions.yaml), with their attendees, reasons,
     conditions and the design authority meetings they were taken at, dated in the past and written in date
-    order (``demo_decisions``); the live work's dates count back from ``loaded_on`` (the council's today
-    by default). A second load adds nothing. Flushes, does not commit."""
+    order with ``other_steps`` (``demo_decisions``); ``improvements`` (improvements.yaml by reference) are
+    the ones submitted in those steps. The live work's dates count back from ``loaded_on`` (the council's
+    today by default). A second load adds nothing. Flushes, does not commit."""
     demo_decisions.load_decisions(
         rows,
         users,
@@ -125,6 +136,7 @@ def load_demo_decisions(
         loaded_on=loaded_on or clock.today(),
         invitations=_invitation_settings(),
         other_steps=other_steps,
+        improvements=improvements,
     )
 
 

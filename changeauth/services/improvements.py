@@ -48,8 +48,11 @@ def submit_idea(
     team_code: str | None = None,
     is_anonymous: bool = False,
     now: datetime | None = None,
+    ref: str | None = None,
 ) -> Improvement:
-    """A member of staff submits an idea: it starts at stage ``idea``, status ``submitted``.
+    """A member of staff submits an idea: it starts at stage ``idea``, status ``submitted``. Its reference
+    is built from its number and the year, unless ``ref`` gives the one it already has in the register it
+    comes from (the worked example keeps the report's numbering).
 
     Raises PermissionDenied or ValidationFailed; nothing is written on failure. Flushes, does not commit.
     """
@@ -95,7 +98,7 @@ def submit_idea(
     db.session.execute(
         update(Improvement)
         .where(Improvement.id == improvement.id)
-        .values(ref=format_ref(now.year, improvement.id))
+        .values(ref=ref or format_ref(now.year, improvement.id))
     )
     record_event(
         actor_id=actor.id,

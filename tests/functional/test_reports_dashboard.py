@@ -84,7 +84,8 @@ def test_the_worked_example_figures(client: FlaskClient, login_as: Any, demo: No
     login_as(UserFactory(viewer=True))
     html = page(client.get("/dashboard"))
     pipeline = _cells(html.select_one("#pipeline-table"))
-    assert pipeline["Idea"] == ["15"] and pipeline["Closed"] == ["1"]
+    # Four ideas wait for triage and one for its submitter's answer; the deep dives' others are triaged.
+    assert pipeline["Idea"] == ["5"] and pipeline["Closed"] == ["1"]
     benefits = _cells(html.select_one("#benefits-table"))
     # Target, realised (validated by finance), estimates not yet validated, like-for-like. The programme's
     # staff savings: £2,483,925, validated; the report's two adjustments are only proposed, so they count
@@ -149,7 +150,8 @@ def test_the_scrutiny_report_is_printable_and_dated(
         row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(" ", strip=True)
         for row in html.select("#portfolio-summary .summary-list__row")
     }
-    # Idea 15 + business case 2 + approved 1 + delivery 2 + realisation 2 + closed 1 + on hold 1 + declined 1
+    # Idea 5 + business case 5 + approved 1 + delivery 5 + realisation 2 + closed 1 + on hold 2 + declined 3
+    # + merged 1
     assert summary["Improvements recorded"] == "25"
     assert summary["Benefit realised (validated by finance)"] == "£2,483,925"
     assert summary["Estimates not yet validated"] == "£18,000"

@@ -1,0 +1,136 @@
+"""The worked example is built through the services, in date order: each improvement submitted through the
+submit service at its own date, triaged through the gate service, then decided, so the audit log holds
+no event after the load and tells each improvement's history in its order (submitted, triaged, decided);
+and the deep dives' ideas are mostly triaged, leaving a short, young queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from changeauth.domain.lifecycle import Gate, Stage, Status
+from changeauth.models import AuditEvent, GateDecision, Improvement
+
+AS_OF = date(2026, 11, 29)
+LOADED_AT = datetime.combine(AS_OF, time(12, 0), tzinfo=UTC)
+pytestmark = pytest.mark.worked_example(as_of=AS_OF)
+
+# The order each improvement's history is told in: submitted, triaged, then its later gates.
+STEP_ORDER = {"improvement.submitted": 0, "G0": 1, "G1": 2, "G2": 3, "G3": 4}
+
+
+def _demo(db_session: Any) -> dict[int, Improvement]:
+    return {
+        work.id: work
+        for work in db_session.scalars(select(Improvement).where(Improvement.ref.like("IMP-2021-%")))
+    }
+
+
+def test_every_event_is_dated_at_or_before_the_load_in_the_order_it_happened(db_session: Any) -> None:
+    from changeauth.devtools.demo_data import DEMO_USERS, demo_email
+    from changeauth.models import User
+
+    # The example's events: from the creation of its first account (the reference data comes before).
+    accounts = db_session.scalars(select(User.id).where(User.email.in_([demo_email(k) for k in DEMO_USERS])))
+    first = db_session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.action == "user.created", AuditEvent.subject_id.in_(list(accounts)))
+        .order_by(AuditEvent.id)
+        .limit(1)
+    )
+    events = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.id >= first).order_by(AuditEvent.id)
+    ).all()
+    stamps = [event.occurred_at for event in events]
+    assert len(stamps) > 150
+    assert max(stamps) <= LOADED_AT
+    # The chain's order is the history's order: no event written later carries an earlier date.
+    assert stamps == sorted(stamps)
+    # Nothing is "loaded" as it stands: the improvements were submitted and decided.
+    assert not [event.action for event in events if event.action == "improvement.loaded"]
+
+
+def test_each_improvement_was_submitted_then_triaged_then_decided(db_session: Any) -> None:
+    demo = _demo(db_session)
+    events = db_session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "improvement", AuditEvent.subject_id.in_(demo))
+        .order_by(AuditEvent.id)
+    ).all()
+    steps: dict[int, list[tuple[str, datetime]]] = {}
+    for event in events:
+        after = event.after or {}
+        if event.action == "improvement.submitted":
+            steps.setdefault(event.subject_id, []).append((event.action, event.occurred_at))
+        elif event.action in ("improvement.decided", "gate_decision.loaded"):
+            steps.setdefault(event.subject_id, []).append((after["gate"], event.occurred_at))
+    problems = []
+    for improvement_id, work in demo.items():
+        told = steps.get(improvement_id, [])
+        if not told or told[0][0] != "improvement.submitted":
+            problems.append(f"{work.ref}: its history does not begin with its submission: {told}")
+            continue
+        if told[0][1] != work.created_at:
+            problems.append(f"{work.ref}: submitted {told[0][1]}, created {work.created_at}")
+        order = [STEP_ORDER[step] for step, _at in told]
+        if order != sorted(order) or [at for _step, at in told] != sorted(at for _step, at in told):
+            problems.append(f"{work.ref}: told out of order: {told}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_improvement_beyond_an_idea_was_triaged_through_the_gate_service(db_session: Any) -> None:
+    demo = _demo(db_session)
+    triaged = {
+        decision.improvement_id: decision
+        for decision in db_session.scalars(
+            select(GateDecision).where(GateDecision.gate == Gate.G0, GateDecision.improvement_id.in_(demo))
+        )
+    }
+    # The gate service's own audit event, naming the decision it recorded, by the member who took it.
+    by_service = {
+        (event.subject_id, (event.after or {}).get("decision_id")): event
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "improvement.decided"))
+    }
+    problems = []
+    for improvement_id, work in demo.items():
+        if work.stage is Stage.IDEA and work.status is Status.SUBMITTED:
+            if improvement_id in triaged:
+                problems.append(f"{work.ref}: waits for triage but has a triage decision")
+            continue
+        decision = triaged.get(improvement_id)
+        if decision is None:
+            problems.append(f"{work.ref} ({work.stage.value}): no triage decision")
+            continue
+        event = by_service.get((improvement_id, decision.id))
+        if event is None or event.actor_id != decision.decided_by_id:
+            problems.append(f"{work.ref}: its triage was not taken through the gate service")
+        elif event.occurred_at != decision.decided_at:
+            problems.append(f"{work.ref}: triaged {decision.decided_at}, recorded {event.occurred_at}")
+    assert not problems, "\n".join(problems)
+
+
+def test_most_deep_dive_ideas_are_triaged_and_a_few_young_ideas_wait(db_session: Any) -> None:
+    from changeauth.queries import triage
+
+    waiting = {
+        item.improvement.ref: item.working_days for item in triage.triage_queue(AS_OF, per_page=100).items
+    }
+    assert sorted(waiting) == ["IMP-2021-0008", "IMP-2021-0012", "IMP-2021-0024", "IMP-2021-0025"]
+    assert max(waiting.values()) <= 5
+    deep_dives = db_session.scalars(
+        select(Improvement).where(Improvement.ref.between("IMP-2021-0010", "IMP-2021-0024"))
+    ).all()
+    assert len(deep_dives) == 15
+    outcomes = {(work.stage, work.status) for work in deep_dives if work.ref not in waiting}
+    # Every kind of triage outcome, not one flag kind repeated.
+    assert {
+        (Stage.BUSINESS_CASE, Status.ACTIVE),
+        (Stage.DELIVERY, Status.ACTIVE),
+        (Stage.MERGED, Status.MERGED),
+        (Stage.ON_HOLD, Status.ON_HOLD),
+        (Stage.IDEA, Status.NEEDS_INFO),
+        (Stage.DECLINED, Status.DECLINED),
+    } <= outcomes
