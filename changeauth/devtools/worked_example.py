@@ -183,8 +183,8 @@ def load_demo_assessments(
                 counts.add("assessment", "unchanged")
                 continue
             scoring.save_assessment(
-                member,
                 improvement_id,
+                actor=member,
                 scores=dict(zip(codes, values, strict=True)),
                 rationale=row["rationale"],
                 quorum=quorum,

@@ -266,10 +266,10 @@ def draft_scheme(actor: User, criteria: Sequence[Mapping[str, Any]], *, note: st
 
 
 def update_draft(
-    actor: User,
     scheme_id: int,
-    criteria: Sequence[Mapping[str, Any]],
     *,
+    actor: User,
+    criteria: Sequence[Mapping[str, Any]],
     expected_version: int | None,
     note: str = "",
 ) -> ScoringScheme:
@@ -318,9 +318,9 @@ def _structure(specs: Sequence[CriterionSpec]) -> set[tuple[str, str]]:
 
 
 def activate_scheme(
-    actor: User,
     scheme_id: int,
     *,
+    actor: User,
     quorum: int,
     disagreement_threshold: int,
     expected_version: int | None = None,
@@ -392,7 +392,7 @@ def create_scheme(
     """
     scheme = draft_scheme(actor, criteria, note=note)
     if activate:
-        activate_scheme(actor, scheme.id, quorum=quorum, disagreement_threshold=disagreement_threshold)
+        activate_scheme(scheme.id, actor=actor, quorum=quorum, disagreement_threshold=disagreement_threshold)
     return scheme
 
 
@@ -558,7 +558,7 @@ class _PreviewRows(Sequence[PreviewRow]):
         return self._row(self._ranking[item])
 
 
-def preview_scheme(actor: User, scheme_id: int, *, quorum: int, disagreement_threshold: int) -> Preview:
+def preview_scheme(scheme_id: int, *, actor: User, quorum: int, disagreement_threshold: int) -> Preview:
     """The ranking a draft version would give if it were activated now, against the current one."""
     _require(permissions.can_manage_scoring_schemes(actor.as_actor()), "Only administrators manage schemes.")
     specs = scoring_queries.get_scheme(scheme_id).specs()
@@ -702,9 +702,9 @@ def _assessment_errors(
 
 
 def save_assessment(
-    actor: User,
     improvement_id: int,
     *,
+    actor: User,
     scores: Mapping[str, object],
     rationale: str,
     quorum: int,

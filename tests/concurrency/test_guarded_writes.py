@@ -166,7 +166,12 @@ def _assessment(owner: User, member: User, finance: User) -> tuple[int, dict[str
     """The member's assessment of someone else's business case, at version 1."""
     improvement = ImprovementFactory(business_case=True)
     assessment = scoring_service.save_assessment(
-        member, improvement.id, scores=_scores(2), rationale="First look.", quorum=3, disagreement_threshold=3
+        improvement.id,
+        actor=member,
+        scores=_scores(2),
+        rationale="First look.",
+        quorum=3,
+        disagreement_threshold=3,
     )
     return assessment.id, {"improvement": improvement.id}
 

@@ -55,7 +55,11 @@ def test_two_members_plan_one_improvement_at_once_one_lands(tmp_path: Path) -> N
 def test_two_administrators_change_one_draft_at_once_one_lands(tmp_path: Path) -> None:
     def write(people: dict[str, User], scheme_id: int, seen: int, which: int) -> None:
         scoring.update_draft(
-            people["admin"], scheme_id, _criteria(customer_need=35 + which), expected_version=seen, note=""
+            scheme_id,
+            actor=people["admin"],
+            criteria=_criteria(customer_need=35 + which),
+            expected_version=seen,
+            note="",
         )
 
     race(

@@ -198,7 +198,9 @@ class TestScore:
     def test_individual_assessments_only_after_submitting(self, client: FlaskClient, db_session: Any) -> None:
         improvement = ImprovementFactory(business_case=True)
         first, second = UserFactory(design_authority=True), UserFactory(design_authority=True)
-        scoring.save_assessment(first, improvement.id, scores=values(4, 3, 2, 1, 0), rationale="r", **RULES)
+        scoring.save_assessment(
+            improvement.id, actor=first, scores=values(4, 3, 2, 1, 0), rationale="r", **RULES
+        )
         url = f"{BASE}/improvements/{improvement.id}/score"
         headers = auth(second, db_session)
         before = client.get(url, headers=headers).get_json()
@@ -243,10 +245,14 @@ class TestBacklog:
         members = [UserFactory(design_authority=True) for _ in range(3)]
         strong, weak, out = (ImprovementFactory(business_case=True) for _ in range(3))
         for member, remit in zip(members, (True, False, False), strict=True):
-            scoring.save_assessment(member, strong.id, scores=values(5, 5, 5, 0, 0), rationale="r", **RULES)
-            scoring.save_assessment(member, weak.id, scores=values(1, 1, 1, 5, 5), rationale="r", **RULES)
             scoring.save_assessment(
-                member, out.id, scores=values(5, 5, 5, 0, 0, remit), rationale="r", **RULES
+                strong.id, actor=member, scores=values(5, 5, 5, 0, 0), rationale="r", **RULES
+            )
+            scoring.save_assessment(
+                weak.id, actor=member, scores=values(1, 1, 1, 5, 5), rationale="r", **RULES
+            )
+            scoring.save_assessment(
+                out.id, actor=member, scores=values(5, 5, 5, 0, 0, remit), rationale="r", **RULES
             )
         body = client.get(f"{BASE}/backlog", headers=auth(UserFactory(), db_session)).get_json()
         ids = [item["id"] for item in body["items"]]
@@ -279,8 +285,8 @@ class TestBacklog:
         members = [UserFactory(design_authority=True) for _ in range(3)]
         x, y = ImprovementFactory(business_case=True), ImprovementFactory(business_case=True)
         for member in members:
-            scoring.save_assessment(member, x.id, scores=values(5, 5, 0, 5, 5), rationale="r", **RULES)
-            scoring.save_assessment(member, y.id, scores=values(1, 0, 5, 0, 0), rationale="r", **RULES)
+            scoring.save_assessment(x.id, actor=member, scores=values(5, 5, 0, 5, 5), rationale="r", **RULES)
+            scoring.save_assessment(y.id, actor=member, scores=values(1, 0, 5, 0, 0), rationale="r", **RULES)
         response = client.post(
             f"{BASE}/backlog/what-if",
             headers=auth(UserFactory(design_authority=True), db_session),

@@ -211,8 +211,8 @@ class TestBlindScoring:
         improvement = ImprovementFactory(business_case=True)
         first = UserFactory(design_authority=True, name="First Scorer")
         scoring.save_assessment(
-            first,
             improvement.id,
+            actor=first,
             scores=dict(AssessmentFactory.build().values()),
             rationale="Secret reasoning.",
             **RULES,
@@ -313,8 +313,8 @@ class TestWhatIf:
         # X 50.0 now, 60.0 with strategic priority at 50; Y 55.0 now, 48.0 (worked in the integration tests)
         x, y = ImprovementFactory(business_case=True), ImprovementFactory(business_case=True)
         for member in members:
-            scoring.save_assessment(member, x.id, scores=_values(5, 5, 0, 5, 5), rationale="r", **RULES)
-            scoring.save_assessment(member, y.id, scores=_values(1, 0, 5, 0, 0), rationale="r", **RULES)
+            scoring.save_assessment(x.id, actor=member, scores=_values(5, 5, 0, 5, 5), rationale="r", **RULES)
+            scoring.save_assessment(y.id, actor=member, scores=_values(1, 0, 5, 0, 0), rationale="r", **RULES)
         login_as(UserFactory(design_authority=True))
         response = client.get("/backlog/what-if", query_string={"weights.strategic_priority": "50"})
         assert response.status_code == 200

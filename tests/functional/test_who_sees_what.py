@@ -241,7 +241,7 @@ def test_a_member_who_has_not_scored_sees_medians_only(
             "reform_risk": 2,
             "within_remit": True,
         }
-        scoring.save_assessment(member, work.id, scores=scores, rationale="r", **rules)
+        scoring.save_assessment(work.id, actor=member, scores=scores, rationale="r", **rules)
     db_session.commit()
     login_as(UserFactory(design_authority=True))
     row = page(client.get(f"/scoring/improvements/{work.id}/score")).select_one(

@@ -62,8 +62,8 @@ def score(
     member: User, improvement: Improvement, values: dict[str, Any] | None = None, **kw: Any
 ) -> Assessment:
     return scoring.save_assessment(
-        member,
         improvement.id,
+        actor=member,
         scores=values if values is not None else dict(MIDDLING_SCORES),
         rationale=kw.pop("rationale", "Scored against the descriptors."),
         **{**RULES, **kw},
@@ -203,7 +203,11 @@ class TestWhoMayScore:
     def test_a_missing_improvement_is_not_found(self, db_session: Any) -> None:
         with pytest.raises(NotFound):
             scoring.save_assessment(
-                UserFactory(design_authority=True), 999_999, scores=MIDDLING_SCORES, rationale="x", **RULES
+                999_999,
+                actor=UserFactory(design_authority=True),
+                scores=MIDDLING_SCORES,
+                rationale="x",
+                **RULES,
             )
 
 
@@ -309,7 +313,7 @@ class TestSchemeVersions:
 
         draft = scoring.draft_scheme(admin(), criteria_with(strategic_priority=50), note="Strategy first")
         with count_queries() as counter:
-            outcome = scoring.activate_scheme(admin(), draft.id, **RULES)
+            outcome = scoring.activate_scheme(draft.id, actor=admin(), **RULES)
         assert outcome.weights_only is True and outcome.recomputed == 2
         assert not any("assessment" in statement for statement in counter.statements)
         # sum(w) = 125.  X: 50x5 + 25x5 = 375 -> 100 x 375 / 625 = 60.0;  Y: 50 + 100 + 75 + 75 = 300 -> 48.0
@@ -330,13 +334,13 @@ class TestSchemeVersions:
         _scored(MIDDLING_SCORES, members)
         draft = scoring.draft_scheme(manager, criteria_with(complexity=5))
         with count_queries() as few:
-            scoring.activate_scheme(manager, draft.id, **RULES)
+            scoring.activate_scheme(draft.id, actor=manager, **RULES)
         for _ in range(18):
             improvement = AssessmentFactory().improvement
             scoring.recompute_score(improvement.id, scoring_queries.active_scheme(), **RULES)
         draft = scoring.draft_scheme(manager, criteria_with(complexity=9))
         with count_queries() as many:
-            outcome = scoring.activate_scheme(manager, draft.id, **RULES)
+            outcome = scoring.activate_scheme(draft.id, actor=manager, **RULES)
         assert outcome.recomputed == 20
         assert few.count == many.count
 
@@ -356,7 +360,7 @@ class TestSchemeVersions:
                 "descriptors": {str(p): f"Point {p}" for p in range(6)},
             },
         )
-        outcome = scoring.activate_scheme(admin(), scoring.draft_scheme(admin(), criteria).id, **RULES)
+        outcome = scoring.activate_scheme(scoring.draft_scheme(admin(), criteria).id, actor=admin(), **RULES)
         assert outcome.weights_only is False
         result = stored(db_session, improvement)
         # Only the old criteria have medians: a = 3, 3, 3, 2, 2 -> 75 + 75 + 60 + 30 + 30 = 270 -> 54.0
@@ -420,24 +424,26 @@ class TestSchemeVersions:
 
     def test_drafts_can_change_but_used_and_active_versions_never_do(self, db_session: Any) -> None:
         draft = scoring.draft_scheme(admin(), criteria_with())
-        changed = scoring.update_draft(admin(), draft.id, criteria_with(customer_need=40), expected_version=1)
+        changed = scoring.update_draft(
+            draft.id, actor=admin(), criteria=criteria_with(customer_need=40), expected_version=1
+        )
         assert changed.revision == 2
         assert [int(c.weight) for c in changed.criteria][:2] == [25, 40]
         with pytest.raises(VersionConflict):
-            scoring.update_draft(admin(), draft.id, criteria_with(), expected_version=1)
+            scoring.update_draft(draft.id, actor=admin(), criteria=criteria_with(), expected_version=1)
         active = scoring_queries.active_scheme()
         with pytest.raises(InvalidTransition):
-            scoring.update_draft(admin(), active.id, criteria_with(), expected_version=None)
-        scoring.activate_scheme(admin(), draft.id, **RULES)
+            scoring.update_draft(active.id, actor=admin(), criteria=criteria_with(), expected_version=None)
+        scoring.activate_scheme(draft.id, actor=admin(), **RULES)
         with pytest.raises(InvalidTransition):
-            scoring.activate_scheme(admin(), active.id, **RULES)  # retired now
+            scoring.activate_scheme(active.id, actor=admin(), **RULES)  # retired now
 
     def test_preview_shows_the_ranking_a_draft_would_give(self, db_session: Any) -> None:
         members = panel()
         x = _scored(scores(5, 5, 0, 5, 5), members)  # 50.0 now, 60.0 with strategic priority at 50
         y = _scored(scores(1, 0, 5, 0, 0), members)  # 55.0 now, 48.0
         draft = scoring.draft_scheme(admin(), criteria_with(strategic_priority=50))
-        preview = scoring.preview_scheme(admin(), draft.id, **RULES)
+        preview = scoring.preview_scheme(draft.id, actor=admin(), **RULES)
         rows = {row.entry.id: row for row in preview.rows}
         assert (rows[x.id].weighted_score, rows[x.id].previous_score) == (D("60.0"), D("50.0"))
         assert rows[x.id].rank_change == 1 and rows[y.id].rank_change == -1

@@ -147,8 +147,8 @@ def put_assessment(body: dict[str, Any], improvement_id: int) -> Assessment:
     """Submit or revise your own assessment under the active scheme (DA members; never on your own,
     owned, sponsored or conflicted improvements)."""
     assessment = scoring_service.save_assessment(
-        g.api_user,
         improvement_id,
+        actor=g.api_user,
         scores=body["scores"],
         rationale=body["rationale"],
         expected_version=requested_version(body.get("version")),

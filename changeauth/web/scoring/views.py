@@ -62,8 +62,8 @@ def assess(improvement_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             scoring_service.save_assessment(
-                current_user,
                 improvement.id,
+                actor=current_user,
                 scores=forms.submitted_scores(form, specs),
                 rationale=form.rationale.data or "",
                 expected_version=version_read(form.version.data),
@@ -144,9 +144,9 @@ def _editor(scheme_id: int | None) -> ResponseReturnValue:
                 saved = scoring_service.draft_scheme(current_user, criteria, note=form.note.data or "")
             else:
                 saved = scoring_service.update_draft(
-                    current_user,
                     draft.id,
-                    criteria,
+                    actor=current_user,
+                    criteria=criteria,
                     expected_version=version_read(form.revision.data),
                     note=form.note.data or "",
                 )
@@ -180,7 +180,9 @@ def edit_scheme(scheme_id: int) -> ResponseReturnValue:
 def scheme(scheme_id: int) -> ResponseReturnValue:
     _allow(permissions.can_manage_scoring_schemes(current_user.as_actor()))
     shown = scoring_queries.get_scheme(scheme_id)
-    preview = scoring_service.preview_scheme(current_user, shown.id, **_rules()) if shown.is_draft else None
+    preview = (
+        scoring_service.preview_scheme(shown.id, actor=current_user, **_rules()) if shown.is_draft else None
+    )
     return render_template(
         "scoring/scheme.html",
         scheme=shown,
@@ -194,7 +196,7 @@ def scheme(scheme_id: int) -> ResponseReturnValue:
 @login_required
 def activate(scheme_id: int) -> ResponseReturnValue:
     _allow(permissions.can_manage_scoring_schemes(current_user.as_actor()))
-    outcome = scoring_service.activate_scheme(current_user, scheme_id, **_rules())
+    outcome = scoring_service.activate_scheme(scheme_id, actor=current_user, **_rules())
     flash(
         f"Version {outcome.scheme.version} is now active; {outcome.recomputed} stored scores recomputed.",
         "success",
