@@ -28,12 +28,14 @@ class ProxiedHttpsCookieJar(RequestsCookieJar):
 
 
 class FormFields(HTMLParser):
-    """The named fields of a page: input values, the values of each group of checkboxes, select options."""
+    """The named fields of a page: input values, the values of each group of checkboxes or radio buttons,
+    select options."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
         self.values: dict[str, str] = {}
         self.checkboxes: dict[str, list[str]] = {}
+        self.radios: dict[str, list[str]] = {}
         self.options: dict[str, list[str]] = {}
         self._select: str | None = None
         self.feed(html)
@@ -45,6 +47,8 @@ class FormFields(HTMLParser):
         if tag == "input" and name:
             if attributes.get("type") == "checkbox":
                 self.checkboxes.setdefault(name, []).append(attributes.get("value", "y"))
+            elif attributes.get("type") == "radio":
+                self.radios.setdefault(name, []).append(attributes.get("value", "on"))
             else:
                 self.values.setdefault(name, attributes.get("value", ""))
         elif tag == "select":

@@ -210,15 +210,26 @@ class StaffMember(CouncilUser):
 
     @task(1)
     def submit_idea(self) -> None:
-        html = self.page("/improvements/new", "/improvements/new")
-        fields = FormFields(html)
-        topic = random.choice(SEARCH_WORDS)
-        title = f"Quicker {topic} answers online (load test {uuid.uuid4().hex[:8]})"
-        # The form's script asks for similar work while the title is being typed.
-        self.page(f"/improvements/similar?title=Quicker {topic}", "/improvements/similar")
-        if random.random() >= SUBMITTED_SHARE:
+        fields = self.open_idea_form()
+        if not self.sends_idea():
             return  # a similar idea is already there, or it can wait: most people leave the form here
         time.sleep(random.uniform(*TYPING_SECONDS))
+        self.send_idea(fields)
+
+    def sends_idea(self) -> bool:
+        return random.random() < SUBMITTED_SHARE
+
+    def open_idea_form(self) -> FormFields:
+        """The new idea form, and the similar work its script asks for while the title is typed."""
+        fields = FormFields(self.page("/improvements/new", "/improvements/new"))
+        self.page(
+            f"/improvements/similar?title=Quicker {random.choice(SEARCH_WORDS)}", "/improvements/similar"
+        )
+        return fields
+
+    def send_idea(self, fields: FormFields) -> None:
+        topic = random.choice(SEARCH_WORDS)
+        title = f"Quicker {topic} answers online (load test {uuid.uuid4().hex[:8]})"
         drivers = fields.checkboxes.get("benefit_drivers", [])
         teams = [code for code in fields.options.get("team", []) if code]
         form = {
@@ -382,34 +393,49 @@ def combined(environment: Environment, entries: list[StatsEntry], name: str) -> 
     return whole
 
 
+# A phased run (``writes.py``: reads only, then with writes) keeps the figures of each finished phase
+# here by name and names the phase under way in CURRENT_PHASE; the quitting listener below adds them all
+# to the figures file. A plain run has no phases.
+PHASES: dict[str, dict[str, Any]] = {}
+CURRENT_PHASE: dict[str, str] = {}
+# Counts worth reporting beside the figures, by what was counted (writes the app refused with a reason).
+NOTES: dict[str, int] = {}
+
+
+def figures_now(environment: Environment) -> dict[str, Any]:
+    """The statistics so far: the aggregate, the aggregate after sign-in, and each endpoint's."""
+    stats = environment.stats
+    after_sign_in = [entry for entry in stats.entries.values() if entry.name not in SIGN_IN_NAMES]
+    return {
+        "total": figures_of(stats.total).as_dict(),
+        "total_after_sign_in": figures_of(combined(environment, after_sign_in, "After sign-in")).as_dict(),
+        "endpoints": [figures_of(entry).as_dict() for entry in stats.entries.values() if entry.num_requests],
+        "failures": [error.to_dict() for error in stats.errors.values()],
+    }
+
+
 @events.quitting.add_listener
 def _judge_the_run(environment: Environment, **_: Any) -> None:
     if environment.runner is None:
         return
     environment.runner.stop()  # no more requests: the figures below are the final ones
     stats = environment.stats
-    total = figures_of(stats.total)
     exceptions = sum(found["count"] for found in environment.runner.exceptions.values())
     budget = float(os.environ.get("CHANGEAUTH_LOAD_P95_BUDGET_MS", P95_BUDGET_MS))
-    verdict = judge(total, exceptions=exceptions, p95_budget_ms=budget)
+    verdict = judge(figures_of(stats.total), exceptions=exceptions, p95_budget_ms=budget)
     environment.process_exit_code = 0 if verdict.passed else 1
     target = os.environ.get("CHANGEAUTH_LOAD_FIGURES")
     if target:
-        after_sign_in = [entry for entry in stats.entries.values() if entry.name not in SIGN_IN_NAMES]
         figures = {
-            "total": total.as_dict(),
-            "total_after_sign_in": figures_of(
-                combined(environment, after_sign_in, "After sign-in")
-            ).as_dict(),
-            "endpoints": [
-                figures_of(entry).as_dict() for entry in stats.entries.values() if entry.num_requests
-            ],
-            "failures": [error.to_dict() for error in stats.errors.values()],
+            **figures_now(environment),
             "exceptions": [
                 {"count": found["count"], "message": found["msg"], "traceback": found["traceback"]}
                 for found in environment.runner.exceptions.values()
             ],
             "exception_count": exceptions,
+            "notes": NOTES,
             "users_by_class": dict(environment.runner.final_user_classes_count or {}),
         }
+        if CURRENT_PHASE:
+            figures["phases"] = {**PHASES, CURRENT_PHASE["name"]: figures_now(environment)}
         Path(target).write_text(json.dumps(figures, indent=2), encoding="utf-8")

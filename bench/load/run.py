@@ -10,6 +10,11 @@ the run fails that mark, 2 when it could not be run at all.
 
     .venv/bin/python bench/load/run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/NAME
 
+``--write-heavy`` runs ``writes.py`` instead: today's readers (``--users``) with a design authority scoring
+session, staff writing ideas and managers measuring, first ``--duration`` seconds with nobody writing, then
+as long again with writes; it prints each endpoint's 95th percentile in both phases, their ratio and the
+reads served a second, and passes when it meets issue 22's targets (``verdict.judge_phases``).
+
 The database must be at the latest migration and hold demo data (``changeauth seed demo`` or
 ``changeauth demo-data``): people sign in with the demo password, and design authority members with the
 demo TOTP key. A PostgreSQL database is ANALYZEd first (``--no-analyze`` skips it). The app writes to it
@@ -45,7 +50,19 @@ from argon2.exceptions import Argon2Error, InvalidHashError
 from gunicorn_conf import READY as WORKER_READY
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from verdict import P95_BUDGET_MS, EndpointFigures, judge, over_budget, table
+from verdict import (
+    P95_BUDGET_MS,
+    EndpointFigures,
+    Verdict,
+    judge,
+    judge_phases,
+    over_budget,
+    phase_rows,
+    phase_table,
+    reads_per_second,
+    table,
+    writes_per_second,
+)
 
 from changeauth.cli.migrations import script_head
 
@@ -53,6 +70,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
 LOCUSTFILE = HERE / "locustfile.py"
+WRITES_LOCUSTFILE = HERE / "writes.py"
+# Benefits each measuring manager may record values for (their own open ones).
+MEASURED_BENEFITS = 20
 GUNICORN_CONFIG = HERE / "gunicorn_conf.py"
 RESULTS = ROOT / "bench" / "results"
 DEMO_PASSWORD = "changeauth-demo-2026"
@@ -83,6 +103,20 @@ ACCOUNT_QUERIES = {
           AND EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'design_authority')
         ORDER BY u.id LIMIT :limit""",
 }
+
+
+# Managers (as above) who own open benefits: the write-heavy run's measuring managers.
+MEASURER_QUERY = """
+    SELECT u.id, u.email, u.password_hash, u.totp_last_step FROM user_account u
+    WHERE u.is_active AND u.password_hash IS NOT NULL AND u.totp_secret IS NULL
+      AND EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'manager')
+      AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id
+                      AND r.role IN ('design_authority', 'finance', 'admin'))
+      AND EXISTS (SELECT 1 FROM benefit b WHERE b.owner_id = u.id AND b.closing_status IS NULL)
+    ORDER BY u.id LIMIT :limit"""
+OWNED_BENEFITS_QUERY = """
+    SELECT id, baseline_date FROM benefit WHERE owner_id = :owner AND closing_status IS NULL
+    ORDER BY id LIMIT :limit"""
 
 
 class SetupError(RuntimeError):
@@ -124,6 +158,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_false",
         help="skip ANALYZE of a PostgreSQL database before the run (statistics as autovacuum leaves them)",
     )
+    parser.add_argument(
+        "--write-heavy",
+        action="store_true",
+        help="writes.py: --users readers plus the writers below, --duration s reading only, then as long "
+        "with writes; judged on issue 22's targets",
+    )
+    parser.add_argument("--scorers", type=int, default=10, help="write-heavy: scoring members (default 10)")
+    parser.add_argument(
+        "--idea-writers", type=int, default=20, help="write-heavy: staff writing ideas (default 20)"
+    )
+    parser.add_argument(
+        "--measurers", type=int, default=3, help="write-heavy: managers measuring (default 3)"
+    )
     parser.add_argument("--label", help="names the results file (default: the database name)")
     parser.add_argument("--results", type=Path, help="where to write the JSON figures")
     args = parser.parse_args(argv)
@@ -133,6 +180,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--users, --duration and --workers must be at least 1")
     if args.spawn_rate <= 0:
         parser.error("--spawn-rate must be more than 0")
+    if min(args.scorers, args.idea_writers, args.measurers) < 0:
+        parser.error("--scorers, --idea-writers and --measurers cannot be negative")
     return args
 
 
@@ -207,6 +256,43 @@ def select_accounts(
     finally:
         engine.dispose()
     return accounts
+
+
+def measuring_accounts(url: str, *, count: int, password: str) -> list[dict[str, Any]]:
+    """Up to ``count`` managers who own open benefits, each with some of those benefits to measure."""
+    engine = create_engine(url)
+    found: list[dict[str, Any]] = []
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(MEASURER_QUERY), {"limit": count * 3}).all()
+            for user_id, email, password_hash, totp_last_step in rows:
+                if len(found) == count:
+                    break
+                if not opens_with(password_hash, password):
+                    continue
+                benefits = connection.execute(
+                    text(OWNED_BENEFITS_QUERY), {"owner": user_id, "limit": MEASURED_BENEFITS}
+                ).all()
+                found.append(
+                    {
+                        "email": email,
+                        "totp_last_step": totp_last_step,
+                        "benefits": [
+                            {"id": benefit_id, "baseline_date": str(baseline)}
+                            for benefit_id, baseline in benefits
+                        ],
+                    }
+                )
+    finally:
+        engine.dispose()
+    if count and not found:
+        raise SetupError("no active manager who owns an open benefit signs in with the demo password")
+    return found
+
+
+def writers(args: argparse.Namespace) -> int:
+    """How many of the people are writers (none unless the run is write-heavy)."""
+    return args.scorers + args.idea_writers + args.measurers if args.write_heavy else 0
 
 
 def ratelimit_storage(choice: str) -> str:
@@ -357,7 +443,15 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 def ramp_up_seconds(args: argparse.Namespace) -> int:
     """How long starting everyone takes at the spawn rate; the run lasts this plus ``--duration``."""
-    return math.ceil(args.users / args.spawn_rate)
+    return math.ceil((args.users + writers(args)) / args.spawn_rate)
+
+
+def run_seconds(args: argparse.Namespace) -> int:
+    """Locust's time limit. A write-heavy run stops itself after its two phases; the limit allows for
+    sign-ins that wait for the next authenticator step."""
+    if args.write_heavy:
+        return ramp_up_seconds(args) + 2 * args.duration + 120
+    return ramp_up_seconds(args) + args.duration
 
 
 def run_locust(
@@ -366,14 +460,14 @@ def run_locust(
     command = [
         str(BIN / "locust"),
         "--locustfile",
-        str(LOCUSTFILE),
+        str(WRITES_LOCUSTFILE if args.write_heavy else LOCUSTFILE),
         "--headless",
         "--users",
-        str(args.users),
+        str(args.users + writers(args)),
         "--spawn-rate",
         str(args.spawn_rate),
         "--run-time",
-        f"{ramp_up_seconds(args) + args.duration}s",
+        f"{run_seconds(args)}s",
         "--host",
         base_url,
         "--only-summary",
@@ -383,9 +477,13 @@ def run_locust(
         CHANGEAUTH_LOAD_ACCOUNTS=str(accounts),
         CHANGEAUTH_LOAD_FIGURES=str(figures),
         CHANGEAUTH_LOAD_P95_BUDGET_MS=str(args.p95_budget_ms),
+        CHANGEAUTH_LOAD_PHASE_SECONDS=str(args.duration),
+        CHANGEAUTH_LOAD_SCORERS=str(args.scorers),
+        CHANGEAUTH_LOAD_IDEA_WRITERS=str(args.idea_writers),
+        CHANGEAUTH_LOAD_MEASURERS=str(args.measurers),
     )
     return subprocess.run(  # noqa: S603 - a fixed command
-        command, env=environment, cwd=ROOT, timeout=args.duration + 180, check=False
+        command, env=environment, cwd=ROOT, timeout=run_seconds(args) + 180, check=False
     )
 
 
@@ -394,6 +492,9 @@ def report(args: argparse.Namespace, figures: dict[str, Any], context: dict[str,
     total = EndpointFigures.from_dict(figures["total"])
     endpoints = [EndpointFigures.from_dict(row) for row in figures["endpoints"]]
     verdict = judge(total, exceptions=figures["exception_count"], p95_budget_ms=args.p95_budget_ms)
+    phases = compare_phases(figures, seconds=args.duration) if args.write_heavy else None
+    if phases is not None:
+        verdict = Verdict(passed=phases["passed"], reasons=phases["reasons"])
     return {
         **context,
         "passed": verdict.passed,
@@ -405,6 +506,45 @@ def report(args: argparse.Namespace, figures: dict[str, Any], context: dict[str,
         "failures": figures["failures"],
         "exceptions": figures["exceptions"],
         "users_by_class": figures["users_by_class"],
+        "notes": figures.get("notes", {}),
+        "phases": phases,
+    }
+
+
+READ_PHASE, WRITE_PHASE = "reads only", "with writes"
+
+
+def compare_phases(figures: dict[str, Any], *, seconds: float) -> dict[str, Any]:
+    """The write-heavy run's two phases side by side, judged on issue 22's targets."""
+    found = figures.get("phases", {})
+    if READ_PHASE not in found or WRITE_PHASE not in found:
+        return {"passed": False, "reasons": ["the run did not reach both phases"], "rows": []}
+    read, write = (
+        [EndpointFigures.from_dict(row) for row in found[name]["endpoints"]]
+        for name in (READ_PHASE, WRITE_PHASE)
+    )
+    rows = phase_rows(read, write)
+    read_rate, write_rate = reads_per_second(read, seconds), reads_per_second(write, seconds)
+    writes = writes_per_second(write, seconds)
+    failures = sum(found[name]["total"]["failures"] for name in (READ_PHASE, WRITE_PHASE))
+    verdict = judge_phases(
+        rows,
+        failures=failures,
+        exceptions=figures["exception_count"],
+        read_rate=read_rate,
+        write_rate=write_rate,
+        writes=writes,
+    )
+    return {
+        "passed": verdict.passed,
+        "reasons": verdict.reasons,
+        "seconds": seconds,
+        "reads_per_second": {READ_PHASE: round(read_rate, 2), WRITE_PHASE: round(write_rate, 2)},
+        "writes_per_second": round(writes, 2),
+        "failures": failures,
+        "totals": {name: found[name]["total"] for name in (READ_PHASE, WRITE_PHASE)},
+        "rows": [row.as_dict() for row in rows],
+        "table": phase_table(rows),
     }
 
 
@@ -413,8 +553,10 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
 
     Returns locust's figures with the circumstances of the run; raises SetupError if it could not run."""
     accounts = select_accounts(
-        database_url, per_role=args.users, password=DEMO_PASSWORD, totp_key=DEMO_TOTP_KEY
+        database_url, per_role=args.users + writers(args), password=DEMO_PASSWORD, totp_key=DEMO_TOTP_KEY
     )
+    if args.write_heavy:
+        accounts["measurer"] = measuring_accounts(database_url, count=args.measurers, password=DEMO_PASSWORD)
     analyzed = gather_statistics(database_url) if args.analyze else False
     (scratch / "accounts.json").write_text(json.dumps(accounts), encoding="utf-8")
     storage = ratelimit_storage(args.ratelimit_storage)
@@ -444,6 +586,10 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
         "code": code_version(),
         "started_at": started_at,
         "users": args.users,
+        "write_heavy": args.write_heavy,
+        "writers": {"scorers": args.scorers, "idea_writers": args.idea_writers, "measurers": args.measurers}
+        if args.write_heavy
+        else {},
         "spawn_rate": args.spawn_rate,
         "ramp_up_seconds": ramp_up_seconds(args),
         "duration_seconds": args.duration,
@@ -483,6 +629,10 @@ def print_summary(outcome: dict[str, Any], results: Path) -> None:
         f"load average {outcome['load_average_before'][0]} before, {outcome['load_average_after'][0]} after "
         f"on {outcome['cpus']} CPUs"
     )
+    phases = outcome.get("phases")
+    if phases is not None:
+        print_phases(phases, outcome)
+        return
     if outcome["passed"]:
         print(f"PASS: no errors and the 95th percentile is under {outcome['p95_budget_ms']:.0f} ms")
         return
@@ -492,6 +642,25 @@ def print_summary(outcome: dict[str, Any], results: Path) -> None:
         print(f"  over budget: {row['method']} {row['name']} p95 {row['p95_ms']:.0f} ms")
     if len(slow) > SHOWN_OVER_BUDGET:
         print(f"  and {len(slow) - SHOWN_OVER_BUDGET} more endpoints (all in the JSON file)")
+
+
+def print_phases(phases: dict[str, Any], outcome: dict[str, Any]) -> None:
+    """The write-heavy run: the ratio table, reads and writes a second, and the verdict."""
+    seconds = phases.get("seconds", 0)
+    print(f"\nEach phase {seconds:.0f} s, the same people; writes sent in the second phase only:\n")
+    print(phases.get("table", ""))
+    rates = phases.get("reads_per_second", {})
+    if rates:
+        print(
+            f"\nreads a second: {rates[READ_PHASE]:.1f} reads only, {rates[WRITE_PHASE]:.1f} with writes; "
+            f"{phases['writes_per_second']:.2f} writes a second; {phases['failures']} failed"
+        )
+    for note, count in outcome.get("notes", {}).items():
+        print(f"{note}: {count}")
+    if phases["passed"]:
+        print("PASS: issue 22's targets are met")
+        return
+    print("FAIL: " + "; ".join(phases["reasons"]))
 
 
 def main(argv: list[str] | None = None) -> int:

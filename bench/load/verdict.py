@@ -85,3 +85,114 @@ def table(endpoints: Sequence[EndpointFigures], total: EndpointFigures) -> str:
             f"{row.p99_ms:>7.0f} {row.max_ms:>7.0f} {row.requests_per_second:>7.2f}"
         )
     return "\n".join(lines)
+
+
+# --- the write-heavy run: the same mix read-only, then with writes ------------------------------------------
+
+WRITE_P95_BUDGET_MS = 250.0
+WRITE_P95_RATIO = 1.5
+THROUGHPUT_DROP = 0.10
+# An endpoint's p95 is compared between the phases only when each phase has this many of its requests:
+# the 95th percentile of a handful is its slowest one.
+RATIO_MIN_REQUESTS = 20
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    """One endpoint in both phases: its p95 without and with writes, and their ratio."""
+
+    name: str
+    read_requests: int
+    read_p95_ms: float
+    write_requests: int
+    write_p95_ms: float
+    write_max_ms: float
+
+    @property
+    def ratio(self) -> float | None:
+        if self.read_p95_ms <= 0 or min(self.read_requests, self.write_requests) < RATIO_MIN_REQUESTS:
+            return None
+        return self.write_p95_ms / self.read_p95_ms
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": None if self.ratio is None else round(self.ratio, 2)}
+
+
+def phase_rows(read: Iterable[EndpointFigures], write: Iterable[EndpointFigures]) -> list[PhaseRow]:
+    """The endpoints of either phase, by name; an endpoint missing from a phase shows 0 requests there."""
+    before = {f"{row.method} {row.name}": row for row in read}
+    after = {f"{row.method} {row.name}": row for row in write}
+    rows = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        rows.append(
+            PhaseRow(
+                name=name,
+                read_requests=old.requests if old else 0,
+                read_p95_ms=old.p95_ms if old else 0.0,
+                write_requests=new.requests if new else 0,
+                write_p95_ms=new.p95_ms if new else 0.0,
+                write_max_ms=new.max_ms if new else 0.0,
+            )
+        )
+    return rows
+
+
+def reads_per_second(endpoints: Iterable[EndpointFigures], seconds: float) -> float:
+    """GET requests a second in a phase (writes and their redirects are POSTs and not counted)."""
+    return sum(row.requests for row in endpoints if row.method == "GET") / seconds if seconds else 0.0
+
+
+def writes_per_second(endpoints: Iterable[EndpointFigures], seconds: float) -> float:
+    """POST requests a second in a phase (sign-ins happen before the phases)."""
+    return sum(row.requests for row in endpoints if row.method == "POST") / seconds if seconds else 0.0
+
+
+def judge_phases(
+    rows: Sequence[PhaseRow],
+    *,
+    failures: int,
+    exceptions: int,
+    read_rate: float,
+    write_rate: float,
+    writes: float,
+) -> Verdict:
+    """Issue 22's targets: no errors, at least one write a second, every endpoint's p95 with writes under
+    250 ms and within 1.5x of its read-only p95, and reads served within 10 % of the read-only phase."""
+    reasons = []
+    if failures or exceptions:
+        reasons.append(f"{failures} requests failed and {exceptions} exceptions were raised")
+    if writes < 1:
+        reasons.append(f"only {writes:.2f} writes a second")
+    slow = [row for row in rows if row.write_requests and row.write_p95_ms >= WRITE_P95_BUDGET_MS]
+    if slow:
+        reasons.append(
+            f"{len(slow)} endpoints have a p95 of {WRITE_P95_BUDGET_MS:.0f} ms or more with writes: "
+            + ", ".join(f"{row.name} {row.write_p95_ms:.0f} ms" for row in slow)
+        )
+    worse = [row for row in rows if row.ratio is not None and row.ratio > WRITE_P95_RATIO]
+    if worse:
+        reasons.append(
+            f"{len(worse)} endpoints are more than {WRITE_P95_RATIO}x slower with writes: "
+            + ", ".join(f"{row.name} {row.ratio:.1f}x" for row in worse)
+        )
+    if read_rate and write_rate < read_rate * (1 - THROUGHPUT_DROP):
+        reasons.append(f"reads a second fell from {read_rate:.1f} to {write_rate:.1f} with writes")
+    return Verdict(passed=not reasons, reasons=reasons)
+
+
+def phase_table(rows: Sequence[PhaseRow]) -> str:
+    """A Markdown table: each endpoint's p95 reads only and with writes, and the ratio."""
+    lines = [
+        "| endpoint | requests (reads only / with writes) | p95 reads only | p95 with writes "
+        "| max with writes | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ratio = "" if row.ratio is None else f"{row.ratio:.1f}x"
+        read = f"{row.read_p95_ms:,.0f} ms" if row.read_requests else ""
+        write = f"{row.write_p95_ms:,.0f} ms" if row.write_requests else ""
+        peak = f"{row.write_max_ms:,.0f} ms" if row.write_requests else ""
+        counts = f"{row.read_requests} / {row.write_requests}"
+        lines.append(f"| {row.name} | {counts} | {read} | {write} | {peak} | {ratio} |")
+    return "\n".join(lines)

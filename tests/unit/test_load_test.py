@@ -133,6 +133,66 @@ def test_figures_survive_the_json_file_between_locust_and_the_runner() -> None:
     assert verdict.EndpointFigures.from_dict(json.loads(json.dumps(row.as_dict()))) == row
 
 
+# --- the write-heavy run: the same mix without and with writes ------------------------------------------
+
+
+def test_each_endpoint_is_set_beside_itself_in_the_other_phase() -> None:
+    read = [figures(method="GET", name="/backlog/", requests=40, p95_ms=100.0)]
+    write = [
+        figures(method="GET", name="/backlog/", requests=30, p95_ms=250.0, max_ms=900.0),
+        figures(method="POST", name="/scoring/improvements/[id] (save)", requests=60, p95_ms=80.0),
+    ]
+    rows = verdict.phase_rows(read, write)
+    assert [(row.name, row.read_requests, row.write_requests) for row in rows] == [
+        ("GET /backlog/", 40, 30),
+        ("POST /scoring/improvements/[id] (save)", 0, 60),
+    ]
+    assert rows[0].ratio == 2.5 and rows[0].write_max_ms == 900.0
+    assert rows[1].ratio is None  # no read-only figure to compare with
+    assert "| GET /backlog/ | 40 / 30 | 100 ms | 250 ms | 900 ms | 2.5x |" in verdict.phase_table(rows)
+
+
+def test_a_ratio_of_a_handful_of_requests_is_not_judged() -> None:
+    read = [figures(method="GET", name="/flags", requests=5, p95_ms=50.0)]
+    write = [figures(method="GET", name="/flags", requests=5, p95_ms=200.0)]
+    assert verdict.phase_rows(read, write)[0].ratio is None
+
+
+def test_reads_and_writes_a_second_count_gets_and_posts() -> None:
+    rows = [
+        figures(method="GET", name="/", requests=300),
+        figures(method="GET", name="/backlog/", requests=300),
+        figures(method="POST", name="/improvements/[id]/support", requests=90),
+    ]
+    assert verdict.reads_per_second(rows, 60) == 10.0
+    assert verdict.writes_per_second(rows, 60) == 1.5
+    assert verdict.reads_per_second(rows, 0) == 0.0
+
+
+def _judged(rows: list[object], **changes: float) -> object:
+    values = {"failures": 0, "exceptions": 0, "read_rate": 10.0, "write_rate": 9.5, "writes": 1.5, **changes}
+    return verdict.judge_phases(rows, **values)
+
+
+def test_a_write_phase_within_the_targets_passes() -> None:
+    rows = verdict.phase_rows(
+        [figures(method="GET", name="/backlog/", requests=40, p95_ms=100.0)],
+        [figures(method="GET", name="/backlog/", requests=40, p95_ms=140.0)],
+    )
+    assert _judged(rows).passed
+
+
+def test_the_write_phase_targets_are_each_reported() -> None:
+    rows = verdict.phase_rows(
+        [figures(method="GET", name="/backlog/", requests=40, p95_ms=100.0)],
+        [figures(method="GET", name="/backlog/", requests=40, p95_ms=1900.0)],
+    )
+    outcome = _judged(rows, failures=2, write_rate=5.0, writes=0.5)
+    assert not outcome.passed
+    assert len(outcome.reasons) == 5  # failures, writes, the 250 ms mark, the ratio, the throughput
+    assert any("GET /backlog/ 19.0x" in reason for reason in outcome.reasons)
+
+
 def test_the_table_has_a_line_per_endpoint_and_the_aggregate_last() -> None:
     rows = [figures(method="GET", name="/flags"), figures(method="GET", name="/dashboard")]
     lines = verdict.table(rows, figures()).splitlines()
@@ -222,6 +282,47 @@ def test_the_run_lasts_the_ramp_up_plus_the_duration_at_full_load() -> None:
     assert runner.ramp_up_seconds(args) == 13  # 50 people at 4 a second: the last starts in the 13th second
 
 
+def test_a_write_heavy_run_adds_the_writers_and_has_two_phases() -> None:
+    args = runner.parse_args(
+        ["--database-url", "sqlite:///x.db", "--write-heavy", "--users", "20", "--duration", "60"]
+    )
+    assert runner.writers(args) == 33  # 10 scoring, 20 writing ideas, 3 measuring
+    assert runner.ramp_up_seconds(args) == 27
+    assert runner.run_seconds(args) > 27 + 2 * 60  # the run stops itself after its phases
+    plain = runner.parse_args(["--database-url", "sqlite:///x.db", "--users", "20"])
+    assert runner.writers(plain) == 0
+
+
+def test_the_write_heavy_report_compares_the_phases() -> None:
+    phase = {
+        "total": figures(requests=600).as_dict(),
+        "endpoints": [figures(method="GET", name="/backlog/", requests=600, p95_ms=100.0).as_dict()],
+    }
+    slower = {
+        "total": figures(requests=660).as_dict(),
+        "endpoints": [
+            figures(method="GET", name="/backlog/", requests=600, p95_ms=400.0).as_dict(),
+            figures(method="POST", name="/improvements/new", requests=60, p95_ms=100.0).as_dict(),
+        ],
+    }
+    raw = {
+        "total": figures().as_dict(),
+        "total_after_sign_in": figures().as_dict(),
+        "endpoints": [],
+        "failures": [],
+        "exceptions": [],
+        "exception_count": 0,
+        "users_by_class": {},
+        "phases": {"reads only": phase, "with writes": slower},
+    }
+    args = runner.parse_args(["--database-url", "sqlite:///x.db", "--write-heavy", "--duration", "60"])
+    outcome = runner.report(args, raw, {"database": "x"})
+    assert outcome["passed"] is False
+    assert outcome["phases"]["reads_per_second"] == {"reads only": 10.0, "with writes": 10.0}
+    assert outcome["phases"]["writes_per_second"] == 1.0
+    assert [row["ratio"] for row in outcome["phases"]["rows"]] == [4.0, None]
+
+
 @pytest.mark.parametrize("option", [["--users", "0"], ["--spawn-rate", "0"], ["--workers", "0"]])
 def test_nonsense_load_is_refused(option: list[str]) -> None:
     with pytest.raises(SystemExit):
@@ -247,6 +348,7 @@ FORM_PAGE = """
    value="efficiency">
   <select name="team"><option value="">Choose a team</option><option value="waste">Waste</option></select>
   <input name="is_anonymous" type="checkbox">
+  <input name="scores.reach" type="radio" value="0"><input name="scores.reach" type="radio" value="1">
 </form>
 <a href="/improvements/12">A</a> <a href="/improvements/7">B</a> <a href="/improvements/12">A again</a>
 <a href="/improvements/new">new</a>
@@ -258,6 +360,7 @@ def test_form_fields_are_read_from_the_page() -> None:
     assert fields.values["csrf_token"] == "tok-1"
     assert fields.checkboxes == {"benefit_drivers": ["customer", "efficiency"], "is_anonymous": ["y"]}
     assert fields.options == {"team": ["", "waste"]}
+    assert fields.radios == {"scores.reach": ["0", "1"]}
 
 
 def test_a_page_without_a_csrf_token_is_an_error() -> None:
@@ -338,3 +441,34 @@ def test_the_locustfile_defines_the_three_weighted_journeys() -> None:
         classes["DesignAuthorityMember"]["tasks"]
     )
     assert {"dashboard", "benefits", "flags", "scrutiny_report"} <= set(classes["Manager"]["tasks"])
+
+
+def test_the_write_heavy_locustfile_adds_writers_to_todays_readers() -> None:
+    locust = Path(sys.executable).parent / "locust"
+    if importlib.util.find_spec("locust") is None or not locust.exists():
+        message = "locust is not installed: pip install -e '.[bench]'"
+        if os.environ.get("CHANGEAUTH_REQUIRE_BENCH") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    completed = subprocess.run(  # noqa: S603 - a fixed command
+        [str(locust), "-f", str(LOAD / "writes.py"), "--show-task-ratio-json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    classes = json.loads(completed.stdout)["per_class"]
+    assert set(classes) == {
+        "Staff",
+        "DesignAuthority",
+        "Managers",
+        "ScoringMember",
+        "IdeaWriter",
+        "MeasuringManager",
+    }
+    assert {"score", "decide"} <= set(classes["ScoringMember"]["tasks"])
+    assert {"support_an_idea", "write_an_idea"} <= set(classes["IdeaWriter"]["tasks"])
+    assert "measure" in classes["MeasuringManager"]["tasks"]
+    assert {"home", "submit_idea", "api"} <= set(classes["Staff"]["tasks"])
