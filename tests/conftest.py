@@ -41,16 +41,18 @@ def _require(name: str) -> bool:
 
 
 @contextmanager
-def _fresh_postgres_database(base_url: str, worker: str) -> Iterator[str]:
-    """Create a database of our own on the server for this run (and worker), drop it afterwards."""
+def _fresh_postgres_database(base_url: str, worker: str, *, template: str | None = None) -> Iterator[str]:
+    """Create a database of our own on the server for this run (and worker), drop it afterwards; a copy
+    of the database named ``template`` when given (no one may be connected to it)."""
     url = make_url(base_url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     name = f"changeauth_test_{os.getpid()}_{worker}_{secrets.token_hex(3)}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     except Exception as exc:  # noqa: BLE001 - any connection failure means "no PostgreSQL here"
         admin.dispose()
         message = f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {exc}"

@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from flask import Flask
 from sqlalchemy import func, select
 
 from changeauth import create_app, db
-from changeauth.cli.migrations import alembic_config
 from changeauth.jobs import get_job
 from changeauth.jobs.runner import run_job
 from changeauth.models import Flag, JobRun, Notification
-from tests.conftest import TEST_SECRET_KEY, _fresh_postgres_database
+from tests.conftest import TEST_SECRET_KEY
+from tests.live_server import own_database
 
 AS_OF = date(2026, 3, 15)
 PROCESSES = 4
@@ -41,12 +40,9 @@ def _transaction() -> None:
 
 @pytest.fixture
 def fresh_url(tmp_path: Path, worker_id: str) -> Iterator[str]:
-    pg = os.environ.get("CHANGEAUTH_TEST_DATABASE_URL")
-    if pg:
-        with _fresh_postgres_database(pg, f"once_{worker_id}") as url:
-            yield url
-        return
-    yield f"sqlite:///{tmp_path / 'once.db'}"
+    """A fresh, migrated database of the test's own (SQLite, or PostgreSQL when configured)."""
+    with own_database(tmp_path, f"once_{worker_id}") as url:
+        yield url
 
 
 def _make_app(url: str, instance: str) -> Flask:
@@ -58,7 +54,6 @@ def _make_app(url: str, instance: str) -> Flask:
 @pytest.fixture
 def fresh_app(fresh_url: str, tmp_path: Path) -> Iterator[Flask]:
     """A migrated database holding one benefit that is stale on 15 March 2026 (due 28 February)."""
-    command.upgrade(alembic_config(fresh_url), "head")
     app = _make_app(fresh_url, str(tmp_path / "instance"))
     with app.app_context():
         from changeauth.cli.seed import load_reference
@@ -83,6 +78,15 @@ def _run_when_released(
     db.get_engine(app).dispose()
 
 
+def _processes() -> Any:
+    """A multiprocessing context whose processes start from a server process that has imported the app
+    once (forkserver): each is still a process of its own with its own connections, released at the
+    barrier with the others, but none pays for importing the app again (seconds each, four at a time)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.app_imports", __name__])
+    return context
+
+
 def _counts(app: Flask) -> tuple[int, int, int]:
     with app.app_context():
         flags = db.session.scalar(select(func.count()).select_from(Flag))
@@ -93,7 +97,7 @@ def _counts(app: Flask) -> tuple[int, int, int]:
 
 @pytest.mark.slow
 def test_four_processes_released_together_do_the_work_once(fresh_app: Flask, fresh_url: str) -> None:
-    context = multiprocessing.get_context("spawn")
+    context = _processes()
     barrier = context.Barrier(PROCESSES)
     results = context.Queue()
     instance = fresh_app.instance_path
@@ -136,7 +140,7 @@ def test_four_processes_released_together_flag_a_benefit_out_of_tolerance_once(
         BenefitMeasurementFactory(benefit=benefit, period_end=date(2026, 2, 28), value=Decimal(960))
         db.session.commit()
     before = _counts(fresh_app)
-    context = multiprocessing.get_context("spawn")
+    context = _processes()
     barrier = context.Barrier(PROCESSES)
     results = context.Queue()
     workers = [
@@ -180,7 +184,7 @@ def test_four_processes_applying_retention_together_delete_once(fresh_app: Flask
             )
         )
         db.session.commit()
-    context = multiprocessing.get_context("spawn")
+    context = _processes()
     barrier = context.Barrier(PROCESSES)
     results = context.Queue()
     workers = [
