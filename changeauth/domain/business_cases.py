@@ -7,7 +7,7 @@ and the services validate it once. Money is integer pence; rates are ``Decimal``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -15,10 +15,16 @@ from enum import StrEnum
 from changeauth.domain.appraisal import (
     DEFAULT_APPRAISAL_YEARS,
     DEFAULT_DISCOUNT_RATE,
+    MAX_BENEFITS_BIAS_PCT,
+    MAX_OPTIMISM_BIAS_PCT,
     Appraisal,
+    BaselineComparison,
     OptionFigures,
+    Sensitivity,
     YearFigures,
     appraise,
+    compare_with_baseline,
+    sensitivity,
     validate_business_case,
 )
 from changeauth.domain.improvements import TEXT_MAX
@@ -80,6 +86,66 @@ STATUS_LABELS = {
 FROZEN_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.APPROVED, CaseStatus.RETURNED})
 
 
+# A price base and funding lines name a financial year by the calendar year it starts in (2025 is
+# 2025/26, April to March); these bound what may be typed.
+MIN_FINANCIAL_YEAR, MAX_FINANCIAL_YEAR = 2000, 2100
+MAX_FUNDING_LINES = 40
+FUNDING_SOURCE_MAX = 200
+
+
+def financial_year_label(start_year: int) -> str:
+    """2025 → "2025/26", as councils name a financial year."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+@dataclass(frozen=True)
+class FundingLine:
+    """One line of the financial case: in one financial year, capital and revenue cost and where the
+    money comes from (a budget, a reserve, a grant, borrowing)."""
+
+    financial_year: int
+    capital_pence: int = 0
+    revenue_pence: int = 0
+    source: str = ""
+
+    @property
+    def total_pence(self) -> int:
+        return self.capital_pence + self.revenue_pence
+
+    @property
+    def year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+
+@dataclass(frozen=True)
+class Affordability:
+    """The financial case summed: cost per financial year (capital, revenue) and in total, against
+    the preferred option's costs as appraised (as entered: undiscounted, before optimism bias)."""
+
+    by_year: tuple[tuple[int, int, int], ...]  # (financial year, capital, revenue), in year order
+    capital_pence: int
+    revenue_pence: int
+    appraised_costs_pence: int | None  # None: no preferred option to compare with
+
+    @property
+    def total_pence(self) -> int:
+        return self.capital_pence + self.revenue_pence
+
+    @property
+    def difference_pence(self) -> int | None:
+        """Funding lines less the appraised costs: negative means costs not yet funded."""
+        return None if self.appraised_costs_pence is None else self.total_pence - self.appraised_costs_pence
+
+
+@dataclass(frozen=True)
+class OptionVsBaseline:
+    """One option appraised, and against business as usual."""
+
+    figures: OptionFigures
+    appraisal: Appraisal
+    relative: BaselineComparison
+
+
 @dataclass(frozen=True)
 class CaseContent:
     """Everything an officer writes in one version of a business case."""
@@ -98,20 +164,87 @@ class CaseContent:
     driver_codes: tuple[str, ...] = ()
     # The years a recurring benefit is appraised over (the Green Book's usual ten unless the case says).
     appraisal_years: int = DEFAULT_APPRAISAL_YEARS
+    # The economic case's price base: the financial year whose prices the figures are in (2025: 2025/26).
+    price_base_year: int | None = None
+    # Optimism bias beside the cost bias (``optimism_bias_pct``), and why these figures were chosen.
+    benefits_bias_pct: Decimal = Decimal(0)
+    duration_bias_pct: Decimal = Decimal(0)
+    optimism_bias_justification: str = ""
+    # The commercial case.
+    procurement_route: str = ""
+    contract_terms: str = ""
+    risk_transfer: str = ""
+    commercial_notes: str = ""
+    # The financial case: affordability by financial year, apart from the economic appraisal.
+    funding: tuple[FundingLine, ...] = ()
+    # The management case.
+    delivery_arrangements: str = ""
+    milestones: str = ""
+    benefits_realisation: str = ""
+    evaluation: str = ""
+
+    def _appraise(self, years: tuple[YearFigures, ...]) -> Appraisal:
+        return appraise(
+            years,
+            discount_rate=self.discount_rate,
+            optimism_bias_pct=self.optimism_bias_pct,
+            benefits_bias_pct=self.benefits_bias_pct,
+            duration_bias_pct=self.duration_bias_pct,
+        )
 
     def appraisals(self) -> list[tuple[OptionFigures, Appraisal]]:
-        """Each option with its appraisal at this case's discount rate and optimism bias."""
-        return [
-            (
-                option,
-                appraise(
-                    option.years,
-                    discount_rate=self.discount_rate,
-                    optimism_bias_pct=self.optimism_bias_pct,
-                ),
-            )
-            for option in self.options
-        ]
+        """Each option with its appraisal at this case's discount rate and optimism biases."""
+        return [(option, self._appraise(option.years)) for option in self.options]
+
+    @property
+    def business_as_usual(self) -> OptionFigures | None:
+        """The first option marked business as usual, the baseline every option is compared with."""
+        return next((option for option in self.options if option.is_business_as_usual), None)
+
+    @property
+    def preferred(self) -> OptionFigures | None:
+        wanted = name_key(self.preferred_option or "")
+        return next((o for o in self.options if wanted and name_key(o.name) == wanted), None)
+
+    def against_baseline(self) -> list[OptionVsBaseline]:
+        """Each option appraised and its NPV relative to business as usual (nothing happening when
+        the case has no business-as-usual option)."""
+        appraised = self.appraisals()
+        baseline_figures = self.business_as_usual
+        baseline = next((a for o, a in appraised if o is baseline_figures), None)
+        return [OptionVsBaseline(o, a, compare_with_baseline(a, baseline)) for o, a in appraised]
+
+    def sensitivity(self) -> Sensitivity | None:
+        """The preferred option's switching values and sensitivity table, or None without one."""
+        preferred = self.preferred
+        if preferred is None:
+            return None
+        baseline = self.business_as_usual
+        return sensitivity(
+            preferred.years,
+            baseline.years if baseline is not None and baseline is not preferred else None,
+            discount_rate=self.discount_rate,
+            optimism_bias_pct=self.optimism_bias_pct,
+            benefits_bias_pct=self.benefits_bias_pct,
+            duration_bias_pct=self.duration_bias_pct,
+        )
+
+    def affordability(self) -> Affordability:
+        """The funding lines summed by financial year, against the preferred option's costs."""
+        by_year: dict[int, tuple[int, int]] = {}
+        for line in self.funding:
+            capital, revenue = by_year.get(line.financial_year, (0, 0))
+            by_year[line.financial_year] = (capital + line.capital_pence, revenue + line.revenue_pence)
+        preferred = self.preferred
+        appraised = (
+            None if preferred is None else sum(y.capital_pence + y.revenue_pence for y in preferred.years)
+        )
+        return Affordability(
+            by_year=tuple((year, c, r) for year, (c, r) in sorted(by_year.items())),
+            capital_pence=sum(line.capital_pence for line in self.funding),
+            revenue_pence=sum(line.revenue_pence for line in self.funding),
+            appraised_costs_pence=appraised,
+        )
 
 
 _TEXT_FIELDS = (
@@ -119,6 +252,15 @@ _TEXT_FIELDS = (
     ("preferred_reasons", "Reasons for the preferred option"),
     ("risks", "Risks"),
     ("reform_risk", "Local government reform risk"),
+    ("optimism_bias_justification", "Why these optimism bias figures"),
+    ("procurement_route", "Procurement route"),
+    ("contract_terms", "Contract"),
+    ("risk_transfer", "Risk transfer"),
+    ("commercial_notes", "Other commercial arrangements"),
+    ("delivery_arrangements", "Who delivers"),
+    ("milestones", "Milestones"),
+    ("benefits_realisation", "Benefits realisation"),
+    ("evaluation", "Evaluation"),
 )
 _AMOUNTS = ("capital_pence", "revenue_pence", "cashable_benefit_pence", "non_cashable_benefit_pence")
 
@@ -175,12 +317,55 @@ def validate_content(content: CaseContent, *, complete: bool = True) -> dict[str
         add("discount_rate", "Give the discount rate to no more than 2 decimal places of a percent.")
     if content.optimism_bias_pct.is_finite() and _decimal_places(content.optimism_bias_pct) > PERCENT_PLACES:
         add("optimism_bias_pct", "Give optimism bias to no more than 2 decimal places.")
+    _validate_biases(content, add)
+    _validate_funding(content.funding, add)
+    if content.price_base_year is not None and not (
+        MIN_FINANCIAL_YEAR <= content.price_base_year <= MAX_FINANCIAL_YEAR
+    ):
+        add(
+            "price_base_year",
+            f"Enter the year the price base's financial year starts, between {MIN_FINANCIAL_YEAR} "
+            f"and {MAX_FINANCIAL_YEAR} (2025 for 2025/26 prices).",
+        )
     if content.fte_change is not None:
         if not content.fte_change.is_finite() or abs(content.fte_change) > MAX_FTE_CHANGE:
             add("fte_change", "Enter an FTE change between -100,000 and 100,000.")
         elif _decimal_places(content.fte_change) > FTE_PLACES:
             add("fte_change", "Give the FTE change to no more than 1 decimal place, for example -2.5.")
     return errors
+
+
+def _validate_biases(content: CaseContent, add: Callable[[str, str], None]) -> None:
+    for name, label, most in (
+        ("benefits_bias_pct", "Optimism bias on benefits", MAX_BENEFITS_BIAS_PCT),
+        ("duration_bias_pct", "Optimism bias on duration", MAX_OPTIMISM_BIAS_PCT),
+    ):
+        value: Decimal = getattr(content, name)
+        if not value.is_finite() or not 0 <= value <= most:
+            add(name, f"{label} must be between 0% and {most}%.")
+        elif _decimal_places(value) > PERCENT_PLACES:
+            add(name, f"Give {label[0].lower()}{label[1:]} to no more than 2 decimal places.")
+
+
+def _validate_funding(funding: tuple[FundingLine, ...], add: Callable[[str, str], None]) -> None:
+    if len(funding) > MAX_FUNDING_LINES:
+        add("funding", f"A financial case can have at most {MAX_FUNDING_LINES} lines.")
+    for i, line in enumerate(funding):
+        key = f"funding.{i}"
+        if not MIN_FINANCIAL_YEAR <= line.financial_year <= MAX_FINANCIAL_YEAR:
+            add(
+                f"{key}.financial_year",
+                f"Enter the year the financial year starts, between {MIN_FINANCIAL_YEAR} "
+                f"and {MAX_FINANCIAL_YEAR} (2025 for 2025/26).",
+            )
+        for amount, label in (("capital_pence", "Capital"), ("revenue_pence", "Revenue")):
+            value = getattr(line, amount)
+            if not 0 <= value <= MAX_PENCE:
+                add(f"{key}.{amount}", f"{label}: enter an amount from £0 to {format_money(MAX_PENCE)}.")
+        if not line.source.strip():
+            add(f"{key}.source", "Say where this money comes from, such as a budget, reserve or grant.")
+        elif len(line.source.strip()) > FUNDING_SOURCE_MAX:
+            add(f"{key}.source", f"Keep the funding source to {FUNDING_SOURCE_MAX} characters or fewer.")
 
 
 # ---------------------------------------------------------------- the task list's sections
@@ -387,10 +572,31 @@ def _case_fields(content: CaseContent, names: Mapping[str, str]) -> list[tuple[s
         ("preferred_option", "Preferred option", content.preferred_option or ""),
         ("preferred_reasons", "Reasons for the preferred option", content.preferred_reasons),
         ("discount_rate", "Discount rate", _percent(content.discount_rate * 100)),
-        ("optimism_bias_pct", "Optimism bias", _percent(content.optimism_bias_pct)),
+        ("optimism_bias_pct", "Optimism bias on costs", _percent(content.optimism_bias_pct)),
         ("fte_change", "FTE change", fte),
         ("risks", "Risks", content.risks),
         ("reform_risk", "Local government reform risk", content.reform_risk),
+        (
+            "price_base_year",
+            "Price base",
+            "Not given" if content.price_base_year is None else financial_year_label(content.price_base_year),
+        ),
+        ("benefits_bias_pct", "Optimism bias on benefits", _percent(content.benefits_bias_pct)),
+        ("duration_bias_pct", "Optimism bias on duration", _percent(content.duration_bias_pct)),
+        *(
+            (name, label, getattr(content, name))
+            for name, label in _TEXT_FIELDS
+            if name not in {"strategic_fit", "preferred_reasons", "risks", "reform_risk"}
+        ),
+        (
+            "funding",
+            "Financial case",
+            "; ".join(
+                f"{line.year_label} {line.source}: capital {format_money(line.capital_pence)}, "
+                f"revenue {format_money(line.revenue_pence)}"
+                for line in content.funding
+            ),
+        ),
     ]
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -24,7 +25,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from changeauth.db import Base, utcnow
 from changeauth.domain.appraisal import MAX_YEAR, OptionFigures, YearFigures
-from changeauth.domain.business_cases import OPTION_NAME_MAX, CaseContent, CaseKind, CaseStatus
+from changeauth.domain.business_cases import (
+    OPTION_NAME_MAX,
+    CaseContent,
+    CaseKind,
+    CaseStatus,
+    FundingLine,
+)
 from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
@@ -68,6 +75,8 @@ class BusinessCase(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("discount_rate >= 0 AND discount_rate <= 0.2", name="discount_rate_range"),
         CheckConstraint("optimism_bias_pct >= 0 AND optimism_bias_pct <= 200", name="optimism_bias_range"),
+        CheckConstraint("benefits_bias_pct >= 0 AND benefits_bias_pct <= 100", name="benefits_bias_range"),
+        CheckConstraint("duration_bias_pct >= 0 AND duration_bias_pct <= 200", name="duration_bias_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +100,26 @@ class BusinessCase(Base):
     fte_change: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
     risks: Mapped[str] = mapped_column(Text, default="")
     reform_risk: Mapped[str] = mapped_column(Text, default="")
+    # The economic case's price base (2025: 2025/26 prices) and optimism bias beside the cost bias
+    # (``optimism_bias_pct``, the single bias cases had before), with why these figures.
+    price_base_year: Mapped[int | None]
+    benefits_bias_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0), server_default="0")
+    duration_bias_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0), server_default="0")
+    optimism_bias_justification: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The commercial case.
+    procurement_route: Mapped[str] = mapped_column(Text, default="", server_default="")
+    contract_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    risk_transfer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    commercial_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The financial case: a short list of lines [{financial_year, capital_pence, revenue_pence,
+    # source}], read and written whole with the version like its text, so a JSON column rather than
+    # a child table (no extra query where a case is read); validated by the domain before storing.
+    funding: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    # The management case.
+    delivery_arrangements: Mapped[str] = mapped_column(Text, default="", server_default="")
+    milestones: Mapped[str] = mapped_column(Text, default="", server_default="")
+    benefits_realisation: Mapped[str] = mapped_column(Text, default="", server_default="")
+    evaluation: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -148,6 +177,27 @@ class BusinessCase(Base):
             priority_codes=tuple(priority.code for priority in self.priorities),
             driver_codes=tuple(driver.code for driver in self.drivers),
             appraisal_years=self.appraisal_years,
+            price_base_year=self.price_base_year,
+            benefits_bias_pct=self.benefits_bias_pct,
+            duration_bias_pct=self.duration_bias_pct,
+            optimism_bias_justification=self.optimism_bias_justification,
+            procurement_route=self.procurement_route,
+            contract_terms=self.contract_terms,
+            risk_transfer=self.risk_transfer,
+            commercial_notes=self.commercial_notes,
+            funding=tuple(
+                FundingLine(
+                    financial_year=int(line["financial_year"]),
+                    capital_pence=int(line["capital_pence"]),
+                    revenue_pence=int(line["revenue_pence"]),
+                    source=str(line["source"]),
+                )
+                for line in self.funding or ()
+            ),
+            delivery_arrangements=self.delivery_arrangements,
+            milestones=self.milestones,
+            benefits_realisation=self.benefits_realisation,
+            evaluation=self.evaluation,
         )
 
     def __repr__(self) -> str:

@@ -14,11 +14,13 @@ from changeauth import db
 from changeauth.domain import permissions
 from changeauth.domain.appraisal import (
     Appraisal,
+    BaselineComparison,
     OptionFigures,
+    Sensitivity,
     expected_business_as_usual_warning,
     recurring_benefit_warning,
 )
-from changeauth.domain.business_cases import CaseContent, CaseStatus, name_key
+from changeauth.domain.business_cases import Affordability, CaseContent, CaseStatus, name_key
 from changeauth.domain.errors import NotFound
 from changeauth.domain.lifecycle import Stage
 from changeauth.models import BusinessCase, BusinessCaseOption, Improvement, Programme, User
@@ -30,6 +32,7 @@ class AppraisedOption:
     figures: OptionFigures
     appraisal: Appraisal
     is_preferred: bool
+    relative: BaselineComparison  # against business as usual
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class AppraisedCase:
     options: tuple[AppraisedOption, ...]
     business_as_usual_warning: str | None
     recurring_benefit_warning: str | None = None
+    sensitivity: Sensitivity | None = None  # the preferred option's switching values and what-ifs
+
+    @property
+    def affordability(self) -> Affordability:
+        return self.content.affordability()
 
     @property
     def preferred(self) -> AppraisedOption | None:
@@ -62,12 +70,13 @@ def _full() -> tuple[LoaderOption, ...]:
 
 
 def appraise_case(case: BusinessCase) -> AppraisedCase:
-    """Appraise every option of a fully loaded case at its own discount rate and optimism bias."""
+    """Appraise every option of a fully loaded case at its own discount rate and optimism biases,
+    each against business as usual, with the preferred option's switching values and what-ifs."""
     content = case.content()
     preferred = name_key(content.preferred_option or "")
     options = tuple(
-        AppraisedOption(figures, appraisal, name_key(figures.name) == preferred)
-        for figures, appraisal in content.appraisals()
+        AppraisedOption(item.figures, item.appraisal, name_key(item.figures.name) == preferred, item.relative)
+        for item in content.against_baseline()
     )
     return AppraisedCase(
         case,
@@ -75,6 +84,7 @@ def appraise_case(case: BusinessCase) -> AppraisedCase:
         options,
         expected_business_as_usual_warning(content.options),
         recurring_benefit_warning(content.options, appraisal_years=content.appraisal_years),
+        content.sensitivity(),
     )
 
 

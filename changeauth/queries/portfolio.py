@@ -160,6 +160,8 @@ def _case_figures(case_ids: dict[int, int]) -> dict[int, dict[str, Any]]:
             BusinessCase.preferred_option,
             BusinessCase.discount_rate,
             BusinessCase.optimism_bias_pct,
+            BusinessCase.benefits_bias_pct,
+            BusinessCase.duration_bias_pct,
         ).where(_literal_in(BusinessCase.id, case_ids.values()))
     ).all()
     preferred = {case.id: name_key(case.preferred_option or "") for case in cases}
@@ -213,6 +215,8 @@ def _case_figures(case_ids: dict[int, int]) -> dict[int, dict[str, Any]]:
                 option_figures.years,
                 discount_rate=Decimal(case.discount_rate),
                 optimism_bias_pct=Decimal(case.optimism_bias_pct),
+                benefits_bias_pct=Decimal(case.benefits_bias_pct),
+                duration_bias_pct=Decimal(case.duration_bias_pct),
             )
             figures.update(
                 first_year_cost_pence=first_year_cost_pence(option_figures),

@@ -26,6 +26,7 @@ from changeauth.domain.business_cases import (
     CaseContent,
     CaseKind,
     CaseStatus,
+    FundingLine,
     name_key,
     open_for_writing,
     validate_content,
@@ -158,6 +159,12 @@ def apply_content(
     case.fte_change = content.fte_change
     case.risks = content.risks.strip()
     case.reform_risk = content.reform_risk.strip()
+    case.price_base_year = content.price_base_year
+    case.benefits_bias_pct = content.benefits_bias_pct
+    case.duration_bias_pct = content.duration_bias_pct
+    for name in CASE_TEXTS:
+        setattr(case, name, getattr(content, name).strip())
+    case.funding = [_funding_row(line) for line in content.funding]
     case.priorities = priorities
     case.drivers = drivers
     case.options = [
@@ -180,6 +187,30 @@ def apply_content(
     ]
 
 
+# The free text of the commercial and management cases and the optimism bias justification, stored
+# trimmed as the other text is.
+CASE_TEXTS = (
+    "optimism_bias_justification",
+    "procurement_route",
+    "contract_terms",
+    "risk_transfer",
+    "commercial_notes",
+    "delivery_arrangements",
+    "milestones",
+    "benefits_realisation",
+    "evaluation",
+)
+
+
+def _funding_row(line: FundingLine) -> dict[str, Any]:
+    return {
+        "financial_year": line.financial_year,
+        "capital_pence": line.capital_pence,
+        "revenue_pence": line.revenue_pence,
+        "source": line.source.strip(),
+    }
+
+
 def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
@@ -192,6 +223,10 @@ def audit_snapshot(content: CaseContent) -> dict[str, Any]:
         "discount_rate": _decimal_text(content.discount_rate),
         "appraisal_years": content.appraisal_years,
         "optimism_bias_pct": _decimal_text(content.optimism_bias_pct),
+        "benefits_bias_pct": _decimal_text(content.benefits_bias_pct),
+        "duration_bias_pct": _decimal_text(content.duration_bias_pct),
+        "price_base_year": content.price_base_year,
+        "funding": [_funding_row(line) for line in content.funding],
         "fte_change": _decimal_text(content.fte_change),
         "strategic_priorities": sorted(content.priority_codes),
         "benefit_drivers": sorted(content.driver_codes),

@@ -347,3 +347,114 @@ class TestAppraisalPeriod:
         assert not any("appraisal period" in warning for warning in two_years["warnings"])
         bad = client.post(_url(improvement), json={**GOOD_CASE, "appraisal_years": 0}, headers=owner_auth)
         assert bad.status_code == 422 and "appraisal_years" in bad.get_json()["error"]["fields"]
+
+
+FIVE_CASES: dict[str, Any] = {
+    **GOOD_CASE,
+    "price_base_year": 2025,
+    "optimism_bias_pct": 10,
+    "benefits_bias_pct": 5,
+    "duration_bias_pct": 0,
+    "optimism_bias_justification": "A standard form on the council's own platform: the lower bounds.",
+    "procurement_route": "In house on the existing forms platform.",
+    "contract_terms": "No new contract.",
+    "risk_transfer": "None: the council keeps the delivery risk.",
+    "funding": [
+        {
+            "financial_year": 2025,
+            "capital_pence": 1_000_000,
+            "revenue_pence": 0,
+            "source": "Transformation reserve",
+        }
+    ],
+    "delivery_arrangements": "The waste team, with digital services.",
+    "milestones": "Live by June.",
+    "benefits_realisation": "The waste manager measures bookings monthly.",
+    "evaluation": "A review after a year.",
+}
+
+
+class TestFiveCases:
+    def test_the_five_cases_are_written_and_read_with_the_appraisal_against_business_as_usual(
+        self, client: FlaskClient, db_session: Any, improvement: Any, owner_auth: dict[str, str]
+    ) -> None:
+        created = client.post(_url(improvement), json=FIVE_CASES, headers=owner_auth)
+        assert created.status_code == 201, created.get_json()
+        body = client.get(f"{_url(improvement)}/latest", headers=owner_auth).get_json()
+        for field in ("price_base_year", "procurement_route", "risk_transfer", "milestones", "evaluation"):
+            assert body[field] == FIVE_CASES[field]
+        assert (body["optimism_bias_pct"], body["benefits_bias_pct"], body["duration_bias_pct"]) == (10, 5, 0)
+        assert body["funding"] == FIVE_CASES["funding"]
+        # Costs 10,000 × 1.1 = 11,000; benefits × 0.95: 1,139,817 × 0.95 = 1,082,826p. Business as usual is
+        # all zeros, so the NPV relative to it is the option's own: 1,082,826 − 1,100,000 = −17,174.
+        online = body["options"][1]
+        assert online["appraisal"]["pv_costs_pence"] == 1_100_000
+        assert online["appraisal"]["pv_benefits_pence"] == 1_082_826
+        assert online["npv_vs_business_as_usual_pence"] == -17_174
+        assert body["options"][0]["npv_vs_business_as_usual_pence"] == 0
+        sensitivity = body["sensitivity"]
+        assert sensitivity["npv_vs_business_as_usual_pence"] == -17_174
+        assert sensitivity["benefits_switching_pct"] is None  # it does not beat business as usual
+        assert [row["label"] for row in sensitivity["rows"]][:2] == ["Costs 10% higher", "Costs 20% higher"]
+        # The financial case: £10,000 capital in 2025/26 against the option's £10,000 of costs as entered.
+        assert body["affordability"] == {
+            "capital_pence": 1_000_000,
+            "revenue_pence": 0,
+            "total_pence": 1_000_000,
+            "appraised_costs_pence": 1_000_000,
+            "difference_pence": 0,
+        }
+
+    def test_a_case_without_the_new_fields_reads_as_before(
+        self, client: FlaskClient, db_session: Any, improvement: Any, owner_auth: dict[str, str]
+    ) -> None:
+        body = client.post(_url(improvement), json=GOOD_CASE, headers=owner_auth).get_json()
+        assert (body["benefits_bias_pct"], body["duration_bias_pct"], body["price_base_year"]) == (0, 0, None)
+        assert body["funding"] == [] and body["procurement_route"] == ""
+        assert body["options"][1]["npv_vs_business_as_usual_pence"] == 139_817
+        # Benefits may fall by 139,817 / 1,139,817 = 12.27 % or costs rise by 13.98 %.
+        assert (
+            body["sensitivity"]["benefits_switching_pct"],
+            body["sensitivity"]["costs_switching_pct"],
+        ) == (
+            12.27,
+            13.98,
+        )
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"benefits_bias_pct": 101}, "benefits_bias_pct"),
+            ({"duration_bias_pct": -1}, "duration_bias_pct"),
+            ({"price_base_year": 1999}, "price_base_year"),
+            (
+                {
+                    "funding": [
+                        {"financial_year": 2025, "capital_pence": -1, "revenue_pence": 0, "source": "x"}
+                    ]
+                },
+                "funding.0.capital_pence",
+            ),
+            (
+                {
+                    "funding": [
+                        {"financial_year": 2025, "capital_pence": 0, "revenue_pence": 0, "source": " "}
+                    ]
+                },
+                "funding.0.source",
+            ),
+        ],
+    )
+    def test_bad_figures_are_refused_and_nothing_is_stored(
+        self,
+        client: FlaskClient,
+        db_session: Any,
+        improvement: Any,
+        owner_auth: dict[str, str],
+        change: dict[str, Any],
+        field: str,
+    ) -> None:
+        answer = client.post(_url(improvement), json={**FIVE_CASES, **change}, headers=owner_auth)
+        assert answer.status_code == 422, answer.get_json()
+        assert field in str(answer.get_json())
+        assert _stored(db_session) == (0, 0, 0)

@@ -1,6 +1,8 @@
 """The Business cases endpoints of the API: record a new version, read the latest, submit a draft.
 
-Money is integer pence; ``discount_rate`` is a fraction (0.035) and ``optimism_bias_pct`` a percent.
+Money is integer pence; ``discount_rate`` is a fraction (0.035) and the optimism biases
+(``optimism_bias_pct`` on costs, ``benefits_bias_pct``, ``duration_bias_pct``) percents. The five
+cases are flat fields beside the options, the financial case's lines a list (``funding``).
 ``version`` is the business case's version number (1, 2, …). A create may send the latest version
 it read (in the body or as ``If-Match``); if another version was made since, 409.
 """
@@ -19,7 +21,7 @@ from changeauth.domain.appraisal import (
     OptionFigures,
     YearFigures,
 )
-from changeauth.domain.business_cases import CaseContent
+from changeauth.domain.business_cases import CaseContent, FundingLine
 from changeauth.domain.errors import NotFound
 from changeauth.queries import business_cases as case_queries
 from changeauth.queries import improvements as improvement_queries
@@ -60,6 +62,21 @@ class OptionInSchema(StrictSchema):
     years = fields.List(fields.Nested(YearSchema), required=True)
 
 
+class FundingLineSchema(StrictSchema):
+    """One line of the financial case, in and out."""
+
+    financial_year = fields.Integer(
+        required=True, strict=True, metadata={"description": "The year it starts: 2025 is 2025/26"}
+    )
+    capital_pence = _pence()
+    revenue_pence = _pence()
+    source = fields.String(required=True, metadata={"description": "A budget, reserve, grant or borrowing"})
+
+
+def _optional_text(description: str) -> fields.String:
+    return fields.String(load_default="", metadata={"description": description})
+
+
 class BusinessCaseCreateSchema(StrictSchema):
     kind = fields.String(required=True, metadata={"description": "outline or full"})
     strategic_fit = fields.String(required=True)
@@ -71,7 +88,28 @@ class BusinessCaseCreateSchema(StrictSchema):
     discount_rate = fields.Decimal(
         load_default=DEFAULT_DISCOUNT_RATE, metadata={"description": "A fraction, 0–0.2"}
     )
-    optimism_bias_pct = fields.Decimal(load_default=Decimal(0), metadata={"description": "A percent, 0–200"})
+    optimism_bias_pct = fields.Decimal(
+        load_default=Decimal(0), metadata={"description": "On costs: a percent, 0–200"}
+    )
+    benefits_bias_pct = fields.Decimal(
+        load_default=Decimal(0), metadata={"description": "On benefits (reduced): a percent, 0–100"}
+    )
+    duration_bias_pct = fields.Decimal(
+        load_default=Decimal(0), metadata={"description": "On duration (benefits delayed): a percent, 0–200"}
+    )
+    optimism_bias_justification = _optional_text("Why these optimism bias figures")
+    price_base_year = fields.Integer(
+        strict=True, load_default=None, allow_none=True, metadata={"description": "2025 for 2025/26 prices"}
+    )
+    procurement_route = _optional_text("Commercial case")
+    contract_terms = _optional_text("Commercial case: the contract")
+    risk_transfer = _optional_text("Commercial case: which risks pass to whom")
+    commercial_notes = _optional_text("Commercial case: anything else")
+    funding = fields.List(fields.Nested(FundingLineSchema), load_default=list)
+    delivery_arrangements = _optional_text("Management case: who delivers")
+    milestones = _optional_text("Management case")
+    benefits_realisation = _optional_text("Management case: benefits realisation arrangements")
+    evaluation = _optional_text("Management case: evaluation arrangements")
     appraisal_years = fields.Integer(
         strict=True,
         load_default=DEFAULT_APPRAISAL_YEARS,
@@ -114,13 +152,40 @@ class YearOutSchema(Schema):
 
 
 class OptionSchema(Schema):
-    """Dumps an ``AppraisedOption``: its figures as entered and their appraisal."""
+    """Dumps an ``AppraisedOption``: its figures as entered, their appraisal, and its NPV relative to
+    business as usual (the NPV of the difference)."""
 
     name = fields.String(required=True, attribute="figures.name")
     is_business_as_usual = fields.Boolean(required=True, attribute="figures.is_business_as_usual")
     is_preferred = fields.Boolean(required=True)
     years = fields.List(fields.Nested(YearOutSchema), required=True, attribute="figures.years")
     appraisal = fields.Nested(AppraisalSchema, required=True)
+    npv_vs_business_as_usual_pence = fields.Integer(required=True, attribute="relative.npv_pence")
+
+
+class SensitivityRowSchema(Schema):
+    label = fields.String(required=True)
+    npv_vs_business_as_usual_pence = fields.Integer(required=True, attribute="npv_vs_baseline_pence")
+
+
+class SensitivitySchema(Schema):
+    """The preferred option's switching values (percents) and sensitivity table."""
+
+    npv_vs_business_as_usual_pence = fields.Integer(required=True, attribute="npv_vs_baseline_pence")
+    benefits_switching_pct = fields.Float(required=True, allow_none=True)
+    costs_switching_pct = fields.Float(required=True, allow_none=True)
+    ahead_without_benefits = fields.Boolean(required=True)
+    rows = fields.List(fields.Nested(SensitivityRowSchema), required=True)
+
+
+class AffordabilitySchema(Schema):
+    """The financial case summed, against the preferred option's costs as entered."""
+
+    capital_pence = fields.Integer(required=True)
+    revenue_pence = fields.Integer(required=True)
+    total_pence = fields.Integer(required=True)
+    appraised_costs_pence = fields.Integer(required=True, allow_none=True)
+    difference_pence = fields.Integer(required=True, allow_none=True)
 
 
 class BusinessCaseSchema(Schema):
@@ -141,6 +206,21 @@ class BusinessCaseSchema(Schema):
     fte_change = fields.Float(required=True, allow_none=True)
     discount_rate = fields.Float(required=True)
     optimism_bias_pct = fields.Float(required=True)
+    benefits_bias_pct = fields.Float(required=True)
+    duration_bias_pct = fields.Float(required=True)
+    optimism_bias_justification = fields.String(required=True)
+    price_base_year = fields.Integer(required=True, allow_none=True)
+    procurement_route = fields.String(required=True)
+    contract_terms = fields.String(required=True)
+    risk_transfer = fields.String(required=True)
+    commercial_notes = fields.String(required=True)
+    funding = fields.List(fields.Nested(FundingLineSchema), required=True, attribute="content.funding")
+    affordability = fields.Nested(AffordabilitySchema, required=True)
+    delivery_arrangements = fields.String(required=True)
+    milestones = fields.String(required=True)
+    benefits_realisation = fields.String(required=True)
+    evaluation = fields.String(required=True)
+    sensitivity = fields.Nested(SensitivitySchema, required=True, allow_none=True)
     appraisal_years = fields.Integer(required=True)
     # False: the case states its costs as a one-off investment and running costs, not split, so each
     # year's cost is held in capital_pence and means that cost, not capital.
@@ -162,7 +242,7 @@ class BusinessCaseSchema(Schema):
 
 
 # What the appraisal gathers beside the case's own columns.
-_APPRAISED = frozenset({"content", "warnings", "options"})
+_APPRAISED = frozenset({"content", "warnings", "options", "affordability", "sensitivity"})
 
 
 def _content(body: dict[str, Any]) -> CaseContent:
@@ -181,6 +261,19 @@ def _content(body: dict[str, Any]) -> CaseContent:
         preferred_reasons=body["preferred_reasons"],
         discount_rate=body["discount_rate"],
         optimism_bias_pct=body["optimism_bias_pct"],
+        benefits_bias_pct=body["benefits_bias_pct"],
+        duration_bias_pct=body["duration_bias_pct"],
+        optimism_bias_justification=body["optimism_bias_justification"],
+        price_base_year=body["price_base_year"],
+        procurement_route=body["procurement_route"],
+        contract_terms=body["contract_terms"],
+        risk_transfer=body["risk_transfer"],
+        commercial_notes=body["commercial_notes"],
+        funding=tuple(FundingLine(**line) for line in body["funding"]),
+        delivery_arrangements=body["delivery_arrangements"],
+        milestones=body["milestones"],
+        benefits_realisation=body["benefits_realisation"],
+        evaluation=body["evaluation"],
         appraisal_years=body["appraisal_years"],
         fte_change=body["fte_change"],
         risks=body["risks"],
