@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from changeauth import db
 from changeauth.cli.seed import SEEDS_DIR, read_yaml
-from changeauth.devtools import demo_benefits, demo_business_cases, demo_data, demo_decisions
+from changeauth.devtools import demo_benefits, demo_business_cases, demo_data, demo_decisions, demo_staffing
 from changeauth.domain.lifecycle import Gate
 from changeauth.models import Improvement, User
 from changeauth.queries import clock
@@ -70,6 +70,7 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     )
     demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
     demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
+    demo_staffing.load_staffing_register(read_yaml(demo / "staffing.yaml"), users, counts)
     resources = read_yaml(demo / "temporary_resources.yaml")
     demo_benefits.load_temporary_resources(resources, users, programme, counts)
     load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)

@@ -125,6 +125,11 @@ class AdjustmentCategory(StrEnum):
     TAKEN_AS_SAVINGS = "taken_as_savings"
     SUPPLIES_AND_SERVICES = "supplies_and_services"
     OTHER = "other"
+    # Restating a saving at another year's pay or prices, and income the change made possible, are kept
+    # apart from the rest (report §3.2 asks for income generation apart from supplies and services).
+    PAY_AWARD = "pay_award"
+    INFLATION = "inflation"
+    INCOME_GENERATION = "income_generation"
 
 
 class Rag(StrEnum):

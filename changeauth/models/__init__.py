@@ -3,7 +3,15 @@
 from changeauth.db import Base
 from changeauth.models.attachment import Attachment
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
-from changeauth.models.benefit import Benefit, BenefitAdjustment, BenefitMeasurement, BenefitYear
+from changeauth.models.benefit import (
+    Benefit,
+    BenefitAdjustment,
+    BenefitMeasurement,
+    BenefitPayAward,
+    BenefitPost,
+    BenefitStaffing,
+    BenefitYear,
+)
 from changeauth.models.business_case import (
     BusinessCase,
     BusinessCaseOption,
@@ -64,6 +72,9 @@ __all__ = [
     "BenefitAdjustment",
     "BenefitDriver",
     "BenefitMeasurement",
+    "BenefitPayAward",
+    "BenefitPost",
+    "BenefitStaffing",
     "BenefitYear",
     "BusinessCase",
     "BusinessCaseOption",

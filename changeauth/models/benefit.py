@@ -49,6 +49,7 @@ from changeauth.domain.savings import (
     YearPlan,
     adjustment_counts,
 )
+from changeauth.domain.staffing import OnCosts, Post, PostSide
 from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
@@ -305,3 +306,85 @@ class BenefitYear(Base):
 
     def __repr__(self) -> str:
         return f"<BenefitYear {self.benefit_id} {self.financial_year}>"
+
+
+class BenefitStaffing(Base):
+    """The like-for-like register of a staffing saving (domain.staffing): the financial year whose pay the
+    salaries are at (the price base) and the employer's on-cost rates, the same for the posts before and
+    after the change. One per benefit; its posts and pay awards hang off the benefit."""
+
+    __tablename__ = "benefit_staffing"
+    __table_args__ = (
+        CheckConstraint(
+            f"price_base_year >= {FIRST_FINANCIAL_YEAR} AND price_base_year <= {LAST_FINANCIAL_YEAR}",
+            name="price_base_year_range",
+        ),
+        CheckConstraint("employer_ni_pct >= 0 AND employer_ni_pct <= 100", name="employer_ni_pct_range"),
+        CheckConstraint("pension_pct >= 0 AND pension_pct <= 100", name="pension_pct_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), unique=True)
+    price_base_year: Mapped[int]
+    employer_ni_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    pension_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def on_costs(self) -> OnCosts:
+        return OnCosts(employer_ni_pct=self.employer_ni_pct, pension_pct=self.pension_pct)
+
+
+class BenefitPost(Base):
+    """A post (or a group of the same post) in a staffing saving's register, before or after the change:
+    its grade or pay point, full-time salary at the register's price base, FTE and whether it is in the
+    saving's scope. Out-of-scope posts are listed so the scope can be checked; they count nothing."""
+
+    __tablename__ = "benefit_post"
+    __table_args__ = (
+        one_of("side", PostSide, "side_known"),
+        CheckConstraint("annual_salary_pence > 0", name="salary_positive"),
+        CheckConstraint("fte > 0", name="fte_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), index=True)
+    side: Mapped[PostSide] = mapped_column(EnumString(PostSide, 10))
+    title: Mapped[str] = mapped_column(String(200))
+    grade: Mapped[str] = mapped_column(String(60))
+    annual_salary_pence: Mapped[int] = mapped_column(BigInteger)
+    fte: Mapped[Decimal] = mapped_column(Numeric(9, 2))
+    in_scope: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def line(self) -> Post:
+        return Post(self.side, self.annual_salary_pence, self.fte, self.in_scope)
+
+    def __repr__(self) -> str:
+        return f"<BenefitPost {self.benefit_id} {self.side} {self.title}>"
+
+
+class BenefitPayAward(Base):
+    """A pay award for one financial year, in per cent, that restates a staffing register at that year's
+    pay (domain.staffing.pay_uplift)."""
+
+    __tablename__ = "benefit_pay_award"
+    __table_args__ = (
+        UniqueConstraint("benefit_id", "financial_year"),
+        CheckConstraint("pay_award_pct >= -20 AND pay_award_pct <= 50", name="pay_award_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), index=True)
+    financial_year: Mapped[int]
+    pay_award_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -38,6 +38,7 @@ from changeauth.models import (
     User,
 )
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import staffing as staffing_queries
 from changeauth.queries.clock import today as council_today
 from changeauth.queries.improvements import access_to
 from changeauth.services import flags, notifications
@@ -103,14 +104,15 @@ def _improvement_of(benefit: Benefit) -> Improvement | None:
 
 
 def measurement_recorder_ids(benefit_id: int) -> frozenset[int | None]:
-    """Who recorded the benefit's measurements: none of them may validate it."""
-    return frozenset(
-        db.session.scalars(
-            select(BenefitMeasurement.recorded_by_id)
-            .where(BenefitMeasurement.benefit_id == benefit_id)
-            .distinct()
-        )
+    """Who recorded the benefit's figures (its measurements and, for a staffing saving, its like-for-like
+    register): none of them may validate it or sign off its budget reduction."""
+    measured = (
+        select(BenefitMeasurement.recorded_by_id)
+        .where(BenefitMeasurement.benefit_id == benefit_id)
+        .distinct()
     )
+    # One select, the register's recorders with the measurements'.
+    return frozenset(db.session.scalars(measured.union(*staffing_queries.register_recorders(benefit_id))))
 
 
 def _facts(improvement: Improvement | None, actor: User) -> permissions.ImprovementFacts | None:

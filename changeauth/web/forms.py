@@ -237,6 +237,9 @@ CATEGORY_LABELS = {
     AdjustmentCategory.DELIVERY_MODEL_CHANGE: "Delivery-model change (insourcing, outsourcing, sharing)",
     AdjustmentCategory.TAKEN_AS_SAVINGS: "Posts taken as savings already",
     AdjustmentCategory.SUPPLIES_AND_SERVICES: "Supplies and services",
+    AdjustmentCategory.INCOME_GENERATION: "Income generation",
+    AdjustmentCategory.PAY_AWARD: "Pay award",
+    AdjustmentCategory.INFLATION: "Inflation (prices other than pay)",
     AdjustmentCategory.OTHER: "Other",
 }
 

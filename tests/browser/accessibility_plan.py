@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from changeauth.devtools.demo_data import demo_email
 from changeauth.domain.gate_decisions import DecisionRequest
 from changeauth.models import (
     Benefit,
+    BenefitPost,
+    BenefitStaffing,
     BusinessCase,
     Condition,
     GateCriterion,
@@ -263,6 +266,7 @@ def _add_and_read_samples() -> dict[str, Any]:
     assert closed_benefit is not None
     closed_benefit.closing_status = "realised"
     closed_benefit.version += 1
+    post_id = _staffing_register(benefit_id)
     cases = {(case.improvement_id, case.status): case.id for case in db.session.scalars(select(BusinessCase))}
     return {
         **refs,
@@ -273,6 +277,7 @@ def _add_and_read_samples() -> dict[str, Any]:
         "programme_case": cases[(None, "approved")],
         "benefit_id": benefit_id,
         "closed_benefit_id": closed_benefit.id,
+        "post_id": post_id,
         "resource_id": _overrunning_resource(),
         "condition_id": condition.id,
         "meeting_id": meeting.id,
@@ -288,6 +293,34 @@ def _add_and_read_samples() -> dict[str, Any]:
         "password_link": link.token,
         "year": 2026,  # a financial year of the benefit's plan and budget reduction
     }
+
+
+def _staffing_register(benefit_id: int) -> int:
+    """A post in the sample benefit's staffing register (the worked example's, or one added here)."""
+    found = db.session.scalar(select(BenefitPost.id).where(BenefitPost.benefit_id == benefit_id))
+    if found is not None:
+        return found
+    if db.session.scalar(select(BenefitStaffing.id).where(BenefitStaffing.benefit_id == benefit_id)) is None:
+        db.session.add(
+            BenefitStaffing(
+                benefit_id=benefit_id,
+                price_base_year=2025,
+                employer_ni_pct=Decimal(13),
+                pension_pct=Decimal(17),
+            )
+        )
+    post = BenefitPost(
+        benefit_id=benefit_id,
+        side="before",
+        title="Customer adviser",
+        grade="Grade 3, SCP 9",
+        annual_salary_pence=2_400_000,
+        fte=Decimal(2),
+        in_scope=True,
+    )
+    db.session.add(post)
+    db.session.flush()
+    return post.id
 
 
 def _overrunning_resource() -> int:
@@ -518,6 +551,34 @@ FORM_CASES: tuple[FormCase, ...] = (
     ),
     FormCase("benefits.take_out", "finance", "benefits.take_out", "Sign off the budget reduction"),
     FormCase(
+        "benefits.staffing_price_base",
+        "design_authority",
+        "benefits.staffing_price_base",
+        "Save the price base and on-costs",
+        fill={"Employer's National Insurance (per cent of salary)": "lots"},
+    ),
+    FormCase(
+        "benefits.staffing_add_post",
+        "design_authority",
+        "benefits.staffing_add_post",
+        "Add the post",
+        fill={"Post title": "Case officer", "Full-time equivalent (FTE)": "none"},
+    ),
+    FormCase(
+        "benefits.staffing_change_post",
+        "design_authority",
+        "benefits.staffing_change_post",
+        "Save the post",
+        clear=("Grade or pay point",),
+    ),
+    FormCase(
+        "benefits.staffing_pay_award",
+        "design_authority",
+        "benefits.staffing_pay_award",
+        "Save the pay award",
+        fill={"Pay award (per cent)": "a lot"},
+    ),
+    FormCase(
         "admin.new_user", "admin", "admin.new_user", "Create account", fill={"Full name": "Alex Example"}
     ),
     FormCase("gates.criterion_edit", "admin", "gates.criterion_edit", "Save criterion", clear=("Criterion",)),
@@ -553,6 +614,7 @@ NO_ERROR_STATE: dict[str, str] = {
     "admin.reset_second_factor": "a button",
     "backlog.adopt": "the weights are hidden copies of the previewed ones and the note is optional",
     "backlog.plan": "one list whose every choice, including 'Not planned', is valid",
+    "benefits.staffing_remove_post": "a button confirming the removal",
     "benefits.validate": "its error state (no note) is scanned in test_finance_validation_page",
     "benefits.ask_owner": "its error state (no question) is scanned in test_finance_validation_page",
     "benefits.answer_finance": "offered only while finance's question is open; scanned in "

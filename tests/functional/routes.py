@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
@@ -18,6 +19,8 @@ from changeauth.domain.roles import ALL_ROLES
 from changeauth.models import (
     Attachment,
     BenefitAdjustment,
+    BenefitPost,
+    BenefitStaffing,
     Condition,
     DaMeeting,
     GateCriterion,
@@ -158,7 +161,19 @@ def make_samples() -> dict[str, Any]:
     adjustment = BenefitAdjustment(
         benefit_id=benefit.id, category="other", amount_pence=100, rationale="Sample, if it applies"
     )
-    db.session.add_all([condition, meeting, attachment, programme, adjustment])
+    post = BenefitPost(
+        benefit_id=benefit.id,
+        side="before",
+        title="Sample post",
+        grade="SCP 1",
+        annual_salary_pence=2_000_000,
+        fte=Decimal(1),
+        in_scope=True,
+    )
+    register = BenefitStaffing(
+        benefit_id=benefit.id, price_base_year=2025, employer_ni_pct=Decimal(13), pension_pct=Decimal(17)
+    )
+    db.session.add_all([condition, meeting, attachment, programme, adjustment, post, register])
     db.session.flush()
     criterion = db.session.scalar(select(GateCriterion).order_by(GateCriterion.id))
     scheme_id = db.session.scalar(select(ScoringScheme.id).order_by(ScoringScheme.id))
@@ -172,6 +187,7 @@ def make_samples() -> dict[str, Any]:
         "number": 1,  # the sample case's first option
         "benefit_id": benefit.id,
         "adjustment_id": adjustment.id,
+        "post_id": post.id,
         "resource_id": resource.id,
         "condition_id": condition.id,
         "meeting_id": meeting.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -100,3 +101,20 @@ def test_the_jobs_on_29_november_2026(db_session: Any) -> None:
         # Handed to business as usual when the programme ended, and escalated to that owner.
         "Recurring staff cost savings (77.3 FTE)",
     }
+
+
+def test_the_staffing_register_gives_the_reports_77_3_fte_and_saving(db_session: Any) -> None:
+    """Report §3.2: £2,483,925 a year from 77.3 FTE, like for like (modelled posts, seeds/README.md)."""
+    from changeauth.queries import staffing as staffing_queries
+
+    savings = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    register = staffing_queries.register_of(savings.id)
+    assert register.figures is not None
+    assert register.figures.fte_saved == Decimal("77.3")
+    assert register.figures.saving_pence == 248_392_500
+    assert register.figures.out_of_scope_fte == 12
+    # Restated at 2019/20 and 2020/21 pay (2 % then 2.75 %), the same posts save more in cash.
+    assert register.by_year[2019].saving_pence == 253_360_350
+    assert register.by_year[2020].saving_pence == 260_327_760

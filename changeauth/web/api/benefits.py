@@ -18,9 +18,11 @@ from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
 from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import improvements as improvement_queries
+from changeauth.queries import staffing as staffing_queries
 from changeauth.queries.clock import today
 from changeauth.queries.pagination import Page
 from changeauth.services import benefits as benefit_service
+from changeauth.services import staffing as staffing_service
 from changeauth.web.api.schemas import (
     AdjustmentConfirmSchema,
     Blueprint,
@@ -423,3 +425,122 @@ def reopen_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.Ben
             benefit_id, actor=g.api_user, reason=body["reason"], expected_version=version
         )
     )
+
+
+# --- The like-for-like staffing register (services.staffing) ---------------------------------------------
+
+
+class StaffingPostSchema(Schema):
+    id = fields.Integer()
+    side = fields.String()
+    title = fields.String()
+    grade = fields.String()
+    annual_salary_pence = fields.Integer()
+    fte = DecimalNumber()
+    in_scope = fields.Boolean()
+    note = fields.String()
+    version = fields.Integer()
+
+
+class StaffingFiguresSchema(Schema):
+    fte_before = DecimalNumber()
+    fte_after = DecimalNumber()
+    fte_saved = DecimalNumber()
+    cost_before_pence = fields.Integer()
+    cost_after_pence = fields.Integer()
+    saving_pence = fields.Integer()
+    out_of_scope_fte = DecimalNumber()
+
+
+class StaffingYearSchema(StaffingFiguresSchema):
+    financial_year = fields.Integer()
+    pay_award_pct = DecimalNumber(allow_none=True)
+
+
+class StaffingRegisterSchema(Schema):
+    price_base_year = fields.Integer(allow_none=True)
+    employer_ni_pct = DecimalNumber(allow_none=True)
+    pension_pct = DecimalNumber(allow_none=True)
+    version = fields.Integer()
+    posts = fields.List(fields.Nested(StaffingPostSchema))
+    figures = fields.Nested(StaffingFiguresSchema, allow_none=True)
+    by_year = fields.List(fields.Nested(StaffingYearSchema))
+
+
+class StaffingPriceBaseSchema(StrictSchema):
+    price_base_year = fields.Integer(required=True, strict=True)
+    employer_ni_pct = DecimalNumber(required=True)
+    pension_pct = DecimalNumber(required=True)
+    version = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+
+class StaffingPostCreateSchema(StrictSchema):
+    side = fields.String(required=True, validate=_one_of(["before", "after"], "Choose before or after."))
+    title = fields.String(required=True, validate=validate.Length(max=200))
+    grade = fields.String(required=True, validate=validate.Length(max=60))
+    annual_salary_pence = fields.Integer(required=True, strict=True)
+    fte = DecimalNumber(required=True)
+    in_scope = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=2_000))
+
+
+def _register_response(benefit_id: int) -> dict[str, Any]:
+    register = staffing_queries.register_of(benefit_id)
+    settings = register.staffing
+
+    def figures(row: Any) -> dict[str, Any]:
+        return {
+            "fte_before": row.fte_before,
+            "fte_after": row.fte_after,
+            "fte_saved": row.fte_saved,
+            "cost_before_pence": row.cost_before_pence,
+            "cost_after_pence": row.cost_after_pence,
+            "saving_pence": row.saving_pence,
+            "out_of_scope_fte": row.out_of_scope_fte,
+        }
+
+    return {
+        "price_base_year": settings.price_base_year if settings else None,
+        "employer_ni_pct": settings.employer_ni_pct if settings else None,
+        "pension_pct": settings.pension_pct if settings else None,
+        "version": settings.version if settings else 0,
+        "posts": register.posts,
+        "figures": figures(register.figures) if register.figures else None,
+        "by_year": [
+            {
+                "financial_year": year,
+                "pay_award_pct": register.pay_awards.get(year),
+                **figures(row),
+            }
+            for year, row in register.by_year.items()
+        ],
+    }
+
+
+@blp.route("/benefits/<int:benefit_id>/staffing", methods=["GET"], endpoint="get_staffing_register")
+@blp.response(200, StaffingRegisterSchema)
+def get_staffing_register(benefit_id: int) -> dict[str, Any]:
+    """A staffing saving's like-for-like register: price base, on-costs, posts, the saving at the price
+    base and restated at each year's pay."""
+    benefit_queries.get_benefit(benefit_id)
+    return _register_response(benefit_id)
+
+
+@blp.route("/benefits/<int:benefit_id>/staffing", methods=["PUT"], endpoint="set_staffing_price_base")
+@blp.arguments(StaffingPriceBaseSchema)
+@blp.response(200, StaffingRegisterSchema)
+def set_staffing_price_base(body: dict[str, Any], benefit_id: int) -> dict[str, Any]:
+    """Set the register's price base and on-cost rates (the improvement's owner or the design authority);
+    send the version read (0 the first time)."""
+    staffing_service.set_price_base(
+        benefit_id, actor=g.api_user, expected_version=body.pop("version", None), **body
+    )
+    return _register_response(benefit_id)
+
+
+@blp.route("/benefits/<int:benefit_id>/staffing/posts", methods=["POST"], endpoint="add_staffing_post")
+@blp.arguments(StaffingPostCreateSchema)
+@blp.response(201, StaffingPostSchema)
+def add_staffing_post(body: dict[str, Any], benefit_id: int) -> Any:
+    """Add a post to the register, before or after the change, in scope or not."""
+    return staffing_service.add_post(benefit_id, actor=g.api_user, **body)

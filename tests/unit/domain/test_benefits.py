@@ -58,6 +58,9 @@ def test_enum_values_are_the_stored_strings() -> None:
         "taken_as_savings",
         "supplies_and_services",
         "other",
+        "pay_award",
+        "inflation",
+        "income_generation",
     }
     assert FREQUENCY_MONTHS == {
         Frequency.MONTHLY: 1,
