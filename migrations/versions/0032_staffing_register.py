@@ -2,8 +2,8 @@
 after the change (grade or pay point, salary, FTE, in scope or not) and the pay awards that restate it;
 like-for-like adjustments gain the pay award, inflation and income generation categories.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
