@@ -1,26 +1,29 @@
-"""Loading the worked example's benefits (with measurements), like-for-like adjustments and temporary
-resources. Idempotent: rows are matched by natural key (seeds/README.md) and never duplicated.
+"""The worked example's benefits (profiles, plans, measurements, validation, hand-over, closing) and
+like-for-like adjustments as steps of the replayed history, each through the benefits services at its own
+instant (``db.clock_at``, ``demo_decisions.load_decisions``); and its temporary resources. Idempotent:
+rows are matched by natural key (seeds/README.md) and never duplicated.
 
-Rows are written directly, as the other demo loaders do, because the example is history: measurements
-from 2019 and resources that ended in 2021 would be refused by the everyday rules about who records
-what and when. Each row still gets its audit event.
+The temporary resources are still written directly, stamped with the load's moment (not yet replayed;
+seeds/README.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
 from changeauth import db
+from changeauth.devtools.demo_data import HistoryStep
+from changeauth.domain.lifecycle import Gate
 from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
 from changeauth.models import (
     Benefit,
     BenefitAdjustment,
-    BenefitDriver,
     BenefitMeasurement,
     BenefitYear,
     Improvement,
@@ -45,30 +48,168 @@ def _benefit_key(benefit: Benefit, refs_by_id: Mapping[int, str]) -> tuple[str |
     return (refs_by_id.get(benefit.improvement_id) if benefit.improvement_id else None, benefit.title)
 
 
-def load_benefits(
-    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], programme: Programme, counts: UpsertCounts
-) -> None:
-    """Benefits keyed by (improvement ref or null for the programme, title), with their measurements."""
-    drivers = dict(db.session.execute(select(BenefitDriver.code, BenefitDriver.id)).all())
-    ids = _improvement_ids()
-    refs_by_id = {id_: ref for ref, id_ in ids.items()}
-    existing = {_benefit_key(b, refs_by_id): b for b in db.session.scalars(select(Benefit))}
+# When each part of a benefit's history happened (UTC): profiled the afternoon before its improvement's
+# investment decision (or the day after a quick win's triage), a measurement at the close of its period,
+# validated after it, handed over and closed at noon, adjustments recorded at the programme's close-down.
+PROFILED_AT = time(15, 0)
+MEASURED_AT = time(16, 0)
+VALIDATED_AT = time(17, 0)
+DECIDED_AT = time(12, 0)
+# A benefit is closed at its improvement's benefits review, before the meeting's decision at 11:00.
+CLOSED_BEFORE_REVIEW = time(10, 30)
+
+
+def _on(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=UTC)
+
+
+class _Benefits:
+    """The benefits of the example by key, found or created as the replay reaches them."""
+
+    def __init__(self) -> None:
+        ids = _improvement_ids()
+        refs_by_id = {id_: ref for ref, id_ in ids.items()}
+        self.ids: dict[tuple[str | None, str], int] = {
+            _benefit_key(b, refs_by_id): b.id for b in db.session.scalars(select(Benefit))
+        }
+
+    def get(self, key: tuple[str | None, str]) -> Benefit:
+        benefit = db.session.get(Benefit, self.ids[key])
+        assert benefit is not None
+        return benefit
+
+
+def benefit_steps(
+    rows: Iterable[Mapping[str, Any]],
+    users: Mapping[str, User],
+    programme: Programme,
+    counts: UpsertCounts,
+    *,
+    decided_on: Mapping[tuple[str, Gate], date],
+    programme_ends_on: date,
+) -> list[HistoryStep]:
+    """Each benefit's history as steps of the replay, each through the benefits services at its own
+    instant: the profile (by the improvement's owner the afternoon before its investment decision, or the
+    day after a quick win's triage; a programme's benefit by the design authority at its baseline date),
+    its plan by financial year, each measurement by its owner at the close of its period, finance's
+    validation, the hand-over to business as usual, and its closing status (a programme's at the
+    close-down, an improvement's just before its benefits review). Keyed (improvement ref or null, title),
+    a measurement by its period: what is already loaded is left as it is."""
+    known = _Benefits()
+    steps: list[HistoryStep] = []
     for row in rows:
         key = (row.get("improvement_ref"), row["title"])
-        benefit = existing.get(key)
-        if benefit is None:
-            benefit = _create_benefit(row, users, programme, ids, drivers)
-            existing[key] = benefit
-            counts.add("benefit", "created")
-        else:
+        ref = key[0]
+        if key in known.ids:
             counts.add("benefit", "unchanged")
-        _load_measurements(benefit, row.get("measurements") or [], users[row["owner"]], counts)
-        if row.get("years"):
-            _plan_years(benefit, row["years"], users, counts)
+            existing = known.get(key)
+            measured = set(
+                db.session.scalars(
+                    select(BenefitMeasurement.period_end).where(BenefitMeasurement.benefit_id == existing.id)
+                )
+            )
+        else:
+            measured = set()
+            if ref is None:
+                at = _on(row["baseline_date"], PROFILED_AT)
+            elif (ref, Gate.G1) in decided_on:
+                at = _on(decided_on[(ref, Gate.G1)] - timedelta(days=1), PROFILED_AT)
+            else:
+                at = _on(decided_on[(ref, Gate.G0)] + timedelta(days=1), PROFILED_AT)
+            steps.append((at, 0, partial(_profile, row, key, users, programme, known, counts)))
+        for measurement in row.get("measurements") or []:
+            if measurement["period_end"] in measured:
+                counts.add("benefit_measurement", "unchanged")
+                continue
+            at = _on(measurement["period_end"], MEASURED_AT)
+            steps.append((at, 1, partial(_measure, key, measurement, users[row["owner"]], known, counts)))
+        if row.get("validated_by") and not (key in known.ids and known.get(key).validated_at):
+            at = _on(row["validated_on"], VALIDATED_AT)
+            steps.append((at, 2, partial(_validate, key, row, users, known)))
         handover = row.get("handed_over")
-        if handover and not benefit.is_handed_over:
-            _hand_over(benefit, handover, users)
+        if handover and not (key in known.ids and known.get(key).is_handed_over):
+            at = _on(handover["handed_over_on"], DECIDED_AT)
+            steps.append((at, 3, partial(_hand_over, key, handover, users, known)))
             counts.add("benefit_handover", "created")
+        if row.get("closing_status") and not (key in known.ids and known.get(key).closing_status):
+            if ref is None:
+                at = _on(programme_ends_on, DECIDED_AT)
+                closer = users["design_authority"]
+            else:
+                at = _on(decided_on[(ref, Gate.G3)], CLOSED_BEFORE_REVIEW)
+                closer = users[row["owner"]]
+            steps.append((at, 4, partial(_close, key, row["closing_status"], closer, known)))
+    return steps
+
+
+def _profile(
+    row: Mapping[str, Any],
+    key: tuple[str | None, str],
+    users: Mapping[str, User],
+    programme: Programme,
+    known: _Benefits,
+    counts: UpsertCounts,
+) -> None:
+    """Profile the benefit through the benefits service, as the improvement's owner (a programme's
+    benefit, the design authority) did, and plan its savings by financial year."""
+    ref = key[0]
+    improvement_id = _improvement_ids()[ref] if ref else None
+    owner = users[row["owner"]]
+    benefit = benefit_service.create_benefit(
+        owner if ref else users["design_authority"],
+        improvement_id=improvement_id,
+        programme_id=None if ref else programme.id,
+        title=row["title"],
+        driver=row["driver"],
+        cash_class=row["cash_class"],
+        unit=row["unit"],
+        direction=row["direction"],
+        baseline_value=Decimal(str(row["baseline_value"])),
+        baseline_date=row["baseline_date"],
+        target_value=Decimal(str(row["target_value"])),
+        target_date=row["target_date"],
+        frequency=row["frequency"],
+        owner_id=owner.id,
+    )
+    known.ids[key] = benefit.id
+    counts.add("benefit", "created")
+    if row.get("years"):
+        _plan_years(benefit, row["years"], users, counts)
+
+
+def _measure(
+    key: tuple[str | None, str],
+    row: Mapping[str, Any],
+    recorder: User,
+    known: _Benefits,
+    counts: UpsertCounts,
+) -> None:
+    """Record a measurement through the benefits service, as the benefit's owner did."""
+    benefit_service.record_measurement(
+        known.ids[key],
+        actor=recorder,
+        period_end=row["period_end"],
+        value=Decimal(str(row["value"])),
+        data_quality=row.get("data_quality", "measured"),
+        note=row.get("note", ""),
+    )
+    counts.add("benefit_measurement", "created")
+
+
+def _validate(
+    key: tuple[str | None, str], row: Mapping[str, Any], users: Mapping[str, User], known: _Benefits
+) -> None:
+    """Finance validates the saving through the benefits service, on the day it did (the SWAP audit)."""
+    benefit_service.validate_benefit(
+        known.ids[key],
+        actor=users[row["validated_by"]],
+        note=" ".join(str(row.get("validation_note", "")).split()),
+    )
+
+
+def _close(key: tuple[str | None, str], status: str, actor: User, known: _Benefits) -> None:
+    """Give the benefit its closing status through the benefits service."""
+    benefit_service.set_closing_status(known.ids[key], actor=actor, closing_status=status)
 
 
 def _plan_years(
@@ -94,9 +235,12 @@ def _plan_years(
         counts.add("benefit_year", "created")
 
 
-def _hand_over(benefit: Benefit, row: Mapping[str, Any], users: Mapping[str, User]) -> None:
+def _hand_over(
+    key: tuple[str | None, str], row: Mapping[str, Any], users: Mapping[str, User], known: _Benefits
+) -> None:
     """Through the service, as the design authority did it, so the audit log and the new owner's
     notification tell it as it happened."""
+    benefit = known.get(key)
     benefit_service.hand_over_benefit(
         benefit.id,
         actor=users[row["by"]],
@@ -107,142 +251,49 @@ def _hand_over(benefit: Benefit, row: Mapping[str, Any], users: Mapping[str, Use
     )
 
 
-def _create_benefit(
-    row: Mapping[str, Any],
-    users: Mapping[str, User],
-    programme: Programme,
-    improvement_ids: Mapping[str, int],
-    drivers: Mapping[str, int],
-) -> Benefit:
-    validator = users.get(row["validated_by"]) if row.get("validated_by") else None
-    benefit = Benefit(
-        improvement_id=improvement_ids[row["improvement_ref"]] if row.get("improvement_ref") else None,
-        programme_id=None if row.get("improvement_ref") else programme.id,
-        driver_id=drivers[row["driver"]],
-        title=row["title"],
-        cash_class=row["cash_class"],
-        unit=row["unit"],
-        direction=row["direction"],
-        baseline_value=Decimal(str(row["baseline_value"])),
-        baseline_date=row["baseline_date"],
-        target_value=Decimal(str(row["target_value"])),
-        target_date=row["target_date"],
-        frequency=row["frequency"],
-        owner_id=users[row["owner"]].id,
-        closing_status=row.get("closing_status"),
-        validated_by_id=validator.id if validator else None,
-        # When the validation happened (the SWAP audit, November 2019), not when the example was loaded.
-        validated_at=(
-            datetime.combine(row["validated_on"], time(12, 0), tzinfo=UTC)
-            if validator and row.get("validated_on")
-            else (db.utcnow() if validator else None)
-        ),
-        validation_note=" ".join(str(row.get("validation_note", "")).split()),
-    )
-    benefit.reschedule(None)
-    db.session.add(benefit)
-    db.session.flush()
-    record_event(
-        actor_id=None,
-        action="benefit.loaded",
-        subject_type="benefit",
-        subject_id=benefit.id,
-        subject_version=benefit.version,
-        after={
-            "title": benefit.title,
-            "improvement_id": benefit.improvement_id,
-            "programme_id": benefit.programme_id,
-        },
-    )
-    return benefit
-
-
-def _load_measurements(
-    benefit: Benefit, rows: Iterable[Mapping[str, Any]], recorder: User, counts: UpsertCounts
-) -> None:
-    have = set(
-        db.session.scalars(
-            select(BenefitMeasurement.period_end).where(BenefitMeasurement.benefit_id == benefit.id)
-        )
-    )
-    added = False
+def adjustment_steps(
+    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], counts: UpsertCounts, *, recorded_on: date
+) -> list[HistoryStep]:
+    """The report's like-for-like adjustments on the programme's savings benefit, each recorded by finance
+    through the benefits service at the programme's close-down (``recorded_on``), when the report stated
+    them; keyed (category, source), so one already recorded is left as it is."""
+    steps: list[HistoryStep] = []
     for row in rows:
-        if row["period_end"] in have:
-            counts.add("benefit_measurement", "unchanged")
-            continue
-        db.session.add(
-            BenefitMeasurement(
-                benefit_id=benefit.id,
-                period_end=row["period_end"],
-                value=Decimal(str(row["value"])),
-                data_quality=row.get("data_quality", "measured"),
-                note=row.get("note", ""),
-                recorded_by_id=recorder.id,
-            )
-        )
-        counts.add("benefit_measurement", "created")
-        added = True
-    if added:
-        db.session.flush()
-        latest = db.session.scalar(
-            select(BenefitMeasurement)
-            .where(BenefitMeasurement.benefit_id == benefit.id)
-            .order_by(BenefitMeasurement.period_end.desc())
-            .limit(1)
-        )
-        benefit.reschedule(latest)
-        db.session.flush()
+        at = _on(recorded_on, time(14, 0))
+        steps.append((at, 5, partial(_adjust, row, users["finance"], counts)))
+    return steps
 
 
-def load_adjustments(
-    rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], counts: UpsertCounts
-) -> None:
-    """The report's like-for-like adjustments, on the programme's savings benefit; key (category, source)."""
+def _adjust(row: Mapping[str, Any], finance: User, counts: UpsertCounts) -> None:
     benefit = db.session.scalar(
         select(Benefit).where(Benefit.programme_id.is_not(None), Benefit.title == PROGRAMME_SAVINGS_TITLE)
     )
     if benefit is None:
         raise LookupError(f"the programme benefit {PROGRAMME_SAVINGS_TITLE!r} must be loaded first")
-    have = set(
-        db.session.execute(
-            select(BenefitAdjustment.category, BenefitAdjustment.source).where(
-                BenefitAdjustment.benefit_id == benefit.id
-            )
-        ).all()
+    source = row.get("source", "")
+    exists = db.session.scalar(
+        select(BenefitAdjustment.id).where(
+            BenefitAdjustment.benefit_id == benefit.id,
+            BenefitAdjustment.category == row["category"],
+            BenefitAdjustment.source == source,
+        )
     )
-    finance = users["finance"]
-    for row in rows:
-        source = row.get("source", "")
-        if (row["category"], source) in have:
-            counts.add("benefit_adjustment", "unchanged")
-            continue
-        adjustment = BenefitAdjustment(
-            benefit_id=benefit.id,
-            category=row["category"],
-            amount_pence=int(row["amount_pence"]),
-            rationale=" ".join(str(row["rationale"]).split()),
-            source=source,
-            status=row.get("status", AdjustmentStatus.PROPOSED.value),
-            recurrence=row.get("recurrence", AdjustmentRecurrence.RECURRING.value),
-            financial_year=row.get("financial_year"),
-            evidence=" ".join(str(row.get("evidence", "")).split()),
-            recorded_by_id=finance.id,
-        )
-        db.session.add(adjustment)
-        db.session.flush()
-        counts.add("benefit_adjustment", "created")
-        record_event(
-            actor_id=None,
-            action="benefit.adjustment_loaded",
-            subject_type="benefit",
-            subject_id=benefit.id,
-            after={
-                "category": adjustment.category,
-                "amount_pence": adjustment.amount_pence,
-                "source": source,
-                "status": adjustment.status,
-            },
-        )
+    if exists is not None:
+        counts.add("benefit_adjustment", "unchanged")
+        return
+    benefit_service.record_adjustment(
+        benefit.id,
+        actor=finance,
+        category=row["category"],
+        amount_pence=int(row["amount_pence"]),
+        rationale=" ".join(str(row["rationale"]).split()),
+        source=source,
+        status=row.get("status", AdjustmentStatus.PROPOSED.value),
+        recurrence=row.get("recurrence", AdjustmentRecurrence.RECURRING.value),
+        financial_year=row.get("financial_year"),
+        evidence=" ".join(str(row.get("evidence", "")).split()),
+    )
+    counts.add("benefit_adjustment", "created")
 
 
 def load_temporary_resources(

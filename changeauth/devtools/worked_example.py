@@ -47,29 +47,40 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     loaded_on = clock.today()
     decisions = read_yaml(demo / "decisions.yaml")
     # The history, in date order: each improvement submitted, the members' scores (made before its business
-    # case came to G1) and its decisions, replayed at their own instants (``demo_decisions``).
+    # case came to G1), its benefits, their measurements and the programme's adjustments, and its
+    # decisions, replayed at their own instants (``demo_decisions``).
     submissions = demo_data.submission_steps(improvements, users, successor, counts, loaded_on=loaded_on)
+    days = demo_decisions.decision_days(decisions, loaded_on)
     scores = demo_score_steps(
         read_yaml(demo / "scores.yaml"),
-        demo_decisions.decision_days(decisions, loaded_on),
+        days,
         users,
         counts,
         loaded_on=loaded_on,
         **_scoring_rules(),
+    )
+    benefits = demo_benefits.benefit_steps(
+        read_yaml(demo / "benefits.yaml"),
+        users,
+        programme,
+        counts,
+        decided_on=days,
+        programme_ends_on=programme_row["ends_on"],
+    )
+    adjustments = demo_benefits.adjustment_steps(
+        read_yaml(demo / "adjustments.yaml"), users, counts, recorded_on=programme_row["ends_on"]
     )
     load_demo_decisions(
         decisions,
         users,
         counts,
         loaded_on=loaded_on,
-        other_steps=[*submissions, *scores],
+        other_steps=[*submissions, *scores, *benefits, *adjustments],
         improvements={row["ref"]: row for row in improvements},
     )
     demo_business_cases.load_demo_business_cases(
         read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
     )
-    demo_benefits.load_benefits(read_yaml(demo / "benefits.yaml"), users, programme, counts)
-    demo_benefits.load_adjustments(read_yaml(demo / "adjustments.yaml"), users, counts)
     demo_staffing.load_staffing_register(read_yaml(demo / "staffing.yaml"), users, counts)
     resources = read_yaml(demo / "temporary_resources.yaml")
     demo_benefits.load_temporary_resources(resources, users, programme, counts)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from changeauth import db
@@ -667,7 +667,10 @@ def is_tracked(benefit: Benefit, improvement: Improvement | None, *, on: date) -
 
 
 def _grace_days() -> int:
-    return int(current_app.config.get("BENEFIT_GRACE_DAYS", rules.DEFAULT_GRACE_DAYS))
+    """The configured grace before a measurement is overdue; the default outside an app (a loader or a
+    script run without one)."""
+    config = current_app.config if has_app_context() else {}
+    return int(config.get("BENEFIT_GRACE_DAYS", rules.DEFAULT_GRACE_DAYS))
 
 
 def record_measurement(

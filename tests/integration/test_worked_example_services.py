@@ -134,3 +134,47 @@ def test_most_deep_dive_ideas_are_triaged_and_a_few_young_ideas_wait(db_session:
         (Stage.IDEA, Status.NEEDS_INFO),
         (Stage.DECLINED, Status.DECLINED),
     } <= outcomes
+
+
+def test_benefits_measurements_and_adjustments_went_through_the_benefits_services_on_their_dates(
+    db_session: Any,
+) -> None:
+    from changeauth.models import Benefit, BenefitMeasurement
+
+    actions = set(db_session.scalars(select(AuditEvent.action)))
+    assert not {"benefit.loaded", "benefit.adjustment_loaded"} & actions
+    created = {
+        event.subject_id: event
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "benefit.created"))
+    }
+    recorded = {
+        (event.subject_id, (event.after or {}).get("measurement_id")): event
+        for event in db_session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "benefit.measurement_recorded")
+        )
+    }
+    problems = []
+    for benefit in db_session.scalars(select(Benefit)):
+        profiled = created.get(benefit.id)
+        if profiled is None or profiled.occurred_at.date() >= AS_OF:
+            problems.append(f"{benefit.title}: not profiled through the service before the load")
+            continue
+        for measurement in db_session.scalars(
+            select(BenefitMeasurement).where(BenefitMeasurement.benefit_id == benefit.id)
+        ):
+            event = recorded.get((benefit.id, measurement.id))
+            if event is None or event.occurred_at.date() != measurement.period_end:
+                problems.append(
+                    f"{benefit.title}: {measurement.period_end} not recorded at its period's close"
+                )
+            elif not profiled.occurred_at < event.occurred_at:
+                problems.append(f"{benefit.title}: measured before it was profiled")
+    assert not problems, "\n".join(problems)
+    # The SWAP audit's validation of the programme's saving, on its day (report §3.2).
+    validated = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "benefit.validated"))
+    assert validated is not None and validated.occurred_at.date() == date(2019, 11, 30)
+    # The report's two adjustments, recorded by finance at the close-down and still proposed.
+    adjustments = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "benefit.adjustment_recorded")
+    ).all()
+    assert adjustments and {event.occurred_at.date() for event in adjustments} == {date(2021, 3, 31)}
