@@ -1,10 +1,10 @@
 """Loading the worked example's business cases: the programme's own case (its figures from
-programme.yaml) and a few demo improvement cases in the statuses and on the dates the seed gives.
+programme.yaml), and a few demo improvement cases written and submitted through the business cases
+service on the dates the seed gives, as steps of the replayed history (``demo_decisions``).
 
 Idempotent: a version is matched by (improvement or programme, version number) and never duplicated
-or changed once loaded. Rows are written directly rather than through the lifecycle services,
-because the seed records history (past dates, past decisions); every row is still validated as
-the services would validate it.
+or changed once loaded. The programme's case is written directly, validated as the service would: the
+service writes cases for improvements only, and this one was approved by members in April 2017.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import demo_day
+from changeauth.devtools.demo_data import HistoryStep, demo_day
 from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
 from changeauth.domain.business_cases import CaseContent, CaseStatus, validate_content
 from changeauth.models import (
@@ -28,7 +29,7 @@ from changeauth.models import (
     StrategicPriority,
     User,
 )
-from changeauth.queries import clock
+from changeauth.services import business_cases
 from changeauth.services.audit import record_event
 from changeauth.services.business_cases import apply_content, audit_snapshot
 from changeauth.services.reference_data import UpsertCounts
@@ -130,68 +131,88 @@ def load_programme_case(
     _store(case, content, counts, subject=f"programme {programme.code}")
 
 
-def load_improvement_cases(
+def case_steps(
     rows: Iterable[Mapping[str, Any]],
     users: Mapping[str, User],
     counts: UpsertCounts,
     *,
     loaded_on: date,
-) -> None:
-    """Demo cases for improvements, version by version, in the statuses the seed gives; a date may count
-    back from ``loaded_on`` (``demo_data.demo_day``)."""
-    refs = dict(db.session.execute(select(Improvement.ref, Improvement.id)).all())
+) -> list[HistoryStep]:
+    """The demo cases for improvements as steps of the replayed history, version by version, each
+    through the business cases service at its own instant: written by its author on ``created_on`` and
+    submitted on ``submitted_on`` (a later submission supersedes the version still waiting); the G1
+    decision approves it (``demo_decisions``). Dates may count back from ``loaded_on``
+    (``demo_data.demo_day``). A version already loaded is left as it is."""
+    have = set(
+        db.session.execute(
+            select(Improvement.ref, BusinessCase.version).join(
+                BusinessCase, BusinessCase.improvement_id == Improvement.id
+            )
+        ).all()
+    )
+    steps: list[HistoryStep] = []
     for row in rows:
-        improvement_id = refs.get(row["improvement_ref"])
-        if improvement_id is None:
-            raise ValueError(f"demo business case for unknown improvement {row['improvement_ref']}")
+        ref = row["improvement_ref"]
         for version_row in row["versions"]:
             version = int(version_row["version"])
-            exists = db.session.scalar(
-                select(BusinessCase.id).where(
-                    BusinessCase.improvement_id == improvement_id, BusinessCase.version == version
-                )
-            )
-            if exists:
+            if (ref, version) in have:
                 counts.add("business_case", "unchanged")
                 continue
-            options = tuple(
-                OptionFigures(option["name"], bool(option["is_business_as_usual"]), _years(option["years"]))
-                for option in version_row["options"]
-            )
-            content = _content(version_row, options, version_row["preferred_option"])
-            created = _instant(demo_day(version_row["created_on"], loaded_on))
-            decided_by = users[version_row["decided_by"]] if version_row.get("decided_by") else None
-            status = version_row["status"]
+            written = _instant(demo_day(version_row["created_on"], loaded_on))
+            assert written is not None
+            steps.append((written, 5, partial(_write, ref, version_row, users, counts)))
             submitted = _instant(demo_day(version_row.get("submitted_on"), loaded_on))
-            decided = _instant(demo_day(version_row.get("decided_on"), loaded_on))
-            writer = users[version_row["written_by"]]
-            case = BusinessCase(
-                improvement_id=improvement_id,
-                version=version,
-                based_on_version=version - 1 if version > 1 else None,
-                status=status,
-                created_by_id=writer.id,
-                created_at=created,
-                updated_at=created,
-                submitted_by_id=writer.id if submitted else None,
-                submitted_at=submitted,
-                decided_by_id=decided_by.id if decided_by else None,
-                approved_at=decided if status == "approved" else None,
-            )
-            _store(case, content, counts, subject=row["improvement_ref"])
+            if submitted is not None:
+                steps.append((submitted, 5, partial(_submit, ref, version, users[version_row["written_by"]])))
+    return steps
+
+
+def _case(ref: str, version: int) -> tuple[Improvement, BusinessCase]:
+    improvement = db.session.scalar(select(Improvement).where(Improvement.ref == ref))
+    if improvement is None:
+        raise ValueError(f"demo business case for unknown improvement {ref}")
+    case = db.session.scalar(
+        select(BusinessCase).where(
+            BusinessCase.improvement_id == improvement.id, BusinessCase.version == version
+        )
+    )
+    if case is None:
+        raise ValueError(f"{ref}'s business case version {version} was not written before it was submitted")
+    return improvement, case
+
+
+def _write(ref: str, row: Mapping[str, Any], users: Mapping[str, User], counts: UpsertCounts) -> None:
+    """Write the version as its author did, through the business cases service (a draft)."""
+    improvement = db.session.scalar(select(Improvement).where(Improvement.ref == ref))
+    if improvement is None:
+        raise ValueError(f"demo business case for unknown improvement {ref}")
+    options = tuple(
+        OptionFigures(option["name"], bool(option["is_business_as_usual"]), _years(option["years"]))
+        for option in row["options"]
+    )
+    case = business_cases.create_business_case(
+        users[row["written_by"]], improvement.id, _content(row, options, row["preferred_option"])
+    )
+    if case.version != int(row["version"]):
+        raise ValueError(
+            f"{ref}: business_cases.yaml lists version {row['version']}, the service made {case.version}"
+        )
+    counts.add("business_case", "created")
+
+
+def _submit(ref: str, version: int, author: User) -> None:
+    """Submit the version for the G1 decision, as its author did, through the business cases service."""
+    _improvement, case = _case(ref, version)
+    business_cases.submit_business_case(case, actor=author)
 
 
 def load_demo_business_cases(
     data: Mapping[str, Any],
     programme_row: Mapping[str, Any],
     programme: Programme | None,
-    users: Mapping[str, User],
     counts: UpsertCounts,
-    *,
-    loaded_on: date | None = None,
 ) -> None:
-    """Load both parts of seeds/demo/business_cases.yaml; the live cases' dates count back from
-    ``loaded_on`` (the council's today by default). Flushes, does not commit."""
+    """The programme's own case from seeds/demo/business_cases.yaml (the improvements' cases are steps of
+    the history, ``case_steps``). Flushes, does not commit."""
     if programme is not None and data.get("programme"):
         load_programme_case(data["programme"], programme_row, programme, counts)
-    load_improvement_cases(data.get("improvements", ()), users, counts, loaded_on=loaded_on or clock.today())

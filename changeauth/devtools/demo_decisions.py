@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep, demo_day
+from changeauth.domain.business_cases import CaseStatus
 from changeauth.domain.gate_decisions import DecisionRequest
 from changeauth.domain.gates import ConditionStatus
 from changeauth.domain.lifecycle import (
@@ -30,6 +31,7 @@ from changeauth.domain.lifecycle import (
     decision_outcome,
 )
 from changeauth.models import (
+    BusinessCase,
     Condition,
     DaMeeting,
     GateDecision,
@@ -39,7 +41,7 @@ from changeauth.models import (
     Support,
     User,
 )
-from changeauth.services import gates, meetings, notifications, transitions
+from changeauth.services import business_cases, gates, meetings, notifications, transitions
 from changeauth.services.audit import record_event
 from changeauth.services.improvements import update_improvement
 from changeauth.services.meeting_invitations import InvitationSettings
@@ -405,6 +407,8 @@ def _record_decision(
     )
     db.session.add(decision)
     db.session.flush()
+    if Gate(row["gate"]) is Gate.G1:
+        _decide_case(improvement, Decision(row["decision"]), users[row["decided_by"]], decision.rationale)
     for number, condition in enumerate(decision.conditions):
         opened[(row["ref"], row["gate"], number)] = condition
     counts.add("gate_decision", "created")
@@ -426,6 +430,23 @@ def _record_decision(
     )
     _notify(improvement, decision)
     return decision
+
+
+def _decide_case(improvement: Improvement, decision: Decision, decider: User, reason: str) -> None:
+    """The G1 decision approves the submitted business case (a recycle returns it) through the business
+    cases service, as the gate service does."""
+    case = db.session.scalar(
+        select(BusinessCase)
+        .where(BusinessCase.improvement_id == improvement.id)
+        .order_by(BusinessCase.version.desc())
+        .limit(1)
+    )
+    if case is None or case.status != CaseStatus.SUBMITTED:
+        return
+    if decision in (Decision.GO, Decision.GO_WITH_CONDITIONS):
+        business_cases.approve_business_case(case, actor=decider)
+    elif decision is Decision.RECYCLE:
+        business_cases.return_business_case(case, actor=decider, reason=reason)
 
 
 def _notify(improvement: Improvement, decision: GateDecision) -> None:

@@ -34,8 +34,9 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     demo = seeds_dir / "demo"
     counts = UpsertCounts()
     programme_row = read_yaml(demo / "programme.yaml")
-    # The accounts and the programmes are recorded when the programme began, so the audit log holds
-    # nothing dated after the history it goes on to tell (seeds/README.md, "The history is replayed").
+    # The accounts, the programmes and the programme's case are recorded when the programme began, so the
+    # audit log holds nothing dated after the history it goes on to tell (seeds/README.md, "The history is
+    # replayed").
     with db.clock_at(datetime.combine(programme_row["starts_on"], time(9, 0), tzinfo=UTC)):
         users = demo_data.ensure_demo_users()
         programme = demo_data.load_programme(programme_row, counts)
@@ -43,6 +44,9 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
         # The report's recommendations belong to the programme that followed the close-down (seeds/README.md).
         successor = demo_data.load_programme(programme_row["successor"], counts)
         demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
+        # The programme's own case, which members approved as the programme began (April 2017).
+        cases_data = read_yaml(demo / "business_cases.yaml")
+        demo_business_cases.load_demo_business_cases(cases_data, programme_row, programme, counts)
     improvements = read_yaml(demo / "improvements.yaml")
     loaded_on = clock.today()
     decisions = read_yaml(demo / "decisions.yaml")
@@ -70,16 +74,16 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     adjustments = demo_benefits.adjustment_steps(
         read_yaml(demo / "adjustments.yaml"), users, counts, recorded_on=programme_row["ends_on"]
     )
+    cases = demo_business_cases.case_steps(
+        cases_data.get("improvements", ()), users, counts, loaded_on=loaded_on
+    )
     load_demo_decisions(
         decisions,
         users,
         counts,
         loaded_on=loaded_on,
-        other_steps=[*submissions, *scores, *benefits, *adjustments],
+        other_steps=[*submissions, *scores, *cases, *benefits, *adjustments],
         improvements={row["ref"]: row for row in improvements},
-    )
-    demo_business_cases.load_demo_business_cases(
-        read_yaml(demo / "business_cases.yaml"), read_yaml(demo / "programme.yaml"), programme, users, counts
     )
     demo_staffing.load_staffing_register(read_yaml(demo / "staffing.yaml"), users, counts)
     resources = read_yaml(demo / "temporary_resources.yaml")

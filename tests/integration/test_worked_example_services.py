@@ -178,3 +178,35 @@ def test_benefits_measurements_and_adjustments_went_through_the_benefits_service
         select(AuditEvent).where(AuditEvent.action == "benefit.adjustment_recorded")
     ).all()
     assert adjustments and {event.occurred_at.date() for event in adjustments} == {date(2021, 3, 31)}
+
+
+def test_the_improvements_business_cases_were_written_submitted_and_approved_through_the_service(
+    db_session: Any,
+) -> None:
+    from changeauth.domain.business_cases import CaseStatus
+    from changeauth.models import BusinessCase
+
+    cases = db_session.scalars(select(BusinessCase).where(BusinessCase.improvement_id.is_not(None))).all()
+    assert len(cases) >= 4
+    told: dict[int, list[tuple[str, datetime]]] = {}
+    for event in db_session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == "business_case").order_by(AuditEvent.id)
+    ):
+        told.setdefault(event.subject_id, []).append((event.action, event.occurred_at))
+    for case in cases:
+        actions = [action for action, _at in told.get(case.id, [])]
+        assert actions[0] == "business_case.created", (case.id, actions)
+        assert told[case.id][0][1] == case.created_at < LOADED_AT
+        if case.submitted_at is not None:
+            assert "business_case.submitted" in actions and case.created_at < case.submitted_at
+        if case.status == CaseStatus.APPROVED:
+            g1 = db_session.scalar(
+                select(GateDecision.decided_at).where(
+                    GateDecision.improvement_id == case.improvement_id, GateDecision.gate == Gate.G1
+                )
+            )
+            # Approved by the G1 decision, at its instant, after it was submitted.
+            assert actions[-1] == "business_case.approved" and told[case.id][-1][1] == g1
+            assert case.approved_at == g1 and case.submitted_at < g1
+    statuses = {CaseStatus(case.status) for case in cases}
+    assert {CaseStatus.APPROVED, CaseStatus.SUPERSEDED, CaseStatus.SUBMITTED, CaseStatus.DRAFT} <= statuses
