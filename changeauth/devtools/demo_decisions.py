@@ -367,8 +367,8 @@ def _record_decision(
     opened: dict[tuple[str, str, int], Condition],
 ) -> GateDecision:
     """The decision as a record of the past, moving the improvement where it leads as the gate service
-    would. Not through the gate service: the example holds no business case, benefits or final score for
-    some of the work the members approved, which the service's criteria ask for (seeds/README.md)."""
+    would. Not through the gate service: the example holds no business case or final score for some of
+    the work the members approved, which the service's G1 criteria ask for (seeds/README.md)."""
     row, improvement = item.row, item.improvement
     if improvement.stage.value != row["from_stage"]:
         raise ValueError(f"{item.ref} stands at {improvement.stage.value}, not {row['from_stage']}")
