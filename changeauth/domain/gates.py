@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from changeauth.domain.business_cases import CaseStatus
+from changeauth.domain.dependencies import DependencyState, state_of
 from changeauth.domain.lifecycle import Gate, Route
 from changeauth.domain.scoring import ScoreStatus
 
@@ -78,6 +79,9 @@ class GateFacts:
     went_live_on: date | None = None
     effect_recorded: bool = False
     manual_ticks: Mapping[str, bool] = field(default_factory=dict)
+    # The stage of each improvement this one needs delivered first
+    # (docs/gates.md#dependencies-between-improvements).
+    dependency_stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,28 @@ def _effect_recorded(facts: GateFacts) -> tuple[bool, str]:
     return False, "Record the effect of the quick win (a benefit with a measurement, or the expected effect)."
 
 
+def _dependencies_delivered(facts: GateFacts) -> tuple[bool, str]:
+    states = [state_of(stage) for stage in facts.dependency_stages]
+    if not states:
+        return True, "It needs no other improvement delivered first."
+    awaited = states.count(DependencyState.AWAITED)
+    stopped = states.count(DependencyState.STOPPED)
+    if not (awaited or stopped):
+        return True, f"All {len(states)} improvements it needs have been delivered."
+    parts = []
+    if awaited:
+        parts.append(
+            f"{awaited} of the improvements it needs {'is' if awaited == 1 else 'are'} not delivered yet"
+        )
+    if stopped:
+        parts.append(
+            f"{stopped} {'was' if stopped == 1 else 'were'} stopped and will not be delivered: the design "
+            "authority removes that dependency or stops this work"
+        )
+    text = "; ".join(parts)
+    return False, f"{text[0].upper()}{text[1:]}."
+
+
 RULES: dict[str, Rule] = {
     "business_case_submitted": _business_case_submitted,
     "benefits_profiled": _benefits_profiled,
@@ -199,6 +225,7 @@ RULES: dict[str, Rule] = {
     "measured_after_go_live": _measured_after_go_live,
     "benefits_closed": _benefits_closed,
     "effect_recorded": _effect_recorded,
+    "dependencies_delivered": _dependencies_delivered,
 }
 
 # What each automatic rule checks, in the words the criteria pages show for it.
@@ -212,6 +239,7 @@ RULE_LABELS: dict[str, str] = {
     "measured_after_go_live": "every benefit is measured after go-live",
     "benefits_closed": "every benefit has a closing status",
     "effect_recorded": "the quick win's effect is recorded",
+    "dependencies_delivered": "every improvement it needs first has been delivered",
 }
 
 
@@ -267,6 +295,14 @@ DEFAULT_GATE_CRITERIA: tuple[GateCriterionSpec, ...] = (
         "resources_have_end_dates",
     ),
     GateCriterionSpec(Gate.G2, "no_open_conditions", "No conditions are open.", MUST, "no_open_conditions"),
+    # Blocks go-live, not the start of delivery: see docs/gates.md#dependencies-between-improvements.
+    GateCriterionSpec(
+        Gate.G2,
+        "dependencies_delivered",
+        "Every improvement this one needs delivered first has been delivered.",
+        MUST,
+        "dependencies_delivered",
+    ),
     GateCriterionSpec(
         Gate.G2,
         "service_ready",
@@ -293,11 +329,25 @@ DEFAULT_GATE_CRITERIA: tuple[GateCriterionSpec, ...] = (
     ),
 )
 
-# A quick win skips the business case; at G2 and G3 it needs only a recorded effect.
+# A quick win skips the business case; at G2 and G3 it needs only a recorded effect, and at G2 (its
+# go-live) what it needs delivered first, as any improvement does.
 QUICK_WIN_CRITERIA: dict[Gate, tuple[GateCriterionSpec, ...]] = {
     gate: (
         GateCriterionSpec(
             gate, "effect_recorded", "The effect of the quick win is recorded.", MUST, "effect_recorded"
+        ),
+        *(
+            (
+                GateCriterionSpec(
+                    gate,
+                    "dependencies_delivered",
+                    "Every improvement this one needs delivered first has been delivered.",
+                    MUST,
+                    "dependencies_delivered",
+                ),
+            )
+            if gate is Gate.G2
+            else ()
         ),
     )
     for gate in (Gate.G2, Gate.G3)

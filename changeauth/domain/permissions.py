@@ -420,3 +420,19 @@ def can_record_delivery_estimate(actor: Actor, improvement: ImprovementFacts) ->
     if not actor.is_active or improvement.stage not in in_flight:
         return False
     return actor.id == improvement.owner_id or is_design_authority(actor)
+
+
+def can_record_dependency(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """That this improvement needs another delivered first: its owner, who knows the work, or a design
+    authority member, while it is still to be delivered (not ended). Adding one only adds a check."""
+    return (
+        actor.is_active
+        and improvement.stage not in ENDED_STAGES
+        and (actor.id == improvement.owner_id or is_design_authority(actor))
+    )
+
+
+def can_remove_dependency(actor: Actor, improvement: ImprovementFacts) -> bool:
+    """Removing a dependency lifts a block at go-live, so it is a decision for a design authority member
+    independent of the improvement that needs the other (separation of duties), never its owner."""
+    return is_independent(actor, improvement)

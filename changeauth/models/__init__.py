@@ -20,6 +20,7 @@ from changeauth.models.business_case import (
     business_case_priority,
 )
 from changeauth.models.credentials import PasswordToken, RecoveryCode, SecondFactorAttempt
+from changeauth.models.dependency import ImprovementDependency
 from changeauth.models.derived_state import DerivedState
 from changeauth.models.flag import Flag, Notification
 from changeauth.models.gate import (
@@ -81,6 +82,7 @@ __all__ = [
     "BusinessCaseOptionYear",
     "Comment",
     "DerivedState",
+    "ImprovementDependency",
     "ConflictDeclaration",
     "Flag",
     "Attachment",

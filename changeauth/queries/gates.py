@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from changeauth import db
 from changeauth.domain import permissions
@@ -24,6 +24,7 @@ from changeauth.models import (
     GateCriterion,
     GateDecision,
     Improvement,
+    ImprovementDependency,
     ImprovementScore,
     MeetingAction,
     MeetingAgendaItem,
@@ -214,7 +215,7 @@ def went_live_on(improvement_id: int) -> date | None:
 
 
 def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[int, GateFacts]:
-    """Everything the automatic gate rules look at, for each improvement: eight queries however many."""
+    """Everything the automatic gate rules look at, for each improvement: nine queries however many."""
     ids = [improvement.id for improvement in improvements]
     latest_case: dict[int, tuple[int, str]] = {}
     for improvement_id, version, status in db.session.execute(
@@ -267,6 +268,14 @@ def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[
         .where(CriterionTick.improvement_id.in_(ids))
     ):
         ticks.setdefault(improvement_id, {})[code] = is_met
+    needed_stages: dict[int, list[str]] = {}
+    depended_on = aliased(Improvement)
+    for improvement_id, stage in db.session.execute(
+        select(ImprovementDependency.improvement_id, depended_on.stage)
+        .join(depended_on, depended_on.id == ImprovementDependency.depends_on_id)
+        .where(ImprovementDependency.improvement_id.in_(ids))
+    ):
+        needed_stages.setdefault(improvement_id, []).append(stage)
     facts = {}
     for improvement in improvements:
         score = scores.get(improvement.id)
@@ -283,6 +292,7 @@ def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[
             went_live_on=live.date() if live else None,
             effect_recorded=improvement.id in measured,
             manual_ticks=ticks.get(improvement.id, {}),
+            dependency_stages=tuple(needed_stages.get(improvement.id, ())),
         )
     return facts
 

@@ -79,6 +79,7 @@ def test_every_contract_endpoint_answers_an_authorised_caller(
         "user_id": UserFactory().id,
         "condition_id": 999_999,  # no factory: a missing condition must still be a routed, domain 404
         "adjustment_id": 999_999,  # likewise: a missing adjustment is a routed, domain 404
+        "dependency_id": 999_999,  # likewise: the body is checked first (422), then the dependency (404)
     }
     db_session.commit()
     spec = client.get(OPENAPI_PATH).get_json()

@@ -25,6 +25,7 @@ from changeauth.models import (
     GateCriterion,
     GateDecision,
     Improvement,
+    ImprovementDependency,
     Programme,
     TemporaryResource,
     User,
@@ -267,8 +268,18 @@ def _add_and_read_samples() -> dict[str, Any]:
     closed_benefit.closing_status = "realised"
     closed_benefit.version += 1
     post_id = _staffing_register(benefit_id)
+    # The improvement in delivery needs the closed one delivered first (it is, so no gate is blocked).
+    dependency = ImprovementDependency(
+        improvement_id=refs[DELIVERY],
+        depends_on_id=refs[CLOSED],
+        reason="The new letters reuse the templates the closed work delivered.",
+        recorded_by_id=da.id,
+    )
+    db.session.add(dependency)
+    db.session.flush()
     cases = {(case.improvement_id, case.status): case.id for case in db.session.scalars(select(BusinessCase))}
     return {
+        "dependency_id": dependency.id,
         **refs,
         "improvement_id": refs[BUSINESS_CASE],
         "case_id": cases[(refs[BUSINESS_CASE], "submitted")],

@@ -25,6 +25,7 @@ from changeauth.models import (
     DaMeeting,
     GateCriterion,
     GateDecision,
+    ImprovementDependency,
     Programme,
     ScoringScheme,
 )
@@ -157,6 +158,12 @@ def make_samples() -> dict[str, Any]:
         uploaded_by_id=improvement.owner_id,
         uploaded_at=datetime.now(UTC),
     )
+    dependency = ImprovementDependency(
+        improvement_id=improvement.id,
+        depends_on_id=case.improvement_id,
+        reason="Sample: it needs the other delivered first.",
+        recorded_by_id=decider.id,
+    )
     programme = Programme(code=f"sample_{secrets.token_hex(3)}", name="Sample programme")
     adjustment = BenefitAdjustment(
         benefit_id=benefit.id, category="other", amount_pence=100, rationale="Sample, if it applies"
@@ -173,7 +180,7 @@ def make_samples() -> dict[str, Any]:
     register = BenefitStaffing(
         benefit_id=benefit.id, price_base_year=2025, employer_ni_pct=Decimal(13), pension_pct=Decimal(17)
     )
-    db.session.add_all([condition, meeting, attachment, programme, adjustment, post, register])
+    db.session.add_all([condition, meeting, attachment, programme, adjustment, post, register, dependency])
     db.session.flush()
     criterion = db.session.scalar(select(GateCriterion).order_by(GateCriterion.id))
     scheme_id = db.session.scalar(select(ScoringScheme.id).order_by(ScoringScheme.id))
@@ -192,6 +199,7 @@ def make_samples() -> dict[str, Any]:
         "condition_id": condition.id,
         "meeting_id": meeting.id,
         "attachment_id": attachment.id,
+        "dependency_id": dependency.id,
         "programme_id": programme.id,
         "criterion_id": criterion.id,
         "code": criterion.code,

@@ -60,6 +60,8 @@ NOT_APPLICABLE = {
     "improvements.submitted": "one idea's confirmation, listing nothing",
     "improvements.edit": "a form for one idea's title, drivers and team",
     "improvements.reassign": "a form for one improvement's owner and sponsor",
+    "improvements.new_dependency": "a form for one improvement's dependency",
+    "improvements.remove_dependency": "a form for one dependency",
     "admin.edit_user": "a form for one person's name, roles and team",
     "meetings.meeting_edit": "a form for one meeting (its members load with it)",
     "meetings.meeting_cancel": "a form for one meeting",

@@ -335,6 +335,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "improvements.edit": frozenset({"design_authority", "admin"}),
     # Owner and sponsor: an independent design authority member or an administrator decides.
     "improvements.reassign": frozenset({"design_authority", "admin"}),
+    # What it needs first: its owner or a design authority member records one; removing one lifts a block at
+    # go-live, so only an independent design authority member may.
+    "improvements.new_dependency": frozenset({"design_authority"}),
+    "improvements.remove_dependency": frozenset({"design_authority"}),
+    "dependencies_api.list_dependencies": EVERYONE,
     "improvements.index": EVERYONE,
     "improvements.new": EVERYONE,
     "improvements.similar_fragment": EVERYONE,

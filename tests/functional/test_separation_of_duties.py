@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from changeauth.models import Condition, GateDecision, Improvement
+from changeauth.models import Condition, GateDecision, Improvement, ImprovementDependency
 from changeauth.services import users as user_service
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
 
@@ -88,6 +88,18 @@ def _closed_benefit(db_session: Any, work: Improvement) -> Any:
     return benefit
 
 
+def _dependency(db_session: Any, work: Improvement) -> Any:
+    dependency = ImprovementDependency(
+        improvement_id=work.id,
+        depends_on_id=ImprovementFactory(delivery=True).id,
+        reason="It needs the other delivered first.",
+        recorded_by_id=work.owner_id,
+    )
+    db_session.add(dependency)
+    db_session.commit()
+    return dependency
+
+
 ACTS = [
     Act(
         "PATCH /improvements/{id}",  # re-ranking: a mandatory improvement ranks first
@@ -143,6 +155,15 @@ ACTS = [
         lambda c, h, work, s: c.post(
             f"/api/v1/benefits/{_closed_benefit(s, work).id}/reopen",
             json={"reason": "Closed too early.", "version": 1},
+            headers=h,
+        ),
+    ),
+    Act(
+        "POST /dependencies/{id}/remove",  # lifts the block at go-live
+        lambda s, sponsor: ImprovementFactory(delivery=True, sponsor=sponsor),
+        lambda c, h, work, s: c.post(
+            f"/api/v1/dependencies/{_dependency(s, work).id}/remove",
+            json={"reason": "We will go live without it."},
             headers=h,
         ),
     ),

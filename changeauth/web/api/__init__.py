@@ -41,6 +41,7 @@ def register_api(app: Flask) -> None:
     from changeauth.web.api import audit as audit_api
     from changeauth.web.api import benefits as benefits_api
     from changeauth.web.api import business_cases as business_cases_api
+    from changeauth.web.api import dependencies as dependencies_api
     from changeauth.web.api import flags as flags_api
     from changeauth.web.api import gates, identity, improvements
     from changeauth.web.api import personal_data as personal_data_api
@@ -53,6 +54,7 @@ def register_api(app: Flask) -> None:
         identity.blp,
         improvements.blp,
         gates.blp,
+        dependencies_api.blp,
         business_cases_api.blp,
         scoring_api.blp,
         benefits_api.blp,

@@ -11,12 +11,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from changeauth.domain import permissions
+from changeauth.domain.dependencies import state_of
 from changeauth.domain.errors import PermissionDenied, ValidationFailed
 from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS
 from changeauth.domain.roadmap import MIDPOINT, next_quarters, quarter_label
 from changeauth.domain.scoring import CriterionSpec
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import clock, reference
+from changeauth.queries import dependencies as dependency_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import scoring as scoring_queries
 from changeauth.queries.pagination import Page, clamp_page
@@ -110,6 +112,8 @@ def roadmap() -> ResponseReturnValue:
     return render_template(
         "backlog/roadmap.html",
         view=view,
+        needs=dependency_queries.needs_of([item.entry.id for item in view.page.items], current_user),
+        state_of=state_of,
         quarter_label=quarter_label,
         may_plan=permissions.can_plan_roadmap(current_user.as_actor()),
     )

@@ -19,6 +19,7 @@ from changeauth.domain.roles import Role
 from changeauth.queries import attachments as attachment_queries
 from changeauth.queries import business_cases as case_queries
 from changeauth.queries import clock, users
+from changeauth.queries import dependencies as dependency_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import scoring as score_queries
@@ -98,6 +99,10 @@ def _gate_context(improvement_id: int, form: GateDecisionForm | None = None) -> 
         "can_attach": permissions.can_comment(actor, facts),
         "confirm_form": ConfirmForm(version=improvement.version),
         "can_start_delivery": permissions.can_start_delivery(actor, facts),
+        # Shown at every gate; the go-live gate's criterion blocks on them, starting delivery only warns.
+        "dependencies": dependency_queries.dependencies_of(improvement, current_user),
+        "can_record_dependency": permissions.can_record_dependency(actor, facts),
+        "can_remove_dependency": permissions.can_remove_dependency(actor, facts),
         "can_resume": permissions.can_resume(actor, facts),
         "quorum": current_app.config["GATE_QUORUM"],
     }

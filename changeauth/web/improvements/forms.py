@@ -115,3 +115,28 @@ class ReassignForm(FlaskForm):
     owner_id = SelectField("Owner", description="The person who writes the business case and delivers it.")
     sponsor_id = SelectField("Sponsor (optional)", description="The senior person who backs it.")
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+
+
+class DependencyForm(FlaskForm):
+    """That this improvement needs another delivered first (services.dependencies)."""
+
+    depends_on = StringField(
+        "Which improvement must be delivered first?",
+        description="Its reference, for example IMP-2026-0042.",
+        validators=[DataRequired("Give the reference of the improvement it needs."), Length(max=20)],
+    )
+    reason = TextAreaField(
+        "Why does it need that one first?",
+        description="For example, the online forms need the new customer account to be live.",
+        validators=[DataRequired("Say why it needs that improvement first."), Length(max=2000)],
+    )
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])
+
+
+class RemoveDependencyForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it no longer needed first?",
+        description="The owner and the audit log keep this reason.",
+        validators=[DataRequired("Say why the dependency is being removed."), Length(max=2000)],
+    )
+    version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])

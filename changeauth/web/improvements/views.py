@@ -19,18 +19,22 @@ from changeauth.domain.errors import (
     VersionConflict,
 )
 from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS, Stage
+from changeauth.queries import dependencies as dependency_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import reference, similar, timeline, users
+from changeauth.services import dependencies as dependency_service
 from changeauth.services import engagement, transitions
 from changeauth.services import improvements as improvement_service
 from changeauth.web.forms import ConfirmForm, apply_field_errors
 from changeauth.web.improvements.forms import (
     CommentForm,
     ConflictForm,
+    DependencyForm,
     EditIdeaForm,
     IdeaForm,
     ImprovementFilterForm,
     ReassignForm,
+    RemoveDependencyForm,
     ResubmitForm,
 )
 from changeauth.web.pages import case_section
@@ -90,6 +94,9 @@ def _detail_context(improvement_id: int) -> dict[str, object]:
             actor, improvement_queries.access_to(improvement, current_user).improvement
         )
         and improvement.stage not in {s.value for s in ENDED_STAGES},
+        "dependencies": dependency_queries.dependencies_of(improvement, current_user),
+        "can_record_dependency": permissions.can_record_dependency(actor, facts),
+        "can_remove_dependency": permissions.can_remove_dependency(actor, facts),
         "comment_form": CommentForm(),
         "confirm_form": ConfirmForm(version=improvement.version),
         "conflict_form": ConflictForm(),
@@ -345,3 +352,64 @@ def reassign(improvement_id: int) -> ResponseReturnValue:
     return render_template("improvements/reassign.html", form=form, improvement=improvement), (
         422 if form.errors else 200
     )
+
+
+@bp.route("/<int:improvement_id>/dependencies/new", methods=["GET", "POST"])
+@login_required
+def new_dependency(improvement_id: int) -> ResponseReturnValue:
+    """Record that this improvement needs another delivered first: its owner or a design authority member."""
+    improvement = improvement_queries.get_improvement(improvement_id, current_user)
+    if not permissions.can_record_dependency(*improvement_queries.access_to(improvement, current_user)):
+        abort(403)
+    form = DependencyForm(version=improvement.version)
+    if form.validate_on_submit():
+        target = improvement_queries.find_by_ref(form.depends_on.data or "")
+        try:
+            dependency_service.record_dependency(
+                improvement,
+                actor=current_user,
+                expected_version=form.version.data,
+                depends_on_id=target.id if target else None,
+                reason=form.reason.data or "",
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        except (AlreadyExists, VersionConflict) as refusal:
+            form.form_errors.append(refusal.message)
+        else:
+            assert target is not None  # the service refuses an unknown reference
+            flash(f"{improvement.ref} now needs {target.ref} delivered first.", "success")
+            return _back(improvement_id)
+    return render_template("improvements/dependency_new.html", form=form, improvement=improvement), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/dependencies/<int:dependency_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_dependency(dependency_id: int) -> ResponseReturnValue:
+    """Remove a dependency, with a reason: a design authority member independent of the improvement."""
+    dependency = dependency_queries.get_dependency(dependency_id, current_user)
+    improvement = improvement_queries.get_improvement(dependency.improvement_id, current_user)
+    if not permissions.can_remove_dependency(*improvement_queries.access_to(improvement, current_user)):
+        abort(403)
+    side = dependency_queries.side_of(dependency)
+    form = RemoveDependencyForm(version=dependency.version)
+    if form.validate_on_submit():
+        try:
+            dependency_service.remove_dependency(
+                dependency,
+                actor=current_user,
+                expected_version=form.version.data,
+                reason=form.reason.data or "",
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        except VersionConflict as refusal:
+            form.form_errors.append(refusal.message)
+        else:
+            flash(f"{improvement.ref} no longer needs {side.depends_on.ref} delivered first.", "success")
+            return _back(improvement.id)
+    return render_template(
+        "improvements/dependency_remove.html", form=form, improvement=improvement, side=side
+    ), (422 if form.errors else 200)

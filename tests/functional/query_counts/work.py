@@ -15,6 +15,7 @@ from changeauth.models import (
     DaMeeting,
     GateCriterion,
     GateDecision,
+    ImprovementDependency,
     JobRun,
     Notification,
     StrategicPriority,
@@ -381,3 +382,26 @@ def my_actions(viewer: User) -> Arranged:
         )
 
     return Arranged(grown(add))
+
+
+@case("dependencies_api.list_dependencies")
+def dependencies(viewer: User) -> Arranged:
+    """An improvement in delivery; each row adds one improvement it needs and one that needs it, each
+    with its own recorder."""
+    improvement = ImprovementFactory(delivery=True)
+
+    def add(number: int) -> None:
+        for dependent, needed in (
+            (improvement, ImprovementFactory(delivery=True)),
+            (ImprovementFactory(delivery=True), improvement),
+        ):
+            db.session.add(
+                ImprovementDependency(
+                    improvement_id=dependent.id,
+                    depends_on_id=needed.id,
+                    reason=f"Needed first, number {number}.",
+                    recorded_by_id=UserFactory(design_authority=True).id,
+                )
+            )
+
+    return Arranged(grown(add), path={"improvement_id": improvement.id})
