@@ -315,23 +315,33 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def server_environment(database_url: str, storage: str) -> dict[str, str]:
-    """Production settings: a fresh secret key, the loopback host trusted, debug and testing off."""
+def server_environment(
+    database_url: str, storage: str, *, secret_key: str | None = None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Production settings: a fresh secret key (or the one given, shared by several servers), the loopback
+    host trusted, debug and testing off; ``extra`` settings on top."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CHANGEAUTH_")}
     environment.update(
         {
             "CHANGEAUTH_ENV": "production",
-            "CHANGEAUTH_SECRET_KEY": secrets.token_urlsafe(48),
+            "CHANGEAUTH_SECRET_KEY": secret_key or secrets.token_urlsafe(48),
             "CHANGEAUTH_TRUSTED_HOSTS": "127.0.0.1",
             "CHANGEAUTH_DATABASE_URL": database_url,
             "CHANGEAUTH_RATELIMIT_STORAGE_URL": storage,
+            **(extra or {}),
         }
     )
     return environment
 
 
 def start_server(
-    database_url: str, *, workers: int, port: int, storage: str, log: Path
+    database_url: str,
+    *,
+    workers: int,
+    port: int,
+    storage: str,
+    log: Path,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """gunicorn with sync workers, in its own process group so it can always be stopped whole."""
     command = [
@@ -350,7 +360,7 @@ def start_server(
         return subprocess.Popen(  # noqa: S603 - a fixed command
             command,
             cwd=ROOT,
-            env=server_environment(database_url, storage),
+            env=environment or server_environment(database_url, storage),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -448,9 +458,10 @@ def ramp_up_seconds(args: argparse.Namespace) -> int:
 
 def run_seconds(args: argparse.Namespace) -> int:
     """Locust's time limit. A write-heavy run stops itself after its two phases; the limit allows for
-    sign-ins that wait for the next authenticator step."""
+    the wait until everyone has signed in (up to 180 s, ``writes.READY_TIMEOUT_SECONDS``: sign-ins queue
+    behind argon2id and wait for the next authenticator step on a busy machine)."""
     if args.write_heavy:
-        return ramp_up_seconds(args) + 2 * args.duration + 120
+        return ramp_up_seconds(args) + 2 * args.duration + 210
     return ramp_up_seconds(args) + args.duration
 
 

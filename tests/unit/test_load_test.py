@@ -51,6 +51,7 @@ METRICS_DIRECTORY_BEFORE = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 verdict = _module("verdict", "verdict")
 browsing = _module("browsing", "browsing")
 runner = _module("run", "changeauth_load_runner")
+two_servers = _module("two_servers", "changeauth_two_servers")
 
 
 def test_importing_the_runner_leaves_the_environment_as_it_was() -> None:
@@ -333,6 +334,26 @@ def test_the_runner_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHANGEAUTH_DATABASE_URL", raising=False)
     with pytest.raises(SystemExit):
         runner.parse_args([])
+
+
+def test_nginx_spreads_requests_over_both_servers_from_a_scratch_directory(tmp_path: Path) -> None:
+    config = two_servers.nginx_config(tmp_path, 8080, [9001, 9002])
+    assert "listen 127.0.0.1:8080;" in config
+    assert "server 127.0.0.1:9001;" in config and "server 127.0.0.1:9002;" in config
+    assert f"pid {tmp_path}/nginx.pid;" in config
+    assert "proxy_set_header Host $http_host;" in config  # the app checks the host it is called by
+
+
+def test_servers_share_one_secret_key_when_given() -> None:
+    first = runner.server_environment("sqlite:///x.db", "memory://", secret_key="k" * 48)
+    second = runner.server_environment(
+        "sqlite:///x.db",
+        "memory://",
+        secret_key="k" * 48,
+        extra={"CHANGEAUTH_API_RATE_LIMIT": "60 per minute"},
+    )
+    assert first["CHANGEAUTH_SECRET_KEY"] == second["CHANGEAUTH_SECRET_KEY"]
+    assert second["CHANGEAUTH_API_RATE_LIMIT"] == "60 per minute"
 
 
 # --- what the simulated browser does ---------------------------------------------------------------------
