@@ -3,6 +3,7 @@ when and why, comments and flags. Anonymous submitters are never named to people
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -26,6 +27,7 @@ class EntryKind(StrEnum):
     SCORE_FINAL = "score_final"
     FLAG = "flag"
     CONDITION_CLOSED = "condition_closed"
+    DEPENDENCY = "dependency"
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,22 @@ class TimelineEntry:
         return self.kind is EntryKind.CONDITION_CLOSED
 
     @property
+    def is_dependency(self) -> bool:
+        """A dependency recorded or removed: ``action`` says which, ``note`` names the other improvement."""
+        return self.kind is EntryKind.DEPENDENCY
+
+    @property
+    def is_dependency_removed(self) -> bool:
+        return self.is_dependency and self.action == "removed"
+
+    @property
     def is_condition_met(self) -> bool:
         return self.is_condition_closed and self.decision == ConditionStatus.MET
 
 
 def timeline(improvement: Improvement, *, show_submitter: bool) -> list[TimelineEntry]:
-    """Every event in time order, in eight queries whatever the length of the history."""
+    """Every event in time order, in nine queries whatever the length of the history (ten when
+    dependencies were recorded or removed)."""
 
     def name(user: User | None, user_id: int | None) -> str | None:
         if (
@@ -191,6 +203,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
         )
         for event in finals
     ]
+    entries += _dependency_entries(improvement, name)
     comments = db.session.scalars(
         select(Comment).options(joinedload(Comment.author)).where(Comment.improvement_id == improvement.id)
     )
@@ -226,3 +239,46 @@ def _score_sentence(after: dict[str, object]) -> str:
         f"The design authority's score became final: {score if score is not None else 'no weighted score'} "
         f"out of 100 from {after.get('scorers')} scorers, and {verdict}."
     )
+
+
+def _dependency_entries(
+    improvement: Improvement, name: Callable[[User | None, int | None], str | None]
+) -> list[TimelineEntry]:
+    """Dependencies recorded and removed, with why, from the audit log (a removed one leaves no row)."""
+    events = db.session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == "improvement",
+            AuditEvent.subject_id == improvement.id,
+            AuditEvent.action.in_(("dependency.recorded", "dependency.removed")),
+        )
+    ).all()
+    if not events:
+        return []
+    other_ids = {(event.after or event.before or {}).get("depends_on_id") for event, _user in events} - {None}
+    others = {
+        row.id: row
+        for row in db.session.execute(
+            select(Improvement.id, Improvement.ref, Improvement.stage).where(Improvement.id.in_(other_ids))
+        )
+    }
+
+    def other(event: AuditEvent) -> str:
+        found = others.get((event.after or event.before or {}).get("depends_on_id"))
+        # A withdrawn idea is seen only by its submitter, the design authority and administrators.
+        if found is None or found.stage == Stage.WITHDRAWN:
+            return "another improvement"
+        return str(found.ref)
+
+    return [
+        TimelineEntry(
+            at=event.occurred_at,
+            kind=EntryKind.DEPENDENCY,
+            actor=name(user, event.actor_id),
+            action="removed" if event.action == "dependency.removed" else "recorded",
+            note=other(event),
+            rationale=event.reason,
+        )
+        for event, user in events
+    ]

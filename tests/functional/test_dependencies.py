@@ -135,6 +135,13 @@ class TestPages:
         assert db_session.scalar(select(ImprovementDependency)) is None
         event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "dependency.removed"))
         assert event.actor_id == member.id and event.reason == "Built another way."
+        # The history keeps both, with who and why, though the dependency itself is gone.
+        history = (
+            page(client.get(f"/improvements/{work.id}")).select_one(".timeline").get_text(" ", strip=True)
+        )
+        assert f"Needs {needed.ref} delivered first. Recorded by {work.owner.name}." in history
+        assert f"No longer needs {needed.ref} delivered first. Removed by {member.name}." in history
+        assert "Reason: Built another way." in history
 
     def test_a_viewer_cannot_record_one(self, client: FlaskClient, login_as: Any, db_session: Any) -> None:
         work = ImprovementFactory(delivery=True)
@@ -295,7 +302,9 @@ class TestWhoSeesWhat:
         listed = client.get(f"/api/v1/improvements/{work.id}/dependencies", headers=headers).get_json()
         assert listed == {"needs": [], "needed_by": []}
         login_as(stranger)
-        assert "Secret idea" not in page(client.get(f"/improvements/{work.id}")).get_text()
+        shown_to_stranger = page(client.get(f"/improvements/{work.id}")).get_text()
+        assert "Secret idea" not in shown_to_stranger and idea.ref not in shown_to_stranger
+        assert "Needs another improvement delivered first." in shown_to_stranger
         assert client.get(f"/improvements/dependencies/{dependency_id}/remove").status_code == 404
         # The design authority still sees it, and no submitter is named beside it.
         login_as(member)
