@@ -20,7 +20,7 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep, demo_day
 from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
-from changeauth.domain.business_cases import CaseContent, CaseStatus, validate_content
+from changeauth.domain.business_cases import CaseContent, CaseStatus, FundingLine, validate_content
 from changeauth.models import (
     BenefitDriver,
     BusinessCase,
@@ -31,7 +31,7 @@ from changeauth.models import (
 )
 from changeauth.services import business_cases
 from changeauth.services.audit import record_event
-from changeauth.services.business_cases import apply_content, audit_snapshot
+from changeauth.services.business_cases import CASE_TEXTS, apply_content, audit_snapshot
 from changeauth.services.reference_data import UpsertCounts
 
 _YEAR_FIELDS = ("capital_pence", "revenue_pence", "cashable_benefit_pence", "non_cashable_benefit_pence")
@@ -64,6 +64,21 @@ def _content(row: Mapping[str, Any], options: tuple[OptionFigures, ...], preferr
         reform_risk=row.get("reform_risk", ""),
         priority_codes=tuple(row.get("priorities", ())),
         driver_codes=tuple(row.get("drivers", ())),
+        # The five cases beyond the strategic and economic (a version written before them has none).
+        benefits_bias_pct=Decimal(str(row.get("benefits_bias_pct", 0))),
+        duration_bias_pct=Decimal(str(row.get("duration_bias_pct", 0))),
+        optimism_bias_justification=row.get("optimism_bias_justification", ""),
+        price_base_year=row.get("price_base_year"),
+        funding=tuple(
+            FundingLine(
+                financial_year=int(line["financial_year"]),
+                capital_pence=int(line.get("capital_pence", 0)),
+                revenue_pence=int(line.get("revenue_pence", 0)),
+                source=line["source"],
+            )
+            for line in row.get("funding", ())
+        ),
+        **{name: row.get(name, "") for name in CASE_TEXTS if name != "optimism_bias_justification"},
     )
     errors = validate_content(content)
     if errors:

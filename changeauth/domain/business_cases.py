@@ -404,6 +404,9 @@ class Section(StrEnum):
     STRATEGIC = "strategic"
     OPTION = "option"
     APPRAISAL = "appraisal"
+    COMMERCIAL = "commercial"
+    FINANCIAL = "financial"
+    MANAGEMENT = "management"
     RISKS = "risks"
 
 
@@ -428,17 +431,34 @@ def option_status(option: OptionFigures) -> SectionStatus:
     return _status(int(bool(option.name.strip())) + int(bool(option.years)), 2)
 
 
+def _written(*values: str) -> int:
+    return sum(1 for value in values if value.strip())
+
+
+def _has_bias(content: CaseContent) -> bool:
+    return any(
+        b > 0 for b in (content.optimism_bias_pct, content.benefits_bias_pct, content.duration_bias_pct)
+    )
+
+
 def section_states(content: CaseContent | None) -> tuple[SectionState, ...]:
-    """The task list for a case (``None`` before anything is saved), in the order it is written:
-    the strategic case, each option, the preferred option with the appraisal settings, the risks.
+    """The task list for a case (``None`` before anything is saved), in the order of the Five Case
+    Model: the strategic case, the economic case (each option, then the preferred option with the
+    appraisal settings), the commercial, financial and management cases, then the risks.
 
     Completed means everything the section asks for is there: the strategic fit and at least one
-    priority; an option's name and figures; the preferred option and why; both kinds of risk.
-    Optional boxes (benefit drivers, the FTE change) and defaults (the Green Book discount rate)
-    neither start nor complete a section.
+    priority; an option's name and figures; the preferred option and why, and why the optimism
+    bias is what it is when any is above 0 %; the commercial case's procurement route (a full case
+    also its contract and risk transfer); at least one funding line; the management case's who
+    delivers and benefits realisation (a full case also milestones and evaluation); both kinds of
+    risk. An outline case has all five cases, with less detail (the Green Book's outline business
+    case); the full case fills in the deal and the delivery plan. Optional boxes (benefit drivers,
+    the FTE change, the price base) and defaults (the Green Book discount rate) neither start nor
+    complete a section.
     """
     if content is None:
         content = CaseContent(kind="", options=(), preferred_option=None)
+    full = content.kind == CaseKind.FULL.value
     states = [
         SectionState(
             Section.STRATEGIC,
@@ -456,11 +476,52 @@ def section_states(content: CaseContent | None) -> tuple[SectionState, ...]:
         for number, option in enumerate(content.options, start=1)
     )
     preferred = bool((content.preferred_option or "").strip())
+    justified = not _has_bias(content) or bool(content.optimism_bias_justification.strip())
+    reasons = bool(content.preferred_reasons.strip())
+    if not (preferred or reasons or content.optimism_bias_justification.strip()):
+        appraisal_status = SectionStatus.NOT_STARTED
+    elif preferred and reasons and justified:
+        appraisal_status = SectionStatus.COMPLETED
+    else:
+        appraisal_status = SectionStatus.IN_PROGRESS
+    states.append(
+        SectionState(Section.APPRAISAL, "The preferred option and appraisal settings", appraisal_status)
+    )
+    commercial = (content.procurement_route, content.contract_terms, content.risk_transfer)
+    commercial_needed = _written(*commercial) if full else _written(content.procurement_route)
     states.append(
         SectionState(
-            Section.APPRAISAL,
-            "The preferred option and appraisal settings",
-            _status(int(preferred) + int(bool(content.preferred_reasons.strip())), 2),
+            Section.COMMERCIAL,
+            "The commercial case: procurement and the deal",
+            _commercial_or_management(
+                _written(*commercial, content.commercial_notes), commercial_needed, 3 if full else 1
+            ),
+        )
+    )
+    states.append(
+        SectionState(
+            Section.FINANCIAL,
+            "The financial case: affordability and funding",
+            _status(len(content.funding), 1),
+        )
+    )
+    management: tuple[str, ...] = (content.delivery_arrangements, content.benefits_realisation)
+    if full:
+        management += (content.milestones, content.evaluation)
+    states.append(
+        SectionState(
+            Section.MANAGEMENT,
+            "The management case: delivery, benefits and evaluation",
+            _commercial_or_management(
+                _written(
+                    content.delivery_arrangements,
+                    content.milestones,
+                    content.benefits_realisation,
+                    content.evaluation,
+                ),
+                _written(*management),
+                len(management),
+            ),
         )
     )
     states.append(
@@ -471,6 +532,13 @@ def section_states(content: CaseContent | None) -> tuple[SectionState, ...]:
         )
     )
     return tuple(states)
+
+
+def _commercial_or_management(written: int, needed_written: int, needed: int) -> SectionStatus:
+    """Started by any box; completed when the boxes the kind of case needs are all written."""
+    if written == 0:
+        return SectionStatus.NOT_STARTED
+    return SectionStatus.COMPLETED if needed_written >= needed else SectionStatus.IN_PROGRESS
 
 
 def ready_to_submit(content: CaseContent | None) -> bool:

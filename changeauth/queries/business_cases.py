@@ -186,16 +186,20 @@ class CaseSummary:
     kind: str
     preferred_option: str
     preferred: Appraisal | None
+    # The preferred option against business as usual: its switching values and what-ifs.
+    sensitivity: Sensitivity | None = None
 
 
 def _summary(case: BusinessCase) -> CaseSummary:
-    preferred = appraise_case(case).preferred
+    appraised = appraise_case(case)
+    preferred = appraised.preferred
     return CaseSummary(
         version=case.version,
         status=case.status,
         kind=case.kind,
         preferred_option=case.preferred_option,
         preferred=preferred.appraisal if preferred else None,
+        sensitivity=appraised.sensitivity,
     )
 
 

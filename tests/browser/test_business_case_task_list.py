@@ -14,7 +14,7 @@ from changeauth import db
 from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
 from changeauth.domain.money import format_money
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import ImprovementFactory
 
@@ -143,6 +143,30 @@ def test_an_owner_writes_a_case_through_the_task_list_with_a_live_preview(
     assert axe_violations(page) == []
     _press(page, "Save and continue")
 
+    # The commercial, financial and management cases, each a page saved as you go.
+    _follow(page, "The commercial case: procurement and the deal")
+    _type_into(page, "Procurement route", "In house, on the council's forms platform.")
+    assert axe_violations(page) == []
+    _press(page, "Save and continue")
+    _follow(page, "The financial case: affordability and funding")
+    _type_into(page, "Line 1, financial year", "2026")
+    _type_into(page, "Line 1, capital", "10,000")
+    _type_into(page, "Line 1, funding source", "Digital transformation reserve")
+    _type_into(page, "Line 2, capital", "500")
+    _press(page, "Save and continue")
+    # A line without a year or source is refused by its boxes, and what was typed is kept.
+    assert "Line 2: Say where this money comes from" in page.locator(".error-summary").inner_text()
+    assert axe_violations(page) == []
+    _type_into(page, "Line 2, capital", "")
+    page.keyboard.press("Backspace")
+    _press(page, "Save and continue")
+    assert _statuses(page)["The financial case: affordability and funding"] == "Completed"
+    _follow(page, "The management case: delivery, benefits and evaluation")
+    _type_into(page, "Who delivers", "The waste team with digital services.")
+    _type_into(page, "Benefits realisation", "The waste manager counts bookings each month.")
+    assert axe_violations(page) == []
+    _press(page, "Save and continue")
+
     _follow(page, "Risks, including local government reform")
     _type_into(page, "Risks", "Take-up may be slow.")
     _type_into(page, "Local government reform risk", "A successor council can keep the form.")
@@ -157,3 +181,9 @@ def test_an_owner_writes_a_case_through_the_task_list_with_a_live_preview(
     page.set_viewport_size({"width": 1280, "height": 900})
     _press(page, "Submit for review")
     assert "Submitted" in page.locator(".tag").first.inner_text()
+    # The case page words the economic case: against business as usual, switching values, what-ifs.
+    sensitivity = page.locator("#sensitivity")
+    assert "before this option costs more than it returns" in sensitivity.inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "business-case-economic-1280")
+    sensitivity.screenshot(path=str(ARTIFACTS / "business-case-sensitivity-1280.png"))

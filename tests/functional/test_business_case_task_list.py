@@ -58,6 +58,9 @@ def test_statuses_follow_each_saved_section(
         "The strategic case: problem, fit and priorities": "Not started",
         "Options and their costs and benefits by year": "Not started",
         "The preferred option and appraisal settings": "Not started",
+        "The commercial case: procurement and the deal": "Not started",
+        "The financial case: affordability and funding": "Not started",
+        "The management case: delivery, benefits and evaluation": "Not started",
         "Risks, including local government reform": "Not started",
     }
     assert save_page(client, f"{base}/strategic-case", {**STRATEGIC, "strategic_fit": ""}).status_code == 302

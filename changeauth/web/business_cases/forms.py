@@ -137,11 +137,38 @@ class AppraisalForm(_CaseSectionForm):
         suffix="%",
     )
     optimism_bias_pct = DecimalTextField(
-        "Optimism bias (%)",
+        "Optimism bias on costs (%)",
         description="Added to every cost, between 0% and 200%. Use 0 if costs are firm quotes.",
         places=2,
         suffix="%",
         example="40",
+    )
+    benefits_bias_pct = DecimalTextField(
+        "Optimism bias on benefits (%)",
+        description="Taken off every benefit, between 0% and 100%.",
+        places=2,
+        suffix="%",
+        example="15",
+    )
+    duration_bias_pct = DecimalTextField(
+        "Optimism bias on duration (%)",
+        description="How much longer delivery may take, between 0% and 200%. Benefits start that much "
+        "later: 50% on a change whose benefits start in year 2 delays them a year.",
+        places=2,
+        suffix="%",
+        example="20",
+    )
+    optimism_bias_justification = _long_text(
+        "Why these optimism bias figures",
+        "Needed when any bias is above 0%. The Green Book's upper figures apply early on and come down "
+        "only as risks are shown to be dealt with.",
+    )
+    price_base_year = DecimalTextField(
+        "Price base (optional)",
+        description="The financial year whose prices the figures are in: type the year it starts, "
+        "for example 2025 for 2025/26 prices.",
+        places=0,
+        example="2025",
     )
     fte_change = DecimalTextField(
         "Change in full-time equivalent posts (optional)",
@@ -165,6 +192,46 @@ class RisksForm(_CaseSectionForm):
         "Local government reform risk",
         "Strategic variables: how reform or reorganisation could waste this investment, and how the "
         "case limits that.",
+    )
+
+
+class CommercialForm(_CaseSectionForm):
+    procurement_route = _long_text(
+        "Procurement route", "How the work will be bought or done: in house, a framework, a tender."
+    )
+    contract_terms = _long_text(
+        "The contract", "The kind of contract, its length and how the supplier is paid (full cases)."
+    )
+    risk_transfer = _long_text("Risk transfer", "Which risks pass to a supplier and which the council keeps.")
+    commercial_notes = _long_text(
+        "Anything else about the deal (optional)", "For example staff who transfer."
+    )
+
+
+FUNDING_ROWS = 8  # lines of the financial case shown at once; a case may hold up to 40 (the API)
+
+
+class FundingRowForm(Form):
+    financial_year = DecimalTextField("Financial year", places=0, example="2025")
+    capital = MoneyField("Capital")
+    revenue = MoneyField("Revenue")
+    source = StringField("Funding source", validators=[Optional(), Length(max=200)])
+
+
+class FinancialForm(_CaseSectionForm):
+    funding = FixedRows(FormField(FundingRowForm), min_entries=FUNDING_ROWS, max_entries=FUNDING_ROWS)
+
+
+class ManagementForm(_CaseSectionForm):
+    delivery_arrangements = _long_text(
+        "Who delivers", "The senior responsible owner, the team and any board that oversees it."
+    )
+    milestones = _long_text("Milestones", "The main steps and when they are due (full cases).")
+    benefits_realisation = _long_text(
+        "Benefits realisation", "Who measures each benefit, how and how often, and who takes the saving."
+    )
+    evaluation = _long_text(
+        "Evaluation", "How and when the council will judge whether it worked (full cases)."
     )
 
 

@@ -32,10 +32,12 @@ from changeauth.domain.business_cases import (
     STATUS_LABELS,
     CaseContent,
     CaseStatus,
+    FundingLine,
     Section,
     SectionStatus,
     compare_appraisals,
     compare_versions,
+    financial_year_label,
     name_key,
     open_for_writing,
     ready_to_submit,
@@ -49,10 +51,14 @@ from changeauth.queries import reference
 from changeauth.services import business_cases as case_service
 from changeauth.web import pages
 from changeauth.web.business_cases.forms import (
+    FUNDING_ROWS,
     YEARS_IN_FORM,
     AppraisalForm,
     CaseListForm,
+    CommercialForm,
     CompareForm,
+    FinancialForm,
+    ManagementForm,
     OptionPageForm,
     RemoveOptionForm,
     RisksForm,
@@ -85,6 +91,20 @@ def format_percent(value: Decimal | None) -> str:
 def format_rate(value: Decimal | None) -> str:
     """A discount rate held as a fraction: 0.0350 → "3.5%"."""
     return "" if value is None else format_percent(Decimal(value) * 100)
+
+
+@bp.app_template_filter("switching_percent")
+def switching_percent(value: Decimal) -> str:
+    """A switching value as people read it, rounded down so the sentence stays true: 38.7 → "38%",
+    and under 1 % "less than 1%"."""
+    whole = int(Decimal(value))
+    return "less than 1%" if whole < 1 else f"{whole}%"
+
+
+@bp.app_template_filter("financial_year")
+def format_financial_year(value: int) -> str:
+    """2025 → "2025/26"."""
+    return financial_year_label(int(value))
 
 
 @bp.app_template_filter("case_status_label")
@@ -304,6 +324,9 @@ _SECTION_PAGES = {
     Section.STRATEGIC: "business_cases.strategic_case",
     Section.OPTION: "business_cases.option",
     Section.APPRAISAL: "business_cases.appraisal_settings",
+    Section.COMMERCIAL: "business_cases.commercial",
+    Section.FINANCIAL: "business_cases.financial",
+    Section.MANAGEMENT: "business_cases.management",
     Section.RISKS: "business_cases.risks",
 }
 
@@ -534,6 +557,12 @@ def appraisal_settings(improvement_id: int) -> ResponseReturnValue:
         form.preferred_reasons.data = content.preferred_reasons
         form.discount_rate.data = content.discount_rate * 100
         form.optimism_bias_pct.data = content.optimism_bias_pct
+        form.benefits_bias_pct.data = content.benefits_bias_pct
+        form.duration_bias_pct.data = content.duration_bias_pct
+        form.optimism_bias_justification.data = content.optimism_bias_justification
+        form.price_base_year.data = (
+            None if content.price_base_year is None else Decimal(content.price_base_year)
+        )
         form.fte_change.data = content.fte_change
         form.appraisal_years.data = Decimal(content.appraisal_years)
     elif form.validate_on_submit():
@@ -548,6 +577,10 @@ def appraisal_settings(improvement_id: int) -> ResponseReturnValue:
             optimism_bias_pct=form.optimism_bias_pct.data
             if form.optimism_bias_pct.data is not None
             else Decimal(0),
+            benefits_bias_pct=form.benefits_bias_pct.data or Decimal(0),
+            duration_bias_pct=form.duration_bias_pct.data or Decimal(0),
+            optimism_bias_justification=form.optimism_bias_justification.data or "",
+            price_base_year=None if form.price_base_year.data is None else int(form.price_base_year.data),
             fte_change=form.fte_change.data,
             # Left blank, the period is the usual one rather than the one stored before.
             appraisal_years=DEFAULT_APPRAISAL_YEARS if years is None else int(years),
@@ -562,7 +595,136 @@ def appraisal_settings(improvement_id: int) -> ResponseReturnValue:
         "business_cases/appraisal_settings.html",
         writing,
         form,
-        appraisals=writing.content.appraisals(),
+        appraisals=writing.content.against_baseline(),
+        sensitivity=writing.content.sensitivity(),
+        preferred_name=(writing.content.preferred.name if writing.content.preferred else None),
+    )
+
+
+def _text_section(
+    improvement_id: int, form: FlaskForm, names: tuple[str, ...], template: str, what: str
+) -> ResponseReturnValue:
+    """A section page of text boxes only (the commercial and management cases)."""
+    writing = _writing(improvement_id)
+    _open_on(form, writing)
+    if not form.is_submitted():
+        for name in names:
+            getattr(form, name).data = getattr(writing.content, name)
+    elif form.validate_on_submit():
+        texts: dict[str, Any] = {name: getattr(form, name).data or "" for name in names}
+        content = replace(writing.content, **texts)
+        try:
+            _save(writing, form, content)
+        except ValidationFailed as failure:
+            apply_section_errors(form, failure)
+        else:
+            return _saved(writing, what)
+    return _page(template, writing, form, full=writing.content.kind == "full")
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/commercial", methods=["GET", "POST"])
+@login_required
+def commercial(improvement_id: int) -> ResponseReturnValue:
+    return _text_section(
+        improvement_id,
+        CommercialForm(),
+        ("procurement_route", "contract_terms", "risk_transfer", "commercial_notes"),
+        "business_cases/commercial.html",
+        "The commercial case",
+    )
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/management", methods=["GET", "POST"])
+@login_required
+def management(improvement_id: int) -> ResponseReturnValue:
+    return _text_section(
+        improvement_id,
+        ManagementForm(),
+        ("delivery_arrangements", "milestones", "benefits_realisation", "evaluation"),
+        "business_cases/management.html",
+        "The management case",
+    )
+
+
+_FUNDING_BOXES = {
+    "financial_year": "financial_year",
+    "capital_pence": "capital",
+    "revenue_pence": "revenue",
+    "source": "source",
+}
+
+
+def _funding_lines(form: FinancialForm) -> tuple[FundingLine, ...]:
+    """The rows with anything typed in them, in order; a blank row is no line. A row without a
+    year keeps year 0 so that the check names its box."""
+    lines = []
+    for entry in form.funding:
+        row = entry.form
+        if not _typed(row):
+            continue
+        lines.append(
+            FundingLine(
+                financial_year=0 if row.financial_year.data is None else int(row.financial_year.data),
+                capital_pence=row.capital.data or 0,
+                revenue_pence=row.revenue.data or 0,
+                source=row.source.data or "",
+            )
+        )
+    return tuple(lines)
+
+
+@bp.route("/improvements/<int:improvement_id>/business-case/financial", methods=["GET", "POST"])
+@login_required
+def financial(improvement_id: int) -> ResponseReturnValue:
+    writing = _writing(improvement_id)
+    form = FinancialForm()
+    _open_on(form, writing)
+    content = writing.content
+    if len(content.funding) > FUNDING_ROWS:
+        # Saving the page would drop the lines it cannot show (possible through the API).
+        raise InvalidTransition(
+            f"This financial case has more than {FUNDING_ROWS} lines, more than this page shows. "
+            "Change it through the API."
+        )
+    if not form.is_submitted():
+        for entry, line in zip(form.funding, content.funding, strict=False):
+            entry.form.financial_year.data = Decimal(line.financial_year)
+            entry.form.capital.data = line.capital_pence
+            entry.form.revenue.data = line.revenue_pence
+            entry.form.source.data = line.source
+    elif form.validate_on_submit():
+        lines = _funding_lines(form)
+        try:
+            _save(writing, form, replace(content, funding=lines))
+        except ValidationFailed as failure:
+            # "funding.2.source" is the third typed line's box: find its row on the page.
+            typed = [i for i, entry in enumerate(form.funding) if _typed(entry.form)]
+            for key, messages in failure.fields.items():
+                parts = key.split(".")
+                if len(parts) == 3 and parts[0] == "funding" and int(parts[1]) < len(typed):
+                    box = getattr(form.funding[typed[int(parts[1])]].form, _FUNDING_BOXES[parts[2]])
+                    box.errors = list(box.errors) + [
+                        f"Line {typed[int(parts[1])] + 1}: {m}" for m in messages
+                    ]
+                else:
+                    form.form_errors.extend(messages)
+        else:
+            return _saved(writing, "The financial case")
+    return _page(
+        "business_cases/financial.html",
+        writing,
+        form,
+        affordability=writing.content.affordability(),
+        preferred_name=(writing.content.preferred.name if writing.content.preferred else None),
+    )
+
+
+def _typed(row: Any) -> bool:
+    return not (
+        row.financial_year.data is None
+        and not row.capital.data
+        and not row.revenue.data
+        and not (row.source.data or "").strip()
     )
 
 

@@ -4,10 +4,12 @@ submitted; a draft saved a section at a time may lack what is not written yet.""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from changeauth.domain.appraisal import OptionFigures, YearFigures
 from changeauth.domain.business_cases import (
     CaseContent,
+    FundingLine,
     Section,
     SectionStatus,
     ready_to_submit,
@@ -29,6 +31,10 @@ WHOLE = CaseContent(
     preferred_reasons="Pays back soon.",
     risks="Slow take-up.",
     reform_risk="A successor council keeps it.",
+    procurement_route="In house.",
+    funding=(FundingLine(2025, capital_pence=100, source="Waste budget"),),
+    delivery_arrangements="The waste team.",
+    benefits_realisation="The waste manager measures bookings monthly.",
 )
 
 
@@ -40,6 +46,9 @@ def test_nothing_saved_is_nothing_started() -> None:
     assert _statuses(None) == [
         (Section.STRATEGIC, SectionStatus.NOT_STARTED),
         (Section.APPRAISAL, SectionStatus.NOT_STARTED),
+        (Section.COMMERCIAL, SectionStatus.NOT_STARTED),
+        (Section.FINANCIAL, SectionStatus.NOT_STARTED),
+        (Section.MANAGEMENT, SectionStatus.NOT_STARTED),
         (Section.RISKS, SectionStatus.NOT_STARTED),
     ]
     assert _statuses(EMPTY) == _statuses(None)
@@ -51,6 +60,9 @@ def test_a_section_is_in_progress_until_everything_it_asks_for_is_there() -> Non
     assert _statuses(partly) == [
         (Section.STRATEGIC, SectionStatus.IN_PROGRESS),
         (Section.APPRAISAL, SectionStatus.NOT_STARTED),
+        (Section.COMMERCIAL, SectionStatus.NOT_STARTED),
+        (Section.FINANCIAL, SectionStatus.NOT_STARTED),
+        (Section.MANAGEMENT, SectionStatus.NOT_STARTED),
         (Section.RISKS, SectionStatus.IN_PROGRESS),
     ]
     # Whitespace is not writing.
@@ -86,3 +98,41 @@ def test_a_draft_may_lack_what_is_not_written_yet_but_not_be_wrong() -> None:
     clash = replace(EMPTY, options=(BAU, replace(BAU, name="business  AS usual")))
     assert "options.1.name" in validate_content(clash, complete=False)
     assert "preferred_option" in validate_content(replace(WHOLE, preferred_option="Nothing"), complete=False)
+
+
+def _status_of(content: CaseContent, section: Section) -> SectionStatus:
+    return next(state.status for state in section_states(content) if state.section is section)
+
+
+def test_optimism_bias_above_zero_needs_its_justification() -> None:
+    biased = replace(WHOLE, benefits_bias_pct=Decimal(10))
+    assert _status_of(biased, Section.APPRAISAL) is SectionStatus.IN_PROGRESS
+    assert not ready_to_submit(biased)
+    justified = replace(biased, optimism_bias_justification="The Green Book's lower bound: a standard form.")
+    assert _status_of(justified, Section.APPRAISAL) is SectionStatus.COMPLETED
+    assert ready_to_submit(justified)
+
+
+def test_an_outline_case_has_all_five_cases_and_a_full_case_more_detail() -> None:
+    # Outline: the route alone completes the commercial case, who delivers and benefits realisation the
+    # management case. A full case also needs the contract, risk transfer, milestones and evaluation.
+    assert ready_to_submit(WHOLE)
+    full = replace(WHOLE, kind="full")
+    assert _status_of(full, Section.COMMERCIAL) is SectionStatus.IN_PROGRESS
+    assert _status_of(full, Section.MANAGEMENT) is SectionStatus.IN_PROGRESS
+    assert not ready_to_submit(full)
+    detailed = replace(
+        full,
+        contract_terms="None needed.",
+        risk_transfer="None.",
+        milestones="Live in June.",
+        evaluation="A review.",
+    )
+    assert ready_to_submit(detailed)
+    for missing in ("procurement_route", "delivery_arrangements", "benefits_realisation"):
+        assert not ready_to_submit(replace(WHOLE, **{missing: ""}))
+    assert not ready_to_submit(replace(WHOLE, funding=()))
+    assert _status_of(replace(WHOLE, funding=()), Section.FINANCIAL) is SectionStatus.NOT_STARTED
+    # The optional box starts a section without completing it.
+    noted = replace(WHOLE, procurement_route="", commercial_notes="Talk to procurement.")
+    assert _status_of(noted, Section.COMMERCIAL) is SectionStatus.IN_PROGRESS
