@@ -74,6 +74,10 @@ class Benefit(Base):
         ),
         CheckConstraint("target_date > baseline_date", name="target_after_baseline"),
         CheckConstraint("tolerance_pct >= 0 AND tolerance_pct <= 100", name="tolerance_in_range"),
+        # Attribution (domain.attribution): a share is of a named measure, above 0 and at most 100 %.
+        CheckConstraint("share_pct IS NULL OR (share_pct > 0 AND share_pct <= 100)", name="share_in_range"),
+        CheckConstraint("share_pct IS NULL OR shared_measure_key IS NOT NULL", name="share_of_a_measure"),
+        Index("ix_benefit_shared_measure_key", "shared_measure_key"),
         CheckConstraint("(validated_by_id IS NULL) = (validated_at IS NULL)", name="validation_complete"),
         # The stale-benefits job compares these two dates with the as-of date.
         Index("ix_benefit_next_due_on", "next_due_on"),
@@ -106,6 +110,11 @@ class Benefit(Base):
     frequency: Mapped[Frequency] = mapped_column(EnumString(Frequency, 12))
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     tolerance_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_TOLERANCE_PCT)
+    # The measure or budget line the benefit shares with others (as typed, and its key) and the share of
+    # it the improvement claims (None: not agreed yet) (domain.attribution).
+    shared_measure: Mapped[str | None] = mapped_column(String(200))
+    shared_measure_key: Mapped[str | None] = mapped_column(String(200))
+    share_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     closing_status: Mapped[ClosingStatus | None] = mapped_column(EnumString(ClosingStatus, 20))
     validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     validated_at: Mapped[datetime | None]

@@ -562,6 +562,13 @@ FORM_CASES: tuple[FormCase, ...] = (
     ),
     FormCase("benefits.take_out", "finance", "benefits.take_out", "Sign off the budget reduction"),
     FormCase(
+        "benefits.attribution",
+        "design_authority",
+        "benefits.attribution",
+        "Save what this benefit shares",
+        fill={"Share of it this improvement claims (per cent, optional)": "most"},
+    ),
+    FormCase(
         "benefits.staffing_price_base",
         "design_authority",
         "benefits.staffing_price_base",

@@ -21,6 +21,7 @@ from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import staffing as staffing_queries
 from changeauth.queries.clock import today
 from changeauth.queries.pagination import Page
+from changeauth.services import attribution as attribution_service
 from changeauth.services import benefits as benefit_service
 from changeauth.services import staffing as staffing_service
 from changeauth.web.api.schemas import (
@@ -180,6 +181,8 @@ class BenefitSchema(Schema):
     frequency = fields.String(required=True, attribute="benefit.frequency")
     owner_id = fields.Integer(required=True, attribute="benefit.owner_id")
     tolerance_pct = DecimalNumber(required=True, attribute="benefit.tolerance_pct")
+    shared_measure = fields.String(allow_none=True, required=True, attribute="benefit.shared_measure")
+    share_pct = DecimalNumber(allow_none=True, required=True, attribute="benefit.share_pct")
     closing_status = fields.String(allow_none=True, required=True, attribute="benefit.closing_status")
     validated_by_id = fields.Integer(allow_none=True, required=True, attribute="benefit.validated_by_id")
     validated_at = fields.DateTime(
@@ -544,3 +547,24 @@ def set_staffing_price_base(body: dict[str, Any], benefit_id: int) -> dict[str, 
 def add_staffing_post(body: dict[str, Any], benefit_id: int) -> Any:
     """Add a post to the register, before or after the change, in scope or not."""
     return staffing_service.add_post(benefit_id, actor=g.api_user, **body)
+
+
+class AttributionSchema(StrictSchema):
+    shared_measure = fields.String(required=True, allow_none=True, validate=validate.Length(max=200))
+    share_pct = DecimalNumber(required=True, allow_none=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+@blp.route("/benefits/<int:benefit_id>/attribution", methods=["PUT"], endpoint="set_attribution")
+@blp.arguments(AttributionSchema)
+@blp.response(200, BenefitSchema)
+def set_attribution(body: dict[str, Any], benefit_id: int) -> benefit_queries.BenefitFigures:
+    """Name the measure the benefit shares and its improvement's share of it (null: none, not agreed)."""
+    benefit = attribution_service.set_attribution(
+        benefit_id,
+        actor=g.api_user,
+        expected_version=body["version"],
+        shared_measure=body["shared_measure"],
+        share_pct=body["share_pct"],
+    )
+    return _benefit_response(benefit)

@@ -22,6 +22,7 @@ from changeauth.domain.money import format_money
 from changeauth.domain.savings import financial_year, financial_year_label
 from changeauth.models import Benefit, Improvement
 from changeauth.queries import attachments as attachment_queries
+from changeauth.queries import attribution as attribution_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import flags as flag_queries
 from changeauth.queries import gates as gate_queries
@@ -335,6 +336,7 @@ def _detail_page(
         review=review,
         off_track=flag_queries.open_flag_on_benefit(FlagKind.BENEFIT_OUT_OF_TOLERANCE, benefit.id),
         plan_history=benefit_queries.plan_history(benefit.id),
+        shared=attribution_queries.shared_with(benefit),
         years=years,
         plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
         **_actions(benefit, review),

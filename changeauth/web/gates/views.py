@@ -17,6 +17,7 @@ from changeauth.domain.gates import MANUAL, RULES, check_label
 from changeauth.domain.lifecycle import DECISION_LABELS, Decision, Gate, decisions_at, gate_title
 from changeauth.domain.roles import Role
 from changeauth.queries import attachments as attachment_queries
+from changeauth.queries import attribution as attribution_queries
 from changeauth.queries import business_cases as case_queries
 from changeauth.queries import clock, users
 from changeauth.queries import dependencies as dependency_queries
@@ -71,10 +72,12 @@ def _gate_context(improvement_id: int, form: GateDecisionForm | None = None) -> 
     for row in form.conditions:
         row.form.owner_id.choices = owners
     conditions = gate_queries.conditions_of(improvement.id)
+    shared_measures = attribution_queries.shared_for_improvement(improvement.id)
     independent = permissions.is_independent(actor, facts)
     return {
         "improvement": improvement,
         "gate": gate,
+        "shared_measures": shared_measures,
         # Choosing a meeting ticks its members who may attend (the page's script; the server does the
         # same when no one is ticked).
         "meeting_members": {

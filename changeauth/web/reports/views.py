@@ -26,6 +26,7 @@ from changeauth.domain import permissions
 from changeauth.domain.idea_import import COLUMNS, MAX_BYTES, MAX_ROWS
 from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS
 from changeauth.domain.savings import financial_year_label
+from changeauth.queries import attribution as attribution_queries
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import clock, reference, worklists
@@ -73,6 +74,7 @@ def dashboard_page() -> ResponseReturnValue:
     return render_template(
         "reports/dashboard.html",
         **_figures_context(dashboard.build(clock.today())),
+        shared_measures=attribution_queries.shared_measures(),
         can_import=permissions.can_import_ideas(_actor()),
     )
 
