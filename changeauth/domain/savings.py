@@ -10,7 +10,9 @@ here, so two of them cannot disagree:
   "if" and "possible") is shown with its condition and counts nothing until finance confirms it.
 - **Net, per financial year**: that year's realised cashable saving, plus the confirmed adjustments
   that apply in that year, less that year's one-off costs: the temporary-resource cost and the
-  investment that falls in the year. An annual saving is never set against cumulative spend.
+  investment that falls in the year, and less the dis-benefits in money that fall in the year (a
+  dis-benefit that is not money, such as digital exclusion, is managed beside the figures and never
+  priced into them). An annual saving is never set against cumulative spend.
 - **Planned, per financial year**: the saving each cashable benefit's profile plans for the year;
   **taken out of a budget**: what finance has removed from a budget line for the year. Neither changes
   what counts as realised: a plan is a plan, and a budget reduction is recorded beside the saving.
@@ -36,6 +38,7 @@ __all__ = [
     "AdjustmentStatus",
     "BenefitLine",
     "BenefitYearFigures",
+    "DisbenefitLine",
     "ProgrammeFigures",
     "ResourceLine",
     "YearFigures",
@@ -45,6 +48,7 @@ __all__ = [
     "benefit_movement",
     "cost_between",
     "cost_by_financial_year",
+    "disbenefit_by_financial_year",
     "financial_year",
     "financial_year_end",
     "financial_year_label",
@@ -180,6 +184,24 @@ def cost_by_financial_year(resource: ResourceLine) -> dict[int, int]:
         stop = min(resource.paid_to, financial_year_end(year))
         costs[year] = cost_between(resource.annual_cost_pence, start, stop)
     return costs
+
+
+@dataclass(frozen=True)
+class DisbenefitLine:
+    """A dis-benefit in money (a consequence of the change someone sees as negative, such as income lost
+    when a service goes online): what it costs a year from ``start`` to ``stop`` inclusive (``None``
+    while it lasts, to the end of the years reported). Its figures come from ``stop`` the way a
+    resource's do from its end."""
+
+    annual_cost_pence: int
+    start: date
+    stop: date | None = None
+
+
+def disbenefit_by_financial_year(line: DisbenefitLine, last_year: int) -> dict[int, int]:
+    """A money dis-benefit's cost split by financial year, to ``last_year`` at the latest."""
+    stop = min(line.stop or financial_year_end(last_year), financial_year_end(last_year))
+    return cost_by_financial_year(ResourceLine(line.annual_cost_pence, line.start, stop))
 
 
 # --- Benefits -------------------------------------------------------------------------------------------
@@ -343,6 +365,7 @@ class YearFigures:
     planned_pence: int = 0
     investment_pence: int = 0
     taken_out_pence: int = 0
+    disbenefit_pence: int = 0
 
     @property
     def label(self) -> str:
@@ -354,7 +377,7 @@ class YearFigures:
 
     @property
     def net_pence(self) -> int:
-        return self.realised_pence + self.adjustments_pence - self.one_off_cost_pence
+        return self.realised_pence + self.adjustments_pence - self.one_off_cost_pence - self.disbenefit_pence
 
 
 @dataclass(frozen=True)
@@ -391,19 +414,29 @@ def year_figures(
     first_year: int | None,
     last_year: int,
     realised_to: int | None = None,
+    disbenefits: Sequence[DisbenefitLine] = (),
 ) -> tuple[YearFigures, ...]:
     """The figures by financial year of a set of benefits and temporary resources (a programme's or an
     improvement's), from ``first_year`` (the first year with a figure when None) to ``last_year``; a year
     with no figure at all is left out. Only cashable benefits in pounds count; nothing is realised after
-    ``realised_to`` (the current year, when later years are planned)."""
+    ``realised_to`` (the current year, when later years are planned). Money dis-benefits are set
+    against each year's net."""
     money = [line for line in benefits if line.is_cashable_money]
     costs: dict[int, int] = {}
     for resource in resources:
         for year, cost in cost_by_financial_year(resource).items():
             costs[year] = costs.get(year, 0) + cost
+    lost: dict[int, int] = {}
+    for disbenefit in disbenefits:
+        for year, cost in disbenefit_by_financial_year(disbenefit, last_year).items():
+            lost[year] = lost.get(year, 0) + cost
     measured_years = [financial_year(end) for line in money for end, _ in line.measurements]
     plan_years = [plan.year for line in money for plan in line.years]
-    start = first_year if first_year is not None else min([*measured_years, *plan_years, *costs, last_year])
+    start = (
+        first_year
+        if first_year is not None
+        else min([*measured_years, *plan_years, *costs, *lost, last_year])
+    )
     span = range(start, last_year + 1)
     by_benefit = [benefit_years(line, span, realised_to=realised_to) for line in money]
     years = []
@@ -417,6 +450,7 @@ def year_figures(
             planned_pence=sum(r.planned_pence for r in rows),
             investment_pence=sum(r.one_off_cost_pence for r in rows),
             taken_out_pence=sum(r.taken_out_pence or 0 for r in rows),
+            disbenefit_pence=lost.get(year, 0),
         )
         if any(
             (
@@ -426,6 +460,7 @@ def year_figures(
                 figures.planned_pence,
                 figures.investment_pence,
                 figures.taken_out_pence,
+                figures.disbenefit_pence,
             )
         ):
             years.append(figures)
@@ -438,6 +473,7 @@ def programme_figures(
     *,
     first_year: int | None,
     last_year: int,
+    disbenefits: Sequence[DisbenefitLine] = (),
 ) -> ProgrammeFigures:
     """Every figure of a programme from its benefits (its own and its improvements') and its resources.
 
@@ -454,7 +490,9 @@ def programme_figures(
         if a.counts and AdjustmentRecurrence(a.recurrence) is AdjustmentRecurrence.RECURRING
     ]
     proposed = sum(a.amount_pence for line in money for a in line.adjustments if not a.counts)
-    years = year_figures(benefits, resources, first_year=first_year, last_year=last_year)
+    years = year_figures(
+        benefits, resources, first_year=first_year, last_year=last_year, disbenefits=disbenefits
+    )
     return ProgrammeFigures(
         gross_pence=_pence(gross),
         unvalidated_pence=_pence(gross - realised),
