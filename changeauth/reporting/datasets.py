@@ -141,6 +141,9 @@ MEETING_PACK_COLUMNS: Columns = [
     ("npv_pence", "NPV (pence)"),
     ("bcr", "BCR"),
     ("payback_years", "Payback (years)"),
+    ("npv_vs_business_as_usual_pence", "NPV compared with business as usual (pence)"),
+    ("benefits_switching_pct", "Benefits may fall by (%)"),
+    ("costs_switching_pct", "Costs may rise by (%)"),
 ]
 
 AUDIT_COLUMNS: Columns = [
@@ -305,6 +308,7 @@ def meeting_pack_rows(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, 
             status.code for status in item["statuses"] if status.kind is CriterionKind.MUST and not status.met
         ]
         preferred = case.preferred if case else None
+        sensitivity = case.sensitivity if case else None
         yield {
             "reference": improvement.ref,
             "title": improvement.title,
@@ -320,6 +324,10 @@ def meeting_pack_rows(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, 
             # Rounded as the agenda shows them, not the appraisal's four places.
             "bcr": shown_bcr(preferred.bcr) if preferred else None,
             "payback_years": shown_payback(preferred.payback_years) if preferred else None,
+            # The preferred option against business as usual and its switching values (empty when none).
+            "npv_vs_business_as_usual_pence": sensitivity.npv_vs_baseline_pence if sensitivity else None,
+            "benefits_switching_pct": sensitivity.benefits_switching_pct if sensitivity else None,
+            "costs_switching_pct": sensitivity.costs_switching_pct if sensitivity else None,
         }
 
 

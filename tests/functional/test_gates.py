@@ -346,6 +346,10 @@ def test_meetings_and_the_pack(client: FlaskClient, db_session: Any, login_as: A
     # BCR and payback as pages read them (1.14, 1.7), not the appraisal's 1.1398 and 1.6667.
     assert (sheet["L3"].value, sheet["M3"].value) == ("BCR", "Payback (years)")
     assert (sheet["L4"].value, sheet["M4"].value) == (1.14, 1.7)
+    # Against business as usual (all zeros here): NPV £1,398.17; benefits may fall 139,817 / 1,139,817 =
+    # 12.27 %, costs rise 13.98 %.
+    assert sheet["N3"].value == "NPV compared with business as usual (pence)"
+    assert (sheet["N4"].value, sheet["O4"].value, sheet["P4"].value) == (139_817, 12.27, 13.98)
     login_as(UserFactory())
     assert client.get("/meetings").status_code == 403
 

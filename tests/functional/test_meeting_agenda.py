@@ -93,3 +93,8 @@ def test_an_agenda_item_gives_its_business_case_figures_in_words(client: FlaskCl
     # BCR 1.1398 and payback 1.6667 years read as people read them, never to four places.
     assert "benefit-cost ratio 1.14, and it pays back in 1.7 years" in text
     assert "1.1398" not in text and "1.6667" not in text
+    # Against business as usual (all zeros): £1,398, and benefits may fall 12.27 %, read as 12 %.
+    assert (
+        "compared with business as usual £1,398, and benefits could fall by 12% before it costs more "
+        "than it returns" in text
+    )
