@@ -448,6 +448,26 @@ FORM_CASES: tuple[FormCase, ...] = (
         "benefits.new", "manager", "benefits.new", "Add benefit", fill={"What is the benefit?": "Fewer calls"}
     ),
     FormCase(
+        "business_cases.financial",
+        "manager",
+        "business_cases.financial",
+        "Save and continue",
+        fill={"Line 1, financial year": "next year"},
+    ),
+    FormCase(
+        "improvements.new_dependency",
+        "design_authority",
+        "improvements.new_dependency",
+        "Record the dependency",
+        fill={"Why does it need that one first?": "The new form reuses its letters."},
+    ),
+    FormCase(
+        "improvements.remove_dependency",
+        "design_authority",
+        "improvements.remove_dependency",
+        "Remove the dependency",
+    ),
+    FormCase(
         "triage.decide",
         "design_authority",
         "triage.decide",
@@ -643,6 +663,10 @@ NO_ERROR_STATE: dict[str, str] = {
     "business_cases.remove_option": "a button confirming the removal",
     "business_cases.strategic_case": "its only refusal in a browser is text over 10,000 characters, which "
     "the box's maxlength stops; the refusal is checked in tests/functional/test_business_case_task_list.py",
+    "business_cases.commercial": "its only refusal in a browser is text over 10,000 characters, which "
+    "the box's maxlength stops; what an outline or full case needs is asked at submission, on the task list",
+    "business_cases.management": "its only refusal in a browser is text over 10,000 characters, which "
+    "the box's maxlength stops; what an outline or full case needs is asked at submission, on the task list",
     "business_cases.risks": "its only refusal in a browser is text over 10,000 characters, which the "
     "box's maxlength stops; the refusal is checked in tests/functional/test_business_case_task_list.py",
     "business_cases.option_preview": "an HTML fragment the option page fetches while the person types; the "
