@@ -7,6 +7,7 @@ widths. The test checks each file is a real PNG of the right width with somethin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,17 +19,19 @@ from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 812}}
 
-# name -> (address, text in the main heading). Ids are the worked example's: IMP-2021-0002 is the
-# career progression framework, IMP-2021-0003 the strategic planning cycle review waiting at G1 with a
-# submitted business case, IMP-2021-0014 a business case its members can score.
+# name -> (address, text in the main heading). {IMP-...} is the id of the worked example's improvement
+# with that reference, read from the live server's database (the ids follow the order the example is
+# loaded in): IMP-2021-0002 is the career progression framework, IMP-2021-0003 the strategic planning
+# cycle review waiting at G1 with a submitted business case, IMP-2021-0014 a business case its members
+# can score.
 PAGES = {
     "home": ("/", "Welcome"),
     "ideas": ("/improvements/", "Ideas and improvements"),
-    "improvement-detail": ("/improvements/2", "Career progression framework"),
+    "improvement-detail": ("/improvements/{IMP-2021-0002}", "Career progression framework"),
     "backlog": ("/backlog/", "Prioritised backlog"),
-    "scoring": ("/scoring/improvements/14", "Revise the planning scheme of delegation"),
-    "gate": ("/improvements/3/gate", "G1: approve the business case"),
-    "business-case": ("/improvements/3/business-case", "Business case"),
+    "scoring": ("/scoring/improvements/{IMP-2021-0014}", "Revise the planning scheme of delegation"),
+    "gate": ("/improvements/{IMP-2021-0003}/gate", "G1: approve the business case"),
+    "business-case": ("/improvements/{IMP-2021-0003}/business-case", "Business case"),
     "benefits-tracker": ("/benefits/", "Benefits tracker"),
     "dashboard": ("/dashboard", "Dashboard"),
     "decision-register": ("/decisions", "Decision register"),
@@ -38,6 +41,19 @@ PAGES = {
 
 # The markup as served does not depend on the database: CI runs this on SQLite only.
 pytestmark = pytest.mark.markup
+
+
+def _improvement_id(live_app: Any, ref: str) -> int:
+    from sqlalchemy import select
+
+    from changeauth import db
+    from changeauth.models import Improvement
+
+    with live_app.app_context():
+        found = db.session.scalar(select(Improvement.id).where(Improvement.ref == ref))
+        db.session.remove()
+    assert found is not None, ref
+    return int(found)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +69,9 @@ def da_page(browser: Any, live_server: str) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_main_pages_are_captured_at_desktop_and_mobile_widths(da_page: Any, name: str) -> None:
-    path, heading = PAGES[name]
+def test_main_pages_are_captured_at_desktop_and_mobile_widths(da_page: Any, live_app: Any, name: str) -> None:
+    address, heading = PAGES[name]
+    path = re.sub(r"\{(IMP-[0-9-]+)\}", lambda ref: str(_improvement_id(live_app, ref.group(1))), address)
     da_page.set_viewport_size(WIDTHS["desktop"])
     response = da_page.goto(path)
     assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
