@@ -52,7 +52,7 @@ class ExportArgsSchema(Schema):
 
 
 @blp.route("/users/<int:user_id>/personal-data-exports", methods=["POST"], endpoint="export_personal_data")
-@blp.arguments(ExportArgsSchema)
+@blp.arguments(ExportArgsSchema, required=False)  # the reason is optional, so the body is too
 @blp.response(201, PersonalDataSchema)
 def export_personal_data(args: dict[str, Any], user_id: int) -> dict[str, Any]:
     """Everything held about one person, anonymous ideas included (administrators; audited)."""
