@@ -223,6 +223,8 @@ def _case_row(
         "fte_change": content.fte_change,
         "risks": content.risks,
         "reform_risk": content.reform_risk,
+        # The financial case's lines by financial year: generated cases are appraised, not funded.
+        "funding": [],
         "created_by_id": plan.owner_id,
         "created_at": version.created,
         "updated_at": updated,
