@@ -18,6 +18,11 @@ from collections import Counter
 SQLITE_ONLY_FOLDERS = ("tests/unit/", "tests/upgrade/")  # no database; the upgrade has its own step
 BROWSER_FOLDERS = ("tests/browser/", "tests/journeys/")
 SQLITE_ONLY_FILES = ("tests/api/test_limits.py",)  # counted in the limiter's storage, not the database
+# Tests about SQLite itself, which skip on PostgreSQL by design (their skip message says why).
+SQLITE_ONLY_TESTS = (
+    "tests.integration.test_database_settings::test_sqlite_connections_have_the_pragmas",
+    "tests.resilience.test_backup_restore::test_a_damaged_backup_is_refused_and_nothing_changes",
+)
 # Skip messages that mean "nothing to check here" rather than "checked elsewhere": such a test may skip in
 # every step. tests/functional/test_route_security.py: an API write without a body has no field to refuse.
 NOTHING_TO_CHECK = {"takes no body"}
@@ -52,6 +57,8 @@ def _file_of(test_id: str) -> str:
 
 def _runs_on_postgresql(test_id: str, markers: set[str]) -> bool:
     path = _file_of(test_id)
+    if test_id in SQLITE_ONLY_TESTS:
+        return False
     if path.startswith(SQLITE_ONLY_FOLDERS) or path in SQLITE_ONLY_FILES or "markup" in markers:
         return False
     return not path.startswith(BROWSER_FOLDERS) or "both_databases" in markers
