@@ -391,6 +391,12 @@ SCOREABLE_STAGES = frozenset(
 )
 
 
+# A member's "waiting for your score" list: the proposals whose rank still informs a decision to come
+# (approval at G1, then when delivery starts). Work already in delivery or beyond, and ideas held before
+# a business case was asked for, may still be scored from their page but are nobody's to-do.
+SCORING_TO_DO_STAGES = frozenset({Stage.BUSINESS_CASE, Stage.APPROVED})
+
+
 def is_scoreable(improvement: ImprovementFacts) -> bool:
     return improvement.stage in SCOREABLE_STAGES
 

@@ -34,7 +34,7 @@ from changeauth.models.derived_state import SCORING
 from changeauth.queries.derived import cached, reads
 from changeauth.queries.pagination import Page, clamp_page
 
-SCOREABLE_STAGES = tuple(sorted(stage.value for stage in permissions.SCOREABLE_STAGES))
+TO_DO_STAGES = tuple(sorted(stage.value for stage in permissions.SCORING_TO_DO_STAGES))
 
 
 def active_scheme() -> ScoringScheme:
@@ -242,7 +242,8 @@ def _covers_active_scheme(assessor_id: int, specs: tuple[CriterionSpec, ...]) ->
 def assessments_to_do(
     member: User, scheme: ScoringScheme, *, page: int | None = None, per_page: int | None = None
 ) -> Page[Improvement]:
-    """Improvements the member may score and has not yet scored on every active criterion, oldest first.
+    """Proposals waiting for a decision (business case or approved) that the member may score and has not
+    yet scored on every active criterion, oldest first.
 
     Excludes what they submitted, own, sponsor or declared a conflict on. Working that out compares
     each of the member's assessments with the scheme (a million scores at council scale), so the ids in
@@ -277,7 +278,7 @@ def _ids_to_do(member_id: int, scheme: ScoringScheme) -> tuple[int, ...]:
         db.session.scalars(
             select(Improvement.id)
             .where(
-                Improvement.stage.in_(SCOREABLE_STAGES),
+                Improvement.stage.in_(TO_DO_STAGES),
                 or_(Improvement.submitter_id.is_(None), Improvement.submitter_id != member_id),
                 or_(Improvement.owner_id.is_(None), Improvement.owner_id != member_id),
                 or_(Improvement.sponsor_id.is_(None), Improvement.sponsor_id != member_id),

@@ -190,6 +190,21 @@ class TestWhoMayScore:
         assert not {i.id for i in (conflicted, done)} & set(ids)
         assert "My own idea" not in response.get_data(as_text=True).split("My recent assessments")[0]
 
+    def test_my_list_holds_proposals_awaiting_a_decision_but_later_work_can_still_be_scored(
+        self, client: FlaskClient, login_as: Any
+    ) -> None:
+        member = UserFactory(design_authority=True)
+        proposal = ImprovementFactory(business_case=True, title="Proposal before G1")
+        approved = ImprovementFactory(approved=True, title="Approved, not started")
+        quick_win = ImprovementFactory(quick_win=True, title="Quick win in delivery")
+        held = ImprovementFactory(on_hold=True, title="Held at triage")
+        login_as(member)
+        ids = [int(tr["data-id"]) for tr in page(client.get("/scoring/")).select("tbody tr[data-id]")]
+        assert {proposal.id, approved.id} <= set(ids)
+        assert not {quick_win.id, held.id} & set(ids)
+        # Not on the list is not refused: the member may still score the quick win from its page.
+        assert client.get(f"/scoring/improvements/{quick_win.id}").status_code == 200
+
     def test_staff_cannot_open_the_scoring_page(self, client: FlaskClient, login_as: Any) -> None:
         login_as(UserFactory())
         assert client.get("/scoring/").status_code == 403
