@@ -15,6 +15,7 @@ from enum import StrEnum
 from changeauth.domain.business_cases import CaseStatus
 from changeauth.domain.dependencies import DependencyState, state_of
 from changeauth.domain.lifecycle import Gate, Route
+from changeauth.domain.reviews import REVIEW_DECISION_LABELS, ReviewDecision, decision_carried_out
 from changeauth.domain.scoring import ScoreStatus
 
 MANUAL = "manual"
@@ -62,6 +63,10 @@ class BenefitFacts:
     has_target_value: bool
     latest_measurement_on: date | None
     closing_status: str | None
+    # The benefits review's decision on it (domain.reviews), and whether it was handed to a
+    # business-as-usual owner who keeps measuring it.
+    review_decision: str | None = None
+    handed_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,10 +186,38 @@ def _measured_after_go_live(facts: GateFacts) -> tuple[bool, str]:
 def _benefits_closed(facts: GateFacts) -> tuple[bool, str]:
     if not facts.benefits:
         return False, "There are no benefits to review."
-    open_ = [b for b in facts.benefits if b.closing_status not in CLOSING_STATUSES]
+    # A benefit handed to a business-as-usual owner is settled too: it is still measured after the
+    # improvement closes (docs/benefits-and-resources.md#the-benefits-review).
+    open_ = [b for b in facts.benefits if b.closing_status not in CLOSING_STATUSES and not b.handed_over]
     if open_:
-        return False, f"{len(open_)} benefits have no closing status (realised, partially or not realised)."
-    return True, "Every benefit has a closing status."
+        return False, (
+            f"{len(open_)} benefits have no closing status (realised, partially or not realised) and have "
+            "not been handed to a business-as-usual owner."
+        )
+    return True, "Every benefit has a closing status or a business-as-usual owner who keeps measuring it."
+
+
+def _benefits_reviewed(facts: GateFacts) -> tuple[bool, str]:
+    if not facts.benefits:
+        return False, "There are no benefits to review."
+    missing = [
+        b
+        for b in facts.benefits
+        if not decision_carried_out(
+            b.review_decision, closing_status=b.closing_status, handed_over=b.handed_over
+        )
+    ]
+    if missing:
+        return False, f"{len(missing)} benefits have no benefits review decision (or were reopened since)."
+    kept = [
+        b for b in facts.benefits if b.review_decision in (ReviewDecision.CONTINUE, ReviewDecision.REVISE)
+    ]
+    if kept:
+        return True, (
+            f"Every benefit has a review decision; {len(kept)} are to go on being measured in realisation "
+            f"({REVIEW_DECISION_LABELS[ReviewDecision.CONTINUE].lower()} or revised)."
+        )
+    return True, "Every benefit has a benefits review decision."
 
 
 def _effect_recorded(facts: GateFacts) -> tuple[bool, str]:
@@ -224,6 +257,7 @@ RULES: dict[str, Rule] = {
     "no_open_conditions": _no_open_conditions,
     "measured_after_go_live": _measured_after_go_live,
     "benefits_closed": _benefits_closed,
+    "benefits_reviewed": _benefits_reviewed,
     "effect_recorded": _effect_recorded,
     "dependencies_delivered": _dependencies_delivered,
 }
@@ -237,7 +271,8 @@ RULE_LABELS: dict[str, str] = {
     "resources_have_end_dates": "every temporary resource has an end date",
     "no_open_conditions": "no conditions are open",
     "measured_after_go_live": "every benefit is measured after go-live",
-    "benefits_closed": "every benefit has a closing status",
+    "benefits_closed": "every benefit has a closing status or a business-as-usual owner",
+    "benefits_reviewed": "every benefit has a benefits review decision",
     "effect_recorded": "the quick win's effect is recorded",
     "dependencies_delivered": "every improvement it needs first has been delivered",
 }
@@ -318,7 +353,19 @@ DEFAULT_GATE_CRITERIA: tuple[GateCriterionSpec, ...] = (
         "measured_after_go_live",
     ),
     GateCriterionSpec(
-        Gate.G3, "benefits_closed", "Every benefit has a closing status.", MUST, "benefits_closed"
+        Gate.G3,
+        "benefits_closed",
+        "Every benefit has a closing status or a business-as-usual owner who keeps measuring it.",
+        MUST,
+        "benefits_closed",
+    ),
+    # Variance, causes and a decision per benefit (docs/benefits-and-resources.md#the-benefits-review).
+    GateCriterionSpec(
+        Gate.G3,
+        "benefits_reviewed",
+        "Every benefit has a benefits review decision: continue, revise, close or hand over.",
+        MUST,
+        "benefits_reviewed",
     ),
     GateCriterionSpec(
         Gate.G3,

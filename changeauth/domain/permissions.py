@@ -276,6 +276,16 @@ def can_edit_benefit_profile(actor: Actor, improvement: ImprovementFacts | None)
     return improvement is not None and actor.id == improvement.owner_id
 
 
+def can_record_lesson(actor: Actor, improvement: ImprovementFacts | None) -> bool:
+    """A lesson learned from an improvement: its owner or sponsor, who know what happened, or a design
+    authority member, at any stage; a programme's lesson (no improvement) only the design authority."""
+    if not actor.is_active:
+        return False
+    if is_design_authority(actor):
+        return True
+    return improvement is not None and actor.id in (improvement.owner_id, improvement.sponsor_id)
+
+
 def can_reopen_benefit(actor: Actor, improvement: ImprovementFacts | None) -> bool:
     """Reopening a closed benefit undoes part of a benefits review, so it is a design authority member's
     call, and one independent of the improvement (as for any gate decision)."""

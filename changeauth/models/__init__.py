@@ -52,6 +52,7 @@ from changeauth.models.organisation import (
     Team,
 )
 from changeauth.models.portfolio import PortfolioScenario
+from changeauth.models.review import BenefitReview, Lesson
 from changeauth.models.scoring import (
     Assessment,
     AssessmentScore,
@@ -74,6 +75,7 @@ __all__ = [
     "BenefitDriver",
     "BenefitMeasurement",
     "BenefitPayAward",
+    "BenefitReview",
     "BenefitPost",
     "BenefitStaffing",
     "BenefitYear",
@@ -97,6 +99,7 @@ __all__ = [
     "Improvement",
     "ImprovementScore",
     "JobRun",
+    "Lesson",
     "LoginAttempt",
     "MaturityAssessment",
     "Notification",

@@ -17,6 +17,7 @@ from changeauth.domain.lifecycle import GATE_STAGE, Decision, Gate
 from changeauth.models import (
     Benefit,
     BenefitMeasurement,
+    BenefitReview,
     BusinessCase,
     Condition,
     CriterionTick,
@@ -182,7 +183,7 @@ def get_criterion(criterion_id: int) -> GateCriterion:
     return criterion
 
 
-def _benefit_facts(benefit: Benefit) -> BenefitFacts:
+def _benefit_facts(benefit: Benefit, review_decision: str | None = None) -> BenefitFacts:
     return BenefitFacts(
         owner_id=benefit.owner_id,
         baseline_date=benefit.baseline_date,
@@ -192,6 +193,8 @@ def _benefit_facts(benefit: Benefit) -> BenefitFacts:
         has_target_value=benefit.target_value is not None,
         latest_measurement_on=benefit.last_period_end,
         closing_status=benefit.closing_status,
+        review_decision=review_decision,
+        handed_over=benefit.is_handed_over,
     )
 
 
@@ -227,10 +230,14 @@ def gate_facts_for(improvements: Sequence[Improvement], *, today: date) -> dict[
         if improvement_id not in latest_case or version > latest_case[improvement_id][0]:
             latest_case[improvement_id] = (version, status)
     benefits: dict[int, list[BenefitFacts]] = {}
-    for benefit in db.session.scalars(
-        select(Benefit).where(Benefit.improvement_id.in_(ids)).order_by(Benefit.id)
+    # With the benefits review's decision on each, in the same query.
+    for benefit, review_decision in db.session.execute(
+        select(Benefit, BenefitReview.decision)
+        .outerjoin(BenefitReview, BenefitReview.benefit_id == Benefit.id)
+        .where(Benefit.improvement_id.in_(ids))
+        .order_by(Benefit.id)
     ):
-        benefits.setdefault(benefit.improvement_id or 0, []).append(_benefit_facts(benefit))
+        benefits.setdefault(benefit.improvement_id or 0, []).append(_benefit_facts(benefit, review_decision))
     measured = set(
         db.session.scalars(
             select(Benefit.improvement_id)

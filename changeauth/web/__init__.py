@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
         portfolio,
         profile,
         reports,
+        reviews,
         scoring,
         temporary_resources,
         triage,
@@ -55,6 +56,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(backlog.bp)
     app.register_blueprint(scoring.bp)
     app.register_blueprint(benefits.bp)
+    app.register_blueprint(reviews.bp)
     app.register_blueprint(temporary_resources.bp)
     app.register_blueprint(actions.bp)
     app.register_blueprint(portfolio.bp)

@@ -63,7 +63,7 @@ def groups_for(actor: Actor) -> list[NavGroup]:
             "ideas",
             "Ideas and improvements",
             (("improvements.index", "Ideas and improvements"),),
-            also=frozenset({"improvements.detail", "improvements.submitted"}),
+            also=frozenset({"improvements.detail", "improvements.submitted", "reviews.lessons"}),
         ),
     ]
     if actor.has(Role.STAFF) and not is_da:

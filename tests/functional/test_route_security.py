@@ -290,6 +290,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits.staffing_remove_post": frozenset({"design_authority"}),
     "benefits.staffing_pay_award": frozenset({"design_authority"}),
     "benefits.tracker": ABOVE_STAFF,
+    # The benefits review: everyone reads it and the lessons log; the improvement's owner or the design
+    # authority decides on each benefit; its owner, sponsor or the design authority records a lesson.
+    "reviews.review": EVERYONE,
+    "reviews.decide": frozenset({"design_authority"}),
+    "reviews.new_lesson": frozenset({"design_authority"}),
+    "reviews.lessons": EVERYONE,
+    "reviews_api.list_review_decisions": EVERYONE,
+    "reviews_api.list_lessons": EVERYONE,
     "benefits_api.get_benefit": EVERYONE,
     "benefits_api.improvement_benefits": EVERYONE,
     "benefits_api.list_adjustments": EVERYONE,

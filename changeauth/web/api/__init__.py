@@ -47,6 +47,7 @@ def register_api(app: Flask) -> None:
     from changeauth.web.api import personal_data as personal_data_api
     from changeauth.web.api import portfolio as portfolio_api
     from changeauth.web.api import programmes as programmes_api
+    from changeauth.web.api import reviews as reviews_api
     from changeauth.web.api import scoring as scoring_api
     from changeauth.web.api import temporary_resources as temporary_resources_api
 
@@ -58,6 +59,7 @@ def register_api(app: Flask) -> None:
         business_cases_api.blp,
         scoring_api.blp,
         benefits_api.blp,
+        reviews_api.blp,
         temporary_resources_api.blp,
         flags_api.blp,
         portfolio_api.blp,

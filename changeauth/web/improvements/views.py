@@ -22,6 +22,7 @@ from changeauth.domain.lifecycle import ENDED_STAGES, STAGE_LABELS, Stage
 from changeauth.queries import dependencies as dependency_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import reference, similar, timeline, users
+from changeauth.queries import reviews as review_queries
 from changeauth.services import dependencies as dependency_service
 from changeauth.services import engagement, transitions
 from changeauth.services import improvements as improvement_service
@@ -78,6 +79,8 @@ def _detail_context(improvement_id: int) -> dict[str, object]:
         "support_count": improvement_queries.support_count(improvement.id),
         "timeline": timeline.timeline(improvement, show_submitter=show_submitter),
         "similar": similar.similar_to(improvement, limit=5),
+        # Beside the similar work of a new idea: what earlier work in its area learned.
+        "earlier_lessons": review_queries.lessons_for(improvement) if improvement.stage == Stage.IDEA else [],
         "supports": improvement_queries.has_supported(improvement.id, current_user.id),
         "can_comment": permissions.can_comment(actor, facts),
         "can_support": permissions.can_support(actor, facts),
@@ -151,6 +154,7 @@ def submitted(improvement_id: int) -> ResponseReturnValue:
     return render_template(
         "improvements/submitted.html",
         improvement=improvement,
+        earlier_lessons=review_queries.lessons_for(improvement),
         triage_days=current_app.config["TRIAGE_SLA_WORKING_DAYS"],
     )
 

@@ -102,7 +102,7 @@ class TestG2:
 class TestG3:
     READY = GateFacts(
         today=TODAY,
-        benefits=(replace(PROFILED, closing_status="realised"),),
+        benefits=(replace(PROFILED, closing_status="realised", review_decision="close"),),
         went_live_on=date(2026, 6, 1),
     )
 
@@ -110,11 +110,38 @@ class TestG3:
         assert _unmet(Gate.G3, self.READY) == []
 
     def test_a_measurement_on_the_go_live_day_does_not_count(self) -> None:
-        on_the_day = replace(PROFILED, closing_status="realised", latest_measurement_on=date(2026, 6, 1))
+        on_the_day = replace(
+            PROFILED,
+            closing_status="realised",
+            review_decision="close",
+            latest_measurement_on=date(2026, 6, 1),
+        )
         assert _unmet(Gate.G3, replace(self.READY, benefits=(on_the_day,))) == ["measured_after_go_live"]
 
     def test_no_closing_status_blocks(self) -> None:
-        assert _unmet(Gate.G3, replace(self.READY, benefits=(PROFILED,))) == ["benefits_closed"]
+        assert _unmet(
+            Gate.G3, replace(self.READY, benefits=(replace(PROFILED, review_decision="continue"),))
+        ) == ["benefits_closed"]
+
+    def test_a_benefit_without_a_review_decision_blocks(self) -> None:
+        undecided = replace(PROFILED, closing_status="realised")
+        assert _unmet(Gate.G3, replace(self.READY, benefits=(undecided,))) == ["benefits_reviewed"]
+
+    def test_a_benefit_handed_to_business_as_usual_needs_no_closing_status(self) -> None:
+        handed = replace(PROFILED, review_decision="hand_over", handed_over=True)
+        assert _unmet(Gate.G3, replace(self.READY, benefits=(handed,))) == []
+
+    def test_a_close_decision_on_a_benefit_reopened_since_no_longer_holds(self) -> None:
+        reopened = replace(PROFILED, review_decision="close", closing_status=None)
+        assert _unmet(Gate.G3, replace(self.READY, benefits=(reopened,))) == [
+            "benefits_closed",
+            "benefits_reviewed",
+        ]
+
+    @pytest.mark.parametrize("decision", ["continue", "revise"])
+    def test_a_benefit_kept_in_realisation_is_reviewed_but_not_settled(self, decision: str) -> None:
+        kept = replace(PROFILED, review_decision=decision)
+        assert _unmet(Gate.G3, replace(self.READY, benefits=(kept,))) == ["benefits_closed"]
 
 
 class TestQuickWins:
