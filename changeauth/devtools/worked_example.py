@@ -18,7 +18,14 @@ from sqlalchemy import select
 
 from changeauth import db
 from changeauth.cli.seed import SEEDS_DIR, read_yaml
-from changeauth.devtools import demo_benefits, demo_business_cases, demo_data, demo_decisions, demo_staffing
+from changeauth.devtools import (
+    demo_benefits,
+    demo_business_cases,
+    demo_data,
+    demo_decisions,
+    demo_lessons,
+    demo_staffing,
+)
 from changeauth.domain.lifecycle import Gate
 from changeauth.models import Improvement, User
 from changeauth.queries import clock
@@ -74,6 +81,10 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     adjustments = demo_benefits.adjustment_steps(
         read_yaml(demo / "adjustments.yaml"), users, counts, recorded_on=programme_row["ends_on"]
     )
+    # The report's lessons, in the lessons log from the day the programme ended.
+    lessons = demo_lessons.lesson_steps(
+        read_yaml(demo / "lessons.yaml"), users, programme, counts, recorded_on=programme_row["ends_on"]
+    )
     cases = demo_business_cases.case_steps(
         cases_data.get("improvements", ()), users, counts, loaded_on=loaded_on
     )
@@ -82,7 +93,7 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
         users,
         counts,
         loaded_on=loaded_on,
-        other_steps=[*submissions, *scores, *cases, *benefits, *adjustments],
+        other_steps=[*submissions, *scores, *cases, *benefits, *adjustments, *lessons],
         improvements={row["ref"]: row for row in improvements},
     )
     demo_staffing.load_staffing_register(read_yaml(demo / "staffing.yaml"), users, counts)

@@ -53,16 +53,23 @@ def variance_of(benefit: Benefit) -> ReviewVariance | None:
 
 
 def review_rows(improvement_id: int) -> list[ReviewRow]:
-    """Every benefit of the improvement, in the order they were added, with its variance and decision (one
-    query)."""
-    rows = db.session.execute(
-        select(Benefit, BenefitReview)
-        .outerjoin(BenefitReview, BenefitReview.benefit_id == Benefit.id)
+    """Every benefit of the improvement, in the order they were added, with its variance and the decision
+    on it with who took it (two queries, however many benefits)."""
+    benefits = db.session.scalars(
+        select(Benefit)
         .options(joinedload(Benefit.owner))
         .where(Benefit.improvement_id == improvement_id)
         .order_by(Benefit.id)
     ).all()
-    return [ReviewRow(benefit, variance_of(benefit), review) for benefit, review in rows]
+    reviews = {
+        review.benefit_id: review
+        for review in db.session.scalars(
+            select(BenefitReview)
+            .options(joinedload(BenefitReview.decided_by))
+            .where(BenefitReview.improvement_id == improvement_id)
+        )
+    }
+    return [ReviewRow(benefit, variance_of(benefit), reviews.get(benefit.id)) for benefit in benefits]
 
 
 def get_review(benefit_id: int) -> BenefitReview | None:

@@ -14,9 +14,9 @@ from tests.factories import ImprovementFactory, UserFactory
 METHODS = ("get", "post", "put", "patch", "delete")
 PAGE_FIELDS = {"items", "page", "per_page", "total"}
 # Returned whole as {"items": [...]}, as docs/api.md shapes them or bounded by the request: one improvement's
-# timeline, at most 10 similar ideas, and the 2-4 scenarios being compared.
-# Everything else that lists paginates.
-WHOLE_LISTS = {"Timeline", "Similar", "Comparison"}
+# timeline, at most 10 similar ideas, the 2-4 scenarios being compared, and the review's decisions on one
+# improvement's benefits (one per benefit). Everything else that lists paginates.
+WHOLE_LISTS = {"Timeline", "Similar", "Comparison", "ReviewDecisionList"}
 # Writes that create something new take no version; every write to an existing record does.
 CREATES = {
     ("post", "/api/v1/improvements"),
@@ -30,6 +30,7 @@ CREATES = {
     ("post", "/api/v1/benefits/{benefit_id}/adjustments"),
     ("post", "/api/v1/benefits/{benefit_id}/staffing/posts"),
     ("post", "/api/v1/temporary-resources"),
+    ("post", "/api/v1/lessons"),
     ("post", "/api/v1/portfolio/scenarios"),
     ("post", "/api/v1/users/{user_id}/personal-data-exports"),
     # Calculations that change nothing:

@@ -80,9 +80,8 @@ def test_the_owner_reviews_a_benefit_behind_plan_and_closes_it(
     listed = page(client.get(f"/improvements/{improvement.id}/benefits-review"))
     row = listed.select_one("#review-table tbody tr").get_text(" ", strip=True)
     assert "Close it" in row and "The online form went live two months late." in row
-    assert (
-        db_session.scalar(select(Benefit.closing_status).where(Benefit.id == benefit.id)) == "partially_realised"
-    )
+    closing = db_session.scalar(select(Benefit.closing_status).where(Benefit.id == benefit.id))
+    assert closing == "partially_realised"
 
 
 @pytest.mark.parametrize(

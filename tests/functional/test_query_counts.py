@@ -72,6 +72,8 @@ NOT_APPLICABLE = {
     "benefits.close": "a form",
     "benefits.hand_over": "a form with the list of possible owners",
     "benefits.reopen": "a form for one benefit",
+    "reviews.decide": "a form for one benefit's review decision, with the list of possible owners",
+    "reviews.new_lesson": "a form for one lesson, with the list of areas",
     "benefits.measure": "a form",
     "benefits.adjust": "a form",
     "benefits.choose_plan_year": "a redirect to one financial year's plan",

@@ -6,7 +6,7 @@ decision on every benefit; and lessons are recorded by the right people and foun
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 

@@ -210,3 +210,22 @@ def test_the_improvements_business_cases_were_written_submitted_and_approved_thr
             assert case.approved_at == g1 and case.submitted_at < g1
     statuses = {CaseStatus(case.status) for case in cases}
     assert {CaseStatus.APPROVED, CaseStatus.SUPERSEDED, CaseStatus.SUBMITTED, CaseStatus.DRAFT} <= statuses
+
+
+def test_the_reports_lessons_are_in_the_log_from_the_day_the_programme_ended(db_session: Any) -> None:
+    from changeauth.models import Lesson, Team
+    from changeauth.queries import reviews as review_queries
+
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "lesson.recorded")).all()
+    lessons = db_session.scalars(select(Lesson).order_by(Lesson.id)).all()
+    assert 2 <= len(lessons) <= 4 and len(events) == len(lessons)
+    assert {event.occurred_at.date() for event in events} == {date(2021, 3, 31)}
+    # From the programme, each quoting the report with the section it comes from.
+    assert all(lesson.programme_id is not None and lesson.improvement_id is None for lesson in lessons)
+    assert all("(report §" in lesson.what_happened and "(report §" in lesson.next_time for lesson in lessons)
+    # A new idea for Planning is shown the Planning team's lessons.
+    planning = db_session.scalar(select(Team.id).where(Team.code == "planning"))
+    idea = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0012"))
+    assert idea.team_id == planning and idea.stage == Stage.IDEA
+    shown = review_queries.lessons_for(idea)
+    assert shown and all(lesson.team_id == planning for lesson in shown[:2])

@@ -221,10 +221,15 @@ def test_journey_3_owner_takes_an_improvement_from_business_case_to_closure(
     screenshot(reviewer, "journey-3-benefit-reopened")
 
     measure(manager, benefit_page, date.today(), "850")
-    manager.goto(benefit_page)
-    manager.get_by_role("link", name=re.compile("^Close the benefit")).click()
+    # The benefits review: the owner records the decision on the benefit (close, realised) with the
+    # causes of its variance, which G3 needs for every benefit.
+    manager.goto(f"/improvements/{improvement_id}/benefits-review")
+    manager.get_by_role("link", name=re.compile("^Record the decision")).click()
+    manager.get_by_label("What caused the variance against plan?").fill("The corrected count.")
+    manager.get_by_role("radio", name="Close it", exact=True).check()
     manager.get_by_role("radio", name="Realised", exact=True).check()
-    manager.get_by_role("button", name="Close the benefit").click()
+    manager.get_by_role("button", name="Record the decision").click()
+    assert "Close it" in main_text(manager), main_text(manager)[:600]
     decide_gate(da, improvement_id, "Go", "Every benefit is measured and closed.")
     da.goto(f"/improvements/{improvement_id}")
     assert "Closed" in main_text(da)

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.models import (
     BenefitAdjustment,
+    BenefitReview,
+    Lesson,
     MaturityAssessment,
     Programme,
     SchemeCriterion,
@@ -406,3 +408,55 @@ def close_down(viewer: User) -> Arranged:
         overrunning_resource(improvement=improvement)
 
     return Arranged(grown(add), path={"programme_id": programme.id})
+
+
+@case("reviews.review", "reviews_api.list_review_decisions")
+def benefits_review(viewer: User) -> Arranged:
+    """An improvement realising its benefits; each row adds a measured benefit with the review's decision
+    on it (by its own decider) and a lesson from the improvement about its own area."""
+    improvement = ImprovementFactory(realisation=True)
+
+    def add(number: int) -> None:
+        benefit = measured_benefit(improvement)
+        db.session.add(
+            BenefitReview(
+                benefit_id=benefit.id,
+                improvement_id=improvement.id,
+                decision="continue",
+                causes=f"Cause {number}",
+                decided_by_id=UserFactory(design_authority=True).id,
+            )
+        )
+        db.session.add(
+            Lesson(
+                improvement_id=improvement.id,
+                team_id=TeamFactory().id,
+                title=f"Lesson {number}",
+                what_happened="It happened.",
+                next_time="Do it sooner.",
+                recorded_by_id=UserFactory().id,
+            )
+        )
+        db.session.flush()
+
+    return Arranged(grown(add), path={"improvement_id": improvement.id})
+
+
+@case("reviews.lessons", "reviews_api.list_lessons")
+def lessons_log(viewer: User) -> Arranged:
+    """Each row: a lesson from its own improvement about its own area, recorded by its own person."""
+
+    def add(number: int) -> None:
+        db.session.add(
+            Lesson(
+                improvement_id=ImprovementFactory(realisation=True).id,
+                team_id=TeamFactory().id,
+                title=f"Lesson {number}",
+                what_happened="It happened.",
+                next_time="Do it sooner.",
+                recorded_by_id=UserFactory().id,
+            )
+        )
+        db.session.flush()
+
+    return Arranged(grown(add))
