@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from changeauth import db
 from changeauth.domain.lifecycle import Stage
@@ -85,7 +86,7 @@ class LessonFilters:
     team: str | None = None  # a team's code
 
 
-def _lesson_options() -> tuple[object, ...]:
+def _lesson_options() -> tuple[LoaderOption, ...]:
     return (
         joinedload(Lesson.team),
         joinedload(Lesson.improvement),
@@ -94,7 +95,7 @@ def _lesson_options() -> tuple[object, ...]:
     )
 
 
-def _shown() -> Select[tuple[Lesson]]:
+def _shown() -> Select[Lesson]:
     """Every lesson anyone may read: not one from an idea its submitter withdrew (nobody else sees it)."""
     return (
         select(Lesson)
@@ -103,7 +104,7 @@ def _shown() -> Select[tuple[Lesson]]:
     )
 
 
-def _filtered(filters: LessonFilters) -> Select[tuple[Lesson]]:
+def _filtered(filters: LessonFilters) -> Select[Lesson]:
     stmt = _shown()
     if filters.team:
         stmt = stmt.where(Lesson.team_id.in_(select(Team.id).where(Team.code == filters.team)))
