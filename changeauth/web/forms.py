@@ -28,11 +28,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import Select
 
-from changeauth.domain.benefits import AdjustmentCategory, Rag
+from changeauth.domain.benefits import AdjustmentCategory, ClosingStatus, Rag
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.money import MoneyError, format_money, parse_money
 from changeauth.domain.passwords import MIN_LENGTH
 from changeauth.domain.temporary_resources import ResourceStatus
+from changeauth.domain.units import Unit, unit_kind
 
 
 class LongSelect(Select):
@@ -347,3 +348,26 @@ class AttachmentForm(FlaskForm):
         description="PDF, Word (DOCX), Excel (XLSX), PNG or JPEG, up to 10 MB.",
         validators=[FileRequired("Choose a file.")],
     )
+
+
+# Shared by the benefit's pages and the benefits review's decision (a closing status, a revised target).
+CLOSING_LABELS = {
+    ClosingStatus.REALISED: "Realised",
+    ClosingStatus.PARTIALLY_REALISED: "Partially realised",
+    ClosingStatus.NOT_REALISED: "Not realised",
+}
+_BENEFIT_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]{1,4})?")
+
+
+def parse_value(text: str | None, unit: str | None) -> Decimal:
+    """A value typed in the benefit's unit: pounds for GBP (returned as pence), else a plain number."""
+    raw = (text or "").strip()
+    if unit_kind(unit or "") is Unit.MONEY:
+        try:
+            return Decimal(parse_money(raw, allow_negative=True))
+        except MoneyError as error:
+            raise ValueError(error.message) from error
+    cleaned = raw.replace(",", "")
+    if not _BENEFIT_NUMBER.fullmatch(cleaned):
+        raise ValueError("Enter a number, with no more than 4 decimal places, for example 1250 or 78.5.")
+    return Decimal(cleaned)

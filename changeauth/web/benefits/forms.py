@@ -4,7 +4,6 @@ hands the service pence."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,17 +23,22 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from changeauth.domain.benefits import (
     BenefitDirection,
     CashClass,
-    ClosingStatus,
     DataQuality,
     Frequency,
 )
 from changeauth.domain.errors import ValidationFailed
-from changeauth.domain.money import MoneyError, parse_money
-from changeauth.domain.units import UNIT_LABELS, UNIT_MAX, Unit, stored_unit, unit_error, unit_kind
-from changeauth.web.forms import CATEGORY_LABELS, DATE_HINT, DayMonthYearField, DecimalTextField, MoneyField
+from changeauth.domain.units import UNIT_LABELS, UNIT_MAX, Unit, stored_unit, unit_error
+from changeauth.web.forms import (
+    CATEGORY_LABELS,
+    CLOSING_LABELS,
+    DATE_HINT,
+    DayMonthYearField,
+    DecimalTextField,
+    MoneyField,
+    parse_value,
+)
 
 GBP = "GBP"
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]{1,4})?")
 
 CASH_CLASS_LABELS = {cash_class: cash_class.label for cash_class in CashClass}
 FREQUENCY_LABELS = {
@@ -49,26 +53,7 @@ QUALITY_LABELS = {
     DataQuality.ESTIMATED: "Estimated",
     DataQuality.PROXY: "Proxy (an indirect measure)",
 }
-CLOSING_LABELS = {
-    ClosingStatus.REALISED: "Realised",
-    ClosingStatus.PARTIALLY_REALISED: "Partially realised",
-    ClosingStatus.NOT_REALISED: "Not realised",
-}
 VALUE_HINT = "In the unit above: for money, pounds (for example 12,500); for a percentage, 35 for 35%."
-
-
-def parse_value(text: str | None, unit: str | None) -> Decimal:
-    """A value typed in the benefit's unit: pounds for GBP (returned as pence), else a plain number."""
-    raw = (text or "").strip()
-    if unit_kind(unit or "") is Unit.MONEY:
-        try:
-            return Decimal(parse_money(raw, allow_negative=True))
-        except MoneyError as error:
-            raise ValueError(error.message) from error
-    cleaned = raw.replace(",", "")
-    if not _NUMBER.fullmatch(cleaned):
-        raise ValueError("Enter a number, with no more than 4 decimal places, for example 1250 or 78.5.")
-    return Decimal(cleaned)
 
 
 def _choices(labels: dict[Any, str]) -> list[SelectChoice]:

@@ -12,8 +12,7 @@ from changeauth.domain.reviews import (
     LESSON_TITLE_MAX,
     REVIEW_DECISION_LABELS,
 )
-from changeauth.web.benefits.forms import CLOSING_LABELS
-from changeauth.web.forms import DATE_HINT, DayMonthYearField
+from changeauth.web.forms import CLOSING_LABELS, DATE_HINT, DayMonthYearField
 
 
 def _optional_int(value: object) -> int | None:

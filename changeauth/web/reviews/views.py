@@ -22,8 +22,7 @@ from changeauth.queries import reference
 from changeauth.queries import reviews as review_queries
 from changeauth.queries.users import list_possible_owners
 from changeauth.services import reviews as review_service
-from changeauth.web.benefits.forms import parse_value
-from changeauth.web.forms import apply_field_errors
+from changeauth.web.forms import apply_field_errors, parse_value
 from changeauth.web.reviews.forms import LessonForm, LessonSearchForm, ReviewDecisionForm
 
 bp = Blueprint("reviews", __name__)
