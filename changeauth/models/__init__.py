@@ -3,6 +3,7 @@
 from changeauth.db import Base
 from changeauth.models.attachment import Attachment
 from changeauth.models.audit import AuditEvent, AuditEventImmutable
+from changeauth.models.backlog_key import BacklogKey, BacklogRankRange, SharedView
 from changeauth.models.benefit import (
     Benefit,
     BenefitAdjustment,
@@ -100,6 +101,8 @@ __all__ = [
     "ImprovementScore",
     "JobRun",
     "Lesson",
+    "BacklogKey",
+    "BacklogRankRange",
     "LoginAttempt",
     "MaturityAssessment",
     "Notification",
@@ -109,6 +112,7 @@ __all__ = [
     "ProgrammeFigure",
     "RecoveryCode",
     "SchemeCriterion",
+    "SharedView",
     "SecondFactorAttempt",
     "ScoringScheme",
     "StrategicPriority",

@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from changeauth import db
 from changeauth.domain.lifecycle import ENDED_STAGES
@@ -44,8 +44,15 @@ from changeauth.models import (
     Team,
     improvement_driver,
 )
+from changeauth.models.backlog_key import (
+    RANK_RANGES,
+    BacklogKey,
+    BacklogRankRange,
+    SharedView,
+    bring_up_to_date,
+)
 from changeauth.models.derived_state import BACKLOG
-from changeauth.queries.derived import cached, reads
+from changeauth.queries.derived import cached, reads, view_token
 from changeauth.queries.pagination import Page, clamp_page
 from changeauth.queries.scoring import active_scheme
 
@@ -92,10 +99,13 @@ class BacklogEntry:
         )
 
 
-def load_entries(criteria: Sequence[CriterionSpec]) -> list[BacklogEntry]:
-    """Every backlog improvement with its score and medians, in one query (plain columns)."""
+def load_entries(criteria: Sequence[CriterionSpec], ids: Sequence[int] | None = None) -> list[BacklogEntry]:
+    """Every backlog improvement (or those of ``ids``) with its score and medians, in one query (plain
+    columns)."""
     codes = [spec.code for spec in criteria if spec.kind is CriterionKind.SHOULD]
-    rows = db.session.execute(
+    if ids is not None and not ids:
+        return []
+    statement = (
         select(
             Improvement.id,
             Improvement.ref,
@@ -117,7 +127,10 @@ def load_entries(criteria: Sequence[CriterionSpec]) -> list[BacklogEntry]:
         .outerjoin(Team, Team.id == Improvement.team_id)
         .outerjoin(ImprovementScore, ImprovementScore.improvement_id == Improvement.id)
         .where(Improvement.stage.not_in(ENDED))
-    ).all()
+    )
+    if ids is not None:
+        statement = statement.where(Improvement.id.in_(list(ids)))
+    rows = db.session.execute(statement).all()
     return [
         BacklogEntry(
             id=row[0],
@@ -263,7 +276,7 @@ def _rank_afresh() -> Ranking:
 class BacklogRow:
     entry: BacklogEntry
     rank: int
-    rank_range: tuple[int, int]
+    rank_range: tuple[int, int] | None  # None until the shared ranges include it
     contributions: Mapping[str, Decimal]
     drivers: Sequence[str]
 
@@ -280,41 +293,150 @@ class BacklogView:
     criteria: tuple[CriterionSpec, ...]
     page: Page[BacklogRow]
     excluded: list[ExcludedRow]
+    # True while the rank ranges shown are those of an earlier state of the backlog (or missing).
+    ranges_being_recalculated: bool = False
+
+
+_ORDER = (BacklogKey.rank_group, BacklogKey.score_key, BacklogKey.submitted_at, BacklogKey.improvement_id)
+
+
+def _filtered(statement: Select[Any], filters: BacklogFilters, key_id: Any) -> Select[Any]:
+    """``statement`` restricted to the improvements matching ``filters`` (``key_id``: their id column)."""
+    if filters.stage or filters.team:
+        statement = statement.join(Improvement, Improvement.id == key_id)
+    if filters.stage:
+        statement = statement.where(Improvement.stage == filters.stage)
+    if filters.team:
+        statement = statement.where(
+            Improvement.team_id.in_(select(Team.id).where(Team.code == filters.team).scalar_subquery())
+        )
+    if filters.driver:
+        statement = statement.where(
+            key_id.in_(
+                select(improvement_driver.c.improvement_id)
+                .join(BenefitDriver, BenefitDriver.id == improvement_driver.c.driver_id)
+                .where(BenefitDriver.code == filters.driver)
+            )
+        )
+    return statement
+
+
+def ranked_page(filters: BacklogFilters, *, page: int, per_page: int) -> tuple[list[tuple[int, int]], int]:
+    """[(id, rank)] of one page of the ranked backlog matching ``filters``, and how many match.
+
+    Ranks are positions in the whole ranked backlog, numbered by the database (``ROW_NUMBER()`` over
+    the ``backlog_key`` index, which is in backlog order), then filtered: two queries, an index range
+    read each."""
+    bring_up_to_date(db.session())
+    ranked = (
+        select(BacklogKey.improvement_id, func.row_number().over(order_by=_ORDER).label("rank"))
+        .where(BacklogKey.ranked.is_(True))
+        .subquery()
+    )
+    rows = db.session.execute(
+        _filtered(select(ranked.c.improvement_id, ranked.c.rank), filters, ranked.c.improvement_id)
+        .order_by(ranked.c.rank)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    total = db.session.scalar(
+        _filtered(
+            select(func.count(BacklogKey.improvement_id)).where(BacklogKey.ranked.is_(True)),
+            filters,
+            BacklogKey.improvement_id,
+        )
+    )
+    return [(row[0], row[1]) for row in rows], total or 0
+
+
+def excluded_ids(filters: BacklogFilters) -> list[int]:
+    """The ids of backlog improvements out of the ranking (a must criterion failed), in backlog order."""
+    bring_up_to_date(db.session())
+    return list(
+        db.session.scalars(
+            _filtered(
+                select(BacklogKey.improvement_id).where(BacklogKey.ranked.is_(False)),
+                filters,
+                BacklogKey.improvement_id,
+            ).order_by(*_ORDER)
+        )
+    )
+
+
+def ranked_inputs(criteria: Sequence[CriterionSpec]) -> list[RankInput]:
+    """Every ranked backlog improvement as a RankInput, in backlog order (the database's order)."""
+    bring_up_to_date(db.session())
+    order = list(
+        db.session.scalars(
+            select(BacklogKey.improvement_id).where(BacklogKey.ranked.is_(True)).order_by(*_ORDER)
+        )
+    )
+    entries = {entry.id: entry for entry in load_entries(criteria)}
+    return [entries[improvement_id].rank_input() for improvement_id in order]
+
+
+def rank_ranges_of(ids: Sequence[int]) -> tuple[dict[int, tuple[int, int]], bool]:
+    """({id: (best, worst)} kept for ``ids``, whether they are current for the backlog as it is).
+
+    The ranges are worked out once per change of the backlog for every process
+    (``services.rank_ranges``); until then the previous ones are shown."""
+    token = view_token(BACKLOG)
+    computed_for = db.session.scalar(select(SharedView.computed_for).where(SharedView.name == RANK_RANGES))
+    ranges: dict[int, tuple[int, int]] = {}
+    if ids:
+        ranges = {
+            row[0]: (row[1], row[2])
+            for row in db.session.execute(
+                select(BacklogRankRange.improvement_id, BacklogRankRange.best, BacklogRankRange.worst).where(
+                    BacklogRankRange.improvement_id.in_(list(ids))
+                )
+            )
+        }
+    return ranges, token is not None and computed_for == token
+
+
+def rank_ranges_current() -> bool:
+    """Whether the shared rank ranges were worked out for the backlog as it is now."""
+    return rank_ranges_of([])[1]
 
 
 def backlog_view(
     filters: BacklogFilters, *, page: int | None = None, per_page: int | None = None
 ) -> BacklogView:
-    """One page of the ranking with each row's explanation, and the must-meet failures apart."""
+    """One page of the ranking with each row's explanation, and the must-meet failures apart.
+
+    The page is read in backlog order from the database with its ranks; the scheme, the page's rows,
+    their drivers and rank ranges, and the failures: a fixed number of queries whatever the size."""
     page, per_page = clamp_page(page, per_page)
-    ranking = current_ranking()
-    matches = _matcher(filters)
-    entries = ranking.entries
-    shown = [entry_id for entry_id in ranking.ranked if matches(entries[entry_id])]
-    ranges = ranking.ranges
-    window = shown[(page - 1) * per_page : page * per_page]
-    names = driver_names(window)
+    scheme = active_scheme()
+    criteria = scheme.specs()
+    window, total = ranked_page(filters, page=page, per_page=per_page)
+    ids = [improvement_id for improvement_id, _ in window]
+    out_ids = excluded_ids(filters)
+    entries = {entry.id: entry for entry in load_entries(criteria, [*ids, *out_ids])}
+    names = driver_names(ids)
+    ranges, current = rank_ranges_of(ids)
     rows = [
         BacklogRow(
             entry=entries[entry_id],
-            rank=ranking.positions[entry_id],
-            rank_range=ranges[entry_id],
-            contributions=contributions(entries[entry_id].medians, ranking.criteria),
+            rank=position,
+            rank_range=ranges.get(entry_id),
+            contributions=contributions(entries[entry_id].medians, criteria),
             drivers=names[entry_id],
         )
-        for entry_id in window
+        for entry_id, position in window
     ]
-    excluded_ids = [entry_id for entry_id in ranking.excluded if matches(entries[entry_id])]
-    stored = summaries(excluded_ids)
+    stored = summaries(out_ids)
     excluded = [
-        ExcludedRow(entries[entry_id], exclusion_reason(stored.get(entry_id, {}), ranking.criteria))
-        for entry_id in excluded_ids
+        ExcludedRow(entries[entry_id], exclusion_reason(stored.get(entry_id, {}), criteria))
+        for entry_id in out_ids
     ]
     return BacklogView(
-        scheme=ranking.scheme,
-        criteria=ranking.criteria,
-        page=Page(items=rows, page=page, per_page=per_page, total=len(shown)),
+        scheme=SchemeVersion(scheme.id, scheme.version),
+        criteria=criteria,
+        page=Page(items=rows, page=page, per_page=per_page, total=total),
         excluded=excluded,
+        ranges_being_recalculated=not current,
     )
 
 

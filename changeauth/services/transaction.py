@@ -4,6 +4,9 @@ Services never call these; the boundary does, once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from changeauth import db
 
 
@@ -18,3 +21,10 @@ def commit() -> None:
 
 def rollback() -> None:
     db.session.rollback()
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Run a block as a writing unit of work (a background computation started by a view)."""
+    with db.write_intent():
+        yield

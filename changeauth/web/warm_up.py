@@ -30,7 +30,7 @@ def warm_derived_views(app: Flask) -> float:
     with app.app_context():
         try:
             ranking = backlog_queries.current_ranking()
-            _ = ranking.ranges, ranking.value_effort
+            _ = ranking.value_effort
             on = today()
             dashboard.build(on)
             for section in dashboard.SECTIONS:

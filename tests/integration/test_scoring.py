@@ -33,7 +33,7 @@ from changeauth.models import (
 )
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import scoring as scoring_queries
-from changeauth.services import scoring
+from changeauth.services import rank_ranges, scoring
 from changeauth.services.reference_data import UpsertCounts
 from tests.factories import (
     MIDDLING_SCORES,
@@ -562,7 +562,14 @@ class TestTheBacklog:
     def test_rows_carry_contributions_and_rank_ranges(self, db_session: Any) -> None:
         members = panel()
         improvement = _scored(scores(4, 3, 2, 1, 0), members)
+        before = backlog_queries.backlog_view(backlog_queries.BacklogFilters(stage="business_case"))
+        assert before.ranges_being_recalculated
+        token = rank_ranges.claim()
+        assert token is not None
+        assert rank_ranges.claim() is None  # one claim at a time
+        rank_ranges.compute(token)
         view = backlog_queries.backlog_view(backlog_queries.BacklogFilters(stage="business_case"))
+        assert not view.ranges_being_recalculated
         (row,) = [r for r in view.page.items if r.entry.id == improvement.id]
         # a = 4, 3, 2, 4, 5; points = 100 x w x a / 500: 20, 15, 8, 12, 15 (sum 70.0)
         assert row.contributions == {
@@ -573,6 +580,7 @@ class TestTheBacklog:
             "reform_risk": D("15.00"),
         }
         assert row.entry.weighted_score == D("70.0")
+        assert row.rank_range is not None
         assert row.rank_range[0] <= row.rank <= row.rank_range[1]
 
     def test_filters_keep_the_overall_rank(self, db_session: Any) -> None:

@@ -41,6 +41,7 @@ from changeauth.devtools.scale_data.scale import (
 )
 from changeauth.devtools.scale_data.writer import ProgressFactory, Writer, silent_progress
 from changeauth.models import Improvement
+from changeauth.models.backlog_key import refresh_backlog_keys
 from changeauth.models.derived_state import DERIVED_VIEWS, mark_changed
 
 __all__ = [
@@ -114,6 +115,8 @@ def generate(
     flags.generate(build)
     build.writer.reset_sequences()
     build.writer.finish()
-    # The rows went in below the ORM's change tracking: tell every cached view at once.
+    # The rows went in below the ORM's change tracking: write the backlog's sort keys from them and
+    # tell every cached view, once.
+    refresh_backlog_keys(session.connection())
     mark_changed(session, DERIVED_VIEWS)
     return Generated(counts=dict(build.writer.counts), stages=list(build.stages))

@@ -20,6 +20,7 @@ from changeauth.queries.pagination import Page, clamp_page
 from changeauth.services import scoring as scoring_service
 from changeauth.web.api.improvements import TIMESTAMP, requested_version
 from changeauth.web.api.schemas import Blueprint, PageArgsSchema, PageSchema, StrictSchema, window
+from changeauth.web.rank_ranges import ensure_rank_ranges
 
 blp = Blueprint("scoring_api", __name__, url_prefix="/api/v1", description="Scoring and the backlog")
 
@@ -129,6 +130,8 @@ class AssessmentSchema(Schema):
     assessor_id = fields.Integer(required=True)
     assessor = fields.String(required=True, attribute="assessor.name")
     scheme_version = fields.Integer(required=True, attribute="scheme.version")
+    # True while the rank ranges shown are those of the backlog before its latest change.
+    ranges_being_recalculated = fields.Boolean(required=True)
     scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
     rationale = fields.String(required=True)
     submitted_at = _TimestampText(required=True)
@@ -224,7 +227,8 @@ class BacklogItemSchema(Schema):
     weighted_score = fields.Float(allow_none=True, required=True)
     disagreement = fields.Boolean(required=True)
     contributions = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
-    rank_range = fields.List(fields.Integer(), required=True)
+    # Null until the shared rank ranges include the improvement (see ranges_being_recalculated).
+    rank_range = fields.List(fields.Integer(), required=True, allow_none=True)
     planned_quarter = fields.String(allow_none=True)
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
@@ -258,6 +262,7 @@ def backlog(args: dict[str, Any]) -> backlog_queries.BacklogView:
     if not permissions.can_view_backlog(g.api_user.as_actor()):
         raise PermissionDenied("You cannot see the backlog.")
     filters = backlog_queries.BacklogFilters(driver=args["driver"], stage=args["stage"], team=args["team"])
+    ensure_rank_ranges()
     return backlog_queries.backlog_view(filters, page=args["page"], per_page=args["per_page"])
 
 

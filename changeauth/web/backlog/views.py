@@ -27,6 +27,7 @@ from changeauth.services import scoring as scoring_service
 from changeauth.services.scoring import Preview
 from changeauth.web.backlog import forms
 from changeauth.web.forms import BacklogFilterForm, apply_field_errors, version_read
+from changeauth.web.rank_ranges import ensure_rank_ranges
 
 bp = Blueprint("backlog", __name__, url_prefix="/backlog")
 
@@ -71,6 +72,7 @@ def _page() -> int:
 @login_required
 def index() -> ResponseReturnValue:
     form, filters = _filters()
+    ensure_rank_ranges()
     view = backlog_queries.backlog_view(filters, page=_page())
     return render_template(
         "backlog/index.html",

@@ -1,0 +1,113 @@
+"""The backlog's order read from the database (``backlog_key`` and ROW_NUMBER) is exactly the domain's
+``backlog_sort_key`` order, on generated backlogs, after ORM writes and after bulk statements."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from changeauth import db
+from changeauth.domain.lifecycle import Stage
+from changeauth.domain.ranking import rank
+from changeauth.models import Improvement, ImprovementScore
+from changeauth.queries import backlog as backlog_queries
+from changeauth.queries.scoring import active_scheme
+from tests.factories import ImprovementFactory, ImprovementScoreFactory, UserFactory
+
+STAGES = [Stage.IDEA, Stage.BUSINESS_CASE, Stage.APPROVED, Stage.DELIVERY, Stage.CLOSED, Stage.DECLINED]
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _generate(chance: random.Random, count: int) -> list[Improvement]:
+    submitter = UserFactory()
+    made = []
+    for _ in range(count):
+        stage = chance.choice(STAGES)
+        improvement = ImprovementFactory(
+            submitter=submitter,
+            stage=stage.value,
+            status="closed" if stage in (Stage.CLOSED, Stage.DECLINED) else "active",
+            is_mandatory=chance.random() < 0.2,
+            # few distinct instants, so the submitted-at and id tie-breaks both matter
+            created_at=START + timedelta(hours=chance.randrange(8)),
+        )
+        kind = chance.choice(["none", "final", "provisional", "unscored"])
+        if kind != "none":
+            ImprovementScoreFactory(
+                improvement=improvement,
+                status=kind,
+                scorers=0 if kind == "unscored" else chance.randrange(1, 4),
+                weighted_score=None
+                if kind == "unscored" or chance.random() < 0.1
+                else Decimal(chance.randrange(0, 1001)).scaleb(-1).quantize(Decimal("0.1"))
+                if chance.random() < 0.7
+                else Decimal(chance.choice([40, 55, 70])),  # ties on the score
+                must_meet_passed=chance.choice([True, True, True, False, None]),
+            )
+        made.append(improvement)
+    return made
+
+
+def _expected() -> tuple[list[int], list[int]]:
+    criteria = active_scheme().specs()
+    ranked, excluded = rank([entry.rank_input() for entry in backlog_queries.load_entries(criteria)])
+    return [row.id for row in ranked], [row.id for row in excluded]
+
+
+def _from_database(per_page: int = 200) -> tuple[list[int], list[int]]:
+    everything = backlog_queries.BacklogFilters()
+    pages = []
+    page = 1
+    while True:
+        window, total = backlog_queries.ranked_page(everything, page=page, per_page=per_page)
+        pages.extend(window)
+        if page * per_page >= total:
+            break
+        page += 1
+    assert [position for _, position in pages] == list(range(1, len(pages) + 1))
+    return [improvement_id for improvement_id, _ in pages], backlog_queries.excluded_ids(everything)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_database_order_is_the_domain_order(db_session: Any, seed: int) -> None:
+    chance = random.Random(seed)
+    made = _generate(chance, 70)
+    assert _from_database() == _expected()
+    assert _from_database(per_page=7) == _expected()
+
+    # ORM writes: rescore some, end some, make some mandatory, in one transaction.
+    for improvement in chance.sample(made, 15):
+        stored = db.session.get(ImprovementScore, improvement.id)
+        if stored is not None and stored.weighted_score is not None:
+            stored.weighted_score = Decimal(chance.randrange(0, 1001)).scaleb(-1)
+        improvement.is_mandatory = not improvement.is_mandatory
+    ended = chance.choice([m for m in made if m.stage not in (Stage.CLOSED, Stage.DECLINED)])
+    ended.stage, ended.status = Stage.WITHDRAWN, "closed"
+    db.session.flush()
+    assert _from_database() == _expected()
+    assert ended.id not in _from_database()[0]
+
+    # A bulk statement (as activating a scheme does) is caught up before the next read.
+    table = ImprovementScore.__table__
+    db.session.execute(update(table).where(table.c.weighted_score > 50).values(weighted_score=Decimal("50.0")))
+    assert _from_database() == _expected()
+    db.session.commit()
+    assert _from_database() == _expected()
+
+
+def test_filters_keep_positions_of_the_whole_backlog(db_session: Any) -> None:
+    made = _generate(random.Random(7), 40)
+    ranked, _ = _expected()
+    positions = {improvement_id: position for position, improvement_id in enumerate(ranked, start=1)}
+    stage = Stage.APPROVED.value
+    window, total = backlog_queries.ranked_page(backlog_queries.BacklogFilters(stage=stage), page=1, per_page=200)
+    wanted = [i for i in ranked if db.session.get(Improvement, i).stage == stage]
+    assert [improvement_id for improvement_id, _ in window] == wanted
+    assert total == len(wanted)
+    assert all(position == positions[improvement_id] for improvement_id, position in window)
+    assert made
