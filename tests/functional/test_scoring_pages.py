@@ -3,19 +3,21 @@ blindness, what-if, the matrix and roadmap, scheme versions, permissions and the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from changeauth.models import Assessment, Improvement, ImprovementScore, ScoringScheme, User
+from changeauth.models import Assessment, Improvement, ImprovementScore, ScoringScheme, SharedView, User
 from changeauth.queries import scoring as scoring_queries
 from changeauth.services import scoring
 from tests.factories import (
     AssessmentFactory,
     ConflictDeclarationFactory,
     ImprovementFactory,
+    ImprovementScoreFactory,
     UserFactory,
 )
 from tests.helpers import field_errors, page
@@ -452,3 +454,26 @@ def test_the_backlog_sends_the_same_number_of_queries_for_5_and_50_rows(
         assert response.status_code == 200
     assert len(ranked_ids(response)) == 50
     assert five.count == fifty.count
+
+
+def test_the_backlog_shows_the_previous_rank_ranges_while_another_process_works_them_out(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    login_as(UserFactory(design_authority=True))
+    _scored_backlog(3)
+    page_before = page(client.get("/backlog/"))
+    assert page_before.select_one("#ranges-recalculated") is None
+    ranges = [cell.get_text(strip=True) for cell in page_before.select("td.rank-range")]
+    assert ranges and all(text.startswith("Stays") or " to " in text for text in ranges)
+
+    # A new improvement is scored, and another process has claimed the new ranges a moment ago.
+    newest = ImprovementScoreFactory().improvement_id
+    db_session.execute(
+        update(SharedView).where(SharedView.name == "rank_ranges").values(claimed_at=datetime.now(UTC))
+    )
+    db_session.commit()
+    response = client.get("/backlog/")
+    shown = page(response)
+    assert "being recalculated" in shown.select_one("#ranges-recalculated").get_text()
+    row = shown.select_one(f'tr[data-id="{newest}"] td.rank-range')
+    assert row is not None and row.get_text(strip=True) == "Being worked out"

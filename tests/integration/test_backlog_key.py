@@ -94,7 +94,9 @@ def test_database_order_is_the_domain_order(db_session: Any, seed: int) -> None:
 
     # A bulk statement (as activating a scheme does) is caught up before the next read.
     table = ImprovementScore.__table__
-    db.session.execute(update(table).where(table.c.weighted_score > 50).values(weighted_score=Decimal("50.0")))
+    db.session.execute(
+        update(table).where(table.c.weighted_score > 50).values(weighted_score=Decimal("50.0"))
+    )
     assert _from_database() == _expected()
     db.session.commit()
     assert _from_database() == _expected()
@@ -105,7 +107,9 @@ def test_filters_keep_positions_of_the_whole_backlog(db_session: Any) -> None:
     ranked, _ = _expected()
     positions = {improvement_id: position for position, improvement_id in enumerate(ranked, start=1)}
     stage = Stage.APPROVED.value
-    window, total = backlog_queries.ranked_page(backlog_queries.BacklogFilters(stage=stage), page=1, per_page=200)
+    window, total = backlog_queries.ranked_page(
+        backlog_queries.BacklogFilters(stage=stage), page=1, per_page=200
+    )
     wanted = [i for i in ranked if db.session.get(Improvement, i).stage == stage]
     assert [improvement_id for improvement_id, _ in window] == wanted
     assert total == len(wanted)
