@@ -328,17 +328,32 @@ def ranked_page(filters: BacklogFilters, *, page: int, per_page: int) -> tuple[l
     the ``backlog_key`` index, which is in backlog order), then filtered: two queries, an index range
     read each."""
     bring_up_to_date(db.session())
-    ranked = (
-        select(BacklogKey.improvement_id, func.row_number().over(order_by=_ORDER).label("rank"))
-        .where(BacklogKey.ranked.is_(True))
-        .subquery()
-    )
-    rows = db.session.execute(
-        _filtered(select(ranked.c.improvement_id, ranked.c.rank), filters, ranked.c.improvement_id)
-        .order_by(ranked.c.rank)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    offset = (page - 1) * per_page
+    if filters == BacklogFilters():
+        # The whole backlog: its page is the index range at the offset, the ranks follow from it.
+        ids = db.session.scalars(
+            select(BacklogKey.improvement_id)
+            .where(BacklogKey.ranked.is_(True))
+            .order_by(*_ORDER)
+            .limit(per_page)
+            .offset(offset)
+        ).all()
+        rows = [(improvement_id, offset + n) for n, improvement_id in enumerate(ids, start=1)]
+    else:
+        ranked = (
+            select(BacklogKey.improvement_id, func.row_number().over(order_by=_ORDER).label("rank"))
+            .where(BacklogKey.ranked.is_(True))
+            .subquery()
+        )
+        rows = [
+            (row[0], row[1])
+            for row in db.session.execute(
+                _filtered(select(ranked.c.improvement_id, ranked.c.rank), filters, ranked.c.improvement_id)
+                .order_by(ranked.c.rank)
+                .limit(per_page)
+                .offset(offset)
+            )
+        ]
     total = db.session.scalar(
         _filtered(
             select(func.count(BacklogKey.improvement_id)).where(BacklogKey.ranked.is_(True)),
@@ -346,7 +361,7 @@ def ranked_page(filters: BacklogFilters, *, page: int, per_page: int) -> tuple[l
             BacklogKey.improvement_id,
         )
     )
-    return [(row[0], row[1]) for row in rows], total or 0
+    return rows, total or 0
 
 
 def excluded_ids(filters: BacklogFilters) -> list[int]:
