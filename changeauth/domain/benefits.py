@@ -14,7 +14,7 @@ an unknown string raises ``ValueError``.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -38,6 +38,8 @@ __all__ = [
     "ClosingStatus",
     "DataQuality",
     "Frequency",
+    "MeasureType",
+    "ProfileShape",
     "Rag",
     "Staleness",
     "VarianceResult",
@@ -57,11 +59,15 @@ __all__ = [
     "planned_value",
     "realised_adjusted",
     "realised_gross",
+    "realised_to_date",
+    "realised_between",
+    "validate_planned_points",
     "stale_after",
     "staleness",
     "staleness_flag",
     "trajectory",
     "validate_measurement",
+    "MAX_PLANNED_POINTS",
     "validate_profile",
 ]
 
@@ -86,6 +92,63 @@ FREQUENCY_MONTHS: Mapping[Frequency, int] = MappingProxyType(
 class BenefitDirection(StrEnum):
     INCREASE = "increase"
     DECREASE = "decrease"
+
+
+class ProfileShape(StrEnum):
+    """How the planned value moves from the baseline to the target (``planned_value``)."""
+
+    STRAIGHT_LINE = "straight_line"
+    STEPPED = "stepped"
+    CUSTOM = "custom"
+
+    @property
+    def label(self) -> str:
+        return {
+            "straight_line": "A straight line",
+            "stepped": "In steps",
+            "custom": "Your own value for each period",
+        }[self.value]
+
+    @property
+    def hint(self) -> str:
+        return {
+            "straight_line": "The plan moves evenly from the baseline to the target.",
+            "stepped": "The plan stays at the baseline, then jumps to the values you give on the dates you "
+            "give, for example when a team moves to the new way of working.",
+            "custom": "You give the value planned at the end of each period; the plan runs straight from one "
+            "to the next.",
+        }[self.value]
+
+    @property
+    def uses_points(self) -> bool:
+        return self is not ProfileShape.STRAIGHT_LINE
+
+
+class MeasureType(StrEnum):
+    """What one measurement says (``realised_to_date``)."""
+
+    LEVEL = "level"
+    PER_PERIOD = "per_period"
+    CUMULATIVE = "cumulative"
+
+    @property
+    def label(self) -> str:
+        return {
+            "level": "A level on the day measured",
+            "per_period": "The amount in the period",
+            "cumulative": "A running total",
+        }[self.value]
+
+    @property
+    def hint(self) -> str:
+        return {
+            "level": "For example the cost of the service per year, or the share of bookings made online. "
+            "What is realised is the latest value's difference from the baseline.",
+            "per_period": "For example the saving this quarter. The baseline is the amount in a period "
+            "before the change; what is realised adds up each period's difference from it.",
+            "cumulative": "For example the saving since the start. What is realised is the latest running "
+            "total less the baseline's.",
+        }[self.value]
 
 
 class CashClass(StrEnum):
@@ -203,6 +266,8 @@ APPROVED_CASE_STAGES: frozenset[str] = frozenset({"approved", "delivery", "reali
 _FREQUENCIES: frozenset[str] = frozenset(Frequency)
 _DIRECTIONS: frozenset[str] = frozenset(BenefitDirection)
 _CASH_CLASSES: frozenset[str] = frozenset(CashClass)
+_SHAPES: frozenset[str] = frozenset(ProfileShape)
+_MEASURE_TYPES: frozenset[str] = frozenset(MeasureType)
 
 
 # --- Measurement schedule -------------------------------------------------------------------------------
@@ -299,6 +364,15 @@ def staleness_flag(state: Staleness) -> str | None:
 # --- Trajectory and variance ----------------------------------------------------------------------------
 
 
+Point = tuple[date, Decimal]
+
+
+def _inside(points: Iterable[Point], baseline_date: date, target_date: date) -> list[Point]:
+    """The planned points strictly between the baseline and target dates, in date order (points left
+    outside by a later change of dates are not used; ``validate_planned_points`` refuses new ones)."""
+    return sorted((d, v) for d, v in points if baseline_date < d < target_date)
+
+
 def planned_value(
     on: date,
     *,
@@ -306,20 +380,44 @@ def planned_value(
     baseline_value: Decimal,
     target_date: date,
     target_value: Decimal,
+    shape: ProfileShape | str = ProfileShape.STRAIGHT_LINE,
+    points: Iterable[Point] = (),
 ) -> Decimal:
     """Return the value planned for ``on``.
 
-    The plan is a straight line from the baseline to the target; it is the
-    baseline value before the baseline date and the target value after the
-    target date. Values are not rounded.
+    Before (and on) the baseline date the plan is the baseline value; on and after the target date it
+    is the target value. In between it depends on the profile's shape:
+
+    - straight line: a straight line from the baseline to the target;
+    - stepped: the baseline until the first planned point's date, then each point's value from its date
+      until the next point's (the target is the last step, on the target date);
+    - custom: a straight line from each point to the next, through the baseline, the planned points (one
+      per period end) and the target, in date order.
+
+    With no planned points, custom is the straight line and stepped holds the baseline until the target
+    date. Values are not rounded.
     """
     if on <= baseline_date:
         return baseline_value
     if on >= target_date:
         return target_value
-    elapsed = (on - baseline_date).days
-    total = (target_date - baseline_date).days
-    return baseline_value + (target_value - baseline_value) * Decimal(elapsed) / Decimal(total)
+    kind = ProfileShape(shape)
+    if kind is ProfileShape.STEPPED:
+        value = baseline_value
+        for when, planned in _inside(points, baseline_date, target_date):
+            if when > on:
+                break
+            value = planned
+        return value
+    corners = [(baseline_date, baseline_value), (target_date, target_value)]
+    if kind is ProfileShape.CUSTOM:
+        corners[1:1] = _inside(points, baseline_date, target_date)
+    for (start, low), (stop, high) in zip(corners, corners[1:], strict=False):
+        if start <= on <= stop:
+            if on == stop:
+                return high
+            return low + (high - low) * Decimal((on - start).days) / Decimal((stop - start).days)
+    return target_value  # unreachable: the corners cover the baseline date to the target date
 
 
 @dataclass(frozen=True)
@@ -342,8 +440,11 @@ def assess_variance(
     target_value: Decimal,
     direction: BenefitDirection | str,
     tolerance_pct: Decimal = DEFAULT_TOLERANCE_PCT,
+    shape: ProfileShape | str = ProfileShape.STRAIGHT_LINE,
+    points: Iterable[Point] = (),
 ) -> VarianceResult:
-    """Compare ``actual`` with the planned value on ``on`` and give it a RAG rating.
+    """Compare ``actual`` with the planned value on ``on`` (``planned_value``, of the profile's shape) and
+    give it a RAG rating.
 
     Variance is actual minus planned. It is favourable when it goes the
     benefit's way (at or above plan for an increase, at or below for a
@@ -358,6 +459,8 @@ def assess_variance(
         baseline_value=baseline_value,
         target_date=target_date,
         target_value=target_value,
+        shape=shape,
+        points=points,
     )
     variance = actual - planned
     increasing = BenefitDirection(direction) is BenefitDirection.INCREASE
@@ -381,11 +484,14 @@ def trajectory(
     target_date: date,
     target_value: Decimal,
     frequency: Frequency | str,
+    shape: ProfileShape | str = ProfileShape.STRAIGHT_LINE,
+    points: Iterable[Point] = (),
 ) -> list[tuple[date, Decimal]]:
-    """Return the planned ``(date, value)`` points for a chart.
+    """Return the planned ``(date, value)`` points for a chart and the plan's table.
 
     The points are the baseline date, each measurement date after it that
-    falls before the target date, and the target date.
+    falls before the target date, the dates of a stepped or custom profile's
+    planned points, and the target date.
 
     Raises:
         ValueError: if the target date is not after the baseline date
@@ -405,6 +511,9 @@ def trajectory(
         dates.append(point)
         n += 1
     dates.append(target_date)
+    points = list(points)
+    if ProfileShape(shape).uses_points:
+        dates = sorted(set(dates) | {d for d, _ in _inside(points, baseline_date, target_date)})
     return [
         (
             d,
@@ -414,6 +523,8 @@ def trajectory(
                 baseline_value=baseline_value,
                 target_date=target_date,
                 target_value=target_value,
+                shape=shape,
+                points=points,
             ),
         )
         for d in dates
@@ -436,6 +547,65 @@ def realised_gross(
     if BenefitDirection(direction) is BenefitDirection.INCREASE:
         return latest_value - baseline_value
     return baseline_value - latest_value
+
+
+def _signed(value: Decimal, baseline_value: Decimal, direction: BenefitDirection | str) -> Decimal:
+    return realised_gross(latest_value=value, baseline_value=baseline_value, direction=direction) or Decimal(
+        0
+    )
+
+
+def realised_to_date(
+    measurements: Iterable[Point],
+    *,
+    baseline_value: Decimal,
+    direction: BenefitDirection | str,
+    measure_type: MeasureType | str = MeasureType.LEVEL,
+    on: date | None = None,
+) -> Decimal | None:
+    """The gross benefit realised by ``on`` (by the latest measurement when None) from the measurements
+    ``(period_end, value)``, by what a measurement says (the one definition; docs/benefits-and-resources.md):
+
+    - level (a reading of a level, such as cost per year): the latest value's movement from the baseline;
+    - per period (the amount in each period, such as the saving this quarter; the baseline is the amount
+      in a period before the change): the sum of every period's movement from the baseline;
+    - cumulative (a running total, such as the saving since the start): the latest running total's
+      movement from the baseline's running total.
+
+    Movement is in the benefit's direction, so a move the wrong way is negative. None when nothing was
+    measured by ``on``.
+    """
+    measured = sorted((end, value) for end, value in measurements if on is None or end <= on)
+    if not measured:
+        return None
+    if MeasureType(measure_type) is MeasureType.PER_PERIOD:
+        return sum((_signed(value, baseline_value, direction) for _, value in measured), Decimal(0))
+    return _signed(measured[-1][1], baseline_value, direction)
+
+
+def realised_between(
+    measurements: Iterable[Point],
+    *,
+    after: date,
+    to: date,
+    baseline_value: Decimal,
+    direction: BenefitDirection | str,
+    measure_type: MeasureType | str,
+) -> Decimal:
+    """The benefit realised in the periods ending after ``after`` up to ``to`` (inclusive), for a measure
+    that adds up (per period or cumulative): what ``realised_to_date`` had grown by over the span. A level
+    is a rate, not an amount, so it has no amount "between" dates: ValueError."""
+    if MeasureType(measure_type) is MeasureType.LEVEL:
+        raise ValueError("A level is read at a date; it is not realised between dates")
+    series = list(measurements)
+
+    def by(day: date) -> Decimal:
+        realised = realised_to_date(
+            series, baseline_value=baseline_value, direction=direction, measure_type=measure_type, on=day
+        )
+        return realised if realised is not None else Decimal(0)
+
+    return by(to) - by(after)
 
 
 def realised_adjusted(gross: Decimal | None, adjustments: Iterable[Decimal]) -> Decimal | None:
@@ -493,6 +663,8 @@ def validate_profile(
     tolerance_pct: Decimal | None,
     direction: str | None,
     cash_class: str | None,
+    profile_shape: str | None = ProfileShape.STRAIGHT_LINE.value,
+    measure_type: str | None = MeasureType.LEVEL.value,
 ) -> dict[str, list[str]]:
     """Check a benefit profile and return error messages by field name.
 
@@ -526,6 +698,75 @@ def validate_profile(
     elif cash_class not in _CASH_CLASSES:
         _add(errors, "cash_class", "Choose cashable, non-cashable or not monetised.")
 
+    if not profile_shape:
+        _add(errors, "profile_shape", "Choose how the planned value moves from the baseline to the target.")
+    elif profile_shape not in _SHAPES:
+        _add(errors, "profile_shape", "Choose a straight line, in steps, or your own value for each period.")
+
+    if not measure_type:
+        _add(errors, "measure_type", "Choose what each measurement says.")
+    elif measure_type not in _MEASURE_TYPES:
+        _add(errors, "measure_type", "Choose a level, the amount in the period, or a running total.")
+
+    return errors
+
+
+MAX_PLANNED_POINTS = 120  # ten years of monthly periods
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def validate_planned_points(
+    points: Sequence[tuple[date | None, Decimal | None]],
+    *,
+    shape: ProfileShape | str | None,
+    baseline_date: date | None,
+    target_date: date | None,
+) -> dict[str, list[str]]:
+    """Check a profile's shape and its planned points ``(date, value)``; error messages by field name
+    (``profile_shape``, ``planned_points``), a point named by its row.
+
+    A straight line takes no points. A stepped or custom profile's points each need a date strictly
+    between the baseline and target dates (the baseline and the target are the plan's first and last
+    points) and a value, one point per date.
+    """
+    errors: dict[str, list[str]] = {}
+    if not shape:
+        _add(errors, "profile_shape", "Choose how the planned value moves from the baseline to the target.")
+        return errors
+    if shape not in _SHAPES:
+        _add(errors, "profile_shape", "Choose a straight line, in steps, or your own value for each period.")
+        return errors
+    if not ProfileShape(shape).uses_points:
+        if points:
+            _add(
+                errors,
+                "planned_points",
+                "A straight-line plan has no planned points: choose in steps or your own values first.",
+            )
+        return errors
+    if len(points) > MAX_PLANNED_POINTS:
+        _add(errors, "planned_points", f"Enter no more than {MAX_PLANNED_POINTS} planned points.")
+        return errors
+    seen: set[date] = set()
+    for row, (when, value) in enumerate(points, start=1):
+        if when is None:
+            _add(errors, "planned_points", f"Row {row}: enter the date.")
+        elif baseline_date is not None and target_date is not None and not baseline_date < when < target_date:
+            _add(
+                errors,
+                "planned_points",
+                f"Row {row}: the date must be after the baseline date ({_long_date(baseline_date)}) and "
+                f"before the target date ({_long_date(target_date)}).",
+            )
+        elif when in seen:
+            _add(errors, "planned_points", f"Row {row}: {_long_date(when)} is planned twice; keep one row.")
+        else:
+            seen.add(when)
+        if value is None or not value.is_finite():
+            _add(errors, "planned_points", f"Row {row}: enter the planned value.")
     return errors
 
 
@@ -561,11 +802,13 @@ def current_rag(
     direction: BenefitDirection | str,
     tolerance_pct: Decimal = DEFAULT_TOLERANCE_PCT,
     stored: str | None = None,
+    shape: ProfileShape | str = ProfileShape.STRAIGHT_LINE,
+    points: Iterable[Point] = (),
 ) -> str | None:
     """The RAG a tracked benefit shows today: ``NO_CURRENT_DATA`` once its measurement is overdue (an old
-    green says nothing about now), else its latest value judged against today's plan (the target once
-    the target date has passed). An untracked benefit keeps the rating it closed with; an unmeasured one
-    has none.
+    green says nothing about now), else its latest value judged against today's plan (the profile's
+    planned value today, of its shape; the target once the target date has passed). An untracked
+    benefit keeps the rating it closed with; an unmeasured one has none.
     """
     if latest_value is None:
         return None
@@ -582,6 +825,8 @@ def current_rag(
         target_value=target_value,
         direction=direction,
         tolerance_pct=tolerance_pct,
+        shape=shape,
+        points=points,
     ).rag.value
 
 

@@ -3,7 +3,9 @@
 Every page, export and API answer that says "realised", "like-for-like" or "net" takes the figure from
 here, so two of them cannot disagree:
 
-- **Gross**: the movement from the baseline of every measured cashable benefit in pounds.
+- **Gross**: what every measured cashable benefit in pounds has realised, by its measure type
+  (``domain.benefits.realised_to_date``): a level's movement from the baseline, the sum of a per-period
+  measure's movements from its baseline, a running total's movement from its baseline.
 - **Realised**: the gross of the cashable benefits finance has validated. Unvalidated values are
   estimates: they are shown apart and never counted.
 - **Like-for-like**: realised plus the *confirmed* adjustments. A proposed adjustment (the report's
@@ -30,7 +32,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from changeauth.domain.benefits import BenefitDirection, CashClass, counts_as_realised, realised_gross
+from changeauth.domain.benefits import (
+    CashClass,
+    MeasureType,
+    counts_as_realised,
+    realised_between,
+    realised_to_date,
+)
 
 __all__ = [
     "AdjustmentLine",
@@ -252,7 +260,7 @@ def profile_total(plans: Iterable[YearPlan]) -> int:
 @dataclass(frozen=True)
 class BenefitLine:
     """A benefit as the figures need it: its class, unit, baseline and direction, whether finance has
-    validated it, and its measurements as ``(period_end, value)``."""
+    validated it, its measurements as ``(period_end, value)`` and what each says (``measure_type``)."""
 
     cash_class: str
     is_money: bool
@@ -262,6 +270,7 @@ class BenefitLine:
     measurements: Sequence[tuple[date, Decimal]]
     adjustments: Sequence[AdjustmentLine] = ()
     years: Sequence[YearPlan] = ()
+    measure_type: str = MeasureType.LEVEL.value
 
     @property
     def is_cashable_money(self) -> bool:
@@ -275,14 +284,16 @@ class BenefitLine:
 
 
 def benefit_movement(line: BenefitLine, on: date | None = None) -> Decimal | None:
-    """The benefit's movement from its baseline at its latest measurement on or before ``on`` (the
-    latest of all when ``on`` is None); None when nothing was measured by then."""
-    measured = [(end, value) for end, value in line.measurements if on is None or end <= on]
-    if not measured:
-        return None
-    latest = max(measured)[1]
-    return realised_gross(
-        latest_value=latest, baseline_value=line.baseline_value, direction=BenefitDirection(line.direction)
+    """What the benefit has realised by ``on`` (by its latest measurement when ``on`` is None), by its
+    measure type (``domain.benefits.realised_to_date``: a level's latest movement from the baseline, the
+    sum of a per-period measure's movements, a running total's latest movement); None when nothing was
+    measured by then."""
+    return realised_to_date(
+        line.measurements,
+        baseline_value=line.baseline_value,
+        direction=line.direction,
+        measure_type=line.measure_type,
+        on=on,
     )
 
 
@@ -292,11 +303,21 @@ def like_for_like(realised: Decimal | int, adjustments: Iterable[AdjustmentLine]
 
 
 def realised_in_year(line: BenefitLine, year: int) -> Decimal:
-    """The cashable saving a validated benefit realised in a financial year: its annual value as last
-    measured by the year's end (0 if it does not count or was not yet measured)."""
+    """The cashable saving a validated benefit realised in a financial year (0 if it does not count or was
+    not yet measured). A level (an annual cost, say) gives its annual value as last measured by the year's
+    end; a per-period or cumulative measure gives what was realised in the periods ending in the year."""
     if not line.counts:
         return Decimal(0)
-    return benefit_movement(line, financial_year_end(year)) or Decimal(0)
+    if MeasureType(line.measure_type) is MeasureType.LEVEL:
+        return benefit_movement(line, financial_year_end(year)) or Decimal(0)
+    return realised_between(
+        line.measurements,
+        after=financial_year_end(year - 1),
+        to=financial_year_end(year),
+        baseline_value=line.baseline_value,
+        direction=line.direction,
+        measure_type=line.measure_type,
+    )
 
 
 # --- A programme's figures ------------------------------------------------------------------------------

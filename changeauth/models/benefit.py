@@ -10,6 +10,7 @@ keeps them in step, so the scheduled job and the tracker's filters are plain ind
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -36,6 +37,9 @@ from changeauth.domain.benefits import (
     ClosingStatus,
     DataQuality,
     Frequency,
+    MeasureType,
+    Point,
+    ProfileShape,
     Rag,
     assess_variance,
     escalate_after,
@@ -69,6 +73,8 @@ class Benefit(Base):
         one_of("frequency", Frequency, "frequency_known"),
         one_of("closing_status", ClosingStatus, "closing_status_known"),
         one_of("rag", Rag, "rag_known"),
+        one_of("profile_shape", ProfileShape, "profile_shape_known"),
+        one_of("measure_type", MeasureType, "measure_type_known"),
         CheckConstraint(
             "(improvement_id IS NULL) <> (programme_id IS NULL)", name="improvement_or_programme"
         ),
@@ -110,6 +116,17 @@ class Benefit(Base):
     frequency: Mapped[Frequency] = mapped_column(EnumString(Frequency, 12))
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     tolerance_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_TOLERANCE_PCT)
+    # How the plan runs from the baseline to the target (a stepped or custom plan's points are its
+    # BenefitPlannedPoint rows) and what one measurement says (domain.benefits.planned_value and
+    # realised_to_date). Every benefit from before these existed is a straight-line level.
+    profile_shape: Mapped[ProfileShape] = mapped_column(
+        EnumString(ProfileShape, 20),
+        default=ProfileShape.STRAIGHT_LINE,
+        server_default=ProfileShape.STRAIGHT_LINE.value,
+    )
+    measure_type: Mapped[MeasureType] = mapped_column(
+        EnumString(MeasureType, 20), default=MeasureType.LEVEL, server_default=MeasureType.LEVEL.value
+    )
     # The measure or budget line the benefit shares with others (as typed, and its key) and the share of
     # it the improvement claims (None: not agreed yet) (domain.attribution).
     shared_measure: Mapped[str | None] = mapped_column(String(200))
@@ -164,8 +181,9 @@ class Benefit(Base):
     def is_handed_over(self) -> bool:
         return self.handed_over_on is not None
 
-    def reschedule(self, latest: BenefitMeasurement | None) -> None:
-        """Bring the derived columns in step with the profile and the latest measurement."""
+    def reschedule(self, latest: BenefitMeasurement | None, points: Sequence[Point] = ()) -> None:
+        """Bring the derived columns in step with the profile (a stepped or custom plan's ``points``) and
+        the latest measurement."""
         self.last_period_end = latest.period_end if latest else None
         self.last_value = latest.value if latest else None
         self.next_due_on = next_due(
@@ -183,10 +201,31 @@ class Benefit(Base):
                 target_value=self.target_value,
                 direction=self.direction,
                 tolerance_pct=self.tolerance_pct,
+                shape=self.profile_shape,
+                points=points,
             ).rag
 
     def __repr__(self) -> str:
         return f"<Benefit {self.id} {self.title!r}>"
+
+
+class BenefitPlannedPoint(Base):
+    """A stepped or custom plan's value planned at a date (a period end) between the baseline and the
+    target (domain.benefits.planned_value); one per benefit per date."""
+
+    __tablename__ = "benefit_planned_point"
+    __table_args__ = (UniqueConstraint("benefit_id", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"), index=True)
+    period_end: Mapped[date]
+    planned_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+
+    def point(self) -> Point:
+        return (self.period_end, self.planned_value)
+
+    def __repr__(self) -> str:
+        return f"<BenefitPlannedPoint {self.benefit_id} {self.period_end}>"
 
 
 class BenefitMeasurement(Base):

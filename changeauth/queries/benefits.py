@@ -28,6 +28,7 @@ from changeauth.models import (
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
+    BenefitPlannedPoint,
     Improvement,
     Team,
     User,
@@ -91,10 +92,17 @@ class BenefitFigures:
     rag: str | None = None
     # A cashable saving's figures by financial year (``queries.savings.saving_years``), where asked for.
     years: tuple[SavingYear, ...] = ()
+    # A stepped or custom plan's points, in date order (none for a straight line).
+    planned_points: tuple[rules.Point, ...] = ()
 
     @property
     def is_stale(self) -> bool:
         return self.staleness is not rules.Staleness.CURRENT
+
+    @property
+    def plan_points(self) -> list[dict[str, Any]]:
+        """The planned points as the API writes them."""
+        return [{"period_end": when, "planned_value": value} for when, value in self.planned_points]
 
 
 def _is_tracked(benefit: Benefit, as_of: date) -> bool:
@@ -107,7 +115,7 @@ def _is_tracked(benefit: Benefit, as_of: date) -> bool:
 
 
 def _standing(
-    source: Any, *, tracked: bool, as_of: date, grace_days: int
+    source: Any, *, tracked: bool, as_of: date, grace_days: int, points: Sequence[rules.Point] = ()
 ) -> tuple[rules.Staleness, str | None]:
     """How current a benefit's data is and its rating today, from a benefit or a row with its columns
     (the tracker's RAG filter reads only the columns); one rule for the pages and the filter."""
@@ -130,22 +138,87 @@ def _standing(
         direction=source.direction,
         tolerance_pct=source.tolerance_pct,
         stored=source.rag,
+        shape=source.profile_shape,
+        points=points,
     )
     return state, rag
 
 
 def standing_today(benefit: Benefit, *, as_of: date, grace_days: int) -> tuple[rules.Staleness, str | None]:
     """How current one benefit's data is and its RAG today (its improvement is loaded if not already)."""
-    return _standing(benefit, tracked=_is_tracked(benefit, as_of), as_of=as_of, grace_days=grace_days)
-
-
-def figures(benefit: Benefit, *, adjustments_total: int, as_of: date, grace_days: int) -> BenefitFigures:
-    """The derived figures of one benefit (its improvement or programme must be loaded)."""
-    tracked = _is_tracked(benefit, as_of)
-    state, rag = _standing(benefit, tracked=tracked, as_of=as_of, grace_days=grace_days)
-    gross = rules.realised_gross(
-        latest_value=benefit.last_value, baseline_value=benefit.baseline_value, direction=benefit.direction
+    points = planned_points(benefit.id) if benefit.profile_shape.uses_points else []
+    return _standing(
+        benefit, tracked=_is_tracked(benefit, as_of), as_of=as_of, grace_days=grace_days, points=points
     )
+
+
+def planned_points(benefit_id: int) -> list[rules.Point]:
+    """A stepped or custom plan's points ``(date, value)`` in date order."""
+    return planned_points_by_benefit([benefit_id]).get(benefit_id, [])
+
+
+def planned_points_by_benefit(benefit_ids: Sequence[int]) -> dict[int, list[rules.Point]]:
+    """The planned points of each of these benefits, in date order (one select; none when no ids)."""
+    if not benefit_ids:
+        return {}
+    points: dict[int, list[rules.Point]] = {}
+    for benefit_id, when, value in db.session.execute(
+        select(
+            BenefitPlannedPoint.benefit_id, BenefitPlannedPoint.period_end, BenefitPlannedPoint.planned_value
+        )
+        .where(BenefitPlannedPoint.benefit_id.in_(benefit_ids))
+        .order_by(BenefitPlannedPoint.benefit_id, BenefitPlannedPoint.period_end)
+    ):
+        points.setdefault(benefit_id, []).append((when, value))
+    return points
+
+
+def per_period_series(benefits: Sequence[Any]) -> dict[int, list[rules.Point]]:
+    """Every measurement ``(period_end, value)`` of the per-period benefits among ``benefits`` (what they
+    realised adds up over the periods, so the latest value alone is not enough): one select, none when
+    there are no such benefits."""
+    ids = [b.id for b in benefits if b.measure_type is rules.MeasureType.PER_PERIOD]
+    if not ids:
+        return {}
+    series: dict[int, list[rules.Point]] = {}
+    for benefit_id, when, value in db.session.execute(
+        select(BenefitMeasurement.benefit_id, BenefitMeasurement.period_end, BenefitMeasurement.value).where(
+            BenefitMeasurement.benefit_id.in_(ids)
+        )
+    ):
+        series.setdefault(benefit_id, []).append((when, value))
+    return series
+
+
+def realised_gross_of(source: Any, series: Sequence[rules.Point] | None = None) -> Decimal | None:
+    """What a benefit (or a row with its columns) has realised (``rules.realised_to_date``): from its latest
+    value, or for a per-period measure from its every measurement ``series``."""
+    if source.measure_type is rules.MeasureType.PER_PERIOD:
+        measured = list(series or ())
+    else:
+        measured = [] if source.last_value is None else [(source.last_period_end, source.last_value)]
+    return rules.realised_to_date(
+        measured,
+        baseline_value=source.baseline_value,
+        direction=source.direction,
+        measure_type=source.measure_type,
+    )
+
+
+def figures(
+    benefit: Benefit,
+    *,
+    adjustments_total: int,
+    as_of: date,
+    grace_days: int,
+    points: Sequence[rules.Point] = (),
+    series: Sequence[rules.Point] | None = None,
+) -> BenefitFigures:
+    """The derived figures of one benefit (its improvement or programme must be loaded), given a stepped or
+    custom plan's ``points`` and a per-period measure's every measurement ``series``."""
+    tracked = _is_tracked(benefit, as_of)
+    state, rag = _standing(benefit, tracked=tracked, as_of=as_of, grace_days=grace_days, points=points)
+    gross = realised_gross_of(benefit, series)
     # Adjustments are money; they apply to benefits measured in pounds only.
     total = adjustments_total if benefit.unit == GBP else 0
     return BenefitFigures(
@@ -161,6 +234,7 @@ def figures(benefit: Benefit, *, adjustments_total: int, as_of: date, grace_days
             cash_class=benefit.cash_class, finance_validated=benefit.is_validated
         ),
         rag=rag,
+        planned_points=tuple(points),
     )
 
 
@@ -188,9 +262,20 @@ def with_years(items: Sequence[BenefitFigures], *, as_of: date) -> list[BenefitF
 
 
 def with_figures(benefits: Sequence[Benefit], *, as_of: date, grace_days: int) -> list[BenefitFigures]:
+    """The figures of these benefits: the adjustment totals, the planned points of the stepped and custom
+    ones and the measurements of the per-period ones, a select each, whatever the number of benefits."""
     totals = adjustment_totals([b.id for b in benefits])
+    points = planned_points_by_benefit([b.id for b in benefits if b.profile_shape.uses_points])
+    series = per_period_series(benefits)
     return [
-        figures(b, adjustments_total=totals.get(b.id, 0), as_of=as_of, grace_days=grace_days)
+        figures(
+            b,
+            adjustments_total=totals.get(b.id, 0),
+            as_of=as_of,
+            grace_days=grace_days,
+            points=points.get(b.id, ()),
+            series=series.get(b.id),
+        )
         for b in benefits
     ]
 
@@ -282,11 +367,13 @@ def _ratings_today(base: Select[Benefit], *, as_of: date, grace_days: int) -> li
             Benefit.direction,
             Benefit.tolerance_pct,
             Benefit.rag,
+            Benefit.profile_shape,
             maintain_column_froms=True,
         )
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
         .order_by(None)
     ).all()
+    points = planned_points_by_benefit([row.id for row in rows if row.profile_shape.uses_points])
     rated = []
     for row in rows:
         tracked = rules.is_tracked(
@@ -294,7 +381,9 @@ def _ratings_today(base: Select[Benefit], *, as_of: date, grace_days: int) -> li
             closing_status=row.closing_status,
             handed_over=row.handed_over_on is not None,
         )
-        _, today = _standing(row, tracked=tracked, as_of=as_of, grace_days=grace_days)
+        _, today = _standing(
+            row, tracked=tracked, as_of=as_of, grace_days=grace_days, points=points.get(row.id, ())
+        )
         rated.append((row.id, today))
     return rated
 
@@ -468,13 +557,10 @@ def net_benefit_by_subject(
         )
     )
     totals = adjustment_totals([b.id for b in benefits])
+    series = per_period_series(benefits)
     net: dict[tuple[str, int], Decimal] = {}
     for benefit in benefits:
-        gross = rules.realised_gross(
-            latest_value=benefit.last_value,
-            baseline_value=benefit.baseline_value,
-            direction=benefit.direction,
-        )
+        gross = realised_gross_of(benefit, series.get(benefit.id))
         key = (
             ("improvement", benefit.improvement_id)
             if benefit.improvement_id is not None
@@ -503,13 +589,18 @@ class TrajectoryRow:
     rag: str | None
 
 
-def trajectory_table(benefit: Benefit, measurements: Sequence[BenefitMeasurement]) -> list[TrajectoryRow]:
-    """The planned trajectory's points and every measurement, in date order, with variance and RAG."""
+def trajectory_table(
+    benefit: Benefit, measurements: Sequence[BenefitMeasurement], points: Sequence[rules.Point] = ()
+) -> list[TrajectoryRow]:
+    """The plan against the actuals: the planned trajectory's points (each period end, and a stepped or
+    custom plan's ``points``) and every measurement, in date order, with variance and RAG."""
     profile: dict[str, Any] = {
         "baseline_date": benefit.baseline_date,
         "baseline_value": benefit.baseline_value,
         "target_date": benefit.target_date,
         "target_value": benefit.target_value,
+        "shape": benefit.profile_shape,
+        "points": list(points),
     }
     planned_dates = {on for on, _ in rules.trajectory(frequency=benefit.frequency, **profile)}
     measured = {m.period_end: m.value for m in measurements}

@@ -70,6 +70,7 @@ def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savi
             Benefit.baseline_value,
             Benefit.direction,
             Benefit.validated_at.is_not(None),
+            Benefit.measure_type,
         )
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
         .where(Benefit.unit == GBP, Benefit.cash_class == CashClass.CASHABLE.value, *where)
@@ -112,8 +113,9 @@ def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savi
             measurements=tuple(measurements[benefit_id]),
             adjustments=tuple(adjustments[benefit_id]),
             years=tuple(years[benefit_id]),
+            measure_type=measure_type,
         )
-        for benefit_id, _programme, cash_class, baseline, direction, validated in benefit_rows
+        for benefit_id, _programme, cash_class, baseline, direction, validated, measure_type in benefit_rows
     }
     return list(benefit_rows), lines
 

@@ -7,6 +7,7 @@ report needs); the figures are worked out by the pure functions in ``reporting.t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -24,6 +25,7 @@ from changeauth.models import (
     Programme,
     TemporaryResource,
 )
+from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import flags as flag_queries
 
 
@@ -43,8 +45,10 @@ def _benefit_programme() -> Any:
 
 def benefits() -> pd.DataFrame:
     """Every benefit with its driver's name, programme (its own or its improvement's), the total of its
-    confirmed adjustments and whether finance has validated it: columns benefit_id, driver, programme_id,
-    unit, cash_class, direction, baseline, target_value, last_value, adjustments, validated."""
+    confirmed adjustments, whether finance has validated it and what it has realised (its movement by
+    its measure type, ``queries.benefits.realised_gross_of``; None until measured): columns benefit_id,
+    driver, programme_id, unit, cash_class, direction, baseline, target_value, last_value, adjustments,
+    validated, movement."""
     totals = (
         select(BenefitAdjustment.benefit_id, func.sum(BenefitAdjustment.amount_pence).label("total"))
         .where(BenefitAdjustment.status == AdjustmentStatus.CONFIRMED.value)
@@ -64,6 +68,8 @@ def benefits() -> pd.DataFrame:
             Benefit.last_value,
             func.coalesce(totals.c.total, 0),
             Benefit.validated_at.is_not(None),
+            Benefit.measure_type,
+            Benefit.last_period_end,
         )
         .join(BenefitDriver, BenefitDriver.id == Benefit.driver_id)
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
@@ -82,8 +88,29 @@ def benefits() -> pd.DataFrame:
         "last_value",
         "adjustments",
         "validated",
+        "measure_type",
+        "last_period_end",
     ]
-    frame = _frame(stmt, columns)
+    rows = db.session.execute(stmt).all()
+    rated = [
+        SimpleNamespace(
+            id=row[0],
+            measure_type=row[11],
+            last_period_end=row[12],
+            last_value=row[8],
+            baseline_value=row[6],
+            direction=row[5],
+        )
+        for row in rows
+    ]
+    series = benefit_queries.per_period_series(rated)
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    frame["movement"] = pd.Series(
+        [benefit_queries.realised_gross_of(r, series.get(r.id)) for r in rated],
+        index=frame.index,
+        dtype="object",
+    )
+    frame = frame.drop(columns=["measure_type", "last_period_end"])
     frame["adjustments"] = frame["adjustments"].astype("int64")
     return frame
 

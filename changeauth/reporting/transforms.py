@@ -61,7 +61,9 @@ def benefit_figures(benefits: pd.DataFrame) -> pd.DataFrame:
         index=money.index,
         dtype="bool",
     )
-    gross = _signed_movement(money, "last_value").where(measured, 0).round().astype("int64")
+    # What each benefit realised comes from the extract (``domain.benefits.realised_to_date``, by its
+    # measure type): a per-period measure adds up its periods, which the latest value alone cannot show.
+    gross = money["movement"].where(measured, 0).astype("float64").round().astype("int64")
     money["gross"] = gross
     money["realised"] = gross.where(counts, 0).astype("int64")
     money["unvalidated"] = (gross - money["realised"]).astype("int64")

@@ -6,13 +6,13 @@ Every use case checks its permission first (403), then the improvement's stage (
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from changeauth import db
 from changeauth.domain import benefits as rules
@@ -33,6 +33,7 @@ from changeauth.models import (
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
+    BenefitPlannedPoint,
     Improvement,
     Programme,
     User,
@@ -71,11 +72,25 @@ PROFILE_FIELDS = (
     "frequency",
     "owner_id",
     "tolerance_pct",
+    "profile_shape",
+    "measure_type",
+    "planned_points",
 )
 # Changing any of these changes what finance validated, so the validation lapses.
 VALUE_FIELDS = frozenset(
-    {"cash_class", "unit", "direction", "baseline_value", "baseline_date", "target_value", "target_date"}
+    {
+        "cash_class",
+        "unit",
+        "direction",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_date",
+        "measure_type",
+    }
 )
+# The plan the business case was approved on: its baseline and target, and how it runs between them.
+PLAN_CHANGE_FIELDS = rules.PLAN_FIELDS | {"profile_shape", "planned_points"}
 
 
 # --- Loading and shared checks --------------------------------------------------------------------------
@@ -165,6 +180,8 @@ AUDITED_FIELDS = (
     "frequency",
     "owner_id",
     "tolerance_pct",
+    "profile_shape",
+    "measure_type",
     "closing_status",
     "validated_by_id",
     "version",
@@ -184,7 +201,24 @@ def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], 
         tolerance_pct=values.get("tolerance_pct"),
         direction=values.get("direction"),
         cash_class=values.get("cash_class"),
+        profile_shape=values.get("profile_shape"),
+        measure_type=values.get("measure_type"),
     )
+    if "profile_shape" not in errors:
+        points = list(values.get("planned_points") or ())
+        for field, messages in rules.validate_planned_points(
+            points,
+            shape=values.get("profile_shape"),
+            baseline_date=values.get("baseline_date"),
+            target_date=values.get("target_date"),
+        ).items():
+            errors.setdefault(field, []).extend(messages)
+        for index, (_, value) in enumerate(points, start=1):
+            problems: dict[str, list[str]] = {}
+            if value is not None:
+                _check_value(problems, "value", value, values.get("unit"))
+            for message in problems.get("value", []):
+                _add(errors, "planned_points", f"Row {index}: {message[0].lower()}{message[1:]}")
     title = (values.get("title") or "").strip()
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         _add(errors, "title", f"Enter a title between {TITLE_MIN} and {TITLE_MAX} characters.")
@@ -257,8 +291,12 @@ def create_benefit(
     frequency: str | None,
     owner_id: int | None,
     tolerance_pct: Decimal | None = None,
+    profile_shape: str | None = rules.ProfileShape.STRAIGHT_LINE.value,
+    measure_type: str | None = rules.MeasureType.LEVEL.value,
+    planned_points: Sequence[tuple[date | None, Decimal | None]] = (),
 ) -> Benefit:
-    """Add a benefit profile to an improvement (or, for the seed, to a programme).
+    """Add a benefit profile to an improvement (or, for the seed, to a programme), with how its plan runs
+    (a straight line, or stepped or custom through ``planned_points``) and what a measurement says.
 
     The improvement's owner or a DA member may; a programme-level benefit needs the DA.
     Raises NotFound, PermissionDenied, InvalidTransition or ValidationFailed; nothing is written on
@@ -274,7 +312,8 @@ def create_benefit(
     if not permissions.can_edit_benefit_profile(actor.as_actor(), _facts(improvement, actor)):
         raise PermissionDenied("Only the improvement's owner or the design authority can add a benefit.")
     _stage_allows_profile(improvement)
-    values = {
+    points = _points(planned_points)
+    values: dict[str, Any] = {
         "title": title,
         "driver": driver,
         "cash_class": cash_class,
@@ -287,6 +326,9 @@ def create_benefit(
         "frequency": frequency,
         "owner_id": owner_id,
         "tolerance_pct": tolerance_pct,
+        "profile_shape": profile_shape,
+        "measure_type": measure_type,
+        "planned_points": list(planned_points),
     }
     errors, driver_row = _validate_profile(values)
     if errors:
@@ -308,20 +350,41 @@ def create_benefit(
         frequency=str(frequency),
         owner_id=owner_id,
         tolerance_pct=tolerance_pct if tolerance_pct is not None else rules.DEFAULT_TOLERANCE_PCT,
+        profile_shape=str(profile_shape),
+        measure_type=str(measure_type),
         created_by_id=actor.id,
     )
     benefit.reschedule(None)
     db.session.add(benefit)
     db.session.flush()
+    _write_points(benefit, points)
     record_event(
         actor_id=actor.id,
         action="benefit.created",
         subject_type="benefit",
         subject_id=benefit.id,
         subject_version=benefit.version,
-        after=_profile(benefit),
+        after={**_profile(benefit), **_points_audited(points)},
     )
     return benefit
+
+
+def _points(points: Sequence[tuple[date | None, Decimal | None]]) -> list[rules.Point]:
+    """Validated points as the plan keeps them: in date order."""
+    return sorted((when, value) for when, value in points if when is not None and value is not None)
+
+
+def _points_audited(points: Sequence[rules.Point]) -> dict[str, Any]:
+    return {"planned_points": [{"period_end": when, "planned_value": value} for when, value in points]}
+
+
+def _write_points(benefit: Benefit, points: Sequence[rules.Point]) -> None:
+    """Replace the benefit's planned points with ``points`` (none for a straight line)."""
+    db.session.execute(delete(BenefitPlannedPoint).where(BenefitPlannedPoint.benefit_id == benefit.id))
+    db.session.add_all(
+        BenefitPlannedPoint(benefit_id=benefit.id, period_end=when, planned_value=value)
+        for when, value in points
+    )
 
 
 def update_benefit(
@@ -359,7 +422,7 @@ def update_benefit(
     if "closing_status" in changes:
         _check_closing(benefit, improvement, changes["closing_status"])
 
-    current = {
+    current: dict[str, Any] = {
         "title": benefit.title,
         "driver": db.session.get(BenefitDriver, benefit.driver_id).code,  # type: ignore[union-attr]
         "cash_class": benefit.cash_class,
@@ -372,7 +435,15 @@ def update_benefit(
         "frequency": benefit.frequency,
         "owner_id": benefit.owner_id,
         "tolerance_pct": benefit.tolerance_pct,
+        "profile_shape": benefit.profile_shape,
+        "measure_type": benefit.measure_type,
+        "planned_points": benefit_queries.planned_points(benefit.id),
     }
+    if profile_changes.get("profile_shape") == rules.ProfileShape.STRAIGHT_LINE:
+        # A straight line has no points: choosing it drops the steps or values planned before.
+        profile_changes.setdefault("planned_points", [])
+    if "planned_points" in profile_changes:
+        profile_changes["planned_points"] = list(profile_changes["planned_points"] or ())
     changed = {name for name in profile_changes if profile_changes[name] != current[name]}
     if not changed and changes.get("closing_status", benefit.closing_status) == benefit.closing_status:
         return benefit
@@ -380,7 +451,7 @@ def update_benefit(
     if len(reason) > NOTE_MAX:
         raise ValidationFailed({"reason": [f"Keep the reason to {NOTE_MAX:,} characters or fewer."]})
     if (
-        changed & rules.PLAN_FIELDS
+        changed & PLAN_CHANGE_FIELDS
         and not reason
         and improvement is not None
         and rules.change_needs_reason(
@@ -390,8 +461,8 @@ def update_benefit(
         raise ValidationFailed(
             {
                 "reason": [
-                    "Say why the baseline or target is changing: the business case was approved on the "
-                    "current ones."
+                    "Say why the plan (its baseline, target or planned values) is changing: the business "
+                    "case was approved on the current one."
                 ]
             }
         )
@@ -421,13 +492,22 @@ def update_benefit(
     benefit.tolerance_pct = (
         merged["tolerance_pct"] if merged["tolerance_pct"] is not None else rules.DEFAULT_TOLERANCE_PCT
     )
+    benefit.profile_shape = merged["profile_shape"]
+    benefit.measure_type = merged["measure_type"]
+    points = _points(merged["planned_points"])
+    if "planned_points" in changed:
+        # The plan's rows change with the benefit: touching the version makes two people's edits of the
+        # same plan refuse the second.
+        touch(benefit, at=db.utcnow())
     if "closing_status" in changes:
         benefit.closing_status = changes["closing_status"]
     if changed & VALUE_FIELDS:
         benefit.validated_by_id = None
         benefit.validated_at = None
-    benefit.reschedule(latest)
+    benefit.reschedule(latest, points)
     flush_guarded()
+    if "planned_points" in changed:
+        _write_points(benefit, points)
     _resolve_cleared_flags(benefit, improvement, on=council_today())
     record_event(
         actor_id=actor.id,
@@ -435,8 +515,11 @@ def update_benefit(
         subject_type="benefit",
         subject_id=benefit.id,
         subject_version=benefit.version,
-        before=before,
-        after=_profile(benefit),
+        before={
+            **before,
+            **(_points_audited(current["planned_points"]) if "planned_points" in changed else {}),
+        },
+        after={**_profile(benefit), **(_points_audited(points) if "planned_points" in changed else {})},
         reason=reason or None,
     )
     return benefit
@@ -499,8 +582,9 @@ def reopen_benefit(
     before = _profile(benefit)
     # Read before changing anything: a query after would flush the change outside flush_guarded.
     latest = _latest_measurement(benefit.id)
+    points = benefit_queries.planned_points(benefit.id)
     benefit.closing_status = None
-    benefit.reschedule(latest)
+    benefit.reschedule(latest, points)
     flush_guarded()
     record_event(
         actor_id=actor.id,
@@ -738,7 +822,7 @@ def record_measurement(
     )
     db.session.add(measurement)
     db.session.flush()
-    benefit.reschedule(_latest_measurement(benefit.id))
+    benefit.reschedule(_latest_measurement(benefit.id), benefit_queries.planned_points(benefit.id))
     was_validated = benefit.is_validated
     if was_validated:
         # Finance validated the figures it was shown; this one it has not seen.

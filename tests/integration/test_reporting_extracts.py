@@ -29,6 +29,7 @@ EXTRACTS: dict[str, tuple[Callable[[], pd.DataFrame], list[str]]] = {
             "last_value",
             "adjustments",
             "validated",
+            "movement",
         ],
     ),
     "flags": (extracts.open_flags, ["kind", "count"]),

@@ -14,7 +14,8 @@ AS_OF = date(2026, 11, 29)
 
 
 def _benefits(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(
+    """Level measures, so what each realised (the extract's movement) is its latest value's movement."""
+    frame = pd.DataFrame(
         rows,
         columns=[
             "benefit_id",
@@ -30,6 +31,15 @@ def _benefits(rows: list[tuple]) -> pd.DataFrame:
             "validated",
         ],
     )
+    frame["movement"] = [
+        None
+        if last is None or pd.isna(last)
+        else (last - baseline if direction == "increase" else baseline - last)
+        for last, baseline, direction in zip(
+            frame["last_value"], frame["baseline"], frame["direction"], strict=True
+        )
+    ]
+    return frame
 
 
 BENEFITS = _benefits(

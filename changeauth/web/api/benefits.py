@@ -64,7 +64,56 @@ UNIT_DESCRIPTION = {
 }
 
 
-class BenefitCreateSchema(StrictSchema):
+SHAPE_MESSAGE = "Choose straight_line, stepped or custom."
+MEASURE_TYPE_MESSAGE = "Choose level, per_period or cumulative."
+SHAPE_DESCRIPTION = {
+    "description": "How the planned value runs from the baseline to the target: straight_line (the "
+    "default), stepped (the baseline until the first planned point, then each point's value from its date) "
+    "or custom (straight from each planned point to the next)."
+}
+MEASURE_TYPE_DESCRIPTION = {
+    "description": "What one measurement says: level (a reading at a date, such as cost per year; the "
+    "default), per_period (the amount in the period; realised adds up every period's movement from the "
+    "baseline) or cumulative (a running total; realised is the latest total's movement from the baseline)."
+}
+POINTS_DESCRIPTION = {
+    "description": "A stepped or custom plan's points, each dated after the baseline date and before the "
+    "target date, one per date (a straight line has none). Sent, the list replaces the plan's points."
+}
+
+
+class PlannedPointSchema(StrictSchema):
+    """A stepped or custom plan's value planned for a date (a period end), in the benefit's unit."""
+
+    period_end = fields.Date(required=True)
+    planned_value = DecimalNumber(required=True)
+
+
+class PlanFieldsSchema(StrictSchema):
+    """The plan's shape, the measure type and the planned points, as the create and patch bodies take them
+    (each optional: a new benefit is a straight-line level with no points when they are left out)."""
+
+    profile_shape = fields.String(
+        validate=_one_of(rules.ProfileShape, SHAPE_MESSAGE), metadata=SHAPE_DESCRIPTION
+    )
+    measure_type = fields.String(
+        validate=_one_of(rules.MeasureType, MEASURE_TYPE_MESSAGE), metadata=MEASURE_TYPE_DESCRIPTION
+    )
+    planned_points = fields.List(
+        fields.Nested(PlannedPointSchema),
+        validate=validate.Length(max=rules.MAX_PLANNED_POINTS),
+        metadata=POINTS_DESCRIPTION,
+    )
+
+
+def _as_points(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with its planned points as the service takes them: ``(date, value)`` pairs."""
+    if "planned_points" in body:
+        body["planned_points"] = [(p["period_end"], p["planned_value"]) for p in body["planned_points"]]
+    return body
+
+
+class BenefitCreateSchema(PlanFieldsSchema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     driver = fields.String(required=True)
     cash_class = fields.String(
@@ -83,7 +132,7 @@ class BenefitCreateSchema(StrictSchema):
     tolerance_pct = DecimalNumber(validate=validate.Range(min=0, max=100))
 
 
-class BenefitPatchSchema(StrictSchema):
+class BenefitPatchSchema(PlanFieldsSchema):
     title = fields.String(validate=validate.Length(min=3, max=200))
     driver = fields.String()
     cash_class = fields.String(
@@ -181,6 +230,15 @@ class BenefitSchema(Schema):
     frequency = fields.String(required=True, attribute="benefit.frequency")
     owner_id = fields.Integer(required=True, attribute="benefit.owner_id")
     tolerance_pct = DecimalNumber(required=True, attribute="benefit.tolerance_pct")
+    profile_shape = fields.String(
+        required=True, attribute="benefit.profile_shape", metadata=SHAPE_DESCRIPTION
+    )
+    measure_type = fields.String(
+        required=True, attribute="benefit.measure_type", metadata=MEASURE_TYPE_DESCRIPTION
+    )
+    planned_points = fields.List(
+        fields.Nested(PlannedPointSchema), required=True, attribute="plan_points", metadata=POINTS_DESCRIPTION
+    )
     shared_measure = fields.String(allow_none=True, required=True, attribute="benefit.shared_measure")
     share_pct = DecimalNumber(allow_none=True, required=True, attribute="benefit.share_pct")
     closing_status = fields.String(allow_none=True, required=True, attribute="benefit.closing_status")
@@ -288,7 +346,7 @@ def list_improvement_benefits(
 def create_benefit(body: dict[str, Any], improvement_id: int) -> benefit_queries.BenefitFigures:
     """Add a benefit profile (the improvement's owner or a DA member)."""
     improvement_queries.get_improvement(improvement_id, g.api_user)
-    benefit = benefit_service.create_benefit(g.api_user, improvement_id=improvement_id, **body)
+    benefit = benefit_service.create_benefit(g.api_user, improvement_id=improvement_id, **_as_points(body))
     return _benefit_response(benefit)
 
 
@@ -341,7 +399,7 @@ def update_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.Ben
     version = requested_version(body.pop("version", None))
     reason = body.pop("reason", None)
     benefit = benefit_service.update_benefit(
-        benefit_id, actor=g.api_user, changes=body, expected_version=version, reason=reason
+        benefit_id, actor=g.api_user, changes=_as_points(body), expected_version=version, reason=reason
     )
     return _benefit_response(benefit)
 

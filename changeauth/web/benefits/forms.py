@@ -10,6 +10,9 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -21,10 +24,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from changeauth.domain.benefits import (
+    MAX_PLANNED_POINTS,
     BenefitDirection,
     CashClass,
     DataQuality,
     Frequency,
+    MeasureType,
+    ProfileShape,
 )
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.units import UNIT_LABELS, UNIT_MAX, Unit, stored_unit, unit_error
@@ -53,6 +59,10 @@ QUALITY_LABELS = {
     DataQuality.ESTIMATED: "Estimated",
     DataQuality.PROXY: "Proxy (an indirect measure)",
 }
+SHAPE_LABELS = {shape: shape.label for shape in ProfileShape}
+SHAPE_HINTS = {shape.value: shape.hint for shape in ProfileShape}
+MEASURE_TYPE_LABELS = {measure_type: measure_type.label for measure_type in MeasureType}
+MEASURE_TYPE_HINTS = {measure_type.value: measure_type.hint for measure_type in MeasureType}
 VALUE_HINT = "In the unit above: for money, pounds (for example 12,500); for a percentage, 35 for 35%."
 
 
@@ -97,6 +107,21 @@ class BenefitForm(FlaskForm):
         "Target date", description=DATE_HINT, validators=[InputRequired("Enter the target date.")]
     )
     frequency = SelectField("How often will it be measured?", choices=_choices(FREQUENCY_LABELS))
+    profile_shape = RadioField(
+        "How should the planned value move from the baseline to the target?",
+        description="Each measurement is compared with the value planned for its date.",
+        choices=_choices(SHAPE_LABELS),
+        default=ProfileShape.STRAIGHT_LINE.value,
+        # Left out of a post (a script written before the choice existed) it stays a straight line.
+        validators=[Optional()],
+    )
+    measure_type = RadioField(
+        "What does each measurement say?",
+        description="This decides how much has been realised.",
+        choices=_choices(MEASURE_TYPE_LABELS),
+        default=MeasureType.LEVEL.value,
+        validators=[Optional()],
+    )
     owner_id = SelectField(
         "Who owns the benefit?", coerce=int, validators=[InputRequired("Choose an owner.")]
     )
@@ -143,7 +168,51 @@ class BenefitForm(FlaskForm):
             "frequency": self.frequency.data,
             "owner_id": self.owner_id.data,
             "tolerance_pct": self.tolerance_pct.data,
+            "profile_shape": self.profile_shape.data,
+            "measure_type": self.measure_type.data,
         }
+
+
+class PlannedPointForm(Form):
+    """One row of a stepped or custom plan: a date and the value planned for it."""
+
+    period_end = DayMonthYearField("Date", validators=[Optional()])
+    planned_value = StringField("Planned value", validators=[Optional()])
+
+
+class PlanForm(FlaskForm):
+    """A stepped or custom plan's rows; a row left empty is ignored."""
+
+    planned_points = FieldList(FormField(PlannedPointForm), min_entries=1, max_entries=MAX_PLANNED_POINTS)
+    reason = TextAreaField(
+        "Why is the plan changing?",
+        description="Needed once the business case is approved: it was approved on the current plan.",
+        validators=[Optional(), Length(max=2_000, message="Keep the reason to 2,000 characters or fewer.")],
+    )
+    version = HiddenField()
+
+    def points(self, unit: str) -> list[tuple[Any, Decimal | None]]:
+        """The filled-in rows as ``(date, value)``; ValidationFailed names a value that is not a number or
+        a row with only one half filled in."""
+        errors: dict[str, list[str]] = {}
+        points: list[tuple[Any, Decimal | None]] = []
+        for row in self.planned_points:
+            when, typed = row.period_end.data, (row.planned_value.data or "").strip()
+            typed_date = "".join(row.period_end.raw_data or []).strip()
+            if when is None and not typed_date and not typed:
+                continue
+            number = len(points) + 1
+            value: Decimal | None = None
+            if typed:
+                try:
+                    value = parse_value(typed, unit)
+                except ValueError as error:
+                    row.planned_value.errors = [*row.planned_value.errors, str(error)]
+                    errors.setdefault("planned_points", []).append(f"Row {number}: {error}")
+            points.append((when, value))
+        if errors:
+            raise ValidationFailed(errors)
+        return points
 
 
 class ClosingForm(FlaskForm):

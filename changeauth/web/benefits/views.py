@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from changeauth.domain import permissions, units
+from changeauth.domain.benefits import ProfileShape, change_needs_reason, trajectory
 from changeauth.domain.errors import AlreadyExists, ValidationFailed
 from changeauth.domain.flags import FlagKind
 from changeauth.domain.gates import measured_since_go_live
@@ -40,7 +41,9 @@ from changeauth.web.benefits.forms import (
     CATEGORY_LABELS,
     CLOSING_LABELS,
     FREQUENCY_LABELS,
+    MEASURE_TYPE_HINTS,
     QUALITY_LABELS,
+    SHAPE_HINTS,
     AdjustmentForm,
     AnswerFinanceForm,
     AskOwnerForm,
@@ -50,6 +53,7 @@ from changeauth.web.benefits.forms import (
     ConfirmAdjustmentForm,
     HandoverForm,
     MeasurementForm,
+    PlanForm,
     PlanYearForm,
     ReopenForm,
     ValidateForm,
@@ -290,10 +294,21 @@ def new(improvement_id: int) -> ResponseReturnValue:
             apply_field_errors(form, failure)
         else:
             flash(f"The benefit ‘{benefit.title}’ has been added.", "success")
-            return redirect(url_for("benefits.detail", benefit_id=benefit.id))
-    return render_template("benefits/form.html", form=form, improvement=improvement, benefit=None), (
-        422 if form.errors else 200
-    )
+            return _after_profile(benefit)
+    return render_template(
+        "benefits/form.html", form=form, improvement=improvement, benefit=None, **_hints()
+    ), (422 if form.errors else 200)
+
+
+def _hints() -> dict[str, Any]:
+    return {"shape_hints": SHAPE_HINTS, "measure_type_hints": MEASURE_TYPE_HINTS}
+
+
+def _after_profile(benefit: Benefit) -> ResponseReturnValue:
+    """A stepped or custom plan needs its planned values next; any other goes back to the benefit."""
+    if benefit.profile_shape.uses_points:
+        return redirect(url_for("benefits.plan", benefit_id=benefit.id))
+    return redirect(url_for("benefits.detail", benefit_id=benefit.id))
 
 
 @bp.route("/benefits/<int:benefit_id>")
@@ -317,12 +332,13 @@ def _detail_page(
     measurements = benefit_queries.list_measurements(benefit.id)
     adjustments = benefit_queries.list_adjustments(benefit.id)
     review = _review_state(benefit)
+    points = benefit_queries.planned_points(benefit.id) if benefit.profile_shape.uses_points else []
     years = savings_queries.saving_years(today(), benefit_id=benefit.id) if _by_year(benefit) else []
     return render_template(
         "benefits/detail.html",
         benefit=benefit,
         figures=benefit_queries.benefit_figures(benefit, as_of=today(), grace_days=_grace()),
-        rows=benefit_queries.trajectory_table(benefit, measurements),
+        rows=benefit_queries.trajectory_table(benefit, measurements, points),
         measurements=measurements,
         adjustments=adjustments,
         confirm_form=confirm_form or ConfirmAdjustmentForm(formdata=None),
@@ -351,7 +367,8 @@ def _chart_value(value: Decimal, unit: str) -> float:
 @login_required
 def chart(benefit_id: int) -> ResponseReturnValue:
     benefit = benefit_queries.get_benefit(benefit_id)
-    rows = benefit_queries.trajectory_table(benefit, benefit_queries.list_measurements(benefit.id))
+    points = benefit_queries.planned_points(benefit.id) if benefit.profile_shape.uses_points else []
+    rows = benefit_queries.trajectory_table(benefit, benefit_queries.list_measurements(benefit.id), points)
     unit = "£" if benefit.unit == GBP else benefit.unit
     png = line_chart(
         benefit.title,
@@ -385,10 +402,88 @@ def edit(benefit_id: int) -> ResponseReturnValue:
             apply_field_errors(form, failure)
         else:
             flash("The benefit profile has been updated.", "success")
-            return redirect(url_for("benefits.detail", benefit_id=benefit.id))
+            return _after_profile(benefit)
     return render_template(
-        "benefits/form.html", form=form, improvement=benefit.improvement, benefit=benefit
+        "benefits/form.html", form=form, improvement=benefit.improvement, benefit=benefit, **_hints()
     ), (422 if form.errors else 200)
+
+
+@bp.route("/benefits/<int:benefit_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(benefit_id: int) -> ResponseReturnValue:
+    """A stepped or custom plan's values: a row per date, rows added and removed with buttons (no script
+    needed). A custom plan with no values yet starts from the straight line at each period end."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(_permitted(benefit)["edit"] and not benefit.closing_status)
+    if not benefit.profile_shape.uses_points:
+        flash("Choose a stepped or custom plan on the profile first: a straight line has no planned values.")
+        return redirect(url_for("benefits.edit", benefit_id=benefit.id))
+    points = benefit_queries.planned_points(benefit.id)
+    if request.method == "POST":
+        form = PlanForm()
+    else:
+        form = PlanForm(data={"planned_points": _rows_to_type(benefit, points), "version": benefit.version})
+    status = 200
+    if request.method == "POST" and "add_row" in request.form:
+        form.planned_points.append_entry()
+    elif request.method == "POST" and "remove_row" in request.form:
+        _remove_row(form, request.form.get("remove_row", ""))
+    elif form.validate_on_submit():
+        try:
+            benefit_service.update_benefit(
+                benefit.id,
+                actor=current_user,
+                changes={"planned_points": form.points(benefit.unit)},
+                expected_version=_int(form.version.data),
+                reason=form.reason.data,
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash("The planned values have been saved.", "success")
+            return redirect(url_for("benefits.detail", benefit_id=benefit.id, _anchor="trajectory"))
+    if form.errors or form.form_errors:
+        status = 422
+    return render_template(
+        "benefits/plan.html",
+        form=form,
+        benefit=benefit,
+        needs_reason=_needs_reason(benefit),
+    ), status
+
+
+def _rows_to_type(benefit: Benefit, points: list[tuple[date, Decimal]]) -> list[dict[str, Any]]:
+    """The plan's rows as a person types them; a custom plan with none yet offers each period end of the
+    straight line, to change, and a stepped one a single empty row."""
+    if not points and benefit.profile_shape is ProfileShape.CUSTOM:
+        straight = trajectory(
+            baseline_date=benefit.baseline_date,
+            baseline_value=benefit.baseline_value,
+            target_date=benefit.target_date,
+            target_value=benefit.target_value,
+            frequency=benefit.frequency,
+        )
+        points = straight[1:-1]
+    rows: list[dict[str, Any]] = [
+        {"period_end": when, "planned_value": _typed(value, benefit.unit)} for when, value in points
+    ]
+    return rows or [{}]
+
+
+def _remove_row(form: PlanForm, which: str) -> None:
+    kept = [row for row in form.planned_points.entries if row.name != which]
+    if len(kept) == len(form.planned_points.entries):
+        return
+    form.planned_points.entries = kept or form.planned_points.entries[:0]
+    if not form.planned_points.entries:
+        form.planned_points.append_entry()
+
+
+def _needs_reason(benefit: Benefit) -> bool:
+    improvement = benefit.improvement
+    return improvement is not None and change_needs_reason(
+        improvement_stage=improvement.stage, held_from_stage=improvement.held_from_stage
+    )
 
 
 def _profile_as_typed(benefit: Benefit) -> dict[str, Any]:
@@ -407,6 +502,8 @@ def _profile_as_typed(benefit: Benefit) -> dict[str, Any]:
         "frequency": benefit.frequency,
         "owner_id": benefit.owner_id,
         "tolerance_pct": benefit.tolerance_pct,
+        "profile_shape": benefit.profile_shape.value,
+        "measure_type": benefit.measure_type.value,
         "version": benefit.version,
     }
 
