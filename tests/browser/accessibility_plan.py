@@ -18,6 +18,7 @@ from changeauth.devtools.demo_data import demo_email
 from changeauth.domain.gate_decisions import DecisionRequest
 from changeauth.models import (
     Benefit,
+    BenefitPlannedPoint,
     BenefitPost,
     BenefitStaffing,
     BusinessCase,
@@ -111,6 +112,7 @@ PAGE_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
     "reviews.review": ({"improvement_id": REALISATION}, {"improvement_id": CLOSED}),
     "reviews.new_lesson": ({"improvement_id": REALISATION},),
     "benefits.reopen": ({"benefit_id": "closed_benefit_id"}, {"benefit_id": "benefit_id"}),
+    "benefits.plan": ({"benefit_id": "stepped_benefit_id"},),
     "scoring.scheme": ({"scheme_id": "active_scheme"}, {"scheme_id": "draft_scheme"}),
     "scoring.edit_scheme": ({"scheme_id": "draft_scheme"},),
     "business_cases.version": ({"case_id": "submitted_case"}, {"case_id": "programme_case"}),
@@ -127,6 +129,26 @@ OPENED_THROUGH_A_TIE: dict[str, frozenset[str]] = {
     # The confirmation after submitting: the member of staff submitted the example's idea.
     "improvements.submitted": frozenset({"staff"}),
 }
+
+
+def _stepped_benefit(*, exclude: set[int]) -> int:
+    """An open benefit of the example planned in steps, with one step, for its planned-values page."""
+    benefit = db.session.scalar(
+        select(Benefit)
+        .where(Benefit.id.not_in(exclude), Benefit.closing_status.is_(None))
+        .order_by(Benefit.id)
+    )
+    assert benefit is not None
+    benefit.profile_shape = "stepped"
+    db.session.add(
+        BenefitPlannedPoint(
+            benefit_id=benefit.id,
+            period_end=benefit.baseline_date + (benefit.target_date - benefit.baseline_date) / 2,
+            planned_value=(benefit.baseline_value + benefit.target_value) / 2,
+        )
+    )
+    db.session.flush()
+    return benefit.id
 
 
 def page_routes() -> list[Route]:
@@ -269,6 +291,7 @@ def _add_and_read_samples() -> dict[str, Any]:
     assert closed_benefit is not None
     closed_benefit.closing_status = "realised"
     closed_benefit.version += 1
+    stepped_benefit_id = _stepped_benefit(exclude={benefit_id, closed_benefit.id})
     post_id = _staffing_register(benefit_id)
     # The improvement in delivery needs the closed one delivered first (it is, so no gate is blocked).
     dependency = ImprovementDependency(
@@ -290,6 +313,7 @@ def _add_and_read_samples() -> dict[str, Any]:
         "programme_case": cases[(None, "approved")],
         "benefit_id": benefit_id,
         "closed_benefit_id": closed_benefit.id,
+        "stepped_benefit_id": stepped_benefit_id,
         "post_id": post_id,
         "resource_id": _overrunning_resource(),
         "condition_id": condition.id,
@@ -592,6 +616,14 @@ FORM_CASES: tuple[FormCase, ...] = (
         fill={"Saving planned for the year": "lots"},
     ),
     FormCase("benefits.take_out", "finance", "benefits.take_out", "Sign off the budget reduction"),
+    FormCase(
+        "benefits.plan",
+        "design_authority",
+        "benefits.plan",
+        "Save the planned values",
+        {"benefit_id": "stepped_benefit_id"},
+        fill={"Planned value": "lots"},
+    ),
     FormCase(
         "benefits.attribution",
         "design_authority",

@@ -79,6 +79,7 @@ NOT_APPLICABLE = {
     "benefits.choose_plan_year": "a redirect to one financial year's plan",
     "benefits.plan_year": "a form for one benefit's financial year",
     "benefits.attribution": "a form for one benefit, with the claims on its shared measure (one select)",
+    "benefits.plan": "a form for one benefit's planned values (its points in one select)",
     "benefits.staffing": "one benefit's staffing register: queries.staffing.register_of reads its posts and "
     "pay awards in three selects, whatever their number",
     "benefits.staffing_price_base": "a form for one benefit's register",

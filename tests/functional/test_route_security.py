@@ -284,6 +284,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits.take_out": frozenset({"finance"}),
     "benefits.staffing": EVERYONE,
     "benefits.attribution": frozenset({"design_authority"}),
+    "benefits.plan": frozenset({"design_authority"}),
     "benefits.staffing_price_base": frozenset({"design_authority"}),
     "benefits.staffing_add_post": frozenset({"design_authority"}),
     "benefits.staffing_change_post": frozenset({"design_authority"}),
