@@ -201,7 +201,9 @@ class Benefit(Base):
                 target_value=self.target_value,
                 direction=self.direction,
                 tolerance_pct=self.tolerance_pct,
-                shape=self.profile_shape,
+                # A benefit built but not yet written (the scale-data writer's) has no shape until its
+                # default is applied: a straight line.
+                shape=self.profile_shape or ProfileShape.STRAIGHT_LINE,
                 points=points,
             ).rag
 

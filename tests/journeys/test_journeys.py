@@ -263,7 +263,7 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     manager.locator("#target_value").fill("850")
     manager.get_by_role("radio", name="Hours", exact=True).check()
     # A quick win is approved at triage, so a new target says why.
-    manager.get_by_label("Why is the baseline or target changing?").fill("Counted in hours, not calls.")
+    manager.get_by_label("Why is the plan changing?").fill("Counted in hours, not calls.")
     manager.get_by_role("button", name="Save changes").click()
     assert flash(manager) == "The benefit profile has been updated.", main_text(manager)[:600]
     assert "850" in main_text(manager) and "hours" in main_text(manager).lower()

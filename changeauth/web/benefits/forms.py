@@ -134,8 +134,9 @@ class BenefitForm(FlaskForm):
         validators=[Optional()],
     )
     reason = TextAreaField(
-        "Why is the baseline or target changing?",
-        description="Needed once the business case is approved: it was approved on the current ones.",
+        "Why is the plan changing?",
+        description="Needed once the business case is approved, for a change to the baseline, the target or "
+        "how the plan runs between them: the case was approved on the current ones.",
         validators=[Optional(), Length(max=2_000, message="Keep the reason to 2,000 characters or fewer.")],
     )
     version = HiddenField()
@@ -192,26 +193,27 @@ class PlanForm(FlaskForm):
     version = HiddenField()
 
     def points(self, unit: str) -> list[tuple[Any, Decimal | None]]:
-        """The filled-in rows as ``(date, value)``; ValidationFailed names a value that is not a number or
-        a row with only one half filled in."""
-        errors: dict[str, list[str]] = {}
+        """The filled-in rows as ``(date, value)``; a value that is not a number is refused on its own row
+        (ValidationFailed, the message already beside the box)."""
+        refused = False
         points: list[tuple[Any, Decimal | None]] = []
         for row in self.planned_points:
             when, typed = row.period_end.data, (row.planned_value.data or "").strip()
             typed_date = "".join(row.period_end.raw_data or []).strip()
             if when is None and not typed_date and not typed:
                 continue
-            number = len(points) + 1
             value: Decimal | None = None
             if typed:
                 try:
                     value = parse_value(typed, unit)
                 except ValueError as error:
                     row.planned_value.errors = [*row.planned_value.errors, str(error)]
-                    errors.setdefault("planned_points", []).append(f"Row {number}: {error}")
+                    refused = True
             points.append((when, value))
-        if errors:
-            raise ValidationFailed(errors)
+        if refused:
+            # The list's errors were gathered when the form was validated: gather them again.
+            self.planned_points.errors = [row.errors for row in self.planned_points]
+            raise ValidationFailed({})
         return points
 
 

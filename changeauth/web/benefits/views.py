@@ -4,7 +4,7 @@ table, and the forms to write a profile, record a measurement, adjust like-for-l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from changeauth.domain import permissions, units
-from changeauth.domain.benefits import ProfileShape, change_needs_reason, trajectory
+from changeauth.domain.benefits import ProfileShape, change_needs_reason, planned_value, trajectory
 from changeauth.domain.errors import AlreadyExists, ValidationFailed
 from changeauth.domain.flags import FlagKind
 from changeauth.domain.gates import measured_since_go_live
@@ -373,7 +373,7 @@ def chart(benefit_id: int) -> ResponseReturnValue:
     png = line_chart(
         benefit.title,
         [
-            Series("Planned", [(r.on, _chart_value(r.planned, benefit.unit)) for r in rows], dashed=True),
+            Series("Planned", _planned_line(benefit, rows, points), dashed=True),
             Series(
                 "Actual", [(r.on, _chart_value(r.actual, benefit.unit)) for r in rows if r.actual is not None]
             ),
@@ -381,6 +381,27 @@ def chart(benefit_id: int) -> ResponseReturnValue:
         y_label=unit,
     )
     return Response(png, mimetype="image/png")
+
+
+def _planned_line(
+    benefit: Benefit, rows: list[benefit_queries.TrajectoryRow], points: list[tuple[date, Decimal]]
+) -> list[tuple[date, float]]:
+    """The plan's line for the chart: a stepped plan also has its value the day before each step, so the
+    line jumps at the step rather than sloping towards it."""
+    line = {r.on: r.planned for r in rows}
+    if benefit.profile_shape is ProfileShape.STEPPED:
+        for when in [*(d for d, _ in points), benefit.target_date]:
+            eve = when - timedelta(days=1)
+            line[eve] = planned_value(
+                eve,
+                baseline_date=benefit.baseline_date,
+                baseline_value=benefit.baseline_value,
+                target_date=benefit.target_date,
+                target_value=benefit.target_value,
+                shape=benefit.profile_shape,
+                points=points,
+            )
+    return [(on, _chart_value(value, benefit.unit)) for on, value in sorted(line.items())]
 
 
 @bp.route("/benefits/<int:benefit_id>/edit", methods=["GET", "POST"])
