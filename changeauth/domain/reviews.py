@@ -11,12 +11,13 @@ not left without an owner or a decision when the improvement ends.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from changeauth.domain.benefits import BenefitDirection, VarianceResult, assess_variance
+from changeauth.domain.benefits import BenefitDirection, Point, ProfileShape, VarianceResult, assess_variance
 
 CAUSES_MAX = 4_000
 LESSON_TITLE_MIN, LESSON_TITLE_MAX = 3, 200
@@ -70,10 +71,13 @@ def review_variance(
     target_value: Decimal,
     direction: BenefitDirection | str,
     tolerance_pct: Decimal,
+    shape: ProfileShape | str = ProfileShape.STRAIGHT_LINE,
+    points: Iterable[Point] = (),
 ) -> ReviewVariance | None:
     """Variance against plan at the latest measurement (actual minus planned), or None if never measured.
 
-    The planned value is the profile's own (``domain.benefits.planned_value`` through ``assess_variance``),
+    The planned value is the profile's own, of its shape (``domain.benefits.planned_value`` through
+    ``assess_variance``),
     so the review, the benefit's page and the tolerance job judge a value against the same plan."""
     if latest_on is None or latest_value is None:
         return None
@@ -86,6 +90,8 @@ def review_variance(
         target_value=target_value,
         direction=direction,
         tolerance_pct=tolerance_pct,
+        shape=shape,
+        points=points,
     )
     return ReviewVariance(
         measured_on=latest_on,

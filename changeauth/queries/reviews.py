@@ -12,10 +12,12 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from changeauth import db
+from changeauth.domain.benefits import Point
 from changeauth.domain.lifecycle import Stage
 from changeauth.domain.reviews import ReviewVariance, decision_carried_out, review_variance
 from changeauth.domain.similarity import most_similar
 from changeauth.models import Benefit, BenefitReview, Improvement, Lesson, Team
+from changeauth.queries import benefits as benefit_queries
 from changeauth.queries.pagination import Page, clamp_page
 
 # Lessons shown beside the similar work of an idea, at most.
@@ -39,8 +41,11 @@ class ReviewRow:
         )
 
 
-def variance_of(benefit: Benefit) -> ReviewVariance | None:
-    """The benefit's latest value against the value its profile planned for the same date."""
+def variance_of(benefit: Benefit, points: Sequence[Point] | None = None) -> ReviewVariance | None:
+    """The benefit's latest value against the value its profile planned for the same date (a stepped or
+    custom plan's ``points`` read when not given)."""
+    if points is None:
+        points = benefit_queries.planned_points(benefit.id) if benefit.profile_shape.uses_points else []
     return review_variance(
         latest_on=benefit.last_period_end,
         latest_value=benefit.last_value,
@@ -50,6 +55,8 @@ def variance_of(benefit: Benefit) -> ReviewVariance | None:
         target_value=benefit.target_value,
         direction=benefit.direction,
         tolerance_pct=benefit.tolerance_pct,
+        shape=benefit.profile_shape,
+        points=points,
     )
 
 
@@ -70,7 +77,13 @@ def review_rows(improvement_id: int) -> list[ReviewRow]:
             .where(BenefitReview.improvement_id == improvement_id)
         )
     }
-    return [ReviewRow(benefit, variance_of(benefit), reviews.get(benefit.id)) for benefit in benefits]
+    points = benefit_queries.planned_points_by_benefit(
+        [b.id for b in benefits if b.profile_shape.uses_points]
+    )
+    return [
+        ReviewRow(benefit, variance_of(benefit, points.get(benefit.id, [])), reviews.get(benefit.id))
+        for benefit in benefits
+    ]
 
 
 def get_review(benefit_id: int) -> BenefitReview | None:
