@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -210,13 +208,35 @@ def test_four_processes_applying_retention_together_delete_once(fresh_app: Flask
         )
 
 
-def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CHANGEAUTH_ENV="development", CHANGEAUTH_DATABASE_URL=url)
-    env.pop("CHANGEAUTH_TEST_DATABASE_URL", None)
-    script = Path(sys.executable).with_name("changeauth")
-    return subprocess.run(
-        [str(script), *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+@dataclass(frozen=True)
+class _Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _cli(url: str, *args: str) -> _Completed:
+    """``changeauth`` with these arguments, as its console script runs it (the same command group, the
+    environment read by ``create_app``, the exit code of click's standalone mode) but in this process:
+    the app's modules are imported already, where a new process would import them again."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from changeauth.cli import _make_app, main
+
+    # The command's own app (``create_app()`` from the environment), kept here to close its connections.
+    info = ScriptInfo(create_app=_make_app, set_debug_flag=False)
+    environment = {
+        "CHANGEAUTH_ENV": "development",
+        "CHANGEAUTH_DATABASE_URL": url,
+        "CHANGEAUTH_TEST_DATABASE_URL": None,
+    }
+    result = CliRunner().invoke(main, list(args), env=environment, obj=info, prog_name="changeauth")
+    if info._loaded_app is not None:
+        db.get_engine(info._loaded_app).dispose()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return _Completed(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 @pytest.mark.slow
