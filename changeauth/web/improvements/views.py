@@ -99,6 +99,7 @@ def _detail_context(improvement_id: int) -> dict[str, object]:
         and improvement.stage not in {s.value for s in ENDED_STAGES},
         "dependencies": dependency_queries.dependencies_of(improvement, current_user),
         "can_record_dependency": permissions.can_record_dependency(actor, facts),
+        "can_record_lesson": permissions.can_record_lesson(actor, facts),
         "can_remove_dependency": permissions.can_remove_dependency(actor, facts),
         "comment_form": CommentForm(),
         "confirm_form": ConfirmForm(version=improvement.version),
