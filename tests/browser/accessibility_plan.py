@@ -111,6 +111,7 @@ PAGE_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
     "benefits.for_improvement": ({"improvement_id": REALISATION},),
     "reviews.review": ({"improvement_id": REALISATION}, {"improvement_id": CLOSED}),
     "reviews.new_lesson": ({"improvement_id": REALISATION},),
+    "reviews.decide": ({"benefit_id": "review_benefit_id"},),
     "benefits.reopen": ({"benefit_id": "closed_benefit_id"}, {"benefit_id": "benefit_id"}),
     "benefits.plan": ({"benefit_id": "stepped_benefit_id"},),
     "scoring.scheme": ({"scheme_id": "active_scheme"}, {"scheme_id": "draft_scheme"}),
@@ -292,6 +293,13 @@ def _add_and_read_samples() -> dict[str, Any]:
     closed_benefit.closing_status = "realised"
     closed_benefit.version += 1
     stepped_benefit_id = _stepped_benefit(exclude={benefit_id, closed_benefit.id})
+    # An open benefit of the improvement realising its benefits, for the benefits review's decision.
+    review_benefit_id = db.session.scalar(
+        select(Benefit.id)
+        .where(Benefit.improvement_id == refs[REALISATION], Benefit.id != closed_benefit.id)
+        .order_by(Benefit.id)
+    )
+    assert review_benefit_id is not None
     post_id = _staffing_register(benefit_id)
     # The improvement in delivery needs the closed one delivered first (it is, so no gate is blocked).
     dependency = ImprovementDependency(
@@ -314,6 +322,7 @@ def _add_and_read_samples() -> dict[str, Any]:
         "benefit_id": benefit_id,
         "closed_benefit_id": closed_benefit.id,
         "stepped_benefit_id": stepped_benefit_id,
+        "review_benefit_id": review_benefit_id,
         "post_id": post_id,
         "resource_id": _overrunning_resource(),
         "condition_id": condition.id,
@@ -589,7 +598,13 @@ FORM_CASES: tuple[FormCase, ...] = (
     ),
     FormCase("benefits.close", "design_authority", "benefits.close", "Close the benefit"),
     FormCase("benefits.hand_over", "design_authority", "benefits.hand_over", "Hand the benefit over"),
-    FormCase("reviews.decide", "design_authority", "reviews.decide", "Record the decision"),
+    FormCase(
+        "reviews.decide",
+        "design_authority",
+        "reviews.decide",
+        "Record the decision",
+        {"benefit_id": "review_benefit_id"},
+    ),
     FormCase(
         "reviews.new_lesson",
         "design_authority",
