@@ -29,9 +29,9 @@ from changeauth.domain.reviews import (
     LESSON_TITLE_MIN,
     ReviewDecision,
     causes_required,
-    review_variance,
 )
 from changeauth.models import Benefit, BenefitReview, Improvement, Lesson, Programme, Team, User
+from changeauth.queries import reviews as review_queries
 from changeauth.queries.improvements import access_to
 from changeauth.services import benefits as benefit_service
 from changeauth.services.audit import record_event
@@ -93,16 +93,7 @@ def record_review_decision(
     except ValueError:
         chosen = None
         _add(errors, "decision", "Choose continue, revise, close or hand over.")
-    variance = review_variance(
-        latest_on=benefit.last_period_end,
-        latest_value=benefit.last_value,
-        baseline_date=benefit.baseline_date,
-        baseline_value=benefit.baseline_value,
-        target_date=benefit.target_date,
-        target_value=benefit.target_value,
-        direction=benefit.direction,
-        tolerance_pct=benefit.tolerance_pct,
-    )
+    variance = review_queries.variance_of(benefit)
     causes = (causes or "").strip()
     if len(causes) > CAUSES_MAX:
         _add(errors, "causes", f"Keep the causes to {CAUSES_MAX:,} characters or fewer.")
