@@ -1,8 +1,8 @@
 """The worked example from the council's report, loaded from ``seeds/demo/``: demo users, the programme,
-driver maturity, the improvements, business cases, benefits, adjustments, temporary resources, the
-members' assessments, the delivery estimates, and the gate decisions with the meetings they were taken at
-and their conditions. Idempotent: a second load changes nothing. Flushes,
-never commits (the command commits once)."""
+driver maturity, the improvements, business cases, benefits, dis-benefits, adjustments, temporary
+resources, the members' assessments, the delivery estimates, and the gate decisions with the meetings
+they were taken at and their conditions. Idempotent: a second load changes nothing. Flushes, never
+commits (the command commits once)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from changeauth.devtools import (
     demo_business_cases,
     demo_data,
     demo_decisions,
+    demo_disbenefits,
     demo_lessons,
     demo_staffing,
 )
@@ -81,6 +82,9 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     adjustments = demo_benefits.adjustment_steps(
         read_yaml(demo / "adjustments.yaml"), users, counts, recorded_on=programme_row["ends_on"]
     )
+    disbenefits = demo_disbenefits.disbenefit_steps(
+        read_yaml(demo / "disbenefits.yaml"), users, counts, decided_on=days
+    )
     # The report's lessons, in the lessons log from the day the programme ended.
     lessons = demo_lessons.lesson_steps(
         read_yaml(demo / "lessons.yaml"), users, programme, counts, recorded_on=programme_row["ends_on"]
@@ -93,7 +97,7 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
         users,
         counts,
         loaded_on=loaded_on,
-        other_steps=[*submissions, *scores, *cases, *benefits, *adjustments, *lessons],
+        other_steps=[*submissions, *scores, *cases, *benefits, *disbenefits, *adjustments, *lessons],
         improvements={row["ref"]: row for row in improvements},
     )
     demo_staffing.load_staffing_register(read_yaml(demo / "staffing.yaml"), users, counts)

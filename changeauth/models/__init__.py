@@ -24,6 +24,7 @@ from changeauth.models.business_case import (
 from changeauth.models.credentials import PasswordToken, RecoveryCode, SecondFactorAttempt
 from changeauth.models.dependency import ImprovementDependency
 from changeauth.models.derived_state import DerivedState
+from changeauth.models.disbenefit import Disbenefit, disbenefit_offset
 from changeauth.models.flag import Flag, Notification
 from changeauth.models.gate import (
     Condition,
@@ -87,6 +88,7 @@ __all__ = [
     "BusinessCaseOptionYear",
     "Comment",
     "DerivedState",
+    "Disbenefit",
     "ImprovementDependency",
     "ConflictDeclaration",
     "Flag",
@@ -125,6 +127,7 @@ __all__ = [
     "UserRole",
     "business_case_driver",
     "business_case_priority",
+    "disbenefit_offset",
     "gate_decision_attendee",
     "improvement_driver",
     "improvement_priority",

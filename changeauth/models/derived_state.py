@@ -61,6 +61,7 @@ WATCHED_TABLES: Mapping[str, frozenset[str]] = {
             "benefit_adjustment",
             "benefit_year",
             "benefit_driver",
+            "disbenefit",
             "flag",
             "temporary_resource",
             "maturity_assessment",

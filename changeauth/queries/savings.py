@@ -1,8 +1,9 @@
 """Reading each programme's money figures: its benefits (its own and its improvements'), their
-measurements and adjustments, and its temporary resources, handed to ``domain.savings`` for the one
-definition of realised, like-for-like and net that every page, export and API answer shows.
+measurements and adjustments, its temporary resources and its money dis-benefits, handed to
+``domain.savings`` for the one definition of realised, like-for-like and net that every page, export and
+API answer shows.
 
-Four selects whatever the number of programmes; the answer is kept per process under the reports'
+Five selects whatever the number of programmes; the answer is kept per process under the reports'
 marker, which any write to the tables read renews.
 """
 
@@ -21,12 +22,14 @@ from sqlalchemy.orm import aliased, joinedload
 from changeauth import db
 from changeauth.domain import savings
 from changeauth.domain.benefits import CashClass
+from changeauth.domain.disbenefits import money_line
 from changeauth.models import (
     Benefit,
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
     BenefitYear,
+    Disbenefit,
     Improvement,
     MaturityAssessment,
     Programme,
@@ -148,18 +151,52 @@ def _resource_lines(as_of: date) -> dict[int, list[savings.ResourceLine]]:
     return lines
 
 
+def _disbenefit_lines(*where: Any) -> dict[int | None, list[savings.DisbenefitLine]]:
+    """The cashable money dis-benefits (narrowed by ``where``) as ``domain.savings`` lines, by programme
+    (their own or their improvement's; one select). A dis-benefit that is not cashable money adds
+    nothing to the figures (``domain.disbenefits.counts_in_net``)."""
+    lines: dict[int | None, list[savings.DisbenefitLine]] = defaultdict(list)
+    rows = db.session.execute(
+        select(
+            _programme_of(Disbenefit),
+            Disbenefit.annual_value_pence,
+            Disbenefit.cash_class,
+            Disbenefit.starts_on,
+            Disbenefit.ends_on,
+        )
+        .outerjoin(Improvement, Improvement.id == Disbenefit.improvement_id)
+        .where(Disbenefit.cash_class == CashClass.CASHABLE.value, *where)
+        .order_by(Disbenefit.id)
+    ).all()
+    for programme_id, annual, cash_class, starts_on, ends_on in rows:
+        line = money_line(
+            annual_value_pence=annual, cash_class=str(cash_class), starts_on=starts_on, ends_on=ends_on
+        )
+        if line is not None:
+            lines[programme_id].append(line)
+    return lines
+
+
 def all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
     """Every programme with its figures on ``as_of``, oldest first (kept under the reports' marker)."""
     return cached(REPORTS, ("programme_savings", as_of), lambda: _all_programmes(as_of))
 
 
 @reads(
-    REPORTS, "programme", "improvement", "benefit", "benefit_adjustment", "benefit_year", "temporary_resource"
+    REPORTS,
+    "programme",
+    "improvement",
+    "benefit",
+    "benefit_adjustment",
+    "benefit_year",
+    "temporary_resource",
+    "disbenefit",
 )
 def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
     programmes = db.session.scalars(select(Programme).order_by(Programme.starts_on, Programme.id)).all()
     benefits = _benefit_lines(as_of)
     resources = _resource_lines(as_of)
+    disbenefits = _disbenefit_lines()
     result = []
     for programme in programmes:
         last = as_of if programme.ends_on is None else min(programme.ends_on, as_of)
@@ -168,6 +205,7 @@ def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
             resources.get(programme.id, []),
             first_year=savings.financial_year(programme.starts_on) if programme.starts_on else None,
             last_year=savings.financial_year(last),
+            disbenefits=disbenefits.get(programme.id, []),
         )
         result.append(
             ProgrammeSavings(
@@ -452,9 +490,9 @@ def cost_years(as_of: date, *, improvement_id: int | None = None, year: int | No
 
 
 def improvement_years(improvement_id: int, as_of: date) -> tuple[savings.YearFigures, ...]:
-    """An improvement's savings by financial year: its cashable benefits and its temporary resources,
-    from the first year with a figure to the last year planned (or the current year), realised to
-    ``as_of``."""
+    """An improvement's savings by financial year: its cashable benefits, its temporary resources and its
+    cashable money dis-benefits, from the first year with a figure to the last year planned (or the
+    current year), realised to ``as_of``."""
     _rows, lines = _cashable_lines(as_of, Benefit.improvement_id == improvement_id)
     resources = [
         savings.ResourceLine(int(annual), start, min(actual_end, as_of) if actual_end is not None else as_of)
@@ -468,10 +506,73 @@ def improvement_years(improvement_id: int, as_of: date) -> tuple[savings.YearFig
     ]
     current = savings.financial_year(as_of)
     planned = [plan.year for line in lines.values() for plan in line.years]
+    disbenefits = [
+        line
+        for found in _disbenefit_lines(Disbenefit.improvement_id == improvement_id).values()
+        for line in found
+    ]
     return savings.year_figures(
         list(lines.values()),
         resources,
         first_year=None,
         last_year=max([current, *planned]),
         realised_to=current,
+        disbenefits=disbenefits,
     )
+
+
+@dataclass(frozen=True)
+class DisbenefitYear:
+    """A cashable money dis-benefit's cost in one financial year (``domain.savings``), and where it
+    belongs: what it takes off that year's net saving."""
+
+    title: str
+    belongs_to: str
+    improvement_ref: str | None
+    year: int
+    cost_pence: int
+
+
+def disbenefit_years(as_of: date, *, year: int | None = None) -> list[DisbenefitYear]:
+    """Each cashable money dis-benefit's cost by financial year, to the end of ``as_of``'s year (``year``
+    only, when given), counted as ``domain.savings`` counts it for the net figures; programmes' first,
+    then improvements' in reference order (one select)."""
+    rows = db.session.execute(
+        select(
+            Disbenefit.title,
+            Disbenefit.annual_value_pence,
+            Disbenefit.cash_class,
+            Disbenefit.starts_on,
+            Disbenefit.ends_on,
+            Improvement.ref,
+            Improvement.title,
+            Programme.name,
+        )
+        .outerjoin(Improvement, Improvement.id == Disbenefit.improvement_id)
+        .outerjoin(Programme, Programme.id == Disbenefit.programme_id)
+        .where(Disbenefit.cash_class == CashClass.CASHABLE.value)
+        .order_by(Disbenefit.id)
+    ).all()
+    current = savings.financial_year(as_of)
+    result = []
+    for title, annual, cash_class, starts_on, ends_on, ref, improvement_title, programme_name in rows:
+        line = money_line(
+            annual_value_pence=annual, cash_class=str(cash_class), starts_on=starts_on, ends_on=ends_on
+        )
+        if line is None:
+            continue
+        for fy, cost in savings.disbenefit_by_financial_year(line, current).items():
+            if cost and (year is None or fy == year):
+                result.append(
+                    DisbenefitYear(
+                        title=title,
+                        belongs_to=improvement_title
+                        if improvement_title is not None
+                        else programme_name or "",
+                        improvement_ref=ref,
+                        year=fy,
+                        cost_pence=cost,
+                    )
+                )
+    result.sort(key=lambda r: (r.improvement_ref is not None, r.improvement_ref or "", r.year))
+    return result

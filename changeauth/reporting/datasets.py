@@ -369,17 +369,22 @@ def audit_rows(*, subject_type: str | None = None) -> Iterator[dict[str, Any]]:
 
 
 TEMPORARY_RESOURCES = "Temporary resources"
+DISBENEFIT = "Dis-benefit"
 ALL_SAVINGS = "All savings and costs"
 
 
 def savings_by_year_rows(*, as_of: date, year: int | None = None) -> Iterator[dict[str, Any]]:
     """Each cashable saving by financial year (``year`` only, when given) as a medium-term financial plan
     lists it: planned, realised, one-off costs, net and the budget reduction; then each programme's and
-    improvement's temporary resources as a one-off cost; then the year's total. The figures are
-    ``queries.savings``', so the net total agrees with the close-down page and the API."""
+    improvement's temporary resources as a one-off cost; then each cashable money dis-benefit, taken off
+    the net; then the year's total. The figures are ``queries.savings``', so the net total agrees with
+    the close-down page and the API."""
     savings = savings_queries.saving_years(as_of, year=year)
     costs = savings_queries.cost_years(as_of, year=year)
-    years = sorted({row.figures.year for row in savings} | {cost.year for cost in costs})
+    lost = savings_queries.disbenefit_years(as_of, year=year)
+    years = sorted(
+        {row.figures.year for row in savings} | {cost.year for cost in costs} | {d.year for d in lost}
+    )
     for fy in years:
         label = financial_year_label(fy)
         totals = {"planned": 0, "realised": 0, "adjustments": 0, "one_off_costs": 0, "net": 0, "taken_out": 0}
@@ -416,5 +421,14 @@ def savings_by_year_rows(*, as_of: date, year: int | None = None) -> Iterator[di
                 "item": TEMPORARY_RESOURCES,
                 "one_off_costs": _pounds(cost.cost_pence),
                 "net": _pounds(-cost.cost_pence),
+            }
+        for disbenefit in (d for d in lost if d.year == fy):
+            totals["net"] -= disbenefit.cost_pence
+            yield {
+                "financial_year": label,
+                "belongs_to": disbenefit.belongs_to,
+                "reference": disbenefit.improvement_ref,
+                "item": f"{DISBENEFIT}: {disbenefit.title}",
+                "net": _pounds(-disbenefit.cost_pence),
             }
         yield {"financial_year": label, "item": ALL_SAVINGS, **{k: _pounds(v) for k, v in totals.items()}}

@@ -23,6 +23,7 @@ from changeauth.models import (
     BenefitStaffing,
     BusinessCase,
     Condition,
+    Disbenefit,
     GateCriterion,
     GateDecision,
     Improvement,
@@ -301,6 +302,7 @@ def _add_and_read_samples() -> dict[str, Any]:
     )
     assert review_benefit_id is not None
     post_id = _staffing_register(benefit_id)
+    disbenefit_id = _disbenefit(refs[REALISATION], da.id)
     # The improvement in delivery needs the closed one delivered first (it is, so no gate is blocked).
     dependency = ImprovementDependency(
         improvement_id=refs[DELIVERY],
@@ -324,6 +326,7 @@ def _add_and_read_samples() -> dict[str, Any]:
         "stepped_benefit_id": stepped_benefit_id,
         "review_benefit_id": review_benefit_id,
         "post_id": post_id,
+        "disbenefit_id": disbenefit_id,
         "resource_id": _overrunning_resource(),
         "condition_id": condition.id,
         "meeting_id": meeting.id,
@@ -367,6 +370,24 @@ def _staffing_register(benefit_id: int) -> int:
     db.session.add(post)
     db.session.flush()
     return post.id
+
+
+def _disbenefit(improvement_id: int, owner_id: int) -> int:
+    """A dis-benefit (the worked example's, or one recorded here on the improvement realising benefits)."""
+    found = db.session.scalar(select(Disbenefit.id).order_by(Disbenefit.id))
+    if found is not None:
+        return found
+    disbenefit = Disbenefit(
+        improvement_id=improvement_id,
+        title="Customers who cannot go online are left behind",
+        description="Some customers will not or cannot use online services.",
+        affected="Customers without the internet",
+        owner_id=owner_id,
+        mitigation="Phone and face to face contact stay open.",
+    )
+    db.session.add(disbenefit)
+    db.session.flush()
+    return disbenefit.id
 
 
 def _overrunning_resource() -> int:
@@ -647,6 +668,20 @@ FORM_CASES: tuple[FormCase, ...] = (
         fill={"Share of it this improvement claims (per cent, optional)": "most"},
     ),
     FormCase(
+        "benefits.new_disbenefit",
+        "design_authority",
+        "benefits.new_disbenefit",
+        "Record the dis-benefit",
+        fill={"Title": "x", "Value a year, in pounds (only if it is money)": "lots"},
+    ),
+    FormCase(
+        "benefits.edit_disbenefit",
+        "design_authority",
+        "benefits.edit_disbenefit",
+        "Save the dis-benefit",
+        clear=("Who is affected?",),
+    ),
+    FormCase(
         "benefits.staffing_price_base",
         "design_authority",
         "benefits.staffing_price_base",
@@ -711,6 +746,7 @@ NO_ERROR_STATE: dict[str, str] = {
     "backlog.adopt": "the weights are hidden copies of the previewed ones and the note is optional",
     "backlog.plan": "one list whose every choice, including 'Not planned', is valid",
     "benefits.staffing_remove_post": "a button confirming the removal",
+    "benefits.remove_disbenefit": "a button confirming the removal",
     "benefits.validate": "its error state (no note) is scanned in test_finance_validation_page",
     "benefits.ask_owner": "its error state (no question) is scanned in test_finance_validation_page",
     "benefits.answer_finance": "offered only while finance's question is open; scanned in "

@@ -23,6 +23,7 @@ from changeauth.models import (
     BenefitStaffing,
     Condition,
     DaMeeting,
+    Disbenefit,
     GateCriterion,
     GateDecision,
     ImprovementDependency,
@@ -180,7 +181,17 @@ def make_samples() -> dict[str, Any]:
     register = BenefitStaffing(
         benefit_id=benefit.id, price_base_year=2025, employer_ni_pct=Decimal(13), pension_pct=Decimal(17)
     )
-    db.session.add_all([condition, meeting, attachment, programme, adjustment, post, register, dependency])
+    disbenefit = Disbenefit(
+        improvement_id=improvement.id,
+        title="Sample dis-benefit",
+        description="Some customers are left behind.",
+        affected="Customers without the internet",
+        owner_id=improvement.owner_id,
+        mitigation="Phone lines stay open.",
+    )
+    db.session.add_all(
+        [condition, meeting, attachment, programme, adjustment, post, register, dependency, disbenefit]
+    )
     db.session.flush()
     criterion = db.session.scalar(select(GateCriterion).order_by(GateCriterion.id))
     scheme_id = db.session.scalar(select(ScoringScheme.id).order_by(ScoringScheme.id))
@@ -195,6 +206,7 @@ def make_samples() -> dict[str, Any]:
         "benefit_id": benefit.id,
         "adjustment_id": adjustment.id,
         "post_id": post.id,
+        "disbenefit_id": disbenefit.id,
         "resource_id": resource.id,
         "condition_id": condition.id,
         "meeting_id": meeting.id,

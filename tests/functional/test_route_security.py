@@ -290,6 +290,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits.staffing_change_post": frozenset({"design_authority"}),
     "benefits.staffing_remove_post": frozenset({"design_authority"}),
     "benefits.staffing_pay_award": frozenset({"design_authority"}),
+    # Dis-benefits are kept by whoever may write the improvement's benefits (its owner, the DA).
+    "benefits.new_disbenefit": frozenset({"design_authority"}),
+    "benefits.edit_disbenefit": frozenset({"design_authority"}),
+    "benefits.remove_disbenefit": frozenset({"design_authority"}),
     "benefits.tracker": ABOVE_STAFF,
     # The benefits review: everyone reads it and the lessons log; the improvement's owner or the design
     # authority decides on each benefit; its owner, sponsor or the design authority records a lesson.
@@ -305,6 +309,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits_api.list_benefits": ABOVE_STAFF,
     "benefits_api.list_measurements": EVERYONE,
     "benefits_api.get_staffing_register": EVERYONE,
+    "benefits_api.improvement_disbenefits": EVERYONE,
+    "benefits_api.get_disbenefit": EVERYONE,
     "business_cases.compare": EVERYONE,
     "business_cases.edit": frozenset({"design_authority"}),
     "business_cases.tasks": frozenset({"design_authority"}),

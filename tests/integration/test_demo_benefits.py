@@ -118,3 +118,32 @@ def test_the_staffing_register_gives_the_reports_77_3_fte_and_saving(db_session:
     # Restated at 2019/20 and 2020/21 pay (2 % then 2.75 %), the same posts save more in cash.
     assert register.by_year[2019].saving_pence == 253_360_350
     assert register.by_year[2020].saving_pence == 260_327_760
+
+
+def test_the_digital_exclusion_dis_benefit_of_channel_shift_changes_no_figure(db_session: Any) -> None:
+    """Report §3.6.2 and §3.3.1, recorded (modelled) on the Customer Access Strategy review against its
+    online share, with no money, so the programme's net by year is still the report's."""
+    from changeauth.models import AuditEvent, Disbenefit
+    from changeauth.queries import disbenefits as disbenefit_queries
+    from changeauth.queries import savings as savings_queries
+
+    (only,) = db_session.scalars(select(Disbenefit.id)).all()
+    disbenefit = disbenefit_queries.get_disbenefit(only)
+    assert disbenefit.improvement is not None and disbenefit.improvement.ref == "IMP-2021-0001"
+    assert "will not/cannot interact with the council online" in disbenefit.description
+    assert disbenefit.annual_value_pence is None and disbenefit.is_open
+    online = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Share of customer transactions completed online")
+    )
+    assert [d.id for d in disbenefit_queries.against_benefits([online.id])[online.id]] == [disbenefit.id]
+    # Recorded through the service by the improvement's owner, on a day of its history, not the load's.
+    recorded = db_session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "disbenefit.recorded", AuditEvent.subject_id == disbenefit.id
+        )
+    )
+    assert recorded.actor_id == disbenefit.improvement.owner_id
+    assert recorded.occurred_at.date() < AS_OF
+    closed = next(p for p in savings_queries.all_programmes(AS_OF) if p.figures.realised_pence == 248_392_500)
+    nets = {y.year: y.net_pence for y in closed.figures.years}
+    assert (nets[2019], nets[2020]) == (198_893_500, 224_369_500)

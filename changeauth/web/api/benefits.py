@@ -13,16 +13,19 @@ from marshmallow import Schema, fields, validate
 
 from changeauth.domain import benefits as rules
 from changeauth.domain import permissions
-from changeauth.domain.errors import PermissionDenied
+from changeauth.domain.disbenefits import DisbenefitDetails
+from changeauth.domain.errors import PermissionDenied, ValidationFailed
 from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
-from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement
+from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement, Disbenefit
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import disbenefits as disbenefit_queries
 from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import staffing as staffing_queries
 from changeauth.queries.clock import today
 from changeauth.queries.pagination import Page
 from changeauth.services import attribution as attribution_service
 from changeauth.services import benefits as benefit_service
+from changeauth.services import disbenefits as disbenefit_service
 from changeauth.services import staffing as staffing_service
 from changeauth.web.api.schemas import (
     AdjustmentConfirmSchema,
@@ -626,3 +629,160 @@ def set_attribution(body: dict[str, Any], benefit_id: int) -> benefit_queries.Be
         share_pct=body["share_pct"],
     )
     return _benefit_response(benefit)
+
+
+# --- Dis-benefits (services.disbenefits) -----------------------------------------------------------------
+
+
+class DisbenefitSchema(StrictSchema):
+    """A dis-benefit, read and written in one shape: what it is, who it affects, its owner and mitigation,
+    its status, the benefits it offsets (ids of its own improvement's or programme's benefits) and,
+    when it is money, its value a year in pence (cashable or non-cashable) from ``starts_on`` to
+    ``ends_on``. Only a cashable one comes off the net saving by financial year."""
+
+    id = fields.Integer(dump_only=True)
+    improvement_id = fields.Integer(dump_only=True, allow_none=True)
+    programme_id = fields.Integer(dump_only=True, allow_none=True)
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+    affected = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "Who is affected."},
+    )
+    owner_id = fields.Integer(required=True, strict=True)
+    mitigation = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
+    status = fields.String(
+        load_default="open",
+        validate=_one_of(["open", "mitigated", "closed"], "Choose open, mitigated or closed."),
+    )
+    offsets = fields.List(
+        fields.Integer(strict=True),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "The ids of the benefits it offsets, of the same improvement or programme."},
+    )
+    annual_value_pence = fields.Integer(
+        strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**53 - 1)
+    )
+    cash_class = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=_one_of(["cashable", "non_cashable"], "Choose cashable or non_cashable."),
+    )
+    starts_on = fields.Date(allow_none=True, load_default=None)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    version = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The version read: needed to change one (or If-Match); not sent to record one."
+        },
+    )
+    created_at = fields.DateTime(format=TIMESTAMP, dump_only=True)
+    updated_at = fields.DateTime(format=TIMESTAMP, dump_only=True)
+
+
+class DisbenefitListSchema(PageSchema):
+    items = fields.List(fields.Nested(DisbenefitSchema), required=True)
+
+
+def _disbenefit_details(body: dict[str, Any]) -> DisbenefitDetails:
+    return DisbenefitDetails(
+        title=body["title"],
+        description=body["description"],
+        affected=body["affected"],
+        owner_id=body["owner_id"],
+        mitigation=body["mitigation"],
+        status=body["status"],
+        offsets=tuple(body["offsets"]),
+        annual_value_pence=body["annual_value_pence"],
+        cash_class=body["cash_class"],
+        starts_on=body["starts_on"],
+        ends_on=body["ends_on"],
+    )
+
+
+def _disbenefit_response(disbenefit: Disbenefit) -> dict[str, Any]:
+    """A dis-benefit just written, read again with what it offsets."""
+    return _disbenefit_dict(disbenefit_queries.get_disbenefit(disbenefit.id))
+
+
+def _disbenefit_dict(loaded: Disbenefit) -> dict[str, Any]:
+    """A dis-benefit read with its offsets (``queries.disbenefits``), as ``DisbenefitSchema`` dumps it."""
+    return {
+        **{name: getattr(loaded, name) for name in disbenefit_service.AUDITED},
+        "id": loaded.id,
+        "improvement_id": loaded.improvement_id,
+        "programme_id": loaded.programme_id,
+        "offsets": [benefit.id for benefit in loaded.offsets],
+        "version": loaded.version,
+        "created_at": loaded.created_at,
+        "updated_at": loaded.updated_at,
+    }
+
+
+def _disbenefit_seen(disbenefit_id: int) -> Disbenefit:
+    """The dis-benefit, if the caller may see what it belongs to (404 otherwise)."""
+    disbenefit = disbenefit_queries.get_disbenefit(disbenefit_id)
+    if disbenefit.improvement_id is not None:
+        improvement_queries.get_improvement(disbenefit.improvement_id, g.api_user)
+    return disbenefit
+
+
+@blp.route(
+    "/improvements/<int:improvement_id>/disbenefits", methods=["GET"], endpoint="improvement_disbenefits"
+)
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, DisbenefitListSchema)
+def list_improvement_disbenefits(args: dict[str, Any], improvement_id: int) -> Page[Any]:
+    """The dis-benefits of one improvement, in the order they were recorded."""
+    improvement_queries.get_improvement(improvement_id, g.api_user)
+    rows = [_disbenefit_dict(d) for d in disbenefit_queries.of_improvement(improvement_id)]
+    return window(rows, args["page"], args["per_page"])
+
+
+@blp.route("/improvements/<int:improvement_id>/disbenefits", methods=["POST"], endpoint="record_disbenefit")
+@blp.arguments(DisbenefitSchema)
+@blp.response(201, DisbenefitSchema)
+def record_disbenefit(body: dict[str, Any], improvement_id: int) -> dict[str, Any]:
+    """Record a dis-benefit of the improvement (whoever may write its benefits: its owner or the design
+    authority)."""
+    improvement_queries.get_improvement(improvement_id, g.api_user)
+    if "version" in body:
+        raise ValidationFailed({"version": ["A new dis-benefit has no version yet: leave it out."]})
+    disbenefit = disbenefit_service.record_disbenefit(
+        g.api_user, improvement_id=improvement_id, details=_disbenefit_details(body)
+    )
+    return _disbenefit_response(disbenefit)
+
+
+@blp.route("/disbenefits/<int:disbenefit_id>", methods=["GET"], endpoint="get_disbenefit")
+@blp.response(200, DisbenefitSchema)
+def get_disbenefit(disbenefit_id: int) -> dict[str, Any]:
+    """One dis-benefit."""
+    return _disbenefit_dict(_disbenefit_seen(disbenefit_id))
+
+
+@blp.route("/disbenefits/<int:disbenefit_id>", methods=["PUT"], endpoint="change_disbenefit")
+@blp.arguments(DisbenefitSchema)
+@blp.response(200, DisbenefitSchema)
+def change_disbenefit(body: dict[str, Any], disbenefit_id: int) -> dict[str, Any]:
+    """Change a dis-benefit as a whole (send the version read, in the body or If-Match; a stale one is
+    409)."""
+    disbenefit = disbenefit_service.change_disbenefit(
+        _disbenefit_seen(disbenefit_id),
+        actor=g.api_user,
+        expected_version=requested_version(body.get("version")),
+        details=_disbenefit_details(body),
+    )
+    return _disbenefit_response(disbenefit)
+
+
+@blp.route("/disbenefits/<int:disbenefit_id>", methods=["DELETE"], endpoint="remove_disbenefit")
+@blp.response(204)
+def remove_disbenefit(disbenefit_id: int) -> None:
+    """Remove a dis-benefit recorded by mistake (If-Match: the version read); audited."""
+    disbenefit_service.remove_disbenefit(
+        _disbenefit_seen(disbenefit_id), actor=g.api_user, expected_version=requested_version(None)
+    )

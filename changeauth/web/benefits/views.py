@@ -25,6 +25,7 @@ from changeauth.models import Benefit, Improvement
 from changeauth.queries import attachments as attachment_queries
 from changeauth.queries import attribution as attribution_queries
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import disbenefits as disbenefit_queries
 from changeauth.queries import flags as flag_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
@@ -272,7 +273,10 @@ def for_improvement(improvement_id: int) -> ResponseReturnValue:
         improvement=improvement,
         page=page,
         can_add=can_add,
+        # Dis-benefits are kept by the same people as the benefits, while the improvement may have them.
+        can_keep_disbenefits=can_add and improvement.stage in benefit_service.PROFILE_STAGES,
         closable=closable,
+        disbenefits=disbenefit_queries.of_improvement(improvement.id),
         years=savings_queries.improvement_years(improvement.id, today()),
         as_of=today(),
     )
@@ -353,6 +357,9 @@ def _detail_page(
         off_track=flag_queries.open_flag_on_benefit(FlagKind.BENEFIT_OUT_OF_TOLERANCE, benefit.id),
         plan_history=benefit_queries.plan_history(benefit.id),
         shared=attribution_queries.shared_with(benefit),
+        disbenefits=disbenefit_queries.against_benefits([benefit.id]).get(benefit.id, []),
+        can_keep_disbenefits=_permitted(benefit)["edit"]
+        and (improvement is None or improvement.stage in benefit_service.PROFILE_STAGES),
         years=years,
         plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
         **_actions(benefit, review),

@@ -15,12 +15,14 @@ from changeauth import db
 from changeauth.models import (
     BenefitAdjustment,
     BenefitReview,
+    Disbenefit,
     Lesson,
     MaturityAssessment,
     Programme,
     SchemeCriterion,
     ScoringScheme,
     User,
+    disbenefit_offset,
 )
 from changeauth.queries import scoring as scoring_queries
 from changeauth.services import portfolio as portfolio_service
@@ -92,13 +94,32 @@ def benefit_with_measurements(viewer: User) -> Arranged:
     return Arranged(grown(add), path={"benefit_id": benefit.id})
 
 
-@case("benefits.for_improvement", "benefits_api.improvement_benefits")
+@case("benefits.for_improvement", "benefits_api.improvement_benefits", "benefits_api.improvement_disbenefits")
 def improvement_benefits(viewer: User) -> Arranged:
-    """An improvement in delivery; each row adds a measured benefit."""
+    """An improvement in delivery; each row adds a measured benefit and a cashable dis-benefit, owned by
+    someone new, that offsets it."""
     improvement = ImprovementFactory(delivery=True)
-    return Arranged(
-        grown(lambda number: measured_benefit(improvement)), path={"improvement_id": improvement.id}
-    )
+
+    def add(number: int) -> None:
+        benefit = measured_benefit(improvement)
+        disbenefit = Disbenefit(
+            improvement_id=improvement.id,
+            title=f"Income lost {number}",
+            description="Fees no longer charged.",
+            affected="The council's budget",
+            owner_id=UserFactory(manager=True).id,
+            mitigation="Reviewed each year.",
+            annual_value_pence=100_000,
+            cash_class="cashable",
+            starts_on=date(2025, 4, 1),
+        )
+        db.session.add(disbenefit)
+        db.session.flush()
+        db.session.execute(
+            disbenefit_offset.insert().values(disbenefit_id=disbenefit.id, benefit_id=benefit.id)
+        )
+
+    return Arranged(grown(add), path={"improvement_id": improvement.id})
 
 
 @case("temporary_resources.index", "temporary_resources_api.list_resources")
