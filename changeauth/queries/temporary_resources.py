@@ -182,7 +182,9 @@ def benefit_at_risk(on: date) -> list[AtRisk]:
 
 
 # With the programmes' savings it reads through ``savings.all_programmes`` (the same view).
-@reads(REPORTS, "temporary_resource", "improvement", "programme", "benefit", "benefit_adjustment")
+@reads(
+    REPORTS, "temporary_resource", "improvement", "programme", "benefit", "benefit_adjustment", "disbenefit"
+)
 def _benefit_at_risk(on: date) -> tuple[AtRisk, ...]:
     rows = list(
         db.session.scalars(

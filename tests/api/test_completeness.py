@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from changeauth.models import Disbenefit
 from tests.api.conftest import bearer, contract_endpoints
 from tests.factories import (
     BenefitFactory,
@@ -70,10 +71,22 @@ def test_every_contract_endpoint_answers_an_authorised_caller(
     client: FlaskClient, db_session: Any, token: str
 ) -> None:
     case = BusinessCaseFactory()
+    benefit = BenefitFactory()
+    disbenefit = Disbenefit(
+        improvement_id=benefit.improvement_id,
+        title="Customers left behind",
+        description="Some customers cannot go online.",
+        affected="Customers without the internet",
+        owner_id=benefit.owner_id,
+        mitigation="Phone lines stay open.",
+    )
+    db_session.add(disbenefit)
+    db_session.flush()
     ids = {
         "improvement_id": case.improvement_id,
         "case_id": case.id,
-        "benefit_id": BenefitFactory().id,
+        "benefit_id": benefit.id,
+        "disbenefit_id": disbenefit.id,
         "resource_id": TemporaryResourceFactory().id,
         "scenario_id": PortfolioScenarioFactory().id,
         "user_id": UserFactory().id,

@@ -29,6 +29,7 @@ CREATES = {
     ("post", "/api/v1/benefits/{benefit_id}/measurements"),
     ("post", "/api/v1/benefits/{benefit_id}/adjustments"),
     ("post", "/api/v1/benefits/{benefit_id}/staffing/posts"),
+    ("post", "/api/v1/improvements/{improvement_id}/disbenefits"),
     ("post", "/api/v1/temporary-resources"),
     ("post", "/api/v1/lessons"),
     ("post", "/api/v1/portfolio/scenarios"),

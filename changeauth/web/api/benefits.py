@@ -779,10 +779,19 @@ def change_disbenefit(body: dict[str, Any], disbenefit_id: int) -> dict[str, Any
     return _disbenefit_response(disbenefit)
 
 
+class DisbenefitRemoveSchema(StrictSchema):
+    # The dis-benefit's version, as read; or an If-Match header.
+    version = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
 @blp.route("/disbenefits/<int:disbenefit_id>", methods=["DELETE"], endpoint="remove_disbenefit")
+@blp.arguments(DisbenefitRemoveSchema)
 @blp.response(204)
-def remove_disbenefit(disbenefit_id: int) -> None:
-    """Remove a dis-benefit recorded by mistake (If-Match: the version read); audited."""
+def remove_disbenefit(body: dict[str, Any], disbenefit_id: int) -> None:
+    """Remove a dis-benefit recorded by mistake, with the version read (in the body or If-Match; a stale
+    one is 409); audited."""
     disbenefit_service.remove_disbenefit(
-        _disbenefit_seen(disbenefit_id), actor=g.api_user, expected_version=requested_version(None)
+        _disbenefit_seen(disbenefit_id),
+        actor=g.api_user,
+        expected_version=requested_version(body.get("version")),
     )
