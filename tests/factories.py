@@ -283,6 +283,8 @@ class BenefitFactory(BaseFactory):
     target_value = factory.LazyFunction(lambda: Decimal(600))
     target_date = date(2027, 1, 31)
     frequency = "quarterly"
+    # A ready benefit: its baseline measured, so G2's "baselines measured" criterion counts it.
+    baseline_quality = "measured"
 
     class Params:
         cashable = factory.Trait(

@@ -170,6 +170,8 @@ def _profile(
         target_date=row["target_date"],
         frequency=row["frequency"],
         owner_id=owner.id,
+        baseline_quality=row.get("baseline_quality"),
+        baseline_evidence=row.get("baseline_evidence", ""),
     )
     known.ids[key] = benefit.id
     counts.add("benefit", "created")

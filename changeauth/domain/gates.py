@@ -67,6 +67,12 @@ class BenefitFacts:
     # business-as-usual owner who keeps measuring it.
     review_decision: str | None = None
     handed_over: bool = False
+    # For G2's "baselines measured": what the benefit is called (the criterion names it), how its
+    # baseline was arrived at (domain.benefits.DataQuality; None: not recorded) and whether finance has
+    # validated the benefit's figures.
+    title: str = ""
+    baseline_quality: str | None = None
+    validated: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,13 +144,45 @@ def _score_final_pass(facts: GateFacts) -> tuple[bool, str]:
     return True, "Final score, and every must-meet criterion passed."
 
 
+def _day(on: date) -> str:
+    return f"{on.day} {on:%B %Y}"
+
+
+def baseline_shortfall(benefit: BenefitFacts, today: date) -> str | None:
+    """Why a benefit's baseline does not yet count as measured for G2, in words, or None when it does.
+
+    A baseline counts once its date has passed and it was measured (not estimated, not a proxy) or
+    finance has validated the benefit's figures (docs/gates.md#g2-baselines-measured)."""
+    if benefit.baseline_date is None:
+        return "has no baseline date"
+    if benefit.baseline_date > today:
+        return f"has a baseline date still to come ({_day(benefit.baseline_date)})"
+    if benefit.validated or benefit.baseline_quality == "measured":
+        return None
+    if benefit.baseline_quality == "estimated":
+        return "has an estimated baseline, not a measured one"
+    if benefit.baseline_quality == "proxy":
+        return "has a baseline from a proxy (an indirect measure), not a measured one"
+    return "does not say whether its baseline was measured"
+
+
 def _baselines_measured(facts: GateFacts) -> tuple[bool, str]:
     if not facts.benefits:
         return False, "There are no benefits to measure."
-    pending = [b for b in facts.benefits if b.baseline_date is None or b.baseline_date > facts.today]
-    if pending:
-        return False, f"{len(pending)} benefits have a baseline date still to come."
-    return True, "Every benefit's baseline has been measured."
+    failing = [
+        (benefit.title, reason)
+        for benefit in facts.benefits
+        if (reason := baseline_shortfall(benefit, facts.today)) is not None
+    ]
+    if failing:
+        named = "; ".join(
+            f"“{title}” {reason}" if title else f"a benefit {reason}" for title, reason in failing
+        )
+        return False, (
+            f"{len(failing)} of {len(facts.benefits)} benefits need a measured baseline: {named}. Record a "
+            "measured baseline with its evidence, or have finance validate the benefit."
+        )
+    return True, "Every benefit's baseline has been measured or validated by finance."
 
 
 def _resources_have_end_dates(facts: GateFacts) -> tuple[bool, str]:
@@ -267,7 +305,7 @@ RULE_LABELS: dict[str, str] = {
     "business_case_submitted": "a business case has been submitted",
     "benefits_profiled": "a benefit has an owner, baseline, target and frequency",
     "score_final_pass": "the score is final and passes every must-meet",
-    "baselines_measured": "every benefit's baseline has been measured",
+    "baselines_measured": "every benefit's baseline has been measured or validated by finance",
     "resources_have_end_dates": "every temporary resource has an end date",
     "no_open_conditions": "no conditions are open",
     "measured_after_go_live": "every benefit is measured after go-live",

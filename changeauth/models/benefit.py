@@ -3,9 +3,10 @@ adjustments and its financial years (planned saving, one-off costs, budget reduc
 
 A benefit belongs to an improvement or, for the benefits a whole programme was approved on, to a
 programme (exactly one of the two). Values are decimals in the benefit's unit (pence when the unit is
-``GBP``). The schedule columns (``last_period_end``, ``last_value``, ``rag``, ``next_due_on``,
-``escalate_after_on``) are derived from the profile and the latest measurement; ``Benefit.reschedule``
-keeps them in step, so the scheduled job and the tracker's filters are plain indexed comparisons.
+``GBP``). The schedule columns (``last_period_end``, ``last_value``, ``last_quality``, ``rag``,
+``next_due_on``, ``escalate_after_on``) are derived from the profile and the latest measurement;
+``Benefit.reschedule`` keeps them in step, so the scheduled job and the tracker's filters are plain
+indexed comparisons.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from changeauth.domain.staffing import OnCosts, Post, PostSide
 from changeauth.models._columns import EnumString, one_of
 
 if TYPE_CHECKING:
+    from changeauth.models.attachment import Attachment
     from changeauth.models.improvement import Improvement
     from changeauth.models.organisation import BenefitDriver, Programme
     from changeauth.models.user import User
@@ -75,6 +77,8 @@ class Benefit(Base):
         one_of("rag", Rag, "rag_known"),
         one_of("profile_shape", ProfileShape, "profile_shape_known"),
         one_of("measure_type", MeasureType, "measure_type_known"),
+        one_of("baseline_quality", DataQuality, "baseline_quality_known"),
+        one_of("last_quality", DataQuality, "last_quality_known"),
         CheckConstraint(
             "(improvement_id IS NULL) <> (programme_id IS NULL)", name="improvement_or_programme"
         ),
@@ -111,6 +115,14 @@ class Benefit(Base):
     direction: Mapped[BenefitDirection] = mapped_column(EnumString(BenefitDirection, 10))
     baseline_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
     baseline_date: Mapped[date]
+    # How the baseline was arrived at (measured, estimated or a proxy; None: not recorded, as for a
+    # baseline written before it was asked) and the evidence for it: a note of the source and, optionally,
+    # a file filed with the improvement's evidence. G2 needs a measured or finance-validated baseline.
+    baseline_quality: Mapped[DataQuality | None] = mapped_column(EnumString(DataQuality, 10))
+    baseline_evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    baseline_attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachment.id", ondelete="SET NULL")
+    )
     target_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
     target_date: Mapped[date]
     frequency: Mapped[Frequency] = mapped_column(EnumString(Frequency, 12))
@@ -148,6 +160,8 @@ class Benefit(Base):
     handover_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     last_period_end: Mapped[date | None]
     last_value: Mapped[Decimal | None] = mapped_column(BENEFIT_VALUE)
+    # How the latest value was arrived at, so the tracker shows it without reading the measurements.
+    last_quality: Mapped[DataQuality | None] = mapped_column(EnumString(DataQuality, 10))
     rag: Mapped[Rag | None] = mapped_column(EnumString(Rag, 5))
     next_due_on: Mapped[date]
     escalate_after_on: Mapped[date]
@@ -164,6 +178,7 @@ class Benefit(Base):
     driver: Mapped[BenefitDriver] = relationship(lazy="raise_on_sql")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
     validated_by: Mapped[User | None] = relationship(foreign_keys=[validated_by_id], lazy="raise_on_sql")
+    baseline_attachment: Mapped[Attachment | None] = relationship(lazy="raise_on_sql")
 
     @property
     def is_validated(self) -> bool:
@@ -186,6 +201,7 @@ class Benefit(Base):
         the latest measurement."""
         self.last_period_end = latest.period_end if latest else None
         self.last_value = latest.value if latest else None
+        self.last_quality = latest.data_quality if latest else None
         self.next_due_on = next_due(
             baseline_date=self.baseline_date, latest_period_end=self.last_period_end, frequency=self.frequency
         )
@@ -247,11 +263,16 @@ class BenefitMeasurement(Base):
         EnumString(DataQuality, 10), default=DataQuality.MEASURED
     )
     note: Mapped[str] = mapped_column(Text, default="")
+    # Where the value comes from (a report, a system extract) and, optionally, a file filed with the
+    # improvement's evidence.
+    evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id", ondelete="SET NULL"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     benefit: Mapped[Benefit] = relationship(lazy="raise_on_sql")
     recorded_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+    attachment: Mapped[Attachment | None] = relationship(lazy="raise_on_sql")
 
     def __repr__(self) -> str:
         return f"<BenefitMeasurement {self.benefit_id} {self.period_end}>"

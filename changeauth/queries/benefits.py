@@ -469,7 +469,9 @@ def list_benefits(
 def get_benefit(benefit_id: int) -> Benefit:
     """One benefit with its driver, owner, validator, improvement and programme; NotFound when missing."""
     benefit = db.session.scalar(
-        select(Benefit).options(*_options(), joinedload(Benefit.validated_by)).where(Benefit.id == benefit_id)
+        select(Benefit)
+        .options(*_options(), joinedload(Benefit.validated_by), joinedload(Benefit.baseline_attachment))
+        .where(Benefit.id == benefit_id)
     )
     if benefit is None:
         raise NotFound("There is no benefit with that number.")
@@ -485,7 +487,7 @@ def list_measurements(benefit_id: int) -> list[BenefitMeasurement]:
     return list(
         db.session.scalars(
             select(BenefitMeasurement)
-            .options(joinedload(BenefitMeasurement.recorded_by))
+            .options(joinedload(BenefitMeasurement.recorded_by), joinedload(BenefitMeasurement.attachment))
             .where(BenefitMeasurement.benefit_id == benefit_id)
             .order_by(BenefitMeasurement.period_end)
         )

@@ -195,6 +195,9 @@ def _benefit_facts(benefit: Benefit, review_decision: str | None = None) -> Bene
         closing_status=benefit.closing_status,
         review_decision=review_decision,
         handed_over=benefit.is_handed_over,
+        title=benefit.title,
+        baseline_quality=benefit.baseline_quality,
+        validated=benefit.is_validated,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from changeauth import db
@@ -13,6 +14,14 @@ from changeauth.domain.errors import PermissionDenied, ValidationFailed
 from changeauth.models import Attachment, Improvement, User
 from changeauth.queries.improvements import access_to
 from changeauth.services.audit import record_event
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a person sent as evidence with a record (a baseline, a measurement), before it is stored."""
+
+    filename: str
+    content: bytes
 
 
 def add_attachment(

@@ -29,6 +29,7 @@ from changeauth.domain.lifecycle import Stage
 from changeauth.domain.money import MAX_PENCE
 from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
 from changeauth.models import (
+    Attachment,
     Benefit,
     BenefitAdjustment,
     BenefitDriver,
@@ -38,11 +39,12 @@ from changeauth.models import (
     Programme,
     User,
 )
+from changeauth.queries import attachments as attachment_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import staffing as staffing_queries
 from changeauth.queries.clock import today as council_today
 from changeauth.queries.improvements import access_to
-from changeauth.services import flags, notifications
+from changeauth.services import attachments, flags, notifications
 from changeauth.services.audit import record_event
 from changeauth.services.guards import expect_version, flush_guarded, touch
 
@@ -75,7 +77,13 @@ PROFILE_FIELDS = (
     "profile_shape",
     "measure_type",
     "planned_points",
+    "baseline_quality",
+    "baseline_evidence",
+    "baseline_attachment_id",
 )
+# How the baseline was arrived at and its evidence: part of the profile, but not of the plan (a change
+# needs no reason once approved) nor of the values finance validated.
+EVIDENCE_FIELDS = frozenset({"baseline_quality", "baseline_evidence", "baseline_attachment_id"})
 # Changing any of these changes what finance validated, so the validation lapses.
 VALUE_FIELDS = frozenset(
     {
@@ -182,6 +190,9 @@ AUDITED_FIELDS = (
     "tolerance_pct",
     "profile_shape",
     "measure_type",
+    "baseline_quality",
+    "baseline_evidence",
+    "baseline_attachment_id",
     "closing_status",
     "validated_by_id",
     "version",
@@ -246,6 +257,12 @@ def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], 
                 "For a benefit that should decrease, the target must be below the baseline.",
             )
 
+    quality = values.get("baseline_quality")
+    if quality is not None and quality not in {q.value for q in rules.DataQuality}:
+        _add(errors, "baseline_quality", "Choose measured, estimated or proxy.")
+    if len(values.get("baseline_evidence") or "") > NOTE_MAX:
+        _add(errors, "baseline_evidence", f"Keep the evidence to {NOTE_MAX:,} characters or fewer.")
+
     driver = None
     driver_code = values.get("driver")
     if not driver_code:
@@ -262,6 +279,49 @@ def _validate_profile(values: Mapping[str, Any]) -> tuple[dict[str, list[str]], 
     elif not permissions.may_own_work(owner.roles):
         _add(errors, "owner_id", permissions.OWNER_MUST_WORK)
     return errors, driver
+
+
+def _evidence_file(
+    improvement: Improvement | None,
+    *,
+    actor: User,
+    attachment_id: int | None,
+    upload: attachments.Upload | None,
+    title: str,
+    field: str,
+) -> int | None:
+    """The evidence file a baseline or a measurement names: one uploaded now (filed with the
+    improvement's evidence, ``services.attachments``) or one already filed with it; None for none.
+
+    Called once every other check has passed, so a refused record stores no file."""
+    if upload is None and attachment_id is None:
+        return None
+    if improvement is None:
+        raise ValidationFailed(
+            {field: ["A programme's benefit has no improvement to file evidence with: describe the source."]}
+        )
+    if upload is not None:
+        try:
+            attachment = attachments.add_attachment(
+                improvement,
+                actor=actor,
+                title=title[:200],
+                filename=upload.filename,
+                content=upload.content,
+                storage_dir=attachment_queries.storage_dir(),
+            )
+        except ValidationFailed as failure:
+            raise ValidationFailed(
+                {field: [message for messages in failure.fields.values() for message in messages]}
+            ) from failure
+        except PermissionDenied as refusal:
+            # The improvement has ended, so nothing more is filed with it: the note says where it comes from.
+            raise ValidationFailed({field: [f"{refusal.message} Describe the source instead."]}) from refusal
+        return attachment.id
+    filed = db.session.get(Attachment, attachment_id)
+    if filed is None or filed.improvement_id != improvement.id:
+        raise ValidationFailed({field: ["Choose a file filed with this improvement's evidence."]})
+    return filed.id
 
 
 def _stage_allows_profile(improvement: Improvement | None) -> None:
@@ -294,11 +354,18 @@ def create_benefit(
     profile_shape: str | None = rules.ProfileShape.STRAIGHT_LINE.value,
     measure_type: str | None = rules.MeasureType.LEVEL.value,
     planned_points: Sequence[tuple[date | None, Decimal | None]] = (),
+    baseline_quality: str | None = None,
+    baseline_evidence: str = "",
+    baseline_attachment_id: int | None = None,
+    baseline_file: attachments.Upload | None = None,
 ) -> Benefit:
     """Add a benefit profile to an improvement (or, for the seed, to a programme), with how its plan runs
     (a straight line, or stepped or custom through ``planned_points``) and what a measurement says.
 
-    The improvement's owner or a DA member may; a programme-level benefit needs the DA.
+    The improvement's owner or a DA member may; a programme-level benefit needs the DA. The baseline
+    says how it was arrived at (``baseline_quality``: measured, estimated or proxy; None when not said)
+    and its evidence: a note of the source, and a file filed with the improvement's evidence, either
+    uploaded now (``baseline_file``) or already filed (``baseline_attachment_id``).
     Raises NotFound, PermissionDenied, InvalidTransition or ValidationFailed; nothing is written on
     failure. Flushes, does not commit.
     """
@@ -329,12 +396,22 @@ def create_benefit(
         "profile_shape": profile_shape,
         "measure_type": measure_type,
         "planned_points": list(planned_points),
+        "baseline_quality": baseline_quality,
+        "baseline_evidence": baseline_evidence,
     }
     errors, driver_row = _validate_profile(values)
     if errors:
         raise ValidationFailed(errors)
     assert driver_row is not None and baseline_date is not None and target_date is not None
     assert baseline_value is not None and target_value is not None and owner_id is not None
+    attachment_id = _evidence_file(
+        improvement,
+        actor=actor,
+        attachment_id=baseline_attachment_id,
+        upload=baseline_file,
+        title=f"Baseline of {title.strip()}",
+        field="baseline_file" if baseline_file is not None else "baseline_attachment_id",
+    )
     benefit = Benefit(
         improvement_id=improvement_id,
         programme_id=programme_id,
@@ -352,6 +429,9 @@ def create_benefit(
         tolerance_pct=tolerance_pct if tolerance_pct is not None else rules.DEFAULT_TOLERANCE_PCT,
         profile_shape=str(profile_shape),
         measure_type=str(measure_type),
+        baseline_quality=baseline_quality,
+        baseline_evidence=(baseline_evidence or "").strip(),
+        baseline_attachment_id=attachment_id,
         created_by_id=actor.id,
     )
     benefit.reschedule(None)
@@ -394,8 +474,12 @@ def update_benefit(
     changes: Mapping[str, Any],
     expected_version: int | None,
     reason: str | None = None,
+    baseline_file: attachments.Upload | None = None,
 ) -> Benefit:
     """Edit a benefit's profile, and at G3 its closing status (``changes`` holds only what changes).
+
+    The baseline's quality and evidence change like the rest of the profile; ``baseline_file`` files a
+    new evidence file with the improvement's evidence and names it as the baseline's.
 
     A change to the values finance validated withdraws the validation. Once the improvement's business
     case is approved, a change to the baseline or the target needs a ``reason``, kept with the change in
@@ -415,7 +499,9 @@ def update_benefit(
     profile_changes = {name: value for name, value in changes.items() if name != "closing_status"}
     if "tolerance_pct" in profile_changes and profile_changes["tolerance_pct"] is None:
         profile_changes["tolerance_pct"] = rules.DEFAULT_TOLERANCE_PCT
-    if profile_changes:
+    if "baseline_evidence" in profile_changes:
+        profile_changes["baseline_evidence"] = (profile_changes["baseline_evidence"] or "").strip()
+    if profile_changes or baseline_file is not None:
         if benefit.closing_status:
             raise InvalidTransition("This benefit has been closed; its profile can no longer change.")
         _stage_allows_profile(improvement)
@@ -438,6 +524,9 @@ def update_benefit(
         "profile_shape": benefit.profile_shape,
         "measure_type": benefit.measure_type,
         "planned_points": benefit_queries.planned_points(benefit.id),
+        "baseline_quality": benefit.baseline_quality,
+        "baseline_evidence": benefit.baseline_evidence,
+        "baseline_attachment_id": benefit.baseline_attachment_id,
     }
     if profile_changes.get("profile_shape") == rules.ProfileShape.STRAIGHT_LINE:
         # A straight line has no points: choosing it drops the steps or values planned before.
@@ -445,7 +534,11 @@ def update_benefit(
     if "planned_points" in profile_changes:
         profile_changes["planned_points"] = list(profile_changes["planned_points"] or ())
     changed = {name for name in profile_changes if profile_changes[name] != current[name]}
-    if not changed and changes.get("closing_status", benefit.closing_status) == benefit.closing_status:
+    if (
+        not changed
+        and baseline_file is None
+        and changes.get("closing_status", benefit.closing_status) == benefit.closing_status
+    ):
         return benefit
     reason = (reason or "").strip()
     if len(reason) > NOTE_MAX:
@@ -474,6 +567,15 @@ def update_benefit(
         if errors:
             raise ValidationFailed(errors)
     assert driver_row is not None
+    if baseline_file is not None or "baseline_attachment_id" in changed:
+        merged["baseline_attachment_id"] = _evidence_file(
+            improvement,
+            actor=actor,
+            attachment_id=merged["baseline_attachment_id"],
+            upload=baseline_file,
+            title=f"Baseline of {merged['title']}".strip(),
+            field="baseline_file" if baseline_file is not None else "baseline_attachment_id",
+        )
 
     before = _profile(benefit)
     # Read before changing anything: a query after would flush the change outside flush_guarded.
@@ -489,6 +591,9 @@ def update_benefit(
     benefit.target_date = merged["target_date"]
     benefit.frequency = merged["frequency"]
     benefit.owner_id = merged["owner_id"]
+    benefit.baseline_quality = merged["baseline_quality"]
+    benefit.baseline_evidence = merged["baseline_evidence"]
+    benefit.baseline_attachment_id = merged["baseline_attachment_id"]
     benefit.tolerance_pct = (
         merged["tolerance_pct"] if merged["tolerance_pct"] is not None else rules.DEFAULT_TOLERANCE_PCT
     )
@@ -766,6 +871,9 @@ def record_measurement(
     value: Decimal | None,
     data_quality: str | None = None,
     note: str = "",
+    evidence: str = "",
+    attachment_id: int | None = None,
+    evidence_file: attachments.Upload | None = None,
     today: date | None = None,
 ) -> BenefitMeasurement:
     """Record the value measured for a period; resolves the benefit's stale and escalation flags at once,
@@ -801,6 +909,8 @@ def record_measurement(
         _add(errors, "data_quality", "Choose measured, estimated or proxy.")
     if len(note or "") > NOTE_MAX:
         _add(errors, "note", f"Keep the note to {NOTE_MAX:,} characters or fewer.")
+    if len(evidence or "") > NOTE_MAX:
+        _add(errors, "evidence", f"Keep the evidence to {NOTE_MAX:,} characters or fewer.")
     if errors:
         raise ValidationFailed(errors)
     assert period_end is not None and value is not None
@@ -811,12 +921,22 @@ def record_measurement(
     )
     if duplicate is not None:
         raise AlreadyExists("A value for the period ending on that date is already recorded.")
+    filed = _evidence_file(
+        improvement,
+        actor=actor,
+        attachment_id=attachment_id,
+        upload=evidence_file,
+        title=f"{benefit.title}, period ending {period_end:%d/%m/%Y}",
+        field="evidence_file" if evidence_file is not None else "attachment_id",
+    )
     measurement = BenefitMeasurement(
         benefit_id=benefit.id,
         period_end=period_end,
         value=value,
         data_quality=quality,
         note=(note or "").strip(),
+        evidence=(evidence or "").strip(),
+        attachment_id=filed,
         recorded_by_id=actor.id,
         recorded_at=db.utcnow(),
     )
@@ -842,6 +962,8 @@ def record_measurement(
             "period_end": period_end,
             "value": value,
             "data_quality": quality,
+            "evidence": measurement.evidence,
+            "attachment_id": filed,
             "next_due_on": benefit.next_due_on,
             **({"validation_cleared": True} if was_validated else {}),
         },

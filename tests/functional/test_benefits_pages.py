@@ -41,6 +41,8 @@ def _profile_form(owner_id: int, **changes: Any) -> dict[str, Any]:
         "direction": "increase",
         "baseline_value": "35",
         "baseline_date": start.isoformat(),
+        "baseline_quality": "measured",
+        "baseline_evidence": "Bookings system report, bulky waste, last quarter",
         "target_value": "80.5",
         "target_date": (start + timedelta(days=400)).isoformat(),
         "frequency": "monthly",

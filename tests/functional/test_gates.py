@@ -253,7 +253,7 @@ def test_a_g2_go_through_the_page(
     _benefit(work, baseline_date=date.today() - timedelta(days=1))
     login_as(panel[0])
     gate_page = page(client.get(f"/improvements/{work.id}/gate"))
-    assert "Every benefit's baseline has been measured." in gate_page.get_text()
+    assert "Every benefit's baseline has been measured or validated by finance." in gate_page.get_text()
     response = client.post(
         f"/improvements/{work.id}/gate",
         data={

@@ -118,6 +118,7 @@ def test_a_business_case_is_refused_in_plain_words_until_its_benefit_is_profiled
         unit=unit,
         baseline_value="0",
         baseline_date="2026-04-01",
+        baseline_quality="estimated",
         target_value="100",
         target_date="2027-03-31",
     )

@@ -256,6 +256,8 @@ def _benefit_row(rng: random.Random, build: Build, people: People, profile: Prof
         closing_status=None,
         validated_by_id=None,
         version=1,
+        # Most baselines measured, one in five estimated (from the id, so the random draws stay the same).
+        baseline_quality=DataQuality.ESTIMATED if profile.id % 5 == 0 else DataQuality.MEASURED,
         **values,
     )
     benefit.reschedule(None)
@@ -276,8 +278,8 @@ def _benefit_row(rng: random.Random, build: Build, people: People, profile: Prof
         profile.measured.append((period_end, value, quality, at))
     latest = None
     if profile.measured:
-        period_end, value, _quality, _at = profile.measured[-1]
-        latest = BenefitMeasurement(period_end=period_end, value=value)
+        period_end, value, quality, _at = profile.measured[-1]
+        latest = BenefitMeasurement(period_end=period_end, value=value, data_quality=quality)
     benefit.reschedule(latest)
     measured = profile.measured
     updated = max([profile.created, *(m[3] for m in measured)])

@@ -61,6 +61,17 @@ def _one_of(values: Any, message: str) -> validate.OneOf:
     return validate.OneOf([str(v) for v in values], error=message)
 
 
+QUALITY_MESSAGE = "Choose measured, estimated or proxy."
+BASELINE_QUALITY = {
+    "description": "How the baseline was arrived at: measured, estimated or proxy (null: not recorded). "
+    "G2's baselines criterion needs measured, or a benefit finance has validated."
+}
+EVIDENCE_NOTE = {"description": "Where the figure comes from: a report, a system extract, a ledger."}
+EVIDENCE_FILE = {
+    "description": "An evidence file filed with the improvement's evidence (uploaded on its page), by its "
+    "number; its download address is /attachments/{id} on the site."
+}
+
 UNIT_DESCRIPTION = {
     "description": "GBP (money; values in pence), count, %, hours, days, FTE, or the name of another unit. "
     "A name that means money (£, pounds, gbp) is refused: money is GBP."
@@ -133,6 +144,11 @@ class BenefitCreateSchema(PlanFieldsSchema):
     frequency = fields.String(required=True, validate=_one_of(rules.Frequency, FREQUENCY_MESSAGE))
     owner_id = fields.Integer(required=True, strict=True)
     tolerance_pct = DecimalNumber(validate=validate.Range(min=0, max=100))
+    baseline_quality = fields.String(
+        allow_none=True, validate=_one_of(rules.DataQuality, QUALITY_MESSAGE), metadata=BASELINE_QUALITY
+    )
+    baseline_evidence = fields.String(validate=validate.Length(max=2_000), metadata=EVIDENCE_NOTE)
+    baseline_attachment_id = fields.Integer(strict=True, allow_none=True, metadata=EVIDENCE_FILE)
 
 
 class BenefitPatchSchema(PlanFieldsSchema):
@@ -150,6 +166,11 @@ class BenefitPatchSchema(PlanFieldsSchema):
     frequency = fields.String(validate=_one_of(rules.Frequency, FREQUENCY_MESSAGE))
     owner_id = fields.Integer(strict=True)
     tolerance_pct = DecimalNumber(validate=validate.Range(min=0, max=100))
+    baseline_quality = fields.String(
+        allow_none=True, validate=_one_of(rules.DataQuality, QUALITY_MESSAGE), metadata=BASELINE_QUALITY
+    )
+    baseline_evidence = fields.String(validate=validate.Length(max=2_000), metadata=EVIDENCE_NOTE)
+    baseline_attachment_id = fields.Integer(strict=True, allow_none=True, metadata=EVIDENCE_FILE)
     closing_status = fields.String(
         validate=_one_of(rules.ClosingStatus, "Choose realised, partially_realised or not_realised.")
     )
@@ -163,8 +184,13 @@ class BenefitPatchSchema(PlanFieldsSchema):
 class MeasurementCreateSchema(StrictSchema):
     period_end = fields.Date(required=True)
     value = DecimalNumber(required=True)
-    data_quality = fields.String(validate=_one_of(rules.DataQuality, "Choose measured, estimated or proxy."))
+    data_quality = fields.String(
+        validate=_one_of(rules.DataQuality, QUALITY_MESSAGE),
+        metadata={"description": "measured (the default), estimated or proxy."},
+    )
     note = fields.String(validate=validate.Length(max=2_000))
+    evidence = fields.String(validate=validate.Length(max=2_000), metadata=EVIDENCE_NOTE)
+    attachment_id = fields.Integer(strict=True, allow_none=True, metadata=EVIDENCE_FILE)
 
 
 class AdjustmentCreateSchema(StrictSchema):
@@ -228,6 +254,15 @@ class BenefitSchema(Schema):
     direction = fields.String(required=True, attribute="benefit.direction")
     baseline_value = DecimalNumber(required=True, attribute="benefit.baseline_value")
     baseline_date = fields.Date(required=True, attribute="benefit.baseline_date")
+    baseline_quality = fields.String(
+        allow_none=True, required=True, attribute="benefit.baseline_quality", metadata=BASELINE_QUALITY
+    )
+    baseline_evidence = fields.String(
+        required=True, attribute="benefit.baseline_evidence", metadata=EVIDENCE_NOTE
+    )
+    baseline_attachment_id = fields.Integer(
+        allow_none=True, required=True, attribute="benefit.baseline_attachment_id", metadata=EVIDENCE_FILE
+    )
     target_value = DecimalNumber(required=True, attribute="benefit.target_value")
     target_date = fields.Date(required=True, attribute="benefit.target_date")
     frequency = fields.String(required=True, attribute="benefit.frequency")
@@ -259,6 +294,12 @@ class BenefitSchema(Schema):
     rag = fields.String(allow_none=True, required=True)
     latest_value = DecimalNumber(allow_none=True, required=True)
     latest_period_end = fields.Date(allow_none=True, required=True, attribute="benefit.last_period_end")
+    latest_quality = fields.String(
+        allow_none=True,
+        required=True,
+        attribute="benefit.last_quality",
+        metadata={"description": "How the latest value was arrived at: measured, estimated or proxy."},
+    )
     realised_gross = DecimalNumber(allow_none=True, required=True)
     realised_adjusted = DecimalNumber(allow_none=True, required=True)
     adjustments_total = fields.Integer(required=True)
@@ -279,6 +320,8 @@ class MeasurementSchema(Schema):
     value = DecimalNumber(required=True)
     data_quality = fields.String(required=True)
     note = fields.String(required=True)
+    evidence = fields.String(required=True, metadata=EVIDENCE_NOTE)
+    attachment_id = fields.Integer(allow_none=True, required=True, metadata=EVIDENCE_FILE)
     recorded_by_id = fields.Integer(allow_none=True, required=True)
     recorded_at = fields.DateTime(format=TIMESTAMP, required=True)
 

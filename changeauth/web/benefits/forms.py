@@ -34,6 +34,7 @@ from changeauth.domain.benefits import (
 )
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.units import UNIT_LABELS, UNIT_MAX, Unit, stored_unit, unit_error
+from changeauth.services.attachments import Upload
 from changeauth.web.forms import (
     CATEGORY_LABELS,
     CLOSING_LABELS,
@@ -63,6 +64,34 @@ SHAPE_LABELS = {shape: shape.label for shape in ProfileShape}
 SHAPE_HINTS = {shape.value: shape.hint for shape in ProfileShape}
 MEASURE_TYPE_LABELS = {measure_type: measure_type.label for measure_type in MeasureType}
 MEASURE_TYPE_HINTS = {measure_type.value: measure_type.hint for measure_type in MeasureType}
+# What each quality means, as the radios' hints say it: G2 counts only a measured (or validated) baseline.
+QUALITY_HINTS = {
+    DataQuality.MEASURED.value: "Counted or read from a record for the period, such as a system report.",
+    DataQuality.ESTIMATED.value: "Worked out or judged rather than counted, for example from a sample.",
+    DataQuality.PROXY.value: "Another figure that moves with it, when the thing itself cannot be counted.",
+}
+# How the benefit's page says it: "Baseline: £1,200, measured on 31 March 2026".
+BASELINE_QUALITY_WORDS = {
+    DataQuality.MEASURED.value: "measured",
+    DataQuality.ESTIMATED.value: "estimated",
+    DataQuality.PROXY.value: "from a proxy measure",
+}
+EVIDENCE_FILE_HINT = (
+    "PDF, Word (DOCX), Excel (XLSX), PNG or JPEG, up to 10 MB. Kept with the improvement's evidence."
+)
+EVIDENCE_TYPES = FileAllowed(
+    ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"], "Choose a PDF, DOCX, XLSX, PNG or JPEG."
+)
+
+
+def evidence_upload(field: FileField) -> Upload | None:
+    """The file a person chose, ready for the service; None when they chose none."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return Upload(filename=upload.filename, content=upload.read())
+
+
 VALUE_HINT = "In the unit above: for money, pounds (for example 12,500); for a percentage, 35 for 35%."
 
 
@@ -99,6 +128,20 @@ class BenefitForm(FlaskForm):
     )
     baseline_date = DayMonthYearField(
         "Baseline date", description=DATE_HINT, validators=[InputRequired("Enter the baseline date.")]
+    )
+    baseline_quality = RadioField(
+        "How was the baseline arrived at?",
+        description="The gate before go-live needs a measured baseline, or one finance has validated.",
+        choices=_choices(QUALITY_LABELS),
+        validators=[InputRequired("Choose whether the baseline was measured, estimated or a proxy.")],
+    )
+    baseline_evidence = TextAreaField(
+        "Where does the baseline come from?",
+        description="Name the source, for example ‘Customer services report, March 2026, table 2’.",
+        validators=[Optional(), Length(max=2_000, message="Keep this to 2,000 characters or fewer.")],
+    )
+    baseline_file = FileField(
+        "Evidence file (optional)", description=EVIDENCE_FILE_HINT, validators=[EVIDENCE_TYPES]
     )
     target_value = StringField(
         "Target value", description=VALUE_HINT, validators=[InputRequired("Enter the target value.")]
@@ -171,6 +214,8 @@ class BenefitForm(FlaskForm):
             "tolerance_pct": self.tolerance_pct.data,
             "profile_shape": self.profile_shape.data,
             "measure_type": self.measure_type.data,
+            "baseline_quality": self.baseline_quality.data,
+            "baseline_evidence": self.baseline_evidence.data or "",
         }
 
 
@@ -266,7 +311,20 @@ class MeasurementForm(FlaskForm):
         validators=[InputRequired("Enter the end date of the period measured.")],
     )
     value = StringField("Value", validators=[InputRequired("Enter the value measured.")])
-    data_quality = SelectField("How was it measured?", choices=_choices(QUALITY_LABELS))
+    data_quality = RadioField(
+        "How was the value arrived at?",
+        choices=_choices(QUALITY_LABELS),
+        default=DataQuality.MEASURED.value,
+        validators=[InputRequired("Choose whether the value was measured, estimated or a proxy.")],
+    )
+    evidence = TextAreaField(
+        "Where does the value come from? (optional)",
+        description="Name the source, for example ‘Finance ledger, cost centre 4410, April 2026’.",
+        validators=[Optional(), Length(max=2_000, message="Keep this to 2,000 characters or fewer.")],
+    )
+    evidence_file = FileField(
+        "Evidence file (optional)", description=EVIDENCE_FILE_HINT, validators=[EVIDENCE_TYPES]
+    )
     note = TextAreaField(
         "Note (optional)",
         validators=[Optional(), Length(max=2_000, message="Keep this to 2,000 characters or fewer.")],

@@ -39,10 +39,12 @@ from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
 from changeauth.web.access import allowed_if
 from changeauth.web.benefits.forms import (
+    BASELINE_QUALITY_WORDS,
     CATEGORY_LABELS,
     CLOSING_LABELS,
     FREQUENCY_LABELS,
     MEASURE_TYPE_HINTS,
+    QUALITY_HINTS,
     QUALITY_LABELS,
     SHAPE_HINTS,
     AdjustmentForm,
@@ -58,6 +60,7 @@ from changeauth.web.benefits.forms import (
     PlanYearForm,
     ReopenForm,
     ValidateForm,
+    evidence_upload,
 )
 from changeauth.web.forms import TrackerFilterForm, apply_field_errors
 
@@ -98,6 +101,8 @@ def _labels() -> dict[str, Any]:
     return {
         "frequency_labels": FREQUENCY_LABELS,
         "quality_labels": QUALITY_LABELS,
+        "quality_hints": QUALITY_HINTS,
+        "baseline_quality_words": BASELINE_QUALITY_WORDS,
         "closing_labels": CLOSING_LABELS,
         "category_labels": CATEGORY_LABELS,
     }
@@ -292,7 +297,10 @@ def new(improvement_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             benefit = benefit_service.create_benefit(
-                current_user, improvement_id=improvement.id, **form.profile()
+                current_user,
+                improvement_id=improvement.id,
+                baseline_file=evidence_upload(form.baseline_file),
+                **form.profile(),
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
@@ -425,6 +433,7 @@ def edit(benefit_id: int) -> ResponseReturnValue:
                 changes=form.profile(),
                 expected_version=_int(form.version.data),
                 reason=form.reason.data,
+                baseline_file=evidence_upload(form.baseline_file),
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
@@ -532,6 +541,8 @@ def _profile_as_typed(benefit: Benefit) -> dict[str, Any]:
         "tolerance_pct": benefit.tolerance_pct,
         "profile_shape": benefit.profile_shape.value,
         "measure_type": benefit.measure_type.value,
+        "baseline_quality": benefit.baseline_quality,
+        "baseline_evidence": benefit.baseline_evidence,
         "version": benefit.version,
     }
 
@@ -657,6 +668,8 @@ def measure(benefit_id: int) -> ResponseReturnValue:
                 value=form.parsed_value(benefit.unit),
                 data_quality=form.data_quality.data,
                 note=form.note.data or "",
+                evidence=form.evidence.data or "",
+                evidence_file=evidence_upload(form.evidence_file),
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)

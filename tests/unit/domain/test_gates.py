@@ -12,6 +12,7 @@ from changeauth.domain.gates import (
     MANUAL,
     BenefitFacts,
     CriterionKind,
+    CriterionStatus,
     GateCriterionSpec,
     GateFacts,
     criteria_for,
@@ -30,11 +31,18 @@ PROFILED = BenefitFacts(
     has_target_value=True,
     latest_measurement_on=date(2026, 10, 31),
     closing_status=None,
+    title="Calls answered online",
+    baseline_quality="measured",
 )
 
 
 def _unmet(gate: Gate, facts: GateFacts, route: str = "standard") -> list[str]:
     return unmet_musts(evaluate(criteria_for(gate, route, DEFAULT_GATE_CRITERIA), facts))
+
+
+def _status(facts: GateFacts, code: str) -> CriterionStatus:
+    statuses = evaluate(criteria_for(Gate.G2, "standard", DEFAULT_GATE_CRITERIA), facts)
+    return next(status for status in statuses if status.code == code)
 
 
 class TestG1:
@@ -85,6 +93,39 @@ class TestG2:
     def test_a_baseline_still_to_come_blocks(self) -> None:
         later = replace(PROFILED, baseline_date=date(2026, 11, 30))
         assert _unmet(Gate.G2, replace(self.READY, benefits=(later,))) == ["baselines_measured"]
+
+    @pytest.mark.parametrize(
+        ("quality", "said"),
+        [
+            ("estimated", "“Calls answered online” has an estimated baseline, not a measured one"),
+            ("proxy", "“Calls answered online” has a baseline from a proxy (an indirect measure)"),
+            (None, "“Calls answered online” does not say whether its baseline was measured"),
+        ],
+    )
+    def test_a_baseline_not_measured_blocks_and_is_named_with_why(
+        self, quality: str | None, said: str
+    ) -> None:
+        facts = replace(self.READY, benefits=(replace(PROFILED, baseline_quality=quality),))
+        assert _unmet(Gate.G2, facts) == ["baselines_measured"]
+        detail = _status(facts, "baselines_measured").detail
+        assert detail.startswith("1 of 1 benefits need a measured baseline: ")
+        assert said in detail
+        assert "Record a measured baseline with its evidence, or have finance validate the benefit." in detail
+
+    def test_a_baseline_finance_validated_counts_whatever_its_quality(self) -> None:
+        validated = replace(PROFILED, baseline_quality="estimated", validated=True)
+        assert _unmet(Gate.G2, replace(self.READY, benefits=(validated,))) == []
+
+    def test_a_measured_baseline_still_to_come_is_named_with_its_date(self) -> None:
+        later = replace(PROFILED, baseline_date=date(2026, 12, 31))
+        detail = _status(replace(self.READY, benefits=(later,)), "baselines_measured").detail
+        assert "“Calls answered online” has a baseline date still to come (31 December 2026)" in detail
+
+    def test_only_the_failing_benefits_are_named(self) -> None:
+        other = replace(PROFILED, title="Complaints about missed bins", baseline_quality="estimated")
+        detail = _status(replace(self.READY, benefits=(PROFILED, other)), "baselines_measured").detail
+        assert detail.startswith("1 of 2 benefits need a measured baseline: “Complaints about missed bins”")
+        assert "Calls answered online" not in detail
 
     def test_the_baseline_date_today_counts_as_measured(self) -> None:
         today = replace(PROFILED, baseline_date=TODAY)
