@@ -3,6 +3,7 @@ register page, the API and the export."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,22 +41,40 @@ class Register:
 
 def register_of(benefit_id: int) -> Register:
     """The benefit's register: three selects, whatever its size."""
-    staffing = db.session.scalar(select(BenefitStaffing).where(BenefitStaffing.benefit_id == benefit_id))
-    posts = list(
-        db.session.scalars(
-            select(BenefitPost)
-            .where(BenefitPost.benefit_id == benefit_id)
-            .order_by(BenefitPost.side.desc(), BenefitPost.in_scope.desc(), BenefitPost.title, BenefitPost.id)
-        )
-    )
-    awards = {
-        row.financial_year: row.pay_award_pct
-        for row in db.session.scalars(
-            select(BenefitPayAward)
-            .where(BenefitPayAward.benefit_id == benefit_id)
-            .order_by(BenefitPayAward.financial_year)
-        )
+    return registers_of([benefit_id])[benefit_id]
+
+
+def registers_of(benefit_ids: Sequence[int]) -> dict[int, Register]:
+    """The registers of many benefits (an export's chunk), keyed by benefit: three selects however many;
+    a benefit with no register has an empty one."""
+    ids = list(benefit_ids)
+    staffing = {
+        row.benefit_id: row
+        for row in db.session.scalars(select(BenefitStaffing).where(BenefitStaffing.benefit_id.in_(ids)))
     }
+    posts: dict[int, list[BenefitPost]] = {}
+    for post in db.session.scalars(
+        select(BenefitPost)
+        .where(BenefitPost.benefit_id.in_(ids))
+        .order_by(BenefitPost.side.desc(), BenefitPost.in_scope.desc(), BenefitPost.title, BenefitPost.id)
+    ):
+        posts.setdefault(post.benefit_id, []).append(post)
+    awards: dict[int, dict[int, Decimal]] = {}
+    for award in db.session.scalars(
+        select(BenefitPayAward)
+        .where(BenefitPayAward.benefit_id.in_(ids))
+        .order_by(BenefitPayAward.financial_year)
+    ):
+        awards.setdefault(award.benefit_id, {})[award.financial_year] = award.pay_award_pct
+    return {
+        benefit_id: _register(staffing.get(benefit_id), posts.get(benefit_id, []), awards.get(benefit_id, {}))
+        for benefit_id in ids
+    }
+
+
+def _register(
+    staffing: BenefitStaffing | None, posts: list[BenefitPost], awards: dict[int, Decimal]
+) -> Register:
     if staffing is None:
         return Register(None, posts, awards, None, {})
     lines = [post.line() for post in posts]

@@ -22,13 +22,15 @@ from changeauth import db
 from changeauth.domain.appraisal import shown_bcr, shown_payback
 from changeauth.domain.gates import CriterionKind
 from changeauth.domain.lifecycle import STAGE_LABELS, Stage
+from changeauth.domain.money import format_money
 from changeauth.domain.panel import exclusion_reason
 from changeauth.domain.savings import financial_year_label
-from changeauth.models import AuditEvent, GateDecision, User
+from changeauth.models import AuditEvent, BenefitPost, GateDecision, User
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import savings as savings_queries
+from changeauth.queries import staffing as staffing_queries
 from changeauth.queries import temporary_resources as resource_queries
 
 CHUNK = 1000
@@ -64,10 +66,13 @@ BENEFIT_COLUMNS: Columns = [
     ("direction", "Direction"),
     ("baseline_value", "Baseline"),
     ("baseline_date", "Baseline date"),
+    ("baseline_quality", "Baseline measured, estimated or proxy"),
+    ("baseline_evidence", "Baseline evidence"),
     ("target_value", "Target"),
     ("target_date", "Target date"),
     ("latest_value", "Latest value"),
     ("latest_period_end", "Latest period end"),
+    ("latest_quality", "Latest value measured, estimated or proxy"),
     ("rag", "RAG"),
     ("next_due", "Next measurement due"),
     ("staleness", "Staleness"),
@@ -76,6 +81,15 @@ BENEFIT_COLUMNS: Columns = [
     ("realised_adjusted", "Realised (like-for-like adjusted)"),
     ("finance_validated", "Validated by finance"),
     ("closing_status", "Closing status"),
+    # A staffing saving's like-for-like register (queries.staffing): blank for other benefits.
+    ("staffing_price_base", "Staffing register price base"),
+    ("staffing_employer_ni_pct", "Employer's National Insurance (%)"),
+    ("staffing_pension_pct", "Employer's pension (%)"),
+    ("staffing_posts_before", "Posts before the change"),
+    ("staffing_posts_after", "Posts after the change"),
+    ("staffing_fte_before", "FTE before (in scope)"),
+    ("staffing_fte_after", "FTE after (in scope)"),
+    ("staffing_saving", "Staffing saving at the price base, with on-costs"),
 ]
 
 RESOURCE_COLUMNS: Columns = [
@@ -212,10 +226,12 @@ def backlog_rows(filters: backlog_queries.BacklogFilters) -> Iterator[dict[str, 
 def benefit_rows(
     filters: benefit_queries.BenefitFilters, *, as_of: date, grace_days: int
 ) -> Iterator[dict[str, Any]]:
-    """The tracker's benefits with their figures, in chunks (two queries per chunk of 1,000)."""
+    """The tracker's benefits with their figures and staffing registers, in chunks (five queries per chunk
+    of 1,000)."""
     stmt = benefit_queries.tracker_statement(filters, as_of=as_of, grace_days=grace_days)
     result = db.session.scalars(stmt.execution_options(yield_per=CHUNK))
     for chunk in result.partitions():
+        registers = staffing_queries.registers_of([benefit.id for benefit in chunk])
         for figures in benefit_queries.with_figures(chunk, as_of=as_of, grace_days=grace_days):
             benefit = figures.benefit
             unit = benefit.unit
@@ -243,7 +259,35 @@ def benefit_rows(
                 "realised_adjusted": _in_unit(figures.realised_adjusted, unit),
                 "finance_validated": "Yes" if benefit.is_validated else "No",
                 "closing_status": benefit.closing_status,
+                "baseline_quality": benefit.baseline_quality or "not recorded",
+                "baseline_evidence": benefit.baseline_evidence,
+                "latest_quality": benefit.last_quality,
+                **_staffing_columns(registers[benefit.id]),
             }
+
+
+def _post_words(post: BenefitPost) -> str:
+    scope = "" if post.in_scope else ", out of scope"
+    salary = format_money(post.annual_salary_pence)
+    return f"{post.title} ({post.grade}, {salary}, {post.fte.normalize():f} FTE{scope})"
+
+
+def _staffing_columns(register: staffing_queries.Register) -> dict[str, Any]:
+    """A staffing saving's register in the tracker export's columns: its price base and on-costs, each
+    post before and after in words, and the in-scope FTE and saving at the price base."""
+    if register.is_empty:
+        return {}
+    settings, figures = register.staffing, register.figures
+    return {
+        "staffing_price_base": financial_year_label(settings.price_base_year) if settings else None,
+        "staffing_employer_ni_pct": settings.employer_ni_pct if settings else None,
+        "staffing_pension_pct": settings.pension_pct if settings else None,
+        "staffing_posts_before": "; ".join(_post_words(post) for post in register.before),
+        "staffing_posts_after": "; ".join(_post_words(post) for post in register.after),
+        "staffing_fte_before": figures.fte_before if figures else None,
+        "staffing_fte_after": figures.fte_after if figures else None,
+        "staffing_saving": _pounds(figures.saving_pence) if figures else None,
+    }
 
 
 def resource_rows(filters: resource_queries.ResourceFilters, *, on: date) -> Iterator[dict[str, Any]]:

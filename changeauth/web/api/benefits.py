@@ -653,6 +653,62 @@ def add_staffing_post(body: dict[str, Any], benefit_id: int) -> Any:
     return staffing_service.add_post(benefit_id, actor=g.api_user, **body)
 
 
+class StaffingPostPatchSchema(StrictSchema):
+    """A change to a post in the register: only what changes, with the post's version read."""
+
+    side = fields.String(validate=_one_of(["before", "after"], "Choose before or after."))
+    title = fields.String(validate=validate.Length(max=200))
+    grade = fields.String(validate=validate.Length(max=60))
+    annual_salary_pence = fields.Integer(strict=True)
+    fte = DecimalNumber()
+    in_scope = fields.Boolean()
+    note = fields.String(validate=validate.Length(max=2_000))
+    version = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The post's version read (or send If-Match)."},
+    )
+
+
+class StaffingPostRemoveSchema(StrictSchema):
+    version = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The post's version read (or send If-Match)."},
+    )
+
+
+@blp.route(
+    "/benefits/<int:benefit_id>/staffing/posts/<int:post_id>",
+    methods=["PATCH"],
+    endpoint="change_staffing_post",
+)
+@blp.arguments(StaffingPostPatchSchema)
+@blp.response(200, StaffingPostSchema)
+def change_staffing_post(body: dict[str, Any], benefit_id: int, post_id: int) -> Any:
+    """Change a post in the register (the improvement's owner or the design authority): the saving is
+    recomputed like for like. Send the post's version read (body or If-Match); a stale one is 409."""
+    version = requested_version(body.pop("version", None))
+    return staffing_service.change_post(
+        benefit_id, post_id, actor=g.api_user, expected_version=version, changes=body
+    )
+
+
+@blp.route(
+    "/benefits/<int:benefit_id>/staffing/posts/<int:post_id>",
+    methods=["DELETE"],
+    endpoint="remove_staffing_post",
+)
+@blp.arguments(StaffingPostRemoveSchema, required=False)  # the version may come in If-Match instead
+@blp.response(204)
+def remove_staffing_post(body: dict[str, Any], benefit_id: int, post_id: int) -> None:
+    """Take a post out of the register (recorded by mistake); the audit log keeps what it was. Send the
+    post's version read (body or If-Match); a stale one is 409."""
+    staffing_service.remove_post(
+        benefit_id, post_id, actor=g.api_user, expected_version=requested_version(body.get("version"))
+    )
+
+
 class AttributionSchema(StrictSchema):
     shared_measure = fields.String(required=True, allow_none=True, validate=validate.Length(max=200))
     share_pct = DecimalNumber(required=True, allow_none=True)
