@@ -4,12 +4,13 @@ every operation of the document is named there."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from changeauth.models import Disbenefit
+from changeauth.models import BenefitPost, Disbenefit
 from tests.api.conftest import bearer, contract_endpoints
 from tests.factories import (
     BenefitFactory,
@@ -71,7 +72,7 @@ def test_every_contract_endpoint_answers_an_authorised_caller(
     client: FlaskClient, db_session: Any, token: str
 ) -> None:
     case = BusinessCaseFactory()
-    benefit = BenefitFactory()
+    benefit = BenefitFactory(cashable=True)
     disbenefit = Disbenefit(
         improvement_id=benefit.improvement_id,
         title="Customers left behind",
@@ -81,12 +82,22 @@ def test_every_contract_endpoint_answers_an_authorised_caller(
         mitigation="Phone lines stay open.",
     )
     db_session.add(disbenefit)
+    post = BenefitPost(
+        benefit_id=benefit.id,
+        side="before",
+        title="Customer adviser",
+        grade="SCP 12",
+        annual_salary_pence=2_400_000,
+        fte=Decimal(1),
+    )
+    db_session.add(post)
     db_session.flush()
     ids = {
         "improvement_id": case.improvement_id,
         "case_id": case.id,
         "benefit_id": benefit.id,
         "disbenefit_id": disbenefit.id,
+        "post_id": post.id,
         "resource_id": TemporaryResourceFactory().id,
         "scenario_id": PortfolioScenarioFactory().id,
         "user_id": UserFactory().id,
