@@ -5,8 +5,8 @@ evidence too, and the benefit keeps its latest value's quality for the tracker. 
 Existing baselines keep no quality (not recorded): nobody said how they were arrived at, so none is
 claimed for them; G2 names them until their owner records it.
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0039
+Revises: 0038
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0038"
-down_revision = "0037"
+revision = "0039"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 
