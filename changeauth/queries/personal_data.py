@@ -21,20 +21,26 @@ from changeauth.models import (
     ApiToken,
     Assessment,
     AuditEvent,
+    Benefit,
     Comment,
     Condition,
     ConflictDeclaration,
+    DaMeeting,
     GateDecision,
     Improvement,
     LoginAttempt,
+    MeetingAction,
     Notification,
     SecondFactorAttempt,
     Support,
     Team,
+    TemporaryResource,
     User,
+    da_meeting_member,
     gate_decision_attendee,
 )
 from changeauth.models.attachment import Attachment
+from changeauth.models.review import Lesson
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,8 @@ def gather(user_id: int) -> PersonalData | None:
         _decisions(user_id),
         _conditions(user_id),
         _conflicts(user_id),
+        _responsibilities(user_id),
+        _lessons(user_id),
         _attachments(user_id),
         _notifications(user_id),
         _sign_ins(user.email),
@@ -340,6 +348,89 @@ def _conflicts(user_id: int) -> Section:
         "Conflicts of interest declared",
         "Interests the person declared in an idea.",
         _columns(("ref", "Idea"), ("note", "Note"), ("declared_at", "Declared")),
+        rows,
+    )
+
+
+def _responsibilities(user_id: int) -> Section:
+    """What others named the person for: a benefit or a temporary resource to own, a meeting to attend,
+    an action from a meeting. What the person did themselves is in the audit log's section."""
+    rows: list[dict[str, Any]] = []
+    benefits = list(
+        db.session.scalars(select(Benefit).where(Benefit.owner_id == user_id).order_by(Benefit.id))
+    )
+    resources = list(
+        db.session.scalars(
+            select(TemporaryResource)
+            .where(TemporaryResource.owner_id == user_id)
+            .order_by(TemporaryResource.id)
+        )
+    )
+    improvement_ids = {b.improvement_id for b in benefits} | {r.improvement_id for r in resources}
+    refs = _refs({i for i in improvement_ids if i is not None})
+    for benefit in benefits:
+        ref = refs[benefit.improvement_id][0] if benefit.improvement_id else None
+        rows.append({"part": "Owns the benefit", "what": benefit.title, "ref": ref, "on": benefit.created_at})
+    for resource in resources:
+        ref = refs[resource.improvement_id][0] if resource.improvement_id else None
+        rows.append(
+            {
+                "part": "Owns the temporary resource",
+                "what": resource.role_title,
+                "ref": ref,
+                "on": resource.created_at,
+            }
+        )
+    meetings = db.session.scalars(
+        select(DaMeeting)
+        .join(da_meeting_member, da_meeting_member.c.meeting_id == DaMeeting.id)
+        .where(da_meeting_member.c.user_id == user_id)
+        .order_by(DaMeeting.meets_on, DaMeeting.id)
+    )
+    rows.extend(
+        {"part": "Invited to the meeting", "what": m.title, "ref": None, "on": m.meets_on} for m in meetings
+    )
+    actions = db.session.scalars(
+        select(MeetingAction).where(MeetingAction.owner_id == user_id).order_by(MeetingAction.id)
+    )
+    rows.extend(
+        {"part": "Owns the meeting action", "what": a.text, "ref": None, "on": a.created_at} for a in actions
+    )
+    return Section(
+        "responsibilities",
+        "Named as owner or attendee",
+        "Benefits and temporary resources the person owns, meetings they were asked to and actions they own.",
+        _columns(("part", "Their part"), ("what", "What"), ("ref", "Idea"), ("on", "Since or on")),
+        rows,
+    )
+
+
+def _lessons(user_id: int) -> Section:
+    lessons = list(
+        db.session.scalars(select(Lesson).where(Lesson.recorded_by_id == user_id).order_by(Lesson.id))
+    )
+    refs = _refs({lesson.improvement_id for lesson in lessons if lesson.improvement_id is not None})
+    rows = [
+        {
+            "ref": refs[lesson.improvement_id][0] if lesson.improvement_id else None,
+            "title": lesson.title,
+            "what_happened": lesson.what_happened,
+            "next_time": lesson.next_time,
+            "recorded_at": lesson.recorded_at,
+        }
+        for lesson in lessons
+    ]
+    return Section(
+        "lessons",
+        "Lessons recorded",
+        "Lessons learned the person wrote down, with what they wrote.",
+        _columns(
+            ("ref", "Idea"),
+            ("title", "Lesson"),
+            ("what_happened", "What happened"),
+            ("next_time", "Next time"),
+            ("recorded_at", "Recorded"),
+        ),
         rows,
     )
 

@@ -4,15 +4,24 @@ printable page and a JSON file, from the person's admin page and the API; nobody
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from changeauth.models import AuditEvent
+from changeauth.models import AuditEvent, DaMeeting, MeetingAction, da_meeting_member
+from changeauth.models.review import Lesson
 from changeauth.services import users as user_service
-from tests.factories import CommentFactory, ImprovementFactory, SupportFactory, UserFactory
+from tests.factories import (
+    BenefitFactory,
+    CommentFactory,
+    ImprovementFactory,
+    SupportFactory,
+    TemporaryResourceFactory,
+    UserFactory,
+)
 from tests.functional.test_plain_words import API_TOKEN, SNAKE_CASE
 from tests.helpers import page
 
@@ -87,6 +96,53 @@ def test_an_admin_downloads_the_json_file(
     assert [e.after for e in _export_events(db_session, person)] == [{"form": "file"}]
     [token] = data["api_tokens"]
     assert token["name"] == "Robin's laptop" and token["expires_at"] and "token_hash" not in token
+
+
+def test_what_others_named_them_for_and_the_lessons_they_wrote_are_in_the_file(
+    client: FlaskClient, login_as: Any, db_session: Any, person: Any
+) -> None:
+    """Every column that names a person is in the export (tests/unit/test_personal_data_coverage.py);
+    these are the ones someone else sets: owner of a benefit or a temporary resource, a meeting's
+    invitee, a meeting action's owner; and the lesson is the person's own writing."""
+    chair = UserFactory(design_authority=True)
+    improvement = ImprovementFactory(delivery=True, title="Garden waste renewals online")
+    BenefitFactory(improvement=improvement, owner=person, title="Fewer renewal calls")
+    TemporaryResourceFactory(improvement=improvement, owner=person, role_title="Renewals project officer")
+    meeting = DaMeeting(title="Design authority, March", meets_on=date(2026, 3, 4), created_by_id=chair.id)
+    db_session.add(meeting)
+    db_session.flush()
+    db_session.execute(da_meeting_member.insert().values(meeting_id=meeting.id, user_id=person.id))
+    db_session.add(
+        MeetingAction(
+            meeting_id=meeting.id, text="Bring the call figures", owner_id=person.id, created_by_id=chair.id
+        )
+    )
+    db_session.add(
+        Lesson(
+            improvement_id=improvement.id,
+            title="Tell crews before the letters go",
+            what_happened="Crews heard of the change from residents.",
+            next_time="Brief crews a week before.",
+            recorded_by_id=person.id,
+        )
+    )
+    db_session.flush()
+    login_as(UserFactory(admin=True))
+    data = json.loads(client.post(f"/admin/users/{person.id}/personal-data?form=file").data)
+    parts = {(row["part"], row["what"]) for row in data["responsibilities"]}
+    assert parts == {
+        ("Owns the benefit", "Fewer renewal calls"),
+        ("Owns the temporary resource", "Renewals project officer"),
+        ("Invited to the meeting", "Design authority, March"),
+        ("Owns the meeting action", "Bring the call figures"),
+    }
+    [lesson] = data["lessons"]
+    assert (
+        lesson["what_happened"] == "Crews heard of the change from residents."
+        and lesson["ref"] == improvement.ref
+    )
+    text = page(client.post(f"/admin/users/{person.id}/personal-data")).main.get_text(" ", strip=True)
+    assert "Named as owner or attendee" in text and "Brief crews a week before." in text
 
 
 @pytest.mark.parametrize(
