@@ -26,6 +26,7 @@ from changeauth.models import (
     Condition,
     ConflictDeclaration,
     DaMeeting,
+    Disbenefit,
     GateDecision,
     Improvement,
     LoginAttempt,
@@ -366,11 +367,28 @@ def _responsibilities(user_id: int) -> Section:
             .order_by(TemporaryResource.id)
         )
     )
-    improvement_ids = {b.improvement_id for b in benefits} | {r.improvement_id for r in resources}
+    disbenefits = list(
+        db.session.scalars(select(Disbenefit).where(Disbenefit.owner_id == user_id).order_by(Disbenefit.id))
+    )
+    improvement_ids = (
+        {b.improvement_id for b in benefits}
+        | {r.improvement_id for r in resources}
+        | {d.improvement_id for d in disbenefits}
+    )
     refs = _refs({i for i in improvement_ids if i is not None})
     for benefit in benefits:
         ref = refs[benefit.improvement_id][0] if benefit.improvement_id else None
         rows.append({"part": "Owns the benefit", "what": benefit.title, "ref": ref, "on": benefit.created_at})
+    for disbenefit in disbenefits:
+        ref = refs[disbenefit.improvement_id][0] if disbenefit.improvement_id else None
+        rows.append(
+            {
+                "part": "Owns the dis-benefit",
+                "what": disbenefit.title,
+                "ref": ref,
+                "on": disbenefit.created_at,
+            }
+        )
     for resource in resources:
         ref = refs[resource.improvement_id][0] if resource.improvement_id else None
         rows.append(

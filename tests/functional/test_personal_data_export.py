@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from changeauth.models import AuditEvent, DaMeeting, MeetingAction, da_meeting_member
+from changeauth.models import AuditEvent, DaMeeting, Disbenefit, MeetingAction, da_meeting_member
 from changeauth.models.review import Lesson
 from changeauth.services import users as user_service
 from tests.factories import (
@@ -118,6 +118,16 @@ def test_what_others_named_them_for_and_the_lessons_they_wrote_are_in_the_file(
         )
     )
     db_session.add(
+        Disbenefit(
+            improvement_id=improvement.id,
+            title="Residents without internet",
+            description="Some residents cannot renew online.",
+            affected="Residents without internet access",
+            owner_id=person.id,
+            mitigation="Renewals by phone stay open.",
+        )
+    )
+    db_session.add(
         Lesson(
             improvement_id=improvement.id,
             title="Tell crews before the letters go",
@@ -133,6 +143,7 @@ def test_what_others_named_them_for_and_the_lessons_they_wrote_are_in_the_file(
     assert parts == {
         ("Owns the benefit", "Fewer renewal calls"),
         ("Owns the temporary resource", "Renewals project officer"),
+        ("Owns the dis-benefit", "Residents without internet"),
         ("Invited to the meeting", "Design authority, March"),
         ("Owns the meeting action", "Bring the call figures"),
     }

@@ -38,6 +38,8 @@ COVERED = {
     "criterion_tick.ticked_by_id": "audit_log_actions",
     "da_meeting.created_by_id": "audit_log_actions",
     "da_meeting_member.user_id": "responsibilities",
+    "disbenefit.owner_id": "responsibilities",
+    "disbenefit.created_by_id": "audit_log_actions",
     "gate_decision.decided_by_id": "decisions",
     "gate_decision_attendee.user_id": "decisions",
     "improvement.submitter_id": "ideas",
