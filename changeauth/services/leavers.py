@@ -23,19 +23,24 @@ from changeauth.models import (
     ApiToken,
     Assessment,
     AuditEvent,
+    Benefit,
     Comment,
     Condition,
     ConflictDeclaration,
     CriterionTick,
+    DaMeeting,
+    Disbenefit,
     GateDecision,
     Improvement,
     LoginAttempt,
+    MeetingAction,
     Notification,
     PasswordToken,
     RecoveryCode,
     SecondFactorAttempt,
     User,
 )
+from changeauth.models.review import Lesson
 from changeauth.services.audit import record_event
 
 # The label that replaces a leaver's name, by the most telling role they held.
@@ -74,6 +79,11 @@ def _scrub_free_text(pattern: re.Pattern[str], label: str, like_terms: list[str]
         (GateDecision, ("rationale",)),
         (Condition, ("text", "note")),
         (CriterionTick, ("evidence",)),
+        (DaMeeting, ("minutes",)),
+        (MeetingAction, ("text",)),
+        (Benefit, ("validation_note", "handover_note", "finance_question", "finance_answer")),
+        (Disbenefit, ("description", "affected", "mitigation")),
+        (Lesson, ("title", "what_happened", "next_time")),
     )
     for model, fields in targets:
         columns = [getattr(model, name) for name in fields]

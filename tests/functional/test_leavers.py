@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from changeauth.jobs import get_job
 from changeauth.jobs.runner import run_job
-from changeauth.models import AuditEvent, GateDecision, LoginAttempt, Notification, User
+from changeauth.models import AuditEvent, DaMeeting, GateDecision, LoginAttempt, Notification, User
+from changeauth.models.review import Lesson
 from changeauth.services import audit as audit_service
 from changeauth.services import notifications
 from changeauth.services import users as user_service
@@ -196,6 +197,21 @@ def test_an_admin_can_anonymise_at_once_and_replace_the_name_in_free_text(
     admin = UserFactory(admin=True)
     idea = ImprovementFactory(problem=f"Raised by {NAME} at the team meeting.")
     CommentFactory(improvement=idea, body=f"Ask {EMAIL} for the figures.")
+    lesson = Lesson(
+        improvement_id=idea.id,
+        title="Brief the crews early",
+        what_happened=f"{NAME} found out from residents.",
+        next_time="Brief crews a week before.",
+        recorded_by_id=admin.id,
+    )
+    meeting = DaMeeting(
+        title="Design authority",
+        meets_on=date(2026, 3, 4),
+        created_by_id=admin.id,
+        minutes=f"{NAME} presented.",
+    )
+    db_session.add_all([lesson, meeting])
+    db_session.flush()
     _switch_off(client, login_as, admin, leaver)
     response = client.post(
         f"/admin/users/{leaver.id}/anonymise", data={"free_text": "yes"}, follow_redirects=True
@@ -205,6 +221,9 @@ def test_an_admin_can_anonymise_at_once_and_replace_the_name_in_free_text(
     page_text = client.get(f"/improvements/{idea.id}").get_data(as_text=True)
     assert NAME not in page_text and EMAIL not in page_text
     assert "Raised by A former design authority member at the team meeting." in page_text
+    # What people wrote elsewhere is scrubbed the same way: a lesson, a meeting's minutes.
+    assert lesson.what_happened == "A former design authority member found out from residents."
+    assert meeting.minutes == "A former design authority member presented."
     assert audit_service.verify_audit_chain().ok
 
 
