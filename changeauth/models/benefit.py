@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -145,6 +146,9 @@ class Benefit(Base):
     shared_measure_key: Mapped[str | None] = mapped_column(String(200))
     share_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     closing_status: Mapped[ClosingStatus | None] = mapped_column(EnumString(ClosingStatus, 20))
+    # An emergent benefit: not planned in the business case, recorded when it was noticed during delivery
+    # or after (Managing Benefits practice).
+    emergent: Mapped[bool] = mapped_column(default=False, server_default=false())
     validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     validated_at: Mapped[datetime | None]
     # What finance said when validating, and a question finance sent back to the owner instead (with the

@@ -358,9 +358,11 @@ def create_benefit(
     baseline_evidence: str = "",
     baseline_attachment_id: int | None = None,
     baseline_file: attachments.Upload | None = None,
+    emergent: bool = False,
 ) -> Benefit:
     """Add a benefit profile to an improvement (or, for the seed, to a programme), with how its plan runs
-    (a straight line, or stepped or custom through ``planned_points``) and what a measurement says.
+    (a straight line, or stepped or custom through ``planned_points``) and what a measurement says;
+    ``emergent`` marks one the business case did not plan, recorded when it was noticed.
 
     The improvement's owner or a DA member may; a programme-level benefit needs the DA. The baseline
     says how it was arrived at (``baseline_quality``: measured, estimated or proxy; None when not said)
@@ -432,6 +434,7 @@ def create_benefit(
         baseline_quality=baseline_quality,
         baseline_evidence=(baseline_evidence or "").strip(),
         baseline_attachment_id=attachment_id,
+        emergent=bool(emergent),
         created_by_id=actor.id,
     )
     benefit.reschedule(None)
