@@ -1,10 +1,8 @@
 """The worked example's benefits (profiles, plans, measurements, validation, hand-over, closing) and
 like-for-like adjustments as steps of the replayed history, each through the benefits services at its own
-instant (``db.clock_at``, ``demo_decisions.load_decisions``); and its temporary resources. Idempotent:
-rows are matched by natural key (seeds/README.md) and never duplicated.
-
-The temporary resources are still written directly, stamped with the load's moment (not yet replayed;
-seeds/README.md).
+instant (``db.clock_at``, ``demo_decisions.load_decisions``); and its temporary resources, recorded and
+ended through their service on their own dates. Idempotent: rows are matched by natural key
+(seeds/README.md) and never duplicated.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from changeauth.models import (
 )
 from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
-from changeauth.services.audit import record_event
+from changeauth.services import temporary_resources as resource_service
 from changeauth.services.reference_data import UpsertCounts
 
 PROGRAMME_SAVINGS_TITLE = "Recurring staff cost savings (77.3 FTE)"
@@ -110,7 +108,10 @@ def benefit_steps(
             )
         else:
             measured = set()
-            if ref is None:
+            if row.get("noticed_on"):
+                # An emergent benefit is recorded when it was noticed, not planned at the baseline.
+                at = _on(row["noticed_on"], PROFILED_AT)
+            elif ref is None:
                 at = _on(row["baseline_date"], PROFILED_AT)
             elif (ref, Gate.G1) in decided_on:
                 at = _on(decided_on[(ref, Gate.G1)] - timedelta(days=1), PROFILED_AT)
@@ -172,6 +173,7 @@ def _profile(
         owner_id=owner.id,
         baseline_quality=row.get("baseline_quality"),
         baseline_evidence=row.get("baseline_evidence", ""),
+        emergent=bool(row.get("emergent")),
     )
     known.ids[key] = benefit.id
     counts.add("benefit", "created")
@@ -298,45 +300,78 @@ def _adjust(row: Mapping[str, Any], finance: User, counts: UpsertCounts) -> None
     counts.add("benefit_adjustment", "created")
 
 
-def load_temporary_resources(
+# A temporary resource is recorded by its owner the morning it starts, and its actual end the evening it
+# ends (modelled times: the report gives only the financial years).
+RESOURCE_RECORDED_AT = time(9, 0)
+RESOURCE_ENDED_AT = time(17, 30)
+
+
+def temporary_resource_steps(
     rows: Iterable[Mapping[str, Any]], users: Mapping[str, User], programme: Programme, counts: UpsertCounts
-) -> None:
-    """Temporary resources keyed by (role title, team, start date); report rows belong to the programme."""
+) -> list[HistoryStep]:
+    """Each temporary resource as steps of the replay, through the temporary resources service: recorded by
+    its owner on its start date, and its actual end recorded by its owner on that day. Keyed (role title,
+    team, start date); report rows belong to the programme. What is already loaded is left as it is."""
     teams = dict(db.session.execute(select(Team.code, Team.id)).all())
-    ids = _improvement_ids()
     have = set(
         db.session.execute(
             select(TemporaryResource.role_title, TemporaryResource.team_id, TemporaryResource.start_date)
         ).all()
     )
+    steps: list[HistoryStep] = []
     for row in rows:
-        team_id = teams.get(row.get("team") or "")
-        if (row["role_title"], team_id, row["start_date"]) in have:
+        if (row["role_title"], teams.get(row.get("team") or ""), row["start_date"]) in have:
             counts.add("temporary_resource", "unchanged")
             continue
-        improvement_id = ids[row["improvement_ref"]] if row.get("improvement_ref") else None
-        resource = TemporaryResource(
-            role_title=row["role_title"],
-            team_id=team_id,
-            improvement_id=improvement_id,
-            programme_id=None if improvement_id else programme.id,
-            kind=row["kind"],
-            annual_cost_pence=int(row["annual_cost_pence"]),
-            funding_source=row.get("funding_source", ""),
-            reason=" ".join(str(row.get("note", "")).split()),
-            start_date=row["start_date"],
-            end_date=row["end_date"],
-            actual_end_date=row.get("actual_end_date"),
-            owner_id=users[row["owner"]].id,
+        found: dict[str, TemporaryResource] = {}
+        steps.append(
+            (
+                _on(row["start_date"], RESOURCE_RECORDED_AT),
+                4,
+                partial(_record_resource, row, users, programme, found, counts),
+            )
         )
-        db.session.add(resource)
-        db.session.flush()
-        counts.add("temporary_resource", "created")
-        record_event(
-            actor_id=None,
-            action="temporary_resource.loaded",
-            subject_type="temporary_resource",
-            subject_id=resource.id,
-            subject_version=resource.version,
-            after={"role_title": resource.role_title, "annual_cost_pence": resource.annual_cost_pence},
-        )
+        if row.get("actual_end_date"):
+            at = _on(row["actual_end_date"], RESOURCE_ENDED_AT)
+            steps.append((at, 4, partial(_end_resource, row, users, found)))
+    return steps
+
+
+def _record_resource(
+    row: Mapping[str, Any],
+    users: Mapping[str, User],
+    programme: Programme,
+    found: dict[str, TemporaryResource],
+    counts: UpsertCounts,
+) -> None:
+    """The owner records the resource as it starts, through the temporary resources service."""
+    improvement_id = _improvement_ids()[row["improvement_ref"]] if row.get("improvement_ref") else None
+    found["resource"] = resource_service.create_resource(
+        users[row["owner"]],
+        role_title=row["role_title"],
+        kind=row["kind"],
+        annual_cost_pence=int(row["annual_cost_pence"]),
+        funding_source=row.get("funding_source", ""),
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        owner_id=users[row["owner"]].id,
+        team_code=row.get("team"),
+        improvement_id=improvement_id,
+        programme_id=None if improvement_id else programme.id,
+        reason=" ".join(str(row.get("note", "")).split()),
+    )
+    counts.add("temporary_resource", "created")
+
+
+def _end_resource(
+    row: Mapping[str, Any], users: Mapping[str, User], found: Mapping[str, TemporaryResource]
+) -> None:
+    """The owner records the day the resource actually ended, on that day."""
+    resource = found["resource"]
+    resource_service.end_resource(
+        resource,
+        actor=users[row["owner"]],
+        expected_version=resource.version,
+        actual_end_date=row["actual_end_date"],
+        today=row["actual_end_date"],
+    )

@@ -17,8 +17,8 @@ from sqlalchemy import delete, select, update
 
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep, demo_day
-from changeauth.domain.business_cases import CaseStatus
-from changeauth.domain.gate_decisions import DecisionRequest
+from changeauth.domain.errors import GateCriteriaUnmet
+from changeauth.domain.gate_decisions import ConditionInput, DecisionRequest
 from changeauth.domain.gates import ConditionStatus
 from changeauth.domain.lifecycle import (
     DECISION_LABELS,
@@ -28,25 +28,19 @@ from changeauth.domain.lifecycle import (
     Gate,
     Route,
     Stage,
-    decision_outcome,
 )
 from changeauth.models import (
-    BusinessCase,
     Condition,
     DaMeeting,
     GateDecision,
     Improvement,
-    MeetingAgendaItem,
     Notification,
-    Support,
     User,
 )
-from changeauth.services import business_cases, gates, meetings, notifications, transitions
-from changeauth.services.audit import record_event
+from changeauth.services import gates, meetings, transitions
 from changeauth.services.improvements import update_improvement
 from changeauth.services.meeting_invitations import InvitationSettings
 from changeauth.services.reference_data import UpsertCounts
-from changeauth.services.transitions import decision_notice
 
 MEETING_TITLE = "Design authority"
 MEETING_LOCATION = "Council offices, committee room 2"
@@ -165,6 +159,7 @@ def load_decisions(
                 partial(_arrange_meeting, day, held, users, arranged, invitations),
             )
         )
+        steps.append((_at(day, time(9, 30)), 1, partial(_set_agenda, day, held, users, arranged)))
         steps.append(
             (_at(day), 1, partial(_hold_meeting, day, held, users, counts, opened, arranged, owners))
         )
@@ -273,6 +268,18 @@ def _arrange_meeting(
     arranged[day] = meeting
 
 
+def _set_agenda(
+    day: date, held: Sequence[_Dated], users: Mapping[str, User], arranged: Mapping[date, DaMeeting]
+) -> None:
+    """The chair puts the work coming to the meeting at G1-G3 on its agenda through the meetings service,
+    the morning of the meeting, while each improvement waits at its gate (triage is decided from the triage
+    queue, not an agenda)."""
+    chair = users[held[0].row["decided_by"]]
+    for item in held:
+        if Gate(item.row["gate"]) is not Gate.G0:
+            meetings.add_to_agenda(arranged[day].id, actor=chair, improvement_id=item.improvement.id)
+
+
 def _hold_meeting(
     day: date,
     held: Sequence[_Dated],
@@ -282,37 +289,16 @@ def _hold_meeting(
     arranged: Mapping[date, DaMeeting],
     owners: Mapping[str, str | None],
 ) -> None:
-    """Hold the day's meeting: put the improvements it decided at G1-G3 on its agenda, triage the ideas
-    it took through the gate service, record its other decisions with their conditions and the notices
-    they sent, and write its minutes."""
+    """Hold the day's meeting: triage the ideas it took and decide the work on its agenda, each through the
+    gate service, with the notices they sent, and write its minutes."""
     chair = users[held[0].row["decided_by"]]
     meeting = arranged[day]
-    # The agenda is what came to the meeting at G1-G3 (triage is decided from the triage queue). Written
-    # directly: the agenda service takes only work waiting at a gate now, and this work has moved on.
-    gated = [item for item in held if Gate(item.row["gate"]) is not Gate.G0]
-    for position, item in enumerate(gated, start=1):
-        db.session.add(
-            MeetingAgendaItem(
-                meeting_id=meeting.id,
-                improvement_id=item.improvement.id,
-                position=position,
-                added_by_id=chair.id,
-            )
-        )
-        db.session.flush()
-        record_event(
-            actor_id=chair.id,
-            action="meeting.agenda_added",
-            subject_type="da_meeting",
-            subject_id=meeting.id,
-            after={"improvement_id": item.improvement.id, "meets_on": day},
-        )
     lines = [f"Present: {', '.join(member.name for member in meeting.members)}.", ""]
     for number, item in enumerate(held, start=1):
         if Gate(item.row["gate"]) is Gate.G0:
             decision = _triage(item, meeting, users, counts, owners)
         else:
-            decision = _record_decision(item, meeting, users, counts, opened)
+            decision = _decide(item, meeting, users, counts, opened)
         lines.append(_minute(number, item.improvement, decision))
     meetings.record_minutes(meeting.id, actor=chair, minutes="\n".join(lines))
     counts.add("da_meeting", "created")
@@ -359,119 +345,49 @@ def _triage(
     return record
 
 
-def _record_decision(
+def _decide(
     item: _Dated,
     meeting: DaMeeting,
     users: Mapping[str, User],
     counts: UpsertCounts,
     opened: dict[tuple[str, str, int], Condition],
 ) -> GateDecision:
-    """The decision as a record of the past, moving the improvement where it leads as the gate service
-    would. Not through the gate service: the example holds no business case or final score for some of
-    the work the members approved, which the service's G1 criteria ask for (seeds/README.md)."""
+    """Take the G1-G3 decision as the quorum did, through the gate service, at the meeting: its criteria
+    are checked on the day (the business case submitted, the final score, the benefits profiled, measured
+    and closed), a G1 go approves the submitted case, and the notices it sent are marked delivered."""
     row, improvement = item.row, item.improvement
     if improvement.stage.value != row["from_stage"]:
         raise ValueError(f"{item.ref} stands at {improvement.stage.value}, not {row['from_stage']}")
-    outcome = decision_outcome(Gate(row["gate"]), Decision(row["decision"]))
-    if outcome is None:
-        raise ValueError(f"{item.ref}: {row['decision']} is not a decision at {row['gate']}")
-    held = Decision(row["decision"]) is Decision.HOLD
-    improvement.stage = outcome.stage
-    improvement.status = outcome.status
-    improvement.held_from_stage = Stage(row["from_stage"]) if held else None
-    improvement.hold_until = row.get("hold_until") if held else None
-    improvement.stage_changed_at = improvement.updated_at = _at(item.day)
-    specs = row.get("conditions") or []
-    decision = GateDecision(
-        improvement_id=improvement.id,
-        gate=row["gate"],
-        decision=row["decision"],
-        rationale=" ".join(str(row["rationale"]).split()),
-        decided_by_id=users[row["decided_by"]].id,
-        decided_at=_at(item.day),
-        from_stage=row["from_stage"],
-        to_stage=row["to_stage"],
-        hold_until=row.get("hold_until"),
-        meeting_id=meeting.id,
-        attendees=[users[key] for key in row.get("attendees", [])],
-        conditions=[
-            Condition(
-                improvement_id=improvement.id,
-                text=" ".join(str(spec["text"]).split()),
-                owner_id=users[spec["owner"]].id,
-                due_date=spec["due_on"],
-                status=ConditionStatus.OPEN,
-            )
-            for spec in specs
-        ],
-    )
-    db.session.add(decision)
-    db.session.flush()
-    if Gate(row["gate"]) is Gate.G1:
-        _decide_case(improvement, Decision(row["decision"]), users[row["decided_by"]], decision.rationale)
-    for number, condition in enumerate(decision.conditions):
+    try:
+        record = transitions.decide_gate(
+            improvement,
+            DecisionRequest(
+                gate=row["gate"],
+                decision=row["decision"],
+                rationale=" ".join(str(row["rationale"]).split()),
+                version=improvement.version,
+                attendee_ids=tuple(users[key].id for key in row.get("attendees", [])),
+                hold_until=row.get("hold_until"),
+                conditions=tuple(
+                    ConditionInput(
+                        text=" ".join(str(spec["text"]).split()),
+                        owner_id=users[spec["owner"]].id,
+                        due_date=spec["due_on"],
+                    )
+                    for spec in row.get("conditions") or []
+                ),
+                meeting_id=meeting.id,
+            ),
+            actor=users[row["decided_by"]],
+        )
+    except GateCriteriaUnmet as unmet:
+        # The seeds drifted apart: say which decision the gate's criteria refused.
+        raise ValueError(f"{item.ref} {row['gate']} on {item.day}: {unmet}") from unmet
+    for number, condition in enumerate(record.conditions):
         opened[(row["ref"], row["gate"], number)] = condition
+    _delivered(improvement)
     counts.add("gate_decision", "created")
-    record_event(
-        actor_id=None,
-        action="gate_decision.loaded",
-        subject_type="improvement",
-        subject_id=improvement.id,
-        after={
-            "gate": decision.gate,
-            "decision": decision.decision,
-            "to_stage": decision.to_stage,
-            "decided_at": decision.decided_at,
-            "meeting_id": meeting.id,
-            "conditions": [
-                {"text": c.text, "owner_id": c.owner_id, "due_date": c.due_date} for c in decision.conditions
-            ],
-        },
-    )
-    _notify(improvement, decision)
-    return decision
-
-
-def _decide_case(improvement: Improvement, decision: Decision, decider: User, reason: str) -> None:
-    """The G1 decision approves the submitted business case (a recycle returns it) through the business
-    cases service, as the gate service does."""
-    case = db.session.scalar(
-        select(BusinessCase)
-        .where(BusinessCase.improvement_id == improvement.id)
-        .order_by(BusinessCase.version.desc())
-        .limit(1)
-    )
-    if case is None or case.status != CaseStatus.SUBMITTED:
-        return
-    if decision in (Decision.GO, Decision.GO_WITH_CONDITIONS):
-        business_cases.approve_business_case(case, actor=decider)
-    elif decision is Decision.RECYCLE:
-        business_cases.return_business_case(case, actor=decider, reason=reason)
-
-
-def _notify(improvement: Improvement, decision: GateDecision) -> None:
-    """The notices the decision sent, as the transitions service queues them, dated the day it was taken
-    and marked delivered and read: they are history, so the outbox never emails them."""
-    supporter_ids = db.session.scalars(
-        select(Support.user_id).where(Support.improvement_id == improvement.id)
-    )
-    sent = notifications.enqueue(
-        user_ids=[
-            improvement.submitter_id,
-            *supporter_ids,
-            improvement.owner_id,
-            improvement.sponsor_id,
-            *(c.owner_id for c in decision.conditions),
-        ],
-        kind="improvement.decision",
-        text=decision_notice(improvement, decision),
-        event_key=f"decision:{decision.id}",
-        subject_type="improvement",
-        subject_id=improvement.id,
-    )
-    for notice in sent:
-        notice.sent_at = notice.read_at = notice.created_at
-    db.session.flush()
+    return record
 
 
 def _minute(number: int, improvement: Improvement, decision: GateDecision) -> str:

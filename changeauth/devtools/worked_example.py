@@ -1,8 +1,8 @@
 """The worked example from the council's report, loaded from ``seeds/demo/``: demo users, the programme,
 driver maturity, the improvements, business cases, benefits, dis-benefits, adjustments, temporary
-resources, the members' assessments, the delivery estimates, and the gate decisions with the meetings
-they were taken at and their conditions. Idempotent: a second load changes nothing. Flushes, never
-commits (the command commits once)."""
+resources, the members' assessments, the delivery estimates, the staffing register, and the gate decisions
+with the meetings they were taken at and their conditions, all replayed through the services at their own
+dates. Idempotent: a second load changes nothing. Flushes, never commits (the command commits once)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ from changeauth.devtools import (
     demo_lessons,
     demo_staffing,
 )
+from changeauth.devtools.demo_data import demo_day
 from changeauth.domain.lifecycle import Gate
 from changeauth.models import Improvement, User
 from changeauth.queries import clock
 from changeauth.queries import scoring as scoring_queries
 from changeauth.services import scoring
+from changeauth.services.improvements import update_improvement
 from changeauth.services.meeting_invitations import InvitationSettings
 from changeauth.services.reference_data import UpsertCounts
 
@@ -92,18 +94,35 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
     cases = demo_business_cases.case_steps(
         cases_data.get("improvements", ()), users, counts, loaded_on=loaded_on
     )
+    staffing = demo_staffing.staffing_steps(read_yaml(demo / "staffing.yaml"), users, counts)
+    resources = demo_benefits.temporary_resource_steps(
+        read_yaml(demo / "temporary_resources.yaml"), users, programme, counts
+    )
+    estimates = delivery_estimate_steps(
+        read_yaml(demo / "delivery_estimates.yaml"),
+        cases_data.get("improvements", ()),
+        counts,
+        loaded_on=loaded_on,
+    )
     load_demo_decisions(
         decisions,
         users,
         counts,
         loaded_on=loaded_on,
-        other_steps=[*submissions, *scores, *cases, *benefits, *disbenefits, *adjustments, *lessons],
+        other_steps=[
+            *submissions,
+            *scores,
+            *cases,
+            *benefits,
+            *disbenefits,
+            *adjustments,
+            *staffing,
+            *resources,
+            *estimates,
+            *lessons,
+        ],
         improvements={row["ref"]: row for row in improvements},
     )
-    demo_staffing.load_staffing_register(read_yaml(demo / "staffing.yaml"), users, counts)
-    resources = read_yaml(demo / "temporary_resources.yaml")
-    demo_benefits.load_temporary_resources(resources, users, programme, counts)
-    load_demo_delivery_estimates(read_yaml(demo / "delivery_estimates.yaml"), counts)
     return counts
 
 
@@ -224,20 +243,55 @@ def load_demo_assessments(
             counts.add("assessment", "created")
 
 
-def load_demo_delivery_estimates(rows: Iterable[Mapping[str, Any]], counts: UpsertCounts) -> None:
-    """The worked example's delivery estimates, by improvement reference (an upsert: a second load
-    changes nothing). Seed data, so no audit event. Flushes, does not commit."""
-    refs = [row["improvement_ref"] for row in rows]
-    found = {
-        improvement.ref: improvement
-        for improvement in db.session.scalars(select(Improvement).where(Improvement.ref.in_(refs)))
+# The owner records the delivery estimate the afternoon the business case it sizes was written.
+ESTIMATED_AT = time(16, 30)
+
+
+def delivery_estimate_steps(
+    rows: Iterable[Mapping[str, Any]],
+    cases: Iterable[Mapping[str, Any]],
+    counts: UpsertCounts,
+    *,
+    loaded_on: date,
+) -> list[demo_decisions.HistoryStep]:
+    """The worked example's delivery estimates as steps of the replay: each recorded by the improvement's
+    owner through the improvements service the day its latest business case was written (its owner may
+    record one from the business case stage). An estimate already there is left as it is."""
+    written = {
+        row["improvement_ref"]: max(
+            demo_day(v["created_on"], loaded_on) or loaded_on for v in row["versions"]
+        )
+        for row in cases
     }
+    have = dict(
+        db.session.execute(
+            select(Improvement.ref, Improvement.delivery_person_months).where(
+                Improvement.ref.in_([row["improvement_ref"] for row in rows])
+            )
+        ).all()
+    )
+    steps: list[demo_decisions.HistoryStep] = []
     for row in rows:
-        improvement = found[row["improvement_ref"]]
-        estimate = Decimal(str(row["delivery_person_months"]))
-        if improvement.delivery_person_months == estimate:
+        ref, estimate = row["improvement_ref"], Decimal(str(row["delivery_person_months"]))
+        if have.get(ref) == estimate:
             counts.add("improvement", "unchanged")
             continue
-        improvement.delivery_person_months = estimate
-        counts.add("improvement", "updated")
-    db.session.flush()
+        if ref not in written:
+            raise ValueError(f"delivery_estimates.yaml sizes {ref}, which has no business case to date it by")
+        at = datetime.combine(written[ref], ESTIMATED_AT, tzinfo=UTC)
+        steps.append((at, 6, partial(_record_estimate, ref, estimate, counts)))
+    return steps
+
+
+def _record_estimate(ref: str, estimate: Decimal, counts: UpsertCounts) -> None:
+    """The owner records the estimate, through the improvements service."""
+    improvement = db.session.scalar(select(Improvement).where(Improvement.ref == ref))
+    if improvement is None or improvement.owner is None:
+        raise ValueError(f"{ref} has no owner to estimate its delivery")
+    update_improvement(
+        improvement,
+        actor=improvement.owner,
+        expected_version=improvement.version,
+        changes={"delivery_person_months": estimate},
+    )
+    counts.add("improvement", "updated")

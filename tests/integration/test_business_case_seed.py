@@ -86,4 +86,4 @@ def test_loading_twice_adds_nothing(db_session: Any) -> None:
         ),
     )
     assert before == after
-    assert counts.by_table["business_case"] == {"created": 0, "updated": 0, "unchanged": 5}
+    assert counts.by_table["business_case"] == {"created": 0, "updated": 0, "unchanged": 9}

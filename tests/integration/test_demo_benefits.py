@@ -43,7 +43,7 @@ def test_loading_twice_adds_nothing(db_session: Any) -> None:
     after = [
         _count(db_session, m) for m in (Benefit, BenefitMeasurement, BenefitAdjustment, TemporaryResource)
     ]
-    assert before == after == [13, 32, 5, 9]
+    assert before == after == [16, 34, 5, 9]
     assert counts.by_table["benefit"]["created"] == 0
 
 

@@ -159,7 +159,7 @@ def test_the_audit_log_records_the_history_at_its_own_dates_in_order(db_session:
     actions = {event.action for event in events}
     assert {
         "meeting.created",
-        "gate_decision.loaded",
+        "improvement.decided",
         "condition.met",
         "improvement.score_final",
         "improvement.transitioned",
@@ -182,7 +182,7 @@ def test_the_audit_log_records_the_history_at_its_own_dates_in_order(db_session:
         elif event.action == "condition.met":
             if event.occurred_at != conditions[after["condition_id"]].closed_at:
                 problems.append(f"condition {after['condition_id']} closed {event.occurred_at}")
-        elif event.action == "gate_decision.loaded":
+        elif event.action == "improvement.decided":
             decision = decisions[(event.subject_id, after["gate"], after["decision"])]
             if event.occurred_at != decision.decided_at:
                 problems.append(f"decision {decision.id} recorded {event.occurred_at}")

@@ -1,6 +1,8 @@
 """The worked example is built through the services, in date order: each improvement submitted through the
-submit service at its own date, triaged through the gate service, then decided, so the audit log holds
-no event after the load and tells each improvement's history in its order (submitted, triaged, decided);
+submit service at its own date, triaged and decided at every gate through the gate service at meetings
+the meetings service arranged, with their agendas, so the audit log holds no event after the load and
+tells each improvement's history in its order (submitted, triaged, decided); the staffing register, the
+temporary resources and the delivery estimates are recorded through their services on their own dates;
 and the deep dives' ideas are mostly triaged, leaving a short, young queue."""
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from changeauth.domain.lifecycle import Gate, Stage, Status
 from changeauth.models import AuditEvent, GateDecision, Improvement
+from tests.factories import UserFactory
+from tests.helpers import page
 
 AS_OF = date(2026, 11, 29)
 LOADED_AT = datetime.combine(AS_OF, time(12, 0), tzinfo=UTC)
@@ -65,7 +71,7 @@ def test_each_improvement_was_submitted_then_triaged_then_decided(db_session: An
         after = event.after or {}
         if event.action == "improvement.submitted":
             steps.setdefault(event.subject_id, []).append((event.action, event.occurred_at))
-        elif event.action in ("improvement.decided", "gate_decision.loaded"):
+        elif event.action == "improvement.decided":
             steps.setdefault(event.subject_id, []).append((after["gate"], event.occurred_at))
     problems = []
     for improvement_id, work in demo.items():
@@ -229,3 +235,187 @@ def test_the_reports_lessons_are_in_the_log_from_the_day_the_programme_ended(db_
     assert idea.team_id == planning and idea.stage == Stage.IDEA
     shown = review_queries.lessons_for(idea)
     assert shown and all(lesson.team_id == planning for lesson in shown[:2])
+
+
+def test_every_decision_at_every_gate_was_taken_through_the_gate_service(db_session: Any) -> None:
+    from changeauth.models import BusinessCase, ImprovementScore
+
+    demo = _demo(db_session)
+    # The gate service's own audit event, naming the decision it recorded, by the member who took it.
+    by_service = {
+        (event.subject_id, (event.after or {}).get("decision_id")): event
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "improvement.decided"))
+    }
+    assert not db_session.scalars(select(AuditEvent).where(AuditEvent.action == "gate_decision.loaded")).all()
+    decisions = db_session.scalars(
+        select(GateDecision)
+        .where(GateDecision.improvement_id.in_(demo), GateDecision.gate != Gate.G0)
+        .options(selectinload(GateDecision.attendees))
+    ).all()
+    assert {decision.gate for decision in decisions} == {Gate.G1, Gate.G2, Gate.G3}
+    problems = []
+    for decision in decisions:
+        where = f"{demo[decision.improvement_id].ref} {decision.gate.value}"
+        event = by_service.get((decision.improvement_id, decision.id))
+        if event is None or event.actor_id != decision.decided_by_id:
+            problems.append(f"{where}: not taken through the gate service")
+        elif event.occurred_at != decision.decided_at:
+            problems.append(f"{where}: decided {decision.decided_at}, recorded {event.occurred_at}")
+        elif sorted(event.after["attendee_ids"]) != sorted(a.id for a in decision.attendees):
+            problems.append(f"{where}: the service did not record its attendees")
+        if len(decision.attendees) < 3:
+            problems.append(f"{where}: taken without a quorum")
+    assert not problems, "\n".join(problems)
+    # Every investment decision to go ahead was taken on a final score and a submitted business case,
+    # which the gate service's G1 criteria ask for.
+    for decision in decisions:
+        if decision.gate is not Gate.G1 or decision.to_stage is not Stage.APPROVED:
+            continue
+        score = db_session.scalar(
+            select(ImprovementScore).where(ImprovementScore.improvement_id == decision.improvement_id)
+        )
+        assert score is not None and score.status == "final", demo[decision.improvement_id].ref
+        case = db_session.scalar(
+            select(BusinessCase).where(
+                BusinessCase.improvement_id == decision.improvement_id, BusinessCase.status == "approved"
+            )
+        )
+        assert case is not None and case.approved_at == decision.decided_at, demo[decision.improvement_id].ref
+
+
+def test_every_meeting_was_arranged_with_its_members_and_its_agenda_set_through_the_meetings_service(
+    db_session: Any,
+) -> None:
+    from changeauth.models import DaMeeting, MeetingAgendaItem
+
+    created = {
+        event.subject_id: event
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.created"))
+    }
+    agenda_events = {
+        (event.subject_id, (event.after or {}).get("improvement_id")): event
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.agenda_added"))
+    }
+    decided = {
+        (decision.meeting_id, decision.improvement_id): decision
+        for decision in db_session.scalars(select(GateDecision).where(GateDecision.gate != Gate.G0))
+    }
+    meetings = db_session.scalars(select(DaMeeting).options(selectinload(DaMeeting.members))).all()
+    assert meetings
+    problems = []
+    for meeting in meetings:
+        event = created.get(meeting.id)
+        if event is None or event.actor_id is None or event.occurred_at.date() >= meeting.meets_on:
+            problems.append(f"meeting of {meeting.meets_on}: not arranged ahead through the meetings service")
+        if len(meeting.members) < 3:
+            problems.append(f"meeting of {meeting.meets_on}: {len(meeting.members)} members invited")
+    for item in db_session.scalars(select(MeetingAgendaItem)):
+        event = agenda_events.get((item.meeting_id, item.improvement_id))
+        decision = decided.get((item.meeting_id, item.improvement_id))
+        if event is None or event.actor_id != item.added_by_id:
+            problems.append(f"agenda item {item.id}: not added through the meetings service")
+        elif decision is None or not event.occurred_at < decision.decided_at:
+            # Put on the agenda while it waited at its gate, before the meeting decided it.
+            problems.append(f"agenda item {item.id}: added {event.occurred_at}, not before its decision")
+    # Every G1-G3 decision was on its meeting's agenda.
+    agenda = {
+        (item.meeting_id, item.improvement_id) for item in db_session.scalars(select(MeetingAgendaItem))
+    }
+    assert set(decided) <= agenda
+    assert not problems, "\n".join(problems)
+
+
+def test_temporary_resources_staffing_and_estimates_were_recorded_through_their_services_on_their_dates(
+    db_session: Any,
+) -> None:
+    from changeauth.models import BenefitPayAward, BenefitPost, BenefitStaffing, TemporaryResource
+
+    actions = set(db_session.scalars(select(AuditEvent.action)))
+    assert "temporary_resource.loaded" not in actions
+    events = {
+        (event.action, event.subject_id): event
+        for event in db_session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action.in_(["temporary_resource.created", "temporary_resource.ended"])
+            )
+        )
+    }
+    resources = db_session.scalars(select(TemporaryResource)).all()
+    assert len(resources) >= 9
+    problems = []
+    for resource in resources:
+        created = events.get(("temporary_resource.created", resource.id))
+        if created is None or created.actor_id != resource.owner_id:
+            problems.append(f"{resource.role_title}: not recorded by its owner through the service")
+        elif created.occurred_at != resource.created_at or resource.created_at.date() != resource.start_date:
+            problems.append(
+                f"{resource.role_title}: recorded {resource.created_at}, starts {resource.start_date}"
+            )
+        if resource.actual_end_date is not None:
+            ended = events.get(("temporary_resource.ended", resource.id))
+            if ended is None or ended.occurred_at.date() != resource.actual_end_date:
+                problems.append(
+                    f"{resource.role_title}: its end was not recorded on {resource.actual_end_date}"
+                )
+    assert not problems, "\n".join(problems)
+    # The like-for-like register was drawn up for the SWAP audit, before it validated the saving
+    # (30 November 2019), and each pay award recorded when it was agreed.
+    register = db_session.scalar(select(BenefitStaffing))
+    posts = db_session.scalars(select(BenefitPost)).all()
+    assert register is not None and posts
+    validated = db_session.scalar(
+        select(AuditEvent.occurred_at).where(AuditEvent.action == "benefit.validated")
+    )
+    register_events = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("benefit.register_%")).order_by(AuditEvent.id)
+    ).all()
+    assert register_events and all(event.occurred_at < LOADED_AT for event in register_events)
+    assert [e.occurred_at.date() for e in register_events if "pay_award" not in e.action] == [
+        date(2019, 11, 29)
+    ] * (len(register_events) - 2)
+    assert max(e.occurred_at for e in register_events if "pay_award" not in e.action) < validated
+    awards = {
+        award.financial_year: award.recorded_at.date()
+        for award in db_session.scalars(select(BenefitPayAward))
+    }
+    assert awards == {2019: date(2019, 11, 29), 2020: date(2020, 11, 5)}
+    # The delivery estimates, recorded by each improvement's owner through the improvements service.
+    estimated = {
+        event.subject_id: event
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "improvement.edited"))
+        if "delivery_person_months" in (event.after or {})
+    }
+    sized = db_session.scalars(
+        select(Improvement).where(
+            Improvement.delivery_person_months.is_not(None), Improvement.ref.like("IMP-2021-%")
+        )
+    ).all()
+    assert sized
+    for work in sized:
+        event = estimated.get(work.id)
+        assert event is not None and event.actor_id == work.owner_id and event.occurred_at < LOADED_AT, (
+            work.ref
+        )
+
+
+def test_the_emergent_benefits_are_the_programmes_recorded_when_noticed(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+
+    emergent = db_session.scalars(select(Benefit).where(Benefit.emergent.is_(True))).all()
+    assert sorted(benefit.title for benefit in emergent) == [
+        "A commercial team grown on the programme's platform (modelled)",
+        "The Customer Connect space and its meeting rooms (modelled)",
+    ]
+    for benefit in emergent:
+        # Recorded when noticed at the close-down, years after the baseline the plan started from.
+        assert benefit.programme_id is not None and benefit.created_at.date() == date(2020, 12, 31)
+        assert benefit.closing_status is not None
+    # Every planned benefit is not emergent.
+    assert db_session.scalar(select(Benefit).where(Benefit.emergent.is_(False))) is not None
+    # Their pages say so; a planned benefit's does not.
+    login_as(UserFactory(viewer=True))
+    assert "Emerged during delivery" in page(client.get(f"/benefits/{emergent[0].id}")).text
+    planned = db_session.scalar(select(Benefit).where(Benefit.emergent.is_(False)).limit(1))
+    assert "Emerged during delivery" not in page(client.get(f"/benefits/{planned.id}")).text
