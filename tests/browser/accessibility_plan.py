@@ -570,13 +570,14 @@ FORM_CASES: tuple[FormCase, ...] = (
         clear=("Title",),
     ),
     # The second member has scored most of the worked example, and a revision starts from the last
-    # scores; IMP-2021-0009 is one they have not scored, so the form starts empty.
+    # scores; IMP-2021-0010 (a deep dive's idea at the business case stage) is one nobody has scored, so
+    # the form starts empty.
     FormCase(
         "scoring.assess",
         "design_authority",
         "scoring.assess",
         "Save my assessment",
-        {"improvement_id": "IMP-2021-0009"},
+        {"improvement_id": "IMP-2021-0010"},
     ),
     FormCase(
         "portfolio.estimate",
