@@ -13,7 +13,7 @@ from functools import partial
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep, demo_day
@@ -258,17 +258,12 @@ def _arrange_meeting(
         ),
         invitations=invitations,
     )
-    # The meeting is history: the invitations the service sent its members are marked delivered and read
-    # when they were sent, so the outbox never emails them (nobody is emailed when the example is loaded).
+    # The meeting is history: the invitations the service queued are withdrawn before anything emails
+    # them (nobody is emailed when the example is loaded).
     db.session.execute(
-        update(Notification)
-        .where(
-            Notification.subject_type == "da_meeting",
-            Notification.subject_id == meeting.id,
-            Notification.sent_at.is_(None),
+        delete(Notification).where(
+            Notification.subject_type == "da_meeting", Notification.subject_id == meeting.id
         )
-        .values(sent_at=Notification.created_at, read_at=Notification.created_at)
-        .execution_options(synchronize_session="fetch")
     )
     arranged[day] = meeting
 

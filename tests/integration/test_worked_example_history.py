@@ -114,15 +114,10 @@ def test_every_decision_was_taken_at_that_days_design_authority_meeting(db_sessi
             if meeting.created_at.date() >= meeting.meets_on:
                 problems.append(f"{where}: the meeting was arranged on or after its day")
     assert not problems, "\n".join(problems)
-    # Past meetings: each member was invited through the meetings service when the meeting was arranged,
-    # and the invitations are history, delivered then, so nobody is emailed one when the example is loaded.
-    invitations = db_session.scalars(
-        select(Notification).where(Notification.subject_type == "da_meeting")
-    ).all()
-    invited = {(notice.subject_id, notice.user_id) for notice in invitations}
-    assert invited == {(meeting.id, member.id) for meeting in meetings.values() for member in meeting.members}
-    for notice in invitations:
-        assert notice.sent_at == notice.read_at == notice.created_at == meetings[notice.subject_id].created_at
+    # Past meetings: nobody is emailed an invitation when the example is loaded.
+    assert not db_session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.subject_type == "da_meeting")
+    )
 
 
 def test_conditional_goes_carry_owned_dated_conditions_closed_as_the_history_says(db_session: Any) -> None:
