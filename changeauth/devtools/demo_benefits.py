@@ -18,6 +18,7 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep
 from changeauth.domain.lifecycle import Gate
+from changeauth.domain.reviews import ReviewDecision
 from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
 from changeauth.models import (
     Benefit,
@@ -32,6 +33,7 @@ from changeauth.models import (
 )
 from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
+from changeauth.services import reviews as review_service
 from changeauth.services import temporary_resources as resource_service
 from changeauth.services.reference_data import UpsertCounts
 
@@ -137,8 +139,11 @@ def benefit_steps(
                 at = _on(programme_ends_on, DECIDED_AT)
                 closer = users["design_authority"]
             else:
+                # An improvement's benefit is closed by its benefits review decision, before the G3.
                 at = _on(decided_on[(ref, Gate.G3)], CLOSED_BEFORE_REVIEW)
-                closer = users[row["owner"]]
+                review = partial(_review_and_close, key, row, users[row["owner"]], known)
+                steps.append((at, 4, review))
+                continue
             steps.append((at, 4, partial(_close, key, row["closing_status"], closer, known)))
     return steps
 
@@ -214,6 +219,22 @@ def _validate(
 def _close(key: tuple[str | None, str], status: str, actor: User, known: _Benefits) -> None:
     """Give the benefit its closing status through the benefits service."""
     benefit_service.set_closing_status(known.ids[key], actor=actor, closing_status=status)
+
+
+def _review_and_close(
+    key: tuple[str | None, str], row: Mapping[str, Any], actor: User, known: _Benefits
+) -> None:
+    """The benefits review's decision to close the benefit with its closing status, taken by the
+    improvement's owner through the reviews service (which closes it through the benefits service)."""
+    benefit = known.get(key)
+    review_service.record_review_decision(
+        benefit.id,
+        actor=actor,
+        decision=ReviewDecision.CLOSE.value,
+        causes=" ".join(str(row.get("review_causes", "")).split()),
+        expected_version=benefit.version,
+        closing_status=row["closing_status"],
+    )
 
 
 def _plan_years(
