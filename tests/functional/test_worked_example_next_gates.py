@@ -164,11 +164,18 @@ def test_the_benefits_review_asks_for_closed_benefits_then_closes_the_work(
     refused = _decide_gate(client, db_session, work, "go")
     assert refused.status_code == 422
     assert "2 benefits have no closing status (realised, partially or not realised)" in _errors(refused)
-    # Each benefit's owner says how far it was realised, on the benefit's own page.
+    assert "2 benefits have no benefits review decision" in _errors(refused)
+    # The benefits review closes each benefit, saying how far it was realised and why it fell short.
     for benefit in db_session.scalars(select(Benefit).where(Benefit.improvement_id == work.id)).all():
-        login_as(db_session.get(User, benefit.owner_id))
-        url = f"/benefits/{benefit.id}/close"
-        closed = _post_the_pages_form(client, url, url, closing_status="partially_realised")
+        url = f"/benefits/{benefit.id}/review-decision"
+        closed = _post_the_pages_form(
+            client,
+            url,
+            url,
+            decision="close",
+            closing_status="partially_realised",
+            causes="Channel shift stalled when the contact centre reopened after the pandemic.",
+        )
         assert closed.status_code == 302, _errors(closed)
     login_as(_person(db_session, "design_authority_2"))
     response = _decide_gate(client, db_session, _improvement(db_session, "IMP-2021-0001"), "go")
@@ -218,14 +225,19 @@ def test_the_benefits_review_waits_for_an_open_condition_its_owner_then_closes(
     assert not db_session.scalars(
         select(Condition).where(Condition.improvement_id == work.id, Condition.status == "open")
     ).all()
-    # Each benefit's owner says how far it was realised; then the review closes the work.
-    for benefit in db_session.scalars(select(Benefit).where(Benefit.improvement_id == work.id)).all():
-        if benefit.closing_status is None:
-            login_as(db_session.get(User, benefit.owner_id))
-            url = f"/benefits/{benefit.id}/close"
-            answered = _post_the_pages_form(client, url, url, closing_status="realised")
-            assert answered.status_code == 302, _errors(answered)
+    # The benefits review records a decision on each benefit; then the gate closes the work.
     login_as(_person(db_session, "design_authority_2"))
+    for benefit in db_session.scalars(select(Benefit).where(Benefit.improvement_id == work.id)).all():
+        url = f"/benefits/{benefit.id}/review-decision"
+        answered = _post_the_pages_form(
+            client,
+            url,
+            url,
+            decision="close",
+            closing_status=benefit.closing_status.value if benefit.closing_status else "realised",
+            causes="Measured against the plan at the benefits review.",
+        )
+        assert answered.status_code == 302, _errors(answered)
     response = _decide_gate(client, db_session, _improvement(db_session, "IMP-2021-0009"), "go")
     assert response.status_code == 302, _errors(response)
     assert _improvement(db_session, "IMP-2021-0009").stage is Stage.CLOSED

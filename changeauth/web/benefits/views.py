@@ -232,6 +232,9 @@ def _actions(benefit: Benefit, review: ReviewState) -> dict[str, bool]:
         and (improvement is None or improvement.stage in benefit_service.PROFILE_STAGES),
         "can_take_out": may["take_out"] and _by_year(benefit),
         "can_validate": may["validate"] and benefit.is_cashable and not benefit.is_validated,
+        # Dis-benefits are kept by whoever may edit the benefit, while its improvement's benefits may change.
+        "can_plan_disbenefits": may["edit"]
+        and (improvement is None or improvement.stage in benefit_service.PROFILE_STAGES),
     }
 
 
@@ -344,6 +347,7 @@ def _detail_page(
     measurements = benefit_queries.list_measurements(benefit.id)
     adjustments = benefit_queries.list_adjustments(benefit.id)
     review = _review_state(benefit)
+    actions = _actions(benefit, review)
     points = benefit_queries.planned_points(benefit.id) if benefit.profile_shape.uses_points else []
     years = savings_queries.saving_years(today(), benefit_id=benefit.id) if _by_year(benefit) else []
     return render_template(
@@ -366,11 +370,10 @@ def _detail_page(
         plan_history=benefit_queries.plan_history(benefit.id),
         shared=attribution_queries.shared_with(benefit),
         disbenefits=disbenefit_queries.against_benefits([benefit.id]).get(benefit.id, []),
-        can_keep_disbenefits=_permitted(benefit)["edit"]
-        and (improvement is None or improvement.stage in benefit_service.PROFILE_STAGES),
+        can_keep_disbenefits=actions["can_plan_disbenefits"],
         years=years,
         plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
-        **_actions(benefit, review),
+        **actions,
     ), (422 if failed else 200)
 
 
