@@ -31,6 +31,7 @@ from changeauth.models import (
     TemporaryResource,
     User,
 )
+from changeauth.services import benefit_control
 from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
 from changeauth.services import reviews as review_service
@@ -54,6 +55,8 @@ def _benefit_key(benefit: Benefit, refs_by_id: Mapping[int, str]) -> tuple[str |
 PROFILED_AT = time(15, 0)
 MEASURED_AT = time(16, 0)
 VALIDATED_AT = time(17, 0)
+# The benefit's owner accepts its profile half an hour after it is profiled (or handed to them).
+ACCEPTED_AFTER = timedelta(minutes=30)
 DECIDED_AT = time(12, 0)
 # A benefit is closed at its improvement's benefits review, before the meeting's decision at 11:00.
 CLOSED_BEFORE_REVIEW = time(10, 30)
@@ -120,6 +123,7 @@ def benefit_steps(
             else:
                 at = _on(decided_on[(ref, Gate.G0)] + timedelta(days=1), PROFILED_AT)
             steps.append((at, 0, partial(_profile, row, key, users, programme, known, counts)))
+            steps.append((at + ACCEPTED_AFTER, 0, partial(_accept, key, users[row["owner"]], known)))
         for measurement in row.get("measurements") or []:
             if measurement["period_end"] in measured:
                 counts.add("benefit_measurement", "unchanged")
@@ -133,6 +137,7 @@ def benefit_steps(
         if handover and not (key in known.ids and known.get(key).is_handed_over):
             at = _on(handover["handed_over_on"], DECIDED_AT)
             steps.append((at, 3, partial(_hand_over, key, handover, users, known)))
+            steps.append((at + ACCEPTED_AFTER, 3, partial(_accept, key, users[handover["to"]], known)))
             counts.add("benefit_handover", "created")
         if row.get("closing_status") and not (key in known.ids and known.get(key).closing_status):
             if ref is None:
@@ -214,6 +219,15 @@ def _validate(
         actor=users[row["validated_by"]],
         note=" ".join(str(row.get("validation_note", "")).split()),
     )
+
+
+def _accept(key: tuple[str | None, str], owner: User, known: _Benefits) -> None:
+    """The benefit's owner accepts its profile through the service, as they did when it was profiled or
+    handed to them (docs/benefits-and-resources.md#accountable-owners)."""
+    benefit = known.get(key)
+    if benefit.is_accepted or benefit.closing_status:
+        return
+    benefit_control.accept_benefit(benefit.id, actor=owner, expected_version=benefit.version)
 
 
 def _close(key: tuple[str | None, str], status: str, actor: User, known: _Benefits) -> None:

@@ -53,7 +53,8 @@ __all__ = [
     "escalate_after",
     "is_out_of_tolerance",
     "PLAN_FIELDS",
-    "change_needs_reason",
+    "ChangeRequestStatus",
+    "needs_change_request",
     "is_tracked",
     "next_due",
     "planned_value",
@@ -258,7 +259,8 @@ FLAG_STALE_BENEFIT = "stale_benefit"
 FLAG_BENEFIT_ESCALATED = "benefit_escalated"
 FLAG_BENEFIT_OUT_OF_TOLERANCE = "benefit_out_of_tolerance"
 
-# The baseline and the target: what the business case was approved on, changed only with a reason after.
+# The baseline and the target: what the business case was approved on, changed after that only by a change
+# request the design authority approves.
 PLAN_FIELDS: frozenset[str] = frozenset({"baseline_value", "baseline_date", "target_value", "target_date"})
 # An improvement in one of these stages (or on hold from one) has had its business case approved.
 APPROVED_CASE_STAGES: frozenset[str] = frozenset({"approved", "delivery", "realisation", "closed"})
@@ -837,10 +839,20 @@ def is_out_of_tolerance(rag: str | None) -> bool:
     return rag in (Rag.AMBER.value, Rag.RED.value)
 
 
-def change_needs_reason(*, improvement_stage: str | None, held_from_stage: str | None = None) -> bool:
-    """Say whether changing a benefit's baseline or target needs a reason: once its improvement's business
-    case is approved (approved, in delivery, realising or closed, or on hold from one of those), the
-    benefits it was approved on change only under change control. A programme's benefit has no
-    improvement's case, so it does not."""
+def needs_change_request(*, improvement_stage: str | None, held_from_stage: str | None = None) -> bool:
+    """Say whether a change to a benefit's baseline or target is a change request for the design authority
+    rather than an edit: once its improvement's business case is approved (approved, in delivery,
+    realising or closed, or on hold from one of those), the benefits it was approved on change only under
+    change control. A programme's benefit has no improvement's case, and only the design authority writes
+    it, so it does not."""
     stage = held_from_stage if improvement_stage == "on_hold" else improvement_stage
     return stage in APPROVED_CASE_STAGES
+
+
+class ChangeRequestStatus(StrEnum):
+    """A proposed change to a benefit's baseline or target (docs/benefits-and-resources.md): pending until
+    an independent design authority member approves (then applied) or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

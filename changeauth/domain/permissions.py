@@ -299,6 +299,38 @@ def can_record_measurement(actor: Actor, *, benefit_owner_id: int, improvement_o
     return actor.is_active and actor.id in {benefit_owner_id, improvement_owner_id}
 
 
+def can_propose_plan_change(
+    actor: Actor, *, benefit_owner_id: int, improvement: ImprovementFacts | None
+) -> bool:
+    """Who may propose a change to a benefit's baseline or target under change control: the benefit's
+    owner, the improvement's owner or a design authority member (a programme's benefit, the DA)."""
+    if not actor.is_active:
+        return False
+    return can_edit_benefit_profile(actor, improvement) or actor.id == benefit_owner_id
+
+
+def can_decide_plan_change(
+    actor: Actor,
+    *,
+    proposer_id: int | None,
+    benefit_owner_id: int,
+    improvement: ImprovementFacts | None,
+) -> bool:
+    """The design authority approves or rejects a change to an approved benefit's baseline or target under
+    the separation of duties of a gate decision (``can_decide_gate``): a DA member with no interest in the
+    improvement (submitter, owner, sponsor, conflicted, a holder in its current stage), and neither the
+    person who proposed it nor the benefit's owner, who would otherwise approve their own target."""
+    if not is_design_authority(actor) or actor.id in {proposer_id, benefit_owner_id}:
+        return False
+    return improvement is None or not is_interested(actor.id, improvement)
+
+
+def can_accept_benefit(actor: Actor, *, benefit_owner_id: int) -> bool:
+    """Only the benefit's owner accepts its profile: the acceptance says the person accountable for
+    realising it agrees to what it promises (Managing Benefits)."""
+    return actor.is_active and actor.id == benefit_owner_id
+
+
 def can_record_adjustment(actor: Actor) -> bool:
     """Like-for-like adjustments are finance's call."""
     return actor.has(Role.FINANCE)

@@ -7,6 +7,7 @@ from changeauth.models.backlog_key import BacklogKey, BacklogRankRange, SharedVi
 from changeauth.models.benefit import (
     Benefit,
     BenefitAdjustment,
+    BenefitChangeRequest,
     BenefitMeasurement,
     BenefitPayAward,
     BenefitPlannedPoint,
@@ -75,6 +76,7 @@ __all__ = [
     "Base",
     "Benefit",
     "BenefitAdjustment",
+    "BenefitChangeRequest",
     "BenefitDriver",
     "BenefitMeasurement",
     "BenefitPayAward",

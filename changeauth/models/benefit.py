@@ -36,6 +36,7 @@ from changeauth.domain.benefits import (
     AdjustmentCategory,
     BenefitDirection,
     CashClass,
+    ChangeRequestStatus,
     ClosingStatus,
     DataQuality,
     Frequency,
@@ -90,6 +91,7 @@ class Benefit(Base):
         CheckConstraint("share_pct IS NULL OR shared_measure_key IS NOT NULL", name="share_of_a_measure"),
         Index("ix_benefit_shared_measure_key", "shared_measure_key"),
         CheckConstraint("(validated_by_id IS NULL) = (validated_at IS NULL)", name="validation_complete"),
+        CheckConstraint("(accepted_by_id IS NULL) = (accepted_at IS NULL)", name="acceptance_complete"),
         # The stale-benefits job compares these two dates with the as-of date.
         Index("ix_benefit_next_due_on", "next_due_on"),
         Index("ix_benefit_escalate_after_on", "escalate_after_on"),
@@ -158,6 +160,10 @@ class Benefit(Base):
     finance_question_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     finance_question_at: Mapped[datetime | None]
     finance_answer: Mapped[str | None] = mapped_column(Text)
+    # The benefit's owner accepted the profile as it stands (who, when); cleared when the profile, the target
+    # or the owner changes, so the owner is asked again (docs/benefits-and-resources.md#accountable-owners).
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at: Mapped[datetime | None]
     # Handed to a named business-as-usual owner (who is then ``owner_id``) on this date, so it is still
     # chased after its programme ends or its improvement leaves realisation (domain.benefits.is_tracked).
     handed_over_on: Mapped[date | None]
@@ -183,6 +189,12 @@ class Benefit(Base):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
     validated_by: Mapped[User | None] = relationship(foreign_keys=[validated_by_id], lazy="raise_on_sql")
     baseline_attachment: Mapped[Attachment | None] = relationship(lazy="raise_on_sql")
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id], lazy="raise_on_sql")
+
+    @property
+    def is_accepted(self) -> bool:
+        """Accepted by its current owner (an acceptance by an earlier owner does not carry over)."""
+        return self.accepted_at is not None and self.accepted_by_id == self.owner_id
 
     @property
     def is_validated(self) -> bool:
@@ -248,6 +260,55 @@ class BenefitPlannedPoint(Base):
 
     def __repr__(self) -> str:
         return f"<BenefitPlannedPoint {self.benefit_id} {self.period_end}>"
+
+
+class BenefitChangeRequest(Base):
+    """A proposed change to an approved benefit's baseline or target (change control): the values it
+    would have and the ones it had when proposed, why, who proposed it, and the design authority's
+    decision with its note. Only an approved request changes the benefit."""
+
+    __tablename__ = "benefit_change_request"
+    __table_args__ = (
+        one_of("status", ChangeRequestStatus, "status_known"),
+        CheckConstraint("target_date > baseline_date", name="target_after_baseline"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"),
+        Index("ix_benefit_change_request_benefit_status", "benefit_id", "status"),
+        Index("ix_benefit_change_request_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_id: Mapped[int] = mapped_column(ForeignKey("benefit.id", ondelete="CASCADE"))
+    status: Mapped[ChangeRequestStatus] = mapped_column(
+        EnumString(ChangeRequestStatus, 10), default=ChangeRequestStatus.PENDING
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    baseline_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    baseline_date: Mapped[date]
+    target_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    target_date: Mapped[date]
+    was_baseline_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    was_baseline_date: Mapped[date]
+    was_target_value: Mapped[Decimal] = mapped_column(BENEFIT_VALUE)
+    was_target_date: Mapped[date]
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    benefit: Mapped[Benefit] = relationship(lazy="raise_on_sql")
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id], lazy="raise_on_sql")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="raise_on_sql")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is ChangeRequestStatus.PENDING
+
+    def __repr__(self) -> str:
+        return f"<BenefitChangeRequest {self.benefit_id} {self.status}>"
 
 
 class BenefitMeasurement(Base):

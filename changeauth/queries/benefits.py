@@ -26,6 +26,7 @@ from changeauth.models import (
     AuditEvent,
     Benefit,
     BenefitAdjustment,
+    BenefitChangeRequest,
     BenefitDriver,
     BenefitMeasurement,
     BenefitPlannedPoint,
@@ -470,7 +471,13 @@ def get_benefit(benefit_id: int) -> Benefit:
     """One benefit with its driver, owner, validator, improvement and programme; NotFound when missing."""
     benefit = db.session.scalar(
         select(Benefit)
-        .options(*_options(), joinedload(Benefit.validated_by), joinedload(Benefit.baseline_attachment))
+        .options(
+            *_options(),
+            joinedload(Benefit.validated_by),
+            joinedload(Benefit.baseline_attachment),
+            joinedload(Benefit.accepted_by),
+            joinedload(Benefit.improvement).joinedload(Improvement.sponsor),
+        )
         .where(Benefit.id == benefit_id)
     )
     if benefit is None:
@@ -641,7 +648,9 @@ def tracker_statement(filters: BenefitFilters, *, as_of: date, grace_days: int) 
 
 @dataclass(frozen=True)
 class PlanChange:
-    """One version of a benefit's baseline and target, from the audit log: when, by whom, and why."""
+    """One version of a benefit's baseline and target, from the audit log: when, by whom, and why; for a
+    change made under change control, who proposed it (``by``) and the design authority member who
+    approved it, with their note."""
 
     on: Any
     by: str | None
@@ -650,11 +659,14 @@ class PlanChange:
     target_value: Decimal
     target_date: date
     reason: str | None
+    approved_by: str | None = None
+    approval_note: str | None = None
 
 
 def plan_history(benefit_id: int) -> list[PlanChange]:
     """The benefit's baselines and targets as first profiled and after each change to them, oldest first,
-    read from the audit log (append-only, so the history cannot be rewritten)."""
+    read from the audit log (append-only, so the history cannot be rewritten); a change applied by an
+    approved change request names its proposer and its approver."""
     events = db.session.execute(
         select(AuditEvent, User.name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -665,6 +677,7 @@ def plan_history(benefit_id: int) -> list[PlanChange]:
         )
         .order_by(AuditEvent.id)
     ).all()
+    requests = {request.id: request for request in change_requests(benefit_id)}
     history: list[PlanChange] = []
     for event, name in events:
         first = _plan(event.before)
@@ -681,8 +694,76 @@ def plan_history(benefit_id: int) -> list[PlanChange]:
             history[-1].target_date,
         ):
             continue
-        history.append(PlanChange(event.occurred_at, name, *plan, event.reason))
+        request = requests.get((event.after or {}).get("change_request_id"))  # type: ignore[arg-type]
+        if request is not None:
+            history.append(
+                PlanChange(
+                    event.occurred_at,
+                    request.proposed_by.name if request.proposed_by else None,
+                    *plan,
+                    event.reason,
+                    approved_by=request.decided_by.name if request.decided_by else name,
+                    approval_note=request.decision_note or None,
+                )
+            )
+        else:
+            history.append(PlanChange(event.occurred_at, name, *plan, event.reason))
     return history
+
+
+def change_requests(benefit_id: int) -> list[BenefitChangeRequest]:
+    """A benefit's change requests, newest first, with who proposed and who decided each."""
+    return list(
+        db.session.scalars(
+            select(BenefitChangeRequest)
+            .options(
+                joinedload(BenefitChangeRequest.proposed_by), joinedload(BenefitChangeRequest.decided_by)
+            )
+            .where(BenefitChangeRequest.benefit_id == benefit_id)
+            .order_by(BenefitChangeRequest.id.desc())
+        )
+    )
+
+
+def pending_change_requests(*, limit: int) -> tuple[int, list[BenefitChangeRequest]]:
+    """How many changes to a baseline or target wait for the design authority, and the oldest of them,
+    with their benefit, its improvement and the proposer (the design authority's Home worklist)."""
+    pending = BenefitChangeRequest.status == rules.ChangeRequestStatus.PENDING
+    total = db.session.scalar(select(func.count()).select_from(BenefitChangeRequest).where(pending)) or 0
+    rows = list(
+        db.session.scalars(
+            select(BenefitChangeRequest)
+            .options(
+                joinedload(BenefitChangeRequest.proposed_by),
+                joinedload(BenefitChangeRequest.benefit).joinedload(Benefit.improvement),
+            )
+            .where(pending)
+            .order_by(BenefitChangeRequest.proposed_at, BenefitChangeRequest.id)
+            .limit(limit)
+        )
+    )
+    return total, rows
+
+
+def awaiting_acceptance(user_id: int, *, limit: int) -> tuple[int, list[Benefit]]:
+    """The open benefits this person owns and has not accepted as they stand, oldest first, with their
+    improvement (their Home actions)."""
+    waiting = and_(
+        Benefit.owner_id == user_id,
+        Benefit.closing_status.is_(None),
+        or_(Benefit.accepted_at.is_(None), Benefit.accepted_by_id != user_id),
+    )
+    total = db.session.scalar(select(func.count()).select_from(Benefit).where(waiting)) or 0
+    rows = list(
+        db.session.scalars(
+            select(Benefit)
+            .options(joinedload(Benefit.improvement))
+            .where(waiting)
+            .order_by(Benefit.created_at, Benefit.id)
+            .limit(limit)
+        )
+    )
+    return total, rows
 
 
 def _plan(values: dict[str, Any] | None) -> tuple[Decimal, date, Decimal, date] | None:

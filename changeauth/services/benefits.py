@@ -84,6 +84,24 @@ PROFILE_FIELDS = (
 # How the baseline was arrived at and its evidence: part of the profile, but not of the plan (a change
 # needs no reason once approved) nor of the values finance validated.
 EVIDENCE_FIELDS = frozenset({"baseline_quality", "baseline_evidence", "baseline_attachment_id"})
+# Changing any of these changes what the benefit's owner accepted, so they are asked to accept it again.
+ACCEPTED_FIELDS = frozenset(
+    {
+        "cash_class",
+        "unit",
+        "direction",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_date",
+        "frequency",
+        "owner_id",
+        "tolerance_pct",
+        "profile_shape",
+        "measure_type",
+        "planned_points",
+    }
+)
 # Changing any of these changes what finance validated, so the validation lapses.
 VALUE_FIELDS = frozenset(
     {
@@ -449,6 +467,7 @@ def create_benefit(
         subject_version=benefit.version,
         after={**_profile(benefit), **_points_audited(points)},
     )
+    ask_to_accept(benefit, actor_id=actor.id)
     return benefit
 
 
@@ -484,9 +503,10 @@ def update_benefit(
     The baseline's quality and evidence change like the rest of the profile; ``baseline_file`` files a
     new evidence file with the improvement's evidence and names it as the baseline's.
 
-    A change to the values finance validated withdraws the validation. Once the improvement's business
-    case is approved, a change to the baseline or the target needs a ``reason``, kept with the change in
-    the audit log (the benefit's history of targets). Raises NotFound,
+    A change to the values finance validated withdraws the validation, and a change to what the owner
+    accepted asks them to accept it again. Once the improvement's business case is approved, the baseline
+    and the target change only through a change request (``services.benefit_control``): changing them
+    here is refused. ``reason`` is kept with the change in the audit log when given. Raises NotFound,
     PermissionDenied, InvalidTransition, VersionConflict or ValidationFailed. Flushes, does not commit.
     """
     benefit = _load_benefit(benefit_or_id)
@@ -546,19 +566,29 @@ def update_benefit(
     reason = (reason or "").strip()
     if len(reason) > NOTE_MAX:
         raise ValidationFailed({"reason": [f"Keep the reason to {NOTE_MAX:,} characters or fewer."]})
-    if (
-        changed & PLAN_CHANGE_FIELDS
-        and not reason
-        and improvement is not None
-        and rules.change_needs_reason(
-            improvement_stage=improvement.stage, held_from_stage=improvement.held_from_stage
+    under_control = improvement is not None and rules.needs_change_request(
+        improvement_stage=improvement.stage, held_from_stage=improvement.held_from_stage
+    )
+    if changed & rules.PLAN_FIELDS and under_control:
+        # Change control: the business case was approved on these, so a change is proposed to the design
+        # authority (services.benefit_control.propose_plan_change) rather than made here.
+        raise ValidationFailed(
+            {
+                name: [
+                    "The business case was approved on the current baseline and target: propose the change "
+                    "to the design authority instead."
+                ]
+                for name in sorted(changed & rules.PLAN_FIELDS)
+            }
         )
-    ):
+    if changed & PLAN_CHANGE_FIELDS and not reason and under_control:
+        # How the plan runs between them (its shape, its planned values) changes with a reason, kept in the
+        # audit log; the baseline and target themselves change only by a change request (above).
         raise ValidationFailed(
             {
                 "reason": [
-                    "Say why the plan (its baseline, target or planned values) is changing: the business "
-                    "case was approved on the current one."
+                    "Say why the plan (its shape or planned values) is changing: the business case was "
+                    "approved on the current one."
                 ]
             }
         )
@@ -609,9 +639,14 @@ def update_benefit(
         touch(benefit, at=db.utcnow())
     if "closing_status" in changes:
         benefit.closing_status = changes["closing_status"]
-    if changed & VALUE_FIELDS:
+    if changed & VALUE_FIELDS or ("owner_id" in changed and benefit.validated_by_id == benefit.owner_id):
+        # New figures finance has not seen; or the new owner validated them, and no owner validates their
+        # own benefit (docs/benefits-and-resources.md#accountable-owners).
         benefit.validated_by_id = None
         benefit.validated_at = None
+    ask = bool(changed & ACCEPTED_FIELDS)
+    if ask:
+        clear_acceptance(benefit)
     benefit.reschedule(latest, points)
     flush_guarded()
     if "planned_points" in changed:
@@ -630,6 +665,8 @@ def update_benefit(
         after={**_profile(benefit), **(_points_audited(points) if "planned_points" in changed else {})},
         reason=reason or None,
     )
+    if ask:
+        ask_to_accept(benefit, actor_id=actor.id)
     return benefit
 
 
@@ -719,6 +756,70 @@ def reopen_benefit(
     return benefit
 
 
+# --- Accountable owners (services.benefit_control accepts and decides) ----------------------------------
+
+
+def clear_acceptance(benefit: Benefit) -> bool:
+    """Forget the owner's acceptance (the profile it covered has changed); True when there was one."""
+    had = benefit.accepted_at is not None
+    benefit.accepted_by_id = None
+    benefit.accepted_at = None
+    return had
+
+
+def ask_to_accept(benefit: Benefit, *, actor_id: int | None) -> None:
+    """Tell the benefit's owner there is a profile to accept. Not when they wrote it themselves: they see
+    it waiting on the benefit's page and in their Home actions."""
+    if benefit.owner_id == actor_id:
+        return
+    notifications.enqueue(
+        user_ids=[benefit.owner_id],
+        kind="benefit.accept",
+        text=(
+            f"You own the benefit “{benefit.title}”. Read its profile and accept it on the benefit's page: "
+            "you are accountable for realising it."
+        ),
+        event_key=f"benefit-accept:{benefit.id}:{benefit.version}",
+        subject_type="benefit",
+        subject_id=benefit.id,
+    )
+
+
+def withdraw_validations_by(
+    person_ids: set[int | None], *, improvement_id: int, actor: User, why: str
+) -> int:
+    """Withdraw the validation of the improvement's benefits that one of ``person_ids`` gave, now that they
+    have an interest in the improvement (its senior responsible owner, its owner, a declared conflict):
+    a validation counts only while its validator is independent of the benefit, whatever order the steps
+    came in. Audited on each benefit; finance validates again. Returns how many were withdrawn."""
+    wanted = {i for i in person_ids if i is not None}
+    if not wanted:
+        return 0
+    validated = list(
+        db.session.scalars(
+            select(Benefit).where(
+                Benefit.improvement_id == improvement_id, Benefit.validated_by_id.in_(wanted)
+            )
+        )
+    )
+    for benefit in validated:
+        validator = benefit.validated_by_id
+        benefit.validated_by_id = None
+        benefit.validated_at = None
+        flush_guarded()
+        record_event(
+            actor_id=actor.id,
+            action="benefit.validation_withdrawn",
+            subject_type="benefit",
+            subject_id=benefit.id,
+            subject_version=benefit.version,
+            before={"validated_by_id": validator},
+            after={"validated_by_id": None},
+            reason=why,
+        )
+    return len(validated)
+
+
 # --- Handover to business as usual ----------------------------------------------------------------------
 
 
@@ -780,9 +881,16 @@ def hand_over_benefit(
         "handed_over_on": benefit.handed_over_on,
         "handover_note": benefit.handover_note,
     }
+    new_owner = owner.id != benefit.owner_id
     benefit.owner_id = owner.id
     benefit.handed_over_on = handed_over_on
     benefit.handover_note = note
+    if new_owner:
+        # The new owner accepts the benefit afresh, and may not be the one who validated it.
+        clear_acceptance(benefit)
+        if benefit.validated_by_id == owner.id:
+            benefit.validated_by_id = None
+            benefit.validated_at = None
     flush_guarded()
     record_event(
         actor_id=actor.id,
@@ -799,8 +907,8 @@ def hand_over_benefit(
         kind="benefit.handed_over",
         text=(
             f"The benefit “{benefit.title}”{where} has been handed to you as its business-as-usual owner "
-            f"from {handed_over_on.day} {handed_over_on:%B %Y}. Record its measurements as they fall due; "
-            "you will be told when one is overdue."
+            f"from {handed_over_on.day} {handed_over_on:%B %Y}. Accept its profile on the benefit's page, "
+            "and record its measurements as they fall due; you will be told when one is overdue."
         ),
         event_key=f"benefit-handed-over:{benefit.id}:{benefit.version}",
         subject_type="benefit",

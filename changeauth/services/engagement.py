@@ -10,6 +10,7 @@ from changeauth.domain.errors import AlreadyExists, NotFound, PermissionDenied, 
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.models import Comment, ConflictDeclaration, Improvement, Support, User
 from changeauth.queries.improvements import access_to, conflicted_user_ids
+from changeauth.services import benefits as benefit_service
 from changeauth.services.audit import record_event
 
 
@@ -91,5 +92,12 @@ def declare_conflict(improvement: Improvement, *, actor: User, note: str) -> Con
         subject_id=improvement.id,
         after={"user_id": actor.id},
         reason=declaration.note or None,
+    )
+    # A conflict declared after validating one of its benefits makes that validation no longer independent.
+    benefit_service.withdraw_validations_by(
+        {actor.id},
+        improvement_id=improvement.id,
+        actor=actor,
+        why="The person who validated it has declared a conflict of interest on the improvement.",
     )
     return declaration

@@ -17,6 +17,7 @@ from changeauth.domain.lifecycle import Stage, Status
 from changeauth.domain.portfolio import check_delivery_estimate
 from changeauth.models import BenefitDriver, Improvement, Programme, Team, User
 from changeauth.queries.improvements import access_to
+from changeauth.services import benefits as benefit_service
 from changeauth.services.audit import record_event
 from changeauth.services.guards import expect_version, flush_guarded
 
@@ -217,6 +218,16 @@ def update_improvement(
     if drivers is not None:
         improvement.drivers = drivers
     flush_guarded()
+    newly_interested = {values.get(name) for name in ("owner_id", "sponsor_id") if name in values}
+    if newly_interested:
+        # The new senior responsible owner (sponsor) or owner may not keep a validation they gave as
+        # finance: it was independent then, and is not now (docs/benefits-and-resources.md).
+        benefit_service.withdraw_validations_by(
+            newly_interested,
+            improvement_id=improvement.id,
+            actor=actor,
+            why="The person who validated it now owns or sponsors the improvement.",
+        )
     # The people, team and programme follow their ids when next read.
     db.session.expire(improvement, ["owner", "sponsor", "team", "programme"])
     record_event(

@@ -2,8 +2,9 @@
 the lessons log (docs/benefits-and-resources.md#the-benefits-review).
 
 A review decision reuses what benefits already have rather than keeping its own copy: *close* sets the
-benefit's closing status, *revise* changes its target through the change control every approved target
-goes through (``services.benefits.update_benefit``, with the reason), and *hand over* names the
+benefit's closing status, *revise* proposes the new target to the design authority through the change
+control every approved target goes through (``services.benefit_control.propose_plan_change``, with the
+reason; it applies once an independent member approves it), and *hand over* names the
 business-as-usual owner (``services.benefits.hand_over_benefit``). Each checks its permission first
 (403), then the stage (409), then the values (422), writes nothing until all pass, and is guarded by the
 benefit's version, so two people deciding on one benefit at once cannot both win. One audit event per
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
@@ -33,6 +33,7 @@ from changeauth.domain.reviews import (
 from changeauth.models import Benefit, BenefitReview, Improvement, Lesson, Programme, Team, User
 from changeauth.queries import reviews as review_queries
 from changeauth.queries.improvements import access_to
+from changeauth.services import benefit_control
 from changeauth.services import benefits as benefit_service
 from changeauth.services.audit import record_event
 from changeauth.services.guards import expect_version, flush_guarded, touch
@@ -131,13 +132,15 @@ def record_review_decision(
             benefit, actor=actor, expected_version=benefit.version, closing_status=closing_status
         )
     elif chosen is ReviewDecision.REVISE:
-        changes: dict[str, Any] = {}
-        if target_value is not None:
-            changes["target_value"] = target_value
-        if target_date is not None:
-            changes["target_date"] = target_date
-        benefit_service.update_benefit(
-            benefit, actor=actor, changes=changes, expected_version=benefit.version, reason=reason
+        # The business case was approved on the target, so the revision is a change request the design
+        # authority decides; the review records the decision to seek it.
+        benefit_control.propose_plan_change(
+            benefit,
+            actor=actor,
+            expected_version=benefit.version,
+            reason=reason,
+            target_value=target_value,
+            target_date=target_date,
         )
     elif chosen is ReviewDecision.HAND_OVER:
         benefit_service.hand_over_benefit(

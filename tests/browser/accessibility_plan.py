@@ -115,6 +115,7 @@ PAGE_VARIANTS: dict[str, tuple[dict[str, str], ...]] = {
     "reviews.decide": ({"benefit_id": "review_benefit_id"},),
     "benefits.reopen": ({"benefit_id": "closed_benefit_id"}, {"benefit_id": "benefit_id"}),
     "benefits.plan": ({"benefit_id": "stepped_benefit_id"},),
+    "benefits.propose_change": ({"benefit_id": "controlled_benefit_id"}, {"benefit_id": "benefit_id"}),
     "scoring.scheme": ({"scheme_id": "active_scheme"}, {"scheme_id": "draft_scheme"}),
     "scoring.edit_scheme": ({"scheme_id": "draft_scheme"},),
     "business_cases.version": ({"case_id": "submitted_case"}, {"case_id": "programme_case"}),
@@ -301,6 +302,17 @@ def _add_and_read_samples() -> dict[str, Any]:
         .order_by(Benefit.id)
     )
     assert review_benefit_id is not None
+    # An open benefit whose business case is approved: a change to its target is proposed, not edited.
+    controlled_benefit_id = db.session.scalar(
+        select(Benefit.id)
+        .where(
+            Benefit.improvement_id.in_([refs[DELIVERY], refs[REALISATION]]),
+            Benefit.closing_status.is_(None),
+            Benefit.id != closed_benefit.id,
+        )
+        .order_by(Benefit.id)
+    )
+    assert controlled_benefit_id is not None
     post_id = _staffing_register(benefit_id)
     disbenefit_id = _disbenefit(refs[REALISATION], da.id)
     # The improvement in delivery needs the closed one delivered first (it is, so no gate is blocked).
@@ -325,6 +337,7 @@ def _add_and_read_samples() -> dict[str, Any]:
         "closed_benefit_id": closed_benefit.id,
         "stepped_benefit_id": stepped_benefit_id,
         "review_benefit_id": review_benefit_id,
+        "controlled_benefit_id": controlled_benefit_id,
         "post_id": post_id,
         "disbenefit_id": disbenefit_id,
         "resource_id": _overrunning_resource(),
@@ -662,6 +675,14 @@ FORM_CASES: tuple[FormCase, ...] = (
         fill={"Planned value": "lots"},
     ),
     FormCase(
+        "benefits.propose_change",
+        "design_authority",
+        "benefits.propose_change",
+        "Send the change to the design authority",
+        {"benefit_id": "controlled_benefit_id"},
+        fill={"Target value": "lots"},
+    ),
+    FormCase(
         "benefits.attribution",
         "design_authority",
         "benefits.attribution",
@@ -748,6 +769,10 @@ NO_ERROR_STATE: dict[str, str] = {
     "backlog.plan": "one list whose every choice, including 'Not planned', is valid",
     "benefits.staffing_remove_post": "a button confirming the removal",
     "benefits.remove_disbenefit": "a button confirming the removal",
+    "benefits.accept": "a button (the benefit's owner accepts its profile); scanned in "
+    "test_benefit_change_request_page",
+    "benefits.decide_change": "offered on the benefit page only while a change waits; its error state (a "
+    "rejection without a note) is scanned in test_benefit_change_request_page",
     "benefits.validate": "its error state (no note) is scanned in test_finance_validation_page",
     "benefits.ask_owner": "its error state (no question) is scanned in test_finance_validation_page",
     "benefits.answer_finance": "offered only while finance's question is open; scanned in "

@@ -19,6 +19,7 @@ from changeauth.domain.roles import ALL_ROLES
 from changeauth.models import (
     Attachment,
     BenefitAdjustment,
+    BenefitChangeRequest,
     BenefitPost,
     BenefitStaffing,
     Condition,
@@ -189,8 +190,32 @@ def make_samples() -> dict[str, Any]:
         owner_id=improvement.owner_id,
         mitigation="Phone lines stay open.",
     )
+    change = BenefitChangeRequest(
+        benefit_id=benefit.id,
+        reason="Sample: a later target.",
+        baseline_value=benefit.baseline_value,
+        baseline_date=benefit.baseline_date,
+        target_value=benefit.target_value + 100,
+        target_date=benefit.target_date,
+        was_baseline_value=benefit.baseline_value,
+        was_baseline_date=benefit.baseline_date,
+        was_target_value=benefit.target_value,
+        was_target_date=benefit.target_date,
+        proposed_by_id=benefit.owner_id,
+    )
     db.session.add_all(
-        [condition, meeting, attachment, programme, adjustment, post, register, dependency, disbenefit]
+        [
+            condition,
+            meeting,
+            attachment,
+            programme,
+            adjustment,
+            post,
+            register,
+            dependency,
+            disbenefit,
+            change,
+        ]
     )
     db.session.flush()
     criterion = db.session.scalar(select(GateCriterion).order_by(GateCriterion.id))
@@ -205,6 +230,7 @@ def make_samples() -> dict[str, Any]:
         "number": 1,  # the sample case's first option
         "benefit_id": benefit.id,
         "adjustment_id": adjustment.id,
+        "request_id": change.id,
         "post_id": post.id,
         "disbenefit_id": disbenefit.id,
         "resource_id": resource.id,

@@ -378,18 +378,31 @@ class TestPatch:
         missing = client.patch(url, json={"unit": "calls"}, headers=owner)
         assert missing.status_code == 422 and "version" in missing.get_json()["error"]["fields"]
 
-    def test_a_new_target_after_approval_needs_a_reason(
+    def test_a_new_target_after_approval_is_a_change_request(
         self, client: FlaskClient, setting: Any, db_session: Any
     ) -> None:
         benefit = BenefitFactory(improvement=setting["improvement"], owner=setting["people"]["owner"])
         url, owner = f"/api/v1/benefits/{benefit.id}", setting["headers"]["owner"]
         refused = client.patch(url, json={"version": 1, "target_value": 550}, headers=owner)
-        assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"]
-        changed = client.patch(
+        assert refused.status_code == 422 and "target_value" in refused.get_json()["error"]["fields"]
+        with_reason = client.patch(
             url, json={"version": 1, "target_value": 550, "reason": "Rota change."}, headers=owner
         )
-        assert changed.status_code == 200, changed.get_json()
-        assert changed.get_json()["target_value"] == 550
+        assert with_reason.status_code == 422
+        proposed = client.post(
+            f"{url}/change-requests",
+            json={"version": 1, "target_value": 550, "reason": "Rota change."},
+            headers=owner,
+        )
+        assert proposed.status_code == 201, proposed.get_json()
+        request = proposed.get_json()
+        decided = client.post(
+            f"{url}/change-requests/{request['id']}/decision",
+            json={"decision": "approve", "version": request["version"]},
+            headers=setting["headers"]["da"],
+        )
+        assert decided.status_code == 200, decided.get_json()
+        assert client.get(url, headers=owner).get_json()["target_value"] == 550
 
     def test_the_driver_can_be_corrected(self, client: FlaskClient, setting: Any, db_session: Any) -> None:
         benefit = BenefitFactory(improvement=setting["improvement"], owner=setting["people"]["owner"])

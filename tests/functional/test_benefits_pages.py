@@ -382,27 +382,26 @@ class TestChangingAProfile:
         driver_id = benefit.driver_id
         form = form_values(client.get(f"/benefits/{benefit.id}/edit"))
         form.update(target_value="550", target_date="2027-03-31", frequency="monthly")
-        # In delivery the business case is approved: the new target needs a reason.
+        # In delivery the business case is approved: the target changes only by a change request.
         refused = client.post(f"/benefits/{benefit.id}/edit", data=form)
         assert refused.status_code == 422
-        assert any("case was approved on the current one" in e for e in field_errors(refused))
-        form["reason"] = "The contact centre's new rota starts a quarter later."
+        summary = page(refused).select_one(".error-summary").get_text(" ")
+        assert "propose the change to the design authority" in summary
+        form.update(target_value="600", target_date="2027-01-31")
         saved = client.post(f"/benefits/{benefit.id}/edit", data=form)
         assert saved.status_code == 302, field_errors(saved)
         db_session.refresh(benefit)
         assert (benefit.target_value, benefit.target_date, benefit.frequency) == (
-            550,
-            date(2027, 3, 31),
+            600,
+            date(2027, 1, 31),
             "monthly",
         )
         assert (benefit.driver_id, benefit.owner_id, benefit.baseline_value) == (driver_id, owner.id, 1000)
         shown = page(client.get(f"/benefits/{benefit.id}"))
         assert "The benefit profile has been updated." in shown.get_text()
-        history = shown.find("table", attrs={"aria-labelledby": "plan-history"})
-        rows = [" ".join(tr.get_text(" ").split()) for tr in history.select("tbody tr")]
-        assert len(rows) == 2 and "As first profiled" in rows[0]
-        assert "550 calls per month by 31 March 2027" in rows[1]
-        assert "The contact centre's new rota starts a quarter later." in rows[1]
+        # The page shows the baseline and target and says how to change them.
+        edit = page(client.get(f"/benefits/{benefit.id}/edit"))
+        assert "Propose a change to the baseline or target" in edit.get_text()
 
     def test_a_money_benefit_is_saved_back_in_pounds(
         self, client: FlaskClient, login_as: Any, db_session: Any

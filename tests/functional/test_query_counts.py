@@ -78,6 +78,7 @@ NOT_APPLICABLE = {
     "benefits.adjust": "a form",
     "benefits.choose_plan_year": "a redirect to one financial year's plan",
     "benefits.plan_year": "a form for one benefit's financial year",
+    "benefits.propose_change": "a form for one benefit's baseline and target",
     "benefits.attribution": "a form for one benefit, with the claims on its shared measure (one select)",
     "benefits.plan": "a form for one benefit's planned values (its points in one select)",
     "benefits.staffing": "one benefit's staffing register: queries.staffing.register_of reads its posts and "

@@ -280,6 +280,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits.measure": NOBODY,
     "benefits.new": frozenset({"design_authority"}),
     "benefits.plan_year": frozenset({"design_authority"}),
+    # The benefit's owner and the improvement's owner may too: a tie, not a role.
+    "benefits.propose_change": frozenset({"design_authority"}),
     "benefits.reopen": frozenset({"design_authority"}),
     "benefits.take_out": frozenset({"finance"}),
     "benefits.staffing": EVERYONE,
@@ -308,6 +310,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "benefits_api.list_adjustments": EVERYONE,
     "benefits_api.list_benefits": ABOVE_STAFF,
     "benefits_api.list_measurements": EVERYONE,
+    "benefits_api.list_change_requests": EVERYONE,
     "benefits_api.get_staffing_register": EVERYONE,
     "benefits_api.improvement_disbenefits": EVERYONE,
     "benefits_api.get_disbenefit": EVERYONE,

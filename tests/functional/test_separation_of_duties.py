@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from changeauth.models import Condition, GateDecision, Improvement, ImprovementDependency
+from changeauth.services import benefit_control
 from changeauth.services import users as user_service
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
 
@@ -100,6 +102,21 @@ def _dependency(db_session: Any, work: Improvement) -> Any:
     return dependency
 
 
+def _pending_change(db_session: Any, work: Improvement) -> Any:
+    """A benefit of the improvement with a change to its target waiting, proposed by its owner."""
+    benefit = BenefitFactory(improvement=work, owner=work.owner)
+    db_session.commit()
+    request = benefit_control.propose_plan_change(
+        benefit.id,
+        actor=work.owner,
+        expected_version=benefit.version,
+        reason="Later.",
+        target_value=Decimal(700),
+    )
+    db_session.commit()
+    return request
+
+
 ACTS = [
     Act(
         "PATCH /improvements/{id}",  # re-ranking: a mandatory improvement ranks first
@@ -174,6 +191,17 @@ ACTS = [
             f"/api/v1/benefits/{_measured_cashable_benefit(s, work).id}/validate", json={}, headers=h
         ),
         role="finance",
+    ),
+    Act(
+        "POST /benefits/{id}/change-requests/{request_id}/decision",
+        lambda s, sponsor: ImprovementFactory(delivery=True, sponsor=sponsor),
+        lambda c, h, work, s: (
+            lambda request: c.post(
+                f"/api/v1/benefits/{request.benefit_id}/change-requests/{request.id}/decision",
+                json={"decision": "approve", "version": request.version},
+                headers=h,
+            )
+        )(_pending_change(s, work)),
     ),
 ]
 

@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from changeauth.domain.errors import InvalidTransition, PermissionDenied, ValidationFailed, VersionConflict
 from changeauth.domain.lifecycle import Gate
-from changeauth.models import AuditEvent, Benefit, BenefitReview
+from changeauth.models import AuditEvent, Benefit, BenefitChangeRequest, BenefitReview
 from changeauth.queries import reviews as review_queries
 from changeauth.queries.clock import today
+from changeauth.services import benefit_control
 from changeauth.services import gates as gate_service
 from changeauth.services import reviews as review_service
 from tests.factories import (
@@ -97,6 +98,20 @@ def test_a_revision_goes_through_the_target_change_control_with_its_reason(
     _decide(at_review, decision="revise", target_value=Decimal(700), reason="The channel shift is slower.")
     db_session.commit()
     benefit = db_session.get(Benefit, at_review["benefit"].id)
+    # Proposed to the design authority: the target changes once an independent member approves it.
+    request = db_session.scalar(
+        select(BenefitChangeRequest).where(BenefitChangeRequest.benefit_id == benefit.id)
+    )
+    assert request.is_pending and request.reason == "The channel shift is slower."
+    assert benefit.target_value != Decimal(700)
+    benefit_control.decide_plan_change(
+        benefit.id,
+        request.id,
+        actor=UserFactory(design_authority=True),
+        approve=True,
+        note="Agreed at the review.",
+        expected_version=request.version,
+    )
     assert benefit.target_value == Decimal(700)
     updated = db_session.scalar(
         select(AuditEvent).where(AuditEvent.action == "benefit.updated", AuditEvent.subject_id == benefit.id)

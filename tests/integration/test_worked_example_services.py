@@ -419,3 +419,32 @@ def test_the_emergent_benefits_are_the_programmes_recorded_when_noticed(
     assert "Emerged during delivery" in page(client.get(f"/benefits/{emergent[0].id}")).text
     planned = db_session.scalar(select(Benefit).where(Benefit.emergent.is_(False)).limit(1))
     assert "Emerged during delivery" not in page(client.get(f"/benefits/{planned.id}")).text
+
+
+def test_each_open_benefit_was_accepted_by_its_owner_through_the_service_on_its_day(db_session: Any) -> None:
+    """The owner accepted each benefit half an hour after it was profiled (or handed to them), through the
+    acceptance service, so the page says who accepted it and when rather than waiting for an answer."""
+    from changeauth.models import Benefit
+
+    created = {
+        event.subject_id: event.occurred_at
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "benefit.created"))
+    }
+    accepted = {
+        (event.subject_id, event.actor_id): event.occurred_at
+        for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "benefit.accepted"))
+    }
+    problems = []
+    for benefit in db_session.scalars(select(Benefit).where(Benefit.closing_status.is_(None))):
+        if not benefit.is_accepted:
+            problems.append(f"{benefit.title}: waiting for its owner to accept")
+            continue
+        when = accepted.get((benefit.id, benefit.owner_id))
+        if when is None or when != benefit.accepted_at or not created[benefit.id] < when < LOADED_AT:
+            problems.append(f"{benefit.title}: not accepted by its owner through the service after profiling")
+    assert not problems, "\n".join(problems)
+    # The programme's saving was accepted by the business-as-usual owner it was handed to in March 2021.
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    assert saving.is_handed_over and saving.accepted_at.date() == saving.handed_over_on

@@ -257,16 +257,27 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     manager.wait_for_url(f"**/improvements/{improvement_id}/benefits")
 
     benefit_page = add_benefit(manager, improvement_id, unique("calls avoided"))
-    # Correct the profile: a new target, and the unit was hours, not a count.
+    # Correct the profile: the unit was hours, not a count.
     manager.goto(benefit_page)
     manager.get_by_role("link", name="Change the profile").click()
-    manager.locator("#target_value").fill("850")
     manager.get_by_role("radio", name="Hours", exact=True).check()
-    # A quick win is approved at triage, so a new target says why.
-    manager.get_by_label("Why is the plan changing?").fill("Counted in hours, not calls.")
     manager.get_by_role("button", name="Save changes").click()
     assert flash(manager) == "The benefit profile has been updated.", main_text(manager)[:600]
-    assert "850" in main_text(manager) and "hours" in main_text(manager).lower()
+    assert "hours" in main_text(manager).lower()
+    # A quick win is approved at triage, so a new target is a change request the design authority decides.
+    manager.get_by_role("link", name="Propose a change to the baseline or target").click()
+    manager.locator("#target_value").fill("850")
+    manager.get_by_label("Why should it change?").fill("Counted in hours, not calls.")
+    manager.get_by_role("button", name="Send the change to the design authority").click()
+    assert flash(manager).startswith("Your change has been sent to the design authority."), main_text(
+        manager
+    )[:600]
+    da.goto(benefit_page)
+    da.get_by_label("Approve the change").check()
+    da.get_by_role("button", name="Record the decision").click()
+    assert flash(da) == "The change has been approved and applied.", main_text(da)[:600]
+    manager.goto(benefit_page)
+    assert "850" in main_text(manager)
     history = manager.locator("table[aria-labelledby=plan-history]")
     expect(history).to_contain_text("Counted in hours, not calls.")
     screenshot(manager, "benefit-target-history")

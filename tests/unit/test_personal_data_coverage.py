@@ -21,6 +21,10 @@ COVERED = {
     "benefit.validated_by_id": "audit_log_actions",
     "benefit.finance_question_by_id": "audit_log_actions",
     "benefit.created_by_id": "audit_log_actions",
+    # Accepting, proposing and deciding a change are each audited as the person's own action.
+    "benefit.accepted_by_id": "audit_log_actions",
+    "benefit_change_request.proposed_by_id": "audit_log_actions",
+    "benefit_change_request.decided_by_id": "audit_log_actions",
     "benefit_adjustment.recorded_by_id": "audit_log_actions",
     "benefit_measurement.recorded_by_id": "audit_log_actions",
     "benefit_pay_award.recorded_by_id": "audit_log_actions",

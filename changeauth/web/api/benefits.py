@@ -16,7 +16,7 @@ from changeauth.domain import permissions
 from changeauth.domain.disbenefits import DisbenefitDetails
 from changeauth.domain.errors import PermissionDenied, ValidationFailed
 from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
-from changeauth.models import Benefit, BenefitAdjustment, BenefitMeasurement, Disbenefit
+from changeauth.models import Benefit, BenefitAdjustment, BenefitChangeRequest, BenefitMeasurement, Disbenefit
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import disbenefits as disbenefit_queries
 from changeauth.queries import improvements as improvement_queries
@@ -24,6 +24,7 @@ from changeauth.queries import staffing as staffing_queries
 from changeauth.queries.clock import today
 from changeauth.queries.pagination import Page
 from changeauth.services import attribution as attribution_service
+from changeauth.services import benefit_control
 from changeauth.services import benefits as benefit_service
 from changeauth.services import disbenefits as disbenefit_service
 from changeauth.services import staffing as staffing_service
@@ -176,9 +177,70 @@ class BenefitPatchSchema(PlanFieldsSchema):
     )
     reason = fields.String(
         validate=validate.Length(max=2_000),
-        metadata={"description": "Why the baseline or target changes: needed once the case is approved."},
+        metadata={
+            "description": "Why the profile changes, kept in the audit log. Once the business case is "
+            "approved the baseline and target change only by a change request "
+            "(POST /benefits/{id}/change-requests)."
+        },
     )
     version = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class AcceptSchema(StrictSchema):
+    # The benefit's version as read; or an If-Match header.
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class ChangeRequestCreateSchema(StrictSchema):
+    """A proposed new baseline or target; a value left out stays as it is."""
+
+    baseline_value = DecimalNumber()
+    baseline_date = fields.Date()
+    target_value = DecimalNumber()
+    target_date = fields.Date()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2_000))
+    # The benefit's version as read; or an If-Match header.
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class ChangeRequestDecisionSchema(StrictSchema):
+    decision = fields.String(
+        required=True, validate=validate.OneOf(["approve", "reject"], error="Choose approve or reject.")
+    )
+    note = fields.String(
+        validate=validate.Length(max=2_000),
+        metadata={"description": "Needed to reject; sent to the proposer."},
+    )
+    # The change request's version as read; or an If-Match header.
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class ChangeRequestSchema(Schema):
+    """A ``BenefitChangeRequest``: the baseline and target proposed and the ones the benefit had, why,
+    who proposed it, and the design authority's decision (null while pending)."""
+
+    id = fields.Integer(required=True)
+    benefit_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, approved or rejected."})
+    reason = fields.String(required=True)
+    baseline_value = DecimalNumber(required=True)
+    baseline_date = fields.Date(required=True)
+    target_value = DecimalNumber(required=True)
+    target_date = fields.Date(required=True)
+    was_baseline_value = DecimalNumber(required=True)
+    was_baseline_date = fields.Date(required=True)
+    was_target_value = DecimalNumber(required=True)
+    was_target_date = fields.Date(required=True)
+    proposed_by_id = fields.Integer(allow_none=True, required=True)
+    proposed_at = fields.DateTime(format=TIMESTAMP, required=True)
+    decided_by_id = fields.Integer(allow_none=True, required=True)
+    decided_at = fields.DateTime(format=TIMESTAMP, allow_none=True, required=True)
+    decision_note = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class ChangeRequestListSchema(PageSchema):
+    items = fields.List(fields.Nested(ChangeRequestSchema), required=True)
 
 
 class MeasurementCreateSchema(StrictSchema):
@@ -283,6 +345,20 @@ class BenefitSchema(Schema):
     validated_by_id = fields.Integer(allow_none=True, required=True, attribute="benefit.validated_by_id")
     validated_at = fields.DateTime(
         format=TIMESTAMP, allow_none=True, required=True, attribute="benefit.validated_at"
+    )
+    accepted_by_id = fields.Integer(
+        allow_none=True,
+        required=True,
+        attribute="benefit.accepted_by_id",
+        metadata={"description": "Who accepted the profile as it stands; null while the owner has not."},
+    )
+    accepted_at = fields.DateTime(
+        format=TIMESTAMP, allow_none=True, required=True, attribute="benefit.accepted_at"
+    )
+    is_accepted = fields.Boolean(
+        required=True,
+        attribute="benefit.is_accepted",
+        metadata={"description": "Accepted by its current owner since its profile last changed."},
     )
     version = fields.Integer(required=True, attribute="benefit.version")
     created_at = fields.DateTime(format=TIMESTAMP, required=True, attribute="benefit.created_at")
@@ -531,6 +607,61 @@ def reopen_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.Ben
         benefit_service.reopen_benefit(
             benefit_id, actor=g.api_user, reason=body["reason"], expected_version=version
         )
+    )
+
+
+# --- Accountable owners and change control (services.benefit_control) ------------------------------------
+
+
+@blp.route("/benefits/<int:benefit_id>/accept", methods=["POST"], endpoint="accept_benefit")
+@blp.arguments(AcceptSchema)
+@blp.response(200, BenefitSchema)
+def accept_benefit(body: dict[str, Any], benefit_id: int) -> benefit_queries.BenefitFigures:
+    """The benefit's owner accepts its profile as it stands (send the version read); one already accepted
+    is 409."""
+    benefit = benefit_control.accept_benefit(
+        benefit_id, actor=g.api_user, expected_version=requested_version(body.get("version"))
+    )
+    return _benefit_response(benefit)
+
+
+@blp.route("/benefits/<int:benefit_id>/change-requests", methods=["GET"], endpoint="list_change_requests")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ChangeRequestListSchema)
+def list_change_requests(args: dict[str, Any], benefit_id: int) -> Page[Any]:
+    """A benefit's change requests to its baseline or target, newest first."""
+    benefit_queries.get_benefit(benefit_id)
+    return _page_of(benefit_queries.change_requests(benefit_id), args)
+
+
+@blp.route("/benefits/<int:benefit_id>/change-requests", methods=["POST"], endpoint="propose_change")
+@blp.arguments(ChangeRequestCreateSchema)
+@blp.response(201, ChangeRequestSchema)
+def propose_change(body: dict[str, Any], benefit_id: int) -> BenefitChangeRequest:
+    """Propose a new baseline or target once the business case is approved (the benefit's owner, the
+    improvement's owner or the design authority), with the reason; nothing changes until the design
+    authority approves it. A second while one is pending is 409."""
+    version = requested_version(body.pop("version", None))
+    return benefit_control.propose_plan_change(benefit_id, actor=g.api_user, expected_version=version, **body)
+
+
+@blp.route(
+    "/benefits/<int:benefit_id>/change-requests/<int:request_id>/decision",
+    methods=["POST"],
+    endpoint="decide_change",
+)
+@blp.arguments(ChangeRequestDecisionSchema)
+@blp.response(200, ChangeRequestSchema)
+def decide_change(body: dict[str, Any], benefit_id: int, request_id: int) -> BenefitChangeRequest:
+    """A design authority member independent of the improvement, who neither proposed the change nor owns
+    the benefit, approves (applied at once) or rejects it (with a note). Send the request's version."""
+    return benefit_control.decide_plan_change(
+        benefit_id,
+        request_id,
+        actor=g.api_user,
+        approve=body["decision"] == "approve",
+        note=body.get("note", ""),
+        expected_version=requested_version(body.get("version")),
     )
 
 

@@ -178,8 +178,8 @@ class BenefitForm(FlaskForm):
     )
     reason = TextAreaField(
         "Why is the plan changing?",
-        description="Needed once the business case is approved, for a change to the baseline, the target or "
-        "how the plan runs between them: the case was approved on the current ones.",
+        description="Needed once the business case is approved, for a change to how the plan runs between "
+        "the baseline and the target (they change only by a change request the design authority approves).",
         validators=[Optional(), Length(max=2_000, message="Keep the reason to 2,000 characters or fewer.")],
     )
     version = HiddenField()
@@ -260,6 +260,77 @@ class PlanForm(FlaskForm):
             self.planned_points.errors = [row.errors for row in self.planned_points]
             raise ValidationFailed({})
         return points
+
+
+class AcceptForm(FlaskForm):
+    """The benefit's owner accepts its profile as it stands."""
+
+    version = HiddenField()
+
+
+class ChangeRequestForm(FlaskForm):
+    """A proposed new baseline or target, with the reason the design authority decides on."""
+
+    baseline_value = StringField(
+        "Baseline value", description=VALUE_HINT, validators=[InputRequired("Enter the baseline value.")]
+    )
+    baseline_date = DayMonthYearField(
+        "Baseline date", description=DATE_HINT, validators=[InputRequired("Enter the baseline date.")]
+    )
+    target_value = StringField(
+        "Target value", description=VALUE_HINT, validators=[InputRequired("Enter the target value.")]
+    )
+    target_date = DayMonthYearField(
+        "Target date", description=DATE_HINT, validators=[InputRequired("Enter the target date.")]
+    )
+    reason = TextAreaField(
+        "Why should it change?",
+        description="The design authority reads this before approving or rejecting the change.",
+        validators=[
+            InputRequired("Say why the baseline or target should change."),
+            Length(max=2_000, message="Keep the reason to 2,000 characters or fewer."),
+        ],
+    )
+    version = HiddenField()
+
+    def plan(self, unit: str) -> dict[str, Any]:
+        """The service's keyword arguments; ValidationFailed names any value that is not a number."""
+        errors: dict[str, list[str]] = {}
+        values: dict[str, Decimal] = {}
+        for name in ("baseline_value", "target_value"):
+            try:
+                values[name] = parse_value(getattr(self, name).data, unit)
+            except ValueError as error:
+                errors[name] = [str(error)]
+        if errors:
+            raise ValidationFailed(errors)
+        return {
+            "baseline_value": values["baseline_value"],
+            "baseline_date": self.baseline_date.data,
+            "target_value": values["target_value"],
+            "target_date": self.target_date.data,
+            "reason": self.reason.data or "",
+        }
+
+
+DECISION_LABELS = {"approve": "Approve the change", "reject": "Reject the change"}
+
+
+class DecideChangeForm(FlaskForm):
+    """The design authority's decision on a proposed change to the baseline or target."""
+
+    request_id = HiddenField()
+    version = HiddenField()
+    decision = RadioField(
+        "Your decision",
+        choices=_choices(DECISION_LABELS),
+        validators=[InputRequired("Choose whether to approve or reject the change.")],
+    )
+    note = TextAreaField(
+        "Note",
+        description="Needed to reject: the person who proposed it reads it.",
+        validators=[Optional(), Length(max=2_000, message="Keep the note to 2,000 characters or fewer.")],
+    )
 
 
 class ClosingForm(FlaskForm):

@@ -13,8 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from changeauth.domain import benefits as rules
 from changeauth.domain import permissions, units
-from changeauth.domain.benefits import ProfileShape, change_needs_reason, planned_value, trajectory
+from changeauth.domain.benefits import ProfileShape, needs_change_request, planned_value, trajectory
 from changeauth.domain.errors import AlreadyExists, ValidationFailed
 from changeauth.domain.flags import FlagKind
 from changeauth.domain.gates import measured_since_go_live
@@ -34,7 +35,7 @@ from changeauth.queries import savings as savings_queries
 from changeauth.queries.clock import today
 from changeauth.queries.users import list_possible_owners
 from changeauth.reporting.charts import Series, line_chart
-from changeauth.services import attachments, transaction
+from changeauth.services import attachments, benefit_control, transaction
 from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
 from changeauth.web.access import allowed_if
@@ -42,18 +43,22 @@ from changeauth.web.benefits.forms import (
     BASELINE_QUALITY_WORDS,
     CATEGORY_LABELS,
     CLOSING_LABELS,
+    DECISION_LABELS,
     FREQUENCY_LABELS,
     MEASURE_TYPE_HINTS,
     QUALITY_HINTS,
     QUALITY_LABELS,
     SHAPE_HINTS,
+    AcceptForm,
     AdjustmentForm,
     AnswerFinanceForm,
     AskOwnerForm,
     BenefitForm,
     BudgetReductionForm,
+    ChangeRequestForm,
     ClosingForm,
     ConfirmAdjustmentForm,
+    DecideChangeForm,
     HandoverForm,
     MeasurementForm,
     PlanForm,
@@ -168,6 +173,28 @@ def _permitted(benefit: Benefit) -> dict[str, bool]:
             actor, benefit_owner_id=benefit.owner_id, improvement=facts, recorder_ids=recorder_ids
         ),
     }
+
+
+def _under_change_control(benefit: Benefit) -> bool:
+    """Whether the baseline and target change only by a change request the design authority approves."""
+    improvement = benefit.improvement
+    return improvement is not None and rules.needs_change_request(
+        improvement_stage=improvement.stage, held_from_stage=improvement.held_from_stage
+    )
+
+
+def _proposable(benefit: Benefit) -> bool:
+    """Whether this person may propose a change to the benefit's baseline or target now."""
+    improvement = benefit.improvement
+    return (
+        not benefit.closing_status
+        and _under_change_control(benefit)
+        and improvement is not None
+        and improvement.stage in benefit_service.PROFILE_STAGES
+        and permissions.can_propose_plan_change(
+            current_user.as_actor(), benefit_owner_id=benefit.owner_id, improvement=_facts(improvement)
+        )
+    )
 
 
 def _by_year(benefit: Benefit) -> bool:
@@ -339,9 +366,10 @@ def _detail_page(
     ask_form: AskOwnerForm | None = None,
     answer_form: AnswerFinanceForm | None = None,
     confirm_form: ConfirmAdjustmentForm | None = None,
+    decide_form: DecideChangeForm | None = None,
 ) -> ResponseReturnValue:
-    """The benefit's page, with any of its finance forms as submitted (errors and what was typed kept)."""
-    forms = (validate_form, ask_form, answer_form, confirm_form)
+    """The benefit's page, with any of its forms as submitted (errors and what was typed kept)."""
+    forms = (validate_form, ask_form, answer_form, confirm_form, decide_form)
     failed = any(form is not None and form.errors for form in forms)
     improvement = benefit.improvement
     measurements = benefit_queries.list_measurements(benefit.id)
@@ -350,8 +378,23 @@ def _detail_page(
     actions = _actions(benefit, review)
     points = benefit_queries.planned_points(benefit.id) if benefit.profile_shape.uses_points else []
     years = savings_queries.saving_years(today(), benefit_id=benefit.id) if _by_year(benefit) else []
+    requests = benefit_queries.change_requests(benefit.id)
+    pending = next((request for request in requests if request.is_pending), None)
     return render_template(
         "benefits/detail.html",
+        change_requests=requests,
+        pending_request=pending,
+        can_decide_change=pending is not None and benefit_control.may_decide(current_user, benefit, pending),
+        decide_form=decide_form
+        or DecideChangeForm(
+            request_id=pending.id if pending else "", version=pending.version if pending else ""
+        ),
+        decision_labels=DECISION_LABELS,
+        accept_form=AcceptForm(version=benefit.version),
+        can_accept=not benefit.closing_status
+        and not benefit.is_accepted
+        and permissions.can_accept_benefit(current_user.as_actor(), benefit_owner_id=benefit.owner_id),
+        can_propose=pending is None and _proposable(benefit),
         benefit=benefit,
         figures=benefit_queries.benefit_figures(benefit, as_of=today(), grace_days=_grace()),
         rows=benefit_queries.trajectory_table(benefit, measurements, points),
@@ -440,11 +483,26 @@ def edit(benefit_id: int) -> ResponseReturnValue:
             )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
+            if _under_change_control(benefit):
+                # The baseline and target are not boxes on this page (they change by a change request):
+                # a refusal about them is said at the top rather than beside a box that is not shown.
+                for name in sorted(rules.PLAN_FIELDS):
+                    field = form[name]
+                    form.form_errors.extend(
+                        message for message in field.errors if message not in form.form_errors
+                    )
+                    field.errors = []
         else:
             flash("The benefit profile has been updated.", "success")
             return _after_profile(benefit)
     return render_template(
-        "benefits/form.html", form=form, improvement=benefit.improvement, benefit=benefit, **_hints()
+        "benefits/form.html",
+        form=form,
+        improvement=benefit.improvement,
+        benefit=benefit,
+        under_change_control=_under_change_control(benefit),
+        can_propose=_proposable(benefit),
+        **_hints(),
     ), (422 if form.errors else 200)
 
 
@@ -521,7 +579,7 @@ def _remove_row(form: PlanForm, which: str) -> None:
 
 def _needs_reason(benefit: Benefit) -> bool:
     improvement = benefit.improvement
-    return improvement is not None and change_needs_reason(
+    return improvement is not None and needs_change_request(
         improvement_stage=improvement.stage, held_from_stage=improvement.held_from_stage
     )
 
@@ -824,6 +882,110 @@ def answer_finance(benefit_id: int) -> ResponseReturnValue:
             flash("Your answer has been sent to finance.", "success")
             return redirect(url_for("benefits.detail", benefit_id=benefit_id))
     return _detail_page(benefit_queries.get_benefit(benefit_id), answer_form=form)
+
+
+# --- Accountable owners and change control (services.benefit_control) ---------------------------------
+
+
+@bp.route("/benefits/<int:benefit_id>/accept", methods=["POST"])
+@login_required
+def accept(benefit_id: int) -> ResponseReturnValue:
+    """The benefit's owner accepts its profile as it stands."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(permissions.can_accept_benefit(current_user.as_actor(), benefit_owner_id=benefit.owner_id))
+    form = AcceptForm()
+    if form.validate_on_submit():
+        benefit_control.accept_benefit(
+            benefit.id, actor=current_user, expected_version=_int(form.version.data)
+        )
+        flash("You have accepted the benefit's profile.", "success")
+    return redirect(url_for("benefits.detail", benefit_id=benefit.id))
+
+
+@bp.route("/benefits/<int:benefit_id>/change-requests/new", methods=["GET", "POST"])
+@login_required
+def propose_change(benefit_id: int) -> ResponseReturnValue:
+    """Propose a new baseline or target to the design authority (once the business case is approved)."""
+    benefit = benefit_queries.get_benefit(benefit_id)
+    _ensure(
+        permissions.can_propose_plan_change(
+            current_user.as_actor(),
+            benefit_owner_id=benefit.owner_id,
+            improvement=_facts(benefit.improvement),
+        )
+    )
+    form = ChangeRequestForm(
+        data={
+            "baseline_value": _typed(benefit.baseline_value, benefit.unit),
+            "baseline_date": benefit.baseline_date,
+            "target_value": _typed(benefit.target_value, benefit.unit),
+            "target_date": benefit.target_date,
+            "version": benefit.version,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            benefit_control.propose_plan_change(
+                benefit.id,
+                actor=current_user,
+                expected_version=_int(form.version.data),
+                **form.plan(benefit.unit),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash(
+                "Your change has been sent to the design authority. The baseline and target stay as they are "
+                "until it is approved.",
+                "success",
+            )
+            return redirect(url_for("benefits.detail", benefit_id=benefit.id))
+    return render_template(
+        "benefits/propose_change.html", form=form, benefit=benefit, blocked=_why_not_proposable(benefit)
+    ), (422 if form.errors else 200)
+
+
+def _why_not_proposable(benefit: Benefit) -> str | None:
+    """Why no change can be proposed now, in words, or None when one can."""
+    if benefit.closing_status:
+        return "This benefit has been closed, so its baseline and target no longer change."
+    if not _under_change_control(benefit):
+        return (
+            "The business case is not approved yet, so the baseline and target are changed on the profile "
+            "itself."
+        )
+    if any(request.is_pending for request in benefit_queries.change_requests(benefit.id)):
+        return "A change to this benefit's baseline or target is already waiting for the design authority."
+    return None
+
+
+@bp.route("/benefits/<int:benefit_id>/change-requests/<int:request_id>/decision", methods=["POST"])
+@login_required
+def decide_change(benefit_id: int, request_id: int) -> ResponseReturnValue:
+    """The design authority approves or rejects a proposed change, with a note."""
+    form = DecideChangeForm()
+    if form.validate_on_submit():
+        try:
+            benefit_control.decide_plan_change(
+                benefit_id,
+                request_id,
+                actor=current_user,
+                approve=form.decision.data == "approve",
+                note=form.note.data or "",
+                expected_version=_int(form.version.data),
+            )
+        except ValidationFailed as failure:
+            apply_field_errors(form, failure)
+        else:
+            flash(
+                "The change has been approved and applied."
+                if form.decision.data == "approve"
+                else "The change has been rejected; the person who proposed it has been told.",
+                "success",
+            )
+            return redirect(url_for("benefits.detail", benefit_id=benefit_id))
+    transaction.rollback()
+    return _detail_page(benefit_queries.get_benefit(benefit_id), decide_form=form)
 
 
 # --- Savings by financial year --------------------------------------------------------------------------

@@ -113,7 +113,10 @@ class ReassignForm(FlaskForm):
     """Who owns and who sponsors an improvement."""
 
     owner_id = SelectField("Owner", description="The person who writes the business case and delivers it.")
-    sponsor_id = SelectField("Sponsor (optional)", description="The senior person who backs it.")
+    sponsor_id = SelectField(
+        "Senior responsible owner (sponsor, optional)",
+        description="The senior person accountable for the improvement and its benefits being realised.",
+    )
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
 
 

@@ -15,6 +15,7 @@ from changeauth.domain.lifecycle import GATE_NAMES, Gate, Stage
 from changeauth.domain.roles import Role
 from changeauth.models import Improvement, User
 from changeauth.queries import activity, my_actions, scoring, triage, worklists
+from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import flags as flag_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
@@ -108,6 +109,7 @@ def _design_authority(user: User, today: date, data: dict[str, Any]) -> None:
     data["next_meeting"] = worklists.next_meeting(today)
     data["da_conditions"] = my_actions.conditions_held_by(user.id)
     data["da_off_track"] = flag_queries.benefits_off_track(user, limit=LIMIT)
+    data["change_requests"] = benefit_queries.pending_change_requests(limit=LIMIT)
 
 
 def _owner(user: User, owned: list[Improvement], today: date, grace_days: int, data: dict[str, Any]) -> None:
@@ -167,6 +169,8 @@ def build(user: User, *, today: date, grace_days: int) -> Worklist:
     if actor.has(Role.STAFF) or not worklist.sections:
         worklist.sections.append("staff")
         _staff(user, data)
+    # Anyone may own a benefit, so anyone may have one to accept (shown above their role's sections).
+    data["to_accept"] = benefit_queries.awaiting_acceptance(user.id, limit=LIMIT)
     if not actor.has(Role.VIEWER):
         data["recent_changes"] = activity.recent_stage_changes(user, limit=5)
     return worklist

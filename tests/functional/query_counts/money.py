@@ -14,6 +14,7 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.models import (
     BenefitAdjustment,
+    BenefitChangeRequest,
     BenefitReview,
     Disbenefit,
     Lesson,
@@ -88,6 +89,36 @@ def benefit_with_measurements(viewer: User) -> Arranged:
                 rationale=f"Adjustment {number}.",
                 recorded_by_id=UserFactory(finance=True).id,
                 status="confirmed",  # only a confirmed adjustment counts in the totals shown
+            )
+        )
+
+    return Arranged(grown(add), path={"benefit_id": benefit.id})
+
+
+@case("benefits_api.list_change_requests")
+def benefit_change_requests(viewer: User) -> Arranged:
+    """A benefit; each row adds a rejected change to its target, proposed and decided by other people."""
+    benefit = BenefitFactory()
+    db.session.commit()
+
+    def add(number: int) -> None:
+        db.session.add(
+            BenefitChangeRequest(
+                benefit_id=benefit.id,
+                status="rejected",
+                reason=f"Change {number}.",
+                baseline_value=benefit.baseline_value,
+                baseline_date=benefit.baseline_date,
+                target_value=Decimal(500 + number),
+                target_date=benefit.target_date,
+                was_baseline_value=benefit.baseline_value,
+                was_baseline_date=benefit.baseline_date,
+                was_target_value=benefit.target_value,
+                was_target_date=benefit.target_date,
+                proposed_by_id=UserFactory().id,
+                decided_by_id=UserFactory(design_authority=True).id,
+                decided_at=db.utcnow(),
+                decision_note="No.",
             )
         )
 
