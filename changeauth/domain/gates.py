@@ -187,9 +187,18 @@ def _baselines_measured(facts: GateFacts) -> tuple[bool, str]:
 
 def _resources_have_end_dates(facts: GateFacts) -> tuple[bool, str]:
     missing = sum(1 for end in facts.resource_end_dates if end is None)
+    linked = len(facts.resource_end_dates)
     if missing:
-        return False, f"{missing} linked temporary resources have no end date."
-    return True, f"All {len(facts.resource_end_dates)} linked temporary resources have an end date."
+        return (
+            False,
+            f"{missing} of {linked} linked temporary resources {'has' if missing == 1 else 'have'} "
+            "no end date.",
+        )
+    if linked == 0:
+        return True, "No temporary resource is linked to it."
+    if linked == 1:
+        return True, "Its one linked temporary resource has an end date."
+    return True, f"All {linked} linked temporary resources have an end date."
 
 
 def _no_open_conditions(facts: GateFacts) -> tuple[bool, str]:

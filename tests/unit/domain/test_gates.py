@@ -136,6 +136,22 @@ class TestG2:
             "resources_have_end_dates"
         ]
 
+    @pytest.mark.parametrize(
+        ("ends", "words"),
+        [
+            ((), "No temporary resource is linked to it."),
+            ((date(2027, 3, 31),), "Its one linked temporary resource has an end date."),
+            ((date(2027, 3, 31), date(2027, 6, 30)), "All 2 linked temporary resources have an end date."),
+            ((date(2027, 3, 31), None), "1 of 2 linked temporary resources has no end date."),
+        ],
+    )
+    def test_the_resources_criterion_reads_as_a_sentence_for_any_count(
+        self, ends: tuple[date | None, ...], words: str
+    ) -> None:
+        assert (
+            _status(replace(self.READY, resource_end_dates=ends), "resources_have_end_dates").detail == words
+        )
+
     def test_open_conditions_block(self) -> None:
         assert _unmet(Gate.G2, replace(self.READY, open_conditions=2)) == ["no_open_conditions"]
 
