@@ -212,6 +212,14 @@ def has_taken_place(meeting: DaMeeting) -> bool:
     return meeting.meets_on < clock.today()
 
 
+def _require_not_taken_place(meeting: DaMeeting) -> None:
+    # A past meeting's agenda is the record of what it discussed: changing it would rewrite history.
+    if has_taken_place(meeting):
+        raise InvalidTransition(
+            "The meeting has taken place, so its agenda is the record of what it discussed."
+        )
+
+
 def update_meeting(
     meeting_id: int,
     *,
@@ -356,6 +364,7 @@ def add_to_agenda(meeting_id: int, *, actor: User, improvement_id: int) -> Meeti
     meeting = _load(meeting_id)
     if meeting.cancelled_at is not None:
         raise InvalidTransition("The meeting was cancelled, so its agenda cannot change.")
+    _require_not_taken_place(meeting)
     improvement = db.session.get(Improvement, improvement_id)
     if improvement is None or improvement.stage not in AGENDA_STAGES:
         raise ValidationFailed({"improvement_id": ["Choose an improvement waiting at G1, G2 or G3."]})
@@ -377,6 +386,7 @@ def add_to_agenda(meeting_id: int, *, actor: User, improvement_id: int) -> Meeti
 def remove_from_agenda(meeting_id: int, *, actor: User, improvement_id: int) -> None:
     """Take an improvement off the agenda. Flushes, does not commit."""
     _require_design_authority(actor, "curate the agenda of")
+    _require_not_taken_place(_load(meeting_id))
     item = next((i for i in _agenda(meeting_id) if i.improvement_id == improvement_id), None)
     if item is None:
         raise NotFound("That improvement is not on the agenda.")
@@ -390,6 +400,7 @@ def move_on_agenda(meeting_id: int, *, actor: User, improvement_id: int, directi
     _require_design_authority(actor, "curate the agenda of")
     if direction not in AGENDA_MOVES:
         raise ValidationFailed({"direction": ["Move an item up or down."]})
+    _require_not_taken_place(_load(meeting_id))
     items = _agenda(meeting_id)
     index = next((n for n, i in enumerate(items) if i.improvement_id == improvement_id), None)
     if index is None:

@@ -196,3 +196,59 @@ def test_a_meeting_that_has_taken_place_is_a_record_not_a_plan(client: FlaskClie
     refused = client.post(f"/improvements/{work.id}/gate", data=data)
     assert refused.status_code == 422
     assert not db.session.scalar(select(GateDecision).where(GateDecision.improvement_id == work.id))
+
+
+def test_a_past_meetings_agenda_is_the_record_of_what_it_decided(client: FlaskClient, login_as: Any) -> None:
+    """Once held, the agenda reads as what the meeting discussed and decided, not today's criteria, and it
+    can no longer be changed on any path."""
+    from datetime import UTC, datetime, timedelta
+
+    from changeauth.domain.lifecycle import Decision, Gate, Stage
+    from changeauth.models import GateDecision, MeetingAgendaItem
+    from changeauth.queries import clock
+    from tests.factories import ImprovementFactory
+
+    chair, member = UserFactory(design_authority=True), UserFactory(design_authority=True)
+    decided, discussed, waiting = (ImprovementFactory(business_case=True) for _ in range(3))
+    login_as(chair)
+    held = arrange(client, [member], title="Held meeting")
+    for work in (decided, discussed):
+        assert client.post(f"{held}/agenda", data={"improvement_id": str(work.id)}).status_code == 302
+    meeting = db.session.scalars(select(DaMeeting).where(DaMeeting.title == "Held meeting")).one()
+    meeting.meets_on = clock.today() - timedelta(days=1)
+    db.session.add(
+        GateDecision(
+            improvement_id=decided.id,
+            gate=Gate.G1,
+            decision=Decision.GO,
+            rationale="The case is sound.",
+            from_stage=Stage.BUSINESS_CASE,
+            to_stage=Stage.APPROVED,
+            decided_by_id=chair.id,
+            decided_at=datetime.now(UTC) - timedelta(days=1),
+            meeting_id=meeting.id,
+        )
+    )
+    db.session.commit()
+
+    shown = page(client.get(held))
+    record = shown.select_one("#agenda-record").get_text(" ", strip=True)
+    items = [li.get_text(" ", strip=True) for li in shown.select("#agenda-record > li")]
+    assert (
+        items[0].startswith(f"{decided.ref}: {decided.title}")
+        and "G1" in items[0]
+        and "go" in items[0].lower()
+    )
+    assert items[1].startswith(f"{discussed.ref}: {discussed.title}")
+    assert "no decision was recorded at this meeting" in record
+    text = shown.get_text(" ", strip=True)
+    assert "Move up" not in text and "Take off the agenda" not in text and "Add to the agenda" not in text
+    assert "Ready for a decision" not in text
+    # Posting anyway changes nothing.
+    assert client.post(f"{held}/agenda", data={"improvement_id": str(waiting.id)}).status_code == 409
+    assert client.post(f"{held}/agenda/{discussed.id}/remove").status_code == 409
+    assert client.post(f"{held}/agenda/{discussed.id}/up").status_code == 409
+    on_agenda = db.session.scalars(
+        select(MeetingAgendaItem.improvement_id).where(MeetingAgendaItem.meeting_id == meeting.id)
+    ).all()
+    assert sorted(on_agenda) == sorted([decided.id, discussed.id])

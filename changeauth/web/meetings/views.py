@@ -219,14 +219,20 @@ def _meeting_page(
     action_form.owner_id.choices = [("", "Choose a person")] + [
         (str(u.id), u.name) for u in users.list_active_users()
     ]
-    items = _pack_items(agenda)
+    taken_place = meetings.has_taken_place(meeting_row)
+    # A past meeting shows its agenda as the record of what it decided, so today's criteria are not read.
+    items = [{"improvement": improvement} for improvement in agenda] if taken_place else _pack_items(agenda)
+    decisions = gate_queries.decisions_in_meeting(meeting_id)
+    decided_at_meeting: dict[int, list[Any]] = {}
+    for decision in decisions:
+        decided_at_meeting.setdefault(decision.improvement_id, []).append(decision)
     failed = any(form.errors for form in (add_form, minutes_form, action_form))
     return render_template(
         "meetings/meeting.html",
         meeting=meeting_row,
         items=items,
-        ready=[item for item in items if item["ready"]],
-        not_ready=[item for item in items if not item["ready"]],
+        ready=[item for item in items if item.get("ready")],
+        not_ready=[item for item in items if not item.get("ready")],
         positions={item["improvement"].id: n for n, item in enumerate(items, start=1)},
         agenda_size=len(items),
         candidates=candidates,
@@ -235,9 +241,10 @@ def _meeting_page(
         minutes_form=minutes_form,
         action_form=action_form,
         actions=gate_queries.actions_of(meeting_id),
-        decisions=gate_queries.decisions_in_meeting(meeting_id),
+        decisions=decisions,
+        decided_at_meeting=decided_at_meeting,
         invited=gate_queries.invitations_sent(meeting_id),
-        taken_place=meetings.has_taken_place(meeting_row),
+        taken_place=taken_place,
     ), (422 if failed else 200)
 
 
