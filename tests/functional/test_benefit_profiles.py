@@ -39,6 +39,7 @@ def _profile_form(owner_id: int, start: date, **changes: Any) -> dict[str, Any]:
         "direction": "decrease",
         "baseline_value": "1000",
         "baseline_date": start.isoformat(),
+        "baseline_quality": "measured",
         "target_value": "600",
         "target_date": (start + timedelta(days=365)).isoformat(),
         "frequency": "quarterly",

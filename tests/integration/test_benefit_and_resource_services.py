@@ -117,12 +117,13 @@ class TestProfiles:
             expected_version=validated,
         )
         assert benefit.is_validated and benefit.version == validated + 1
+        # In delivery the target is under change control, so a validated value the profile still changes
+        # directly is the measure type: finance validated the figures as levels, so the validation lapses.
         benefit_service.update_benefit(
             benefit.id,
             actor=benefit.owner,
-            changes={"target_value": Decimal(6_000_000)},
+            changes={"measure_type": "per_period"},
             expected_version=validated + 1,
-            reason="Two more licences retired in scope.",
         )
         assert not benefit.is_validated and benefit.validated_by_id is None
 

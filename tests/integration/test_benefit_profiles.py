@@ -19,6 +19,7 @@ from changeauth.domain.errors import ValidationFailed
 from changeauth.models import AuditEvent, Benefit, User
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import savings as savings_queries
+from changeauth.services import benefit_control
 from changeauth.services import benefits as benefit_service
 from tests.factories import ImprovementFactory, UserFactory
 
@@ -99,17 +100,50 @@ def test_a_stepped_plan_is_stored_replaced_and_audited(db_session: Any) -> None:
 
 
 def test_points_that_fall_outside_new_dates_are_refused_clearly(db_session: Any) -> None:
+    # In delivery the dates change only by a change request: the proposal is refused, row by row.
     benefit = _benefit(profile_shape="custom", planned_points=[(date(2026, 9, 30), Decimal(700_000))])
     with pytest.raises(ValidationFailed) as refused:
-        benefit_service.update_benefit(
+        benefit_control.propose_plan_change(
             benefit.id,
             actor=_owner(benefit),
-            changes={"target_date": date(2026, 6, 30)},
             expected_version=benefit.version,
             reason="Sooner.",
+            target_date=date(2026, 6, 30),
         )
     assert "Row 1: the date must be after the baseline date" in refused.value.fields["planned_points"][0]
     assert benefit_queries.planned_points(benefit.id) == [(date(2026, 9, 30), Decimal(700_000))]
+    assert benefit.target_date == date(2026, 12, 31)
+
+
+def test_an_approved_change_is_refused_when_the_plan_moved_past_its_new_dates(db_session: Any) -> None:
+    # The planned values may change after the proposal (with a reason): the approval checks them again.
+    benefit = _benefit(profile_shape="custom", planned_points=[(date(2026, 9, 30), Decimal(700_000))])
+    request = benefit_control.propose_plan_change(
+        benefit.id,
+        actor=_owner(benefit),
+        expected_version=benefit.version,
+        reason="The contract ends in October.",
+        target_date=date(2026, 10, 31),
+    )
+    benefit_service.update_benefit(
+        benefit.id,
+        actor=_owner(benefit),
+        changes={"planned_points": [(date(2026, 11, 30), Decimal(800_000))]},
+        expected_version=benefit.version,
+        reason="The second team moves in November.",
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        benefit_control.decide_plan_change(
+            benefit.id,
+            request.id,
+            actor=UserFactory(design_authority=True),
+            approve=True,
+            note="",
+            expected_version=request.version,
+        )
+    assert "Row 1: the date must be after the baseline date" in refused.value.fields["planned_points"][0]
+    assert benefit.target_date == date(2026, 12, 31)
+    assert benefit_queries.planned_points(benefit.id) == [(date(2026, 11, 30), Decimal(800_000))]
 
 
 def test_today_s_rag_and_tolerance_follow_the_stepped_plan(db_session: Any) -> None:
