@@ -223,8 +223,15 @@ def test_the_full_journey_through_the_api(client: FlaskClient, db_session: Any, 
     BenefitMeasurementFactory(
         benefit=benefit, period_end=date.today() + timedelta(days=1), value=Decimal(700)
     )
-    benefit.closing_status = "realised"
     db_session.commit()
+    # G3 asks for the benefits review's decision on every benefit: its owner closes it as realised.
+    reviewed = client.post(
+        f"/api/v1/benefits/{benefit.id}/review-decision",
+        headers=_headers(db_session, owner),
+        json={"decision": "close", "closing_status": "realised", "version": benefit.version},
+    )
+    assert reviewed.status_code == 201, reviewed.get_json()
+    assert reviewed.get_json()["closing_status"] == "realised"
     g3 = _decide(
         client,
         headers,
@@ -466,8 +473,17 @@ def test_the_full_journey_through_the_pages(client: FlaskClient, db_session: Any
     BenefitMeasurementFactory(
         benefit=benefit, period_end=date.today() + timedelta(days=1), value=Decimal(700)
     )
-    benefit.closing_status = "realised"
     db_session.commit()
+    # G3 asks for the benefits review's decision on every benefit: its owner closes it on the review page.
+    login_as(owner)
+    reviewed = client.post(
+        f"/benefits/{benefit.id}/review-decision",
+        data={"decision": "close", "closing_status": "realised", "version": benefit.version},
+    )
+    assert reviewed.status_code == 302, page(reviewed).select(".error-summary")
+    db_session.expire_all()
+    assert db_session.get(Benefit, benefit.id).closing_status == "realised"
+    login_as(recorder)
     work = current()
     response = client.post(
         f"/improvements/{work.id}/gate",
