@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from changeauth import db
 from changeauth.domain.lifecycle import Stage
 from changeauth.models import Programme
 from changeauth.queries import clock
@@ -102,7 +103,9 @@ def pounds(pence: int) -> str:
 def demo(db_session: Any, monkeypatch: pytest.MonkeyPatch) -> int:
     from changeauth.devtools.worked_example import load_demo
 
-    monkeypatch.setattr(clock, "today", lambda: AS_OF)
+    # The pages' today is fixed; the example's replayed history keeps its own dates while it is built.
+    replayed_today = clock.today
+    monkeypatch.setattr(clock, "today", lambda: replayed_today() if db.replayed_instant() else AS_OF)
     load_demo()
     db_session.commit()
     return db_session.scalar(select(Programme.id).where(Programme.code == "transformation"))
