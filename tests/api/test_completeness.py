@@ -104,7 +104,7 @@ def test_every_contract_endpoint_answers_an_authorised_caller(
         "condition_id": 999_999,  # no factory: a missing condition must still be a routed, domain 404
         "adjustment_id": 999_999,  # likewise: a missing adjustment is a routed, domain 404
         "dependency_id": 999_999,  # likewise: the body is checked first (422), then the dependency (404)
-        "request_id": 999_999,  # a change request's decision: the body is checked first (422), then the request
+        "request_id": 999_999,  # a change request: the body is checked first (422), then the request
     }
     db_session.commit()
     spec = client.get(OPENAPI_PATH).get_json()
