@@ -155,6 +155,10 @@ def add_benefit(owner: Any, improvement_id: int, title: str, *, unit: str = "A c
     choose(owner, "direction", "Should go down")
     owner.locator("#baseline_value").fill("1200")
     fill_date(owner, "baseline_date", date(today.year - 1, 1, 1))
+    # The owner counted last year's figure, so says so and where it comes from: the go-live gate asks for a
+    # measured baseline.
+    owner.get_by_role("radio", name="Measured", exact=True).check()
+    owner.locator("#baseline_evidence").fill("Contact centre call log, January last year")
     owner.locator("#target_value").fill("900")
     fill_date(owner, "target_date", date(today.year + 1, 12, 12))
     owner.get_by_role("button", name="Add benefit").click()
@@ -168,7 +172,8 @@ def measure(owner: Any, benefit_page: str, period_end: date, value: str) -> None
         owner.get_by_role("link", name="Record a measurement").click()
     fill_date(owner, "period_end", period_end)
     owner.locator("#value").fill(value)
-    choose(owner, "data_quality", "Measured")
+    owner.get_by_role("radio", name="Measured", exact=True).check()
+    owner.locator("#evidence").fill("Contact centre call log")
     # The benefit page may already show a notice (off track, say): read the one the save leads to.
     with owner.expect_navigation():
         owner.get_by_role("button", name="Record measurement").click()

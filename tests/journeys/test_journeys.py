@@ -298,6 +298,15 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     manager.get_by_label("Note").fill("Five residents read it; two words changed.")
     manager.get_by_role("button", name="Close condition").click()
     assert flash(manager) == "The condition is closed."
+    # The benefits review, which G3 asks for on every benefit: the owner closes it, its effect recorded.
+    manager.goto(f"/improvements/{improvement_id}/benefits-review")
+    manager.get_by_role("link", name=re.compile("^Record the decision")).click()
+    manager.get_by_label("What caused the variance against plan?").fill("Fewer calls than planned so far.")
+    manager.get_by_role("radio", name="Close it", exact=True).check()
+    manager.get_by_role("radio", name="Partially realised", exact=True).check()
+    manager.get_by_role("button", name="Record the decision").click()
+    assert flash(manager).startswith("The review's decision on"), main_text(manager)[:600]
+    assert "Close it" in main_text(manager), main_text(manager)[:600]
     decide_gate(da, improvement_id, "Go", "The effect is recorded; the quick win is done.")
     da.goto(f"/improvements/{improvement_id}")
     assert "Closed" in main_text(da)
