@@ -121,11 +121,16 @@ def can_comment(actor: Actor, improvement: ImprovementFacts) -> bool:
     return can_view_improvement(actor, improvement) and improvement.stage not in ENDED_STAGES
 
 
+# Support is a voice for an idea while the design authority is still to decide whether to invest in it;
+# once it is approved there is nothing left for support to weigh on.
+SUPPORTABLE_STAGES = frozenset({Stage.IDEA, Stage.BUSINESS_CASE, Stage.ON_HOLD})
+
+
 def can_support(actor: Actor, improvement: ImprovementFacts) -> bool:
-    """Staff support others' ideas; supporting your own would inflate it."""
+    """Staff support others' ideas until the decision to invest; supporting your own would inflate it."""
     return (
         can_view_improvement(actor, improvement)
-        and improvement.stage not in ENDED_STAGES
+        and improvement.stage in SUPPORTABLE_STAGES
         and actor.id != improvement.submitter_id
     )
 

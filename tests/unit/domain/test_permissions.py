@@ -365,9 +365,15 @@ class TestSupportAndComment:
     def test_can_support_refuses_own_idea(self, stage: Stage) -> None:
         assert can_support(actor(SUBMITTER_ID, Role.STAFF, Role.ADMIN), improvement(stage)) is False
 
-    @pytest.mark.parametrize("stage", LIVE_STAGES, ids=str)
-    def test_can_support_allows_others_in_live_stage(self, stage: Stage) -> None:
+    @pytest.mark.parametrize("stage", [Stage.IDEA, Stage.BUSINESS_CASE, Stage.ON_HOLD], ids=str)
+    def test_can_support_allows_others_before_the_decision_to_invest(self, stage: Stage) -> None:
         assert can_support(actor(OTHER_ID, Role.STAFF), improvement(stage)) is True
+
+    @pytest.mark.parametrize("stage", [Stage.APPROVED, Stage.DELIVERY, Stage.REALISATION], ids=str)
+    @pytest.mark.parametrize("role", list(Role), ids=str)
+    def test_can_support_refuses_work_already_invested_in(self, stage: Stage, role: Role) -> None:
+        # Offered on work realising its benefits, "Support this idea" asked a question already decided.
+        assert can_support(actor(OTHER_ID, role), improvement(stage)) is False
 
     @pytest.mark.parametrize("stage", sorted(ENDED_STAGES), ids=str)
     @pytest.mark.parametrize("role", [Role.STAFF, Role.DESIGN_AUTHORITY, Role.ADMIN], ids=str)
