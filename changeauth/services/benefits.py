@@ -84,24 +84,9 @@ PROFILE_FIELDS = (
 # How the baseline was arrived at and its evidence: part of the profile, but not of the plan (a change
 # needs no reason once approved) nor of the values finance validated.
 EVIDENCE_FIELDS = frozenset({"baseline_quality", "baseline_evidence", "baseline_attachment_id"})
-# Changing any of these changes what the benefit's owner accepted, so they are asked to accept it again.
-ACCEPTED_FIELDS = frozenset(
-    {
-        "cash_class",
-        "unit",
-        "direction",
-        "baseline_value",
-        "baseline_date",
-        "target_value",
-        "target_date",
-        "frequency",
-        "owner_id",
-        "tolerance_pct",
-        "profile_shape",
-        "measure_type",
-        "planned_points",
-    }
-)
+# Changing any of these changes what the benefit's owner accepted (the whole profile but its name, driver
+# and evidence), so they are asked to accept it again; derived, so a new profile field cannot be missed.
+ACCEPTED_FIELDS = frozenset(PROFILE_FIELDS) - {"title", "driver"} - EVIDENCE_FIELDS
 # Changing any of these changes what finance validated, so the validation lapses.
 VALUE_FIELDS = frozenset(
     {
