@@ -62,8 +62,8 @@ def groups_for(actor: Actor) -> list[NavGroup]:
         NavGroup(
             "ideas",
             "Ideas and improvements",
-            (("improvements.index", "Ideas and improvements"),),
-            also=frozenset({"improvements.detail", "improvements.submitted", "reviews.lessons"}),
+            (("improvements.index", "Ideas and improvements"), ("reviews.lessons", "Lessons learned")),
+            also=frozenset({"improvements.detail", "improvements.submitted"}),
         ),
     ]
     if actor.has(Role.STAFF) and not is_da:

@@ -103,3 +103,15 @@ def test_the_menu_button_is_there_for_the_script_and_hidden_without_it(
     button = html.select_one("button.site-nav__toggle")
     assert button is not None and button.has_attr("hidden")
     assert button["aria-controls"] == "site-nav" and html.find(id="site-nav") is not None
+
+
+@pytest.mark.parametrize("role", PERSONAS)
+def test_the_lessons_log_is_in_the_ideas_section_for_everyone(
+    client: FlaskClient, login_as: Any, role: str
+) -> None:
+    # The log was reachable only from a benefits review or a new idea's page: nobody could browse it.
+    login_as(UserFactory(**PERSONAS[role]))
+    html = page(client.get("/lessons/"))
+    section = {a.get_text(strip=True): a["href"] for a in html.select("nav.section-nav a")}
+    assert section.get("Lessons learned") == "/lessons/"
+    assert html.select_one("nav.site-nav a[aria-current]").get_text(strip=True) == "Ideas and improvements"
