@@ -4,8 +4,9 @@ improvement's business case is approved is a change request the design authority
 before anything changes.
 
 Every use case checks its permission first (403), then the state (409), then the values (422), and
-writes nothing until all of them pass. One audit event per change, in the same transaction; the
-proposer is notified of the decision, and the owner is asked to accept the changed profile.
+writes nothing until all of them pass. One audit event per change, in the same transaction; the design
+authority members who may decide a change request are told of it, the proposer is told of the decision,
+and the owner is asked to accept the changed profile.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from changeauth.domain.errors import (
 )
 from changeauth.models import Benefit, BenefitChangeRequest, BenefitDriver, User
 from changeauth.queries import benefits as benefit_queries
+from changeauth.queries import users as user_queries
 from changeauth.queries.clock import today as council_today
 from changeauth.services import benefits as benefit_service
 from changeauth.services import notifications
@@ -110,7 +112,8 @@ def propose_plan_change(
 ) -> BenefitChangeRequest:
     """Propose a new baseline or target for a benefit whose improvement's business case is approved
     (``domain.benefits.needs_change_request``), with the reason. Nothing about the benefit changes until
-    the design authority approves it (``decide_plan_change``). A value left out stays as it is.
+    the design authority approves it (``decide_plan_change``). A value left out stays as it is. The
+design authority members who may decide it are told of it.
 
     The benefit's owner, the improvement's owner or the design authority may propose; one request is
     pending per benefit at a time. ``expected_version`` is the benefit's version the person read; the
@@ -188,6 +191,22 @@ def propose_plan_change(
         before=current,
         after={"change_request_id": request.id, **proposed},
         reason=reason,
+    )
+    where = f" of {improvement.ref}" if improvement is not None else ""
+    notifications.enqueue(
+        user_ids=[
+            member.id
+            for member in user_queries.list_design_authority_members()
+            if may_decide(member, benefit, request)
+        ],
+        kind="benefit.change_proposed",
+        text=(
+            f"{actor.name} proposes a change to the baseline or target of the benefit “{benefit.title}”"
+            f"{where}, for the design authority to decide. Their reason: {reason}"
+        ),
+        event_key=f"benefit-change-proposed:{request.id}",
+        subject_type="benefit",
+        subject_id=benefit.id,
     )
     return request
 

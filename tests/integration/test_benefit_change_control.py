@@ -251,3 +251,26 @@ def test_the_history_keeps_every_target_with_who_proposed_and_approved_it(db_ses
     ]
     assert all(h.by == improvement.owner.name for h in history)
     assert history[-1].approval_note == "Agreed."
+
+
+def test_the_members_who_may_decide_are_told_of_a_proposal_and_no_one_else(db_session: Any) -> None:
+    # The request sat in the members' Home list and nobody was told of it.
+    benefit = BenefitFactory()
+    improvement = benefit.improvement
+    proposer = UserFactory(design_authority=True)
+    independent = UserFactory(design_authority=True)
+    conflicted = UserFactory(design_authority=True)
+    db_session.add(ConflictDeclaration(improvement_id=improvement.id, user_id=conflicted.id, note="My team."))
+    db_session.flush()
+    staff = UserFactory()
+    request = _propose(benefit, proposer, target_value=Decimal(700), reason="The rota starts later.")
+    told = dict(
+        db_session.execute(
+            select(Notification.user_id, Notification.text).where(Notification.kind == "benefit.change_proposed")
+        ).all()
+    )
+    assert independent.id in told
+    assert {proposer.id, conflicted.id, staff.id, benefit.owner_id, improvement.owner_id}.isdisjoint(told)
+    assert told[independent.id].startswith(f"{proposer.name} proposes a change to the baseline or target")
+    assert told[independent.id].endswith("Their reason: The rota starts later.")
+    assert request.is_pending
