@@ -266,7 +266,9 @@ def test_the_members_who_may_decide_are_told_of_a_proposal_and_no_one_else(db_se
     request = _propose(benefit, proposer, target_value=Decimal(700), reason="The rota starts later.")
     told = dict(
         db_session.execute(
-            select(Notification.user_id, Notification.text).where(Notification.kind == "benefit.change_proposed")
+            select(Notification.user_id, Notification.text).where(
+                Notification.kind == "benefit.change_proposed"
+            )
         ).all()
     )
     assert independent.id in told
