@@ -113,7 +113,7 @@ def propose_plan_change(
     """Propose a new baseline or target for a benefit whose improvement's business case is approved
     (``domain.benefits.needs_change_request``), with the reason. Nothing about the benefit changes until
     the design authority approves it (``decide_plan_change``). A value left out stays as it is. The
-design authority members who may decide it are told of it.
+    design authority members who may decide it are told of it.
 
     The benefit's owner, the improvement's owner or the design authority may propose; one request is
     pending per benefit at a time. ``expected_version`` is the benefit's version the person read; the
