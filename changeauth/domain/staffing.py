@@ -89,7 +89,8 @@ class StaffingFigures:
     fte_after: Decimal
     cost_before_pence: int
     cost_after_pence: int
-    out_of_scope_fte: Decimal
+    out_of_scope_fte_before: Decimal
+    out_of_scope_fte_after: Decimal
 
     @property
     def fte_saved(self) -> Decimal:
@@ -124,10 +125,11 @@ def like_for_like(
     """The register's in-scope FTE and cost on each side, and so its saving, at the pay ``uplift`` gives."""
     fte = {PostSide.BEFORE: Decimal(0), PostSide.AFTER: Decimal(0)}
     cost = {PostSide.BEFORE: Decimal(0), PostSide.AFTER: Decimal(0)}
-    out_of_scope = Decimal(0)
+    # Out of scope by side: a post kept through the change is listed on both sides, and is one post.
+    out_of_scope = {PostSide.BEFORE: Decimal(0), PostSide.AFTER: Decimal(0)}
     for post in posts:
         if not post.in_scope:
-            out_of_scope += post.fte
+            out_of_scope[post.side] += post.fte
             continue
         fte[post.side] += post.fte
         cost[post.side] += post.annual_salary_pence * post.fte
@@ -137,7 +139,8 @@ def like_for_like(
         fte_after=fte[PostSide.AFTER],
         cost_before_pence=_pence(cost[PostSide.BEFORE] * factor),
         cost_after_pence=_pence(cost[PostSide.AFTER] * factor),
-        out_of_scope_fte=out_of_scope,
+        out_of_scope_fte_before=out_of_scope[PostSide.BEFORE],
+        out_of_scope_fte_after=out_of_scope[PostSide.AFTER],
     )
 
 

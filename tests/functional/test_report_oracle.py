@@ -489,3 +489,24 @@ def test_the_investment_falls_in_the_programmes_first_year(
     assert table is not None
     cells = [td.get_text(strip=True) for td in table.select("td")]
     assert cells[4] == "£7,448,155" and cells[5] == "-£7,448,155"
+
+
+def test_the_staffing_register_counts_the_grant_funded_posts_once(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+
+    # §3.2: "a reduction of 77.3 FTE"; roles out of scope are "omitted from establishment data in both
+    # the baseline and new operating model": the 6 grant-funded FTE are kept through the change, listed on
+    # both sides, and are 6 FTE on each side, never 12.
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    login_as(UserFactory(viewer=True))
+    shown = page(client.get(f"/benefits/{saving.id}/staffing"))
+    figures = shown.select_one("#staffing-figures").get_text(" ", strip=True)
+    assert "277.3 FTE costing" in figures and "200 FTE costing" in figures
+    assert "£2,483,925 a year from 77.3 FTE" in shown.select_one("#staffing-saving").get_text(" ", strip=True)
+    out_of_scope = shown.select_one("#staffing-out-of-scope").get_text(" ", strip=True)
+    assert out_of_scope == "6 FTE before and 6 FTE after the change"
+    assert "12 FTE" not in figures

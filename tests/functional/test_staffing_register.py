@@ -76,7 +76,7 @@ def test_the_owner_keeps_the_register_and_the_saving_is_recomputed_like_for_like
         assert added.status_code == 302, field_errors(added)
     register = client.get(f"/benefits/{benefit.id}/staffing")
     assert "£2,483,925 a year from 77.3 FTE" in _text(register, "#staffing-saving")
-    assert "12 FTE, not counted" in _text(register, "#staffing-figures")
+    assert "12 FTE before and 0 FTE after the change" in _text(register, "#staffing-out-of-scope")
 
     # Scope changes: the adviser posts turn out to be out of scope, so the saving falls by their cost.
     adviser = db_session.scalar(select(BenefitPost).where(BenefitPost.title == "Customer adviser"))

@@ -687,7 +687,8 @@ class StaffingFiguresSchema(Schema):
     cost_before_pence = fields.Integer()
     cost_after_pence = fields.Integer()
     saving_pence = fields.Integer()
-    out_of_scope_fte = DecimalNumber()
+    out_of_scope_fte_before = DecimalNumber()
+    out_of_scope_fte_after = DecimalNumber()
 
 
 class StaffingYearSchema(StaffingFiguresSchema):
@@ -734,7 +735,8 @@ def _register_response(benefit_id: int) -> dict[str, Any]:
             "cost_before_pence": row.cost_before_pence,
             "cost_after_pence": row.cost_after_pence,
             "saving_pence": row.saving_pence,
-            "out_of_scope_fte": row.out_of_scope_fte,
+            "out_of_scope_fte_before": row.out_of_scope_fte_before,
+            "out_of_scope_fte_after": row.out_of_scope_fte_after,
         }
 
     return {
