@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import matplotlib
 
@@ -20,6 +20,7 @@ matplotlib.use("Agg")  # no display; must precede pyplot
 matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -58,6 +59,23 @@ def _label_y(axes: Axes, y_label: str) -> None:
         axes.set_ylabel(y_label)
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_tick(value: float, _position: object = None) -> str:
+    """A date axis's tick in plain English, whatever the server's locale: "Mar 2026" on the first of a
+    month, "15 Mar 2026" on another day; never matplotlib's ISO "2026-03"."""
+    day: datetime = mdates.num2date(value)
+    month = f"{MONTHS[day.month - 1]} {day.year}"
+    return month if day.day == 1 else f"{day.day} {month}"
+
+
+def _label_x_dates(axes: Axes) -> None:
+    """Tick a date axis at whole months where it can (``date_tick`` names each)."""
+    axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    axes.xaxis.set_major_formatter(FuncFormatter(date_tick))
+
+
 def _finish(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
@@ -91,6 +109,8 @@ def line_chart(title: str, series: Sequence[Series], *, y_label: str = "") -> by
             markersize=4,
         )
     _label_y(axes, y_label)
+    if any(isinstance(x, date) for item in series for x, _ in item.points[:1]):
+        _label_x_dates(axes)
     if series:
         axes.legend(frameon=False, fontsize=9)
     figure.autofmt_xdate()

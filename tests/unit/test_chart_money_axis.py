@@ -1,4 +1,4 @@
-"""Money charts label their axis in pounds ("£1.5m"), never with matplotlib's 1e6 offset."""
+"""Chart axes read as people write: money in pounds ("£1.5m", not a 1e6 offset), months as "Mar 2026"."""
 
 from __future__ import annotations
 
@@ -25,5 +25,23 @@ def test_a_money_axis_formats_every_tick_in_pounds() -> None:
         assert axes.get_ylabel() == "Pounds"
         charts._label_y(axes, "%")
         assert axes.get_ylabel() == "%"
+    finally:
+        plt.close(figure)
+
+
+def test_a_date_axis_names_months_in_plain_english() -> None:
+    from datetime import date
+
+    # The persona walk read "2026-03" under a benefit's chart; GOV.UK style is "Mar 2026".
+    assert charts.date_tick(charts.mdates.date2num(date(2026, 3, 1))) == "Mar 2026"
+    assert charts.date_tick(charts.mdates.date2num(date(2026, 3, 15))) == "15 Mar 2026"
+    figure, axes = plt.subplots()
+    try:
+        axes.plot([date(2025, 10, 31), date(2026, 3, 31), date(2026, 9, 30)], [1, 2, 3])
+        charts._label_x_dates(axes)
+        figure.canvas.draw()
+        labels = [tick.get_text() for tick in axes.get_xticklabels() if tick.get_text()]
+        assert labels and all(label.split()[-2] in charts.MONTHS for label in labels), labels
+        assert not any("-" in label for label in labels), labels
     finally:
         plt.close(figure)
