@@ -1,10 +1,10 @@
-"""Loading the worked example's business cases: the programme's own case (its figures from
-programme.yaml), and a few demo improvement cases written and submitted through the business cases
-service on the dates the seed gives, as steps of the replayed history (``demo_decisions``).
+"""Loading the worked example's business cases through the business cases service: the programme's own
+case (its figures from programme.yaml), and a few demo improvement cases written and submitted on the
+dates the seed gives, as steps of the replayed history (``demo_decisions``).
 
 Idempotent: a version is matched by (improvement or programme, version number) and never duplicated
-or changed once loaded. The programme's case is written directly, validated as the service would: the
-service writes cases for improvements only, and this one was approved by members in April 2017.
+or changed once loaded. The programme's case goes through the same service on the day members approved
+it (April 2017).
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ from sqlalchemy import select
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep, demo_day
 from changeauth.domain.appraisal import DEFAULT_DISCOUNT_RATE, OptionFigures, YearFigures
-from changeauth.domain.business_cases import CaseContent, CaseStatus, FundingLine, validate_content
+from changeauth.domain.business_cases import CaseContent, FundingLine, validate_content
 from changeauth.models import (
-    BenefitDriver,
     BusinessCase,
     Improvement,
     Programme,
-    StrategicPriority,
     User,
 )
 from changeauth.services import business_cases
-from changeauth.services.audit import record_event
-from changeauth.services.business_cases import CASE_TEXTS, apply_content, audit_snapshot
+from changeauth.services.business_cases import CASE_TEXTS
 from changeauth.services.reference_data import UpsertCounts
 
 _YEAR_FIELDS = ("capital_pence", "revenue_pence", "cashable_benefit_pence", "non_cashable_benefit_pence")
@@ -86,34 +83,21 @@ def _content(row: Mapping[str, Any], options: tuple[OptionFigures, ...], preferr
     return content
 
 
-def _store(case: BusinessCase, content: CaseContent, counts: UpsertCounts, *, subject: str) -> BusinessCase:
-    priorities = list(
-        db.session.scalars(
-            select(StrategicPriority).where(StrategicPriority.code.in_(content.priority_codes))
-        )
-    )
-    drivers = list(
-        db.session.scalars(select(BenefitDriver).where(BenefitDriver.code.in_(content.driver_codes)))
-    )
-    apply_content(case, content, priorities, drivers)
-    db.session.add(case)
-    db.session.flush()
-    counts.add("business_case", "created")
-    record_event(
-        actor_id=None,
-        action="business_case.loaded",
-        subject_type="business_case",
-        subject_id=case.id,
-        subject_version=case.version,
-        after={"subject": subject, "version": case.version, "status": case.status, **audit_snapshot(content)},
-    )
-    return case
+# The programme's case on the day members approved it: written and submitted by the design authority in
+# the morning, the members' approval recorded at 11:00 (MODELLED: the report gives only the month).
+PROGRAMME_CASE_TIMES = {"written": time(9, 0), "submitted": time(9, 30), "approved": time(11, 0)}
 
 
 def load_programme_case(
-    row: Mapping[str, Any], programme_row: Mapping[str, Any], programme: Programme, counts: UpsertCounts
+    row: Mapping[str, Any],
+    programme_row: Mapping[str, Any],
+    programme: Programme,
+    users: Mapping[str, User],
+    counts: UpsertCounts,
 ) -> None:
-    """The programme's approved case; its yearly figures come from programme.yaml."""
+    """The programme's approved case, through the business cases service: written and submitted by
+    ``written_by`` and its members' approval recorded by ``approved_by`` on ``approved_on``. Its yearly
+    figures come from programme.yaml. A version already there is left as it is."""
     version = int(row.get("version", 1))
     exists = db.session.scalar(
         select(BusinessCase.id).where(
@@ -132,18 +116,25 @@ def load_programme_case(
         (bau, chosen),
         chosen.name,
     )
-    approved = _instant(row.get("approved_on"))
-    case = BusinessCase(
-        programme_id=programme.id,
-        version=version,
-        status=row.get("status", CaseStatus.APPROVED.value),
-        created_at=approved,
-        updated_at=approved,
-        submitted_at=approved,
-        approved_at=approved,
-        costs_split=bool(row.get("costs_split", True)),
-    )
-    _store(case, content, counts, subject=f"programme {programme.code}")
+    day: date = row["approved_on"]
+    author, approver = users[row["written_by"]], users[row["approved_by"]]
+
+    def at(step: str) -> datetime:
+        return datetime.combine(day, PROGRAMME_CASE_TIMES[step], tzinfo=UTC)
+
+    with db.clock_at(at("written")):
+        case = business_cases.create_programme_business_case(
+            author, programme.id, content, costs_split=bool(row.get("costs_split", True))
+        )
+    if case.version != version:
+        raise ValueError(
+            f"business_cases.yaml lists the programme's version {version}, the service made {case.version}"
+        )
+    with db.clock_at(at("submitted")):
+        business_cases.submit_business_case(case, actor=author)
+    with db.clock_at(at("approved")):
+        business_cases.approve_business_case(case, actor=approver)
+    counts.add("business_case", "created")
 
 
 def case_steps(
@@ -225,9 +216,10 @@ def load_demo_business_cases(
     data: Mapping[str, Any],
     programme_row: Mapping[str, Any],
     programme: Programme | None,
+    users: Mapping[str, User],
     counts: UpsertCounts,
 ) -> None:
     """The programme's own case from seeds/demo/business_cases.yaml (the improvements' cases are steps of
     the history, ``case_steps``). Flushes, does not commit."""
     if programme is not None and data.get("programme"):
-        load_programme_case(data["programme"], programme_row, programme, counts)
+        load_programme_case(data["programme"], programme_row, programme, users, counts)

@@ -56,7 +56,7 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
         demo_data.load_maturity(read_yaml(demo / "maturity.yaml"), counts)
         # The programme's own case, which members approved as the programme began (April 2017).
         cases_data = read_yaml(demo / "business_cases.yaml")
-        demo_business_cases.load_demo_business_cases(cases_data, programme_row, programme, counts)
+        demo_business_cases.load_demo_business_cases(cases_data, programme_row, programme, users, counts)
     improvements = read_yaml(demo / "improvements.yaml")
     loaded_on = clock.today()
     decisions = read_yaml(demo / "decisions.yaml")

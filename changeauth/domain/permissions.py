@@ -227,6 +227,17 @@ def can_write_business_case(actor: Actor, improvement: ImprovementFacts) -> bool
     return actor.id == improvement.owner_id or is_design_authority(actor)
 
 
+def can_write_programme_business_case(actor: Actor) -> bool:
+    """A programme's own business case is written, submitted and recorded as approved by members (or
+    returned) by the design authority: a programme has no owner of its own in changeauth."""
+    return is_design_authority(actor)
+
+
+def can_complete_meeting_action(actor: Actor, *, owner_id: int) -> bool:
+    """A meeting's action is marked done by its owner, or by a design authority member."""
+    return actor.is_active and (actor.id == owner_id or is_design_authority(actor))
+
+
 def can_browse_business_cases(actor: Actor) -> bool:
     """The business-case list is in the navigation of those who write, decide, check or scrutinise
     cases; anyone may still read a case from its improvement's page."""

@@ -1,4 +1,5 @@
-"""Writing business cases: new versions, editing a draft, submitting, and the G1 outcomes.
+"""Writing business cases: new versions, editing a draft, submitting, and the G1 outcomes; a programme's
+own case likewise, written by the design authority, which records its members' decision.
 
 Lifecycle of one version: draft → submitted (frozen) → approved (immutable) or returned. A draft is
 edited in place; changing a submitted, approved or returned version makes a new draft version that
@@ -46,6 +47,7 @@ from changeauth.models import (
     BusinessCaseOption,
     BusinessCaseOptionYear,
     Improvement,
+    Programme,
     StrategicPriority,
     User,
 )
@@ -54,9 +56,7 @@ from changeauth.services.audit import record_event
 from changeauth.services.guards import flush_guarded, touch
 
 SUBJECT_TYPE = "business_case"
-_PROGRAMME_READ_ONLY = (
-    "The programme's business case is the record of what members approved. It is not edited here."
-)
+_PROGRAMME_WRITERS_ONLY = "Only a design authority member can write or decide a programme's business case."
 
 
 # ---------------------------------------------------------------- helpers
@@ -95,6 +95,21 @@ def _latest(improvement_id: int) -> BusinessCase | None:
         # Read after the improvement lock: a copy loaded earlier in this request may be stale.
         db.session.refresh(case, attribute_names=["status", "lock_version"])
     return case
+
+
+def _lock_programme(programme_id: int) -> Programme:
+    """The programme, locked (``FOR UPDATE``) until the end of the transaction: as for an improvement
+    (``_lock_improvement``), its writers of the series of cases take turns on its row."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound("There is no programme with that number.")
+    db.session.refresh(programme, attribute_names=["version"], with_for_update=True)
+    return programme
+
+
+def _check_can_write_programme(actor: User) -> None:
+    if not permissions.can_write_programme_business_case(actor.as_actor()):
+        raise PermissionDenied(_PROGRAMME_WRITERS_ONLY)
 
 
 def _check_can_write(actor: User, improvement: Improvement) -> None:
@@ -319,6 +334,73 @@ def create_business_case(
     return _new_version(actor, improvement, content, latest, priorities, drivers, now or db.utcnow())
 
 
+def create_programme_business_case(
+    actor: User,
+    programme_id: int,
+    content: CaseContent,
+    *,
+    costs_split: bool = True,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> BusinessCase:
+    """Record ``content`` as the programme's next business-case version, a draft, as
+    ``create_business_case`` does for an improvement: the first is version 1 and an open draft it
+    replaces becomes ``superseded``. ``costs_split`` false states the costs as a one-off investment and
+    running costs, not capital and revenue.
+
+    Raises PermissionDenied (not a design authority member), NotFound, ValidationFailed (nothing is
+    stored) or VersionConflict. Flushes, does not commit.
+    """
+    programme = _lock_programme(programme_id)
+    _check_can_write_programme(actor)
+    priorities, drivers = _validated(content)
+    latest = db.session.scalar(
+        select(BusinessCase)
+        .where(BusinessCase.programme_id == programme.id)
+        .order_by(BusinessCase.version.desc())
+        .limit(1)
+    )
+    if expected_version is not None and expected_version != (latest.version if latest else 0):
+        raise VersionConflict("A newer version of this business case has been saved. Read it and try again.")
+    now = now or db.utcnow()
+    case = BusinessCase(
+        programme_id=programme.id,
+        version=(latest.version + 1) if latest else 1,
+        based_on_version=latest.version if latest else None,
+        status=CaseStatus.DRAFT,
+        costs_split=costs_split,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_content(case, content, priorities, drivers)
+    superseded = None
+    if latest is not None and latest.status == CaseStatus.DRAFT:
+        latest.status = CaseStatus.SUPERSEDED
+        latest.updated_at = now
+        superseded = latest.id
+    db.session.add(case)
+    db.session.flush()
+    after = {
+        "programme": programme.code,
+        "version": case.version,
+        "status": case.status,
+        "costs_split": costs_split,
+        **audit_snapshot(content),
+    }
+    if superseded is not None:
+        after["supersedes_draft_id"] = superseded
+    record_event(
+        actor_id=actor.id,
+        action="business_case.created",
+        subject_type=SUBJECT_TYPE,
+        subject_id=case.id,
+        subject_version=case.version,
+        after=after,
+    )
+    return case
+
+
 def edit_business_case(
     actor: User,
     improvement_id: int,
@@ -407,19 +489,24 @@ def submit_business_case(
     expected_lock_version: int | None = None,
     now: datetime | None = None,
 ) -> BusinessCase:
-    """Submit a draft for the G1 decision: it is frozen from now on. An earlier version still
-    waiting at the gate is superseded, and the improvement's version moves on, so a decision taken on
-    what was read before cannot approve this one. ``expected_version`` is the case's number the person
-    read, ``expected_lock_version`` the draft's ``lock_version`` then.
+    """Submit a draft for the G1 decision (a programme's for its members' decision): it is frozen from
+    now on. An earlier version still waiting is superseded, and an improvement's version moves on, so a
+    decision taken on what was read before cannot approve this one. ``expected_version`` is the case's
+    number the person read, ``expected_lock_version`` the draft's ``lock_version`` then.
 
     Raises PermissionDenied, InvalidTransition (not a draft, or the stage has no business
     case), ValidationFailed (a draft saved a section at a time that is not complete yet) or
     VersionConflict. Flushes, does not commit.
     """
+    improvement: Improvement | None = None
     if case.improvement_id is None:
-        raise PermissionDenied(_PROGRAMME_READ_ONLY)
-    improvement = _lock_improvement(case.improvement_id)
-    _check_can_write(actor, improvement)
+        _lock_programme(case.programme_id or 0)
+        _check_can_write_programme(actor)
+        series = BusinessCase.programme_id == case.programme_id
+    else:
+        improvement = _lock_improvement(case.improvement_id)
+        _check_can_write(actor, improvement)
+        series = BusinessCase.improvement_id == improvement.id
     db.session.refresh(case, attribute_names=["status", "lock_version"])
     _check_expected(case, expected_version, expected_lock_version)
     if case.status != CaseStatus.DRAFT:
@@ -431,7 +518,7 @@ def submit_business_case(
     now = now or db.utcnow()
     waiting = db.session.scalars(
         select(BusinessCase).where(
-            BusinessCase.improvement_id == improvement.id,
+            series,
             BusinessCase.status == CaseStatus.SUBMITTED,
             BusinessCase.version < case.version,
         )
@@ -443,10 +530,11 @@ def submit_business_case(
     case.submitted_at = now
     case.submitted_by_id = actor.id
     case.updated_at = now
-    # The improvement changes with the case in front of the G1 decision: its version moves (the mapper's,
-    # services/guards.py) even when no column of its own does, so a decision sent with the improvement's
-    # version from before this submission gets a version conflict, never approves this one.
-    touch(improvement, at=now)
+    if improvement is not None:
+        # The improvement changes with the case in front of the G1 decision: its version moves (the
+        # mapper's, services/guards.py) even when no column of its own does, so a decision sent with the
+        # improvement's version from before this submission gets a version conflict, never approves this one.
+        touch(improvement, at=now)
     flush_guarded()
     record_event(
         actor_id=actor.id,
@@ -460,25 +548,29 @@ def submit_business_case(
     return case
 
 
-def _check_can_decide(actor: User, case: BusinessCase) -> Improvement:
+def _check_can_decide(actor: User, case: BusinessCase) -> None:
+    """An improvement's case is decided at G1 by an independent member; a programme's by its members
+    (the council's), whose decision a design authority member records."""
     if case.improvement_id is None:
-        raise PermissionDenied(_PROGRAMME_READ_ONLY)
-    improvement = _lock_improvement(case.improvement_id)
-    facts = access_to(improvement, actor).improvement
-    if not permissions.can_decide_business_case(actor.as_actor(), facts):
-        raise PermissionDenied(
-            "Only a design authority member independent of this improvement can decide its business case."
-        )
+        _lock_programme(case.programme_id or 0)
+        _check_can_write_programme(actor)
+    else:
+        improvement = _lock_improvement(case.improvement_id)
+        facts = access_to(improvement, actor).improvement
+        if not permissions.can_decide_business_case(actor.as_actor(), facts):
+            raise PermissionDenied(
+                "Only a design authority member independent of this improvement can decide its business case."
+            )
     db.session.refresh(case, attribute_names=["status", "lock_version"])
     if case.status != CaseStatus.SUBMITTED:
         raise InvalidTransition(
             f"Only a submitted business case can be decided; version {case.version} is {case.status}."
         )
-    return improvement
 
 
 def approve_business_case(case: BusinessCase, *, actor: User, now: datetime | None = None) -> BusinessCase:
-    """Approve a submitted version (called by the G1 decision). From now on it is immutable.
+    """Approve a submitted version (called by the G1 decision; a programme's case when a design authority
+    member records its members' approval). From now on it is immutable.
 
     Raises PermissionDenied (not an independent DA member) or InvalidTransition (not submitted).
     Flushes, does not commit.

@@ -495,3 +495,61 @@ class TestConstraints:
         case = BusinessCaseFactory()
         year_id = case.options[1].years[0].id
         self._refused(db_session, "UPDATE business_case_option_year SET year = 1 WHERE id = :id", id=year_id)
+
+
+class TestProgrammeCase:
+    """A programme's own case goes through the service too: written and submitted by the design
+    authority, which records its members' approval; nobody else may."""
+
+    def _programme(self, db_session: Any) -> Programme:
+        programme = Programme(code="test_programme", name="A real programme")
+        db_session.add(programme)
+        db_session.flush()
+        return programme
+
+    def test_written_submitted_and_approved_by_the_design_authority(self, db_session: Any) -> None:
+        programme = self._programme(db_session)
+        member, other = UserFactory(design_authority=True), UserFactory(design_authority=True)
+        case = case_service.create_programme_business_case(member, programme.id, CONTENT, costs_split=False)
+        assert (case.version, case.status, case.costs_split) == (1, "draft", False)
+        assert case.programme_id == programme.id and case.improvement_id is None
+        case_service.submit_business_case(case, actor=member)
+        case_service.approve_business_case(case, actor=other)
+        assert (case.status, case.decided_by_id) == ("approved", other.id)
+        assert _events(db_session, case.id) == [
+            "business_case.created",
+            "business_case.submitted",
+            "business_case.approved",
+        ]
+        assert _last_event(db_session, case.id).actor_id == other.id
+        assert case_queries.latest_for_programme(programme.id).id == case.id
+        # A second version starts from the first, which stays as members approved it.
+        again = case_service.create_programme_business_case(member, programme.id, CONTENT)
+        assert (again.version, again.based_on_version, case.status) == (2, 1, "approved")
+
+    def test_only_the_design_authority_writes_or_decides_it(self, db_session: Any) -> None:
+        programme = self._programme(db_session)
+        before = _counts(db_session)
+        for person in (UserFactory(manager=True), UserFactory(finance=True), UserFactory(admin=True)):
+            with pytest.raises(PermissionDenied):
+                case_service.create_programme_business_case(person, programme.id, CONTENT)
+        assert _counts(db_session) == before
+        member = UserFactory(design_authority=True)
+        case = case_service.create_programme_business_case(member, programme.id, CONTENT)
+        with pytest.raises(PermissionDenied):
+            case_service.submit_business_case(case, actor=UserFactory(manager=True))
+        case_service.submit_business_case(case, actor=member)
+        with pytest.raises(PermissionDenied):
+            case_service.approve_business_case(case, actor=UserFactory(finance=True))
+        assert case.status == "submitted"
+
+    def test_it_is_validated_as_an_improvements_case(self, db_session: Any) -> None:
+        programme = self._programme(db_session)
+        before = _counts(db_session)
+        with pytest.raises(ValidationFailed):
+            case_service.create_programme_business_case(
+                UserFactory(design_authority=True), programme.id, replace(CONTENT, options=(BAU,))
+            )
+        with pytest.raises(NotFound):
+            case_service.create_programme_business_case(UserFactory(design_authority=True), 0, CONTENT)
+        assert _counts(db_session) == before

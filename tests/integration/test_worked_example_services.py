@@ -218,6 +218,35 @@ def test_the_improvements_business_cases_were_written_submitted_and_approved_thr
     assert {CaseStatus.APPROVED, CaseStatus.SUPERSEDED, CaseStatus.SUBMITTED, CaseStatus.DRAFT} <= statuses
 
 
+def test_the_programmes_case_was_written_submitted_and_approved_through_the_service_in_april_2017(
+    db_session: Any,
+) -> None:
+    from changeauth.devtools.demo_data import demo_email
+    from changeauth.models import BusinessCase, Programme, User
+
+    programme = db_session.scalar(select(Programme).where(Programme.code == "transformation"))
+    case = db_session.scalar(select(BusinessCase).where(BusinessCase.programme_id == programme.id))
+    events = db_session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "business_case", AuditEvent.subject_id == case.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    people = dict(db_session.execute(select(User.email, User.id)).all())
+    assert [(event.action, event.actor_id) for event in events] == [
+        ("business_case.created", people[demo_email("design_authority")]),
+        ("business_case.submitted", people[demo_email("design_authority")]),
+        ("business_case.approved", people[demo_email("design_authority_2")]),
+    ]
+    assert {event.occurred_at.date() for event in events} == {date(2017, 4, 1)}
+    assert case.created_at < case.submitted_at < case.approved_at
+    assert (case.status, case.costs_split, case.created_by_id) == (
+        "approved",
+        False,
+        people[demo_email("design_authority")],
+    )
+    assert not db_session.scalar(select(AuditEvent.id).where(AuditEvent.action == "business_case.loaded"))
+
+
 def test_the_reports_lessons_are_in_the_log_from_the_day_the_programme_ended(db_session: Any) -> None:
     from changeauth.models import Lesson, Team
     from changeauth.queries import reviews as review_queries
