@@ -34,6 +34,7 @@ from changeauth.models import (
     DaMeeting,
     GateDecision,
     Improvement,
+    MeetingAction,
     Notification,
     User,
 )
@@ -48,6 +49,10 @@ MEETING_STARTS = time(10, 0)
 MEETING_MINUTES = 90
 # Decisions are recorded at 11:00 UTC on the meeting's day, during the meeting (10:00 London time).
 DECIDED_AT = time(11, 0)
+# The actions a meeting agreed are recorded after its decisions and minutes; one done is marked so in
+# the afternoon of the day its owner finished it.
+ACTIONS_AT = time(11, 30)
+ACTION_DONE_AT = time(15, 0)
 # A meeting is arranged a fortnight ahead, as the design authority's monthly cycle would.
 ARRANGED_AHEAD = timedelta(days=14)
 # The first design authority member sponsors the example's work, so the other three can decide it.
@@ -108,6 +113,7 @@ def load_decisions(
     invitations: InvitationSettings,
     other_steps: Iterable[HistoryStep] = (),
     improvements: Mapping[str, Mapping[str, Any]] | None = None,
+    actions: Iterable[Mapping[str, Any]] = (),
 ) -> None:
     """Each meeting arranged a fortnight ahead, each day's decisions taken at that day's design authority
     meeting with the notices they sent, each start of delivery and each condition closed on its day, with
@@ -115,9 +121,13 @@ def load_decisions(
     (``db.clock_at``), so the audit log's timestamps and chain tell the history. ``improvements`` are the
     rows of improvements.yaml by reference (where each one ends up, and when its owner started delivery).
     Keyed (improvement, gate, decision), so a second load adds nothing even when the live work's dates
-    count from another day. Flushes, does not commit."""
+    count from another day. ``actions`` (meeting_actions.yaml) are recorded at their meetings and marked
+    done on their days. Flushes, does not commit."""
     improvements = improvements or {}
     rows = list(rows)
+    agreed: dict[date, list[Mapping[str, Any]]] = {}
+    for action in actions:
+        agreed.setdefault(action["meets_on"], []).append(action)
     found = dict(
         db.session.execute(
             select(Improvement.ref, Improvement.id).where(Improvement.ref.in_([row["ref"] for row in rows]))
@@ -150,8 +160,18 @@ def load_decisions(
     steps: list[HistoryStep] = list(other_steps)
     opened: dict[tuple[str, str, int], Condition] = {}
     arranged: dict[date, DaMeeting] = {}
+    unheld = set(agreed) - {item.day for item in dated}
+    if unheld:
+        raise ValueError(f"meeting_actions.yaml has actions for days with no meeting: {sorted(unheld)}")
+    recorded: dict[tuple[date, int], MeetingAction] = {}
     for day, group in groupby(new, key=lambda item: item.day):
         held = list(group)
+        for number, action in enumerate(agreed.get(day, [])):
+            add = partial(_add_action, (day, number), action, held, users, arranged, recorded, owners)
+            steps.append((_at(day, ACTIONS_AT), 2, add))
+            if action.get("done_on"):
+                done = partial(_action_done, (day, number), recorded, users[action["owner"]])
+                steps.append((_at(action["done_on"], ACTION_DONE_AT), 2, done))
         steps.append(
             (
                 _at(day - ARRANGED_AHEAD, time(9, 0)),
@@ -302,6 +322,54 @@ def _hold_meeting(
         lines.append(_minute(number, item.improvement, decision))
     meetings.record_minutes(meeting.id, actor=chair, minutes="\n".join(lines))
     counts.add("da_meeting", "created")
+
+
+def _add_action(
+    key: tuple[date, int],
+    row: Mapping[str, Any],
+    held: Sequence[_Dated],
+    users: Mapping[str, User],
+    arranged: Mapping[date, DaMeeting],
+    recorded: dict[tuple[date, int], MeetingAction],
+    owners: Mapping[str, str | None],
+) -> None:
+    """The chair records an action the meeting agreed, through the meetings service; its owner is one of
+    the meeting's members or the owner of work it decided, and the notice it sent is history."""
+    day, _number = key
+    meeting = arranged[day]
+    allowed = {member for item in held for member in item.row.get("attendees", [])} | {
+        owners.get(item.ref) for item in held
+    }
+    if row["owner"] not in allowed:
+        raise ValueError(f"the action of {day} is owned by {row['owner']}, not a member or the work's owner")
+    action = meetings.add_action(
+        meeting.id,
+        actor=users[held[0].row["decided_by"]],
+        text=row["text"],
+        owner_id=users[row["owner"]].id,
+        due_date=row.get("due_on"),
+    )
+    _meeting_notices_delivered(meeting.id)
+    recorded[key] = action
+
+
+def _action_done(
+    key: tuple[date, int], recorded: Mapping[tuple[date, int], MeetingAction], owner: User
+) -> None:
+    """The action's owner marks it done, through the meetings service."""
+    meetings.complete_action(recorded[key].id, actor=owner)
+
+
+def _meeting_notices_delivered(meeting_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.subject_type == "da_meeting",
+            Notification.subject_id == meeting_id,
+            Notification.sent_at.is_(None),
+        )
+        .values(sent_at=Notification.created_at, read_at=Notification.created_at)
+    )
 
 
 def _triage(

@@ -122,6 +122,7 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
             *lessons,
         ],
         improvements={row["ref"]: row for row in improvements},
+        actions=read_yaml(demo / "meeting_actions.yaml"),
     )
     return counts
 
@@ -173,6 +174,7 @@ def load_demo_decisions(
     loaded_on: date | None = None,
     other_steps: Iterable[demo_decisions.HistoryStep] = (),
     improvements: Mapping[str, Mapping[str, Any]] | None = None,
+    actions: Iterable[Mapping[str, Any]] = (),
 ) -> None:
     """The worked example's gate decisions (seeds/demo/decisions.yaml), with their attendees, reasons,
     conditions and the design authority meetings they were taken at, dated in the past and written in date
@@ -187,6 +189,7 @@ def load_demo_decisions(
         invitations=_invitation_settings(),
         other_steps=other_steps,
         improvements=improvements,
+        actions=actions,
     )
 
 

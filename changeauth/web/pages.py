@@ -63,6 +63,8 @@ ACTION_WORDS: dict[str, str] = {
     "meeting.created": "Meeting arranged",
     "meeting.changed": "Meeting changed",
     "meeting.cancelled": "Meeting cancelled",
+    "meeting.action_added": "Meeting action recorded",
+    "meeting.action_done": "Meeting action done",
     "scoring_scheme.seeded": "First scoring scheme loaded",
     "scoring_scheme.drafted": "Scoring scheme drafted",
     "scoring_scheme.draft_changed": "Scoring scheme draft changed",

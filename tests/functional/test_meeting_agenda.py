@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.models import MeetingAction, Notification
+from changeauth.domain.errors import InvalidTransition, PermissionDenied
+from changeauth.models import AuditEvent, MeetingAction, Notification
+from changeauth.services import meetings
 from tests.factories import ImprovementFactory, UserFactory
 from tests.functional.test_meeting_pages import arrange
 from tests.helpers import field_errors, page
@@ -98,3 +101,23 @@ def test_an_agenda_item_gives_its_business_case_figures_in_words(client: FlaskCl
         "compared with business as usual £1,398, and benefits could fall by 12% before it costs more "
         "than it returns" in text
     )
+
+
+def test_an_action_is_marked_done_once_by_its_owner_or_a_member(client: FlaskClient, login_as: Any) -> None:
+    owner, member = UserFactory(manager=True, name="Morgan Owner"), UserFactory(design_authority=True)
+    login_as(member)
+    where = arrange(client, [])
+    client.post(f"{where}/actions", data={"text": "Send the fee table to finance", "owner_id": str(owner.id)})
+    action = db.session.scalar(select(MeetingAction))
+    with pytest.raises(PermissionDenied):
+        meetings.complete_action(action.id, actor=UserFactory(manager=True))
+    assert action.done_at is None
+    meetings.complete_action(action.id, actor=owner)
+    assert action.done_at is not None
+    with pytest.raises(InvalidTransition):
+        meetings.complete_action(action.id, actor=member)
+    done = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.action_done")).all()
+    assert [(event.actor_id, event.after["action_id"]) for event in done] == [(owner.id, action.id)]
+    db.session.commit()
+    table = page(client.get(where)).select_one("#actions ~ .table-scroll table").get_text(" ", strip=True)
+    assert "Done on" in table

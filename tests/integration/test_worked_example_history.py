@@ -114,9 +114,15 @@ def test_every_decision_was_taken_at_that_days_design_authority_meeting(db_sessi
             if meeting.created_at.date() >= meeting.meets_on:
                 problems.append(f"{where}: the meeting was arranged on or after its day")
     assert not problems, "\n".join(problems)
-    # Past meetings: nobody is emailed an invitation when the example is loaded.
+    # Past meetings: nobody is emailed an invitation when the example is loaded; the notices of the
+    # actions they agreed were delivered when they were recorded.
     assert not db_session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.subject_type == "da_meeting")
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.subject_type == "da_meeting",
+            (Notification.kind != "meeting.action") | Notification.sent_at.is_(None),
+        )
     )
 
 
@@ -326,3 +332,52 @@ def test_a_past_meetings_page_does_not_claim_its_members_were_emailed(
     assert "sent the invitation by email" in page(client.get(arranged.headers["Location"])).get_text(
         " ", strip=True
     )
+
+
+def test_past_meetings_recorded_the_actions_they_agreed_some_done_on_their_day_some_open(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.models import MeetingAction, User
+
+    actions = db_session.scalars(
+        select(MeetingAction).options(selectinload(MeetingAction.owner)).order_by(MeetingAction.id)
+    ).all()
+    members = {
+        meeting.id: {member.id for member in meeting.members}
+        for meeting in db_session.scalars(select(DaMeeting).options(selectinload(DaMeeting.members)))
+    }
+    assert len(actions) >= 8
+    done = [action for action in actions if action.done_at is not None]
+    still_open = [action for action in actions if action.done_at is None]
+    assert done and still_open
+    meetings = {meeting.id: meeting for meeting in db_session.scalars(select(DaMeeting))}
+    for action in actions:
+        meeting = meetings[action.meeting_id]
+        # Recorded on the meeting's day by one of its members, owned by a member or the work's owner.
+        assert action.created_at.date() == meeting.meets_on
+        assert action.created_by_id in members[meeting.id]
+        if action.done_at is not None:
+            assert meeting.meets_on < action.done_at.date() <= AS_OF
+    told = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(["meeting.action_added", "meeting.action_done"]))
+    ).all()
+    assert len(told) == len(actions) + len(done)
+    assert {event.occurred_at for event in told if event.action == "meeting.action_done"} == {
+        action.done_at for action in done
+    }
+    # Nobody is left with years of unread notices about them.
+    assert not db_session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.kind == "meeting.action", Notification.read_at.is_(None))
+    )
+    # The meeting's page lists them, each done with its day or open.
+    first = done[0]
+    login_as(db_session.get(User, first.created_by_id))
+    shown = page(client.get(f"/meetings/{first.meeting_id}")).select_one("#actions").find_next("table")
+    text = shown.get_text(" ", strip=True)
+    assert first.text[:60] in text and f"Done on {format_date(first.done_at)}" in text
+    open_one = still_open[0]
+    text = page(client.get(f"/meetings/{open_one.meeting_id}")).select_one("#actions").find_next("table")
+    assert "Open" in text.get_text(" ", strip=True)
+
