@@ -53,6 +53,8 @@ class TimelineEntry:
     # A decision: the day of the design authority meeting it was taken at, and its conditions.
     meeting_on: date | None = None
     conditions: tuple[ConditionLine, ...] = ()
+    # A decision: the members who attended it, by name (as the decision register lists them).
+    attendees: tuple[str, ...] = ()
     # A closed condition: how it was met, or why it was waived.
     note: str | None = None
 
@@ -100,7 +102,7 @@ class TimelineEntry:
 
 
 def timeline(improvement: Improvement, *, show_submitter: bool) -> list[TimelineEntry]:
-    """Every event in time order, in nine queries whatever the length of the history (ten when
+    """Every event in time order, in ten queries whatever the length of the history (eleven when
     dependencies were recorded or removed)."""
 
     def name(user: User | None, user_id: int | None) -> str | None:
@@ -129,6 +131,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
         .options(
             joinedload(GateDecision.decided_by),
             selectinload(GateDecision.conditions).joinedload(Condition.owner),
+            selectinload(GateDecision.attendees),
         )
         .where(GateDecision.improvement_id == improvement.id)
     ).all()
@@ -146,6 +149,7 @@ def timeline(improvement: Improvement, *, show_submitter: bool) -> list[Timeline
             conditions=tuple(
                 ConditionLine(c.text, name(c.owner, c.owner_id), c.due_date) for c in d.conditions
             ),
+            attendees=tuple(sorted(filter(None, (name(person, person.id) for person in d.attendees)))),
         )
         for d, meets_on in decisions
     ]

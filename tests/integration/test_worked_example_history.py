@@ -381,3 +381,26 @@ def test_past_meetings_recorded_the_actions_they_agreed_some_done_on_their_day_s
     text = page(client.get(f"/meetings/{open_one.meeting_id}")).select_one("#actions").find_next("table")
     assert "Open" in text.get_text(" ", strip=True)
 
+
+def test_the_timeline_names_each_decisions_attendees_as_the_register_does(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    work = db_session.scalar(select(Improvement).where(Improvement.ref == "IMP-2021-0009"))
+    decisions = _decided(db_session)[work]
+    login_as(UserFactory(viewer=True))
+    said = [
+        item.get_text(" ", strip=True)
+        for item in page(client.get(f"/improvements/{work.id}")).select(".timeline__item")
+    ]
+    register = page(client.get("/decisions")).get_text(" ", strip=True)
+    for decision in decisions:
+        names = ", ".join(sorted(person.name for person in decision.attendees))
+        entry = next(
+            text for text in said if text.startswith(f"{format_date(decision.decided_at)} {decision.gate}")
+        )
+        assert f"Attending: {names}." in entry
+        assert names in register
+    # The go-live was decided by three members: the timeline names all of them, not only the recorder.
+    assert "Attending: Dee Reviewer, Devi Authority, Drew Assessor." in next(
+        text for text in said if text.startswith("11 February 2026 G2")
+    )
