@@ -33,6 +33,7 @@ from changeauth.domain.errors import (
     VersionConflict,
 )
 from changeauth.security_log import security_event
+from changeauth.web.forms import labels_of_forms_in_request
 
 logger = logging.getLogger("changeauth.errors")
 
@@ -155,19 +156,23 @@ _NOT_GIVEN_BACK = re.compile(r"csrf|password|secret|token|code|version", re.IGNO
 
 
 def what_was_typed() -> list[tuple[str, str]]:
-    """The free text a refused form post carried (a note, a rationale, a title), named in words, so a
-    person whose change lost a race with someone else's can copy it into the page again.
+    """The free text a refused form post carried (a note, a rationale, a title), under its field's label,
+    so a person whose change lost a race with someone else's can copy it into the page again.
 
     Only text with a space in it, or long text, is given back: choices, numbers and dates are quick to
     set again, and their stored codes are not words a person should read."""
     if request.method != "POST" or not request.form:
         return []
+    labels = labels_of_forms_in_request()
     typed = []
     for name, value in request.form.items(multi=True):
         text = value.strip()
         if _NOT_GIVEN_BACK.search(name) or not text or (" " not in text and len(text) <= 30):
             continue
-        words = re.sub(r"[-_]+", " ", re.sub(r"-\d+(?=-|$)", "", name)).strip().capitalize()
+        # The label the person read; a field no form of this request declares is named from its name.
+        words = (
+            labels.get(name) or re.sub(r"[-_]+", " ", re.sub(r"-\d+(?=-|$)", "", name)).strip().capitalize()
+        )
         typed.append((words, text))
     return typed
 

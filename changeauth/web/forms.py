@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask import g, has_request_context
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
@@ -36,6 +37,35 @@ from changeauth.domain.temporary_resources import ResourceStatus
 from changeauth.domain.units import Unit, unit_kind
 
 
+class PageForm(FlaskForm):
+    """The base of every form the pages show. A form built while answering a request is remembered on the
+    request, so a page that refuses the post (someone else changed the record first) can give back what
+    was typed under the labels the person read (``labels_of_forms_in_request``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g.setdefault("page_forms", []).append(self)
+
+
+def labels_of_forms_in_request() -> dict[str, str]:
+    """Each field's name as posted (``conditions-1-text``) and its label, for the forms built so far."""
+    labels: dict[str, str] = {}
+
+    def walk(fields: Any) -> None:
+        for field in fields:
+            if field.type == "FormField":
+                walk(field.form)
+            elif field.type == "FieldList":
+                walk(field.entries)
+            elif field.label.text:
+                labels.setdefault(field.name, field.label.text)
+
+    for form in g.get("page_forms", []):
+        walk(form)
+    return labels
+
+
 class LongSelect(Select):
     """A select for lists of hundreds of options (a council's people): the same markup as WTForms'
     own, but each plain option is written directly instead of through ``html_params``, which is slow for
@@ -51,7 +81,7 @@ class LongSelect(Select):
         return Markup('<option{} value="{}">{}</option>').format(selected, choice.value, label)
 
 
-def apply_field_errors(form: FlaskForm, failure: ValidationFailed) -> None:
+def apply_field_errors(form: PageForm, failure: ValidationFailed) -> None:
     """Attach each message to its field, or to the form when no field matches."""
     for name, messages in failure.fields.items():
         field = getattr(form, name, None)
@@ -258,7 +288,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PageForm):
     """A button-only form: the CSRF token and the version the person saw."""
 
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
@@ -270,7 +300,7 @@ NEW_PASSWORD_HINT = (
 )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PageForm):
     """A new password typed twice. Checked against the policy by the service, exactly as typed."""
 
     new_password = PasswordField(
@@ -295,7 +325,7 @@ def version_read(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and int(text) > 0 else None
 
 
-class BacklogFilterForm(FlaskForm):
+class BacklogFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -304,7 +334,7 @@ class BacklogFilterForm(FlaskForm):
     team = SelectField("Team", validators=[Optional()])
 
 
-class TrackerFilterForm(FlaskForm):
+class TrackerFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -324,7 +354,7 @@ class TrackerFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional()])
 
 
-class ResourceFilterForm(FlaskForm):
+class ResourceFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -341,7 +371,7 @@ class ResourceFilterForm(FlaskForm):
     )
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PageForm):
     title = StringField("Title", validators=[DataRequired("Give the file a title."), Length(max=200)])
     file = FileField(
         "File",

@@ -355,7 +355,8 @@ class TestChangingAProfile:
             row.dt.get_text(strip=True): row.dd.get_text(strip=True)
             for row in shown.select("dl .summary-list__row")
         }
-        assert given_back["Title"] == "Calls avoided by the online form, per month"
+        # Under the label the person read on the form, not the field's name ("Title").
+        assert given_back["What is the benefit?"] == "Calls avoided by the online form, per month"
         assert not any("csrf" in words.lower() or "version" in words.lower() for words in given_back)
         db_session.refresh(benefit)
         assert benefit.title != "Calls avoided by the online form, per month"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from changeauth.web.forms import NewPasswordForm
+from changeauth.web.forms import NewPasswordForm, PageForm
 
 
-class ConfirmIdentityForm(FlaskForm):
+class ConfirmIdentityForm(PageForm):
     password = PasswordField(
         "Password",
         validators=[DataRequired("Enter your password."), Length(max=1024)],
@@ -23,7 +22,7 @@ class ConfirmIdentityForm(FlaskForm):
     )
 
 
-class ConfirmCodeForm(FlaskForm):
+class ConfirmCodeForm(PageForm):
     """Step-up after the council's sign-in service has confirmed the person: the code is still needed."""
 
     code = StringField(
@@ -42,7 +41,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(PageForm):
     email = EmailField(
         "New email address",
         validators=[DataRequired("Enter your new email address."), Length(max=254)],
@@ -50,7 +49,7 @@ class ChangeEmailForm(FlaskForm):
     )
 
 
-class TotpSetupForm(FlaskForm):
+class TotpSetupForm(PageForm):
     code = StringField(
         "Code from your authenticator app",
         description="The 6 digits the app shows for this service once you have added it.",
@@ -59,7 +58,7 @@ class TotpSetupForm(FlaskForm):
     )
 
 
-class StaySignedInForm(FlaskForm):
+class StaySignedInForm(PageForm):
     """The idle warning's button, with the page to return to when it is sent without script."""
 
     next = StringField(validators=[Optional(), Length(max=2000)])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
+
+from changeauth.web.forms import PageForm
 
 FLAG_KIND_LABELS = {
     "stale_benefit": "Benefit measurement overdue",
@@ -18,7 +19,7 @@ FLAG_KIND_LABELS = {
 }
 
 
-class FlagFilterForm(FlaskForm):
+class FlagFilterForm(PageForm):
     class Meta:
         csrf = False
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from changeauth.domain.roles import ROLE_LABELS
+from changeauth.web.forms import PageForm
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(PageForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter the person's email address."), Length(max=254)],
@@ -27,7 +27,7 @@ class NewUserForm(FlaskForm):
     team = SelectField("Team (optional)", choices=[SelectChoice("", "No team")], default="")
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PageForm):
     """Correct a person's name, roles and team (the email changes on their own account page)."""
 
     name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=120)])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from changeauth.web.forms import PageForm
 
-class SignInForm(FlaskForm):
+
+class SignInForm(PageForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter your email address."), Length(max=254)],
@@ -21,7 +22,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(PageForm):
     code = StringField(
         "Code",
         description="The 6-digit code from your authenticator app, or one of your recovery codes.",
@@ -30,7 +31,7 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PageForm):
     email = EmailField(
         "Email address",
         description="We will send a link to choose a new password, if there is an account for this address.",

@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.scoring import CriterionKind, CriterionSpec
-from changeauth.web.forms import DecimalTextField
+from changeauth.web.forms import DecimalTextField, PageForm
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PageForm):
     planned_quarter = SelectField(
         "Planned quarter",
         description="Calendar quarters: Q1 is January to March.",
@@ -24,12 +23,12 @@ class PlanForm(FlaskForm):
     version = HiddenField()
 
 
-class WhatIfBase(FlaskForm):
+class WhatIfBase(PageForm):
     class Meta:
         csrf = False
 
 
-class AdoptBase(FlaskForm):
+class AdoptBase(PageForm):
     note = TextAreaField(
         "Why adopt these weights",
         description="Recorded with the new version.",
@@ -37,12 +36,11 @@ class AdoptBase(FlaskForm):
     )
 
 
-def weights_form(specs: Sequence[CriterionSpec], base: type[FlaskForm], **kwargs: Any) -> Any:
+def weights_form(specs: Sequence[CriterionSpec], base: type[PageForm], **kwargs: Any) -> Any:
     """One number box per should criterion, named ``weights.<code>``."""
 
-    class WeightsForm(base):
-        pass
-
+    # A class of its own per call: the boxes depend on the scheme's criteria.
+    weights_form_class = type("WeightsForm", (base,), {})
     for spec in specs:
         if spec.kind is CriterionKind.SHOULD:
             field = DecimalTextField(
@@ -51,8 +49,8 @@ def weights_form(specs: Sequence[CriterionSpec], base: type[FlaskForm], **kwargs
                 places=2,
                 example="25",
             )
-            setattr(WeightsForm, f"weights.{spec.code}", field)
-    return WeightsForm(**kwargs)
+            setattr(weights_form_class, f"weights.{spec.code}", field)
+    return weights_form_class(**kwargs)
 
 
 def weight_fields(form: Any, specs: Sequence[CriterionSpec]) -> list[tuple[CriterionSpec, Field]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Optional
 
@@ -16,10 +15,10 @@ from changeauth.queries import benefits as benefit_queries
 from changeauth.services import attribution as attribution_service
 from changeauth.services.benefits import PROFILE_STAGES
 from changeauth.web.benefits.views import _ensure, _permitted, bp
-from changeauth.web.forms import DecimalTextField, apply_field_errors
+from changeauth.web.forms import DecimalTextField, PageForm, apply_field_errors
 
 
-class AttributionForm(FlaskForm):
+class AttributionForm(PageForm):
     shared_measure = StringField(
         "Measure or budget line this benefit shares (optional)",
         description="Name it the same way as the other benefits that measure it, for example ‘Calls to "

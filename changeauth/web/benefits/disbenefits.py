@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
@@ -26,6 +25,7 @@ from changeauth.web.forms import (
     CheckboxesField,
     DayMonthYearField,
     MoneyField,
+    PageForm,
     apply_field_errors,
     version_read,
 )
@@ -39,7 +39,7 @@ MONEY_LABELS = {
 STATUS_LABELS = {status.value: status.label for status in DisbenefitStatus}
 
 
-class DisbenefitForm(FlaskForm):
+class DisbenefitForm(PageForm):
     """A dis-benefit as a whole: what it is, who it affects, who owns it, how it is mitigated, the benefits
     it offsets and, if it is money, its value a year."""
 
@@ -96,7 +96,7 @@ def _all_errors(form: DisbenefitForm) -> None:
             field.errors = list(messages)
 
 
-class RemoveDisbenefitForm(FlaskForm):
+class RemoveDisbenefitForm(PageForm):
     version = HiddenField()
 
 

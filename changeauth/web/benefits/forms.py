@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     FieldList,
@@ -42,6 +41,7 @@ from changeauth.web.forms import (
     DayMonthYearField,
     DecimalTextField,
     MoneyField,
+    PageForm,
     parse_value,
 )
 
@@ -99,7 +99,7 @@ def _choices(labels: dict[Any, str]) -> list[SelectChoice]:
     return [SelectChoice(str(key), label) for key, label in labels.items()]
 
 
-class BenefitForm(FlaskForm):
+class BenefitForm(PageForm):
     title = StringField(
         "What is the benefit?",
         description="For example, ‘Share of bulky waste bookings made online’.",
@@ -226,7 +226,7 @@ class PlannedPointForm(Form):
     planned_value = StringField("Planned value", validators=[Optional()])
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PageForm):
     """A stepped or custom plan's rows; a row left empty is ignored."""
 
     planned_points = FieldList(FormField(PlannedPointForm), min_entries=1, max_entries=MAX_PLANNED_POINTS)
@@ -262,13 +262,13 @@ class PlanForm(FlaskForm):
         return points
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(PageForm):
     """The benefit's owner accepts its profile as it stands."""
 
     version = HiddenField()
 
 
-class ChangeRequestForm(FlaskForm):
+class ChangeRequestForm(PageForm):
     """A proposed new baseline or target, with the reason the design authority decides on."""
 
     baseline_value = StringField(
@@ -316,7 +316,7 @@ class ChangeRequestForm(FlaskForm):
 DECISION_LABELS = {"approve": "Approve the change", "reject": "Reject the change"}
 
 
-class DecideChangeForm(FlaskForm):
+class DecideChangeForm(PageForm):
     """The design authority's decision on a proposed change to the baseline or target."""
 
     request_id = HiddenField()
@@ -333,7 +333,7 @@ class DecideChangeForm(FlaskForm):
     )
 
 
-class ClosingForm(FlaskForm):
+class ClosingForm(PageForm):
     closing_status = RadioField(
         "How far was the benefit realised?",
         choices=_choices(CLOSING_LABELS),
@@ -343,7 +343,7 @@ class ClosingForm(FlaskForm):
     version = HiddenField()
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PageForm):
     reason = TextAreaField(
         "Why is it being reopened?",
         description="The benefit's owner reads this with the notice that it is open again.",
@@ -355,7 +355,7 @@ class ReopenForm(FlaskForm):
     version = HiddenField()
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(PageForm):
     owner_id = SelectField(
         "Who in the service owns the benefit from now on?",
         description="They record its measurements and are told when one is overdue.",
@@ -375,7 +375,7 @@ class HandoverForm(FlaskForm):
     version = HiddenField()
 
 
-class MeasurementForm(FlaskForm):
+class MeasurementForm(PageForm):
     period_end = DayMonthYearField(
         "End of the period measured",
         description=f"The last day the value covers, such as the end of a month or quarter. {DATE_HINT}",
@@ -408,7 +408,7 @@ class MeasurementForm(FlaskForm):
             raise ValidationFailed({"value": [str(error)]}) from error
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(PageForm):
     category = SelectField("Category", choices=_choices(CATEGORY_LABELS))
     amount_pence = MoneyField(
         "Amount",
@@ -448,7 +448,7 @@ class AdjustmentForm(FlaskForm):
     )
 
 
-class ConfirmAdjustmentForm(FlaskForm):
+class ConfirmAdjustmentForm(PageForm):
     adjustment_id = HiddenField()
     version = HiddenField()
     evidence = TextAreaField(
@@ -460,7 +460,7 @@ class ConfirmAdjustmentForm(FlaskForm):
     )
 
 
-class ValidateForm(FlaskForm):
+class ValidateForm(PageForm):
     note = TextAreaField(
         "What you checked",
         description="For example the ledger codes or budget lines that show the saving.",
@@ -481,7 +481,7 @@ class ValidateForm(FlaskForm):
     version = HiddenField()
 
 
-class AskOwnerForm(FlaskForm):
+class AskOwnerForm(PageForm):
     question = TextAreaField(
         "Your question",
         description="The benefit's owner is notified and answers on this page.",
@@ -493,7 +493,7 @@ class AskOwnerForm(FlaskForm):
     version = HiddenField()
 
 
-class AnswerFinanceForm(FlaskForm):
+class AnswerFinanceForm(PageForm):
     answer = TextAreaField(
         "Your answer",
         validators=[
@@ -504,7 +504,7 @@ class AnswerFinanceForm(FlaskForm):
     version = HiddenField()
 
 
-class PlanYearForm(FlaskForm):
+class PlanYearForm(PageForm):
     """The saving planned for one financial year and the one-off cost of securing it in that year."""
 
     planned_pence = MoneyField(
@@ -521,7 +521,7 @@ class PlanYearForm(FlaskForm):
     version = HiddenField()
 
 
-class BudgetReductionForm(FlaskForm):
+class BudgetReductionForm(PageForm):
     """Finance's sign-off that a year's saving was taken out of a budget."""
 
     budget_line = StringField(

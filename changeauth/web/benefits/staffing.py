@@ -9,7 +9,6 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
@@ -23,13 +22,13 @@ from changeauth.queries.clock import today
 from changeauth.services import staffing as staffing_service
 from changeauth.services.benefits import PROFILE_STAGES
 from changeauth.web.benefits.views import _ensure, _permitted, bp
-from changeauth.web.forms import DecimalTextField, MoneyField, apply_field_errors
+from changeauth.web.forms import DecimalTextField, MoneyField, PageForm, apply_field_errors
 
 SIDE_LABELS = {side.value: side.label for side in PostSide}
 SCOPE_LABELS = {"yes": "Yes, it is part of the saving", "no": "No, it is listed to show the scope"}
 
 
-class PriceBaseForm(FlaskForm):
+class PriceBaseForm(PageForm):
     """The register's price base and on-cost rates."""
 
     price_base_year = SelectField(
@@ -53,7 +52,7 @@ class PriceBaseForm(FlaskForm):
     version = HiddenField()
 
 
-class PostForm(FlaskForm):
+class PostForm(PageForm):
     """One post (or a group of the same post) before or after the change."""
 
     side = RadioField(
@@ -102,11 +101,11 @@ class PostForm(FlaskForm):
         }
 
 
-class RemovePostForm(FlaskForm):
+class RemovePostForm(PageForm):
     version = HiddenField()
 
 
-class PayAwardForm(FlaskForm):
+class PayAwardForm(PageForm):
     financial_year = SelectField("Financial year of the pay award", validate_choice=False)
     pay_award_pct = DecimalTextField(
         "Pay award (per cent)",

@@ -13,7 +13,6 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -37,7 +36,7 @@ from changeauth.domain.business_cases import KIND_LABELS, OPTION_NAME_MAX, CaseC
 from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.models import BusinessCase, Improvement
-from changeauth.web.forms import CheckboxesField, DecimalTextField, MoneyField
+from changeauth.web.forms import CheckboxesField, DecimalTextField, MoneyField, PageForm
 
 YEARS_IN_FORM = 10  # years 0–9: ten years is the usual horizon for a council case
 
@@ -86,7 +85,7 @@ def _long_text(label: str, description: str = "") -> TextAreaField:
     )
 
 
-class _CaseSectionForm(FlaskForm):
+class _CaseSectionForm(PageForm):
     """What every section page carries: the version it was opened on, and the draft's lock."""
 
     based_on_version = IntegerField(widget=HiddenInput(), default=0, validators=[Optional()])
@@ -239,11 +238,11 @@ class RemoveOptionForm(_CaseSectionForm):
     """Confirming that an option is to be removed."""
 
 
-class SubmitCaseForm(FlaskForm):
+class SubmitCaseForm(PageForm):
     lock_version = HiddenField()
 
 
-class CaseListForm(FlaskForm):
+class CaseListForm(PageForm):
     class Meta:
         csrf = False
 
@@ -251,7 +250,7 @@ class CaseListForm(FlaskForm):
     mine = BooleanField("Only improvements I own")
 
 
-class CompareForm(FlaskForm):
+class CompareForm(PageForm):
     class Meta:
         csrf = False
 
@@ -353,7 +352,7 @@ def apply_option_errors(form: OptionPageForm, failure: ValidationFailed, index: 
             target.errors = list(target.errors) + list(messages)
 
 
-def apply_section_errors(form: FlaskForm, failure: ValidationFailed) -> None:
+def apply_section_errors(form: PageForm, failure: ValidationFailed) -> None:
     """Attach the service's messages to the boxes of the section page by name; a message about
     another section (which this page cannot correct) goes at the top of the page."""
     for key, messages in failure.fields.items():

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from changeauth.domain import permissions
@@ -77,6 +76,7 @@ from changeauth.web.business_cases.forms import (
     without_option,
     year_label,
 )
+from changeauth.web.forms import PageForm
 
 bp = Blueprint("business_cases", __name__)
 
@@ -260,7 +260,7 @@ def _writing(improvement_id: int) -> _Writing:
     return _Writing(improvement, latest, content)
 
 
-def _open_on(form: FlaskForm, writing: _Writing) -> None:
+def _open_on(form: PageForm, writing: _Writing) -> None:
     """Remember which version the page was opened on (and the draft's lock), for the service's
     check that nobody saved in between."""
     if not form.is_submitted():
@@ -269,7 +269,7 @@ def _open_on(form: FlaskForm, writing: _Writing) -> None:
         form.lock_version.data = draft.lock_version if draft is not None else None
 
 
-def _save(writing: _Writing, form: FlaskForm, content: CaseContent) -> BusinessCase:
+def _save(writing: _Writing, form: PageForm, content: CaseContent) -> BusinessCase:
     """Save one page's answers through the one write path (a draft may be incomplete)."""
     return case_service.edit_business_case(
         current_user,
@@ -286,7 +286,7 @@ def _saved(writing: _Writing, what: str) -> ResponseReturnValue:
     return redirect(url_for("business_cases.tasks", improvement_id=writing.improvement.id))
 
 
-def _page(template: str, writing: _Writing, form: FlaskForm, **context: Any) -> ResponseReturnValue:
+def _page(template: str, writing: _Writing, form: PageForm, **context: Any) -> ResponseReturnValue:
     errors = context.pop("errors", None)
     if errors is None:
         errors = error_list(form)
@@ -602,7 +602,7 @@ def appraisal_settings(improvement_id: int) -> ResponseReturnValue:
 
 
 def _text_section(
-    improvement_id: int, form: FlaskForm, names: tuple[str, ...], template: str, what: str
+    improvement_id: int, form: PageForm, names: tuple[str, ...], template: str, what: str
 ) -> ResponseReturnValue:
     """A section page of text boxes only (the commercial and management cases)."""
     writing = _writing(improvement_id)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from changeauth.web.forms import DayMonthYearField
+from changeauth.web.forms import DayMonthYearField, PageForm
 
 
-class RegisterFilterForm(FlaskForm):
+class RegisterFilterForm(PageForm):
     class Meta:
         csrf = False
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -22,12 +21,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from changeauth.domain.gate_decisions import CONDITION_TEXT_MAX, REASONS_MAX, ConditionInput, DecisionRequest
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.lifecycle import Decision, Gate
-from changeauth.web.forms import DATE_HINT, CheckboxesField, DayMonthYearField
+from changeauth.web.forms import DATE_HINT, CheckboxesField, DayMonthYearField, PageForm
 
 CONDITION_ROWS = 3
 
 
-class ConditionRowForm(FlaskForm):
+class ConditionRowForm(PageForm):
     class Meta:
         csrf = False
 
@@ -36,7 +35,7 @@ class ConditionRowForm(FlaskForm):
     due_date = DayMonthYearField("Due by", validators=[Optional()], format="%Y-%m-%d")
 
 
-class GateDecisionForm(FlaskForm):
+class GateDecisionForm(PageForm):
     decision = RadioField("Decision", validators=[DataRequired("Choose a decision.")])
     rationale = TextAreaField(
         "Reasons",
@@ -94,14 +93,14 @@ class GateDecisionForm(FlaskForm):
         )
 
 
-class TickForm(FlaskForm):
+class TickForm(PageForm):
     is_met = BooleanField("The criterion is met")
     evidence = TextAreaField(
         "Evidence", validators=[DataRequired("Say what shows the criterion is met."), Length(max=TEXT_MAX)]
     )
 
 
-class CloseConditionForm(FlaskForm):
+class CloseConditionForm(PageForm):
     status = RadioField(
         "Close as",
         choices=[SelectChoice("met", "Met"), SelectChoice("waived", "Waived")],
@@ -110,7 +109,7 @@ class CloseConditionForm(FlaskForm):
     note = TextAreaField("Note", validators=[DataRequired("Add a note."), Length(max=TEXT_MAX)])
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(PageForm):
     text = TextAreaField("Criterion", validators=[DataRequired("Describe the criterion."), Length(max=1000)])
     kind = RadioField(
         "Kind",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -14,10 +13,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from changeauth.domain.improvements import TEXT_MAX, TITLE_MAX, TITLE_MIN
-from changeauth.web.forms import CheckboxesField
+from changeauth.web.forms import CheckboxesField, PageForm
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(PageForm):
     title = StringField(
         "Title",
         description="A short name for your idea, like ‘Online booking for bulky waste’.",
@@ -53,7 +52,7 @@ class IdeaForm(FlaskForm):
     is_anonymous = BooleanField("Submit anonymously")
 
 
-class ImprovementFilterForm(FlaskForm):
+class ImprovementFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -63,11 +62,11 @@ class ImprovementFilterForm(FlaskForm):
     team = SelectField("Team", validators=[Optional()])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PageForm):
     body = TextAreaField("Add a comment", validators=[DataRequired("Write a comment."), Length(max=TEXT_MAX)])
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(PageForm):
     note = TextAreaField(
         "Why do you have a conflict of interest? (optional)",
         description="For example, a family member works in the team it affects.",
@@ -75,7 +74,7 @@ class ConflictForm(FlaskForm):
     )
 
 
-class ResubmitForm(FlaskForm):
+class ResubmitForm(PageForm):
     note = TextAreaField(
         "Your answer to the design authority",
         validators=[
@@ -86,7 +85,7 @@ class ResubmitForm(FlaskForm):
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
 
 
-class EditIdeaForm(FlaskForm):
+class EditIdeaForm(PageForm):
     """Correct an idea's title, benefit drivers and team (each offered only to whoever may change it)."""
 
     title = StringField(
@@ -109,7 +108,7 @@ class EditIdeaForm(FlaskForm):
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(PageForm):
     """Who owns and who sponsors an improvement."""
 
     owner_id = SelectField("Owner", description="The person who writes the business case and delivers it.")
@@ -120,7 +119,7 @@ class ReassignForm(FlaskForm):
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
 
 
-class DependencyForm(FlaskForm):
+class DependencyForm(PageForm):
     """That this improvement needs another delivered first (services.dependencies)."""
 
     depends_on = StringField(
@@ -136,7 +135,7 @@ class DependencyForm(FlaskForm):
     version = IntegerField(widget=widgets.HiddenInput(), validators=[DataRequired()])
 
 
-class RemoveDependencyForm(FlaskForm):
+class RemoveDependencyForm(PageForm):
     reason = TextAreaField(
         "Why is it no longer needed first?",
         description="The owner and the audit log keep this reason.",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField, TimeField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from changeauth.domain.improvements import TEXT_MAX
-from changeauth.web.forms import DATE_HINT, CheckboxesField, DayMonthYearField
+from changeauth.web.forms import DATE_HINT, CheckboxesField, DayMonthYearField, PageForm
 
 DURATION_CHOICES = [
     SelectChoice("30", "30 minutes"),
@@ -19,7 +18,7 @@ DURATION_CHOICES = [
 ]
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PageForm):
     title = StringField("Title", validators=[DataRequired("Give the meeting a title."), Length(max=200)])
     meets_on = DayMonthYearField(
         "Date", validators=[DataRequired("Enter the date of the meeting.")], format="%Y-%m-%d"
@@ -41,7 +40,7 @@ class MeetingForm(FlaskForm):
     sequence = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
 
 
-class CancelMeetingForm(FlaskForm):
+class CancelMeetingForm(PageForm):
     reason = TextAreaField(
         "Reason (optional)",
         description="Members read this in the cancellation.",
@@ -50,15 +49,15 @@ class CancelMeetingForm(FlaskForm):
     sequence = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
 
 
-class AgendaAddForm(FlaskForm):
+class AgendaAddForm(PageForm):
     improvement_id = SelectField("Add to the agenda", validators=[DataRequired("Choose an improvement.")])
 
 
-class AgendaMoveForm(FlaskForm):
+class AgendaMoveForm(PageForm):
     """Move up, move down or remove: a button, nothing to fill in."""
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(PageForm):
     minutes = TextAreaField(
         "Minutes",
         description="What was discussed and agreed. Decisions are recorded on each improvement's gate.",
@@ -66,7 +65,7 @@ class MinutesForm(FlaskForm):
     )
 
 
-class MeetingActionForm(FlaskForm):
+class MeetingActionForm(PageForm):
     text = TextAreaField("Action", validators=[DataRequired("Say what is to be done."), Length(max=TEXT_MAX)])
     owner_id = SelectField("Who will do it", validators=[DataRequired("Choose who will do it.")])
     due_date = DayMonthYearField(

@@ -3,12 +3,11 @@ domain and the services, which name their errors by these field names."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
 from changeauth.domain.portfolio import OBJECTIVE_LABELS, SCENARIO_NAME_MAX, CostBasis, Objective
-from changeauth.web.forms import CheckboxesField, DecimalTextField, MoneyField
+from changeauth.web.forms import CheckboxesField, DecimalTextField, MoneyField, PageForm
 
 OBJECTIVE_CHOICES = [SelectChoice(objective.value, OBJECTIVE_LABELS[objective]) for objective in Objective]
 COST_BASIS_CHOICES = [
@@ -21,7 +20,7 @@ COST_BASIS_CHOICES = [
 ]
 
 
-class RunFields(FlaskForm):
+class RunFields(PageForm):
     """The optimiser's inputs: the page's form (in the query string) and the save form share them."""
 
     budget_pence = MoneyField(
@@ -64,11 +63,11 @@ class SaveScenarioForm(RunFields):
     )
 
 
-class AgreeForm(FlaskForm):
+class AgreeForm(PageForm):
     version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
 
 
-class DeliveryEstimateForm(FlaskForm):
+class DeliveryEstimateForm(PageForm):
     delivery_person_months = DecimalTextField(
         "Delivery estimate in person-months",
         description="The staff time delivering it will take, for example 4.5. Leave blank to clear it.",

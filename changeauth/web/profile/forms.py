@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from changeauth.services.users import API_TOKEN_DEFAULT_DAYS, API_TOKEN_LIFETIMES
+from changeauth.web.forms import PageForm
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(PageForm):
     name = StringField(
         "Token name",
         description="Say what will use it, for example “Power BI refresh”.",
@@ -27,5 +27,5 @@ class NewTokenForm(FlaskForm):
     )
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(PageForm):
     """Only the CSRF token: revoking takes no input."""

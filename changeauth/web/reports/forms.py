@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from changeauth.domain.idea_import import MAX_BYTES, MAX_ROWS
+from changeauth.web.forms import PageForm
 
 
-class ImportIdeasForm(FlaskForm):
+class ImportIdeasForm(PageForm):
     file = FileField(
         "Spreadsheet of ideas",
         description=(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -12,14 +11,14 @@ from changeauth.domain.reviews import (
     LESSON_TITLE_MAX,
     REVIEW_DECISION_LABELS,
 )
-from changeauth.web.forms import CLOSING_LABELS, DATE_HINT, DayMonthYearField
+from changeauth.web.forms import CLOSING_LABELS, DATE_HINT, DayMonthYearField, PageForm
 
 
 def _optional_int(value: object) -> int | None:
     return int(str(value)) if value not in ("", None) else None
 
 
-class ReviewDecisionForm(FlaskForm):
+class ReviewDecisionForm(PageForm):
     decision = RadioField(
         "What does the review decide for this benefit?",
         choices=[SelectChoice(str(key), label) for key, label in REVIEW_DECISION_LABELS.items()],
@@ -62,7 +61,7 @@ class ReviewDecisionForm(FlaskForm):
     version = HiddenField()
 
 
-class LessonForm(FlaskForm):
+class LessonForm(PageForm):
     title = StringField(
         "Title of the lesson",
         validators=[
@@ -93,7 +92,7 @@ class LessonForm(FlaskForm):
     )
 
 
-class LessonSearchForm(FlaskForm):
+class LessonSearchForm(PageForm):
     class Meta:
         csrf = False
 

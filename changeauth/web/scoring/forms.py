@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -27,6 +26,7 @@ from changeauth.domain.errors import ValidationFailed
 from changeauth.domain.improvements import TEXT_MAX
 from changeauth.domain.scoring import DESCRIPTOR_KEYS, CriterionKind, CriterionSpec, Direction
 from changeauth.services.scoring import MUST_DESCRIPTOR_KEYS
+from changeauth.web.forms import PageForm
 
 PASS, FAIL = "pass", "fail"
 
@@ -45,7 +45,7 @@ def _pass_fail(value: Any) -> bool | None:
     return None
 
 
-class _AssessmentBase(FlaskForm):
+class _AssessmentBase(PageForm):
     rationale = TextAreaField(
         "Your reasons",
         description="What you based your scores on. Other members and the submitter's managers can read it.",
@@ -119,7 +119,7 @@ DIRECTION_CHOICES = [
 SPARE_ROWS = 2
 
 
-class _SchemeBase(FlaskForm):
+class _SchemeBase(PageForm):
     note = TextAreaField(
         "What changes in this version, and why",
         description="Shown with the version so everyone can see why the rubric changed.",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from changeauth.domain.temporary_resources import ResourceKind
-from changeauth.web.forms import DATE_HINT, DayMonthYearField, MoneyField
+from changeauth.web.forms import DATE_HINT, DayMonthYearField, MoneyField, PageForm
 
 KIND_LABELS = {
     ResourceKind.FIXED_TERM: "Fixed-term post",
@@ -20,7 +19,7 @@ KIND_LABELS = {
 END_DATE_HINT = f"The last day the resource is in place. {DATE_HINT}"
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(PageForm):
     role_title = StringField(
         "Role or item", validators=[InputRequired("Enter the role or item."), Length(max=200)]
     )
@@ -45,7 +44,7 @@ class ResourceForm(FlaskForm):
     reason = TextAreaField("Why is it needed? (optional)", validators=[Optional(), Length(max=10_000)])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(PageForm):
     extension_until = DayMonthYearField(
         "Extend until",
         description=END_DATE_HINT,
@@ -59,7 +58,7 @@ class ExtendForm(FlaskForm):
     version = HiddenField()
 
 
-class EndForm(FlaskForm):
+class EndForm(PageForm):
     actual_end_date = DayMonthYearField(
         "Date it actually ended",
         description=f"The last day it was in place; not in the future. {DATE_HINT}",

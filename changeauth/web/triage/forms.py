@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     RadioField,
@@ -16,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from changeauth.domain.gate_decisions import REASONS_MAX
 from changeauth.domain.lifecycle import DECISION_LABELS, Decision, Gate, decisions_at
-from changeauth.web.forms import DATE_HINT, DayMonthYearField
+from changeauth.web.forms import DATE_HINT, DayMonthYearField, PageForm
 
 G0_HINTS = {
     Decision.GO: "Worth a business case: it moves to Business case with the owner you choose.",
@@ -35,7 +34,7 @@ G0_LABELS = {
 }
 
 
-class TriageForm(FlaskForm):
+class TriageForm(PageForm):
     """Each decision's own question is shown under it (owner for go and quick win, the work to merge
     into for merge, a date for hold); without script they are all shown, and only the chosen
     decision's answers are read."""
