@@ -2,33 +2,30 @@
 
 The backlog is every improvement that has not ended (closed, merged, declined and withdrawn ones are
 left out). Ranks are positions in the *whole* backlog, so a filtered view shows the same rank numbers
-as the full one. One query fetches every backlog row with its stored score (plain columns, no ORM
-objects); ranking, rank ranges and contributions are computed with the domain functions; one more
-query fetches the benefit drivers of the rows on the page, and one the ids of a driver filter. The
-number of queries never depends on how many rows there are.
+as the full one. Rows are read as plain columns (no ORM objects) with their stored score; contributions
+and value and effort are worked out with the domain functions. The number of queries never depends on
+how many rows there are.
 
-Caching: reading and ranking 50,000 rows takes about a second, so each process keeps the latest
-ranking (with its rank ranges and its integer table for what-if) and reuses it while the backlog's
-marker token is unchanged (``queries.derived``). Every change to an improvement, a stored score, a
-scheme or a team sets a new token in its own transaction, so the cache is never stale: a page costs
-one token read plus the page's own queries, and the first page after a change pays for the ranking.
+No process ranks the backlog in Python: the order and the rank positions come from the sort keys each
+write keeps in ``backlog_key`` (``models.backlog_key``), and the rank ranges from the table one process
+works out once per change for every process (``services.rank_ranges``). The page, the matrix, the
+roadmap, the exports and what-if all read that one order, so they agree with each other after a write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from changeauth import db
 from changeauth.domain.lifecycle import ENDED_STAGES
 from changeauth.domain.panel import exclusion_reason, parse_medians
-from changeauth.domain.ranking import RankTable, rank
+from changeauth.domain.ranking import RankTable
 from changeauth.domain.roadmap import Quadrant, quadrant, value_and_effort
 from changeauth.domain.scoring import (
     CriterionKind,
@@ -52,7 +49,7 @@ from changeauth.models.backlog_key import (
     bring_up_to_date,
 )
 from changeauth.models.derived_state import BACKLOG
-from changeauth.queries.derived import cached, reads, view_token
+from changeauth.queries.derived import reads, view_token
 from changeauth.queries.pagination import Page, clamp_page
 from changeauth.queries.scoring import active_scheme
 
@@ -99,59 +96,69 @@ class BacklogEntry:
         )
 
 
-def load_entries(criteria: Sequence[CriterionSpec], ids: Sequence[int] | None = None) -> list[BacklogEntry]:
-    """Every backlog improvement (or those of ``ids``) with its score and medians, in one query (plain
-    columns)."""
-    codes = [spec.code for spec in criteria if spec.kind is CriterionKind.SHOULD]
-    if ids is not None and not ids:
-        return []
-    statement = (
-        select(
-            Improvement.id,
-            Improvement.ref,
-            Improvement.title,
-            Improvement.stage,
-            Improvement.is_mandatory,
-            Team.code,
-            Team.name,
-            Improvement.created_at,
-            Improvement.planned_quarter,
-            Improvement.version,
-            ImprovementScore.status,
-            ImprovementScore.weighted_score,
-            ImprovementScore.must_meet_passed,
-            ImprovementScore.disagreement,
-            ImprovementScore.scorers,
-            ImprovementScore.medians,
-        )
+def _entry_statement() -> Select[Any]:
+    """The columns of a BacklogEntry for the backlog's improvements (plain columns, no ORM objects)."""
+    columns: list[Any] = [
+        Improvement.id,
+        Improvement.ref,
+        Improvement.title,
+        Improvement.stage,
+        Improvement.is_mandatory,
+        Team.code,
+        Team.name,
+        Improvement.created_at,
+        Improvement.planned_quarter,
+        Improvement.version,
+        ImprovementScore.status,
+        ImprovementScore.weighted_score,
+        ImprovementScore.must_meet_passed,
+        ImprovementScore.disagreement,
+        ImprovementScore.scorers,
+        ImprovementScore.medians,
+    ]
+    return (
+        select(*columns)
         .outerjoin(Team, Team.id == Improvement.team_id)
         .outerjoin(ImprovementScore, ImprovementScore.improvement_id == Improvement.id)
         .where(Improvement.stage.not_in(ENDED))
     )
+
+
+def _entry(row: Any, codes: Sequence[str]) -> BacklogEntry:
+    return BacklogEntry(
+        id=row[0],
+        ref=row[1],
+        title=row[2],
+        stage=row[3],
+        is_mandatory=row[4],
+        team_code=row[5],
+        team_name=row[6],
+        submitted_at=row[7],
+        planned_quarter=row[8],
+        version=row[9],
+        score_status=ScoreStatus(row[10]) if row[10] else ScoreStatus.UNSCORED,
+        weighted_score=None if row[11] is None else Decimal(row[11]),
+        must_meet_passed=row[12],
+        disagreement=bool(row[13]),
+        scorers=row[14] or 0,
+        medians=parse_medians(row[15] or {}, codes),
+    )
+
+
+def _should_codes(criteria: Sequence[CriterionSpec]) -> list[str]:
+    return [spec.code for spec in criteria if spec.kind is CriterionKind.SHOULD]
+
+
+def load_entries(criteria: Sequence[CriterionSpec], ids: Sequence[int] | None = None) -> list[BacklogEntry]:
+    """Every backlog improvement (or those of ``ids``) with its score and medians, in one query (plain
+    columns)."""
+    if ids is not None and not ids:
+        return []
+    statement = _entry_statement()
     if ids is not None:
         statement = statement.where(Improvement.id.in_(list(ids)))
-    rows = db.session.execute(statement).all()
-    return [
-        BacklogEntry(
-            id=row[0],
-            ref=row[1],
-            title=row[2],
-            stage=row[3],
-            is_mandatory=row[4],
-            team_code=row[5],
-            team_name=row[6],
-            submitted_at=row[7],
-            planned_quarter=row[8],
-            version=row[9],
-            score_status=ScoreStatus(row[10]) if row[10] else ScoreStatus.UNSCORED,
-            weighted_score=None if row[11] is None else Decimal(row[11]),
-            must_meet_passed=row[12],
-            disagreement=bool(row[13]),
-            scorers=row[14] or 0,
-            medians=parse_medians(row[15] or {}, codes),
-        )
-        for row in rows
-    ]
+    codes = _should_codes(criteria)
+    return [_entry(row, codes) for row in db.session.execute(statement)]
 
 
 def summaries(ids: Sequence[int] | None = None) -> dict[int, Mapping[str, Any]]:
@@ -190,86 +197,12 @@ def driver_names(ids: Sequence[int]) -> dict[int, list[str]]:
     return names
 
 
-def _matcher(filters: BacklogFilters) -> Callable[[BacklogEntry], bool]:
-    members = driver_member_ids(filters.driver) if filters.driver else None
-
-    def matches(entry: BacklogEntry) -> bool:
-        return (
-            (not filters.stage or entry.stage == filters.stage)
-            and (not filters.team or entry.team_code == filters.team)
-            and (members is None or entry.id in members)
-        )
-
-    return matches
-
-
 @dataclass(frozen=True)
 class SchemeVersion:
-    """The scheme a ranking was made with (plain values: a cached ranking outlives every session)."""
+    """The scheme a backlog view was read under (plain values)."""
 
     id: int
     version: int
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """The whole backlog ranked under the active scheme.
-
-    Read-only once built: one Ranking is shared by every request of a process until the backlog
-    changes. Its rank ranges and what-if table are worked out on first use.
-    """
-
-    scheme: SchemeVersion
-    criteria: tuple[CriterionSpec, ...]
-    entries: dict[int, BacklogEntry]
-    inputs: dict[int, RankInput]
-    ranked: list[int]
-    excluded: list[int]
-    positions: dict[int, int]
-
-    @cached_property
-    def table(self) -> RankTable:
-        """The ranked rows in integer form, to re-rank under other weights."""
-        return RankTable([self.inputs[entry_id] for entry_id in self.ranked], self.criteria)
-
-    @cached_property
-    def value_effort(self) -> dict[int, tuple[Decimal, Decimal, Quadrant]]:
-        """{id: (value, effort, quadrant)} for the ranked improvements that have both, in rank order."""
-        placed = {}
-        for entry_id in self.ranked:
-            value, effort = value_and_effort(self.entries[entry_id].medians, self.criteria)
-            if value is not None and effort is not None:
-                placed[entry_id] = (value, effort, quadrant(value, effort))
-        return placed
-
-    @cached_property
-    def ranges(self) -> dict[int, tuple[int, int]]:
-        """{id: (best rank, worst rank)} if any one should weight moved by 20 %."""
-        return self.table.ranges()
-
-
-def current_ranking() -> Ranking:
-    """The ranking of every backlog improvement: this process's copy while the backlog's marker token
-    is unchanged (one query), else read and ranked afresh (the scheme, its criteria, the rows)."""
-    return cached(BACKLOG, "ranking", _rank_afresh)
-
-
-@reads(BACKLOG, "improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team")
-def _rank_afresh() -> Ranking:
-    scheme = active_scheme()
-    criteria = scheme.specs()
-    entries = {entry.id: entry for entry in load_entries(criteria)}
-    inputs = {entry_id: entry.rank_input() for entry_id, entry in entries.items()}
-    ranked, excluded = rank(list(inputs.values()))
-    return Ranking(
-        scheme=SchemeVersion(scheme.id, scheme.version),
-        criteria=criteria,
-        entries=entries,
-        inputs=inputs,
-        ranked=[row.id for row in ranked],
-        excluded=[row.id for row in excluded],
-        positions={row.id: position for position, row in enumerate(ranked, start=1)},
-    )
 
 
 @dataclass(frozen=True)
@@ -300,9 +233,12 @@ class BacklogView:
 _ORDER = (BacklogKey.rank_group, BacklogKey.score_key, BacklogKey.submitted_at, BacklogKey.improvement_id)
 
 
-def _filtered(statement: Select[Any], filters: BacklogFilters, key_id: Any) -> Select[Any]:
-    """``statement`` restricted to the improvements matching ``filters`` (``key_id``: their id column)."""
-    if filters.stage or filters.team:
+def _filtered(
+    statement: Select[Any], filters: BacklogFilters, key_id: Any, *, improvement_joined: bool = False
+) -> Select[Any]:
+    """``statement`` restricted to the improvements matching ``filters`` (``key_id``: their id column;
+    ``improvement_joined``: the statement already reads ``improvement``)."""
+    if (filters.stage or filters.team) and not improvement_joined:
         statement = statement.join(Improvement, Improvement.id == key_id)
     if filters.stage:
         statement = statement.where(Improvement.stage == filters.stage)
@@ -378,16 +314,69 @@ def excluded_ids(filters: BacklogFilters) -> list[int]:
     )
 
 
+def _positions() -> Any:
+    """(improvement_id, rank) of every ranked backlog improvement, numbered by the database."""
+    return (
+        select(BacklogKey.improvement_id, func.row_number().over(order_by=_ORDER).label("rank"))
+        .where(BacklogKey.ranked.is_(True))
+        .subquery()
+    )
+
+
+def ranked_entries(
+    criteria: Sequence[CriterionSpec], filters: BacklogFilters = BacklogFilters()
+) -> list[tuple[BacklogEntry, int]]:
+    """Every ranked backlog improvement matching ``filters`` with its rank in the whole backlog, in
+    backlog order: the database's order and ranks (``backlog_key``), one query."""
+    bring_up_to_date(db.session())
+    ranked = _positions()
+    statement = _filtered(
+        _entry_statement().add_columns(ranked.c.rank).join(ranked, ranked.c.improvement_id == Improvement.id),
+        filters,
+        Improvement.id,
+        improvement_joined=True,
+    ).order_by(ranked.c.rank)
+    codes = _should_codes(criteria)
+    return [(_entry(row, codes), row[16]) for row in db.session.execute(statement)]
+
+
+def excluded_entries(
+    criteria: Sequence[CriterionSpec], filters: BacklogFilters = BacklogFilters()
+) -> list[BacklogEntry]:
+    """The backlog improvements matching ``filters`` out of the ranking, in backlog order, one query."""
+    bring_up_to_date(db.session())
+    statement = _filtered(
+        _entry_statement()
+        .join(BacklogKey, BacklogKey.improvement_id == Improvement.id)
+        .where(BacklogKey.ranked.is_(False)),
+        filters,
+        Improvement.id,
+        improvement_joined=True,
+    ).order_by(*_ORDER)
+    codes = _should_codes(criteria)
+    return [_entry(row, codes) for row in db.session.execute(statement)]
+
+
 def ranked_inputs(criteria: Sequence[CriterionSpec]) -> list[RankInput]:
     """Every ranked backlog improvement as a RankInput, in backlog order (the database's order)."""
-    bring_up_to_date(db.session())
-    order = list(
-        db.session.scalars(
-            select(BacklogKey.improvement_id).where(BacklogKey.ranked.is_(True)).order_by(*_ORDER)
-        )
+    return [entry.rank_input() for entry, _ in ranked_entries(criteria)]
+
+
+@reads(BACKLOG, "improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team")
+def current_inputs() -> tuple[tuple[CriterionSpec, ...], list[RankInput]]:
+    """The active scheme's criteria and every ranked improvement as a RankInput, in backlog order: what
+    the shared rank ranges are worked out from, once per change of the backlog's token."""
+    criteria = active_scheme().specs()
+    return criteria, ranked_inputs(criteria)
+
+
+def rank_table(criteria: Sequence[CriterionSpec]) -> tuple[dict[int, BacklogEntry], RankTable]:
+    """The ranked backlog's entries and its integer table in backlog order, to re-rank under other
+    weights (what-if)."""
+    entries = [entry for entry, _ in ranked_entries(criteria)]
+    return {entry.id: entry for entry in entries}, RankTable(
+        [entry.rank_input() for entry in entries], criteria
     )
-    entries = {entry.id: entry for entry in load_entries(criteria)}
-    return [entries[improvement_id].rank_input() for improvement_id in order]
 
 
 def rank_ranges_of(ids: Sequence[int]) -> tuple[dict[int, tuple[int, int]], bool]:
@@ -467,15 +456,15 @@ class MatrixPoint:
 def matrix_view(
     filters: BacklogFilters, *, page: int | None = None, per_page: int | None = None
 ) -> Page[MatrixPoint]:
-    """Ranked improvements that have both a value and an effort, in rank order, one page at a time."""
+    """Ranked improvements that have both a value and an effort, in rank order (the database's), one
+    page at a time."""
     page, per_page = clamp_page(page, per_page)
-    ranking = current_ranking()
-    matches = _matcher(filters)
-    points = [
-        MatrixPoint(ranking.entries[entry_id], ranking.positions[entry_id], value, effort, placed)
-        for entry_id, (value, effort, placed) in ranking.value_effort.items()
-        if matches(ranking.entries[entry_id])
-    ]
+    criteria = active_scheme().specs()
+    points = []
+    for entry, position in ranked_entries(criteria, filters):
+        value, effort = value_and_effort(entry.medians, criteria)
+        if value is not None and effort is not None:
+            points.append(MatrixPoint(entry, position, value, effort, quadrant(value, effort)))
     window = points[(page - 1) * per_page : page * per_page]
     return Page(items=window, page=page, per_page=per_page, total=len(points))
 
@@ -493,21 +482,39 @@ class RoadmapView:
 
 
 def roadmap_view(*, page: int | None = None, per_page: int | None = None) -> RoadmapView:
-    """Planned backlog improvements by quarter, in rank order within a quarter (excluded ones last)."""
+    """Planned backlog improvements by quarter, in rank order within a quarter (excluded ones last),
+    ranks from the database (``backlog_key``): the page's ids, two counts and the page's rows."""
     page, per_page = clamp_page(page, per_page)
-    ranking = current_ranking()
-    last = len(ranking.ranked) + 1
-    planned = sorted(
-        (entry for entry in ranking.entries.values() if entry.planned_quarter),
-        key=lambda entry: (entry.planned_quarter, ranking.positions.get(entry.id, last), entry.id),
+    bring_up_to_date(db.session())
+    ranked = _positions()
+    planned = (Improvement.planned_quarter.is_not(None), Improvement.planned_quarter != "")
+    window = db.session.execute(
+        select(BacklogKey.improvement_id, ranked.c.rank)
+        .join(Improvement, Improvement.id == BacklogKey.improvement_id)
+        .outerjoin(ranked, ranked.c.improvement_id == BacklogKey.improvement_id)
+        .where(*planned)
+        .order_by(
+            Improvement.planned_quarter,
+            case((ranked.c.rank.is_(None), 1), else_=0),
+            ranked.c.rank,
+            BacklogKey.improvement_id,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    total = db.session.scalar(
+        select(func.count(BacklogKey.improvement_id))
+        .join(Improvement, Improvement.id == BacklogKey.improvement_id)
+        .where(*planned)
     )
-    window = planned[(page - 1) * per_page : page * per_page]
+    everything = db.session.scalar(select(func.count(BacklogKey.improvement_id)))
+    entries = {entry.id: entry for entry in load_entries(active_scheme().specs(), [row[0] for row in window])}
     return RoadmapView(
         page=Page(
-            items=[RoadmapItem(entry, ranking.positions.get(entry.id)) for entry in window],
+            items=[RoadmapItem(entries[row[0]], row[1]) for row in window],
             page=page,
             per_page=per_page,
-            total=len(planned),
+            total=total or 0,
         ),
-        unplanned=len(ranking.entries) - len(planned),
+        unplanned=(everything or 0) - (total or 0),
     )

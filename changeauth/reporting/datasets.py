@@ -30,6 +30,7 @@ from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import savings as savings_queries
+from changeauth.queries import scoring as scoring_queries
 from changeauth.queries import staffing as staffing_queries
 from changeauth.queries import temporary_resources as resource_queries
 
@@ -185,30 +186,18 @@ def _in_unit(value: Decimal | None, unit: str) -> Decimal | None:
 
 
 def backlog_rows(filters: backlog_queries.BacklogFilters) -> Iterator[dict[str, Any]]:
-    """The ranking in rank order, then the must-meet failures with their reason (six queries at most)."""
-    ranking = backlog_queries.current_ranking()
-    members = backlog_queries.driver_member_ids(filters.driver) if filters.driver else None
-    entries = ranking.entries
-
-    def matches(entry: backlog_queries.BacklogEntry) -> bool:
-        # The same filters as the backlog page.
-        return (
-            (not filters.stage or entry.stage == filters.stage)
-            and (not filters.team or entry.team_code == filters.team)
-            and (members is None or entry.id in members)
-        )
-
-    ranked = [entry_id for entry_id in ranking.ranked if matches(entries[entry_id])]
-    excluded = [entry_id for entry_id in ranking.excluded if matches(entries[entry_id])]
-    names = backlog_queries.driver_names(ranked + excluded)
-    stored = backlog_queries.summaries(excluded)
-    reasons = {
-        entry_id: exclusion_reason(stored.get(entry_id, {}), ranking.criteria) for entry_id in excluded
-    }
-    for entry_id in ranked + excluded:
-        entry = entries[entry_id]
+    """The ranking in rank order, then the must-meet failures with their reason: the backlog page's
+    order and ranks, read from the database (six queries at most)."""
+    criteria = scoring_queries.active_scheme().specs()
+    ranked = backlog_queries.ranked_entries(criteria, filters)
+    excluded = backlog_queries.excluded_entries(criteria, filters)
+    rows = [*ranked, *((entry, None) for entry in excluded)]
+    names = backlog_queries.driver_names([entry.id for entry, _ in rows])
+    stored = backlog_queries.summaries([entry.id for entry in excluded])
+    reasons = {entry.id: exclusion_reason(stored.get(entry.id, {}), criteria) for entry in excluded}
+    for entry, position in rows:
         yield {
-            "rank": ranking.positions.get(entry_id),
+            "rank": position,
             "reference": entry.ref,
             "title": entry.title,
             "stage": STAGE_LABELS[Stage(entry.stage)],
@@ -217,9 +206,9 @@ def backlog_rows(filters: backlog_queries.BacklogFilters) -> Iterator[dict[str, 
             "score_status": str(entry.score_status),
             "weighted_score": entry.weighted_score,
             "scorers": entry.scorers,
-            "drivers": "; ".join(names.get(entry_id, [])),
+            "drivers": "; ".join(names.get(entry.id, [])),
             "planned_quarter": entry.planned_quarter,
-            "excluded_because": reasons.get(entry_id, ""),
+            "excluded_because": reasons.get(entry.id, ""),
         }
 
 

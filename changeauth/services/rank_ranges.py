@@ -21,7 +21,6 @@ from changeauth.models import BacklogRankRange, DerivedState, SharedView
 from changeauth.models.backlog_key import RANK_RANGES
 from changeauth.models.derived_state import BACKLOG
 from changeauth.queries import backlog as backlog_queries
-from changeauth.queries.scoring import active_scheme
 
 # A claim older than this is taken to be of a process that died, and may be taken over.
 LEASE = timedelta(minutes=2)
@@ -56,8 +55,7 @@ def compute(token: str) -> int:
 
     ``token`` was read before the backlog is read here, so the ranges are never older than it says.
     Returns the number of ranked improvements."""
-    criteria = active_scheme().specs()
-    inputs = backlog_queries.ranked_inputs(criteria)
+    criteria, inputs = backlog_queries.current_inputs()
     ranges = RankTable(inputs, criteria).ranges()
     table = BacklogRankRange.__table__
     db.session.execute(delete(table))

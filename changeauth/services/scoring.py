@@ -523,13 +523,10 @@ def preview_weights(actor: User, weights: Mapping[str, object]) -> Preview:
     _require(
         permissions.can_preview_weights(actor.as_actor()), "Only the design authority can try other weights."
     )
-    ranking = backlog_queries.current_ranking()
-    _, parsed = _weighted_criteria(ranking.criteria, weights)
-    return Preview(
-        criteria=ranking.criteria,
-        weights=parsed,
-        rows=_PreviewRows(ranking.entries, ranking.table.what_if(parsed)),
-    )
+    criteria = scoring_queries.active_scheme().specs()
+    _, parsed = _weighted_criteria(criteria, weights)
+    entries, table = backlog_queries.rank_table(criteria)
+    return Preview(criteria=criteria, weights=parsed, rows=_PreviewRows(entries, table.what_if(parsed)))
 
 
 class _PreviewRows(Sequence[PreviewRow]):
@@ -562,13 +559,20 @@ def preview_scheme(scheme_id: int, *, actor: User, quorum: int, disagreement_thr
     """The ranking a draft version would give if it were activated now, against the current one."""
     _require(permissions.can_manage_scoring_schemes(actor.as_actor()), "Only administrators manage schemes.")
     specs = scoring_queries.get_scheme(scheme_id).specs()
-    ranking = backlog_queries.current_ranking()
+    current = scoring_queries.active_scheme().specs()
+    entries = {
+        entry.id: entry
+        for entry in (
+            *(entry for entry, _ in backlog_queries.ranked_entries(current)),
+            *backlog_queries.excluded_entries(current),
+        )
+    }
     stored = backlog_queries.summaries()
-    before = [ranking.inputs[i] for i in (*ranking.ranked, *ranking.excluded)]
+    before = [entry.rank_input() for entry in entries.values()]
     after = []
     became_provisional = 0
     for row in before:
-        entry = ranking.entries[row.id]
+        entry = entries[row.id]
         if entry.scorers == 0:
             after.append(row)
             continue
@@ -593,7 +597,7 @@ def preview_scheme(scheme_id: int, *, actor: User, quorum: int, disagreement_thr
         criteria=specs,
         weights={spec.code: spec.weight for spec in specs if spec.kind is CriterionKind.SHOULD},
         rows=[
-            PreviewRow(ranking.entries[i], position, score, ranking.entries[i].weighted_score, change)
+            PreviewRow(entries[i], position, score, entries[i].weighted_score, change)
             for i, position, score, change in compare_rankings(before, after)
         ],
         became_provisional=became_provisional,

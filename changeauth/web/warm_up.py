@@ -1,6 +1,6 @@
 """Filling a new worker's caches of derived views before it serves anyone.
 
-The backlog ranking, the dashboard's figures and charts, the overrun exposure, the similar-work corpus
+The dashboard's figures and charts, the overrun exposure, the similar-work corpus
 and the portfolio's candidates are kept per process (``queries.derived``); the first request after
 start-up would otherwise pay for them (about half a second to two seconds each at council scale) while
 everyone queued behind it on that worker waits. ``wsgi.py`` calls ``warm_derived_views`` once per
@@ -14,7 +14,6 @@ import time
 
 from flask import Flask
 
-from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.queries import similar as similar_queries
 from changeauth.queries import temporary_resources as resource_queries
@@ -29,8 +28,6 @@ def warm_derived_views(app: Flask) -> float:
     started = time.perf_counter()
     with app.app_context():
         try:
-            ranking = backlog_queries.current_ranking()
-            _ = ranking.value_effort
             on = today()
             dashboard.build(on)
             for section in dashboard.SECTIONS:

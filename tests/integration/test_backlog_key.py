@@ -115,3 +115,57 @@ def test_filters_keep_positions_of_the_whole_backlog(db_session: Any) -> None:
     assert total == len(wanted)
     assert all(position == positions[improvement_id] for improvement_id, position in window)
     assert made
+
+
+def test_every_backlog_reading_follows_the_pages_order_after_a_write(db_session: Any) -> None:
+    """What-if (its ranks before the new weights), the matrix, the roadmap and the export rank the backlog as
+    the page does, straight after a write moved an improvement (no process keeps an older ranking)."""
+    from changeauth.reporting import datasets
+    from changeauth.services import scoring
+
+    chance = random.Random(22)
+    criteria = active_scheme().specs()
+    codes = [spec.code for spec in criteria if spec.kind.value == "should"]
+    made, stored = [], []
+    for number in range(12):
+        improvement = ImprovementFactory(
+            stage=Stage.BUSINESS_CASE.value,
+            planned_quarter="2027-Q1" if number % 3 else "2027-Q2",
+            created_at=START + timedelta(hours=number % 4),
+        )
+        score = ImprovementScoreFactory(
+            improvement=improvement,
+            weighted_score=Decimal(chance.choice([40, 55, 70, 85])),
+            medians={code: str(Decimal(chance.randrange(0, 11)) / 2) for code in codes},
+        )
+        made.append(improvement)
+        stored.append(score)
+    db_session.flush()
+    backlog_queries.matrix_view(backlog_queries.BacklogFilters())  # read once before the write
+    moved = made[-1]
+    stored[-1].weighted_score = Decimal(99)
+    db_session.flush()
+
+    page = backlog_queries.backlog_view(backlog_queries.BacklogFilters(), per_page=100)
+    ranks = {row.entry.id: row.rank for row in page.page.items}
+    assert ranks[moved.id] == 1
+
+    member = UserFactory(design_authority=True)
+    weights = {spec.code: spec.weight for spec in criteria if spec.kind.value == "should"}
+    preview = scoring.preview_weights(member, weights)
+    # Each what-if row's rank before the new weights (its new rank plus its change) is the page's rank.
+    assert {row.entry.id: row.rank + (row.rank_change or 0) for row in preview.rows} == ranks
+
+    matrix = backlog_queries.matrix_view(backlog_queries.BacklogFilters(), per_page=100)
+    assert matrix.items and all(ranks[point.entry.id] == point.rank for point in matrix.items)
+    assert [point.rank for point in matrix.items] == sorted(point.rank for point in matrix.items)
+
+    roadmap = backlog_queries.roadmap_view(per_page=100)
+    assert {item.entry.id: item.rank for item in roadmap.page.items} == ranks
+    assert [item.entry.planned_quarter for item in roadmap.page.items][0] == "2027-Q1"
+
+    refs = {improvement.ref: improvement.id for improvement in made}
+    exported = {
+        refs[row["reference"]]: row["rank"] for row in datasets.backlog_rows(backlog_queries.BacklogFilters())
+    }
+    assert exported == ranks

@@ -1,7 +1,7 @@
-"""Cached derived views. The backlog ranking is reused while nothing it reads has changed and rebuilt
-after any change to an improvement, a stored score, a scheme or a team - through the ORM or a
-set-based statement - and never fooled by a change that was rolled back. The dashboard's figures and
-charts likewise follow the reports' marker."""
+"""Derived views. The backlog is read in the database's order, so every change to an improvement, a
+stored score or a team - through the ORM or a set-based statement - is seen at once and a change that
+was rolled back never lingers; the backlog's token still marks each change (the shared rank ranges).
+The dashboard's figures and charts follow the reports' marker."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import derived, similar
 from changeauth.queries import scoring as scoring_queries
 from changeauth.reporting import dashboard
-from changeauth.services import scoring
 from tests.factories import (
     AssessmentFactory,
     CommentFactory,
@@ -29,80 +28,61 @@ from tests.factories import (
     UserFactory,
 )
 
-RULES = {"quorum": 3, "disagreement_threshold": 3}
-
 
 def token(db_session: Any, view: str = "backlog") -> str:
     return db_session.scalar(select(DerivedState.token).where(DerivedState.name == view))
 
 
-def test_the_ranking_is_reused_while_nothing_changes(db_session: Any) -> None:
-    ImprovementFactory()
-    db_session.flush()
-    first = backlog_queries.current_ranking()
-    assert backlog_queries.current_ranking() is first
+def _backlog(db_session: Any) -> dict[int, backlog_queries.BacklogEntry]:
+    """The ranked backlog as every process reads it: the database's order, no per-process copy."""
+    criteria = scoring_queries.active_scheme().specs()
+    return {entry.id: entry for entry, _ in backlog_queries.ranked_entries(criteria)}
 
 
-def test_a_new_improvement_gives_a_new_token_and_a_new_ranking(db_session: Any) -> None:
-    first = backlog_queries.current_ranking()
+def test_a_new_improvement_gives_a_new_backlog_token_and_is_in_the_backlog(db_session: Any) -> None:
     before = token(db_session)
     improvement = ImprovementFactory()
     db_session.flush()
     assert token(db_session) != before
-    second = backlog_queries.current_ranking()
-    assert second is not first
-    assert improvement.id in second.entries
+    assert improvement.id in _backlog(db_session)
 
 
 def test_an_edit_through_the_orm_is_seen(db_session: Any) -> None:
     improvement = ImprovementFactory(title="Before")
     db_session.flush()
-    assert backlog_queries.current_ranking().entries[improvement.id].title == "Before"
+    assert _backlog(db_session)[improvement.id].title == "Before"
     improvement.title = "After"
     db_session.flush()
-    assert backlog_queries.current_ranking().entries[improvement.id].title == "After"
+    assert _backlog(db_session)[improvement.id].title == "After"
 
 
 def test_a_set_based_update_is_seen(db_session: Any) -> None:
     score = ImprovementScoreFactory(weighted_score=Decimal(40))
     db_session.flush()
-    assert backlog_queries.current_ranking().entries[score.improvement_id].weighted_score == Decimal(40)
+    assert _backlog(db_session)[score.improvement_id].weighted_score == Decimal(40)
     db_session.execute(
         update(ImprovementScore)
         .where(ImprovementScore.improvement_id == score.improvement_id)
         .values(weighted_score=Decimal(70))
         .execution_options(synchronize_session=False)
     )
-    assert backlog_queries.current_ranking().entries[score.improvement_id].weighted_score == Decimal(70)
+    assert _backlog(db_session)[score.improvement_id].weighted_score == Decimal(70)
 
 
 def test_a_team_rename_is_seen(db_session: Any) -> None:
     improvement = ImprovementFactory(team=TeamFactory(name="Old name"))
-    assert backlog_queries.current_ranking().entries[improvement.id].team_name == "Old name"
+    assert _backlog(db_session)[improvement.id].team_name == "Old name"
     db_session.execute(update(Team).where(Team.id == improvement.team_id).values(name="Renamed team"))
-    assert backlog_queries.current_ranking().entries[improvement.id].team_name == "Renamed team"
+    assert _backlog(db_session)[improvement.id].team_name == "Renamed team"
 
 
-def test_adopting_new_weights_re_ranks_from_the_new_scores(db_session: Any) -> None:
-    ImprovementScoreFactory()
-    db_session.flush()
-    old = backlog_queries.current_ranking()
-    admin = UserFactory(admin=True)
-    scheme = scoring.adopt_weights(admin, {"complexity": Decimal(30)}, **RULES)
-    new = backlog_queries.current_ranking()
-    assert new is not old
-    assert new.scheme.version == scheme.version != old.scheme.version
-
-
-def test_unrelated_writes_keep_the_cache(db_session: Any) -> None:
+def test_unrelated_writes_keep_the_backlog_token(db_session: Any) -> None:
     improvement = ImprovementFactory()
     db_session.flush()
-    first = backlog_queries.current_ranking()
     before = token(db_session)
     CommentFactory(improvement=improvement)
     UserFactory()
     assert token(db_session) == before
-    assert backlog_queries.current_ranking() is first
 
 
 def test_a_rolled_back_change_does_not_linger(db_session: Any) -> None:
@@ -115,10 +95,10 @@ def test_a_rolled_back_change_does_not_linger(db_session: Any) -> None:
         .values(title="Rolled back")
         .execution_options(synchronize_session=False)
     )
-    assert backlog_queries.current_ranking().entries[kept.id].title == "Rolled back"
+    assert _backlog(db_session)[kept.id].title == "Rolled back"
     savepoint.rollback()
     assert token(db_session) == before
-    assert backlog_queries.current_ranking().entries[kept.id].title == "Kept"
+    assert _backlog(db_session)[kept.id].title == "Kept"
 
 
 def _stage_count(figures: dashboard.Dashboard, stage: str) -> int:

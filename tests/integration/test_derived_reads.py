@@ -53,7 +53,7 @@ def tables_read() -> Iterator[set[str]]:
 def _computations() -> dict[str, Callable[[], Any]]:
     member = UserFactory(design_authority=True)
     return {
-        "changeauth.queries.backlog._rank_afresh": backlog._rank_afresh,
+        "changeauth.queries.backlog.current_inputs": backlog.current_inputs,
         "changeauth.queries.similar._load_corpus": similar._load_corpus,
         "changeauth.queries.portfolio.load_candidates": portfolio.load_candidates,
         "changeauth.queries.scoring._ids_to_do": lambda: scoring._ids_to_do(
@@ -90,8 +90,9 @@ def test_each_view_reads_only_what_it_declares() -> None:
     for name, compute in computations.items():
         with tables_read() as found:
             compute()
-        # The markers themselves are read by the views a computation reuses (cached under the same view).
-        extra = found - declared[name] - {"derived_state"}
+        # The markers themselves are read by the views a computation reuses (cached under the same view);
+        # backlog_key is written by the same transactions that renew the backlog's marker.
+        extra = found - declared[name] - {"derived_state", "backlog_key"}
         if extra:
             undeclared[name] = sorted(extra)
     assert not undeclared, f"declare these tables in the view's @reads (and WATCHED_TABLES): {undeclared}"
