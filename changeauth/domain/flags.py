@@ -16,6 +16,20 @@ class FlagKind(StrEnum):
     TRIAGE_OVERDUE = "triage_overdue"
 
 
+# What each flag is called on every page and export. A benefit further behind today's plan than its tolerance
+# allows is "behind plan", as its rating says (domain.benefits.RAG_LABELS), never "off track".
+FLAG_LABELS = {
+    FlagKind.STALE_BENEFIT: "Benefit measurement overdue",
+    FlagKind.BENEFIT_ESCALATED: "Benefit escalated",
+    FlagKind.BENEFIT_OUT_OF_TOLERANCE: "Benefit behind plan",
+    FlagKind.TEMPORARY_RESOURCE_ENDING: "Temporary resource ending soon",
+    FlagKind.TEMPORARY_RESOURCE_OVERRUN: "Temporary resource overrun",
+    FlagKind.CONDITION_OVERDUE: "Gate condition overdue",
+    FlagKind.HOLD_REVIEW_DUE: "Hold due a review",
+    FlagKind.TRIAGE_OVERDUE: "Idea waiting for triage",
+}
+
+
 class FlagSeverity(StrEnum):
     INFO = "info"
     WARNING = "warning"

@@ -1,5 +1,5 @@
 """The ``stale-benefits`` job (chase benefits whose measurement is overdue) and the
-``benefits-out-of-tolerance`` job (escalate benefits off track against today's plan).
+``benefits-out-of-tolerance`` job (escalate benefits behind today's plan by more than their tolerance).
 
 The rules are in docs/benefits-and-resources.md.
 """

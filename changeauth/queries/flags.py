@@ -184,7 +184,7 @@ def open_escalations(viewer: User, *, limit: int = 100) -> list[Flag]:
 def benefits_off_track(viewer: User, *, limit: int = 100) -> list[tuple[Flag, Benefit]]:
     """Open ``benefit_out_of_tolerance`` flags the viewer may see with their benefit (and its improvement),
     counted once (left out while the benefit is overdue), oldest first: the design authority's list of
-    benefits off track."""
+    benefits behind plan."""
     flags = list(
         db.session.scalars(
             _filtered(FlagFilters(kind=FlagKind.BENEFIT_OUT_OF_TOLERANCE.value, status="open"), viewer)

@@ -12,6 +12,8 @@ from datetime import date
 import pandas as pd
 
 from changeauth.domain.benefits import AdjustmentCategory, BenefitDirection, CashClass, counts_as_realised
+from changeauth.domain.flags import FLAG_LABELS as FLAG_LABELS_BY_KIND
+from changeauth.domain.flags import FlagKind
 from changeauth.domain.lifecycle import STAGE_LABELS, Stage
 from changeauth.domain.savings import cost_between
 from changeauth.domain.temporary_resources import ResourceStatus, overrun_exposure_pence, status_on
@@ -20,7 +22,7 @@ from changeauth.models.flag import FLAG_KINDS
 GBP = "GBP"
 CATEGORIES = [category.value for category in AdjustmentCategory]
 CATEGORY_LABELS = {c: c.replace("_", " ").capitalize() for c in CATEGORIES}
-FLAG_LABELS = {kind: kind.replace("_", " ").capitalize() for kind in FLAG_KINDS}
+FLAG_LABELS = {kind: FLAG_LABELS_BY_KIND[FlagKind(kind)] for kind in FLAG_KINDS}
 
 
 def pipeline_by_stage(counts: pd.DataFrame) -> pd.DataFrame:

@@ -298,7 +298,7 @@ def sweep_out_of_tolerance(as_of: date, *, grace_days: int) -> dict[str, int]:
             _text("The benefit “")
             + _benefit.c.title
             + _text(
-                "” is off track: its latest measurement is further behind today's plan than its "
+                "” is behind plan: its latest measurement is further behind today's plan than its "
                 "tolerance allows."
             )
         ).label("message"),

@@ -198,9 +198,9 @@ def test_open_flags_are_counted_and_resolved_ones_are_not(
     login_as(UserFactory(viewer=True))
     flags = _cells(page(client.get("/dashboard")).select_one("#flags-table"))
     assert (
-        flags["Stale benefit"] == ["2"]
-        and flags["Triage overdue"] == ["1"]
-        and flags["Hold review due"] == ["0"]
+        flags["Benefit measurement overdue"] == ["2"]
+        and flags["Idea waiting for triage"] == ["1"]
+        and flags["Hold due a review"] == ["0"]
     )
     scrutiny = _cells(page(client.get("/reports/scrutiny")).select_one("#scrutiny-flags"))
-    assert scrutiny == {"Stale benefit": ["2"], "Triage overdue": ["1"]}
+    assert scrutiny == {"Benefit measurement overdue": ["2"], "Idea waiting for triage": ["1"]}

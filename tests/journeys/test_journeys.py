@@ -328,30 +328,30 @@ def test_journey_3_owner_delivers_a_quick_win_and_looks_after_its_benefits(perso
     home_screenshots(manager, "journey-3-manager")
 
 
-def test_journey_3_owner_sees_a_benefit_off_track_after_recording_its_measurement(
+def test_journey_3_owner_sees_a_benefit_behind_plan_after_recording_its_measurement(
     person: Any, live_app: Any
 ) -> None:
     """The owner profiles a benefit on their live improvement (1,200 down to 900, tolerance 10 % = 30)
-    and records 1,150 for yesterday, when the plan is about 1,000: off track. The next morning Home and the
-    benefit's page say so in words; a value back on plan clears both."""
+    and records 1,150 for yesterday, when the plan is about 1,000: behind plan. The next morning Home and
+    the benefit's page say so in words; a value back on plan clears both."""
     manager = person("manager")
     live = _example_id(manager, "IMP-2021-0001")
     title = unique("missed collections reported")
     benefit_page = add_benefit(manager, live, title)
     measure(manager, benefit_page, date.today() - timedelta(days=1), "1150")
-    assert "Off track" not in main_text(manager)  # the flag is the nightly job's, as lateness is
+    assert "Behind plan since" not in main_text(manager)  # the flag is the nightly job's, as lateness is
 
     the_night_passes(live_app, "benefits-out-of-tolerance")
     manager.goto("/")
-    assert _count(manager, "Your benefits off track") >= 1
-    item = manager.locator("#owner-work li", has_text=title).filter(has_text="Off track since")
+    assert _count(manager, "Your benefits behind plan") >= 1
+    item = manager.locator("#owner-work li", has_text=title).filter(has_text="Behind plan since")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("further behind today's plan than its tolerance allows")
     home_screenshots(manager, "journey-3-off-track")
     item.get_by_role("link", name=title).click()
     manager.wait_for_url(f"**{urlparse(benefit_page).path}")
     notice = manager.locator("#off-track")
-    expect(notice).to_contain_text("Off track since")
+    expect(notice).to_contain_text("Behind plan since")
     expect(notice).to_contain_text("the design authority have been told")
     assert "out_of_tolerance" not in main_text(manager)
     screenshot(manager, "benefit-off-track")

@@ -159,7 +159,7 @@ def test_flags_by_kind_counts_every_kind() -> None:
         "hold_review_due": 0,
         "triage_overdue": 0,
     }
-    assert result.loc[0, "label"] == "Stale benefit"
+    assert result.loc[0, "label"] == "Benefit measurement overdue"
 
 
 def _resources(rows: list[tuple]) -> pd.DataFrame:

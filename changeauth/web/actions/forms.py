@@ -5,18 +5,10 @@ from __future__ import annotations
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
+from changeauth.domain.flags import FLAG_LABELS
 from changeauth.web.forms import PageForm
 
-FLAG_KIND_LABELS = {
-    "stale_benefit": "Benefit measurement overdue",
-    "benefit_escalated": "Benefit escalated",
-    "benefit_out_of_tolerance": "Benefit off track",
-    "temporary_resource_ending": "Temporary resource ending soon",
-    "temporary_resource_overrun": "Temporary resource overrun",
-    "condition_overdue": "Gate condition overdue",
-    "hold_review_due": "Hold due a review",
-    "triage_overdue": "Idea waiting for triage",
-}
+FLAG_KIND_LABELS = {kind.value: label for kind, label in FLAG_LABELS.items()}
 
 
 class FlagFilterForm(PageForm):
