@@ -345,6 +345,8 @@ class BenefitYearFigures:
 
     @property
     def net_pence(self) -> int:
+        """This benefit alone after its one-off costs: never called a net saving on a page (that is a
+        programme's or an improvement's ``YearFigures.net_pence``, after its temporary staff)."""
         return self.realised_pence + self.adjustments_pence - self.one_off_cost_pence
 
 

@@ -510,3 +510,26 @@ def test_the_staffing_register_counts_the_grant_funded_posts_once(
     out_of_scope = shown.select_one("#staffing-out-of-scope").get_text(" ", strip=True)
     assert out_of_scope == "6 FTE before and 6 FTE after the change"
     assert "12 FTE" not in figures
+
+
+def test_a_benefits_own_figure_by_year_is_not_called_a_net_saving(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+
+    # §3.2: the programme's net saving in 2019/20 is £2,483,925 − £494,990 = £1,988,935, after the
+    # temporary staff. The saving's own row for the year (£2,483,925) is the benefit alone: it must not
+    # share the words "net saving" with the programme's figure.
+    login_as(UserFactory(viewer=True))
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    table = page(client.get(f"/benefits/{saving.id}")).select_one("#benefit-years")
+    headings = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+    assert "This benefit, after its one-off costs" in headings
+    assert not any(h.lower().startswith("net") for h in headings), headings
+    column = headings.index("This benefit, after its one-off costs")
+    row = table.select_one("#year-2019")
+    assert row.select("th, td")[column].get_text(strip=True) == pounds(248_392_500)
+    close_down = _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))
+    assert close_down["Net saving 2019/20"] == pounds(198_893_500)
