@@ -18,6 +18,7 @@ from typing import Any
 import hypothesis
 import pytest
 from alembic import command
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
@@ -25,12 +26,21 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from changeauth import create_app, db
 from changeauth.cli.migrations import alembic_config
+from changeauth.services import users as user_service
 from tests.helpers import sign_in_by_session
 
 # Chromium and the live server, once per worker for tests/browser and tests/journeys alike.
 pytest_plugins = ["tests.browser_fixtures"]
 
 TEST_SECRET_KEY = "test-" + "k" * 40
+
+# Passwords in the tests are hashed at the OWASP minimum that AUTH-08 allows (argon2id, 19 MiB, t=2, p=1)
+# rather than the production profile, which costs about seven times the CPU for every account the tests
+# create and every sign-in they verify (docs/architecture.md#keeping-ci-fast). Verifying reads the
+# parameters from the hash itself; tests/integration/test_users.py checks the production profile.
+PRODUCTION_PASSWORD_HASHER = user_service.password_hasher
+user_service.password_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+user_service._DUMMY_HASH = user_service.password_hasher.hash("changeauth-timing-equaliser")
 
 
 def _postgres_url() -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from changeauth.domain.errors import AlreadyExists, ValidationFailed
 from changeauth.models import ApiToken, AuditEvent, LoginAttempt
 from changeauth.services import users as user_service
+from tests.conftest import PRODUCTION_PASSWORD_HASHER
 from tests.factories import TEST_PASSWORD, UserFactory
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -33,6 +34,11 @@ class TestCreateUser:
         memory = int(params.split(",")[0].removeprefix("m="))
         time_cost = int(params.split(",")[1].removeprefix("t="))
         assert memory >= 19456 and time_cost >= 2
+
+    def test_production_hashes_with_the_rfc_9106_low_memory_profile(self) -> None:
+        # The tests hash at AUTH-08's minimum (tests/conftest.py); the app's own hasher is stronger.
+        params = PRODUCTION_PASSWORD_HASHER.hash("a long enough passphrase").split("$")[3]
+        assert params == "m=65536,t=3,p=4"
 
     def test_writes_an_audit_event(self, db_session: Any) -> None:
         user = user_service.create_user(email="a@council.example", name="A", roles=["staff"])
