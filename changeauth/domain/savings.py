@@ -26,11 +26,12 @@ Financial years run from 1 April to 31 March and are named by the year they star
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from changeauth.domain.benefits import (
     CashClass,
@@ -65,6 +66,7 @@ __all__ = [
     "profile_total",
     "programme_figures",
     "realised_in_year",
+    "reported_years",
     "split_evenly",
     "split_full_year",
     "year_figures",
@@ -320,6 +322,9 @@ def realised_in_year(line: BenefitLine, year: int) -> Decimal:
     )
 
 
+_Year = TypeVar("_Year")
+
+
 # --- A programme's figures ------------------------------------------------------------------------------
 
 
@@ -440,10 +445,11 @@ def year_figures(
     disbenefits: Sequence[DisbenefitLine] = (),
 ) -> tuple[YearFigures, ...]:
     """The figures by financial year of a set of benefits and temporary resources (a programme's or an
-    improvement's), from ``first_year`` (the first year with a figure when None) to ``last_year``; a year
-    with no figure at all is left out. Only cashable benefits in pounds count; nothing is realised after
-    ``realised_to`` (the current year, when later years are planned). Money dis-benefits are set
-    against each year's net."""
+    improvement's), every year from ``first_year`` (the first year with a figure when None) to the last
+    year with a figure, no later than ``last_year`` (``reported_years``): a year between with nothing in
+    it is listed with its zeros, never left out. Only cashable benefits in pounds count; nothing is
+    realised after ``realised_to`` (the current year, when later years are planned). Money dis-benefits
+    are set against each year's net."""
     money = [line for line in benefits if line.is_cashable_money]
     costs: dict[int, int] = {}
     for resource in resources:
@@ -475,19 +481,30 @@ def year_figures(
             taken_out_pence=sum(r.taken_out_pence or 0 for r in rows),
             disbenefit_pence=lost.get(year, 0),
         )
-        if any(
-            (
-                figures.realised_pence,
-                figures.adjustments_pence,
-                figures.temporary_cost_pence,
-                figures.planned_pence,
-                figures.investment_pence,
-                figures.taken_out_pence,
-                figures.disbenefit_pence,
-            )
-        ):
-            years.append(figures)
-    return tuple(years)
+        years.append(figures)
+    return reported_years(years, _year_has_figure)
+
+
+def _year_has_figure(figures: YearFigures) -> bool:
+    return any(
+        (
+            figures.realised_pence,
+            figures.adjustments_pence,
+            figures.temporary_cost_pence,
+            figures.planned_pence,
+            figures.investment_pence,
+            figures.taken_out_pence,
+            figures.disbenefit_pence,
+        )
+    )
+
+
+def reported_years(years: Sequence[_Year], has_figure: Callable[[_Year], bool]) -> tuple[_Year, ...]:
+    """The years a by-year table lists, from a run of consecutive years starting at the plan's start: each
+    up to the last with a figure (``has_figure``), a year with nothing in it listed with its zeros, so
+    no financial year goes missing; none when no year has a figure."""
+    marked = [index for index, year in enumerate(years) if has_figure(year)]
+    return tuple(years[: marked[-1] + 1]) if marked else ()
 
 
 def programme_figures(
@@ -501,7 +518,8 @@ def programme_figures(
     """Every figure of a programme from its benefits (its own and its improvements') and its resources.
 
     Years run from ``first_year`` (the programme's start, or the first year with a figure) to
-    ``last_year`` (the programme's end, or today's year); a year with neither saving nor cost is left out.
+    ``last_year`` (the programme's end, or today's year), up to the last with a figure; a year between
+    with neither saving nor cost is listed with its zeros.
     """
     money = [line for line in benefits if line.is_cashable_money]
     gross = sum((benefit_movement(line) or Decimal(0) for line in money), Decimal(0))

@@ -351,13 +351,13 @@ class CostYear:
 
 
 def _span(line: savings.BenefitLine, current: int) -> list[int]:
-    """The years a benefit has a figure in: each year planned, and each year from its first measurement
-    to the current one."""
+    """Every financial year from the first the benefit plans or measured in to the last it plans, or to
+    the current one once it has been measured (the years between included, figures or not)."""
     measured = [savings.financial_year(end) for end, _ in line.measurements]
-    years = {plan.year for plan in line.years}
+    years = {plan.year for plan in line.years} | set(measured)
     if measured:
-        years.update(range(min(measured), current + 1))
-    return sorted(years)
+        years.add(current)
+    return list(range(min(years), max(years) + 1)) if years else []
 
 
 def _has_figure(figures: savings.BenefitYearFigures) -> bool:
@@ -421,10 +421,10 @@ def saving_years(
     for benefit_id in ids:
         line = lines[benefit_id]
         title, ref, improvement_title, programme_name = owners[benefit_id]
-        years = [year] if year is not None else _span(line, current)
-        for figures in savings.benefit_years(line, years, realised_to=current):
-            if not _has_figure(figures):
-                continue
+        figures_by_year = savings.benefit_years(
+            line, [year] if year is not None else _span(line, current), realised_to=current
+        )
+        for figures in savings.reported_years(figures_by_year, _has_figure):
             budget_line, on, name, version = reductions.get((benefit_id, figures.year), (None, None, None, 0))
             result.append(
                 SavingYear(

@@ -533,3 +533,37 @@ def test_a_benefits_own_figure_by_year_is_not_called_a_net_saving(
     assert row.select("th, td")[column].get_text(strip=True) == pounds(248_392_500)
     close_down = _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))
     assert close_down["Net saving 2019/20"] == pounds(198_893_500)
+
+
+def test_every_financial_year_of_the_plan_is_listed_with_nothing_shown_plainly(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    import csv
+
+    from changeauth.models import Benefit
+
+    # §3.2: the one-off investment of £7,448,155 falls in 2017/18 (the plan's start), the savings came in
+    # 2019/20 and 2020/21; 2018/19, with nothing saved or spent, is a year of the plan all the same.
+    years = ["2017/18", "2018/19", "2019/20", "2020/21"]
+    viewer = login_as(UserFactory(finance=True))
+    close_down = _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))
+    assert close_down["Net saving 2018/19"] == "£0" and close_down["Temporary resources 2018/19"] == "£0"
+    assert page(client.get(f"/programmes/{demo}/close-down")).select_one("#programme-years-2018")
+    dashboard = _rows(page(client.get("/dashboard")).select_one("#programme-transformation"))
+    net_rows = [label for label in dashboard if label.startswith("Net saving")]
+    assert net_rows == [f"Net saving {y}" for y in years]
+    assert dashboard["Net saving 2018/19"] == "£0"
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    benefit = page(client.get(f"/benefits/{saving.id}")).select_one("#benefit-years")
+    shown = [th.get_text(strip=True) for th in benefit.select("tbody th")]
+    assert shown[:4] == years, shown
+    text = client.get("/savings-by-year/export.csv").get_data(as_text=True)
+    exported = [row["Financial year"] for row in csv.DictReader(io.StringIO(text))]
+    assert sorted(set(exported))[:4] == years
+    token, _ = user_service.issue_api_token(viewer, name="years", actor_id=viewer.id)
+    db_session.commit()
+    api = client.get("/api/v1/programmes", headers={"Authorization": f"Bearer {token}"}).get_json()
+    programme = next(p for p in api["items"] if p["code"] == "transformation")
+    assert [y["label"] for y in programme["years"]] == years

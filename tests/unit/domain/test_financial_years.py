@@ -131,7 +131,9 @@ def test_each_year_plans_realises_and_nets_as_the_report_does() -> None:
         y.year: y
         for y in savings.year_figures([_programme_saving()], resources, first_year=2017, last_year=2020)
     }
-    assert sorted(years) == [2017, 2019, 2020]  # 2018/19 has no figure at all
+    # 2018/19 has no figure at all, and is a year of the plan: listed with its zeros, never left out.
+    assert sorted(years) == [2017, 2018, 2019, 2020]
+    assert years[2018].net_pence == years[2018].planned_pence == years[2018].one_off_cost_pence == 0
     assert years[2017].investment_pence == 744_815_500 and years[2017].net_pence == -744_815_500
     assert years[2019].realised_pence == years[2020].realised_pence == SAVING
     assert years[2019].planned_pence == SAVING and years[2019].taken_out_pence == SAVING
@@ -142,9 +144,9 @@ def test_each_year_plans_realises_and_nets_as_the_report_does() -> None:
 
 def test_a_plan_never_counts_as_realised() -> None:
     years = savings.year_figures([_programme_saving(validated=False)], [], first_year=None, last_year=2020)
-    assert [y.year for y in years] == [2017, 2019, 2020]
+    assert [y.year for y in years] == [2017, 2018, 2019, 2020]
     assert all(y.realised_pence == 0 for y in years)
-    assert {y.year: y.planned_pence for y in years} == {2017: 0, 2019: SAVING, 2020: SAVING}
+    assert {y.year: y.planned_pence for y in years} == {2017: 0, 2018: 0, 2019: SAVING, 2020: SAVING}
 
 
 def test_nothing_is_realised_in_a_year_not_yet_begun() -> None:

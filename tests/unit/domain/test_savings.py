@@ -43,8 +43,11 @@ def test_net_is_each_years_saving_less_that_years_temporary_staff() -> None:
         [_saving(adjustments=PROPOSED)], REPORT_RESOURCES, first_year=2017, last_year=2020
     )
     by_year = {y.label: (y.realised_pence, y.temporary_cost_pence, y.net_pence) for y in figures.years}
-    # 2019/20: £2,483,925 − £494,990 = £1,988,935; 2020/21: £2,483,925 − £240,230 = £2,243,695.
+    # 2019/20: £2,483,925 − £494,990 = £1,988,935; 2020/21: £2,483,925 − £240,230 = £2,243,695. The
+    # years from the programme's start with nothing in them are listed with their zeros.
     assert by_year == {
+        "2017/18": (0, 0, 0),
+        "2018/19": (0, 0, 0),
         "2019/20": (SAVING, 49_499_000, 198_893_500),
         "2020/21": (SAVING, 24_023_000, 224_369_500),
     }
@@ -105,3 +108,20 @@ def test_a_financial_year_costs_exactly_one_year() -> None:
 def test_adding_calendar_months_matches_pandas_date_offset(day: date, months: int) -> None:
     expected = (pd.Timestamp(day) + pd.DateOffset(months=months)).date()
     assert savings._add_months(day, months) == expected
+
+
+def test_a_year_with_nothing_in_it_between_two_with_figures_is_listed_not_left_out() -> None:
+    plans = (savings.YearPlan(2017, one_off_cost_pence=100), savings.YearPlan(2019, planned_pence=500))
+    line = BenefitLine(
+        cash_class="cashable",
+        is_money=True,
+        baseline_value=Decimal(0),
+        direction="increase",
+        validated=True,
+        measurements=(),
+        years=plans,
+    )
+    years = savings.year_figures([line], [], first_year=None, last_year=2022)
+    assert [(y.label, y.net_pence) for y in years] == [("2017/18", -100), ("2018/19", 0), ("2019/20", 0)]
+    assert savings.reported_years([0, 1, 0, 2, 0, 0], bool) == (0, 1, 0, 2)
+    assert savings.reported_years([0, 0], bool) == ()
