@@ -433,19 +433,25 @@ def test_the_emergent_benefits_are_the_programmes_recorded_when_noticed(
     from changeauth.models import Benefit
 
     emergent = db_session.scalars(select(Benefit).where(Benefit.emergent.is_(True))).all()
+    # Modelled as every modelled baseline is, in its evidence, not in its title.
     assert sorted(benefit.title for benefit in emergent) == [
-        "A commercial team grown on the programme's platform (modelled)",
-        "The Customer Connect space and its meeting rooms (modelled)",
+        "A commercial team grown on the programme's platform",
+        "The Customer Connect space and its meeting rooms",
     ]
     for benefit in emergent:
-        # Recorded when noticed at the close-down, years after the baseline the plan started from.
+        # Recorded when noticed at the close-down, after the baseline the plan started from: the day it
+        # emerged, not the programme's start.
         assert benefit.programme_id is not None and benefit.created_at.date() == date(2020, 12, 31)
+        assert benefit.baseline_date == date(2019, 4, 1)
+        assert benefit.baseline_evidence.startswith("MODELLED for the demo")
         assert benefit.closing_status is not None
     # Every planned benefit is not emergent.
     assert db_session.scalar(select(Benefit).where(Benefit.emergent.is_(False))) is not None
     # Their pages say so; a planned benefit's does not.
     login_as(UserFactory(viewer=True))
-    assert "Emerged during delivery" in page(client.get(f"/benefits/{emergent[0].id}")).text
+    shown = page(client.get(f"/benefits/{emergent[0].id}")).text
+    assert "Emerged during delivery" in shown and "MODELLED for the demo" in shown
+    assert "1 April 2019" in shown and "1 April 2017" not in shown
     planned = db_session.scalar(select(Benefit).where(Benefit.emergent.is_(False)).limit(1))
     assert "Emerged during delivery" not in page(client.get(f"/benefits/{planned.id}")).text
 
