@@ -13,10 +13,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import select, update
 
 from changeauth import db
 from changeauth.devtools.demo_data import HistoryStep
+from changeauth.domain import benefits as rules
 from changeauth.domain.lifecycle import Gate
 from changeauth.domain.reviews import ReviewDecision
 from changeauth.domain.savings import AdjustmentRecurrence, AdjustmentStatus
@@ -26,12 +28,13 @@ from changeauth.models import (
     BenefitMeasurement,
     BenefitYear,
     Improvement,
+    Notification,
     Programme,
     Team,
     TemporaryResource,
     User,
 )
-from changeauth.services import benefit_control
+from changeauth.services import benefit_control, monitoring
 from changeauth.services import benefit_years as year_service
 from changeauth.services import benefits as benefit_service
 from changeauth.services import reviews as review_service
@@ -409,4 +412,58 @@ def _end_resource(
         expected_version=resource.version,
         actual_end_date=row["actual_end_date"],
         today=row["actual_end_date"],
+    )
+
+
+# The nightly benefits job runs late in the evening (London); the replay runs its behind-plan sweep then.
+SWEPT_AT = time(22, 0)
+LAST_NIGHTLY_DAYS = 62
+
+
+def behind_plan_sweep_steps(
+    rows: Iterable[Mapping[str, Any]], *, programme_ends_on: date, loaded_on: date
+) -> list[HistoryStep]:
+    """The nightly behind-plan sweep (``services.monitoring.sweep_out_of_tolerance``, the job's own) as steps
+    of the replay: the night of each measurement after the programme ended, the last night of each
+    month from the first of them until the load and every night of the two months before it, so a
+    benefit that fell behind its plan in the history is flagged on the day it did, not on the day the demo
+    was loaded. Only when the history's measurements are new (a second load replays none, so it raises
+    nothing again)."""
+    if db.session.scalar(select(BenefitMeasurement.id).limit(1)) is not None:
+        return []
+    nights = {
+        measurement["period_end"]
+        for row in rows
+        for measurement in row.get("measurements") or ()
+        if programme_ends_on < measurement["period_end"] < loaded_on
+    }
+    if not nights:
+        return []
+    month_end = _month_end(min(nights))
+    while month_end < loaded_on:
+        nights.add(month_end)
+        month_end = _month_end(month_end + timedelta(days=1))
+    # Every night of the last two months, so one that drifted off its plan since its latest measurement is
+    # flagged on the night it did.
+    nights.update(loaded_on - timedelta(days=back) for back in range(1, LAST_NIGHTLY_DAYS + 1))
+    return [(_on(night, SWEPT_AT), 9, partial(_sweep_behind_plan, night)) for night in sorted(nights)]
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _sweep_behind_plan(night: date) -> None:
+    """The job's sweep on ``night``; the notices it queued are history, delivered and read then."""
+    config = current_app.config if has_app_context() else {}
+    grace = int(config.get("BENEFIT_GRACE_DAYS", rules.DEFAULT_GRACE_DAYS))
+    monitoring.sweep_out_of_tolerance(night, grace_days=grace)
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.kind == f"flag.{rules.FLAG_BENEFIT_OUT_OF_TOLERANCE}",
+            Notification.sent_at.is_(None),
+        )
+        .values(sent_at=Notification.created_at, read_at=Notification.created_at)
     )

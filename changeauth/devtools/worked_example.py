@@ -81,6 +81,10 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
         decided_on=days,
         programme_ends_on=programme_row["ends_on"],
     )
+    # Built before the replay: whether the history's measurements are new decides whether it sweeps.
+    sweeps = demo_benefits.behind_plan_sweep_steps(
+        read_yaml(demo / "benefits.yaml"), programme_ends_on=programme_row["ends_on"], loaded_on=loaded_on
+    )
     adjustments = demo_benefits.adjustment_steps(
         read_yaml(demo / "adjustments.yaml"), users, counts, recorded_on=programme_row["ends_on"]
     )
@@ -120,6 +124,7 @@ def load_demo(seeds_dir: Path = SEEDS_DIR) -> UpsertCounts:
             *resources,
             *estimates,
             *lessons,
+            *sweeps,
         ],
         improvements={row["ref"]: row for row in improvements},
         actions=read_yaml(demo / "meeting_actions.yaml"),

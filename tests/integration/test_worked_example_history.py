@@ -404,3 +404,40 @@ def test_the_timeline_names_each_decisions_attendees_as_the_register_does(
     assert "Attending: Dee Reviewer, Devi Authority, Drew Assessor." in next(
         text for text in said if text.startswith("11 February 2026 G2")
     )
+
+
+def test_behind_plan_flags_carry_the_replayed_day_the_benefit_fell_behind(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    from changeauth.domain.benefits import FLAG_BENEFIT_OUT_OF_TOLERANCE
+    from changeauth.models import Benefit, Flag
+    from changeauth.services import monitoring
+
+    def open_flags() -> dict[int, date]:
+        return dict(
+            db_session.execute(
+                select(Flag.subject_id, Flag.raised_on).where(
+                    Flag.kind == FLAG_BENEFIT_OUT_OF_TOLERANCE, Flag.resolved_on.is_(None)
+                )
+            ).all()
+        )
+
+    raised = open_flags()
+    assert len(raised) >= 4
+    # Raised by the nightly sweep in the history, on the night each fell behind: none on the load day.
+    assert all(day < AS_OF for day in raised.values()), raised
+    assert len(set(raised.values())) > 1
+    # The job's first run after the load finds them already flagged and keeps their days.
+    monitoring.sweep_out_of_tolerance(AS_OF, grace_days=14)
+    assert {key: open_flags()[key] for key in raised} == raised
+    # Their notices were delivered then, not left for the outbox.
+    assert not db_session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.kind == f"flag.{FLAG_BENEFIT_OUT_OF_TOLERANCE}", Notification.sent_at.is_(None))
+    )
+    benefit_id, day = next(iter(raised.items()))
+    login_as(UserFactory(viewer=True))
+    shown = page(client.get(f"/benefits/{benefit_id}")).get_text(" ", strip=True)
+    assert f"Behind plan since {format_date(day)}" in shown
+    assert db_session.get(Benefit, benefit_id) is not None
