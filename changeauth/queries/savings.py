@@ -229,31 +229,6 @@ def programme(code: str, as_of: date) -> ProgrammeSavings | None:
 
 
 @dataclass(frozen=True)
-class Headline:
-    """The figure the dashboard and the scrutiny report open with, and its reconciliation (pence)."""
-
-    gross_pence: int
-    unvalidated_pence: int
-    realised_pence: int
-    confirmed_adjustments_pence: int
-    proposed_adjustments_pence: int
-    like_for_like_pence: int
-
-
-def headline(as_of: date) -> Headline:
-    """The validated saving a year to date across every programme, reconciled from the gross."""
-    rows = [p.figures for p in all_programmes(as_of)]
-    return Headline(
-        gross_pence=sum(f.gross_pence for f in rows),
-        unvalidated_pence=sum(f.unvalidated_pence for f in rows),
-        realised_pence=sum(f.realised_pence for f in rows),
-        confirmed_adjustments_pence=sum(f.confirmed_adjustments_pence for f in rows),
-        proposed_adjustments_pence=sum(f.proposed_adjustments_pence for f in rows),
-        like_for_like_pence=sum(f.like_for_like_pence for f in rows),
-    )
-
-
-@dataclass(frozen=True)
 class SavingSource:
     """A programme's own cashable benefit in pounds with its adjustments: where its figures come from."""
 

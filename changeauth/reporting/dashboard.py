@@ -142,8 +142,8 @@ def _draw(section: str, as_of: date) -> bytes:
         )
     if section == "benefits":
         return bar_chart(
-            "Cashable benefits by driver (£)",
-            list(frame["driver"]),
+            "Cashable benefits by programme and driver (£)",
+            [f"{d}\n{p}" for p, d in zip(frame["programme"], frame["driver"], strict=True)],
             [
                 ("Target", _pounds(frame["target"])),
                 ("Realised (validated)", _pounds(frame["realised"])),

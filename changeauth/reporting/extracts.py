@@ -47,8 +47,8 @@ def benefits() -> pd.DataFrame:
     """Every benefit with its driver's name, programme (its own or its improvement's), the total of its
     confirmed adjustments, whether finance has validated it and what it has realised (its movement by
     its measure type, ``queries.benefits.realised_gross_of``; None until measured): columns benefit_id,
-    driver, programme_id, unit, cash_class, direction, baseline, target_value, last_value, adjustments,
-    validated, movement."""
+    driver, programme_id, programme (its name), unit, cash_class, direction, baseline, target_value,
+    last_value, adjustments, validated, movement."""
     totals = (
         select(BenefitAdjustment.benefit_id, func.sum(BenefitAdjustment.amount_pence).label("total"))
         .where(BenefitAdjustment.status == AdjustmentStatus.CONFIRMED.value)
@@ -60,6 +60,7 @@ def benefits() -> pd.DataFrame:
             Benefit.id,
             BenefitDriver.name,
             _benefit_programme(),
+            Programme.name,
             Benefit.unit,
             Benefit.cash_class,
             Benefit.direction,
@@ -73,6 +74,7 @@ def benefits() -> pd.DataFrame:
         )
         .join(BenefitDriver, BenefitDriver.id == Benefit.driver_id)
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
+        .outerjoin(Programme, Programme.id == _benefit_programme())
         .outerjoin(totals, totals.c.benefit_id == Benefit.id)
         .order_by(Benefit.id)
     )
@@ -80,6 +82,7 @@ def benefits() -> pd.DataFrame:
         "benefit_id",
         "driver",
         "programme_id",
+        "programme",
         "unit",
         "cash_class",
         "direction",
@@ -95,11 +98,11 @@ def benefits() -> pd.DataFrame:
     rated = [
         SimpleNamespace(
             id=row[0],
-            measure_type=row[11],
-            last_period_end=row[12],
-            last_value=row[8],
-            baseline_value=row[6],
-            direction=row[5],
+            measure_type=row[12],
+            last_period_end=row[13],
+            last_value=row[9],
+            baseline_value=row[7],
+            direction=row[6],
         )
         for row in rows
     ]

@@ -8,6 +8,7 @@ integer pence throughout; values of benefits measured in pounds are pence too.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -74,20 +75,42 @@ def benefit_figures(benefits: pd.DataFrame) -> pd.DataFrame:
 
 
 FIGURE_COLUMNS = ["target", "gross", "unvalidated", "realised", "adjusted"]
+NO_PROGRAMME = "Not in a programme"
+
+
+def _programme_names(frame: pd.DataFrame) -> pd.Series:
+    names = frame["programme"] if "programme" in frame else pd.Series(None, index=frame.index, dtype="object")
+    return names.where(names.notna(), NO_PROGRAMME).astype("object")
 
 
 def benefits_by_driver(benefits: pd.DataFrame) -> pd.DataFrame:
-    """Target, gross, unvalidated, realised and like-for-like movement summed by benefit driver (pence)."""
+    """Target, gross, unvalidated, realised and like-for-like movement summed by programme (its name, or
+    "Not in a programme") and, within it, by benefit driver (pence): one programme's figures are never
+    added to another's under one label."""
     figures = benefit_figures(benefits)
-    columns = ["driver", *FIGURE_COLUMNS]
+    columns = ["programme", "driver", *FIGURE_COLUMNS]
     if figures.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "driver" else "object") for c in columns})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c in FIGURE_COLUMNS else "object") for c in columns}
+        )
+    figures["programme"] = _programme_names(figures)
     return (
-        figures.groupby("driver", sort=True)[FIGURE_COLUMNS]
+        figures.groupby(["programme", "driver"], sort=True)[FIGURE_COLUMNS]
         .sum()
         .reset_index()
         .astype(dict.fromkeys(FIGURE_COLUMNS, "int64"))[columns]
     )
+
+
+def by_programme(by_driver: pd.DataFrame) -> list[dict[str, object]]:
+    """The benefit figures of ``benefits_by_driver`` for each programme apart, in name order (pence)."""
+    if by_driver.empty:
+        return []
+    totals = by_driver.groupby("programme", sort=True)[FIGURE_COLUMNS].sum().reset_index()
+    return [
+        {"programme": str(row["programme"]), **{c: int(row[c]) for c in FIGURE_COLUMNS}}
+        for row in totals.to_dict("records")
+    ]
 
 
 def flags_by_kind(flags: pd.DataFrame) -> pd.DataFrame:
@@ -173,8 +196,9 @@ STILL_PAID = (ResourceStatus.ACTIVE.value, ResourceStatus.ENDING_SOON.value, Res
 
 def portfolio_summary(
     pipeline: pd.DataFrame, by_driver: pd.DataFrame, flags: pd.DataFrame, resources: pd.DataFrame
-) -> dict[str, int]:
-    """The headline figures for the scrutiny report, from the dashboard's frames (money in pence)."""
+) -> dict[str, Any]:
+    """The headline figures for the scrutiny report, from the dashboard's frames (money in pence); the
+    benefit figures for each programme apart (``by_programme``), never one sum under one label."""
     stages = dict(zip(pipeline["stage"], pipeline["count"], strict=True))
     still_paid = resources.set_index("status")[["resources", "annual_cost"]].reindex(
         list(STILL_PAID), fill_value=0
@@ -184,11 +208,7 @@ def portfolio_summary(
         "ideas": int(stages.get(Stage.IDEA.value, 0)),
         "in_progress": int(sum(stages.get(stage, 0) for stage in IN_PROGRESS)),
         "closed": int(stages.get(Stage.CLOSED.value, 0)),
-        "target": int(by_driver["target"].sum()),
-        "realised_gross": int(by_driver["gross"].sum()),
-        "unvalidated": int(by_driver["unvalidated"].sum()),
-        "realised": int(by_driver["realised"].sum()),
-        "realised_adjusted": int(by_driver["adjusted"].sum()),
+        "by_programme": by_programme(by_driver),
         "open_flags": int(flags["count"].sum()),
         "resources_still_paid": int(still_paid["resources"].sum()),
         "annual_cost_still_paid": int(still_paid["annual_cost"].sum()),

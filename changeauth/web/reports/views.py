@@ -63,7 +63,6 @@ def _figures_context(figures: dashboard.Dashboard) -> dict[str, Any]:
         "maturity_rows": maturity_rows,
         "programmes": dashboard.records(figures.programmes),
         "savings": savings_queries.all_programmes(figures.as_of),
-        "headline": savings_queries.headline(figures.as_of),
         "categories": [(f"adj_{c}", CATEGORY_LABELS[c]) for c in CATEGORIES],
     }
 
