@@ -1,8 +1,9 @@
 """Alembic environment: the models' metadata, comparing types, SQLite batch mode.
 
 A caller may pass an open connection in ``config.attributes["connection"]`` (tests do). The trigram
-search indexes exist on PostgreSQL only (revision 0014) and are not in the models, so the comparison
-of models and migrations leaves them out by name."""
+search indexes exist on PostgreSQL only (revision 0014) and the similar-work text index (revision 0042:
+SQLite's FTS5 table and its shadow tables, PostgreSQL's generated column and its index) is written per
+database; none is in the models, so the comparison of models and migrations leaves them out by name."""
 
 from __future__ import annotations
 
@@ -25,12 +26,25 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 # PostgreSQL-only indexes created by migrations and deliberately absent from the models.
 POSTGRESQL_ONLY_INDEXES = frozenset(
-    {"ix_improvement_ref_trigram", "ix_improvement_title_trigram", "ix_improvement_problem_trigram"}
+    {
+        "ix_improvement_ref_trigram",
+        "ix_improvement_title_trigram",
+        "ix_improvement_problem_trigram",
+        "ix_improvement_search_words",
+    }
+)
+# The similar-work text index's column (PostgreSQL) and tables (SQLite's FTS5 table and its shadows).
+TEXT_SEARCH_COLUMNS = frozenset({"search_words"})
+TEXT_SEARCH_TABLES = frozenset(
+    {f"improvement_search{suffix}" for suffix in ("", "_data", "_idx", "_content", "_docsize", "_config")}
 )
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    return not (type_ == "index" and reflected and compare_to is None and name in POSTGRESQL_ONLY_INDEXES)
+    if not reflected or compare_to is not None:
+        return True
+    excluded = {"index": POSTGRESQL_ONLY_INDEXES, "column": TEXT_SEARCH_COLUMNS, "table": TEXT_SEARCH_TABLES}
+    return name not in excluded.get(type_, frozenset())
 
 
 def _configure(connection: object) -> None:

@@ -1,9 +1,8 @@
 """Markers that change whenever the data a derived view is computed from changes.
 
 Some views are costly to derive at council scale (the backlog ranking reads every open improvement;
-the dashboard aggregates every benefit, flag and resource with pandas; similar-work searches compare
-against every improvement's text; the portfolio optimiser appraises every candidate's business case
-and solves over all of them), so the read side keeps the
+the dashboard aggregates every benefit, flag and resource with pandas; the portfolio optimiser
+appraises every candidate's business case and solves over all of them), so the read side keeps the
 last result in memory and reuses it while the view's marker is unchanged (``queries.derived``).
 Every transaction that writes a table a view reads sets a new random token on that view's row, in
 the same transaction, through the session events below: ORM flushes and bulk INSERT/UPDATE/DELETE
@@ -27,14 +26,12 @@ from changeauth.models.audit import lock_audit_chain
 
 BACKLOG = "backlog"
 REPORTS = "reports"
-SIMILAR = "similar"
 PORTFOLIO = "portfolio"
 SCORING = "scoring"
 
 # The tables each derived view reads. A write to any of them renews the view's token.
 WATCHED_TABLES: Mapping[str, frozenset[str]] = {
     BACKLOG: frozenset({"improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team"}),
-    SIMILAR: frozenset({"improvement"}),
     SCORING: frozenset(
         {
             "improvement",

@@ -1,11 +1,10 @@
 """Filling a new worker's caches of derived views before it serves anyone.
 
-The dashboard's figures and charts, the overrun exposure, the similar-work corpus
-and the portfolio's candidates are kept per process (``queries.derived``); the first request after
-start-up would otherwise pay for them (about half a second to two seconds each at council scale) while
-everyone queued behind it on that worker waits. ``wsgi.py`` calls ``warm_derived_views`` once per
-process when ``WARM_UP`` is set (the default outside tests). A failure is logged and ignored: the views
-are then computed on first use.
+The dashboard's figures and charts, the overrun exposure and the portfolio's candidates are kept per
+process (``queries.derived``); the first request after start-up would otherwise pay for them (about half
+a second to two seconds each at council scale) while everyone queued behind it on that worker waits.
+``wsgi.py`` calls ``warm_derived_views`` once per process when ``WARM_UP`` is set (the default outside
+tests). A failure is logged and ignored: the views are then computed on first use.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import time
 from flask import Flask
 
 from changeauth.queries import portfolio as portfolio_queries
-from changeauth.queries import similar as similar_queries
 from changeauth.queries import temporary_resources as resource_queries
 from changeauth.queries.clock import today
 from changeauth.reporting import dashboard
@@ -33,7 +31,6 @@ def warm_derived_views(app: Flask) -> float:
             for section in dashboard.SECTIONS:
                 dashboard.chart(section, on)
             resource_queries.benefit_at_risk(on)
-            similar_queries.corpus()
             portfolio_queries.current_candidates()
         except Exception:  # a cold cache is slower, never wrong: start anyway
             app.logger.exception("Warming the derived views failed; they will be computed on first use")

@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from changeauth.models import DerivedState, Improvement, ImprovementScore, Team
-from changeauth.models.derived_state import SCORING, SIMILAR
+from changeauth.models.derived_state import SCORING
 from changeauth.queries import backlog as backlog_queries
-from changeauth.queries import derived, similar
 from changeauth.queries import scoring as scoring_queries
 from changeauth.reporting import dashboard
 from tests.factories import (
@@ -130,19 +129,6 @@ def test_dashboard_charts_follow_the_same_marker(db_session: Any) -> None:
     assert dashboard.chart("resources", today) is not picture
 
 
-def test_similar_work_searches_see_a_new_idea_at_once(db_session: Any) -> None:
-    ImprovementFactory(title="Text reminders for bin collections")
-    assert [m.title for m in similar.find_similar("bin collection text reminders")] == [
-        "Text reminders for bin collections"
-    ]
-    corpus = derived.kept(SIMILAR, "corpus")
-    assert corpus is not None  # the corpus the search built is kept
-    ImprovementFactory(title="Bin collection reminders by text message")
-    titles = {m.title for m in similar.find_similar("bin collection text reminders")}
-    assert titles == {"Text reminders for bin collections", "Bin collection reminders by text message"}
-    assert derived.kept(SIMILAR, "corpus") not in (None, corpus)
-
-
 def test_a_members_scoring_list_is_kept_until_an_assessment_or_conflict_changes(db_session: Any) -> None:
     member = UserFactory(design_authority=True)
     first, second = ImprovementFactory(business_case=True), ImprovementFactory(business_case=True)
@@ -165,17 +151,3 @@ def test_a_members_scoring_list_is_kept_until_an_assessment_or_conflict_changes(
     ConflictDeclarationFactory(improvement=second, user_id=member.id)
     db_session.flush()
     assert second.id not in to_do()
-
-
-def test_a_rebuilt_corpus_normalises_only_the_changed_texts(db_session: Any) -> None:
-    kept = ImprovementFactory(title="Bin collection reminders")
-    changed = ImprovementFactory(title="Parking permits")
-    db_session.flush()
-    first = similar.corpus()
-    changed.title = "Parking permits online"
-    db_session.flush()
-    second = similar.corpus()
-    assert second is not first
-    assert second.normalised[kept.id] is first.normalised[kept.id]
-    assert second.normalised[changed.id][1].startswith("parking permits online parking permits online")
-    assert changed.id in {m.id for m in similar.find_similar("parking permits online")}

@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from changeauth import db
 from changeauth.models.derived_state import WATCHED_TABLES
-from changeauth.queries import backlog, derived, portfolio, savings, scoring, similar, temporary_resources
+from changeauth.queries import backlog, derived, portfolio, savings, scoring, temporary_resources
 from changeauth.reporting import dashboard
 from tests.factories import (
     AssessmentFactory,
@@ -54,7 +54,6 @@ def _computations() -> dict[str, Callable[[], Any]]:
     member = UserFactory(design_authority=True)
     return {
         "changeauth.queries.backlog.current_inputs": backlog.current_inputs,
-        "changeauth.queries.similar._load_corpus": similar._load_corpus,
         "changeauth.queries.portfolio.load_candidates": portfolio.load_candidates,
         "changeauth.queries.scoring._ids_to_do": lambda: scoring._ids_to_do(
             member.id, scoring.active_scheme()

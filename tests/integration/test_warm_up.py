@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from changeauth.models.derived_state import PORTFOLIO, REPORTS, SIMILAR
+from changeauth.models.derived_state import PORTFOLIO, REPORTS
 from changeauth.queries import derived
 from changeauth.queries.clock import today
 from changeauth.reporting import dashboard
@@ -10,7 +10,7 @@ from changeauth.web.warm_up import warm_derived_views
 from tests.factories import ImprovementFactory, TemporaryResourceFactory
 
 
-def test_warm_up_keeps_the_dashboard_charts_exposure_corpus_and_candidates(app, db_session):
+def test_warm_up_keeps_the_dashboard_charts_exposure_and_candidates(app, db_session):
     ImprovementFactory.create_batch(3)
     TemporaryResourceFactory()
     db_session.flush()
@@ -22,7 +22,6 @@ def test_warm_up_keeps_the_dashboard_charts_exposure_corpus_and_candidates(app, 
     assert derived.kept(REPORTS, ("dashboard", on)) is not None
     assert all(derived.kept(REPORTS, ("chart", section, on)) is not None for section in dashboard.SECTIONS)
     assert derived.kept(REPORTS, ("benefit_at_risk", on)) is not None
-    assert derived.kept(SIMILAR, "corpus") is not None
     assert derived.kept(PORTFOLIO, "candidates") is not None
 
 
@@ -30,6 +29,6 @@ def test_a_failing_warm_up_is_logged_and_does_not_stop_the_process(app, db_sessi
     def broken() -> None:
         raise RuntimeError("database away")
 
-    monkeypatch.setattr("changeauth.queries.similar.corpus", broken)
+    monkeypatch.setattr("changeauth.reporting.dashboard.build", broken)
     assert warm_derived_views(app) >= 0
     assert "Warming the derived views failed" in caplog.text
