@@ -141,7 +141,7 @@ def test_short_words_match_whole_words_and_long_ones_their_stem(db_session: Any)
     db_session.flush()
 
     def shortlisted(text: str) -> set[str]:
-        return {row.title for row in similar._candidates(similar.search_terms(normalise(text)), None)}
+        return {row.title for row in similar._candidates(similar.search_terms(normalise(text)), [], None)}
 
     assert similar.search_terms(normalise("Bin collection, bin collections")) == ["bin", "colle"]
     # "bin" stands for itself; "collection" for every word starting "colle", as the scoring compares.
