@@ -85,6 +85,8 @@ def describe(value: Decimal, stored: str, number: str) -> str:
     kind = unit_kind(stored)
     if kind is Unit.PERCENTAGE:
         return f"{number}%"
+    if is_percentage(stored):  # a named percentage: "86% of target efficiency", "80.5% online"
+        return f"{number}{stored.strip()}"
     if kind is Unit.COUNT:
         return number
     if kind in (Unit.HOURS, Unit.DAYS):
@@ -98,10 +100,12 @@ def is_percentage(stored: str) -> bool:
     return unit_kind(stored) is Unit.PERCENTAGE or stored.strip().startswith("%")
 
 
-def describe_change(value: Decimal, stored: str, number: str) -> str:
+def describe_change(value: Decimal, stored: str, number: str, *, from_nothing: bool = False) -> str:
     """A difference between two values in the unit: as ``describe``, except that a change in a
-    percentage is in percentage points (73% to 80.5% is 7.5 percentage points, not 7.5%)."""
-    if is_percentage(stored):
+    percentage is in percentage points (73% to 80.5% is 7.5 percentage points, not 7.5%). A percentage
+    counted from nothing (``from_nothing``: a baseline of 0%, such as a driver's efficiency achieved) has
+    realised the percentage itself, shown as one: "86%", never "86 percentage points"."""
+    if is_percentage(stored) and not from_nothing:
         return f"{number} percentage {'point' if abs(value) == 1 else 'points'}"
     return describe(value, stored, number)
 

@@ -346,7 +346,7 @@ def test_the_reports_other_figures_are_loaded_and_shown(
         if key in MONEY_CONTEXT:
             assert text == pounds(expected), (section, said, text)
         elif key in PERCENT_CONTEXT:
-            assert text == f"{expected} %", (section, said, text)
+            assert text == f"{expected}%", (section, said, text)
         else:
             assert text == str(expected), (section, said, text)
     # §3.6.2's 16 systems is also where IMP-2021-0006's benefit starts from, and §3.3.1's 73 % where
@@ -613,3 +613,25 @@ def _summary(html: Any) -> dict[str, str]:
         row.select_one("dt").get_text(" ", strip=True): row.select_one("dd").get_text(" ", strip=True)
         for row in html.select(".summary-list__row")
     }
+
+
+def test_a_driver_achievement_is_a_percentage_not_percentage_points(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+
+    # §3.3: "Customer enablement benefit – 86%": a percentage counted from nothing, not a change of one.
+    login_as(UserFactory(viewer=True))
+    title = "Customer enablement efficiency achieved against target"
+    tracker = page(client.get("/benefits/", query_string={"driver": "customer_enablement"}))
+    row = next(tr for tr in tracker.select("tbody tr") if tr.find("a", string=title))
+    cells = row.get_text(" ", strip=True)
+    assert "86% of target efficiency" in cells and "percentage points" not in cells, cells
+    enablement = db_session.scalar(select(Benefit).where(Benefit.title == title))
+    text = page(client.get(f"/benefits/{enablement.id}")).get_text(" ", strip=True)
+    assert "Realised (gross) 86% of target efficiency" in text and "86 percentage points" not in text
+    # §3.3 on the scrutiny report: the four drivers' achievements as percentages.
+    scrutiny = page(client.get("/reports/scrutiny"))
+    maturity = scrutiny.select_one("#scrutiny-maturity").get_text(" ", strip=True)
+    for achieved in ("86%", "79%", "61%", "83%"):
+        assert achieved in maturity

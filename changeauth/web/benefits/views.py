@@ -87,13 +87,15 @@ def benefit_value(value: Decimal | int | None, unit: str) -> str:
 
 
 @bp.app_template_filter("benefit_change")
-def benefit_change(value: Decimal | int | None, unit: str) -> str:
-    """A difference in the unit (realised, variance): money as money, a percentage in percentage points."""
+def benefit_change(value: Decimal | int | None, unit: str, baseline: Decimal | int | None = None) -> str:
+    """A difference in the unit (realised, variance): money as money, a percentage in percentage points,
+    except a percentage counted from a baseline of 0%, which is the percentage reached ("86%")."""
     if value is None or unit == GBP:
         return benefit_value(value, unit)
     number = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = f"{int(number):,}" if number == number.to_integral_value() else f"{number.normalize():,f}"
-    return units.describe_change(number, unit, text)
+    from_nothing = baseline is not None and Decimal(baseline) == 0
+    return units.describe_change(number, unit, text, from_nothing=from_nothing)
 
 
 @bp.app_template_filter("unit_phrase")

@@ -60,3 +60,8 @@ def test_a_change_in_a_percentage_is_in_percentage_points() -> None:
     assert describe_change(Decimal(1), "%", "1") == "1 percentage point"
     assert describe_change(Decimal(-2), "% of developments", "-2") == "-2 percentage points"
     assert describe_change(Decimal(400), "calls per week", "400") == "400 calls per week"
+    # A percentage counted from nothing has reached the percentage itself (report §3.3: "86%").
+    assert describe_change(Decimal(86), "% of target efficiency", "86", from_nothing=True) == (
+        "86% of target efficiency"
+    )
+    assert describe_change(Decimal(86), "%", "86", from_nothing=True) == "86%"
