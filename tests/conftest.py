@@ -135,15 +135,17 @@ def _database(app: Flask, database_url: str) -> Engine:
 def _worked_example_connection(
     request: pytest.FixtureRequest, app: Flask, _database: Engine
 ) -> Iterator[Connection | None]:
-    """For a module marked ``worked_example``: one connection holding the report's worked example, loaded
-    once for the module in a transaction rolled back after its last test.
+    """For a module marked ``worked_example`` or ``module_transaction``: one connection for the module's
+    tests, in a transaction rolled back after its last test; each test's own writes are rolled back to a
+    savepoint (``db_session``), so each sees the module's data as it was first written.
 
-    Loading the example costs seconds; its tests read it and each one's own writes are rolled back to a
-    savepoint (``db_session``), so they see the same example as if each had loaded it. The marker's
-    ``as_of`` is the day the example is loaded on (some of its dates count from today).
+    ``worked_example`` loads the report's worked example on it first (seconds of CPU, once for the module
+    rather than per test); the marker's ``as_of`` is the day the example is loaded on (some of its dates
+    count from today). ``module_transaction`` alone leaves the writing to the module's own module-scoped
+    fixtures, which bind ``db.SessionFactory`` to this connection (tests/functional/test_route_security.py).
     """
     marker = request.node.get_closest_marker("worked_example")
-    if marker is None:
+    if marker is None and request.node.get_closest_marker("module_transaction") is None:
         yield None
         return
     from changeauth.devtools.worked_example import load_demo
@@ -151,17 +153,18 @@ def _worked_example_connection(
     connection = _database.connect()
     outer = connection.begin()
     db.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    as_of = marker.kwargs.get("as_of")
     try:
-        # The example is loaded at noon on ``as_of`` (``db.clock_at``), and replays its history at the
-        # history's own instants inside that.
-        loaded_at = datetime.combine(as_of, time(12, 0), tzinfo=UTC) if as_of is not None else db.utcnow()
-        with app.app_context(), db.clock_at(loaded_at):
-            db.set_write_intent(True)
-            load_demo()
-            db.session.commit()
-            db.set_write_intent(False)
-            db.session.remove()
+        if marker is not None:
+            as_of = marker.kwargs.get("as_of")
+            # The example is loaded at noon on ``as_of`` (``db.clock_at``), and replays its history at the
+            # history's own instants inside that.
+            loaded_at = datetime.combine(as_of, time(12, 0), tzinfo=UTC) if as_of is not None else db.utcnow()
+            with app.app_context(), db.clock_at(loaded_at):
+                db.set_write_intent(True)
+                load_demo()
+                db.session.commit()
+                db.set_write_intent(False)
+                db.session.remove()
         yield connection
     finally:
         db.session.remove()
@@ -174,8 +177,8 @@ def _worked_example_connection(
 def db_session(_database: Engine, _worked_example_connection: Connection | None) -> Iterator[Any]:
     """One outer transaction per test; the app's commits become savepoints; rolled back at the end.
 
-    In a module marked ``worked_example`` the outer transaction is a savepoint on the connection that
-    holds the example, so each test starts from the example as loaded.
+    In a module marked ``worked_example`` or ``module_transaction`` the outer transaction is a savepoint on
+    the module's connection, so each test starts from the module's data as written.
     """
     shared = _worked_example_connection
     connection = shared if shared is not None else _database.connect()

@@ -79,20 +79,35 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     )
 
 
-@pytest.fixture
-def samples(app: Flask, db_session: Any) -> dict[str, Any]:
-    found = make_samples()
-    # The attachment's file exists, so downloading it is a real read.
+# The samples are written once for the module (tests/conftest.py), not for each of the hundreds of tests
+# that read them; each test's own writes are rolled back to a savepoint as usual.
+pytestmark = pytest.mark.module_transaction
+
+
+@pytest.fixture(scope="module")
+def _module_samples(app: Flask, _worked_example_connection: Any) -> dict[str, Any]:
+    from changeauth import db
     from changeauth.models import Attachment
 
-    stored = db_session.get(Attachment, found["attachment_id"]).stored_name
-    folder = Path(app.instance_path) / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored).write_bytes(b"%PDF")
-    second = PortfolioScenarioFactory()
-    db_session.commit()
-    found["query"] = {"ids": [found["scenario_id"], second.id]}
+    db.SessionFactory.configure(bind=_worked_example_connection, join_transaction_mode="create_savepoint")
+    try:
+        found = make_samples()
+        # The attachment's file exists, so downloading it is a real read.
+        stored = db.session.get(Attachment, found["attachment_id"]).stored_name
+        folder = Path(app.instance_path) / "attachments"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / stored).write_bytes(b"%PDF")
+        second = PortfolioScenarioFactory()
+        db.session.commit()
+        found["query"] = {"ids": [found["scenario_id"], second.id]}
+    finally:
+        db.session.remove()
     return found
+
+
+@pytest.fixture
+def samples(db_session: Any, _module_samples: dict[str, Any]) -> dict[str, Any]:
+    return dict(_module_samples)
 
 
 def _request(client: FlaskClient, route: Route, samples: dict[str, Any], **kwargs: Any) -> Any:
