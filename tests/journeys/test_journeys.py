@@ -508,3 +508,67 @@ def test_journey_6_an_admin_adds_a_person_changes_roles_and_adopts_weights(perso
     admin.get_by_role("button", name="Yes, adopt these weights").click()
     assert "is now active with these weights" in flash(admin)
     home_screenshots(admin, "journey-6-admin")
+
+
+# The close-down report's figures a councillor checks, with their section (shared/reference).
+REPORT_INVESTMENT = "£7,448,155"  # §3.2: "a one-off investment of £7,448,155"
+REPORT_SAVING = "£2,483,925"  # §3.2: projected, and confirmed by the SWAP audit in November 2019
+REPORT_NET = {"2019/20": "£1,988,935", "2020/21": "£2,243,695"}  # §3.2: £2,483,925 less the extra staff
+REPORT_STAFF = {"2019/20": "£494,990", "2020/21": "£240,230"}  # §3.2: additional staff resources
+REPORT_DRIVERS = ("86%", "79%", "61%", "83%")  # §3.3: efficiency achieved against target
+
+
+def _shown(tab: Any, selector: str) -> str:
+    """What the person reads in one part of the page, each cell and term apart by one space."""
+    return " ".join(str(tab.locator(selector).inner_text()).split())
+
+
+def test_journey_7_a_councillor_finds_the_close_down_reports_figures(person: Any) -> None:
+    """A councillor on scrutiny signs in, opens the dashboard, the report to scrutiny and the closed
+    programme's close-down page, and reads the close-down report's figures on each, every figure naming
+    the programme it covers and the later work shown apart. A screenshot of each page is saved."""
+    closed, later = "SSDC Transformation Programme", "Continuous improvement, from 2021"
+    councillor = person("viewer")
+    councillor.get_by_role("link", name="Reports", exact=True).first.click()
+    if "/dashboard" not in councillor.url:
+        councillor.get_by_role("link", name="Dashboard", exact=True).first.click()
+    expect(councillor.locator("h1")).to_have_text("Dashboard")
+    headline = _shown(councillor, "#dashboard-headline")
+    assert f"{closed} {REPORT_SAVING} a year" in headline  # §3.2
+    assert f"{later} £0 a year" in headline  # the follow-on's own line, never added in
+    reconciliation = _shown(councillor, "#dashboard-reconciliation-transformation")
+    for year, net in REPORT_NET.items():
+        assert f"{closed}: net saving {year} {net}" in reconciliation  # §3.2
+        assert f"{closed}: temporary staff {year} {REPORT_STAFF[year]}" in reconciliation  # §3.2
+    assert f"{closed}: net saving 2018/19 £0" in reconciliation  # a year of the plan, shown plainly
+    maturity = _shown(councillor, "#maturity-table")
+    assert all(achieved in maturity for achieved in REPORT_DRIVERS)  # §3.3
+    assert "£2,528,925" not in main_text(councillor)
+    screenshot(councillor, "journey-7-dashboard")
+
+    councillor.get_by_role("link", name="Scrutiny report (printable)").click()
+    expect(councillor.locator("h1")).to_contain_text("report to scrutiny")
+    summary = _shown(councillor, "#portfolio-summary")
+    assert f"{closed}: benefit targeted {REPORT_SAVING}" in summary  # §3.2
+    assert f"{closed}: benefit realised (validated by finance) {REPORT_SAVING}" in summary  # §3.2
+    assert f"{later}: benefit targeted £45,000" in summary  # apart
+    maturity = _shown(councillor, "#scrutiny-maturity")
+    assert all(achieved in maturity for achieved in REPORT_DRIVERS)  # §3.3
+    assert "£2,528,925" not in main_text(councillor)
+    screenshot(councillor, "journey-7-scrutiny-report")
+
+    councillor.get_by_role(
+        "link", name=f"{closed}: close-down figures, with where each comes from"
+    ).first.click()
+    expect(councillor.locator("h1")).to_contain_text(closed)
+    close_down = main_text(councillor)
+    assert f"One-off investment {REPORT_INVESTMENT}" in close_down  # §3.2
+    assert f"Projected annual saving {REPORT_SAVING}" in close_down  # §3.2
+    assert f"Achieved annual saving, validated by finance {REPORT_SAVING}" in close_down  # §3.2
+    assert "Reduction in posts (FTE) 77.3" in close_down  # §3.2: "a reduction of 77.3 FTE"
+    assert "Temporary resources in total £735,220" in close_down  # §3.2: "(total £735,220)"
+    for year, net in REPORT_NET.items():
+        assert f"Net saving {year} {net}" in close_down  # §3.2
+    assert "Net saving 2018/19 £0" in close_down
+    assert all(achieved in close_down for achieved in REPORT_DRIVERS)  # §3.3
+    screenshot(councillor, "journey-7-close-down")
