@@ -34,6 +34,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     case,
     cast,
     delete,
@@ -88,14 +89,16 @@ class BacklogRankRange(Base):
 
 
 class SharedView(Base):
-    """A view computed once per change for every process: the backlog token it was computed for and
-    the time a process claimed its next computation (None when nobody is computing it)."""
+    """A view computed once per change for every process: the marker token it was computed for, the
+    time a process claimed its next computation (None when nobody is computing it), and its result as
+    JSON text (None for the rank ranges, kept in their own table)."""
 
     __tablename__ = "shared_view"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     computed_for: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None]
+    payload: Mapped[str | None] = mapped_column(Text)
 
 
 def _key_rows(ids: list[int] | None) -> Select[Any]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.models import DerivedState
+from changeauth.models import DerivedState, SharedView
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,3 +101,12 @@ def cached(view: str, key: Hashable, compute: Callable[[], T]) -> T:
             users[0] -= 1
             if users[0] == 0:
                 _computing.pop(slot, None)
+
+
+def shared_result(name: str) -> tuple[str | None, str | None]:
+    """(the token it was computed for, its JSON text) of a view kept for every process in ``shared_view``,
+    (None, None) when it was never computed."""
+    row = db.session.execute(
+        select(SharedView.computed_for, SharedView.payload).where(SharedView.name == name)
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])

@@ -4,22 +4,24 @@ Sections are named so the page and each chart's PNG route ask for the same figur
 runs only its own section's extract.
 
 The figures and the chart images are the same for everyone on a given day, and building them costs
-a fixed amount of pandas and matplotlib work whatever the data size (docs/performance.md), so each
-process keeps them while the reports' marker token is unchanged (``queries.derived``): any write to a
-table they read renews the token in the same transaction, so a cached dashboard is never stale.
+a fixed amount of pandas and matplotlib work whatever the data size (docs/performance.md), so they are
+worked out once per change of the reports' marker by one process and kept as JSON for every process
+and server (``web.shared_views``); ``to_json`` and ``from_json`` carry the figures, never pickled.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from io import StringIO
 
 import pandas as pd
 
 from changeauth.models.derived_state import REPORTS
 from changeauth.queries import savings as savings_queries
-from changeauth.queries.derived import cached, reads
+from changeauth.queries.derived import reads
 from changeauth.reporting import extracts, transforms
 from changeauth.reporting.charts import Series, bar_chart, line_chart
 
@@ -104,9 +106,8 @@ class Dashboard:
 
 
 def build(as_of: date) -> Dashboard:
-    """Every section's figures (seven selects: the programme view reuses four extracts), or this
-    process's copy while nothing they read has changed. The frames are shared: read them only."""
-    return cached(REPORTS, ("dashboard", as_of), lambda: _figures(as_of))
+    """Every section's figures, worked out now (seven selects: the programme view reuses four extracts)."""
+    return _figures(as_of)
 
 
 @reads(
@@ -126,16 +127,11 @@ def _figures(as_of: date) -> Dashboard:
     return Dashboard(as_of=as_of, **{name: FIGURES[name](as_of) for name in SECTIONS})
 
 
-def chart(section: str, as_of: date) -> bytes:
-    """The PNG chart of one section; KeyError for an unknown section."""
+def chart(section: str, figures: Dashboard) -> bytes:
+    """The PNG chart of one section drawn from ``figures``; KeyError for an unknown section."""
     if section not in FIGURES:
         raise KeyError(section)
-    return cached(REPORTS, ("chart", section, as_of), lambda: _draw(section, as_of))
-
-
-def _draw(section: str, as_of: date) -> bytes:
-    # The dashboard's own figures (kept under the same marker), so a chart never reads them again.
-    frame: pd.DataFrame = getattr(build(as_of), section)
+    frame: pd.DataFrame = getattr(figures, section)
     if section == "pipeline":
         return bar_chart(
             "Improvements by stage", list(frame["label"]), [("Improvements", list(frame["count"]))]
@@ -180,6 +176,45 @@ def _draw(section: str, as_of: date) -> bytes:
             ("Net over the years", _pounds(frame["net"])),
         ],
         y_label="£",
+    )
+
+
+def to_json(figures: Dashboard) -> str:
+    """The figures as JSON text (each frame in pandas' table form, which keeps its types and index)."""
+    return json.dumps(
+        {
+            "as_of": figures.as_of.isoformat(),
+            "frames": {
+                name: _dated(getattr(figures, name)).to_json(orient="table", date_format="iso")
+                for name in SECTIONS
+            },
+        }
+    )
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with an index of days (the maturity table's) as datetimes, which JSON's table form
+    keeps as such (``_frame`` turns them back into days)."""
+    if len(frame.index) and isinstance(frame.index[0], date):
+        return frame.set_axis(pd.DatetimeIndex(list(frame.index), name=frame.index.name), axis=0)
+    return frame
+
+
+def _frame(text: str) -> pd.DataFrame:
+    frame = pd.read_json(StringIO(text), orient="table")
+    if isinstance(frame.index, pd.DatetimeIndex):  # the maturity table is indexed by day
+        frame.index = pd.Index([moment.date() for moment in frame.index], name=frame.index.name)
+    if frame.columns.empty:
+        frame = pd.DataFrame(index=frame.index)
+    return frame
+
+
+def from_json(text: str) -> Dashboard:
+    """Figures read back from ``to_json``'s text."""
+    data = json.loads(text)
+    return Dashboard(
+        as_of=date.fromisoformat(data["as_of"]),
+        **{name: _frame(data["frames"][name]) for name in SECTIONS},
     )
 
 

@@ -18,6 +18,7 @@ from changeauth import metrics
 from changeauth.runtime import request_id_var
 from changeauth.security_log import SECRET_NAMES, security_event
 from changeauth.services import second_factor, transaction
+from changeauth.web import shared_views
 from changeauth.web.auth import provider, sessions
 from changeauth.web.post_commit import run_after_commit
 
@@ -110,6 +111,12 @@ def register(app: Flask) -> None:
                     raise
                 response = database_failure_response(exc)
             else:
+                if (
+                    request.method not in _SAFE_METHODS
+                    and _is_page_request()
+                    and current_user.is_authenticated
+                ):
+                    shared_views.note_write()
                 run_after_commit()
         else:
             transaction.rollback()

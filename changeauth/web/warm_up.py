@@ -16,7 +16,6 @@ from flask import Flask
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.queries import temporary_resources as resource_queries
 from changeauth.queries.clock import today
-from changeauth.reporting import dashboard
 
 
 def warm_derived_views(app: Flask) -> float:
@@ -27,9 +26,6 @@ def warm_derived_views(app: Flask) -> float:
     with app.app_context():
         try:
             on = today()
-            dashboard.build(on)
-            for section in dashboard.SECTIONS:
-                dashboard.chart(section, on)
             resource_queries.benefit_at_risk(on)
             portfolio_queries.current_candidates()
         except Exception:  # a cold cache is slower, never wrong: start anyway

@@ -1,11 +1,10 @@
 """Derived views. The backlog is read in the database's order, so every change to an improvement, a
 stored score or a team - through the ORM or a set-based statement - is seen at once and a change that
 was rolled back never lingers; the backlog's token still marks each change (the shared rank ranges).
-The dashboard's figures and charts follow the reports' marker."""
+The dashboard's figures and charts are shared by every process (tests/functional/test_shared_views.py)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +14,6 @@ from changeauth.models import DerivedState, Improvement, ImprovementScore, Team
 from changeauth.models.derived_state import SCORING
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import scoring as scoring_queries
-from changeauth.reporting import dashboard
 from tests.factories import (
     AssessmentFactory,
     CommentFactory,
@@ -23,7 +21,6 @@ from tests.factories import (
     ImprovementFactory,
     ImprovementScoreFactory,
     TeamFactory,
-    TemporaryResourceFactory,
     UserFactory,
 )
 
@@ -98,35 +95,6 @@ def test_a_rolled_back_change_does_not_linger(db_session: Any) -> None:
     savepoint.rollback()
     assert token(db_session) == before
     assert _backlog(db_session)[kept.id].title == "Kept"
-
-
-def _stage_count(figures: dashboard.Dashboard, stage: str) -> int:
-    return int(figures.pipeline.set_index("stage").loc[stage, "count"])
-
-
-def test_the_dashboard_is_reused_until_something_it_reads_changes(db_session: Any) -> None:
-    today = date(2026, 11, 29)
-    first = dashboard.build(today)
-    assert dashboard.build(today) is first
-    UserFactory()  # people are not on the dashboard
-    assert dashboard.build(today) is first
-    ideas = _stage_count(first, "idea")
-    before = token(db_session, "reports")
-    ImprovementFactory()
-    assert token(db_session, "reports") != before
-    second = dashboard.build(today)
-    assert second is not first
-    assert _stage_count(second, "idea") == ideas + 1
-    assert dashboard.build(date(2026, 11, 30)) is not second  # another day, other figures
-
-
-def test_dashboard_charts_follow_the_same_marker(db_session: Any) -> None:
-    today = date(2026, 11, 29)
-    picture = dashboard.chart("resources", today)
-    assert picture.startswith(b"\x89PNG")
-    assert dashboard.chart("resources", today) is picture
-    TemporaryResourceFactory()
-    assert dashboard.chart("resources", today) is not picture
 
 
 def test_a_members_scoring_list_is_kept_until_an_assessment_or_conflict_changes(db_session: Any) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from changeauth.models.derived_state import PORTFOLIO, REPORTS
 from changeauth.queries import derived
 from changeauth.queries.clock import today
-from changeauth.reporting import dashboard
 from changeauth.web.warm_up import warm_derived_views
 from tests.factories import ImprovementFactory, TemporaryResourceFactory
 
 
-def test_warm_up_keeps_the_dashboard_charts_exposure_and_candidates(app, db_session):
+def test_warm_up_keeps_the_exposure_and_candidates(app, db_session):
     ImprovementFactory.create_batch(3)
     TemporaryResourceFactory()
     db_session.flush()
@@ -19,8 +18,6 @@ def test_warm_up_keeps_the_dashboard_charts_exposure_and_candidates(app, db_sess
     warm_derived_views(app)
 
     on = today()
-    assert derived.kept(REPORTS, ("dashboard", on)) is not None
-    assert all(derived.kept(REPORTS, ("chart", section, on)) is not None for section in dashboard.SECTIONS)
     assert derived.kept(REPORTS, ("benefit_at_risk", on)) is not None
     assert derived.kept(PORTFOLIO, "candidates") is not None
 
@@ -29,6 +26,6 @@ def test_a_failing_warm_up_is_logged_and_does_not_stop_the_process(app, db_sessi
     def broken() -> None:
         raise RuntimeError("database away")
 
-    monkeypatch.setattr("changeauth.reporting.dashboard.build", broken)
+    monkeypatch.setattr("changeauth.queries.portfolio.current_candidates", broken)
     assert warm_derived_views(app) >= 0
     assert "Warming the derived views failed" in caplog.text

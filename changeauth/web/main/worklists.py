@@ -19,8 +19,9 @@ from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import flags as flag_queries
 from changeauth.queries import gates as gate_queries
 from changeauth.queries import improvements as improvement_queries
-from changeauth.reporting import dashboard, transforms
+from changeauth.reporting import transforms
 from changeauth.services import gates
+from changeauth.web import shared_views
 
 LIMIT = worklists.HOME_LIST_LIMIT
 
@@ -127,7 +128,7 @@ def _finance(user: User, today: date, data: dict[str, Any]) -> None:
 
 
 def _viewer(data: dict[str, Any], today: date) -> None:
-    figures = dashboard.build(today)
+    figures = shared_views.dashboard_figures(today)
     data["headline"] = transforms.portfolio_summary(
         figures.pipeline, figures.benefits, figures.flags, figures.resources
     )

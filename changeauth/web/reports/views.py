@@ -35,6 +35,7 @@ from changeauth.queries import temporary_resources as resource_queries
 from changeauth.reporting import closedown, dashboard, datasets, exports, imports, transforms
 from changeauth.reporting.transforms import CATEGORIES, CATEGORY_LABELS
 from changeauth.services import idea_import, transaction
+from changeauth.web import shared_views
 from changeauth.web.access import allowed_if
 from changeauth.web.downloads import send_download
 from changeauth.web.forms import BacklogFilterForm, ResourceFilterForm, TrackerFilterForm
@@ -72,7 +73,7 @@ def _figures_context(figures: dashboard.Dashboard) -> dict[str, Any]:
 def dashboard_page() -> ResponseReturnValue:
     return render_template(
         "reports/dashboard.html",
-        **_figures_context(dashboard.build(clock.today())),
+        **_figures_context(shared_views.dashboard_figures(clock.today())),
         shared_measures=attribution_queries.shared_measures(),
         can_import=permissions.can_import_ideas(_actor()),
     )
@@ -81,7 +82,7 @@ def dashboard_page() -> ResponseReturnValue:
 @bp.route(f"/dashboard/<any({_SECTION_CHOICES}):section>.png")
 @allowed_if(permissions.can_view_dashboard)
 def chart(section: str) -> ResponseReturnValue:
-    response = Response(dashboard.chart(section, clock.today()), mimetype="image/png")
+    response = Response(shared_views.dashboard_chart(section, clock.today()), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -93,7 +94,7 @@ SCRUTINY_DECISIONS = 20
 @bp.route("/reports/scrutiny")
 @allowed_if(permissions.can_view_dashboard)
 def scrutiny() -> ResponseReturnValue:
-    figures = dashboard.build(clock.today())
+    figures = shared_views.dashboard_figures(clock.today())
     summary = transforms.portfolio_summary(
         figures.pipeline, figures.benefits, figures.flags, figures.resources
     )
