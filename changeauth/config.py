@@ -195,6 +195,9 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
         # The backlog's rank ranges are worked out after a change by a thread of the process that
         # claims them (off in tests: the claiming request works them out before it answers).
         "RANK_RANGES_IN_BACKGROUND": _env_bool("RANK_RANGES_IN_BACKGROUND", env != "testing"),
+        # Likewise the shared views (the dashboard's figures and charts, web/shared_views.py): the claiming
+        # request answers with the previous result while a thread works the new one out (off in tests).
+        "SHARED_VIEWS_IN_BACKGROUND": _env_bool("SHARED_VIEWS_IN_BACKGROUND", env != "testing"),
         # flask-smorest: the OpenAPI document lives beside the API it describes
         "API_TITLE": "changeauth",
         "API_VERSION": "v1",

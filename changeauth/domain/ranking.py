@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, localcontext
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -149,6 +149,39 @@ class RankTable:
             dtype=np.int64,
         )
         self.ids = [row.id for row in self.rows]
+
+    def to_plain(self) -> dict[str, Any]:
+        """The table as plain lists and numbers (for JSON), read back by ``from_plain``."""
+        return {
+            "codes": [spec.code for spec in self.shoulds],
+            "ids": self.ids,
+            "values": self.values.tolist(),
+            "present": self.present.tolist(),
+            "tie": self.tie.tolist(),
+            "group": self.group.tolist(),
+            "a_places": self.a_places,
+            "max_value": self.max_value,
+        }
+
+    @classmethod
+    def from_plain(cls, plain: Mapping[str, Any], criteria: Sequence[CriterionSpec]) -> RankTable:
+        """A table from ``to_plain``'s values under ``criteria`` (ValueError if its criteria differ)."""
+        shoulds = [spec for spec in criteria if spec.kind is CriterionKind.SHOULD]
+        if [spec.code for spec in shoulds] != list(plain["codes"]):
+            raise ValueError("the table was made under other criteria")
+        table = cls.__new__(cls)
+        table.rows = []
+        table.shoulds = shoulds
+        table.ids = list(plain["ids"])
+        table.count = len(table.ids)
+        shape = (table.count, len(shoulds))
+        table.values = np.asarray(plain["values"], dtype=np.int64).reshape(shape)
+        table.present = np.asarray(plain["present"], dtype=np.int64).reshape(shape)
+        table.tie = np.asarray(plain["tie"], dtype=np.int64)
+        table.group = np.asarray(plain["group"], dtype=np.int64)
+        table.a_places = int(plain["a_places"])
+        table.max_value = int(plain["max_value"])
+        return table
 
     def _weights(self, weights: Mapping[str, Decimal] | None) -> list[Decimal]:
         chosen = [

@@ -14,6 +14,7 @@ roadmap, the exports and what-if all read that one order, so they agree with eac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -370,12 +371,46 @@ def current_inputs() -> tuple[tuple[CriterionSpec, ...], list[RankInput]]:
     return criteria, ranked_inputs(criteria)
 
 
-def rank_table(criteria: Sequence[CriterionSpec]) -> tuple[dict[int, BacklogEntry], RankTable]:
-    """The ranked backlog's entries and its integer table in backlog order, to re-rank under other
-    weights (what-if)."""
-    entries = [entry for entry, _ in ranked_entries(criteria)]
-    return {entry.id: entry for entry in entries}, RankTable(
-        [entry.rank_input() for entry in entries], criteria
+@dataclass(frozen=True)
+class BacklogTable:
+    """The ranked backlog in integer form (to re-rank under other weights: what-if) and the matrix's
+    points [(id, rank, value, effort)] in rank order: worked out once per change of the backlog for every
+    process (``web.shared_views``) and carried as JSON."""
+
+    table: RankTable
+    points: list[tuple[int, int, Decimal, Decimal]]
+
+
+@reads(BACKLOG, "improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team")
+def backlog_table_json() -> str:
+    """Work out the BacklogTable of the backlog as it is, as JSON text (reads every ranked row once)."""
+    criteria = active_scheme().specs()
+    rows = ranked_entries(criteria)
+    table = RankTable([entry.rank_input() for entry, _ in rows], criteria)
+    points = []
+    for entry, position in rows:
+        value, effort = value_and_effort(entry.medians, criteria)
+        if value is not None and effort is not None:
+            points.append([entry.id, position, str(value), str(effort)])
+    return json.dumps({"table": table.to_plain(), "points": points})
+
+
+def backlog_table_from_json(text: str, criteria: Sequence[CriterionSpec]) -> BacklogTable:
+    """A BacklogTable read back from ``backlog_table_json``'s text (ValueError under other criteria)."""
+    data = json.loads(text)
+    return BacklogTable(
+        table=RankTable.from_plain(data["table"], criteria),
+        points=[(row[0], row[1], Decimal(row[2]), Decimal(row[3])) for row in data["points"]],
+    )
+
+
+def matching_ids(filters: BacklogFilters) -> set[int] | None:
+    """The ids of the backlog improvements matching ``filters`` (None when nothing is filtered)."""
+    if filters == BacklogFilters():
+        return None
+    bring_up_to_date(db.session())
+    return set(
+        db.session.scalars(_filtered(select(BacklogKey.improvement_id), filters, BacklogKey.improvement_id))
     )
 
 
@@ -454,19 +489,23 @@ class MatrixPoint:
 
 
 def matrix_view(
-    filters: BacklogFilters, *, page: int | None = None, per_page: int | None = None
+    filters: BacklogFilters, table: BacklogTable, *, page: int | None = None, per_page: int | None = None
 ) -> Page[MatrixPoint]:
-    """Ranked improvements that have both a value and an effort, in rank order (the database's), one
-    page at a time."""
+    """Ranked improvements that have both a value and an effort, in rank order, one page at a time, from
+    the shared ``table``: the matching ids (when filtered) and the page's rows are read."""
     page, per_page = clamp_page(page, per_page)
-    criteria = active_scheme().specs()
-    points = []
-    for entry, position in ranked_entries(criteria, filters):
-        value, effort = value_and_effort(entry.medians, criteria)
-        if value is not None and effort is not None:
-            points.append(MatrixPoint(entry, position, value, effort, quadrant(value, effort)))
+    members = matching_ids(filters)
+    points = [point for point in table.points if members is None or point[0] in members]
     window = points[(page - 1) * per_page : page * per_page]
-    return Page(items=window, page=page, per_page=per_page, total=len(points))
+    entries = {
+        entry.id: entry for entry in load_entries(active_scheme().specs(), [point[0] for point in window])
+    }
+    items = [
+        MatrixPoint(entries[key], position, value, effort, quadrant(value, effort))
+        for key, position, value, effort in window
+        if key in entries
+    ]
+    return Page(items=items, page=page, per_page=per_page, total=len(points))
 
 
 @dataclass(frozen=True)

@@ -127,11 +127,10 @@ def _figures(as_of: date) -> Dashboard:
     return Dashboard(as_of=as_of, **{name: FIGURES[name](as_of) for name in SECTIONS})
 
 
-def chart(section: str, figures: Dashboard) -> bytes:
-    """The PNG chart of one section drawn from ``figures``; KeyError for an unknown section."""
+def chart(section: str, frame: pd.DataFrame) -> bytes:
+    """The PNG chart of one section drawn from its figures; KeyError for an unknown section."""
     if section not in FIGURES:
         raise KeyError(section)
-    frame: pd.DataFrame = getattr(figures, section)
     if section == "pipeline":
         return bar_chart(
             "Improvements by stage", list(frame["label"]), [("Improvements", list(frame["count"]))]

@@ -517,31 +517,43 @@ def _weighted_criteria(
     return items, parsed
 
 
-def preview_weights(actor: User, weights: Mapping[str, object]) -> Preview:
+def preview_weights(
+    actor: User, weights: Mapping[str, object], table: backlog_queries.BacklogTable | None = None
+) -> Preview:
     """What-if: the whole backlog ranked under other weights, with each row's rank change. Nothing is
-    stored. Raises PermissionDenied or ValidationFailed (negative, non-numeric or all-zero weights)."""
+    stored. ``table`` is the backlog's shared table (worked out afresh when None). Raises PermissionDenied
+    or ValidationFailed (negative, non-numeric or all-zero weights)."""
     _require(
         permissions.can_preview_weights(actor.as_actor()), "Only the design authority can try other weights."
     )
     criteria = scoring_queries.active_scheme().specs()
     _, parsed = _weighted_criteria(criteria, weights)
-    entries, table = backlog_queries.rank_table(criteria)
-    return Preview(criteria=criteria, weights=parsed, rows=_PreviewRows(entries, table.what_if(parsed)))
+    if table is None:
+        table = backlog_queries.backlog_table_from_json(backlog_queries.backlog_table_json(), criteria)
+    return Preview(
+        criteria=criteria, weights=parsed, rows=_PreviewRows(criteria, table.table.what_if(parsed))
+    )
 
 
 class _PreviewRows(Sequence[PreviewRow]):
-    """A what-if ranking's rows as PreviewRows, each built when read: a page shows 25 of 50,000."""
+    """A what-if ranking's rows as PreviewRows, each built when read (a page shows 25 of 50,000), with
+    the rows read for the page only."""
 
-    def __init__(self, entries: Mapping[int, BacklogEntry], ranking: WhatIfRanking) -> None:
-        self._entries, self._ranking = entries, ranking
+    def __init__(self, criteria: Sequence[CriterionSpec], ranking: WhatIfRanking) -> None:
+        self._criteria, self._ranking = criteria, ranking
 
     def __len__(self) -> int:
         return len(self._ranking)
 
-    def _row(self, row: WhatIfRow) -> PreviewRow:
-        improvement_id, position, score, change = row
-        entry = self._entries[improvement_id]
-        return PreviewRow(entry, position, score, entry.weighted_score, change)
+    def _rows(self, rows: Sequence[WhatIfRow]) -> list[PreviewRow]:
+        entries = {
+            entry.id: entry
+            for entry in backlog_queries.load_entries(self._criteria, [row[0] for row in rows])
+        }
+        return [
+            PreviewRow(entries[key], position, score, entries[key].weighted_score, change)
+            for key, position, score, change in rows
+        ]
 
     @overload
     def __getitem__(self, item: int) -> PreviewRow: ...
@@ -551,8 +563,8 @@ class _PreviewRows(Sequence[PreviewRow]):
 
     def __getitem__(self, item: int | slice) -> PreviewRow | list[PreviewRow]:
         if isinstance(item, slice):
-            return [self._row(row) for row in self._ranking[item]]
-        return self._row(self._ranking[item])
+            return self._rows(self._ranking[item])
+        return self._rows([self._ranking[item]])[0]
 
 
 def preview_scheme(scheme_id: int, *, actor: User, quorum: int, disagreement_threshold: int) -> Preview:

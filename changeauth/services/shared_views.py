@@ -28,23 +28,22 @@ def claim(name: str, token: str) -> bool:
     the loser's caller rolls back."""
     now = db.utcnow()
     table = SharedView.__table__
-    claimed = db.rows_affected(
-        db.session.execute(
-            update(table)
-            .where(
-                table.c.name == name,
-                or_(table.c.computed_for.is_(None), table.c.computed_for != token),
-                or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - LEASE),
+    if db.session.scalar(select(table.c.name).where(table.c.name == name)) is None:
+        db.session.execute(insert(table).values(name=name, claimed_at=now))
+        return True
+    return bool(
+        db.rows_affected(
+            db.session.execute(
+                update(table)
+                .where(
+                    table.c.name == name,
+                    or_(table.c.computed_for.is_(None), table.c.computed_for != token),
+                    or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - LEASE),
+                )
+                .values(claimed_at=now)
             )
-            .values(claimed_at=now)
         )
     )
-    if claimed:
-        return True
-    if db.session.scalar(select(table.c.name).where(table.c.name == name)) is not None:
-        return False
-    db.session.execute(insert(table).values(name=name, claimed_at=now))
-    return True
 
 
 def store(name: str, token: str, payload: str) -> None:

@@ -1,27 +1,31 @@
 """Views worked out once per change for every process and server, read as JSON (issue 22).
 
 ``shared(view, name, compute)`` returns the JSON text kept for ``name`` while ``view``'s marker token is
-unchanged. When it is out of date, this request claims the next computation (``services.shared_views``:
-one claimer in the whole deployment) and, if it got it, computes and keeps the result in its own unit
-of work. A request that did not get the claim is shown the previous result while the claimer works -
-unless the person wrote in the last few minutes, or nothing was ever kept: then it computes the view
-for itself without keeping it, so whoever wrote sees their change on their next page.
+unchanged. When it is out of date, the new result is claimed (``services.shared_views``: one claimer in
+the whole deployment), computed and kept in a unit of work of its own: by a thread of this process
+(``SHARED_VIEWS_IN_BACKGROUND``, on outside tests), or by the request itself. Meanwhile a request is
+shown the previous result - unless its person wrote in the last few minutes, or nothing was ever kept:
+then it computes the view for itself without keeping it, so whoever wrote sees their change on their
+next page.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from base64 import b64decode, b64encode
 from collections.abc import Callable
 from datetime import date
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from changeauth.models.derived_state import REPORTS
+from changeauth.models.derived_state import BACKLOG, REPORTS
+from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import derived
+from changeauth.queries import scoring as scoring_queries
 from changeauth.reporting import dashboard
 from changeauth.services import shared_views, transaction
 
@@ -35,21 +39,47 @@ def note_write() -> None:
 
 
 def wrote_recently() -> bool:
+    if not has_request_context():
+        return False
     return session.get(WROTE_AT, 0) >= time.time() - shared_views.LEASE.total_seconds()
+
+
+_lock = threading.Lock()
+_working: set[str] = set()  # names a thread of this process is working out
 
 
 def shared(view: str, name: str, compute: Callable[[], str]) -> str:
     """The JSON text of ``name`` (computed by ``compute``) for the current state of ``view``."""
     token, payload = derived.shared_result(name)
-    if token is not None and payload is not None and token == derived.view_token(view):
+    current = derived.view_token(view)
+    if current is not None and payload is not None and token == current:
         return payload
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    kept = _work_out(app, view, name, compute)
-    if kept is not None:
-        return kept
+    if app.config.get("SHARED_VIEWS_IN_BACKGROUND") and has_request_context():
+        with _lock:
+            start = name not in _working
+            _working.add(name)
+        if start:
+            threading.Thread(
+                target=_in_background, args=(app, view, name, compute), name=f"shared-{name}", daemon=True
+            ).start()
+    else:
+        kept = _work_out(app, view, name, compute)
+        if kept is not None:
+            return kept
     if payload is not None and not wrote_recently():
-        return payload  # another process is working it out: the previous result meanwhile
+        return payload  # being worked out (here or by another process): the previous result meanwhile
     return compute()
+
+
+def _in_background(app: Flask, view: str, name: str, compute: Callable[[], str]) -> None:
+    try:
+        _work_out(app, view, name, compute)
+    except Exception:  # noqa: BLE001 - logged by _work_out; a later view asks again
+        pass
+    finally:
+        with _lock:
+            _working.discard(name)
 
 
 def _work_out(app: Flask, view: str, name: str, compute: Callable[[], str]) -> str | None:
@@ -92,6 +122,19 @@ def dashboard_chart(section: str, on: date) -> bytes:
         raise KeyError(section)
 
     def draw() -> str:
-        return json.dumps({"png": b64encode(dashboard.chart(section, dashboard_figures(on))).decode("ascii")})
+        # The section's own figures, read in the same unit of work as the token the chart is kept for.
+        picture = dashboard.chart(section, dashboard.FIGURES[section](on))
+        return json.dumps({"png": b64encode(picture).decode("ascii")})
 
     return b64decode(json.loads(shared(REPORTS, f"chart:{section}:{on.isoformat()}", draw))["png"])
+
+
+def backlog_table() -> backlog_queries.BacklogTable:
+    """The backlog's integer table (what-if) and matrix points, worked out once per change for every
+    process; worked out afresh for this request if the kept one was made under other criteria."""
+    criteria = scoring_queries.active_scheme().specs()
+    text = shared(BACKLOG, "backlog_table", backlog_queries.backlog_table_json)
+    try:
+        return backlog_queries.backlog_table_from_json(text, criteria)
+    except ValueError:  # the scheme's criteria changed and the new table is being worked out
+        return backlog_queries.backlog_table_from_json(backlog_queries.backlog_table_json(), criteria)

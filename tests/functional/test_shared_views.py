@@ -85,7 +85,7 @@ def test_a_chart_is_drawn_once_per_change(
     drawn: list[str] = []
     real = dashboard.chart
     monkeypatch.setattr(
-        dashboard, "chart", lambda section, figures: drawn.append(section) or real(section, figures)
+        dashboard, "chart", lambda section, frame: drawn.append(section) or real(section, frame)
     )
     login_as(UserFactory(manager=True))
     first = client.get("/dashboard/resources.png")

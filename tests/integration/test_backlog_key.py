@@ -141,7 +141,7 @@ def test_every_backlog_reading_follows_the_pages_order_after_a_write(db_session:
         made.append(improvement)
         stored.append(score)
     db_session.flush()
-    backlog_queries.matrix_view(backlog_queries.BacklogFilters())  # read once before the write
+    before = backlog_queries.backlog_table_json()  # the shared table as it was before the write
     moved = made[-1]
     stored[-1].weighted_score = Decimal(99)
     db_session.flush()
@@ -152,11 +152,14 @@ def test_every_backlog_reading_follows_the_pages_order_after_a_write(db_session:
 
     member = UserFactory(design_authority=True)
     weights = {spec.code: spec.weight for spec in criteria if spec.kind.value == "should"}
-    preview = scoring.preview_weights(member, weights)
+    # The shared table worked out once after the change (web.shared_views), read back from its JSON.
+    table = backlog_queries.backlog_table_from_json(backlog_queries.backlog_table_json(), criteria)
+    assert backlog_queries.backlog_table_json() != before
+    preview = scoring.preview_weights(member, weights, table)
     # Each what-if row's rank before the new weights (its new rank plus its change) is the page's rank.
     assert {row.entry.id: row.rank + (row.rank_change or 0) for row in preview.rows} == ranks
 
-    matrix = backlog_queries.matrix_view(backlog_queries.BacklogFilters(), per_page=100)
+    matrix = backlog_queries.matrix_view(backlog_queries.BacklogFilters(), table, per_page=100)
     assert matrix.items and all(ranks[point.entry.id] == point.rank for point in matrix.items)
     assert [point.rank for point in matrix.items] == sorted(point.rank for point in matrix.items)
 
@@ -169,3 +172,16 @@ def test_every_backlog_reading_follows_the_pages_order_after_a_write(db_session:
         refs[row["reference"]]: row["rank"] for row in datasets.backlog_rows(backlog_queries.BacklogFilters())
     }
     assert exported == ranks
+
+
+def test_the_shared_table_re_ranks_as_the_table_it_was_made_from(db_session: Any) -> None:
+    from changeauth.domain.ranking import RankTable
+
+    _generate(random.Random(7), 40)
+    db_session.flush()
+    criteria = active_scheme().specs()
+    table = backlog_queries.backlog_table_from_json(backlog_queries.backlog_table_json(), criteria).table
+    direct = RankTable(backlog_queries.ranked_inputs(criteria), criteria)
+    weights = {spec.code: spec.weight * 2 for spec in criteria if spec.kind.value == "should"}
+    assert list(table.what_if(weights)) == list(direct.what_if(weights))
+    assert table.ranges() == direct.ranges()

@@ -54,6 +54,7 @@ def _computations() -> dict[str, Callable[[], Any]]:
     member = UserFactory(design_authority=True)
     return {
         "changeauth.queries.backlog.current_inputs": backlog.current_inputs,
+        "changeauth.queries.backlog.backlog_table_json": backlog.backlog_table_json,
         "changeauth.queries.portfolio.load_candidates": portfolio.load_candidates,
         "changeauth.queries.scoring._ids_to_do": lambda: scoring._ids_to_do(
             member.id, scoring.active_scheme()

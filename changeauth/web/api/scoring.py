@@ -18,6 +18,7 @@ from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import scoring as scoring_queries
 from changeauth.queries.pagination import Page, clamp_page
 from changeauth.services import scoring as scoring_service
+from changeauth.web import shared_views
 from changeauth.web.api.improvements import TIMESTAMP, requested_version
 from changeauth.web.api.schemas import Blueprint, PageArgsSchema, PageSchema, StrictSchema, window
 from changeauth.web.rank_ranges import ensure_rank_ranges
@@ -307,6 +308,6 @@ _PAGE_FIELDS = frozenset({"items", "page", "per_page", "total"})
 def what_if(body: dict[str, Any], args: dict[str, Any]) -> WhatIf:
     """The backlog ranked under other weights (codes left out keep theirs), with each row's rank
     change; nothing is stored. DA members and admins. Paginated like every list."""
-    preview = scoring_service.preview_weights(g.api_user, body["weights"])
+    preview = scoring_service.preview_weights(g.api_user, body["weights"], shared_views.backlog_table())
     page, per_page = clamp_page(args["page"], args["per_page"])
     return WhatIf(window(preview.rows, page, per_page), preview)

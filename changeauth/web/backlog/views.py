@@ -25,6 +25,7 @@ from changeauth.queries.pagination import Page, clamp_page
 from changeauth.reporting import charts
 from changeauth.services import scoring as scoring_service
 from changeauth.services.scoring import Preview
+from changeauth.web import shared_views
 from changeauth.web.backlog import forms
 from changeauth.web.forms import BacklogFilterForm, apply_field_errors, version_read
 from changeauth.web.rank_ranges import ensure_rank_ranges
@@ -86,7 +87,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def matrix() -> ResponseReturnValue:
     form, filters = _filters()
-    points = backlog_queries.matrix_view(filters, page=_page())
+    points = backlog_queries.matrix_view(filters, shared_views.backlog_table(), page=_page())
     return render_template("backlog/matrix.html", form=form, points=points, midpoint=MIDPOINT)
 
 
@@ -94,7 +95,7 @@ def matrix() -> ResponseReturnValue:
 @login_required
 def matrix_chart() -> ResponseReturnValue:
     _, filters = _filters()
-    points = backlog_queries.matrix_view(filters, page=_page())
+    points = backlog_queries.matrix_view(filters, shared_views.backlog_table(), page=_page())
     image = charts.scatter_chart(
         "Value against effort (numbers are backlog ranks)",
         [(float(p.effort), float(p.value), str(p.rank)) for p in points.items],
@@ -168,7 +169,9 @@ def what_if() -> ResponseReturnValue:
     preview = None
     if request.args and form.validate():
         try:
-            preview = scoring_service.preview_weights(current_user, forms.submitted_weights(form, specs))
+            preview = scoring_service.preview_weights(
+                current_user, forms.submitted_weights(form, specs), shared_views.backlog_table()
+            )
         except ValidationFailed as failure:
             apply_field_errors(form, failure)
     return _render_what_if(form, adopt_form, specs, preview)
