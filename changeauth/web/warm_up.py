@@ -1,10 +1,11 @@
 """Filling a new worker's caches of derived views before it serves anyone.
 
-The dashboard's figures and charts, the overrun exposure and the portfolio's candidates are kept per
-process (``queries.derived``); the first request after start-up would otherwise pay for them (about half
-a second to two seconds each at council scale) while everyone queued behind it on that worker waits.
-``wsgi.py`` calls ``warm_derived_views`` once per process when ``WARM_UP`` is set (the default outside
-tests). A failure is logged and ignored: the views are then computed on first use.
+The overrun exposure and the portfolio's candidates are kept per process (``queries.derived``; the
+dashboard and the backlog's tables are shared by every process, ``web.shared_views``); the first
+request after start-up would otherwise pay for them (about half a second to two seconds each at
+council scale) while everyone queued behind it on that worker waits. ``wsgi.py`` calls
+``warm_derived_views`` once per process when ``WARM_UP`` is set (the default outside tests). A failure
+is logged and ignored: the views are then computed on first use.
 """
 
 from __future__ import annotations
