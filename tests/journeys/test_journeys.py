@@ -510,7 +510,7 @@ def test_journey_6_an_admin_adds_a_person_changes_roles_and_adopts_weights(perso
     home_screenshots(admin, "journey-6-admin")
 
 
-# The close-down report's figures a councillor checks, with their section (shared/reference).
+# The close-down report's figures a councillor checks, with their section (docs/worked-example.md).
 REPORT_INVESTMENT = "£7,448,155"  # §3.2: "a one-off investment of £7,448,155"
 REPORT_SAVING = "£2,483,925"  # §3.2: projected, and confirmed by the SWAP audit in November 2019
 REPORT_NET = {"2019/20": "£1,988,935", "2020/21": "£2,243,695"}  # §3.2: £2,483,925 less the extra staff
