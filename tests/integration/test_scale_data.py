@@ -41,6 +41,7 @@ from changeauth.models import (
     gate_decision_attendee,
 )
 from changeauth.queries import scoring as scoring_queries
+from changeauth.queries import similar
 from changeauth.services import scoring as scoring_service
 from changeauth.services.audit import verify_audit_chain
 from tests.factories import UserFactory
@@ -146,6 +147,16 @@ def test_cached_views_learn_that_their_data_changed() -> None:
     _generate()
     after = dict(db.session.execute(select(DerivedState.name, DerivedState.token)).all())
     assert tokens.keys() == after.keys() and all(tokens[name] != after[name] for name in tokens)
+
+
+def test_generated_ideas_are_in_the_similar_work_index() -> None:
+    _generate()
+    improvement = db.session.scalars(
+        select(Improvement).where(Improvement.stage != Stage.WITHDRAWN.value).order_by(Improvement.id.desc())
+    ).first()
+    assert improvement is not None
+    found = similar.find_similar(f"{improvement.title} {improvement.problem[:300]}", limit=50)
+    assert improvement.id in {item.id for item in found}
 
 
 def test_refuses_a_database_that_already_has_improvements() -> None:
