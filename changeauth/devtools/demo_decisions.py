@@ -357,7 +357,7 @@ def _action_done(
     key: tuple[date, int], recorded: Mapping[tuple[date, int], MeetingAction], owner: User
 ) -> None:
     """The action's owner marks it done, through the meetings service."""
-    meetings.complete_action(recorded[key].id, actor=owner)
+    meetings.complete_action(recorded[key].id, actor=owner, expected_version=recorded[key].version)
 
 
 def _meeting_notices_delivered(meeting_id: int) -> None:

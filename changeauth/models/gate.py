@@ -239,5 +239,9 @@ class MeetingAction(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="raise_on_sql")
+
+    # Every UPDATE checks and moves the version (services/guards.py).
+    __mapper_args__ = {"version_id_col": version}

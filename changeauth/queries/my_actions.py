@@ -1,6 +1,6 @@
 """A person's actions: measurements due and overdue on the benefits they own (or whose improvement they
-own), open flags on what they own, their temporary resources still in place, and the gate conditions
-they hold."""
+own), open flags on what they own, their temporary resources still in place, the gate conditions they
+hold and the actions design authority meetings gave them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from changeauth import db
 from changeauth.domain.gates import ConditionStatus
-from changeauth.models import Condition, Flag, GateDecision, User
+from changeauth.models import Condition, DaMeeting, Flag, GateDecision, MeetingAction, User
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import flags as flag_queries
 from changeauth.queries import temporary_resources as resource_queries
@@ -30,10 +30,36 @@ class MyActions:
     subjects: dict[tuple[str, int], flag_queries.Subject]
     resources: Sequence[resource_queries.ResourceRow]
     conditions: Sequence[Any]
+    meeting_actions: Sequence[MeetingActionHeld]
 
     @property
     def count(self) -> int:
-        return len(self.overdue) + len(self.due_soon) + len(self.flags) + len(self.conditions)
+        return (
+            len(self.overdue)
+            + len(self.due_soon)
+            + len(self.flags)
+            + len(self.conditions)
+            + len(self.meeting_actions)
+        )
+
+
+@dataclass(frozen=True)
+class MeetingActionHeld:
+    """An open action from a design authority meeting, with the meeting it was agreed at."""
+
+    action: MeetingAction
+    meeting: DaMeeting
+
+
+def meeting_actions_held_by(user_id: int) -> list[MeetingActionHeld]:
+    """Open actions from design authority meetings the person owns, soonest due first, undated last."""
+    rows = db.session.execute(
+        select(MeetingAction, DaMeeting)
+        .join(DaMeeting, DaMeeting.id == MeetingAction.meeting_id)
+        .where(MeetingAction.owner_id == user_id, MeetingAction.done_at.is_(None))
+        .order_by(MeetingAction.due_date.is_(None), MeetingAction.due_date, MeetingAction.id)
+    ).all()
+    return [MeetingActionHeld(action, meeting) for action, meeting in rows]
 
 
 def conditions_held_by(user_id: int) -> Sequence[Condition]:
@@ -62,4 +88,5 @@ def my_actions(user: User, *, as_of: date, grace_days: int) -> MyActions:
         subjects=flag_queries.describe_subjects(flags),
         resources=resource_queries.resources_for_owner(user.id, on=as_of),
         conditions=conditions_held_by(user.id),
+        meeting_actions=meeting_actions_held_by(user.id),
     )

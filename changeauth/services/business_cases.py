@@ -14,6 +14,7 @@ optimistic-locking checks below cannot race.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -78,10 +79,15 @@ def _lock_improvement(improvement_id: int) -> Improvement:
     improvement = db.session.get(Improvement, improvement_id)
     if improvement is None:
         raise NotFound("There is no improvement with that number.")
-    # Re-read just these columns (with FOR UPDATE): a full re-read would also reset the
-    # relationships the caller already loaded.
-    db.session.refresh(improvement, attribute_names=_IMPROVEMENT_FACTS, with_for_update=True)
+    _take_turns_on(improvement, _IMPROVEMENT_FACTS)
     return improvement
+
+
+def _take_turns_on(owner: Improvement | Programme, attribute_names: Sequence[str]) -> None:
+    """Lock the row that owns a series of cases, an improvement or a programme, until the end of the
+    transaction (``_lock_improvement`` says why a lock and not a version). Only the columns named are
+    re-read: a full re-read would also reset the relationships the caller already loaded."""
+    db.session.refresh(owner, attribute_names=list(attribute_names), with_for_update=True)
 
 
 def _latest(improvement_id: int) -> BusinessCase | None:
@@ -103,7 +109,7 @@ def _lock_programme(programme_id: int) -> Programme:
     programme = db.session.get(Programme, programme_id)
     if programme is None:
         raise NotFound("There is no programme with that number.")
-    db.session.refresh(programme, attribute_names=["version"], with_for_update=True)
+    _take_turns_on(programme, ["version"])
     return programme
 
 

@@ -478,20 +478,21 @@ def add_action(
     return action
 
 
-def complete_action(action_id: int, *, actor: User) -> MeetingAction:
-    """Mark a meeting's action done, now, as its owner or a design authority member says. Raises NotFound,
-    PermissionDenied or InvalidTransition (already done). Flushes, does not commit."""
+def complete_action(action_id: int, *, actor: User, expected_version: int | None) -> MeetingAction:
+    """Mark a meeting's action done, now, as its owner or a design authority member says.
+    ``expected_version`` is the action's version the person read. Raises NotFound, PermissionDenied,
+    InvalidTransition (already done) or VersionConflict. Flushes, does not commit."""
     action = db.session.get(MeetingAction, action_id)
     if action is None:
         raise NotFound("There is no such action.")
-    # Re-read under a row lock: two people marking it done at once record it once.
-    db.session.refresh(action, attribute_names=["done_at", "owner_id"], with_for_update=True)
     if not permissions.can_complete_meeting_action(actor.as_actor(), owner_id=action.owner_id):
         raise PermissionDenied("Only the action's owner or a design authority member can mark it done.")
     if action.done_at is not None:
         raise InvalidTransition("That action is already done.")
+    expect_version(action, expected_version)
     action.done_at = db.utcnow()
-    db.session.flush()
+    # Two people marking it at once: the second flush finds the version moved and is refused.
+    flush_guarded()
     record_event(
         actor_id=actor.id,
         action="meeting.action_done",

@@ -18,6 +18,7 @@ from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -318,6 +319,12 @@ class NewPasswordForm(PageForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ActionDoneForm(PageForm):
+    """Marking a meeting's action done, from the meeting's page or the owner's actions."""
+
+    version = HiddenField()
 
 
 def version_read(text: str | None) -> int | None:

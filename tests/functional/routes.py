@@ -28,6 +28,7 @@ from changeauth.models import (
     GateCriterion,
     GateDecision,
     ImprovementDependency,
+    MeetingAction,
     Programme,
     ScoringScheme,
 )
@@ -218,6 +219,11 @@ def make_samples() -> dict[str, Any]:
         ]
     )
     db.session.flush()
+    action = MeetingAction(
+        meeting_id=meeting.id, text="Sample: send the pack.", owner_id=decider.id, created_by_id=decider.id
+    )
+    db.session.add(action)
+    db.session.flush()
     criterion = db.session.scalar(select(GateCriterion).order_by(GateCriterion.id))
     scheme_id = db.session.scalar(select(ScoringScheme.id).order_by(ScoringScheme.id))
     scenario = PortfolioScenarioFactory()
@@ -236,6 +242,7 @@ def make_samples() -> dict[str, Any]:
         "resource_id": resource.id,
         "condition_id": condition.id,
         "meeting_id": meeting.id,
+        "action_id": action.id,
         "attachment_id": attachment.id,
         "dependency_id": dependency.id,
         "programme_id": programme.id,

@@ -15,7 +15,7 @@ from changeauth.models import AuditEvent, MeetingAction, Notification
 from changeauth.services import meetings
 from tests.factories import ImprovementFactory, UserFactory
 from tests.functional.test_meeting_pages import arrange
-from tests.helpers import field_errors, page
+from tests.helpers import field_errors, form_values, page
 
 
 def _agenda_refs(response: Any) -> list[str]:
@@ -110,14 +110,73 @@ def test_an_action_is_marked_done_once_by_its_owner_or_a_member(client: FlaskCli
     client.post(f"{where}/actions", data={"text": "Send the fee table to finance", "owner_id": str(owner.id)})
     action = db.session.scalar(select(MeetingAction))
     with pytest.raises(PermissionDenied):
-        meetings.complete_action(action.id, actor=UserFactory(manager=True))
+        meetings.complete_action(action.id, actor=UserFactory(manager=True), expected_version=action.version)
     assert action.done_at is None
-    meetings.complete_action(action.id, actor=owner)
+    meetings.complete_action(action.id, actor=owner, expected_version=action.version)
     assert action.done_at is not None
     with pytest.raises(InvalidTransition):
-        meetings.complete_action(action.id, actor=member)
+        meetings.complete_action(action.id, actor=member, expected_version=action.version)
     done = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.action_done")).all()
     assert [(event.actor_id, event.after["action_id"]) for event in done] == [(owner.id, action.id)]
     db.session.commit()
     table = page(client.get(where)).select_one("#actions ~ .table-scroll table").get_text(" ", strip=True)
     assert "Done on" in table
+
+
+def test_the_owner_marks_an_action_done_from_their_actions_and_a_member_from_the_meeting(
+    client: FlaskClient, login_as: Any
+) -> None:
+    owner = UserFactory(manager=True, name="Morgan Owner")
+    member = UserFactory(design_authority=True)
+    login_as(member)
+    where = arrange(client, [])
+    for text in ("Send the fee table to finance", "Book the room for the review"):
+        client.post(f"{where}/actions", data={"text": text, "owner_id": str(owner.id)})
+    db.session.commit()
+
+    # The owner finds both on their actions, with the meeting they came from, and marks one done.
+    login_as(owner)
+    mine = page(client.get("/my-actions"))
+    rows = mine.select("#meeting-actions ~ .table-scroll tbody tr")
+    assert [row.td.get_text(strip=True) for row in rows] == [
+        "Send the fee table to finance",
+        "Book the room for the review",
+    ]
+    form_url = rows[0].form["action"]
+    values = form_values(client.get("/my-actions"), f'main form[action="{form_url}"]')
+    done = client.post(form_url, data=values)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/my-actions#meeting-actions")
+    left = page(client.get("/my-actions")).select("#meeting-actions ~ .table-scroll tbody tr")
+    assert [row.td.get_text(strip=True) for row in left] == ["Book the room for the review"]
+    # The same form sent again (a second tab) changes nothing: the action is done already.
+    assert client.post(form_url, data=values).status_code == 409
+
+    # Someone else may not mark the owner's action done.
+    second_url = left[0].form["action"]
+    second_values = form_values(client.get("/my-actions"), f'main form[action="{second_url}"]')
+    login_as(UserFactory(manager=True))
+    assert client.post(second_url, data=second_values).status_code == 403
+
+    # A member marks it done from the meeting's page and comes back to it.
+    login_as(member)
+    shown = client.get(where)
+    values = form_values(shown, f'main form[action="{second_url}"]')
+    back = client.post(second_url, data=values)
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"{where}#actions")
+    table = page(client.get(where)).select_one("#actions ~ .table-scroll table").get_text(" ", strip=True)
+    assert table.count("Done on") == 2 and "Mark as done" not in table
+
+
+def test_an_action_marked_done_from_a_stale_page_is_refused(client: FlaskClient, login_as: Any) -> None:
+    owner, member = UserFactory(manager=True), UserFactory(design_authority=True)
+    login_as(member)
+    where = arrange(client, [])
+    client.post(f"{where}/actions", data={"text": "Send the fee table to finance", "owner_id": str(owner.id)})
+    db.session.commit()
+    action = db.session.scalar(select(MeetingAction))
+    shown = client.get(where)
+    form_url = f"/meeting-actions/{action.id}/done"
+    values = form_values(shown, f'main form[action="{form_url}"]')
+    assert client.post(form_url, data={**values, "version": str(action.version + 1)}).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(MeetingAction, action.id).done_at is None

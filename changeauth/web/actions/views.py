@@ -15,6 +15,7 @@ from changeauth.queries.clock import today
 from changeauth.queries.my_actions import my_actions
 from changeauth.web.access import allowed_if
 from changeauth.web.actions.forms import FLAG_KIND_LABELS, FlagFilterForm
+from changeauth.web.forms import ActionDoneForm
 
 bp = Blueprint("actions", __name__)
 
@@ -36,7 +37,7 @@ def mine() -> ResponseReturnValue:
     actions = my_actions(
         current_user, as_of=today(), grace_days=int(current_app.config["BENEFIT_GRACE_DAYS"])
     )
-    return render_template("actions/mine.html", actions=actions, as_of=today())
+    return render_template("actions/mine.html", actions=actions, as_of=today(), done_form=ActionDoneForm())
 
 
 @bp.route("/flags")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from changeauth.domain.errors import ValidationFailed, VersionConflict
 from changeauth.domain.gates import unmet_musts
@@ -21,7 +21,7 @@ from changeauth.services import gates, meetings
 from changeauth.services.meeting_invitations import InvitationSettings
 from changeauth.web.access import role_required
 from changeauth.web.downloads import send_download
-from changeauth.web.forms import apply_field_errors
+from changeauth.web.forms import ActionDoneForm, apply_field_errors, version_read
 from changeauth.web.meetings.forms import (
     AgendaAddForm,
     AgendaMoveForm,
@@ -241,6 +241,7 @@ def _meeting_page(
         minutes_form=minutes_form,
         action_form=action_form,
         actions=gate_queries.actions_of(meeting_id),
+        done_form=ActionDoneForm(),
         decisions=decisions,
         decided_at_meeting=decided_at_meeting,
         invited=gate_queries.invitations_sent(meeting_id),
@@ -319,6 +320,23 @@ def meeting_action(meeting_id: int) -> ResponseReturnValue:
             flash("The action is recorded and its owner told.", "success")
             return redirect(url_for("meetings.meeting", meeting_id=meeting_id) + "#actions")
     return _meeting_page(meeting_id, action_form=form)
+
+
+@bp.route("/meeting-actions/<int:action_id>/done", methods=["POST"])
+@login_required
+def meeting_action_done(action_id: int) -> ResponseReturnValue:
+    """An action marked done by its owner (from their actions) or a member (from the meeting's page); the
+    service refuses anyone else (403)."""
+    form = ActionDoneForm()
+    if not form.validate_on_submit():
+        abort(400)
+    action = meetings.complete_action(
+        action_id, actor=current_user, expected_version=version_read(form.version.data)
+    )
+    flash("The action is marked as done.", "success")
+    if request.form.get("from") == "meeting" and current_user.has_role(Role.DESIGN_AUTHORITY):
+        return redirect(url_for("meetings.meeting", meeting_id=action.meeting_id) + "#actions")
+    return redirect(url_for("actions.mine") + "#meeting-actions")
 
 
 @bp.route("/meetings/<int:meeting_id>/pack.xlsx")
