@@ -10,11 +10,17 @@ here, so two of them cannot disagree:
   estimates: they are shown apart and never counted.
 - **Like-for-like**: realised plus the *confirmed* adjustments. A proposed adjustment (the report's
   "if" and "possible") is shown with its condition and counts nothing until finance confirms it.
-- **Net, per financial year**: that year's realised cashable saving, plus the confirmed adjustments
-  that apply in that year, less that year's one-off costs: the temporary-resource cost and the
-  investment that falls in the year, and less the dis-benefits in money that fall in the year (a
-  dis-benefit that is not money, such as digital exclusion, is managed beside the figures and never
-  priced into them). An annual saving is never set against cumulative spend.
+- **Net saving, per financial year**: that year's realised cashable saving, plus the confirmed
+  adjustments that apply in that year, less that year's temporary-resource cost and less the
+  dis-benefits in money that fall in the year (a dis-benefit that is not money, such as digital
+  exclusion, is managed beside the figures and never priced into them). The one-off investment is not a
+  negative saving: it is its own figure by year (``investment_pence``), and what is left after it over
+  the years shown is named apart (``ProgrammeFigures.after_investment_pence``). An annual saving is
+  never set against cumulative spend.
+- **The years a programme reports**: from its start to its end once it has closed (a recurring saving
+  that outlives its programme is business as usual, on its benefit's own page and its owner's watch,
+  not in the closed programme's figures); while it runs, to the current year or its last planned year
+  if later, realised only to the current year (``reporting_span``).
 - **Planned, per financial year**: the saving each cashable benefit's profile plans for the year;
   **taken out of a budget**: what finance has removed from a budget line for the year. Neither changes
   what counts as realised: a plan is a plan, and a budget reduction is recorded beside the saving.
@@ -67,6 +73,7 @@ __all__ = [
     "programme_figures",
     "realised_in_year",
     "reported_years",
+    "reporting_span",
     "split_evenly",
     "split_full_year",
     "year_figures",
@@ -383,8 +390,8 @@ def benefit_years(
 
 @dataclass(frozen=True)
 class YearFigures:
-    """One financial year: planned and realised saving, confirmed adjustments, one-off costs (temporary
-    resources and investment), what was taken out of budgets, and net."""
+    """One financial year: planned and realised saving, confirmed adjustments, temporary resources, the
+    one-off investment, what was taken out of budgets, and the net saving."""
 
     year: int
     realised_pence: int
@@ -400,12 +407,11 @@ class YearFigures:
         return financial_year_label(self.year)
 
     @property
-    def one_off_cost_pence(self) -> int:
-        return self.temporary_cost_pence + self.investment_pence
-
-    @property
     def net_pence(self) -> int:
-        return self.realised_pence + self.adjustments_pence - self.one_off_cost_pence - self.disbenefit_pence
+        """Net saving: realised and confirmed adjustments less temporary staff and dis-benefits; the
+        one-off investment is shown beside it, never taken off it."""
+        saving = self.realised_pence + self.adjustments_pence
+        return saving - self.temporary_cost_pence - self.disbenefit_pence
 
 
 @dataclass(frozen=True)
@@ -431,8 +437,18 @@ class ProgrammeFigures:
 
     @property
     def net_pence(self) -> int:
-        """The net over the years shown: the sum of each year's net."""
+        """The net saving over the years shown: the sum of each year's net saving."""
         return sum(y.net_pence for y in self.years)
+
+    @property
+    def investment_pence(self) -> int:
+        """The one-off investment over the years shown."""
+        return sum(y.investment_pence for y in self.years)
+
+    @property
+    def after_investment_pence(self) -> int:
+        """Net saving over the years shown less the one-off investment: never called a net saving."""
+        return self.net_pence - self.investment_pence
 
 
 def year_figures(
@@ -507,12 +523,27 @@ def reported_years(years: Sequence[_Year], has_figure: Callable[[_Year], bool]) 
     return tuple(years[: marked[-1] + 1]) if marked else ()
 
 
+def reporting_span(
+    starts_on: date | None, ends_on: date | None, as_of: date, planned_years: Iterable[int] = ()
+) -> tuple[int | None, int, int]:
+    """The years a programme's figures run over, as ``(first, last, realised_to)``: from its start's year
+    (None: from the first year with a figure) to its end's year once it has closed, or while it runs to
+    the current year or its last planned year if later; nothing is realised after the current year.
+    Every page, export and API answer takes a programme's years from here."""
+    current = financial_year(as_of)
+    first = financial_year(starts_on) if starts_on is not None else None
+    if ends_on is not None and ends_on <= as_of:
+        return first, financial_year(ends_on), current
+    return first, max([current, *planned_years]), current
+
+
 def programme_figures(
     benefits: Sequence[BenefitLine],
     resources: Sequence[ResourceLine],
     *,
     first_year: int | None,
     last_year: int,
+    realised_to: int | None = None,
     disbenefits: Sequence[DisbenefitLine] = (),
 ) -> ProgrammeFigures:
     """Every figure of a programme from its benefits (its own and its improvements') and its resources.
@@ -532,7 +563,12 @@ def programme_figures(
     ]
     proposed = sum(a.amount_pence for line in money for a in line.adjustments if not a.counts)
     years = year_figures(
-        benefits, resources, first_year=first_year, last_year=last_year, disbenefits=disbenefits
+        benefits,
+        resources,
+        first_year=first_year,
+        last_year=last_year,
+        realised_to=realised_to,
+        disbenefits=disbenefits,
     )
     return ProgrammeFigures(
         gross_pence=_pence(gross),

@@ -56,6 +56,7 @@ class ProgrammeSavings:
     planned_annual_benefit_pence: int
     planned_fte_change: Decimal
     figures: savings.ProgrammeFigures
+    closed: bool = False
 
 
 def _programme_of(model: Any) -> Any:
@@ -199,12 +200,19 @@ def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
     disbenefits = _disbenefit_lines()
     result = []
     for programme in programmes:
-        last = as_of if programme.ends_on is None else min(programme.ends_on, as_of)
+        lines = benefits.get(programme.id, [])
+        first, last, realised_to = savings.reporting_span(
+            programme.starts_on,
+            programme.ends_on,
+            as_of,
+            [plan.year for line in lines for plan in line.years],
+        )
         figures = savings.programme_figures(
-            benefits.get(programme.id, []),
+            lines,
             resources.get(programme.id, []),
-            first_year=savings.financial_year(programme.starts_on) if programme.starts_on else None,
-            last_year=savings.financial_year(last),
+            first_year=first,
+            last_year=last,
+            realised_to=realised_to,
             disbenefits=disbenefits.get(programme.id, []),
         )
         result.append(
@@ -218,6 +226,7 @@ def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
                 planned_annual_benefit_pence=programme.planned_annual_benefit_pence,
                 planned_fte_change=programme.planned_fte_change,
                 figures=figures,
+                closed=programme.ends_on is not None and programme.ends_on <= as_of,
             )
         )
     return tuple(result)
@@ -305,6 +314,7 @@ class SavingYear:
     belongs_to: str
     improvement_ref: str | None
     figures: savings.BenefitYearFigures
+    programme_id: int | None
     budget_line: str | None
     taken_out_on: date | None
     taken_out_by: str | None
@@ -323,6 +333,7 @@ class CostYear:
     improvement_ref: str | None
     year: int
     cost_pence: int
+    programme_id: int | None = None
 
 
 def _span(line: savings.BenefitLine, current: int) -> list[int]:
@@ -392,12 +403,27 @@ def saving_years(
         )
     }
     current = savings.financial_year(as_of)
+    programme_of = {row[0]: row[1] for row in rows}
+    # A benefit's years stop where its programme's do (``domain.savings.reporting_span``): a closed
+    # programme's saving is business as usual after its end, not a figure of the programme.
+    closed_in = {
+        programme_id: savings.financial_year(ends_on)
+        for programme_id, ends_on in db.session.execute(
+            select(Programme.id, Programme.ends_on).where(
+                Programme.id.in_({p for p in programme_of.values() if p is not None}),
+                Programme.ends_on <= as_of,
+            )
+        )
+        if ends_on is not None
+    }
     result = []
     for benefit_id in ids:
         line = lines[benefit_id]
         title, ref, improvement_title, programme_name = owners[benefit_id]
+        last = closed_in.get(programme_of[benefit_id])
+        span = [year] if year is not None else _span(line, current)
         figures_by_year = savings.benefit_years(
-            line, [year] if year is not None else _span(line, current), realised_to=current
+            line, [y for y in span if last is None or y <= last], realised_to=current
         )
         for figures in savings.reported_years(figures_by_year, _has_figure):
             budget_line, on, name, version = reductions.get((benefit_id, figures.year), (None, None, None, 0))
@@ -408,6 +434,7 @@ def saving_years(
                     belongs_to=improvement_title if improvement_title is not None else programme_name or "",
                     improvement_ref=ref,
                     figures=figures,
+                    programme_id=programme_of[benefit_id],
                     budget_line=budget_line,
                     taken_out_on=on,
                     taken_out_by=name,
@@ -438,6 +465,7 @@ def cost_years(as_of: date, *, improvement_id: int | None = None, year: int | No
             Improvement.ref,
             Improvement.title,
             Programme.name,
+            _programme_of(TemporaryResource),
         )
         .outerjoin(Improvement, Improvement.id == TemporaryResource.improvement_id)
         .outerjoin(Programme, Programme.id == TemporaryResource.programme_id)
@@ -446,17 +474,27 @@ def cost_years(as_of: date, *, improvement_id: int | None = None, year: int | No
     if improvement_id is not None:
         stmt = stmt.where(TemporaryResource.improvement_id == improvement_id)
     totals: dict[tuple[str | None, str, int], int] = defaultdict(int)
-    for annual, start, actual_end, ref, improvement_title, programme_name in db.session.execute(stmt):
+    programmes: dict[tuple[str | None, str], int | None] = {}
+    for annual, start, actual_end, ref, improvement_title, programme_name, programme_id in db.session.execute(
+        stmt
+    ):
         belongs_to = improvement_title if improvement_title is not None else programme_name
         if belongs_to is None:
             continue
+        programmes[(ref, belongs_to)] = programme_id
         paid_to = min(actual_end, as_of) if actual_end is not None else as_of
         resource = savings.ResourceLine(int(annual), start, paid_to)
         for fy, cost in savings.cost_by_financial_year(resource).items():
             if year is None or fy == year:
                 totals[(ref, belongs_to, fy)] += cost
     return [
-        CostYear(belongs_to=belongs_to, improvement_ref=ref, year=fy, cost_pence=cost)
+        CostYear(
+            belongs_to=belongs_to,
+            improvement_ref=ref,
+            year=fy,
+            cost_pence=cost,
+            programme_id=programmes[(ref, belongs_to)],
+        )
         for (ref, belongs_to, fy), cost in sorted(
             totals.items(), key=lambda item: (item[0][0] is not None, item[0][0] or "", *item[0][1:])
         )
@@ -506,9 +544,12 @@ class DisbenefitYear:
     improvement_ref: str | None
     year: int
     cost_pence: int
+    programme_id: int | None = None
 
 
-def disbenefit_years(as_of: date, *, year: int | None = None) -> list[DisbenefitYear]:
+def disbenefit_years(
+    as_of: date, *, year: int | None = None, last_year: int | None = None
+) -> list[DisbenefitYear]:
     """Each cashable money dis-benefit's cost by financial year, to the end of ``as_of``'s year (``year``
     only, when given), counted as ``domain.savings`` counts it for the net figures; programmes' first,
     then improvements' in reference order (one select)."""
@@ -522,15 +563,16 @@ def disbenefit_years(as_of: date, *, year: int | None = None) -> list[Disbenefit
             Improvement.ref,
             Improvement.title,
             Programme.name,
+            _programme_of(Disbenefit),
         )
         .outerjoin(Improvement, Improvement.id == Disbenefit.improvement_id)
         .outerjoin(Programme, Programme.id == Disbenefit.programme_id)
         .where(Disbenefit.cash_class == CashClass.CASHABLE.value)
         .order_by(Disbenefit.id)
     ).all()
-    current = savings.financial_year(as_of)
+    current = savings.financial_year(as_of) if last_year is None else last_year
     result = []
-    for title, annual, cash_class, starts_on, ends_on, ref, improvement_title, programme_name in rows:
+    for title, annual, cash_class, starts_on, ends_on, ref, improvement_title, programme_name, owner in rows:
         line = money_line(
             annual_value_pence=annual, cash_class=str(cash_class), starts_on=starts_on, ends_on=ends_on
         )
@@ -547,6 +589,7 @@ def disbenefit_years(as_of: date, *, year: int | None = None) -> list[Disbenefit
                         improvement_ref=ref,
                         year=fy,
                         cost_pence=cost,
+                        programme_id=owner,
                     )
                 )
     result.sort(key=lambda r: (r.improvement_ref is not None, r.improvement_ref or "", r.year))

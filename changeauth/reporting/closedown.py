@@ -67,6 +67,16 @@ class CloseDown:
     as_of: date
     sections: tuple[Section, ...]
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether the programme has closed: only then are these its close-down figures."""
+        return self.programme.closed
+
+    @property
+    def title(self) -> str:
+        what = "close-down figures" if self.is_closed else "figures to date"
+        return f"{self.programme.name}: {what}"
+
     def value(self, key: str) -> int | Decimal | str | None:
         """A figure by its key (``"realised"``, ``"net_2019"``…), for tests and the API."""
         return next(row.value for section in self.sections for row in section.rows if row.key == key)
@@ -81,6 +91,11 @@ def _plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+def _section(title: str, report_section: str, closed: bool) -> str:
+    """A section's title, naming the close-down report's section only for a programme that has closed."""
+    return f"{title} (report section {report_section})" if closed else title
+
+
 def build(programme_id: int, as_of: date) -> CloseDown | None:
     """The close-down view of one programme on ``as_of``, or None if there is no such programme."""
     programme = next(
@@ -89,6 +104,7 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
     if programme is None:
         return None
     figures = programme.figures
+    closed = programme.closed
     case = case_queries.latest_for_programme(programme_id)
     appraised = case_queries.appraise_case(case) if case is not None else None
     preferred = appraised.preferred if appraised is not None else None
@@ -104,7 +120,7 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
     )
     financial = Section(
         "financial",
-        "Financial benefit (report section 3.2)",
+        _section("Financial benefit", "3.2", closed),
         (
             Row("One-off investment", programme.planned_investment_pence, MONEY, case_source, "investment"),
             Row(
@@ -165,7 +181,7 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
             )
     adjustments = Section(
         "adjustments",
-        "Like-for-like adjustments (report section 3.2)",
+        _section("Like-for-like adjustments", "3.2", closed),
         (
             *adjustment_rows,
             Row(
@@ -213,17 +229,17 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
                 f"temporary_{year.year}",
             ),
             Row(
-                f"Investment {year.label}",
+                f"One-off investment {year.label}",
                 year.investment_pence,
                 MONEY,
-                "One-off costs in the savings' plans for the financial year",
+                "The savings' plans for the financial year (not taken off the net saving)",
                 f"investment_{year.year}",
             ),
             Row(
                 f"Net saving {year.label}",
                 year.net_pence,
                 MONEY,
-                "That year's saving and confirmed adjustments less that year's one-off costs",
+                "That year's saving and confirmed adjustments less its temporary staff and dis-benefits",
                 f"net_{year.year}",
             ),
         ]
@@ -236,20 +252,36 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
             "temporary_total",
         )
     )
+    if figures.investment_pence:
+        year_rows.append(
+            Row(
+                "Left after the one-off investment, over these years",
+                figures.after_investment_pence,
+                MONEY,
+                "The net savings by year added up, less the one-off investment by year",
+                "after_investment",
+            )
+        )
     by_year = Section(
         "years",
-        "Planned and validated saving, one-off costs and net saving by financial year (report section 3.2)",
+        _section(
+            "Planned and validated saving, temporary staff, investment and net saving by financial year",
+            "3.2",
+            closed,
+        ),
         tuple(year_rows),
     )
 
     drivers = Section(
         "drivers",
-        "Benefit drivers: efficiency achieved against target (report section 3.3)",
+        _section("Benefit drivers: efficiency achieved against target", "3.3", closed),
+        # Only the assessments made while the programme ran are its findings.
         tuple(
             Row(name, achieved, PERCENT, f"Maturity assessment of {assessed_on:%d %B %Y}", f"driver_{index}")
             for index, (name, achieved, assessed_on) in enumerate(
                 savings_queries.driver_achievements(programme.ends_on), start=1
             )
+            if programme.starts_on is None or assessed_on >= programme.starts_on
         ),
     )
     context = Section(
@@ -266,7 +298,7 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
             for figure in savings_queries.programme_figures(programme_id)
         ),
     )
-    sections = (financial, adjustments, by_year, drivers) + ((context,) if context.rows else ())
+    sections = (financial, adjustments, by_year) + tuple(s for s in (drivers, context) if s.rows)
     return CloseDown(programme, as_of, sections)
 
 

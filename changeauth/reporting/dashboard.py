@@ -172,7 +172,7 @@ def chart(section: str, frame: pd.DataFrame) -> bytes:
             ("Validated saving a year", _pounds(frame["realised"])),
             ("Like-for-like a year", _pounds(frame["realised_adjusted"])),
             ("Temporary resource cost", _pounds(frame["temporary_resource_cost"])),
-            ("Net over the years", _pounds(frame["net"])),
+            ("Net saving over the years", _pounds(frame["net"])),
         ],
         y_label="£",
     )

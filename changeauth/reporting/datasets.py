@@ -24,7 +24,7 @@ from changeauth.domain.gates import CriterionKind
 from changeauth.domain.lifecycle import STAGE_LABELS, Stage
 from changeauth.domain.money import format_money
 from changeauth.domain.panel import exclusion_reason
-from changeauth.domain.savings import financial_year_label
+from changeauth.domain.savings import YearFigures, financial_year_label
 from changeauth.models import AuditEvent, BenefitPost, GateDecision, User
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
@@ -115,13 +115,16 @@ RESOURCE_COLUMNS: Columns = [
 # What a council's medium-term financial plan records of each saving for a financial year.
 SAVINGS_BY_YEAR_COLUMNS: Columns = [
     ("financial_year", "Financial year"),
+    ("programme", "Programme"),
     ("belongs_to", "Programme or improvement"),
     ("reference", "Improvement reference"),
     ("item", "Saving or cost"),
     ("planned", "Planned saving (£)"),
     ("realised", "Realised, validated by finance (£)"),
     ("adjustments", "Confirmed adjustments (£)"),
-    ("one_off_costs", "One-off costs (£)"),
+    ("temporary", "Temporary resources (£)"),
+    ("investment", "One-off investment (£)"),
+    ("disbenefits", "Dis-benefits (£)"),
     ("net", "Net saving (£)"),
     ("taken_out", "Taken out of the budget (£)"),
     ("budget_line", "Budget line"),
@@ -403,65 +406,124 @@ def audit_rows(*, subject_type: str | None = None) -> Iterator[dict[str, Any]]:
 
 TEMPORARY_RESOURCES = "Temporary resources"
 DISBENEFIT = "Dis-benefit"
-ALL_SAVINGS = "All savings and costs"
+NO_PROGRAMME = "Improvements in no programme"
+FIGURE_KEYS = (
+    "planned",
+    "realised",
+    "adjustments",
+    "temporary",
+    "investment",
+    "disbenefits",
+    "net",
+    "taken_out",
+)
+
+
+def programme_total_label(programme: str) -> str:
+    """The label of a programme's total for a year: it sums that programme's rows only."""
+    return f"All savings and costs of {programme}"
+
+
+def _year_values(figures: YearFigures) -> dict[str, int]:
+    """A programme's year as the pages show it (``domain.savings.YearFigures``), by export column."""
+    return {
+        "planned": figures.planned_pence,
+        "realised": figures.realised_pence,
+        "adjustments": figures.adjustments_pence,
+        "temporary": figures.temporary_cost_pence,
+        "investment": figures.investment_pence,
+        "disbenefits": figures.disbenefit_pence,
+        "net": figures.net_pence,
+        "taken_out": figures.taken_out_pence,
+    }
 
 
 def savings_by_year_rows(*, as_of: date, year: int | None = None) -> Iterator[dict[str, Any]]:
-    """Each cashable saving by financial year (``year`` only, when given) as a medium-term financial plan
-    lists it: planned, realised, one-off costs, net and the budget reduction; then each programme's and
-    improvement's temporary resources as a one-off cost; then each cashable money dis-benefit, taken off
-    the net; then the year's total. The figures are ``queries.savings``', so the net total agrees with
-    the close-down page and the API."""
+    """Each programme's savings by financial year (``year`` only, when given), the years and figures its
+    pages show (``queries.savings.all_programmes``, ``domain.savings.reporting_span``): for each year and
+    programme, each cashable saving (planned, realised, confirmed adjustments, its one-off investment and
+    the budget reduction), each temporary resource, each cashable money dis-benefit, then the
+    programme's total for the year, named for the programme, whose figures are the pages' own. No total
+    adds two programmes together. Improvements in no programme follow, under their own total."""
+    programmes = savings_queries.all_programmes(as_of)
+    last = max((y.year for p in programmes for y in p.figures.years), default=None)
     savings = savings_queries.saving_years(as_of, year=year)
     costs = savings_queries.cost_years(as_of, year=year)
-    lost = savings_queries.disbenefit_years(as_of, year=year)
-    years = sorted(
-        {row.figures.year for row in savings} | {cost.year for cost in costs} | {d.year for d in lost}
+    lost = savings_queries.disbenefit_years(as_of, year=year, last_year=last)
+    groups: list[tuple[int | None, str, dict[int, dict[str, int] | None]]] = [
+        (
+            p.programme_id,
+            p.name,
+            {y.year: _year_values(y) for y in p.figures.years if year is None or y.year == year},
+        )
+        for p in programmes
+    ]
+    orphans = (
+        {r.figures.year for r in savings if r.programme_id is None}
+        | {c.year for c in costs if c.programme_id is None}
+        | {d.year for d in lost if d.programme_id is None}
     )
-    for fy in years:
+    if orphans:
+        groups.append((None, NO_PROGRAMME, dict.fromkeys(sorted(orphans))))
+    for fy in sorted({fy for _id, _name, years in groups for fy in years}):
         label = financial_year_label(fy)
-        totals = {"planned": 0, "realised": 0, "adjustments": 0, "one_off_costs": 0, "net": 0, "taken_out": 0}
-        for row in (r for r in savings if r.figures.year == fy):
-            f = row.figures
-            values = {
-                "planned": f.planned_pence,
-                "realised": f.realised_pence,
-                "adjustments": f.adjustments_pence,
-                "one_off_costs": f.one_off_cost_pence,
-                "net": f.net_pence,
-                "taken_out": f.taken_out_pence or 0,
-            }
-            for key, value in values.items():
-                totals[key] += value
+        for programme_id, name, years in groups:
+            if fy not in years:
+                continue
+            totals = dict.fromkeys(FIGURE_KEYS, 0)
+            for row in (r for r in savings if r.figures.year == fy and r.programme_id == programme_id):
+                f = row.figures
+                values = {
+                    "planned": f.planned_pence,
+                    "realised": f.realised_pence,
+                    "adjustments": f.adjustments_pence,
+                    "investment": f.one_off_cost_pence,
+                    "net": f.realised_pence + f.adjustments_pence,
+                    "taken_out": f.taken_out_pence or 0,
+                }
+                for key, value in values.items():
+                    totals[key] += value
+                yield {
+                    "financial_year": label,
+                    "programme": name,
+                    "belongs_to": row.belongs_to,
+                    "reference": row.improvement_ref,
+                    "item": row.title,
+                    **{key: _pounds(value) for key, value in values.items()},
+                    "taken_out": _pounds(f.taken_out_pence),
+                    "budget_line": row.budget_line,
+                    "taken_out_on": row.taken_out_on,
+                    "signed_off_by": row.taken_out_by,
+                }
+            for cost in (c for c in costs if c.year == fy and c.programme_id == programme_id):
+                totals["temporary"] += cost.cost_pence
+                totals["net"] -= cost.cost_pence
+                yield {
+                    "financial_year": label,
+                    "programme": name,
+                    "belongs_to": cost.belongs_to,
+                    "reference": cost.improvement_ref,
+                    "item": TEMPORARY_RESOURCES,
+                    "temporary": _pounds(cost.cost_pence),
+                    "net": _pounds(-cost.cost_pence),
+                }
+            for disbenefit in (d for d in lost if d.year == fy and d.programme_id == programme_id):
+                totals["disbenefits"] += disbenefit.cost_pence
+                totals["net"] -= disbenefit.cost_pence
+                yield {
+                    "financial_year": label,
+                    "programme": name,
+                    "belongs_to": disbenefit.belongs_to,
+                    "reference": disbenefit.improvement_ref,
+                    "item": f"{DISBENEFIT}: {disbenefit.title}",
+                    "disbenefits": _pounds(disbenefit.cost_pence),
+                    "net": _pounds(-disbenefit.cost_pence),
+                }
+            # A programme's total is its pages' figure for the year, not a sum made here.
+            shown = years[fy] or totals
             yield {
                 "financial_year": label,
-                "belongs_to": row.belongs_to,
-                "reference": row.improvement_ref,
-                "item": row.title,
-                **{key: _pounds(value) for key, value in values.items()},
-                "taken_out": _pounds(f.taken_out_pence),
-                "budget_line": row.budget_line,
-                "taken_out_on": row.taken_out_on,
-                "signed_off_by": row.taken_out_by,
+                "programme": name,
+                "item": programme_total_label(name),
+                **{k: _pounds(v) for k, v in shown.items()},
             }
-        for cost in (c for c in costs if c.year == fy):
-            totals["one_off_costs"] += cost.cost_pence
-            totals["net"] -= cost.cost_pence
-            yield {
-                "financial_year": label,
-                "belongs_to": cost.belongs_to,
-                "reference": cost.improvement_ref,
-                "item": TEMPORARY_RESOURCES,
-                "one_off_costs": _pounds(cost.cost_pence),
-                "net": _pounds(-cost.cost_pence),
-            }
-        for disbenefit in (d for d in lost if d.year == fy):
-            totals["net"] -= disbenefit.cost_pence
-            yield {
-                "financial_year": label,
-                "belongs_to": disbenefit.belongs_to,
-                "reference": disbenefit.improvement_ref,
-                "item": f"{DISBENEFIT}: {disbenefit.title}",
-                "net": _pounds(-disbenefit.cost_pence),
-            }
-        yield {"financial_year": label, "item": ALL_SAVINGS, **{k: _pounds(v) for k, v in totals.items()}}

@@ -463,16 +463,18 @@ def test_the_financial_year_export_agrees_with_the_report(
     assert saving["Realised, validated by finance (£)"] == expected["realised"]
     assert saving["Planned saving (£)"] == expected["realised"]  # the full year planned from 2019/20
     staff = next(r for r in rows if r["Saving or cost"] == "Temporary resources")
-    assert staff["One-off costs (£)"] == expected["temporary"]
+    assert staff["Temporary resources (£)"] == expected["temporary"]
     total = rows[-1]
-    assert total["Saving or cost"] == "All savings and costs"
+    # The total names what it sums: the closed programme's rows, no other programme's.
+    assert total["Saving or cost"] == "All savings and costs of SSDC Transformation Programme"
     assert total["Realised, validated by finance (£)"] == expected["realised"]
-    assert total["One-off costs (£)"] == expected["temporary"]
+    assert total["Temporary resources (£)"] == expected["temporary"]
     assert total["Net saving (£)"] == expected["net"]
     # The spreadsheet says the same, and so does the close-down page's table by financial year.
     sheet = load_workbook(io.BytesIO(client.get(f"/savings-by-year/export.xlsx?year={year}").data)).active
     last = [row for row in sheet.iter_rows(values_only=True) if any(row)][-1]
-    assert last[3] == "All savings and costs" and f"{last[8]:.2f}" == expected["net"]
+    assert last[4] == "All savings and costs of SSDC Transformation Programme"
+    assert f"{last[11]:.2f}" == expected["net"]
     table = page(client.get(f"/programmes/{demo}/close-down")).select_one(f"#programme-years-{year}")
     assert table is not None
     cells = [td.get_text(strip=True) for td in table.select("td")]
@@ -485,11 +487,23 @@ def test_the_investment_falls_in_the_programmes_first_year(
     client: FlaskClient, login_as: Any, demo: int
 ) -> None:
     # Report §3.2: "a one-off investment of £7,448,155"; the plan puts it in the business case's first year.
+    # It is its own column, never a negative net saving: 2017/18's net saving is £0 (no saving, no staff).
     login_as(UserFactory(viewer=True))
     table = page(client.get(f"/programmes/{demo}/close-down")).select_one("#programme-years-2017")
     assert table is not None
     cells = [td.get_text(strip=True) for td in table.select("td")]
-    assert cells[4] == "£7,448,155" and cells[5] == "-£7,448,155"
+    assert cells[4] == "£7,448,155" and cells[5] == "£0"
+    for url, prefix in (("/dashboard", "#dashboard"), ("/reports/scrutiny", "#scrutiny")):
+        html = page(client.get(url))
+        text = html.get_text(" ", strip=True)
+        assert "-£7,448,155" not in text and "−£7,448,155" not in text, url
+        rows = _rows(html.select_one(f"{prefix}-reconciliation-transformation"))
+        name = "SSDC Transformation Programme: "
+        assert rows[f"{name}one-off investment 2017/18"] == "£7,448,155", url
+        assert rows[f"{name}net saving 2017/18"] == "£0", url
+        # §3.2's nets, £1,988,935 and £2,243,695, less the £7,448,155: named apart, never a net saving.
+        after = rows[f"{name}left after the one-off investment, over these years"]
+        assert after == "-" + pounds(744_815_500 - 198_893_500 - 224_369_500), url
 
 
 def test_the_staffing_register_counts_the_grant_funded_posts_once(
@@ -635,3 +649,97 @@ def test_a_driver_achievement_is_a_percentage_not_percentage_points(
     maturity = scrutiny.select_one("#scrutiny-maturity").get_text(" ", strip=True)
     for achieved in ("86%", "79%", "61%", "83%"):
         assert achieved in maturity
+
+
+def _pence(text: str) -> int:
+    return int(round(Decimal(text or "0") * 100))
+
+
+def _money(pence: int) -> str:
+    """As the pages show money: a minus sign before the pound sign."""
+    return "-" + pounds(-pence) if pence < 0 else pounds(pence)
+
+
+def test_the_savings_by_year_export_is_the_pages_figures_for_every_year(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    import csv
+
+    # The export read £2,483,925 realised by the closed programme in every year to 2026/27, with "planned
+    # 0.00", and one "All savings and costs" total adding both programmes, while the pages stop at
+    # 2020/21 (§3.2: the saving in 2019/20 and 2020/21). It must be the pages' figures, programme by
+    # programme, for every year each page lists, and each total names what it sums.
+    login_as(UserFactory(viewer=True))
+    text = client.get("/savings-by-year/export.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    columns = [
+        ("Planned saving (£)", 0),
+        ("Realised, validated by finance (£)", 1),
+        ("Confirmed adjustments (£)", 2),
+        ("Temporary resources (£)", 3),
+        ("One-off investment (£)", 4),
+        ("Net saving (£)", 5),
+    ]
+    programmes = db_session.execute(select(Programme.id, Programme.name)).all()
+    assert len(programmes) == 2
+    dashboard = page(client.get("/dashboard"))
+    for programme_id, name in programmes:
+        html = page(client.get(f"/programmes/{programme_id}/close-down"))
+        table = html.select_one("#programme-years")
+        shown = {
+            tr.select_one("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+            for tr in table.select("tbody tr")
+            if tr.select_one("th")
+        }
+        if len(table.select("thead th")) == 10:  # a dis-benefits column sits before the net saving
+            shown = {label: cells[:5] + cells[6:] for label, cells in shown.items()}
+        totals = {
+            r["Financial year"]: r for r in rows if r["Saving or cost"] == f"All savings and costs of {name}"
+        }
+        assert list(totals) == list(shown), name
+        for label, cells in shown.items():
+            total = totals[label]
+            for column, index in columns:
+                assert _money(_pence(total[column])) == cells[index], (name, label, column)
+            # The lines above the total add up to it.
+            lines = [
+                r
+                for r in rows
+                if r["Financial year"] == label
+                and r["Programme"] == name
+                and not r["Saving or cost"].startswith("All savings and costs")
+            ]
+            for column, _index in columns:
+                assert sum(_pence(r[column]) for r in lines) == _pence(total[column]), (name, label, column)
+        # The dashboard's table for the programme lists the same net saving for each of those years.
+        code = db_session.scalar(select(Programme.code).where(Programme.id == programme_id))
+        on_dashboard = _rows(dashboard.select_one(f"#programme-{code}"))
+        for label, cells in shown.items():
+            assert on_dashboard[f"Net saving {label}"] == cells[5], (name, label)
+    # No total adds the two programmes together.
+    assert not any(r["Saving or cost"] == "All savings and costs" for r in rows)
+    # §3.2: the closed programme's saving is counted in its own years, 2019/20 and 2020/21, no later.
+    closed = [r for r in rows if r["Saving or cost"] == "Recurring staff cost savings (77.3 FTE)"]
+    assert [r["Financial year"] for r in closed] == ["2017/18", "2018/19", "2019/20", "2020/21"]
+
+
+def test_the_running_programmes_page_holds_no_findings_of_the_report(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    # §3.2 and §3.3 are the closed programme's findings (the drivers' 86 %, 79 %, 61 % and 83 % were
+    # assessed in December 2020). The follow-on programme started after the report and still runs: its
+    # page is its figures to date, with no report sections and no assessments made before it began.
+    later = db_session.scalar(select(Programme.id).where(Programme.code == "continuous_improvement"))
+    login_as(UserFactory(viewer=True))
+    html = page(client.get(f"/programmes/{later}/close-down"))
+    title = html.select_one("h1").get_text(" ", strip=True)
+    assert title == "Continuous improvement, from 2021: figures to date"
+    text = html.get_text(" ", strip=True)
+    assert "report section" not in text and "close-down figures" not in text
+    assert html.select_one("#close-down-drivers") is None
+    closed = page(client.get(f"/programmes/{demo}/close-down"))
+    assert closed.select_one("h1").get_text(" ", strip=True).endswith("close-down figures")
+    caption = closed.select_one("#close-down-drivers caption").get_text(" ", strip=True)
+    assert caption.endswith("(report section 3.3)")
+    dashboard = page(client.get("/dashboard")).get_text(" ", strip=True)
+    assert "Continuous improvement, from 2021: figures to date" in dashboard

@@ -130,7 +130,7 @@ def close_down_xlsx(programme_id: int) -> ResponseReturnValue:
             closedown.xlsx_rows(view),
             on=clock.today(),
             sheet="Close-down",
-            title=f"{view.programme.name}: close-down figures on {view.as_of:%d %B %Y}",
+            title=f"{view.title} on {view.as_of:%d %B %Y}",
         )
     )
 

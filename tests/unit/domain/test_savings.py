@@ -122,6 +122,10 @@ def test_a_year_with_nothing_in_it_between_two_with_figures_is_listed_not_left_o
         years=plans,
     )
     years = savings.year_figures([line], [], first_year=None, last_year=2022)
-    assert [(y.label, y.net_pence) for y in years] == [("2017/18", -100), ("2018/19", 0), ("2019/20", 0)]
+    assert [(y.label, y.net_pence, y.investment_pence) for y in years] == [
+        ("2017/18", 0, 100),
+        ("2018/19", 0, 0),
+        ("2019/20", 0, 0),
+    ]
     assert savings.reported_years([0, 1, 0, 2, 0, 0], bool) == (0, 1, 0, 2)
     assert savings.reported_years([0, 0], bool) == ()
