@@ -723,6 +723,28 @@ def test_the_savings_by_year_export_is_the_pages_figures_for_every_year(
     assert [r["Financial year"] for r in closed] == ["2017/18", "2018/19", "2019/20", "2020/21"]
 
 
+def test_the_staffing_registers_restatement_cannot_be_read_as_the_validated_saving(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    from changeauth.models import Benefit
+
+    # §3.2: "£2,483,925 recurring savings were achieved", salary points kept the same (so not eroded by
+    # inflation). The pay-award restatement is a check, labelled so; and the report's £95,761 is external
+    # funding offsetting baseline roles (a proposed adjustment), not the 6 grant-funded FTE out of scope.
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    login_as(UserFactory(viewer=True))
+    shown = page(client.get(f"/benefits/{saving.id}/staffing"))
+    heading = shown.select_one("#pay-awards").get_text(" ", strip=True)
+    assert "not the validated saving" in heading
+    note = shown.select_one("#staffing-restated-note").get_text(" ", strip=True)
+    assert "£2,483,925 a year" in note and "not a second saving" in note
+    column = shown.select("#staffing-by-year thead th")[-1].get_text(" ", strip=True)
+    assert column != "Saving" and "not the validated saving" in column
+    assert "95,761" not in shown.select_one("#table-before").get_text(" ", strip=True)
+
+
 def test_the_running_programmes_page_holds_no_findings_of_the_report(
     client: FlaskClient, login_as: Any, demo: int, db_session: Any
 ) -> None:
