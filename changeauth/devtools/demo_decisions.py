@@ -22,12 +22,12 @@ from changeauth.domain.gate_decisions import ConditionInput, DecisionRequest
 from changeauth.domain.gates import ConditionStatus
 from changeauth.domain.lifecycle import (
     DECISION_LABELS,
-    GATE_NAMES,
     Action,
     Decision,
     Gate,
     Route,
     Stage,
+    gate_title,
 )
 from changeauth.models import (
     Condition,
@@ -461,7 +461,7 @@ def _decide(
 def _minute(number: int, improvement: Improvement, decision: GateDecision) -> str:
     """One decision as the minutes summarise it."""
     said = (
-        f"{number}. {improvement.ref} {improvement.title}. {GATE_NAMES[Gate(decision.gate)]}: "
+        f"{number}. {improvement.ref} {improvement.title}. {gate_title(decision.gate)}: "
         f"{DECISION_LABELS[Decision(decision.decision)].lower()}. {decision.rationale}"
     )
     for condition in decision.conditions:

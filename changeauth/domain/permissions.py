@@ -6,6 +6,7 @@ without a database. Views and services ask these; templates only show what the v
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -82,6 +83,40 @@ def is_interested(user_id: int, improvement: ImprovementFacts) -> bool:
         or user_id in improvement.conflicted_user_ids
         or user_id in improvement.former_holder_ids
     )
+
+
+class Interest(enum.Enum):
+    """Why a person is not independent of an improvement, the first that applies."""
+
+    SUBMITTED = "submitted"
+    OWNS = "owns"
+    SPONSORS = "sponsors"
+    CONFLICT = "conflict"
+    HELD_IN_STAGE = "held_in_stage"
+
+
+INTEREST_WORDS = {
+    Interest.SUBMITTED: "you submitted it",
+    Interest.OWNS: "you own it",
+    Interest.SPONSORS: "you sponsor it",
+    Interest.CONFLICT: "you declared a conflict",
+    Interest.HELD_IN_STAGE: "you owned or sponsored it in this stage",
+}
+
+
+def interest_in(user_id: int, improvement: ImprovementFacts) -> Interest | None:
+    """The person's interest in the improvement (what ``is_interested`` finds), or None."""
+    if not is_interested(user_id, improvement):
+        return None
+    if user_id == improvement.submitter_id:
+        return Interest.SUBMITTED
+    if user_id == improvement.owner_id:
+        return Interest.OWNS
+    if user_id == improvement.sponsor_id:
+        return Interest.SPONSORS
+    if user_id in improvement.conflicted_user_ids:
+        return Interest.CONFLICT
+    return Interest.HELD_IN_STAGE
 
 
 def is_independent(actor: Actor, improvement: ImprovementFacts) -> bool:

@@ -240,7 +240,7 @@ DEFAULT_CRITERIA: tuple[CriterionSpec, ...] = (
         kind=CriterionKind.SHOULD,
         weight=Decimal(15),
         direction=Direction.LOWER_BETTER,
-        description="How hard the change would be to deliver. A lower score is better.",
+        description="How hard the change would be to deliver.",
         descriptors=_descriptors(
             "Trivial: a setting or content change one team can make.",
             "Simple: a small change within one team, using existing systems.",
@@ -256,10 +256,7 @@ DEFAULT_CRITERIA: tuple[CriterionSpec, ...] = (
         kind=CriterionKind.SHOULD,
         weight=Decimal(15),
         direction=Direction.LOWER_BETTER,
-        description=(
-            "How likely it is that the investment is wasted when the council is reorganised. "
-            "A lower score is better."
-        ),
+        description="How likely it is that the investment is wasted when the council is reorganised.",
         descriptors=_descriptors(
             "No risk: benefits are realised before reorganisation or carry over in full.",
             "Low risk: almost all of the benefit would carry over to a successor council.",

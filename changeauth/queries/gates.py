@@ -163,7 +163,7 @@ def decisions_in_meeting(meeting_id: int) -> list[GateDecision]:
     return list(
         db.session.scalars(
             select(GateDecision)
-            .options(joinedload(GateDecision.improvement))
+            .options(joinedload(GateDecision.improvement), selectinload(GateDecision.attendees))
             .where(GateDecision.meeting_id == meeting_id)
             .order_by(GateDecision.decided_at)
         )

@@ -186,6 +186,48 @@ def access_to(improvement: Improvement, user: User) -> permissions.Access:
     return permissions.Access(user.as_actor(), facts)
 
 
+def facts_for_member(improvements: list[Improvement], user: User) -> dict[int, permissions.ImprovementFacts]:
+    """Each improvement's facts with what the rules need to say whether ``user`` is independent of it
+    (their own declared conflicts, and whether they owned or sponsored it in its current stage), read
+    in two queries for the whole list: ``permissions.is_independent(actor, facts[improvement.id])``."""
+    ids = [improvement.id for improvement in improvements]
+    if not ids:
+        return {}
+    conflicted = set(
+        db.session.scalars(
+            select(ConflictDeclaration.improvement_id).where(
+                ConflictDeclaration.user_id == user.id, ConflictDeclaration.improvement_id.in_(ids)
+            )
+        )
+    )
+    events = db.session.execute(
+        select(AuditEvent.subject_id, AuditEvent.action, AuditEvent.before, AuditEvent.after)
+        .where(
+            AuditEvent.subject_type == "improvement",
+            AuditEvent.subject_id.in_(ids),
+            AuditEvent.action.in_((*_STAGE_START_ACTIONS, "improvement.edited")),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    held: dict[int, set[int]] = {}
+    for subject_id, action, before, after in events:
+        if action != "improvement.edited":
+            held[subject_id] = set()  # a new stage starts: earlier holders no longer count
+            continue
+        found = held.setdefault(subject_id, set())
+        for values in (before or {}, after or {}):
+            for name in _HOLDER_FIELDS:
+                if isinstance(values.get(name), int):
+                    found.add(values[name])
+    return {
+        improvement.id: improvement.facts(
+            frozenset({user.id}) if improvement.id in conflicted else frozenset(),
+            frozenset(held.get(improvement.id, ())),
+        )
+        for improvement in improvements
+    }
+
+
 def get_improvement(improvement_id: int, viewer: User) -> Improvement:
     """The improvement with everything its page shows; NotFound when missing or not visible to the viewer."""
     improvement = db.session.scalar(

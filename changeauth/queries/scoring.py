@@ -290,6 +290,28 @@ def _ids_to_do(member_id: int, scheme: ScoringScheme) -> tuple[int, ...]:
     )
 
 
+def left_out_for(member: User, *, limit: int = 50) -> list[Improvement]:
+    """Proposals waiting for a decision that the member may not score because they submitted, own or
+    sponsor them or declared a conflict on them (another member scores them), oldest first."""
+    conflicted = select(ConflictDeclaration.improvement_id).where(ConflictDeclaration.user_id == member.id)
+    return list(
+        db.session.scalars(
+            select(Improvement)
+            .where(
+                Improvement.stage.in_(TO_DO_STAGES),
+                or_(
+                    Improvement.submitter_id == member.id,
+                    Improvement.owner_id == member.id,
+                    Improvement.sponsor_id == member.id,
+                    Improvement.id.in_(conflicted),
+                ),
+            )
+            .order_by(Improvement.stage_changed_at, Improvement.id)
+            .limit(limit)
+        )
+    )
+
+
 def my_recent_assessments(member: User, *, limit: int = 20) -> list[Assessment]:
     """The member's latest assessments, newest first, with the improvement and scheme."""
     return list(

@@ -306,3 +306,48 @@ def test_admin_home_lists_work_whose_owner_or_sponsor_left_and_failed_scheduled_
     # Nobody else gets the administrator's list.
     login_as(UserFactory(design_authority=True))
     assert page(client.get("/")).find(id="admin-worklist") is None
+
+
+def test_design_authority_home_lists_as_ready_only_work_the_member_is_independent_of(
+    client: FlaskClient, login_as: Any
+) -> None:
+    """Separation of duties holds on Home: what the member sponsors, submitted, owns or declared a
+    conflict on waits for another member, with the reason in plain words, and the gate page says it."""
+    from tests.factories import ConflictDeclarationFactory
+
+    da = UserFactory(design_authority=True)
+    theirs = ImprovementFactory(business_case=True, title="Sponsored by the member", sponsor=da)
+    conflicted = ImprovementFactory(business_case=True, title="Member declared a conflict")
+    ConflictDeclarationFactory(improvement=conflicted, user_id=da.id)
+    free = ImprovementFactory(business_case=True, title="Nothing to do with the member")
+    own_idea = ImprovementFactory(title="The member's own idea", submitter=da)
+
+    login_as(da)
+    response = client.get("/")
+    soup = page(response)
+    ready = " ".join(soup.find("table", attrs={"aria-labelledby": "gates-heading"}).get_text(" ").split())
+    assert free.title in ready
+    assert theirs.title not in ready and conflicted.title not in ready
+    text = _section(response, "design-authority-work")
+    assert "Improvements at a gate (1)" in text
+    assert "At a gate, waiting for another member (2)" in text
+    others = " ".join(
+        soup.find("table", attrs={"aria-labelledby": "gates-others-heading"}).get_text(" ").split()
+    )
+    assert f"{theirs.title}" in others and "Waiting for another member: you sponsor it" in others
+    assert "Waiting for another member: you declared a conflict" in others
+    # The triage queue on Home says the same of the member's own idea, and does not lead to triaging it.
+    assert "Waiting for another member: you submitted it" in text
+    assert f'/triage/{own_idea.id}"' not in response.get_data(as_text=True)
+
+    gate_page = " ".join(page(client.get(f"/improvements/{theirs.id}/gate")).get_text(" ").split())
+    assert "Waiting for another member: you sponsor it" in gate_page
+
+
+def test_a_viewers_home_says_what_it_is_for_not_what_needs_them(client: FlaskClient, login_as: Any) -> None:
+    login_as(UserFactory(viewer=True))
+    said = page(client.get("/")).select_one("#home-purpose").get_text(" ", strip=True)
+    assert "What needs you" not in said
+    assert said.startswith("What the programme has decided and delivered")
+    login_as(UserFactory(design_authority=True))
+    assert "What needs you" in page(client.get("/")).select_one("#home-purpose").get_text(" ", strip=True)

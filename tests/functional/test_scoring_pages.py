@@ -190,7 +190,7 @@ class TestWhoMayScore:
         ids = [int(tr["data-id"]) for tr in page(response).select("tbody tr[data-id]")]
         assert to_score.id in ids
         assert not {i.id for i in (conflicted, done)} & set(ids)
-        assert "My own idea" not in response.get_data(as_text=True).split("My recent assessments")[0]
+        assert "My own idea" not in response.get_data(as_text=True).split("Waiting for other members")[0]
 
     def test_my_list_holds_proposals_awaiting_a_decision_but_later_work_can_still_be_scored(
         self, client: FlaskClient, login_as: Any
@@ -477,3 +477,39 @@ def test_the_backlog_shows_the_previous_rank_ranges_while_another_process_works_
     assert "being recalculated" in shown.select_one("#ranges-recalculated").get_text()
     row = shown.select_one(f'tr[data-id="{newest}"] td.rank-range')
     assert row is not None and row.get_text(strip=True) == "Being worked out"
+
+
+def test_the_scoring_page_says_what_waits_for_other_members_and_why(
+    client: FlaskClient, login_as: Any
+) -> None:
+    """ "0 to do" is explained: what the member sponsors, submitted or declared a conflict on is listed
+    apart, each with the reason in plain words."""
+    member = UserFactory(design_authority=True)
+    ImprovementFactory(business_case=True, sponsor=member, title="Sponsored by me")
+    conflicted = ImprovementFactory(business_case=True, title="My brother's team")
+    ConflictDeclarationFactory(improvement=conflicted, user_id=member.id)
+    login_as(member)
+    shown = page(client.get("/scoring/"))
+    assert shown.select_one("#to-do-count").get_text(strip=True) == "0 to do."
+    left_out = " ".join(shown.select_one("#left-out").find_next("ul").get_text().split())
+    assert "Sponsored by me: you sponsor it" in left_out
+    assert "My brother's team: you declared a conflict" in left_out
+
+
+def test_the_score_form_says_once_which_way_is_better(client: FlaskClient, login_as: Any) -> None:
+    improvement = ImprovementFactory(business_case=True)
+    login_as(UserFactory(design_authority=True))
+    hints = [
+        hint.get_text(" ", strip=True)
+        for hint in page(client.get(f"/scoring/improvements/{improvement.id}")).select(".hint")
+    ]
+    assert any("A lower score is better." in hint for hint in hints)
+    assert not [hint for hint in hints if hint.count("score is better") > 1]
+
+
+def test_the_backlog_says_final_scores_rank_before_provisional_ones(
+    client: FlaskClient, login_as: Any
+) -> None:
+    login_as(UserFactory(design_authority=True))
+    said = page(client.get("/backlog/")).select_one("#final-first").get_text(" ", strip=True)
+    assert "final score" in said and "above those with a provisional score" in said

@@ -97,7 +97,7 @@ def test_the_jobs_on_29_november_2026(db_session: Any) -> None:
     )
     assert flagged == {
         "Systems an adviser opens to answer a query",
-        "Improvement ideas triaged within 20 working days",
+        "Improvement ideas triaged within 10 working days",
         # Handed to business as usual when the programme ended, and escalated to that owner.
         "Recurring staff cost savings (77.3 FTE)",
     }

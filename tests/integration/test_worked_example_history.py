@@ -398,8 +398,15 @@ def test_the_timeline_names_each_decisions_attendees_as_the_register_does(
         entry = next(
             text for text in said if text.startswith(f"{format_date(decision.decided_at)} {decision.gate}")
         )
-        assert f"Attending: {names}." in entry
+        if decision.gate == Gate.G0:
+            # One member triages: the entry names who decided, not an attendance list that the
+            # meeting's minutes ("Present: ...") would contradict.
+            assert f"Decided by {names} at the design authority meeting" in entry
+            assert "Attending:" not in entry
+        else:
+            assert f"Attending: {names}." in entry
         assert names in register
+    assert "Decided by" in register and "Attendees" not in register
     # The go-live was decided by three members: the timeline names all of them, not only the recorder.
     assert "Attending: Dee Reviewer, Devi Authority, Drew Assessor." in next(
         text for text in said if text.startswith("11 February 2026 G2")
@@ -441,3 +448,45 @@ def test_behind_plan_flags_carry_the_replayed_day_the_benefit_fell_behind(
     shown = page(client.get(f"/benefits/{benefit_id}")).get_text(" ", strip=True)
     assert f"Behind plan since {format_date(day)}" in shown
     assert db_session.get(Benefit, benefit_id) is not None
+
+
+def test_a_past_meetings_record_says_what_it_triaged_in_the_registers_words(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    """Triage is decided from the triage queue, not an agenda: a meeting that only triaged says so
+    rather than "Nothing was on the agenda", and its minutes name each gate and decision as the
+    register does."""
+    from changeauth.devtools.demo_data import demo_email
+    from changeauth.domain.lifecycle import DECISION_LABELS, gate_title
+    from changeauth.models import User
+
+    decisions = db_session.scalars(
+        select(GateDecision)
+        .where(GateDecision.meeting_id.is_not(None))
+        .options(selectinload(GateDecision.attendees))
+    ).all()
+    by_meeting: dict[int, list[GateDecision]] = {}
+    for decision in decisions:
+        by_meeting.setdefault(decision.meeting_id, []).append(decision)
+    triage_only = next(
+        meeting_id for meeting_id, taken in by_meeting.items() if {d.gate for d in taken} == {Gate.G0}
+    )
+    meeting = db_session.get(DaMeeting, triage_only)
+    for taken in by_meeting.values():
+        minutes = db_session.get(DaMeeting, taken[0].meeting_id).minutes
+        for decision in taken:
+            improvement = db_session.get(Improvement, decision.improvement_id)
+            label = DECISION_LABELS[Decision(decision.decision)].lower()
+            words = f"{improvement.ref} {improvement.title}. {gate_title(decision.gate)}: {label}."
+            assert words in minutes
+    login_as(db_session.scalar(select(User).where(User.email == demo_email("design_authority_2"))))
+    shown = page(client.get(f"/meetings/{meeting.id}"))
+    text = shown.get_text(" ", strip=True)
+    assert "Nothing was on the agenda" not in text
+    assert "Ideas are triaged from the triage queue, not from the agenda" in text
+    triaged = shown.select_one("#triage-record").get_text(" ", strip=True)
+    for decision in by_meeting[triage_only]:
+        improvement = db_session.get(Improvement, decision.improvement_id)
+        assert improvement.title in triaged
+        decider = ", ".join(sorted(person.name for person in decision.attendees))
+        assert f"Decided by {decider}." in text

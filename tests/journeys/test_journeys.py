@@ -52,7 +52,7 @@ def test_journey_1_staff_follow_an_idea_from_submission_to_decision(person: Any)
 
     da = person("design_authority_2")
     triage_by_keyboard(
-        da, improvement_id, "Ask for more information", "How many calls a week does this cause?"
+        da, improvement_id, "Send back for more work", "How many calls a week does this cause?"
     )
 
     staff.goto("/")
@@ -97,7 +97,7 @@ def test_journey_2_design_authority_triage_score_meet_and_decide(person: Any) ->
         "The same as existing work.",
         merge_into="IMP-2021-0002",
     )
-    triage(da, ideas["recycle"][0], "Ask for more information", "Which teams does it affect?")
+    triage(da, ideas["recycle"][0], "Send back for more work", "Which teams does it affect?")
     triage(
         da, ideas["hold"][0], "Put on hold", "Not this year.", hold_until=date.today() + timedelta(days=90)
     )

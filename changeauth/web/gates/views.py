@@ -41,6 +41,13 @@ def render_gate(improvement_id: int, *, attachment_form: AttachmentForm) -> Resp
     return render_template("gates/gate.html", **context), 422
 
 
+def _waits_because(actor: permissions.Actor, facts: permissions.ImprovementFacts) -> str | None:
+    if not permissions.is_design_authority(actor) or permissions.is_independent(actor, facts):
+        return None
+    interest = permissions.interest_in(actor.id, facts)
+    return permissions.INTEREST_WORDS[interest] if interest else None
+
+
 def _gate_context(improvement_id: int, form: GateDecisionForm | None = None) -> dict[str, Any]:
     improvement = improvement_queries.get_improvement(improvement_id, current_user)
     gate, statuses = gates.gate_status(improvement, today=clock.today())
@@ -88,6 +95,8 @@ def _gate_context(improvement_id: int, form: GateDecisionForm | None = None) -> 
         "gate_title": gate_title(gate) if gate else None,
         "statuses": statuses,
         "may_decide": may_decide,
+        # A design authority member who is not independent is told why (separation of duties).
+        "waits_because": _waits_because(actor, facts),
         "may_tick": permissions.can_decide_gate(actor, facts),
         "form": form,
         "tick_form": TickForm(),

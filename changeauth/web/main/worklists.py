@@ -52,6 +52,8 @@ class GateReady:
     improvement: Improvement
     gate: Gate
     missing: list[CriterionStatus]
+    # Why the member may not decide it (separation of duties), in plain words; None when they may.
+    waits_because: str | None = None
 
 
 @dataclass
@@ -89,6 +91,14 @@ def next_step(improvement: Improvement, gate: Gate | None, statuses: list[Criter
     return Step("Nothing needed from you now", detail)
 
 
+def _interest_words(user: User, facts: permissions.ImprovementFacts) -> str | None:
+    """Why the member may not decide or score it, in plain words; None when they are independent."""
+    if permissions.is_independent(user.as_actor(), facts):
+        return None
+    interest = permissions.interest_in(user.id, facts)
+    return permissions.INTEREST_WORDS[interest] if interest else None
+
+
 def _staff(user: User, data: dict[str, Any]) -> None:
     ideas = improvement_queries.list_my_ideas(user)
     data["my_ideas"] = ideas
@@ -101,12 +111,24 @@ def _design_authority(user: User, today: date, data: dict[str, Any]) -> None:
     data["to_score"] = scoring.assessments_to_do(user, scoring.active_scheme(), per_page=LIMIT)
     waiting = gate_queries.gate_ready_improvements()
     statuses = gates.gate_statuses(waiting, today=today)
-    ready = []
+    triage_items = [item.improvement for item in data["triage"].items]
+    facts = improvement_queries.facts_for_member([*waiting, *triage_items], user)
+    # Separation of duties: what the member has an interest in waits for another member, with the reason.
+    data["triage_waits"] = {
+        improvement.id: words
+        for improvement in triage_items
+        if (words := _interest_words(user, facts[improvement.id])) is not None
+    }
+    ready: list[GateReady] = []
+    others: list[GateReady] = []
     for improvement in waiting:
         gate, criteria = statuses[improvement.id]
-        if gate is not None:
-            ready.append(GateReady(improvement, gate, _missing(criteria)))
+        if gate is None:
+            continue
+        row = GateReady(improvement, gate, _missing(criteria), _interest_words(user, facts[improvement.id]))
+        (others if row.waits_because else ready).append(row)
     data["gate_ready"] = ready
+    data["gate_others"] = others
     data["next_meeting"] = worklists.next_meeting(today)
     data["da_conditions"] = my_actions.conditions_held_by(user.id)
     data["da_off_track"] = flag_queries.benefits_off_track(user, limit=LIMIT)

@@ -36,9 +36,18 @@ def index() -> ResponseReturnValue:
     _allow(permissions.is_design_authority(current_user.as_actor()))
     scheme = scoring_queries.active_scheme()
     done = scoring_queries.my_recent_assessments(current_user)
+    left_out = scoring_queries.left_out_for(current_user)
+    facts = improvement_queries.facts_for_member(left_out, current_user)
+    actor = current_user.as_actor()
     return render_template(
         "scoring/index.html",
         scheme=scheme,
+        # What waits for other members' scores, each with the member's interest in plain words.
+        left_out=[
+            (improvement, permissions.INTEREST_WORDS[interest])
+            for improvement in left_out
+            if (interest := permissions.interest_in(actor.id, facts[improvement.id])) is not None
+        ],
         to_do=scoring_queries.assessments_to_do(
             current_user, scheme, page=request.args.get("page", 1, type=int)
         ),

@@ -27,11 +27,9 @@ G0_HINTS = {
 }
 
 
-# At triage a decision's words say what it does to the idea.
-G0_LABELS = {
-    **DECISION_LABELS,
-    Decision.RECYCLE: "Ask for more information",
-}
+# One label per decision everywhere (the register and minutes read the same words); the hint under each
+# says what it does to the idea.
+G0_LABELS = DECISION_LABELS
 
 
 class TriageForm(PageForm):
