@@ -468,3 +468,23 @@ class TestApiTokens:
 @pytest.mark.parametrize("user_id", [SUBMITTER_ID, OWNER_ID, SPONSOR_ID, CONFLICTED_ID])
 def test_an_interested_da_member_cannot_resume_held_work(user_id: int) -> None:
     assert can_resume(actor(user_id, Role.DESIGN_AUTHORITY), improvement(Stage.ON_HOLD)) is False
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({"submitter_id": 7}, "you submitted it"),
+        ({"submitter_id": 1, "owner_id": 7}, "you own it"),
+        ({"submitter_id": 1, "sponsor_id": 7}, "you sponsor it"),
+        ({"submitter_id": 1, "conflicted_user_ids": frozenset({7})}, "you declared a conflict"),
+        ({"submitter_id": 1, "former_holder_ids": frozenset({7})}, "you owned or sponsored it in this stage"),
+        ({"submitter_id": 1}, None),
+    ],
+)
+def test_interest_in_names_why_a_member_is_not_independent(
+    facts: dict[str, Any], expected: str | None
+) -> None:
+    from changeauth.domain.permissions import INTEREST_WORDS, ImprovementFacts, interest_in
+
+    interest = interest_in(7, ImprovementFacts(id=1, stage=Stage.BUSINESS_CASE.value, **facts))
+    assert (INTEREST_WORDS[interest] if interest else None) == expected
