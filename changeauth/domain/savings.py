@@ -21,9 +21,12 @@ here, so two of them cannot disagree:
   that outlives its programme is business as usual, on its benefit's own page and its owner's watch,
   not in the closed programme's figures); while it runs, to the current year or its last planned year
   if later, realised only to the current year (``reporting_span``).
-- **Planned, per financial year**: the saving each cashable benefit's profile plans for the year;
-  **taken out of a budget**: what finance has removed from a budget line for the year. Neither changes
-  what counts as realised: a plan is a plan, and a budget reduction is recorded beside the saving.
+- **Planned, per financial year** (``planned_in_year``): the saving the benefit's owner planned for
+  the year, where one is recorded; otherwise what the benefit's profile (the plan its page charts)
+  plans by the year's end, measured from the baseline as a level is, so a recurring saving is planned
+  at its target every year after the target date; in whole pounds. **Taken out of a budget**: what
+  finance has removed from a budget line for the year. Neither changes what counts as realised: a plan
+  is a plan, and a budget reduction is recorded beside the saving.
 
 Financial years run from 1 April to 31 March and are named by the year they start in (2019 is
 2019/20). Money is integer pence; nothing here touches the database.
@@ -40,9 +43,13 @@ from enum import StrEnum
 from typing import TypeVar
 
 from changeauth.domain.benefits import (
+    BenefitDirection,
     CashClass,
     MeasureType,
+    Point,
+    ProfileShape,
     counts_as_realised,
+    planned_value,
     realised_between,
     realised_to_date,
 )
@@ -55,6 +62,7 @@ __all__ = [
     "BenefitYearFigures",
     "DisbenefitLine",
     "ProgrammeFigures",
+    "PlanProfile",
     "ResourceLine",
     "YearFigures",
     "YearPlan",
@@ -69,6 +77,7 @@ __all__ = [
     "financial_year_label",
     "financial_year_start",
     "like_for_like",
+    "planned_in_year",
     "profile_total",
     "programme_figures",
     "realised_in_year",
@@ -267,6 +276,17 @@ def profile_total(plans: Iterable[YearPlan]) -> int:
 
 
 @dataclass(frozen=True)
+class PlanProfile:
+    """A benefit's profile: the plan its page charts, from the baseline to the target."""
+
+    baseline_date: date
+    target_date: date
+    target_value: Decimal
+    shape: str = ProfileShape.STRAIGHT_LINE.value
+    points: Sequence[Point] = ()
+
+
+@dataclass(frozen=True)
 class BenefitLine:
     """A benefit as the figures need it: its class, unit, baseline and direction, whether finance has
     validated it, its measurements as ``(period_end, value)`` and what each says (``measure_type``)."""
@@ -280,6 +300,7 @@ class BenefitLine:
     adjustments: Sequence[AdjustmentLine] = ()
     years: Sequence[YearPlan] = ()
     measure_type: str = MeasureType.LEVEL.value
+    profile: PlanProfile | None = None
 
     @property
     def is_cashable_money(self) -> bool:
@@ -327,6 +348,32 @@ def realised_in_year(line: BenefitLine, year: int) -> Decimal:
         direction=line.direction,
         measure_type=line.measure_type,
     )
+
+
+def planned_in_year(line: BenefitLine, year: int) -> int:
+    """The saving planned for a financial year, in pence: the owner's plan for the year where one is
+    recorded; otherwise, for a level (an annual saving), what the benefit's profile plans by the year's
+    end less the baseline, in whole pounds (the profile's straight line gives odd pence between its
+    ends); 0 when there is neither."""
+    for plan in line.years:
+        if plan.year == year:
+            return plan.planned_pence
+    profile = line.profile
+    if profile is None or MeasureType(line.measure_type) is not MeasureType.LEVEL:
+        return 0
+    value = planned_value(
+        financial_year_end(year),
+        baseline_date=profile.baseline_date,
+        baseline_value=line.baseline_value,
+        target_date=profile.target_date,
+        target_value=profile.target_value,
+        shape=profile.shape,
+        points=profile.points,
+    )
+    moved = value - line.baseline_value
+    if BenefitDirection(line.direction) is BenefitDirection.DECREASE:
+        moved = -moved
+    return int((moved / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100 if line.is_money else 0
 
 
 _Year = TypeVar("_Year")
@@ -378,7 +425,7 @@ def benefit_years(
         result.append(
             BenefitYearFigures(
                 year=year,
-                planned_pence=plan.planned_pence,
+                planned_pence=planned_in_year(line, year),
                 realised_pence=_pence(realised),
                 adjustments_pence=adjustments,
                 one_off_cost_pence=plan.one_off_cost_pence,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union_all
@@ -613,16 +613,23 @@ def trajectory_table(
     }
     planned_dates = {on for on, _ in rules.trajectory(frequency=benefit.frequency, **profile)}
     measured = {m.period_end: m.value for m in measurements}
+
+    def shown(planned: Decimal) -> Decimal:
+        # A plan in pounds is shown in whole pounds, as its financial years are (domain.savings).
+        if benefit.unit != "GBP":
+            return planned
+        return (planned / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 100
+
     rows = []
     for on in sorted(planned_dates | set(measured)):
         actual = measured.get(on)
         if actual is None:
-            rows.append(TrajectoryRow(on, rules.planned_value(on, **profile), None, None, None))
+            rows.append(TrajectoryRow(on, shown(rules.planned_value(on, **profile)), None, None, None))
             continue
         result = rules.assess_variance(
             on=on, actual=actual, direction=benefit.direction, tolerance_pct=benefit.tolerance_pct, **profile
         )
-        rows.append(TrajectoryRow(on, result.planned, actual, result.variance, result.rag.value))
+        rows.append(TrajectoryRow(on, shown(result.planned), actual, result.variance, result.rag.value))
     return rows
 
 

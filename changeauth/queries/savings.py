@@ -28,6 +28,7 @@ from changeauth.models import (
     BenefitAdjustment,
     BenefitDriver,
     BenefitMeasurement,
+    BenefitPlannedPoint,
     BenefitYear,
     Disbenefit,
     Improvement,
@@ -65,7 +66,7 @@ def _programme_of(model: Any) -> Any:
 
 def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savings.BenefitLine]]:
     """The cashable benefits in pounds (narrowed by ``where``) as ``domain.savings`` lines, with their
-    measurements to ``as_of``, adjustments and financial years (four selects)."""
+    measurements to ``as_of``, adjustments, financial years and profiles' planned points (five selects)."""
     benefit_rows = db.session.execute(
         select(
             Benefit.id,
@@ -75,6 +76,10 @@ def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savi
             Benefit.direction,
             Benefit.validated_at.is_not(None),
             Benefit.measure_type,
+            Benefit.baseline_date,
+            Benefit.target_date,
+            Benefit.target_value,
+            Benefit.profile_shape,
         )
         .outerjoin(Improvement, Improvement.id == Benefit.improvement_id)
         .where(Benefit.unit == GBP, Benefit.cash_class == CashClass.CASHABLE.value, *where)
@@ -84,7 +89,16 @@ def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savi
     measurements: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     adjustments: dict[int, list[savings.AdjustmentLine]] = defaultdict(list)
     years: dict[int, list[savings.YearPlan]] = defaultdict(list)
+    points: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     if ids:
+        for benefit_id, period_end, planned in db.session.execute(
+            select(
+                BenefitPlannedPoint.benefit_id,
+                BenefitPlannedPoint.period_end,
+                BenefitPlannedPoint.planned_value,
+            ).where(BenefitPlannedPoint.benefit_id.in_(ids))
+        ):
+            points[benefit_id].append((period_end, planned))
         for row in db.session.scalars(
             select(BenefitYear).where(BenefitYear.benefit_id.in_(ids)).order_by(BenefitYear.financial_year)
         ):
@@ -118,8 +132,27 @@ def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savi
             adjustments=tuple(adjustments[benefit_id]),
             years=tuple(years[benefit_id]),
             measure_type=measure_type,
+            profile=savings.PlanProfile(
+                baseline_date=baseline_date,
+                target_date=target_date,
+                target_value=target_value,
+                shape=str(shape),
+                points=tuple(points[benefit_id]),
+            ),
         )
-        for benefit_id, _programme, cash_class, baseline, direction, validated, measure_type in benefit_rows
+        for (
+            benefit_id,
+            _programme,
+            cash_class,
+            baseline,
+            direction,
+            validated,
+            measure_type,
+            baseline_date,
+            target_date,
+            target_value,
+            shape,
+        ) in benefit_rows
     }
     return list(benefit_rows), lines
 
@@ -337,12 +370,16 @@ class CostYear:
 
 
 def _span(line: savings.BenefitLine, current: int) -> list[int]:
-    """Every financial year from the first the benefit plans or measured in to the last it plans, or to
-    the current one once it has been measured (the years between included, figures or not)."""
+    """Every financial year from the first the benefit plans (its profile's baseline year, or a year
+    planned) or measured in to the last it plans, or to the current one once it has been measured or
+    profiled (the years between included, figures or not)."""
     measured = [savings.financial_year(end) for end, _ in line.measurements]
     years = {plan.year for plan in line.years} | set(measured)
     if measured:
         years.add(current)
+    if line.profile is not None and line.profile.baseline_date <= savings.financial_year_end(current):
+        # The profile plans every year from its baseline's (``domain.savings.planned_in_year``).
+        years |= {savings.financial_year(line.profile.baseline_date), current}
     return list(range(min(years), max(years) + 1)) if years else []
 
 

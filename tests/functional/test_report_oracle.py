@@ -765,3 +765,33 @@ def test_the_running_programmes_page_holds_no_findings_of_the_report(
     assert caption.endswith("(report section 3.3)")
     dashboard = page(client.get("/dashboard")).get_text(" ", strip=True)
     assert "Continuous improvement, from 2021: figures to date" in dashboard
+
+
+def test_the_plan_by_year_is_the_plan_the_benefit_page_shows(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    import csv
+
+    from changeauth.models import Benefit
+
+    # §3.2 and the business case: £2,483,925 a year from year 1; the saving's own plan reaches it by
+    # 31 March 2019, so 2018/19 plans £2,483,925 (it read £0), on every page and in the export; and a
+    # plan in pounds is shown in whole pounds (the plan read £1,243,666.15 on 1 April 2018).
+    login_as(UserFactory(viewer=True))
+    saving = db_session.scalar(
+        select(Benefit).where(Benefit.title == "Recurring staff cost savings (77.3 FTE)")
+    )
+    detail = page(client.get(f"/benefits/{saving.id}"))
+    text = detail.get_text(" ", strip=True)
+    assert "£1,243,666.15" not in text and "£1,243,666" in text
+    benefit_row = detail.select_one("#benefit-years #year-2018")
+    assert benefit_row.select("td")[0].get_text(strip=True) == pounds(248_392_500)
+    close_down = _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))
+    assert close_down["Planned saving 2018/19"] == pounds(248_392_500)
+    assert close_down["Planned saving 2019/20"] == close_down["Planned saving 2020/21"] == pounds(248_392_500)
+    # 2017/18, the investment's year, the owner planned no saving: the owner's plan for a year wins.
+    assert close_down["Planned saving 2017/18"] == "£0"
+    text = client.get("/savings-by-year/export.csv?year=2018").get_data(as_text=True)
+    rows = csv.DictReader(io.StringIO(text))
+    exported = next(r for r in rows if r["Saving or cost"] == "Recurring staff cost savings (77.3 FTE)")
+    assert exported["Planned saving (£)"] == "2483925.00"

@@ -155,3 +155,20 @@ def test_nothing_is_realised_in_a_year_not_yet_begun() -> None:
     line = _programme_saving()
     later = savings.benefit_years(line, [2020, 2021], realised_to=2020)
     assert [f.realised_pence for f in later] == [SAVING, 0]
+
+
+def test_a_year_with_no_plan_of_its_own_plans_what_the_profile_does_in_whole_pounds() -> None:
+    from changeauth.domain.savings import PlanProfile
+
+    # The saving's profile: £0 on 1 April 2017, a straight line to £2,483,925 by 31 March 2019 (§3.2).
+    profile = PlanProfile(date(2017, 4, 1), date(2019, 3, 31), Decimal(SAVING))
+    line = BenefitLine("cashable", True, Decimal(0), "increase", True, (), profile=profile)
+    planned = {y: savings.planned_in_year(line, y) for y in (2016, 2017, 2018, 2019, 2025)}
+    assert planned[2016] == 0 and planned[2018] == planned[2019] == planned[2025] == SAVING
+    assert planned[2017] % 100 == 0 and 0 < planned[2017] < SAVING  # whole pounds, part of the way
+    # A year the owner planned is the owner's plan.
+    owned = BenefitLine(
+        "cashable", True, Decimal(0), "increase", True, (), years=(YearPlan(2017, 0, 1),), profile=profile
+    )
+    assert savings.planned_in_year(owned, 2017) == 0
+    assert savings.planned_in_year(owned, 2018) == SAVING
