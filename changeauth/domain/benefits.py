@@ -14,10 +14,10 @@ an unknown string raises ``ValueError``.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -47,6 +47,11 @@ __all__ = [
     "add_period",
     "NO_CURRENT_DATA",
     "assess_variance",
+    "BehindPlan",
+    "behind_plan",
+    "judged_on",
+    "to_plan_precision",
+    "is_favourable",
     "current_rag",
     "can_validate",
     "counts_as_realised",
@@ -432,6 +437,14 @@ class VarianceResult:
     rag: Rag
 
 
+def is_favourable(variance: Decimal, direction: BenefitDirection | str) -> bool:
+    """Whether actual minus planned goes the benefit's way: at or above plan for an increase, at or below
+    for a decrease (the one rule for the rating, the plan's table and its words)."""
+    if BenefitDirection(direction) is BenefitDirection.INCREASE:
+        return variance >= 0
+    return variance <= 0
+
+
 def assess_variance(
     *,
     on: date,
@@ -465,8 +478,7 @@ def assess_variance(
         points=points,
     )
     variance = actual - planned
-    increasing = BenefitDirection(direction) is BenefitDirection.INCREASE
-    favourable = variance >= 0 if increasing else variance <= 0
+    favourable = is_favourable(variance, direction)
 
     band = abs(target_value - baseline_value) * tolerance_pct / Decimal(100)
     shortfall = abs(variance)
@@ -819,7 +831,7 @@ def current_rag(
     if staleness is not Staleness.CURRENT:
         return NO_CURRENT_DATA
     return assess_variance(
-        on=min(max(as_of, baseline_date), target_date),
+        on=judged_on(as_of, baseline_date=baseline_date, target_date=target_date),
         actual=latest_value,
         baseline_date=baseline_date,
         baseline_value=baseline_value,
@@ -830,6 +842,118 @@ def current_rag(
         shape=shape,
         points=points,
     ).rag.value
+
+
+def to_plan_precision(value: Decimal, *, money: bool, profile: Iterable[Decimal]) -> Decimal:
+    """A planned value (or a shortfall against one) to the precision of its unit: whole pounds for a plan in
+    pounds (values are in pence), else the decimal places of the baseline and target (whole calls for a
+    plan from 0 to 3,200 calls; one place for 2.5 FTE)."""
+    if money:
+        return (value / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP) * 100
+    places = max((max(-int(v.normalize().as_tuple().exponent), 0) for v in profile), default=0)
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def judged_on(as_of: date, *, baseline_date: date, target_date: date) -> date:
+    """The day whose plan today's rating judges the latest value against: today, kept between the baseline
+    date and the target date."""
+    return min(max(as_of, baseline_date), target_date)
+
+
+@dataclass(frozen=True)
+class BehindPlan:
+    """Why a benefit is rated behind plan today: its latest value against today's plan (``current_rag``)."""
+
+    judged_on: date
+    planned: Decimal
+    latest: Decimal
+    period_end: date
+    shortfall: Decimal
+    planned_change: Decimal
+    tolerance_pct: Decimal
+
+    @property
+    def shortfall_pct(self) -> Decimal:
+        """The shortfall as a percentage of the whole planned change, the measure the tolerance is in."""
+        if self.planned_change == 0:
+            return Decimal(0)
+        return self.shortfall * 100 / self.planned_change
+
+    def shortfall_pct_words(self) -> str:
+        """The shortfall's percentage to a whole number, or to one place where a whole number would not
+        show it beyond the tolerance (10.4% against a 10% tolerance)."""
+        whole = self.shortfall_pct.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if whole > self.tolerance_pct:
+            return f"{whole}%"
+        return f"{self.shortfall_pct.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+    def explain(
+        self,
+        *,
+        value: Callable[[Decimal], str],
+        measured: Callable[[Decimal], str],
+        change: Callable[[Decimal], str],
+        day: Callable[[date], str],
+        next_due: date,
+    ) -> str:
+        """The plain words a page shows: what was compared, with the figures, and what the owner can do and
+        when. ``value`` writes a planned value in the benefit's unit, ``measured`` a measured one, ``change``
+        a difference in it, ``day`` a date."""
+        tolerance = self.tolerance_pct.normalize()
+        return (
+            f"Today's plan is {value(self.planned)}; the latest measurement, {measured(self.latest)} for the "
+            f"period ending {day(self.period_end)}, is {change(self.shortfall)} behind it: "
+            f"{self.shortfall_pct_words()} of the planned change of {change(self.planned_change)}, more than "
+            f"the {tolerance:f}% tolerance. The table below compares each measurement with the plan for its "
+            f"own period, so a row can be on track while the benefit is behind today's plan. The next "
+            f"measurement is due on {day(next_due)}: record it then (or sooner, for a period that has "
+            f"ended), and the flag comes down once a measurement is back within tolerance. If the plan "
+            f"itself no longer holds, propose a change to the baseline or target."
+        )
+
+
+def behind_plan(
+    *,
+    as_of: date,
+    latest_value: Decimal | None,
+    latest_period_end: date | None,
+    baseline_date: date,
+    baseline_value: Decimal,
+    target_date: date,
+    target_value: Decimal,
+    direction: BenefitDirection | str,
+    tolerance_pct: Decimal = DEFAULT_TOLERANCE_PCT,
+    shape: ProfileShape | str = ProfileShape.STRAIGHT_LINE,
+    points: Iterable[Point] = (),
+) -> BehindPlan | None:
+    """The comparison behind an amber or red rating today (the one ``current_rag`` makes), or None when
+    the latest value is within tolerance or nothing is measured."""
+    if latest_value is None or latest_period_end is None:
+        return None
+    on = judged_on(as_of, baseline_date=baseline_date, target_date=target_date)
+    result = assess_variance(
+        on=on,
+        actual=latest_value,
+        baseline_date=baseline_date,
+        baseline_value=baseline_value,
+        target_date=target_date,
+        target_value=target_value,
+        direction=direction,
+        tolerance_pct=tolerance_pct,
+        shape=shape,
+        points=points,
+    )
+    if not is_out_of_tolerance(result.rag.value):
+        return None
+    return BehindPlan(
+        judged_on=on,
+        planned=result.planned,
+        latest=latest_value,
+        period_end=latest_period_end,
+        shortfall=abs(result.variance),
+        planned_change=abs(target_value - baseline_value),
+        tolerance_pct=tolerance_pct,
+    )
 
 
 def is_out_of_tolerance(rag: str | None) -> bool:

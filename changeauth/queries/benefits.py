@@ -95,6 +95,8 @@ class BenefitFigures:
     years: tuple[SavingYear, ...] = ()
     # A stepped or custom plan's points, in date order (none for a straight line).
     planned_points: tuple[rules.Point, ...] = ()
+    # Why today's rating is amber or red (``rules.behind_plan``); None when it is not.
+    behind: rules.BehindPlan | None = None
 
     @property
     def is_stale(self) -> bool:
@@ -236,6 +238,21 @@ def figures(
         ),
         rag=rag,
         planned_points=tuple(points),
+        behind=rules.behind_plan(
+            as_of=as_of,
+            latest_value=benefit.last_value,
+            latest_period_end=benefit.last_period_end,
+            baseline_date=benefit.baseline_date,
+            baseline_value=benefit.baseline_value,
+            target_date=benefit.target_date,
+            target_value=benefit.target_value,
+            direction=benefit.direction,
+            tolerance_pct=benefit.tolerance_pct,
+            shape=benefit.profile_shape,
+            points=points,
+        )
+        if rules.is_out_of_tolerance(rag)
+        else None,
     )
 
 

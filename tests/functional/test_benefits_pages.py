@@ -571,3 +571,33 @@ class TestTrackerRagFilter:
         assert not tags & {"Green", "Amber", "Red"}
         detail = page(client.get(f"/benefits/{unmeasured.id}")).get_text(" ", strip=True)
         assert "Not measured" in detail
+
+
+def test_mixed_units_plan_precision_and_an_unvalidated_saving_read_correctly(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    """The tracker's realised column says each benefit is in its own unit and names the improvement; a plan
+    in pounds shows whole pounds; a measured saving finance has not validated is not called realised."""
+    start = today() - timedelta(days=100)
+    saving = BenefitFactory(
+        cashable=True,
+        title="Licence savings",
+        baseline_date=start,
+        target_date=start + timedelta(days=300),
+        target_value=Decimal(1_000_001),  # £10,000.01: a third of the way is £3,333.34 planned
+    )
+    BenefitMeasurementFactory(benefit=saving, period_end=start + timedelta(days=100), value=Decimal(300_000))
+    db_session.commit()
+    login_as(UserFactory(design_authority=True))
+    tracker = page(client.get("/benefits/"))
+    headings = [th.get_text(" ", strip=True) for th in tracker.select("th")]
+    assert "Realised so far (gross), in each benefit's own unit" in headings
+    assert f"{saving.improvement.ref}: {saving.improvement.title}" in tracker.get_text(" ")
+    detail = page(client.get(f"/benefits/{saving.id}"))
+    text = " ".join(detail.get_text(" ").split())
+    assert "Measured (gross), not yet validated £3,000" in text
+    assert "Realised (gross)" not in text
+    assert "Measured, not yet validated: it counts as realised once finance validates it" in text
+    cells = [td.get_text(strip=True) for td in detail.select("table td.numeric")]
+    assert "£3,333" in cells and "£333 behind" in cells
+    assert not any(".3" in cell for cell in cells)

@@ -353,6 +353,11 @@ def test_journey_3_owner_sees_a_benefit_behind_plan_after_recording_its_measurem
     notice = manager.locator("#off-track")
     expect(notice).to_contain_text("Behind plan since")
     expect(notice).to_contain_text("the design authority have been told")
+    # Why, with the figures: today's plan against the latest measurement, and when the next one is due.
+    expect(notice).to_contain_text("Today's plan is ")
+    expect(notice).to_contain_text("the latest measurement, 1,150")
+    expect(notice).to_contain_text("more than the 10% tolerance")
+    expect(notice).to_contain_text("The next measurement is due on ")
     assert "out_of_tolerance" not in main_text(manager)
     screenshot(manager, "benefit-off-track")
 

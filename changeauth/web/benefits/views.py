@@ -67,6 +67,7 @@ from changeauth.web.benefits.forms import (
     ValidateForm,
     evidence_upload,
 )
+from changeauth.web.filters import format_date
 from changeauth.web.forms import TrackerFilterForm, apply_field_errors
 
 bp = Blueprint("benefits", __name__)
@@ -96,6 +97,33 @@ def benefit_change(value: Decimal | int | None, unit: str, baseline: Decimal | i
     text = f"{int(number):,}" if number == number.to_integral_value() else f"{number.normalize():,f}"
     from_nothing = baseline is not None and Decimal(baseline) == 0
     return units.describe_change(number, unit, text, from_nothing=from_nothing)
+
+
+@bp.app_template_filter("plan_value")
+def plan_value(value: Decimal | None, benefit: Benefit) -> str:
+    """A planned value in its unit, to the precision of the unit (``rules.to_plan_precision``)."""
+    if value is None:
+        return ""
+    return benefit_value(_to_plan_precision(value, benefit), benefit.unit)
+
+
+def _to_plan_precision(value: Decimal, benefit: Benefit) -> Decimal:
+    return rules.to_plan_precision(
+        Decimal(value), money=benefit.unit == GBP, profile=(benefit.baseline_value, benefit.target_value)
+    )
+
+
+@bp.app_template_filter("plan_variance")
+def plan_variance(variance: Decimal | None, benefit: Benefit) -> str:
+    """A measurement against its period's plan in words, by the benefit's direction ("£4,500 behind",
+    "333 calls per month ahead"): a bare sign would read as better for a measure where down is better."""
+    if variance is None:
+        return ""
+    rounded = _to_plan_precision(Decimal(variance), benefit)
+    if rounded == 0:
+        return "On plan"
+    amount = benefit_change(abs(rounded), benefit.unit)
+    return f"{amount} {'ahead' if rules.is_favourable(rounded, benefit.direction) else 'behind'}"
 
 
 @bp.app_template_filter("unit_phrase")
@@ -382,6 +410,7 @@ def _detail_page(
     years = savings_queries.saving_years(today(), benefit_id=benefit.id) if _by_year(benefit) else []
     requests = benefit_queries.change_requests(benefit.id)
     pending = next((request for request in requests if request.is_pending), None)
+    figures = benefit_queries.benefit_figures(benefit, as_of=today(), grace_days=_grace())
     return render_template(
         "benefits/detail.html",
         change_requests=requests,
@@ -398,7 +427,8 @@ def _detail_page(
         and permissions.can_accept_benefit(current_user.as_actor(), benefit_owner_id=benefit.owner_id),
         can_propose=pending is None and _proposable(benefit),
         benefit=benefit,
-        figures=benefit_queries.benefit_figures(benefit, as_of=today(), grace_days=_grace()),
+        figures=figures,
+        behind_words=_behind_words(figures),
         rows=benefit_queries.trajectory_table(benefit, measurements, points),
         measurements=measurements,
         adjustments=adjustments,
@@ -420,6 +450,20 @@ def _detail_page(
         plan_year_choices=_year_choices(benefit, [row.figures.year for row in years]),
         **actions,
     ), (422 if failed else 200)
+
+
+def _behind_words(figures: benefit_queries.BenefitFigures) -> str | None:
+    """Why the benefit is behind plan today, in words with its figures (``rules.BehindPlan.explain``)."""
+    if figures.behind is None:
+        return None
+    benefit = figures.benefit
+    return figures.behind.explain(
+        value=lambda value: plan_value(value, benefit),
+        measured=lambda value: benefit_value(value, benefit.unit),
+        change=lambda value: benefit_change(_to_plan_precision(value, benefit), benefit.unit),
+        day=format_date,
+        next_due=figures.next_due,
+    )
 
 
 def _chart_value(value: Decimal, unit: str) -> float:
