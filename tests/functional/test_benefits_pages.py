@@ -587,9 +587,15 @@ def test_mixed_units_plan_precision_and_an_unvalidated_saving_read_correctly(
         target_value=Decimal(1_000_001),  # £10,000.01: a third of the way is £3,333.34 planned
     )
     BenefitMeasurementFactory(benefit=saving, period_end=start + timedelta(days=100), value=Decimal(300_000))
+    closed = BenefitFactory(title="Bins emptied on time", closing_status="partially_realised")
     db_session.commit()
     login_as(UserFactory(design_authority=True))
     tracker = page(client.get("/benefits/"))
+    # A closed benefit's status is its status, not part of its name.
+    link = tracker.find("a", string="Bins emptied on time")
+    assert link is not None
+    cells = [" ".join(td.get_text(" ").split()) for td in link.find_parent("tr").find_all("td")]
+    assert cells[0] == closed.title and "Closed: partially realised" in cells
     headings = [th.get_text(" ", strip=True) for th in tracker.select("th")]
     assert "Realised so far (gross), in each benefit's own unit" in headings
     assert f"{saving.improvement.ref}: {saving.improvement.title}" in tracker.get_text(" ")
