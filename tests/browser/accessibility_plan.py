@@ -754,6 +754,9 @@ NO_ERROR_STATE: dict[str, str] = {
     "tests/functional/test_dead_ends.py",
     "auth.logout": "a button",
     "meetings.agenda_move": "a button (move up, move down, take off the agenda)",
+    "meetings.meeting_action_done": "a button (mark a meeting's action done, on My actions or the meeting's "
+    "page); a refusal (done already, someone else's) is a page of its own, checked in "
+    "tests/functional/test_meeting_agenda.py",
     "meetings.meeting_minutes": "the minutes are optional; only more than 50,000 characters is refused",
     "account.stay_signed_in": "a button (the idle warning; scanned shown in test_idle_warning)",
     "account.sign_out_everywhere": "a button",
