@@ -3,6 +3,8 @@ example. Each saves its people's Home at 1280 and 375 pixels (tests/journeys/art
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -546,6 +548,10 @@ def test_journey_7_a_councillor_finds_the_close_down_reports_figures(person: Any
         assert f"{closed}: net saving {year} {net}" in reconciliation  # §3.2
         assert f"{closed}: temporary staff {year} {REPORT_STAFF[year]}" in reconciliation  # §3.2
     assert f"{closed}: net saving 2018/19 £0" in reconciliation  # a year of the plan, shown plainly
+    # §3.2's investment is its own line, never a negative net saving.
+    assert f"{closed}: one-off investment 2017/18 {REPORT_INVESTMENT}" in reconciliation
+    assert f"{closed}: net saving 2017/18 £0" in reconciliation
+    assert f"-{REPORT_INVESTMENT}" not in main_text(councillor)
     maturity = _shown(councillor, "#maturity-table")
     assert all(achieved in maturity for achieved in REPORT_DRIVERS)  # §3.3
     assert "£2,528,925" not in main_text(councillor)
@@ -575,5 +581,31 @@ def test_journey_7_a_councillor_finds_the_close_down_reports_figures(person: Any
     for year, net in REPORT_NET.items():
         assert f"Net saving {year} {net}" in close_down  # §3.2
     assert "Net saving 2018/19 £0" in close_down
+    assert "Net saving 2017/18 £0" in close_down
+    assert f"One-off investment 2017/18 {REPORT_INVESTMENT}" in close_down
+    assert f"Planned saving 2018/19 {REPORT_SAVING}" in close_down  # its plan reaches it by March 2019
     assert all(achieved in close_down for achieved in REPORT_DRIVERS)  # §3.3
     screenshot(councillor, "journey-7-close-down")
+
+    # The export the page links to holds the page's figures for every year, programme by programme.
+    link = councillor.get_by_role("link", name="as comma-separated values (CSV)")
+    exported = councillor.context.request.get(link.get_attribute("href")).text()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    totals = {
+        r["Financial year"]: r for r in rows if r["Saving or cost"] == f"All savings and costs of {closed}"
+    }
+    assert list(totals) == ["2017/18", "2018/19", "2019/20", "2020/21"]  # no year after the close-down
+    for year, net in REPORT_NET.items():
+        assert f"£{int(float(totals[year]['Net saving (£)'])):,}" == net  # §3.2
+    assert totals["2017/18"]["One-off investment (£)"] == "7448155.00"  # §3.2
+    assert not any(r["Saving or cost"] == "All savings and costs" for r in rows)
+
+    # The follow-on programme, still running, shows its figures to date and none of the report's.
+    councillor.get_by_role("link", name="Reports", exact=True).first.click()
+    if "/dashboard" not in councillor.url:
+        councillor.get_by_role("link", name="Dashboard", exact=True).first.click()
+    councillor.get_by_role("link", name=f"{later}: figures to date, with where each comes from").first.click()
+    expect(councillor.locator("h1")).to_have_text(f"{later}: figures to date")
+    running = main_text(councillor)
+    assert "report section" not in running and not any(a in running for a in REPORT_DRIVERS)
+    screenshot(councillor, "journey-7-figures-to-date")
