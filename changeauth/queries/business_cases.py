@@ -188,6 +188,8 @@ class CaseSummary:
     preferred: Appraisal | None
     # The preferred option against business as usual: its switching values and what-ifs.
     sensitivity: Sensitivity | None = None
+    # Whether the preferred option plans any cashable benefit: cash payback counts those only.
+    has_cashable_benefits: bool = False
 
 
 def _summary(case: BusinessCase) -> CaseSummary:
@@ -200,6 +202,8 @@ def _summary(case: BusinessCase) -> CaseSummary:
         preferred_option=case.preferred_option,
         preferred=preferred.appraisal if preferred else None,
         sensitivity=appraised.sensitivity,
+        has_cashable_benefits=preferred is not None
+        and any(year.cashable_benefit_pence for year in preferred.figures.years),
     )
 
 

@@ -278,6 +278,25 @@ def test_the_improvement_page_shows_the_case_and_its_headline_figures(
     assert section.select_one("a")["href"] == f"/improvements/{case.improvement_id}/business-case"
 
 
+def test_a_case_whose_benefits_are_not_cashable_says_why_it_does_not_pay_back(
+    client: FlaskClient, login_as: Any, db_session: Any
+) -> None:
+    case = BusinessCaseFactory(submitted=True)
+    for option in case.options:
+        for year in option.years:
+            year.non_cashable_benefit_pence, year.cashable_benefit_pence = year.cashable_benefit_pence, 0
+    db_session.commit()
+    login_as(UserFactory())
+    section = (
+        page(client.get(f"/improvements/{case.improvement_id}")).select_one("#business-case-heading").parent
+    )
+    text = " ".join(section.get_text(" ").split())
+    assert (
+        "and it does not pay back in cash: payback counts cashable benefits only, and this option's benefits "
+        "are not cashable." in text
+    )
+
+
 def test_the_owner_is_invited_to_write_one(
     client: FlaskClient, login_as: Any, db_session: Any, improvement: Improvement
 ) -> None:

@@ -19,6 +19,10 @@ def test_payback_inside_a_sentence() -> None:
     assert payback_sentence(Decimal("1.6667")) == "pays back in 1.7 years"
     assert payback_sentence(Decimal(0)) == "pays back within the first year"
     assert payback_sentence(None) == "does not pay back within the appraisal period"
+    assert payback_sentence(None, True) == (
+        "does not pay back within the appraisal period (payback counts cashable benefits only)"
+    )
+    assert payback_sentence(None, False).startswith("does not pay back in cash: payback counts cashable")
 
 
 def test_bcr_to_two_places() -> None:

@@ -142,9 +142,17 @@ def format_payback(value: Decimal | None) -> str:
 
 
 @bp.app_template_filter("payback_sentence")
-def payback_sentence(value: Decimal | None) -> str:
+def payback_sentence(value: Decimal | None, has_cashable_benefits: bool | None = None) -> str:
     """Cash payback inside a sentence: "pays back in 1.7 years", "pays back within the first year",
-    "does not pay back within the appraisal period"."""
+    "does not pay back within the appraisal period"; given whether the option plans any cashable benefit,
+    no payback says why (payback counts cashable benefits only)."""
+    if value is None and has_cashable_benefits is False:
+        return (
+            "does not pay back in cash: payback counts cashable benefits only, and this option's "
+            "benefits are not cashable"
+        )
+    if value is None and has_cashable_benefits:
+        return "does not pay back within the appraisal period (payback counts cashable benefits only)"
     words = format_payback(value)
     if words in (PAYS_BACK_AT_ONCE, NEVER_PAYS_BACK):
         return words[0].lower() + words[1:]
