@@ -44,3 +44,15 @@ def test_a_sponsoring_member_sees_what_they_may_decide_and_what_waits_for_anothe
     devi.goto("/")
     assert any(row.startswith(sponsored) for row in _rows(devi, "gates-heading"))
     screenshot(devi, "home-independent-member")
+
+    # The latest meeting only triaged ideas: its record lists them, with who decided each.
+    devi.goto("/meetings")
+    links = [link.get_attribute("href") for link in devi.locator("main li a").all()]
+    for href in links:
+        devi.goto(str(href))
+        text = main_text(devi)
+        if "Nothing at a later gate was on the agenda" in text:
+            break
+    assert "Ideas triaged" in text and "Nothing was on the agenda" not in text
+    assert "G0: decide what to do with the idea" in text and "Decided by Devi Authority." in text
+    screenshot(devi, "meeting-that-triaged")
