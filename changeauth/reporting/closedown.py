@@ -105,6 +105,9 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
         return None
     figures = programme.figures
     closed = programme.closed
+    # "Projected" is the business case's annual saving only; a programme without one shows none, never £0
+    # beside its benefits' targets (docs/reports.md).
+    projected = programme.planned_annual_benefit_pence > 0
     case = case_queries.latest_for_programme(programme_id)
     appraised = case_queries.appraise_case(case) if case is not None else None
     preferred = appraised.preferred if appraised is not None else None
@@ -125,9 +128,9 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
             Row("One-off investment", programme.planned_investment_pence, MONEY, case_source, "investment"),
             Row(
                 "Projected annual saving",
-                programme.planned_annual_benefit_pence,
+                programme.planned_annual_benefit_pence if projected else None,
                 MONEY,
-                case_source,
+                case_source if projected else "No business case projects an annual saving for this programme",
                 "projected",
             ),
             Row("Reduction in posts (FTE)", -programme.planned_fte_change, NUMBER, case_source, "fte"),
@@ -154,9 +157,13 @@ def build(programme_id: int, as_of: date) -> CloseDown | None:
             ),
             Row(
                 "Shortfall against the projected saving",
-                max(programme.planned_annual_benefit_pence - figures.like_for_like_pence, 0),
+                max(programme.planned_annual_benefit_pence - figures.like_for_like_pence, 0)
+                if projected
+                else None,
                 MONEY,
-                "Projected saving less the like-for-like saving",
+                "Projected saving less the like-for-like saving"
+                if projected
+                else "No projection to compare with",
                 "shortfall",
             ),
         ),

@@ -795,3 +795,24 @@ def test_the_plan_by_year_is_the_plan_the_benefit_page_shows(
     rows = csv.DictReader(io.StringIO(text))
     exported = next(r for r in rows if r["Saving or cost"] == "Recurring staff cost savings (77.3 FTE)")
     assert exported["Planned saving (£)"] == "2483925.00"
+
+
+def test_projected_means_the_business_case_and_every_count_names_what_it_covers(
+    client: FlaskClient, login_as: Any, demo: int, db_session: Any
+) -> None:
+    # §3.2: "The business case projected a financial benefit of £2,483,925". The follow-on programme has
+    # no business case: it projects nothing, and its benefits' £45,000 of targets is not a projection;
+    # it read "Projected annual saving £0" beside "£45,000 targeted".
+    later = db_session.scalar(select(Programme.id).where(Programme.code == "continuous_improvement"))
+    login_as(UserFactory(viewer=True))
+    shown = _close_down_by_figure(page(client.get(f"/programmes/{later}/close-down")))
+    assert shown["Projected annual saving"] == "Not available"
+    assert shown["Shortfall against the projected saving"] == "Not available"
+    assert _close_down_by_figure(page(client.get(f"/programmes/{demo}/close-down")))[
+        "Projected annual saving"
+    ] == pounds(248_392_500)
+    scrutiny = page(client.get("/reports/scrutiny")).get_text(" ", strip=True)
+    assert "projected annual saving of £0" not in scrutiny
+    assert "projected annual saving of £2,483,925" in scrutiny
+    home = _summary(page(client.get("/")).select_one("#viewer-overview"))
+    assert "Improvements recorded" not in home and "Improvements recorded, all programmes" in home

@@ -159,7 +159,7 @@ def test_the_scrutiny_report_is_printable_and_dated(
     }
     # Idea 5 + business case 5 + approved 1 + delivery 5 + realisation 2 + closed 1 + on hold 2 + declined 3
     # + merged 1
-    assert summary["Improvements recorded"] == "25"
+    assert summary["Improvements recorded, all programmes"] == "25"
     closed, later = "SSDC Transformation Programme", "Continuous improvement, from 2021"
     assert summary[f"{closed}: benefit realised (validated by finance)"] == "£2,483,925"
     assert summary[f"{closed}: estimates not yet validated"] == "£0"
