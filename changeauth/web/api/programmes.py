@@ -20,8 +20,8 @@ blp = Blueprint("programmes_api", __name__, url_prefix="/api/v1", description="P
 
 class FinancialYearSchema(Schema):
     """One financial year of a programme's saving (``domain.savings.YearFigures``): planned, realised,
-    confirmed adjustments, one-off costs (temporary resources and investment), net, and what was taken
-    out of budgets."""
+    confirmed adjustments, temporary resources, the one-off investment (its own figure, not taken off
+    the net saving), the net saving, and what was taken out of budgets."""
 
     financial_year = fields.Integer(required=True, attribute="year")
     label = fields.String(required=True)
