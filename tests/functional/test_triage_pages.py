@@ -222,3 +222,17 @@ def test_the_queue_shows_fifty_ideas_a_page_oldest_first(
     second = page(client.get("/triage/?page=2")).get_text()
     assert "Waiting idea 50" in second and "Waiting idea 51" in second
     assert "Waiting idea 49" not in second
+
+
+def test_the_triage_queue_says_which_ideas_wait_for_another_member_and_why(
+    client: FlaskClient, login_as: Any
+) -> None:
+    member = UserFactory(design_authority=True)
+    own = ImprovementFactory(title="The member's own idea", submitter=member)
+    other = ImprovementFactory(title="Someone else's idea")
+    login_as(member)
+    response = client.get("/triage/")
+    html = response.get_data(as_text=True)
+    text = " ".join(page(response).get_text(" ").split())
+    assert "The member's own idea Waiting for another member: you submitted it" in text
+    assert f'/triage/{own.id}"' not in html and f'/triage/{other.id}"' in html

@@ -26,10 +26,18 @@ bp = Blueprint("triage", __name__, url_prefix="/triage")
 @bp.route("/")
 @role_required(Role.DESIGN_AUTHORITY)
 def queue() -> ResponseReturnValue:
+    queue_page = triage.triage_queue(clock.today(), page=request.args.get("page", 1, type=int))
+    ideas = [item.improvement for item in queue_page.items]
+    facts = improvement_queries.facts_for_member(ideas, current_user)
+    actor = current_user.as_actor()
+    # Separation of duties: an idea the member has an interest in waits for another member, with why.
+    waits = {
+        idea.id: permissions.INTEREST_WORDS[interest]
+        for idea in ideas
+        if (interest := permissions.interest_in(actor.id, facts[idea.id])) is not None
+    }
     return render_template(
-        "triage/queue.html",
-        page=triage.triage_queue(clock.today(), page=request.args.get("page", 1, type=int)),
-        sla=current_app.config["TRIAGE_SLA_WORKING_DAYS"],
+        "triage/queue.html", page=queue_page, waits=waits, sla=current_app.config["TRIAGE_SLA_WORKING_DAYS"]
     )
 
 
