@@ -103,7 +103,8 @@ def test_the_owner_keeps_the_staffing_register(browser: Any, live_server: str, s
         # 2.5 FTE × £30,000 × 1.30 = £97,500; the grant-funded adviser is listed but not counted.
         saving = owner.locator("#staffing-saving").inner_text()
         assert "£97,500 a year from 2.5 FTE" in saving
-        assert "2 FTE, not counted" in owner.locator("#staffing-figures").inner_text()
+        out_of_scope = owner.locator("#staffing-out-of-scope").inner_text()
+        assert out_of_scope == "2 FTE before and 0 FTE after the change"
 
         owner.get_by_role("link", name="Record a pay award").click()
         owner.get_by_label("Financial year of the pay award").select_option(label="2026/27")
