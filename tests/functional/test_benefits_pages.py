@@ -597,12 +597,12 @@ def test_mixed_units_plan_precision_and_an_unvalidated_saving_read_correctly(
     cells = [" ".join(td.get_text(" ").split()) for td in link.find_parent("tr").find_all("td")]
     assert cells[0] == closed.title and "Closed: partially realised" in cells
     headings = [th.get_text(" ", strip=True) for th in tracker.select("th")]
-    assert "Realised so far (gross), in each benefit's own unit" in headings
+    assert "Realised (gross), each in its own unit" in headings
     assert f"{saving.improvement.ref}: {saving.improvement.title}" in tracker.get_text(" ")
     detail = page(client.get(f"/benefits/{saving.id}"))
     text = " ".join(detail.get_text(" ").split())
     assert "Measured (gross), not yet validated £3,000" in text
-    assert "Realised (gross)" not in text
+    assert "Realised (gross)" not in text and "Realised (like-for-like)" not in text
     assert "Measured, not yet validated: it counts as realised once finance validates it" in text
     cells = [td.get_text(strip=True) for td in detail.select("table td.numeric")]
     assert "£3,333" in cells and "£333 behind" in cells

@@ -35,6 +35,7 @@ def test_its_approved_case_is_complete(client: FlaskClient, login_as: Any, db_se
     text = " ".join(page(client.get(f"/improvements/{improvement.id}/business-case")).get_text(" ").split())
     assert "Not written yet" not in text
     assert "recurs but stops" not in text
+    assert "The funding matches the £26,000 of costs" in text  # funded for every year of its costs
 
 
 def test_its_review_and_decision_cite_its_measurements(db_session: Any) -> None:
