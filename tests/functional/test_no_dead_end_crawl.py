@@ -18,7 +18,13 @@ from flask import Flask
 from changeauth import db
 from tests.factories import UserFactory
 from tests.functional.routes import url_for_route
-from tests.functional.test_route_security import ACCESS, GETS, PERSONAS, samples  # noqa: F401 - a fixture
+from tests.functional.test_route_security import (  # noqa: F401 - the two fixtures
+    ACCESS,
+    GETS,
+    PERSONAS,
+    _module_samples,
+    samples,
+)
 from tests.helpers import page, sign_in_by_session
 
 # Forms that would end the crawler's session or switch its own account off, not dead ends.
@@ -69,6 +75,10 @@ def _forms(html: BeautifulSoup) -> list[Any]:
         for form in html.select("main form[method=post]")
         if not any(str(form.get("action", "")).endswith(action) for action in LEFT_OUT_ACTIONS)
     ]
+
+
+# The route security module's samples, written once for this module too (tests/conftest.py).
+pytestmark = pytest.mark.module_transaction
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -120,6 +120,8 @@ class TestSignIn:
             "_auth_at",
             "_2fa",
             "_flashes",
+            # When its person last wrote, so their next page shows what they wrote (read-your-writes).
+            "wrote_at",
         }
         text = repr(content)
         for secret in (user.email, "Priya", "design_authority", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"):

@@ -21,6 +21,7 @@ EXTRACTS: dict[str, tuple[Callable[[], pd.DataFrame], list[str]]] = {
             "benefit_id",
             "driver",
             "programme_id",
+            "programme",
             "unit",
             "cash_class",
             "direction",
