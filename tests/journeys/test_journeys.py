@@ -367,7 +367,7 @@ def test_journey_3_owner_sees_a_benefit_behind_plan_after_recording_its_measurem
     manager.goto(benefit_page)
     assert manager.locator("#off-track").count() == 0
     manager.goto("/")
-    off_track = manager.locator("#owner-work li", has_text=title).filter(has_text="Off track")
+    off_track = manager.locator("#owner-work li", has_text=title).filter(has_text="Behind plan")
     assert off_track.count() == 0
 
 
