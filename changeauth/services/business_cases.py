@@ -90,15 +90,19 @@ def _take_turns_on(owner: Improvement | Programme, attribute_names: Sequence[str
     db.session.refresh(owner, attribute_names=list(attribute_names), with_for_update=True)
 
 
-def _latest(improvement_id: int) -> BusinessCase | None:
+def _series_of(owner: Improvement | Programme) -> Any:
+    """The condition that picks the cases of ``owner``'s series, an improvement's or a programme's."""
+    if isinstance(owner, Programme):
+        return BusinessCase.programme_id == owner.id
+    return BusinessCase.improvement_id == owner.id
+
+
+def _latest(owner: Improvement | Programme) -> BusinessCase | None:
     case = db.session.scalar(
-        select(BusinessCase)
-        .where(BusinessCase.improvement_id == improvement_id)
-        .order_by(BusinessCase.version.desc())
-        .limit(1)
+        select(BusinessCase).where(_series_of(owner)).order_by(BusinessCase.version.desc()).limit(1)
     )
     if case is not None:
-        # Read after the improvement lock: a copy loaded earlier in this request may be stale.
+        # Read after the owner's lock: a copy loaded earlier in this request may be stale.
         db.session.refresh(case, attribute_names=["status", "lock_version"])
     return case
 
@@ -276,15 +280,20 @@ def audit_snapshot(content: CaseContent) -> dict[str, Any]:
 
 def _new_version(
     actor: User,
-    improvement: Improvement,
+    owner: Improvement | Programme,
     content: CaseContent,
     latest: BusinessCase | None,
     priorities: list[Any],
     drivers: list[Any],
     now: datetime,
+    **programme_columns: Any,
 ) -> BusinessCase:
+    """The next version of ``owner``'s series, a draft; an open draft it replaces becomes superseded.
+    ``programme_columns`` are a programme case's own columns (``costs_split``), audited with it."""
+    series = {"programme_id": owner.id} if isinstance(owner, Programme) else {"improvement_id": owner.id}
     case = BusinessCase(
-        improvement_id=improvement.id,
+        **series,
+        **programme_columns,
         version=(latest.version + 1) if latest else 1,
         based_on_version=latest.version if latest else None,
         status=CaseStatus.DRAFT,
@@ -300,7 +309,14 @@ def _new_version(
         superseded = latest.id
     db.session.add(case)
     db.session.flush()
-    after = {"version": case.version, "status": case.status, **audit_snapshot(content)}
+    programme = {"programme": owner.code} if isinstance(owner, Programme) else {}
+    after = {
+        **programme,
+        "version": case.version,
+        "status": case.status,
+        **programme_columns,
+        **audit_snapshot(content),
+    }
     if superseded is not None:
         after["supersedes_draft_id"] = superseded
     record_event(
@@ -334,7 +350,7 @@ def create_business_case(
     improvement = _lock_improvement(improvement_id)
     _check_can_write(actor, improvement)
     priorities, drivers = _validated(content)
-    latest = _latest(improvement.id)
+    latest = _latest(improvement)
     if expected_version is not None and expected_version != (latest.version if latest else 0):
         raise VersionConflict("A newer version of this business case has been saved. Read it and try again.")
     return _new_version(actor, improvement, content, latest, priorities, drivers, now or db.utcnow())
@@ -360,51 +376,12 @@ def create_programme_business_case(
     programme = _lock_programme(programme_id)
     _check_can_write_programme(actor)
     priorities, drivers = _validated(content)
-    latest = db.session.scalar(
-        select(BusinessCase)
-        .where(BusinessCase.programme_id == programme.id)
-        .order_by(BusinessCase.version.desc())
-        .limit(1)
-    )
+    latest = _latest(programme)
     if expected_version is not None and expected_version != (latest.version if latest else 0):
         raise VersionConflict("A newer version of this business case has been saved. Read it and try again.")
-    now = now or db.utcnow()
-    case = BusinessCase(
-        programme_id=programme.id,
-        version=(latest.version + 1) if latest else 1,
-        based_on_version=latest.version if latest else None,
-        status=CaseStatus.DRAFT,
-        costs_split=costs_split,
-        created_by_id=actor.id,
-        created_at=now,
-        updated_at=now,
+    return _new_version(
+        actor, programme, content, latest, priorities, drivers, now or db.utcnow(), costs_split=costs_split
     )
-    apply_content(case, content, priorities, drivers)
-    superseded = None
-    if latest is not None and latest.status == CaseStatus.DRAFT:
-        latest.status = CaseStatus.SUPERSEDED
-        latest.updated_at = now
-        superseded = latest.id
-    db.session.add(case)
-    db.session.flush()
-    after = {
-        "programme": programme.code,
-        "version": case.version,
-        "status": case.status,
-        "costs_split": costs_split,
-        **audit_snapshot(content),
-    }
-    if superseded is not None:
-        after["supersedes_draft_id"] = superseded
-    record_event(
-        actor_id=actor.id,
-        action="business_case.created",
-        subject_type=SUBJECT_TYPE,
-        subject_id=case.id,
-        subject_version=case.version,
-        after=after,
-    )
-    return case
 
 
 def edit_business_case(
@@ -433,7 +410,7 @@ def edit_business_case(
     improvement = _lock_improvement(improvement_id)
     _check_can_write(actor, improvement)
     priorities, drivers = _validated(content, complete=complete)
-    latest = _latest(improvement.id)
+    latest = _latest(improvement)
     if based_on_version != (latest.version if latest else 0):
         raise VersionConflict(
             "A newer version of this business case was saved while you were editing. "
