@@ -96,6 +96,16 @@ _TOTP_STEP_USED: dict[str, int] = {
 }
 
 
+PAGE_TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.S)
+
+
+def ended(response: Any) -> str:
+    """Where a write ended, for a failure's message: the address, the status and the page's title."""
+    found = PAGE_TITLE.search(response.text or "")
+    title = " ".join(found.group(1).split())[:80] if found else ""
+    return f"ended at {response.url}, {response.status_code} {title}".rstrip()
+
+
 class CouncilUser(HttpUser):
     """Someone who signs in through the form and then reads pages with a few seconds between them."""
 
@@ -246,7 +256,7 @@ class StaffMember(CouncilUser):
         ) as response:
             # Submitting ends on the confirmation page, which names the new reference.
             if not re.search(r"/improvements/\d+/submitted$", response.url):
-                response.failure(f"the idea was not submitted (ended at {response.url})")
+                response.failure(f"the idea was not submitted ({ended(response)})")
 
     @task(1)
     def api(self) -> None:

@@ -11,9 +11,12 @@ the run fails that mark, 2 when it could not be run at all.
     .venv/bin/python bench/load/run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/NAME
 
 ``--write-heavy`` runs ``writes.py`` instead: today's readers (``--users``) with a design authority scoring
-session, staff writing ideas and managers measuring, first ``--duration`` seconds with nobody writing, then
-as long again with writes; it prints each endpoint's 95th percentile in both phases, their ratio and the
-reads served a second, and passes when it meets issue 22's targets (``verdict.judge_phases``).
+session, staff writing ideas and managers measuring, first ``--duration`` seconds with nobody writing
+(``--read-duration`` if given), then ``--duration`` seconds with writes; it prints each endpoint's 95th
+percentile in both phases, their ratio and the reads served a second, and passes when it meets issue 22's
+targets (``verdict.judge_phases``). ``--judge ci`` passes it on CI's pass mark instead
+(``verdict.judge_write_phase``: no errors, a write a second, the p95 with writes under
+``--p95-budget-ms``, 1,000 ms unless given), and still prints which of issue 22's targets it missed.
 
 The database must be at the latest migration and hold demo data (``changeauth seed demo`` or
 ``changeauth demo-data``): people sign in with the demo password, and design authority members with the
@@ -51,11 +54,13 @@ from gunicorn_conf import READY as WORKER_READY
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from verdict import (
+    CI_WRITE_P95_BUDGET_MS,
     P95_BUDGET_MS,
     EndpointFigures,
     Verdict,
     judge,
     judge_phases,
+    judge_write_phase,
     over_budget,
     phase_rows,
     phase_table,
@@ -146,7 +151,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds with everyone signed in, after the ramp-up (default 60)",
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
-    parser.add_argument("--p95-budget-ms", type=float, default=P95_BUDGET_MS, help="pass mark (default 500)")
+    parser.add_argument(
+        "--p95-budget-ms",
+        type=float,
+        help=f"pass mark (default {P95_BUDGET_MS:.0f}; "
+        f"{CI_WRITE_P95_BUDGET_MS:.0f} with --write-heavy --judge ci)",
+    )
     parser.add_argument(
         "--ratelimit-storage",
         default="auto",
@@ -163,6 +173,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="writes.py: --users readers plus the writers below, --duration s reading only, then as long "
         "with writes; judged on issue 22's targets",
+    )
+    parser.add_argument(
+        "--read-duration",
+        type=int,
+        help="write-heavy: seconds of the phase with nobody writing (default: --duration)",
+    )
+    parser.add_argument(
+        "--judge",
+        choices=("targets", "ci"),
+        default="targets",
+        help="write-heavy: pass on issue 22's targets (default), or on CI's pass mark (no errors, a write a "
+        "second, the p95 with writes under --p95-budget-ms); the other is printed",
     )
     parser.add_argument("--scorers", type=int, default=10, help="write-heavy: scoring members (default 10)")
     parser.add_argument(
@@ -182,6 +204,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--spawn-rate must be more than 0")
     if min(args.scorers, args.idea_writers, args.measurers) < 0:
         parser.error("--scorers, --idea-writers and --measurers cannot be negative")
+    if args.read_duration is None:
+        args.read_duration = args.duration
+    if args.read_duration < 1:
+        parser.error("--read-duration must be at least 1")
+    if args.p95_budget_ms is None:
+        ci = args.write_heavy and args.judge == "ci"
+        args.p95_budget_ms = CI_WRITE_P95_BUDGET_MS if ci else P95_BUDGET_MS
     return args
 
 
@@ -461,7 +490,7 @@ def run_seconds(args: argparse.Namespace) -> int:
     the wait until everyone has signed in (up to 180 s, ``writes.READY_TIMEOUT_SECONDS``: sign-ins queue
     behind argon2id and wait for the next authenticator step on a busy machine)."""
     if args.write_heavy:
-        return ramp_up_seconds(args) + 2 * args.duration + 210
+        return ramp_up_seconds(args) + args.read_duration + args.duration + 210
     return ramp_up_seconds(args) + args.duration
 
 
@@ -489,6 +518,7 @@ def run_locust(
         CHANGEAUTH_LOAD_FIGURES=str(figures),
         CHANGEAUTH_LOAD_P95_BUDGET_MS=str(args.p95_budget_ms),
         CHANGEAUTH_LOAD_PHASE_SECONDS=str(args.duration),
+        CHANGEAUTH_LOAD_READ_PHASE_SECONDS=str(args.read_duration),
         CHANGEAUTH_LOAD_SCORERS=str(args.scorers),
         CHANGEAUTH_LOAD_IDEA_WRITERS=str(args.idea_writers),
         CHANGEAUTH_LOAD_MEASURERS=str(args.measurers),
@@ -503,7 +533,16 @@ def report(args: argparse.Namespace, figures: dict[str, Any], context: dict[str,
     total = EndpointFigures.from_dict(figures["total"])
     endpoints = [EndpointFigures.from_dict(row) for row in figures["endpoints"]]
     verdict = judge(total, exceptions=figures["exception_count"], p95_budget_ms=args.p95_budget_ms)
-    phases = compare_phases(figures, seconds=args.duration) if args.write_heavy else None
+    phases = (
+        compare_phases(
+            figures,
+            seconds={READ_PHASE: args.read_duration, WRITE_PHASE: args.duration},
+            judge=args.judge,
+            p95_budget_ms=args.p95_budget_ms,
+        )
+        if args.write_heavy
+        else None
+    )
     if phases is not None:
         verdict = Verdict(passed=phases["passed"], reasons=phases["reasons"])
     return {
@@ -525,20 +564,29 @@ def report(args: argparse.Namespace, figures: dict[str, Any], context: dict[str,
 READ_PHASE, WRITE_PHASE = "reads only", "with writes"
 
 
-def compare_phases(figures: dict[str, Any], *, seconds: float) -> dict[str, Any]:
-    """The write-heavy run's two phases side by side, judged on issue 22's targets."""
+def compare_phases(
+    figures: dict[str, Any],
+    *,
+    seconds: dict[str, float],
+    judge: str = "targets",
+    p95_budget_ms: float = CI_WRITE_P95_BUDGET_MS,
+) -> dict[str, Any]:
+    """The write-heavy run's two phases side by side (``seconds``: each phase's length), judged on issue
+    22's targets, or with ``judge="ci"`` on CI's pass mark; the verdict on the targets is kept either way."""
     found = figures.get("phases", {})
     if READ_PHASE not in found or WRITE_PHASE not in found:
-        return {"passed": False, "reasons": ["the run did not reach both phases"], "rows": []}
+        reasons = ["the run did not reach both phases"]
+        return {"passed": False, "reasons": reasons, "judge": judge, "targets": reasons, "rows": []}
     read, write = (
         [EndpointFigures.from_dict(row) for row in found[name]["endpoints"]]
         for name in (READ_PHASE, WRITE_PHASE)
     )
     rows = phase_rows(read, write)
-    read_rate, write_rate = reads_per_second(read, seconds), reads_per_second(write, seconds)
-    writes = writes_per_second(write, seconds)
+    read_rate = reads_per_second(read, seconds[READ_PHASE])
+    write_rate = reads_per_second(write, seconds[WRITE_PHASE])
+    writes = writes_per_second(write, seconds[WRITE_PHASE])
     failures = sum(found[name]["total"]["failures"] for name in (READ_PHASE, WRITE_PHASE))
-    verdict = judge_phases(
+    targets = judge_phases(
         rows,
         failures=failures,
         exceptions=figures["exception_count"],
@@ -546,9 +594,24 @@ def compare_phases(figures: dict[str, Any], *, seconds: float) -> dict[str, Any]
         write_rate=write_rate,
         writes=writes,
     )
+    verdict = (
+        judge_write_phase(
+            EndpointFigures.from_dict(found[WRITE_PHASE]["total"]),
+            failures=failures,
+            exceptions=figures["exception_count"],
+            writes=writes,
+            p95_budget_ms=p95_budget_ms,
+        )
+        if judge == "ci"
+        else targets
+    )
+    with_writes = found[WRITE_PHASE]["total"]
     return {
         "passed": verdict.passed,
         "reasons": verdict.reasons,
+        "judge": judge,
+        "targets": targets.reasons,
+        "p95_with_writes_ms": with_writes["p95_ms"],
         "seconds": seconds,
         "reads_per_second": {READ_PHASE: round(read_rate, 2), WRITE_PHASE: round(write_rate, 2)},
         "writes_per_second": round(writes, 2),
@@ -601,8 +664,10 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
         "writers": {"scorers": args.scorers, "idea_writers": args.idea_writers, "measurers": args.measurers}
         if args.write_heavy
         else {},
+        "judge": args.judge,
         "spawn_rate": args.spawn_rate,
         "ramp_up_seconds": ramp_up_seconds(args),
+        "read_duration_seconds": args.read_duration,
         "duration_seconds": args.duration,
         "workers": args.workers,
         "worker_class": "sync",
@@ -657,8 +722,12 @@ def print_summary(outcome: dict[str, Any], results: Path) -> None:
 
 def print_phases(phases: dict[str, Any], outcome: dict[str, Any]) -> None:
     """The write-heavy run: the ratio table, reads and writes a second, and the verdict."""
-    seconds = phases.get("seconds", 0)
-    print(f"\nEach phase {seconds:.0f} s, the same people; writes sent in the second phase only:\n")
+    seconds = phases.get("seconds", {})
+    if seconds:
+        print(
+            f"\n{seconds[READ_PHASE]:.0f} s reading only, then {seconds[WRITE_PHASE]:.0f} s with writes, the "
+            "same people; writes sent in the second phase only:\n"
+        )
     print(phases.get("table", ""))
     rates = phases.get("reads_per_second", {})
     if rates:
@@ -668,6 +737,18 @@ def print_phases(phases: dict[str, Any], outcome: dict[str, Any]) -> None:
         )
     for note, count in outcome.get("notes", {}).items():
         print(f"{note}: {count}")
+    if phases.get("judge") == "ci":
+        if "p95_with_writes_ms" in phases:
+            print(f"p95 of every request with writes: {phases['p95_with_writes_ms']:.0f} ms")
+        targets = phases.get("targets", [])
+        print(
+            "issue 22's targets (not judged in CI: the large council on an idle machine): "
+            + ("met" if not targets else "missed: " + "; ".join(targets))
+        )
+        mark = f"no errors, a write a second, p95 with writes under {outcome['p95_budget_ms']:.0f} ms"
+        passed = phases["passed"]
+        print(f"PASS: CI's pass mark ({mark})" if passed else "FAIL: " + "; ".join(phases["reasons"]))
+        return
     if phases["passed"]:
         print("PASS: issue 22's targets are met")
         return

@@ -282,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one straight 
         "servers": 2,
         "users": args.users,
         "write_heavy": args.write_heavy,
+        "writers": {"scorers": args.scorers, "idea_writers": args.idea_writers, "measurers": args.measurers}
+        if args.write_heavy
+        else {},
+        "judge": args.judge,
+        "read_duration_seconds": args.read_duration,
         "duration_seconds": args.duration,
         "workers": args.workers,
         "worker_class": "sync",

@@ -1,8 +1,10 @@
-"""The load test's pass mark and its figures, as plain data: no locust, no gevent, no database.
+"""The load test's pass marks and its figures, as plain data: no locust, no gevent, no database.
 
 A run passes when it made requests, none of them failed, no journey raised an exception, and the 95th
 percentile of all response times together is under the budget (500 ms unless told otherwise). The
-locustfile turns locust's statistics into ``EndpointFigures``; the runner and the tests judge them here.
+write-heavy run is judged on issue 22's targets (``judge_phases``) or, in CI, on a pass mark a short run
+on a small council can be held to on two cores (``judge_write_phase``). The locustfile turns locust's
+statistics into ``EndpointFigures``; the runner and the tests judge them here.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def table(endpoints: Sequence[EndpointFigures], total: EndpointFigures) -> str:
 # --- the write-heavy run: the same mix read-only, then with writes ------------------------------------------
 
 WRITE_P95_BUDGET_MS = 250.0
+WRITES_PER_SECOND = 1.0
 WRITE_P95_RATIO = 1.5
 THROUGHPUT_DROP = 0.10
 # An endpoint's p95 is compared between the phases only when each phase has this many of its requests:
@@ -162,7 +165,7 @@ def judge_phases(
     reasons = []
     if failures or exceptions:
         reasons.append(f"{failures} requests failed and {exceptions} exceptions were raised")
-    if writes < 1:
+    if writes < WRITES_PER_SECOND:
         reasons.append(f"only {writes:.2f} writes a second")
     slow = [row for row in rows if row.write_requests and row.write_p95_ms >= WRITE_P95_BUDGET_MS]
     if slow:
@@ -178,6 +181,38 @@ def judge_phases(
         )
     if read_rate and write_rate < read_rate * (1 - THROUGHPUT_DROP):
         reasons.append(f"reads a second fell from {read_rate:.1f} to {write_rate:.1f} with writes")
+    return Verdict(passed=not reasons, reasons=reasons)
+
+
+# CI's short write-heavy run (``.ci/run``): the 95th percentile of every request in the phase with writes
+# must be under this. The ratio targets are not judged there: they hold only for a run long enough for
+# each endpoint to have its 20 requests a phase, on the large council, on a machine with nothing else
+# running; a CI machine shares its two cores between the app, PostgreSQL and the load generator.
+CI_WRITE_P95_BUDGET_MS = 1000.0
+
+
+def judge_write_phase(
+    total: EndpointFigures,
+    *,
+    failures: int,
+    exceptions: int,
+    writes: float,
+    p95_budget_ms: float = CI_WRITE_P95_BUDGET_MS,
+) -> Verdict:
+    """CI's pass mark for the short write-heavy run: no request failed in either phase and no journey
+    raised an exception, at least one write a second, and the 95th percentile of all requests in the
+    phase with writes (``total``, reads and writes together) under the budget."""
+    reasons = []
+    if total.requests == 0:
+        reasons.append("no requests were made with writes")
+    if failures or exceptions:
+        reasons.append(f"{failures} requests failed and {exceptions} exceptions were raised")
+    if writes < WRITES_PER_SECOND:
+        reasons.append(f"only {writes:.2f} writes a second")
+    if total.requests and total.p95_ms >= p95_budget_ms:
+        reasons.append(
+            f"95th percentile with writes {total.p95_ms:.0f} ms is not under {p95_budget_ms:.0f} ms"
+        )
     return Verdict(passed=not reasons, reasons=reasons)
 
 

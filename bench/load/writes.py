@@ -33,6 +33,8 @@ from locust.env import Environment
 READ_PHASE = "reads only"
 WRITE_PHASE = "with writes"
 PHASE_SECONDS = float(os.environ.get("CHANGEAUTH_LOAD_PHASE_SECONDS", "60"))
+# The phase with nobody writing may be shorter (CI, which does not judge the ratios); by default as long.
+READ_PHASE_SECONDS = float(os.environ.get("CHANGEAUTH_LOAD_READ_PHASE_SECONDS", PHASE_SECONDS))
 SCORERS = int(os.environ.get("CHANGEAUTH_LOAD_SCORERS", "10"))
 IDEA_WRITERS = int(os.environ.get("CHANGEAUTH_LOAD_IDEA_WRITERS", "20"))
 MEASURERS = int(os.environ.get("CHANGEAUTH_LOAD_MEASURERS", "3"))
@@ -125,7 +127,7 @@ class ScoringMember(Counted):
             if response.status_code in (409, 422):
                 refused(response, "an assessment")
             elif not response.url.endswith(f"/scoring/improvements/{improvement_id}/score"):
-                response.failure(f"the assessment was not saved (ended at {response.url})")
+                response.failure(f"the assessment was not saved ({everyday.ended(response)})")
 
     @task(1)
     def decide(self) -> None:
@@ -149,7 +151,7 @@ class ScoringMember(Counted):
             if response.status_code in (409, 422):
                 refused(response, "a triage decision")
             elif re.search(rf"/triage/{improvement_id}$", response.url):
-                response.failure("the triage decision was not recorded")
+                response.failure(f"the triage decision was not recorded ({everyday.ended(response)})")
 
     @task(1)
     def backlog(self) -> None:
@@ -184,7 +186,7 @@ class IdeaWriter(Counted):
             catch_response=True,
         ) as response:
             if not response.url.endswith(f"/improvements/{improvement_id}"):
-                response.failure(f"support was not recorded (ended at {response.url})")
+                response.failure(f"support was not recorded ({everyday.ended(response)})")
 
     @task(1)
     def write_an_idea(self) -> None:
@@ -237,7 +239,7 @@ class MeasuringManager(Counted):
             if response.status_code in (409, 422):
                 refused(response, "a measurement")
             elif not response.url.endswith(f"/benefits/{benefit['id']}"):
-                response.failure(f"the measurement was not recorded (ended at {response.url})")
+                response.failure(f"the measurement was not recorded ({everyday.ended(response)})")
 
     @task(1)
     def tracker(self) -> None:
@@ -248,18 +250,18 @@ class MeasuringManager(Counted):
 
 
 def _run_the_phases(environment: Environment, user_count: int) -> None:
-    """Once everyone has signed in: reads only, then with writes, each for PHASE_SECONDS from a fresh
-    count; then stop."""
+    """Once everyone has signed in: reads only for READ_PHASE_SECONDS, then with writes for PHASE_SECONDS,
+    each from a fresh count; then stop."""
     waited = 0.0
     while READY[0] < user_count and waited < READY_TIMEOUT_SECONDS:
         gevent.sleep(0.5)
         waited += 0.5
-    for name in (READ_PHASE, WRITE_PHASE):
+    for name, seconds in ((READ_PHASE, READ_PHASE_SECONDS), (WRITE_PHASE, PHASE_SECONDS)):
         if everyday.CURRENT_PHASE:
             everyday.PHASES[everyday.CURRENT_PHASE["name"]] = everyday.figures_now(environment)
         environment.stats.reset_all()
         everyday.CURRENT_PHASE["name"] = name
-        gevent.sleep(PHASE_SECONDS)
+        gevent.sleep(seconds)
     if environment.runner is not None:
         environment.runner.quit()
 

@@ -194,6 +194,28 @@ def test_the_write_phase_targets_are_each_reported() -> None:
     assert any("GET /backlog/ 19.0x" in reason for reason in outcome.reasons)
 
 
+def test_ci_passes_a_short_write_heavy_run_on_errors_writes_and_the_p95_with_writes() -> None:
+    with_writes = figures(requests=300, p95_ms=600.0)
+    assert verdict.judge_write_phase(with_writes, failures=0, exceptions=0, writes=1.2).passed
+    assert verdict.CI_WRITE_P95_BUDGET_MS == 1000.0
+
+
+def test_each_of_cis_marks_is_reported_when_missed() -> None:
+    outcome = verdict.judge_write_phase(
+        figures(requests=300, p95_ms=1000.0), failures=1, exceptions=0, writes=0.8
+    )
+    assert not outcome.passed
+    assert len(outcome.reasons) == 3  # errors, writes a second, the p95 at the ceiling
+    assert verdict.judge_write_phase(
+        figures(requests=300, p95_ms=700.0), failures=0, exceptions=0, writes=2.0, p95_budget_ms=700.0
+    ).reasons == ["95th percentile with writes 700 ms is not under 700 ms"]
+
+
+def test_ci_fails_a_phase_with_writes_that_made_no_requests() -> None:
+    outcome = verdict.judge_write_phase(figures(requests=0, p95_ms=0.0), failures=0, exceptions=0, writes=0.0)
+    assert not outcome.passed and "no requests were made with writes" in outcome.reasons
+
+
 def test_the_table_has_a_line_per_endpoint_and_the_aggregate_last() -> None:
     rows = [figures(method="GET", name="/flags"), figures(method="GET", name="/dashboard")]
     lines = verdict.table(rows, figures()).splitlines()
@@ -322,6 +344,59 @@ def test_the_write_heavy_report_compares_the_phases() -> None:
     assert outcome["phases"]["reads_per_second"] == {"reads only": 10.0, "with writes": 10.0}
     assert outcome["phases"]["writes_per_second"] == 1.0
     assert [row["ratio"] for row in outcome["phases"]["rows"]] == [4.0, None]
+
+
+def _phased_figures(read_p95: float, write_p95: float, *, writes: int) -> dict[str, object]:
+    read = {
+        "total": figures(requests=300, p95_ms=read_p95).as_dict(),
+        "endpoints": [figures(method="GET", name="/backlog/", requests=300, p95_ms=read_p95).as_dict()],
+    }
+    write = {
+        "total": figures(requests=300 + writes, p95_ms=write_p95).as_dict(),
+        "endpoints": [
+            figures(method="GET", name="/backlog/", requests=300, p95_ms=write_p95).as_dict(),
+            figures(method="POST", name="/improvements/new", requests=writes, p95_ms=write_p95).as_dict(),
+        ],
+    }
+    return {
+        "total": figures().as_dict(),
+        "total_after_sign_in": figures().as_dict(),
+        "endpoints": [],
+        "failures": [],
+        "exceptions": [],
+        "exception_count": 0,
+        "users_by_class": {},
+        "phases": {"reads only": read, "with writes": write},
+    }
+
+
+def test_ci_judges_its_own_mark_and_still_reports_issue_22s_targets() -> None:
+    args = runner.parse_args(
+        ["--database-url", "sqlite:///x.db", "--write-heavy", "--judge", "ci", "--read-duration", "15",
+         "--duration", "30"]
+    )  # fmt: skip
+    assert args.p95_budget_ms == verdict.CI_WRITE_P95_BUDGET_MS
+    outcome = runner.report(args, _phased_figures(100.0, 400.0, writes=45), {"database": "x"})
+    assert outcome["passed"] is True  # 400 ms is 4x its read-only p95, but CI does not judge ratios
+    assert outcome["phases"]["judge"] == "ci"
+    assert any("4.0x" in reason for reason in outcome["phases"]["targets"])
+    assert outcome["phases"]["writes_per_second"] == 1.5  # 45 writes in the 30 s phase
+    assert outcome["phases"]["reads_per_second"] == {"reads only": 20.0, "with writes": 10.0}
+    slow = runner.report(args, _phased_figures(100.0, 1200.0, writes=45), {"database": "x"})
+    assert slow["passed"] is False
+    assert slow["reasons"] == ["95th percentile with writes 1200 ms is not under 1000 ms"]
+
+
+def test_the_read_only_phase_can_be_shorter_and_lasts_as_long_by_default() -> None:
+    base = ["--database-url", "sqlite:///x.db", "--write-heavy", "--users", "10", "--duration", "30"]
+    same = runner.parse_args(base)
+    assert (same.read_duration, same.judge, same.p95_budget_ms) == (30, "targets", 500.0)
+    shorter = runner.parse_args([*base, "--read-duration", "15"])
+    assert runner.run_seconds(same) - runner.run_seconds(shorter) == 15
+    with pytest.raises(SystemExit):
+        runner.parse_args([*base, "--read-duration", "0"])
+    with pytest.raises(SystemExit):
+        runner.parse_args([*base, "--judge", "lenient"])
 
 
 @pytest.mark.parametrize("option", [["--users", "0"], ["--spawn-rate", "0"], ["--workers", "0"]])
