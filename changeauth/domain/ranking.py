@@ -15,6 +15,7 @@ overflow 64 bits (weights with very many decimals), the same arithmetic runs on 
 
 from __future__ import annotations
 
+from base64 import b64decode, b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -151,14 +152,17 @@ class RankTable:
         self.ids = [row.id for row in self.rows]
 
     def to_plain(self) -> dict[str, Any]:
-        """The table as plain lists and numbers (for JSON), read back by ``from_plain``."""
+        """The table as JSON-ready values, read back by ``from_plain``: each array is the base64 text of
+        its little-endian 64-bit integers, so reading it back is a decode and a view of the bytes rather
+        than parsing and converting a number per cell (never a pickle)."""
         return {
             "codes": [spec.code for spec in self.shoulds],
-            "ids": self.ids,
-            "values": self.values.tolist(),
-            "present": self.present.tolist(),
-            "tie": self.tie.tolist(),
-            "group": self.group.tolist(),
+            "count": self.count,
+            "ids": _packed(np.asarray(self.ids, dtype=np.int64)),
+            "values": _packed(self.values),
+            "present": _packed(self.present),
+            "tie": _packed(self.tie),
+            "group": _packed(self.group),
             "a_places": self.a_places,
             "max_value": self.max_value,
         }
@@ -172,13 +176,13 @@ class RankTable:
         table = cls.__new__(cls)
         table.rows = []
         table.shoulds = shoulds
-        table.ids = list(plain["ids"])
-        table.count = len(table.ids)
+        table.count = int(plain["count"])
         shape = (table.count, len(shoulds))
-        table.values = np.asarray(plain["values"], dtype=np.int64).reshape(shape)
-        table.present = np.asarray(plain["present"], dtype=np.int64).reshape(shape)
-        table.tie = np.asarray(plain["tie"], dtype=np.int64)
-        table.group = np.asarray(plain["group"], dtype=np.int64)
+        table.ids = _unpacked(plain["ids"], table.count).tolist()
+        table.values = _unpacked(plain["values"], table.count * len(shoulds)).reshape(shape)
+        table.present = _unpacked(plain["present"], table.count * len(shoulds)).reshape(shape)
+        table.tie = _unpacked(plain["tie"], table.count)
+        table.group = _unpacked(plain["group"], table.count)
         table.a_places = int(plain["a_places"])
         table.max_value = int(plain["max_value"])
         return table
@@ -267,6 +271,23 @@ class RankTable:
         buckets = self.buckets(weights)
         order = (buckets * self.count + self.tie).argsort(kind="stable").tolist()
         return WhatIfRanking(self, buckets.tolist(), order)
+
+
+_PACKED = np.dtype("<i8")  # how a table's arrays are carried: little-endian 64-bit integers
+
+
+def _packed(array: npt.NDArray[np.int64]) -> str:
+    """An integer array as the base64 text of its little-endian 64-bit values."""
+    return b64encode(np.ascontiguousarray(array, dtype=_PACKED).tobytes()).decode("ascii")
+
+
+def _unpacked(text: str, count: int) -> npt.NDArray[np.int64]:
+    """``_packed``'s array (read-only, as the table never changes its arrays); ValueError if it does
+    not hold ``count`` values."""
+    array = np.frombuffer(b64decode(text, validate=True), dtype=_PACKED)
+    if array.size != count:
+        raise ValueError("the table's arrays do not match its size")
+    return array.astype(np.int64, copy=False)
 
 
 WhatIfRow = tuple[int, int, Decimal | None, int]

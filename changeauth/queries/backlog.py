@@ -15,12 +15,14 @@ roadmap, the exports and what-if all read that one order, so they agree with eac
 from __future__ import annotations
 
 import json
+from base64 import b64decode, b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Select, case, func, select
 
 from changeauth import db
@@ -374,11 +376,29 @@ def current_inputs() -> tuple[tuple[CriterionSpec, ...], list[RankInput]]:
 @dataclass(frozen=True)
 class BacklogTable:
     """The ranked backlog in integer form (to re-rank under other weights: what-if) and the matrix's
-    points [(id, rank, value, effort)] in rank order: worked out once per change of the backlog for every
-    process (``web.shared_views``) and carried as JSON."""
+    points in rank order (their ids, ranks, and value and effort as decimal text, made Decimals only for
+    the page shown): worked out once per change of the backlog for every process (``web.shared_views``)
+    and carried as JSON whose arrays are packed integers, so a view reads it back without parsing a
+    number per row."""
 
     table: RankTable
-    points: list[tuple[int, int, Decimal, Decimal]]
+    point_ids: Sequence[int]
+    point_ranks: Sequence[int]
+    point_values: Sequence[str]
+    point_efforts: Sequence[str]
+
+    @property
+    def points(self) -> list[tuple[int, int, Decimal, Decimal]]:
+        """Every point as (id, rank, value, effort), in rank order."""
+        return [self.point(index) for index in range(len(self.point_ids))]
+
+    def point(self, index: int) -> tuple[int, int, Decimal, Decimal]:
+        return (
+            self.point_ids[index],
+            self.point_ranks[index],
+            Decimal(self.point_values[index]),
+            Decimal(self.point_efforts[index]),
+        )
 
 
 @reads(BACKLOG, "improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team")
@@ -387,20 +407,52 @@ def backlog_table_json() -> str:
     criteria = active_scheme().specs()
     rows = ranked_entries(criteria)
     table = RankTable([entry.rank_input() for entry, _ in rows], criteria)
-    points = []
+    ids, ranks, values, efforts = [], [], [], []
     for entry, position in rows:
         value, effort = value_and_effort(entry.medians, criteria)
         if value is not None and effort is not None:
-            points.append([entry.id, position, str(value), str(effort)])
-    return json.dumps({"table": table.to_plain(), "points": points})
+            ids.append(entry.id)
+            ranks.append(position)
+            values.append(str(value))
+            efforts.append(str(effort))
+    return json.dumps(
+        {
+            "table": table.to_plain(),
+            "points": {
+                "count": len(ids),
+                "ids": _packed(ids),
+                "ranks": _packed(ranks),
+                "values": values,
+                "efforts": efforts,
+            },
+        }
+    )
+
+
+def _packed(numbers: Sequence[int]) -> str:
+    return b64encode(np.asarray(numbers, dtype="<i8").tobytes()).decode("ascii")
+
+
+def _unpacked(text: str, count: int) -> list[int]:
+    numbers = np.frombuffer(b64decode(text, validate=True), dtype="<i8")
+    if numbers.size != count:
+        raise ValueError("the table's points do not match their count")
+    return numbers.tolist()
 
 
 def backlog_table_from_json(text: str, criteria: Sequence[CriterionSpec]) -> BacklogTable:
     """A BacklogTable read back from ``backlog_table_json``'s text (ValueError under other criteria)."""
     data = json.loads(text)
+    points = data["points"]
+    count = int(points["count"])
+    if len(points["values"]) != count or len(points["efforts"]) != count:
+        raise ValueError("the table's points do not match their count")
     return BacklogTable(
         table=RankTable.from_plain(data["table"], criteria),
-        points=[(row[0], row[1], Decimal(row[2]), Decimal(row[3])) for row in data["points"]],
+        point_ids=_unpacked(points["ids"], count),
+        point_ranks=_unpacked(points["ranks"], count),
+        point_values=points["values"],
+        point_efforts=points["efforts"],
     )
 
 
@@ -495,8 +547,12 @@ def matrix_view(
     the shared ``table``: the matching ids (when filtered) and the page's rows are read."""
     page, per_page = clamp_page(page, per_page)
     members = matching_ids(filters)
-    points = [point for point in table.points if members is None or point[0] in members]
-    window = points[(page - 1) * per_page : page * per_page]
+    indexes: Sequence[int] = (
+        range(len(table.point_ids))
+        if members is None
+        else [index for index, key in enumerate(table.point_ids) if key in members]
+    )
+    window = [table.point(index) for index in indexes[(page - 1) * per_page : page * per_page]]
     entries = {
         entry.id: entry for entry in load_entries(active_scheme().specs(), [point[0] for point in window])
     }
@@ -505,7 +561,7 @@ def matrix_view(
         for key, position, value, effort in window
         if key in entries
     ]
-    return Page(items=items, page=page, per_page=per_page, total=len(points))
+    return Page(items=items, page=page, per_page=per_page, total=len(indexes))
 
 
 @dataclass(frozen=True)

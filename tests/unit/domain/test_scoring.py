@@ -4,6 +4,7 @@ Expected numbers are worked by hand in comments."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -880,3 +881,35 @@ def test_a_what_if_page_is_the_same_slice_of_the_whole_ranking(
         assert lazy[-1] == whole[-1]
         with pytest.raises(IndexError):
             lazy[len(whole)]
+
+
+@given(rows=rank_rows(), overrides=st.dictionaries(st.sampled_from(SHOULD_CODES), weights))
+def test_a_table_read_back_from_its_plain_form_re_ranks_the_same(
+    rows: list[RankInput], overrides: dict[str, Decimal]
+) -> None:
+    ranked, _ = rank(rows)
+    table = RankTable(ranked, DEFAULT_CRITERIA)
+    plain = json.loads(json.dumps(table.to_plain()))
+    # Each array travels as one packed text, not a number per cell, so reading it back parses no rows.
+    assert all(isinstance(plain[name], str) for name in ("ids", "values", "present", "tie", "group"))
+    again = RankTable.from_plain(plain, DEFAULT_CRITERIA)
+    assert list(again.what_if(overrides)) == list(table.what_if(overrides))
+    assert again.ids == table.ids
+
+
+def test_a_packed_table_of_the_wrong_size_is_refused() -> None:
+    rows = [
+        RankInput(
+            id=n,
+            is_mandatory=False,
+            status=ScoreStatus.FINAL,
+            weighted_score=None,
+            submitted_at=T0 + timedelta(minutes=n),
+            must_meet_passed=True,
+            medians={code: D(3) for code in SHOULD_CODES},
+        )
+        for n in range(1, 4)
+    ]
+    plain = RankTable(rank(rescore(rows, DEFAULT_CRITERIA))[0], DEFAULT_CRITERIA).to_plain()
+    with pytest.raises(ValueError, match="size"):
+        RankTable.from_plain({**plain, "count": 4}, DEFAULT_CRITERIA)
