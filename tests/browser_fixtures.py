@@ -9,7 +9,7 @@ start inside the first's event loop) and two live servers asking for the same da
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +84,38 @@ def browser(chromium_path: str) -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def sign_in_as(live_server: str, live_app: Any) -> Callable[[Any, str], None]:
+    """``sign_in_as(page, email)``: signed in on the live server without the form, then on Home.
+
+    The page's browser context gets the session cookie a completed sign-in (password and second factor)
+    gives, written by the served app's own session interface as ``login_as`` writes the test client's, so
+    the server checks it as it checks any other. For the tests that are not about signing in: the form
+    costs three pages and a password hash, and for an account with a second factor up to 30 s of waiting
+    for a code it has not used (``demo_totp_code``). The tests of signing in go through the form (in
+    tests/browser: test_journeys.py, test_second_factor.py, test_keyboard_journeys.py and
+    test_idle_warning.py).
+    """
+    from sqlalchemy import select
+
+    from changeauth import db
+    from changeauth.models import User
+    from tests.helpers import sign_in_by_session
+
+    def _sign_in(page: Any, email: str) -> None:
+        client = live_app.test_client()
+        with live_app.app_context():
+            user = db.session.scalar(select(User).where(User.email == email))
+            assert user is not None, f"no account {email} on the live server"
+            sign_in_by_session(client, user)
+            db.session.remove()
+        cookie = client.get_cookie(live_app.config["SESSION_COOKIE_NAME"])
+        assert cookie is not None, "the session cookie was not written"
+        page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server}])
+        page.goto("/")
+        page.wait_for_load_state()
+        assert "/sign-in" not in page.url, f"{email} is not signed in: {page.url}"
+
+    return _sign_in

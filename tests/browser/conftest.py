@@ -38,7 +38,8 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 
 
 def sign_in(page: Any, email: str, password: str) -> None:
-    """Sign in through the form; demo accounts that need a second factor get a code from the demo key."""
+    """Sign in through the form; demo accounts that need a second factor get a code from the demo key.
+    Tests that are not about signing in use ``sign_in_as`` (no form, no wait for a code)."""
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)

@@ -38,7 +38,6 @@ from tests.browser.accessibility_plan import (
     page_urls,
     post_page_endpoints,
 )
-from tests.browser.conftest import sign_in
 from tests.functional.routes import ROUTES, url_for_route
 
 AXE_SOURCE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
@@ -128,7 +127,7 @@ def samples(live_app: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def signed_in(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
+def signed_in(browser: Any, live_server: str, sign_in_as: Any) -> Iterator[Callable[[str], Any]]:
     """A tab signed in as a persona, one browser context per persona for the whole run."""
     tabs: dict[str, Any] = {}
 
@@ -137,7 +136,7 @@ def signed_in(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
             context = browser.new_context(base_url=live_server, viewport=DESKTOP)
             context.add_init_script(script=AXE_SOURCE)  # ready in every page, cheaper than injecting
             tab = context.new_page()
-            sign_in(tab, ROLE_ACCOUNTS[role], DEMO_PASSWORD)
+            sign_in_as(tab, ROLE_ACCOUNTS[role])
             assert "/sign-in" not in tab.url, f"{role} did not sign in"
             tabs[role] = tab
         return tabs[role]

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, ImprovementFactory
 
@@ -38,12 +38,12 @@ def two_claims(live_app: Any) -> int:
 
 
 def test_the_owner_records_the_share_and_sees_the_double_count(
-    browser: Any, live_server: str, two_claims: int
+    browser: Any, live_server: str, two_claims: int, sign_in_as: Any
 ) -> None:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         owner = context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto(f"/benefits/{two_claims}")
         owner.get_by_role("link", name="Say what this benefit shares with other improvements").click()
         owner.get_by_label("Measure or budget line this benefit shares (optional)").fill(MEASURE.upper())

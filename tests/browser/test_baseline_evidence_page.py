@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
 from changeauth.queries.clock import today
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, ImprovementFactory
 
@@ -53,13 +53,13 @@ def _criterion(page: Any) -> str:
 
 
 def test_the_owner_records_a_measured_baseline_and_g2_is_met(
-    browser: Any, live_server: str, estimated_baseline: tuple[int, int]
+    browser: Any, live_server: str, estimated_baseline: tuple[int, int], sign_in_as: Any
 ) -> None:
     work_id, benefit_id = estimated_baseline
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         owner = context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto(f"/improvements/{work_id}/gate")
         waiting = _criterion(owner)
         assert f"“{TITLE}” has an estimated baseline, not a measured one" in waiting

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, ImprovementFactory
 
@@ -35,12 +35,12 @@ def owned_benefit(live_app: Any) -> int:
 
 
 def test_the_owner_accepts_and_proposes_and_the_design_authority_approves(
-    browser: Any, live_server: str, owned_benefit: int
+    browser: Any, live_server: str, owned_benefit: int, sign_in_as: Any
 ) -> None:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         owner = context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto("/")
         owner.get_by_role("link", name=f"Accept {TITLE}").click()
         assert "Waiting for" in owner.locator("#acceptance").inner_text()
@@ -70,7 +70,7 @@ def test_the_owner_accepts_and_proposes_and_the_design_authority_approves(
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         member = context.new_page()
-        sign_in(member, demo_email("design_authority_2"), DEMO_PASSWORD)
+        sign_in_as(member, demo_email("design_authority_2"))
         member.goto("/")
         member.locator("#change-requests-heading + ul").get_by_role("link", name=TITLE).click()
         member.get_by_label("Reject the change").check()

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory
 
@@ -43,12 +43,12 @@ def _row(page: Any, on: str) -> list[str]:
 
 
 def test_the_owner_enters_a_stepped_plan_and_sees_planned_against_actual(
-    browser: Any, live_server: str, measured_benefit: int
+    browser: Any, live_server: str, measured_benefit: int, sign_in_as: Any
 ) -> None:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         owner = context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto(f"/benefits/{measured_benefit}")
         owner.get_by_role("link", name="Change the profile").click()
         owner.get_by_label("In steps").check()

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import delete, select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.domain.lifecycle import Stage, Status
 from changeauth.models import Benefit, BenefitDriver, BenefitMeasurement, Improvement, Lesson, Team, User
 from changeauth.queries.clock import today
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 REF = "IMP-2026-9201"
@@ -92,9 +92,9 @@ def at_review(live_app: Any) -> Iterator[int]:
 
 
 def test_the_owner_reviews_the_benefits_and_staff_see_the_lesson(
-    page: Any, browser: Any, live_server: str, at_review: int
+    page: Any, browser: Any, live_server: str, at_review: int, sign_in_as: Any
 ) -> None:
-    sign_in(page, demo_email("manager"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("manager"))
     page.goto(f"/improvements/{at_review}/benefits")
     page.get_by_role("link", name="The benefits review: variance, decisions and lessons").click()
     page.wait_for_load_state()
@@ -141,7 +141,7 @@ def test_the_owner_reviews_the_benefits_and_staff_see_the_lesson(
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     staff = context.new_page()
     try:
-        sign_in(staff, demo_email("staff"), DEMO_PASSWORD)
+        sign_in_as(staff, demo_email("staff"))
         staff.goto("/improvements/new")
         staff.get_by_label("Title").fill(IDEA)
         staff.get_by_label("What is the problem?").fill(

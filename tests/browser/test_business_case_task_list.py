@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.domain.money import format_money
 from changeauth.models import User
-from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
+from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import ImprovementFactory
 
@@ -76,9 +76,9 @@ def _figures(page: Any) -> dict[str, str]:
 
 
 def test_an_owner_writes_a_case_through_the_task_list_with_a_live_preview(
-    page: Any, improvement_id: int
+    page: Any, improvement_id: int, sign_in_as: Any
 ) -> None:
-    sign_in(page, demo_email("manager"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("manager"))
     page.goto(f"/improvements/{improvement_id}/business-case")
     _follow(page, "Write the business case")
     assert page.url.endswith(f"/improvements/{improvement_id}/business-case/tasks")

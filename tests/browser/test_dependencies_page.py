@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import delete, select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.domain.lifecycle import Stage, Status
 from changeauth.models import Improvement, ImprovementDependency, User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 NEEDS = "IMP-2026-9101"
@@ -60,10 +60,10 @@ def two_improvements(live_app: Any) -> Iterator[tuple[int, int]]:
 
 
 def test_the_owner_records_a_dependency_and_the_gate_warns(
-    page: Any, two_improvements: tuple[int, int]
+    page: Any, two_improvements: tuple[int, int], sign_in_as: Any
 ) -> None:
     needs_id, needed_id = two_improvements
-    sign_in(page, demo_email("manager"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("manager"))
     page.goto(f"/improvements/{needs_id}")
     assert "It needs no other improvement delivered first." in page.locator("#dependencies").inner_text()
     page.get_by_role("link", name="Record that it needs another improvement first").click()
@@ -96,7 +96,7 @@ def test_the_owner_records_a_dependency_and_the_gate_warns(
 
 
 def test_an_independent_member_is_offered_to_remove_it(
-    page: Any, live_app: Any, two_improvements: tuple[int, int]
+    page: Any, live_app: Any, two_improvements: tuple[int, int], sign_in_as: Any
 ) -> None:
     needs_id, needed_id = two_improvements
     # The dependency the owner records in the test above, when that test ran elsewhere (another worker
@@ -119,7 +119,7 @@ def test_an_independent_member_is_offered_to_remove_it(
             )
             db.session.commit()
         db.set_write_intent(False)
-    sign_in(page, demo_email("design_authority_4"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_4"))
     page.goto(f"/improvements/{needs_id}")
     page.get_by_role("link", name=f"Remove the need for {NEEDED}").click()
     page.wait_for_load_state()

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
 
@@ -44,13 +44,13 @@ def saving(live_app: Any) -> tuple[int, int]:
 
 
 def test_the_benefit_owner_records_a_dis_benefit_and_sees_the_net(
-    browser: Any, live_server: str, saving: tuple[int, int]
+    browser: Any, live_server: str, saving: tuple[int, int], sign_in_as: Any
 ) -> None:
     improvement_id, benefit_id = saving
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         owner = context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto(f"/improvements/{improvement_id}/benefits")
         before = owner.locator("#improvement-years-2025").inner_text()
         assert "£50,000" in before

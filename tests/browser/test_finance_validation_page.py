@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import Benefit, User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory
 
@@ -33,14 +33,14 @@ def benefit_to_validate(live_app: Any) -> tuple[int, str]:
 
 
 def test_finance_asks_the_owner_then_validates_with_a_note(
-    browser: Any, live_server: str, live_app: Any, benefit_to_validate: tuple[int, str]
+    browser: Any, live_server: str, live_app: Any, benefit_to_validate: tuple[int, str], sign_in_as: Any
 ) -> None:
     benefit_id, _title = benefit_to_validate
     finance_context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     owner_context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         finance = finance_context.new_page()
-        sign_in(finance, demo_email("finance"), DEMO_PASSWORD)
+        sign_in_as(finance, demo_email("finance"))
         finance.goto(f"/benefits/{benefit_id}")
         # Both forms refuse empty answers on the page, keeping the benefit as it was.
         finance.get_by_role("button", name="Send the question").click()
@@ -55,7 +55,7 @@ def test_finance_asks_the_owner_then_validates_with_a_note(
         assert "sent to the benefit's owner" in finance.locator("main .notification").first.inner_text()
 
         owner = owner_context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto(f"/benefits/{benefit_id}")
         assert (
             "Which budget line shows the postage saving?" in owner.locator("#finance-question").inner_text()

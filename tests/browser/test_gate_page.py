@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import Improvement, User
 from changeauth.services import meetings
 from changeauth.services.meeting_invitations import InvitationSettings
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 AT_G1 = "IMP-2021-0003"  # the worked example's improvement with a submitted business case
@@ -56,10 +56,10 @@ def gate_and_meeting(live_app: Any) -> tuple[int, int, list[str]]:
 
 
 def test_the_gate_page_shows_the_case_and_score_and_only_the_fields_a_decision_needs(
-    page: Any, gate_and_meeting: tuple[int, int, list[str]]
+    page: Any, gate_and_meeting: tuple[int, int, list[str]], sign_in_as: Any
 ) -> None:
     improvement_id, meeting_id, _names = gate_and_meeting
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_2"))
     page.goto(f"/improvements/{improvement_id}/gate")
     assert page.get_by_role("heading", level=1).inner_text() == "G1: approve the business case"
     facts = page.locator("#decision-facts").inner_text()
@@ -76,10 +76,10 @@ def test_the_gate_page_shows_the_case_and_score_and_only_the_fields_a_decision_n
 
 
 def test_choosing_a_meeting_ticks_its_members(
-    page: Any, gate_and_meeting: tuple[int, int, list[str]]
+    page: Any, gate_and_meeting: tuple[int, int, list[str]], sign_in_as: Any
 ) -> None:
     improvement_id, meeting_id, _names = gate_and_meeting
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_2"))
     page.goto(f"/improvements/{improvement_id}/gate")
     boxes = page.locator("input[name=attendee_ids]")
     assert boxes.count() > 0

@@ -11,11 +11,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
 from changeauth.services import meetings
 from changeauth.services.meeting_invitations import InvitationSettings
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 
@@ -45,9 +45,9 @@ def _meeting(live_app: Any) -> int:
         return made.id
 
 
-def test_curating_the_agenda_in_the_browser(page: Any, live_app: Any) -> None:
+def test_curating_the_agenda_in_the_browser(page: Any, live_app: Any, sign_in_as: Any) -> None:
     meeting_id = _meeting(live_app)
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_2"))
     page.goto(f"/meetings/{meeting_id}")
     offered = page.locator("#improvement_id option").all_inner_texts()[1:]
     assert len(offered) >= 2

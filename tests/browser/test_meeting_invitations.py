@@ -8,9 +8,8 @@ from typing import Any
 
 from icalendar import Calendar
 
-from changeauth.devtools.demo_data import DEMO_PASSWORD
 from tests.browser.accessibility_plan import ROLE_ACCOUNTS
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 
@@ -23,8 +22,8 @@ def download_event(page: Any) -> Any:
     return calendar, event
 
 
-def test_a_member_arranges_moves_and_cancels_a_meeting(page: Any) -> None:
-    sign_in(page, ROLE_ACCOUNTS["design_authority"], DEMO_PASSWORD)
+def test_a_member_arranges_moves_and_cancels_a_meeting(page: Any, sign_in_as: Any) -> None:
+    sign_in_as(page, ROLE_ACCOUNTS["design_authority"])
     page.goto("/meetings/new")
     page.get_by_label("Title").fill("Design authority, spring")
     page.get_by_label("Date").fill("2027-04-15")

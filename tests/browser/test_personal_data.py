@@ -13,16 +13,16 @@ from typing import Any
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 TITLE = "Quiet room for staff who work on the phones all day"
 
 
-def _submit_anonymously(page: Any) -> None:
-    sign_in(page, demo_email("staff"), DEMO_PASSWORD)
+def _submit_anonymously(page: Any, sign_in_as: Any) -> None:
+    sign_in_as(page, demo_email("staff"))
     page.goto("/improvements/new")
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("What is the problem?").fill("Call handlers have nowhere quiet to take a break.")
@@ -34,8 +34,10 @@ def _submit_anonymously(page: Any) -> None:
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_an_admin_answers_a_subject_access_request_through_the_pages(page: Any, live_app: Any) -> None:
-    _submit_anonymously(page)
+def test_an_admin_answers_a_subject_access_request_through_the_pages(
+    page: Any, live_app: Any, sign_in_as: Any
+) -> None:
+    _submit_anonymously(page, sign_in_as)
     with live_app.app_context():
         name = db.session.scalar(select(User.name).where(User.email == demo_email("staff")))
         db.session.remove()
@@ -47,7 +49,7 @@ def test_an_admin_answers_a_subject_access_request_through_the_pages(page: Any, 
     assert "How to ask for your information" in page.inner_text("main")
     screenshot(page, "privacy-notice")
 
-    sign_in(page, demo_email("admin"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("admin"))
     page.get_by_role("link", name="Administration").first.click()
     page.get_by_role("link", name="Users").first.click()
     page.get_by_role("link", name=name, exact=True).click()
@@ -81,7 +83,7 @@ def test_an_admin_answers_a_subject_access_request_through_the_pages(page: Any, 
     assert page.get_by_role("cell", name="Personal data exported (subject access)").count() >= 2
 
 
-def test_an_admin_anonymises_a_leaver_through_the_pages(page: Any, live_app: Any) -> None:
+def test_an_admin_anonymises_a_leaver_through_the_pages(page: Any, live_app: Any, sign_in_as: Any) -> None:
     from changeauth.services import users as user_service
 
     with live_app.app_context(), db.write_intent():
@@ -93,7 +95,7 @@ def test_an_admin_anonymises_a_leaver_through_the_pages(page: Any, live_app: Any
         db.session.commit()
         db.session.remove()
 
-    sign_in(page, demo_email("admin"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("admin"))
     page.goto(f"/admin/users/{leaver_id}")
     assert "Switched off on" in page.inner_text("main")
     assert axe_violations(page) == []

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import BenefitYear, User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, BenefitMeasurementFactory, ImprovementFactory, UserFactory
 
@@ -38,12 +38,12 @@ def validated_saving(live_app: Any) -> int:
 
 
 def test_finance_records_the_budget_reduction_and_the_year_shows_it(
-    browser: Any, live_server: str, live_app: Any, validated_saving: int
+    browser: Any, live_server: str, live_app: Any, validated_saving: int, sign_in_as: Any
 ) -> None:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         finance = context.new_page()
-        sign_in(finance, demo_email("finance"), DEMO_PASSWORD)
+        sign_in_as(finance, demo_email("finance"))
         finance.goto(f"/benefits/{validated_saving}")
         year = finance.locator("#year-2026")
         assert "Not yet" in year.inner_text()
@@ -95,13 +95,13 @@ def test_finance_records_the_budget_reduction_and_the_year_shows_it(
 
 
 def test_the_close_down_page_shows_the_worked_example_by_financial_year(
-    browser: Any, live_server: str
+    browser: Any, live_server: str, sign_in_as: Any
 ) -> None:
     # Report §3.2: £2,483,925 realised; temporary staff £494,990 (2019/20) and £240,230 (2020/21).
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         viewer = context.new_page()
-        sign_in(viewer, demo_email("viewer"), DEMO_PASSWORD)
+        sign_in_as(viewer, demo_email("viewer"))
         viewer.goto("/dashboard")
         viewer.goto(viewer.locator("a[href*='/close-down']").first.get_attribute("href") or "/")
         table = viewer.locator("#programme-years")

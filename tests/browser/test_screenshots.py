@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
-from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
+from changeauth.devtools.demo_data import demo_email
+from tests.browser.conftest import ARTIFACTS, screenshot
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 812}}
 
@@ -57,11 +57,11 @@ def _improvement_id(live_app: Any, ref: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def da_page(browser: Any, live_server: str) -> Iterator[Any]:
+def da_page(browser: Any, live_server: str, sign_in_as: Any) -> Iterator[Any]:
     """One signed-in design authority window for the whole module (signing in once keeps it quick)."""
     context = browser.new_context(base_url=live_server, viewport=WIDTHS["desktop"], locale="en-GB")
     page = context.new_page()
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_2"))
     try:
         yield page
     finally:

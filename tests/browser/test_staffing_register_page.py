@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 from tests.factories import BenefitFactory, ImprovementFactory
 
@@ -45,11 +45,13 @@ def _add_post(page: Any, *, side: str, title: str, grade: str, salary: str, fte:
     page.get_by_role("button", name="Add the post").click()
 
 
-def test_the_owner_keeps_the_staffing_register(browser: Any, live_server: str, staffing_saving: int) -> None:
+def test_the_owner_keeps_the_staffing_register(
+    browser: Any, live_server: str, staffing_saving: int, sign_in_as: Any
+) -> None:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     try:
         owner = context.new_page()
-        sign_in(owner, demo_email("manager"), DEMO_PASSWORD)
+        sign_in_as(owner, demo_email("manager"))
         owner.goto(f"/benefits/{staffing_saving}")
         owner.get_by_role("link", name="Keep the staffing register").click()
         assert owner.locator("h1").inner_text() == "Staffing register"

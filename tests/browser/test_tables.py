@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
-from tests.browser.conftest import screenshot, sign_in
+from changeauth.devtools.demo_data import demo_email
+from tests.browser.conftest import screenshot
 
 # Cells holding one word whose text runs over more than one line box.
 BROKEN_WORDS = """() => {
@@ -35,8 +35,8 @@ CAPTIONS_BELOW_HEAD = """() => [...document.querySelectorAll("main table")].filt
 PAGES = ("/improvements/3/gate", "/decisions", "/benefits/", "/improvements/1/benefits", "/benefits/1")
 
 
-def test_no_word_is_broken_across_lines_in_a_table_and_captions_are_above(page: Any) -> None:
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+def test_no_word_is_broken_across_lines_in_a_table_and_captions_are_above(page: Any, sign_in_as: Any) -> None:
+    sign_in_as(page, demo_email("design_authority_2"))
     problems = []
     for path in PAGES:
         response = page.goto(path)
@@ -73,14 +73,14 @@ TABLES_OUTSIDE_A_SCROLL_BOX = """() => [...document.querySelectorAll("main table
 
 
 def test_at_375_pixels_no_word_in_a_table_is_broken_and_wide_tables_scroll_in_their_box(
-    browser: Any, live_server: str
+    browser: Any, live_server: str, sign_in_as: Any
 ) -> None:
     problems = []
     for role, paths in PHONE_PAGES.items():
         context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 800})
         tab = context.new_page()
         try:
-            sign_in(tab, demo_email(role), DEMO_PASSWORD)
+            sign_in_as(tab, demo_email(role))
             for path in paths:
                 response = tab.goto(path)
                 assert response is not None and response.status == 200, f"{role} {path}"
@@ -107,7 +107,9 @@ PHONE_PAGES_WITHOUT_SCRIPT = {
 }
 
 
-def test_at_375_pixels_without_script_no_page_scrolls_sideways(browser: Any, live_server: str) -> None:
+def test_at_375_pixels_without_script_no_page_scrolls_sideways(
+    browser: Any, live_server: str, sign_in_as: Any
+) -> None:
     problems = []
     for role, paths in PHONE_PAGES_WITHOUT_SCRIPT.items():
         context = browser.new_context(
@@ -115,7 +117,7 @@ def test_at_375_pixels_without_script_no_page_scrolls_sideways(browser: Any, liv
         )
         tab = context.new_page()
         try:
-            sign_in(tab, demo_email(role), DEMO_PASSWORD)
+            sign_in_as(tab, demo_email(role))
             for path in paths:
                 response = tab.goto(path)
                 assert response is not None and response.status == 200, f"{role} {path}"

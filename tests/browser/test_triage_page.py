@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from changeauth import db
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from changeauth.devtools.demo_data import demo_email
 from changeauth.models import Improvement, User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.browser.test_accessibility import axe_violations
 
 TITLES = ("Online booking for bulky waste collections", "Online booking for bulky waste collection slots")
@@ -46,9 +46,11 @@ def _visible(page: Any, selector: str) -> bool:
     return bool(page.locator(selector).is_visible())
 
 
-def test_each_decision_reveals_only_its_own_question(page: Any, two_ideas: list[tuple[int, str]]) -> None:
+def test_each_decision_reveals_only_its_own_question(
+    page: Any, two_ideas: list[tuple[int, str]], sign_in_as: Any
+) -> None:
     first_id, _ref = two_ideas[0]
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_2"))
     page.goto(f"/triage/{first_id}")
     summary = page.locator("#idea-summary").inner_text()
     assert "Submitted by" in summary and "Submitted on" in summary and "Team" in summary
@@ -68,11 +70,13 @@ def test_each_decision_reveals_only_its_own_question(page: Any, two_ideas: list[
     screenshot(page, "triage-merge-revealed")
 
 
-def test_without_script_every_question_is_shown(browser: Any, live_server: str, two_ideas: list) -> None:
+def test_without_script_every_question_is_shown(
+    browser: Any, live_server: str, two_ideas: list, sign_in_as: Any
+) -> None:
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     try:
         tab = context.new_page()
-        sign_in(tab, demo_email("design_authority_2"), DEMO_PASSWORD)
+        sign_in_as(tab, demo_email("design_authority_2"))
         tab.goto(f"/triage/{two_ideas[0][0]}")
         for selector in ("#owner_id", "#quick_win_owner_id", "#duplicate_of", "#hold_until"):
             assert tab.locator(selector).is_visible(), selector
@@ -81,10 +85,10 @@ def test_without_script_every_question_is_shown(browser: Any, live_server: str, 
 
 
 def test_merging_by_choosing_similar_work_then_the_next_idea(
-    page: Any, live_app: Any, two_ideas: list[tuple[int, str]]
+    page: Any, live_app: Any, two_ideas: list[tuple[int, str]], sign_in_as: Any
 ) -> None:
     (first_id, first_ref), (second_id, second_ref) = two_ideas
-    sign_in(page, demo_email("design_authority_2"), DEMO_PASSWORD)
+    sign_in_as(page, demo_email("design_authority_2"))
     page.goto(f"/triage/{second_id}")
     page.get_by_role("radio", name="Merge with other work", exact=True).check()
     page.get_by_role("radio", name=f"{first_ref}: {TITLES[0]}").check()

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
-from tests.browser.conftest import sign_in
+from changeauth.devtools.demo_data import demo_email
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 WIDTHS = {"desktop": 1280, "mobile": 375}
@@ -24,7 +23,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def person(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
+def person(browser: Any, live_server: str, sign_in_as: Any) -> Iterator[Callable[[str], Any]]:
     """``person("staff")``: a browser tab signed in as that demo account, each in its own context."""
     contexts = []
 
@@ -32,7 +31,7 @@ def person(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
         context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
         contexts.append(context)
         tab = context.new_page()
-        sign_in(tab, demo_email(key), DEMO_PASSWORD)
+        sign_in_as(tab, demo_email(key))
         return tab
 
     try:
