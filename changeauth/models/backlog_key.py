@@ -11,7 +11,8 @@ events below, in the same transaction: after each flush, the rows of the improve
 improvement or its stored score) are written again from those two tables with one DELETE and one
 INSERT ... SELECT; a bulk statement on either table (activating a scheme rewrites every stored score)
 marks the session, and every row is written again before the transaction commits or the backlog is
-read in it (``bring_up_to_date``). Nothing is computed in Python, so bulk loads (the scale data) call
+read in it (``bring_up_to_date``); a bulk UPDATE that sets none of the columns the keys come from
+(``_KEY_COLUMNS``) does not. Nothing is computed in Python, so bulk loads (the scale data) call
 ``refresh_backlog_keys`` once at the end.
 
 ``backlog_rank_range`` holds each ranked improvement's best and worst rank if one weight moved by
@@ -53,6 +54,12 @@ from changeauth.domain.scoring import STATUS_ORDER, ScoreStatus
 
 RANK_RANGES = "rank_ranges"
 _SOURCE_TABLES = frozenset({"improvement", "improvement_score"})
+# The columns of each source the keys are built from (``_key_rows``): a bulk UPDATE that sets none of
+# them (an idea's reference written after its insert, a leaver's name) leaves every key as it was.
+_KEY_COLUMNS = {
+    "improvement": frozenset({"id", "stage", "is_mandatory", "created_at"}),
+    "improvement_score": frozenset({"improvement_id", "status", "weighted_score", "must_meet_passed"}),
+}
 _PENDING_ALL = "backlog_key_all"
 # Ids per DELETE/INSERT, well under SQLite's limit of bound variables.
 _IDS_PER_STATEMENT = 5_000
@@ -165,12 +172,25 @@ def _refresh_flushed(session: Session, _context: Any) -> None:
         refresh_backlog_keys(session.connection(), ids)
 
 
+def _sets_no_key_column(state: ORMExecuteState, table: Table) -> bool:
+    """Whether the statement is an UPDATE whose SET clause names only columns the keys do not use."""
+    values = getattr(state.statement, "_values", None)
+    if not state.is_update or not values:
+        return False
+    names = {getattr(column, "key", column) for column in values}
+    return all(isinstance(name, str) for name in names) and not names & _KEY_COLUMNS[table.name]
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _mark_bulk(state: ORMExecuteState) -> None:
+    """A bulk statement on a source table marks every key out of date, unless it is an UPDATE that sets
+    none of the key columns: rewriting every row would then be a whole-backlog recomputation on an
+    ordinary write (submitting an idea sets its reference this way), and its lock on every backlog
+    improvement's row deadlocked with concurrent writers holding one of those rows."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if isinstance(table, Table) and table.name in _SOURCE_TABLES:
+    if isinstance(table, Table) and table.name in _SOURCE_TABLES and not _sets_no_key_column(state, table):
         state.session.info[_PENDING_ALL] = True
 
 

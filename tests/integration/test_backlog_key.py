@@ -102,7 +102,22 @@ def test_database_order_is_the_domain_order(db_session: Any, seed: int) -> None:
     assert _from_database() == _expected()
 
 
-def test_filters_keep_positions_of_the_whole_backlog(db_session: Any) -> None:
+def test_a_bulk_update_of_columns_no_key_uses_rewrites_no_key(db_session: Any) -> None:
+    # Submitting an idea writes its reference with a bulk UPDATE after the insert: rewriting every key
+    # then made each submission a whole-backlog refresh that locked every backlog improvement's row.
+    made = _generate(random.Random(7), 20)
+    db.session.flush()
+    idea = made[0]
+    db.session.execute(update(Improvement).where(Improvement.id == idea.id).values(ref="IMP-2026-9999"))
+    assert not db.session.info.get("backlog_key_all")
+    table = ImprovementScore.__table__
+    db.session.execute(update(table).values(weighted_score=Decimal("50.0")))
+    assert db.session.info.get("backlog_key_all")  # a key column: every key is written again
+    assert _from_database() == _expected()
+    db.session.execute(update(Improvement).where(Improvement.id == idea.id).values(is_mandatory=True))
+    assert db.session.info.get("backlog_key_all")
+    assert _from_database() == _expected()
+
     made = _generate(random.Random(7), 40)
     ranked, _ = _expected()
     positions = {improvement_id: position for position, improvement_id in enumerate(ranked, start=1)}
