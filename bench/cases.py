@@ -17,7 +17,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import aliased
 
 from changeauth import db
 from changeauth.domain.lifecycle import ENDED_STAGES
@@ -79,18 +80,28 @@ class Case:
     write: Callable[[Subjects], None] | None = None
 
 
-def most_active(role: str) -> Person:
-    """The person with that role who submitted the most improvements (their pages are the fullest)."""
+def most_active(role: str, *, only_role: bool = False) -> Person:
+    """The person with that role who submitted the most improvements (their pages are the fullest);
+    with ``only_role``, among those who hold no other role (a staff member's Home, not a member's)."""
     submitted = (
         select(Improvement.submitter_id, func.count().label("n"))
         .group_by(Improvement.submitter_id)
         .subquery()
     )
+    other_role = aliased(UserRole)
     user = db.session.scalar(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
         .outerjoin(submitted, submitted.c.submitter_id == User.id)
         .where(UserRole.role == role, User.is_active.is_(True))
+        .where(
+            ~select(other_role.user_id)
+            .where(other_role.user_id == User.id, other_role.role != role)
+            .correlate(User)
+            .exists()
+            if only_role
+            else true()
+        )
         .order_by(func.coalesce(submitted.c.n, 0).desc(), User.id)
         .limit(1)
     )
@@ -256,6 +267,22 @@ CASES: tuple[Case, ...] = (
             " SELECT t.id FROM (SELECT id FROM audit_event WHERE action = 'improvement.transitioned'"
             " ORDER BY id DESC LIMIT 10) t) ORDER BY a.id DESC LIMIT 10",
         ),
+    ),
+    Case(
+        # A design authority member's Home: their triage queue, what they have to score, and the work
+        # waiting at a gate with each one's criteria and any interest that keeps them from deciding it.
+        "design authority's home page",
+        "page",
+        100,
+        _get("/", as_user="design_authority"),
+        _sql(
+            "SELECT id, ref, title, stage, owner_id FROM improvement"
+            " WHERE stage IN ('business_case', 'delivery', 'realisation')"
+            " ORDER BY stage_changed_at, id LIMIT :limit",
+            "SELECT id, ref, title FROM improvement WHERE stage = 'idea'"
+            " ORDER BY created_at, id LIMIT :limit",
+        ),
+        repeat=3,
     ),
     Case(
         "ideas list page",
