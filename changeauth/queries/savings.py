@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -209,6 +209,60 @@ def _disbenefit_lines(*where: Any) -> dict[int | None, list[savings.DisbenefitLi
         if line is not None:
             lines[programme_id].append(line)
     return lines
+
+
+def to_plain(items: Sequence[ProgrammeSavings]) -> list[dict[str, Any]]:
+    """The programmes' figures as JSON-ready values (read back by ``from_plain``): the dashboard's
+    shared figures carry them, so no process works them out again to show the dashboard."""
+    return [
+        {
+            "programme_id": item.programme_id,
+            "code": item.code,
+            "name": item.name,
+            "starts_on": None if item.starts_on is None else item.starts_on.isoformat(),
+            "ends_on": None if item.ends_on is None else item.ends_on.isoformat(),
+            "planned_investment_pence": item.planned_investment_pence,
+            "planned_annual_benefit_pence": item.planned_annual_benefit_pence,
+            "planned_fte_change": str(item.planned_fte_change),
+            "closed": item.closed,
+            "figures": {
+                **{name: getattr(item.figures, name) for name in _FIGURE_FIELDS},
+                "years": [
+                    {name: getattr(year, name) for name in _YEAR_FIELDS} for year in item.figures.years
+                ],
+            },
+        }
+        for item in items
+    ]
+
+
+def from_plain(plain: Sequence[dict[str, Any]]) -> tuple[ProgrammeSavings, ...]:
+    """``to_plain``'s programmes read back."""
+    return tuple(
+        ProgrammeSavings(
+            programme_id=int(item["programme_id"]),
+            code=item["code"],
+            name=item["name"],
+            starts_on=None if item["starts_on"] is None else date.fromisoformat(item["starts_on"]),
+            ends_on=None if item["ends_on"] is None else date.fromisoformat(item["ends_on"]),
+            planned_investment_pence=int(item["planned_investment_pence"]),
+            planned_annual_benefit_pence=int(item["planned_annual_benefit_pence"]),
+            planned_fte_change=Decimal(item["planned_fte_change"]),
+            closed=bool(item["closed"]),
+            figures=savings.ProgrammeFigures(
+                **{name: int(item["figures"][name]) for name in _FIGURE_FIELDS},
+                years=tuple(
+                    savings.YearFigures(**{name: int(year[name]) for name in _YEAR_FIELDS})
+                    for year in item["figures"]["years"]
+                ),
+            ),
+        )
+        for item in plain
+    )
+
+
+_FIGURE_FIELDS = tuple(f.name for f in fields(savings.ProgrammeFigures) if f.name != "years")
+_YEAR_FIELDS = tuple(f.name for f in fields(savings.YearFigures))
 
 
 def all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:

@@ -103,6 +103,8 @@ class Dashboard:
     resources: pd.DataFrame
     maturity: pd.DataFrame
     programmes: pd.DataFrame
+    # Each programme's figures as the savings tables show them (None in figures kept before they were).
+    savings: tuple[savings_queries.ProgrammeSavings, ...] | None = None
 
 
 def build(as_of: date) -> Dashboard:
@@ -124,7 +126,11 @@ def build(as_of: date) -> Dashboard:
     "programme",
 )
 def _figures(as_of: date) -> Dashboard:
-    return Dashboard(as_of=as_of, **{name: FIGURES[name](as_of) for name in SECTIONS})
+    return Dashboard(
+        as_of=as_of,
+        **{name: FIGURES[name](as_of) for name in SECTIONS},
+        savings=savings_queries.all_programmes(as_of),
+    )
 
 
 def chart(section: str, frame: pd.DataFrame) -> bytes:
@@ -187,6 +193,7 @@ def to_json(figures: Dashboard) -> str:
                 name: _dated(getattr(figures, name)).to_json(orient="table", date_format="iso")
                 for name in SECTIONS
             },
+            "savings": None if figures.savings is None else savings_queries.to_plain(figures.savings),
         }
     )
 
@@ -214,6 +221,7 @@ def from_json(text: str) -> Dashboard:
     return Dashboard(
         as_of=date.fromisoformat(data["as_of"]),
         **{name: _frame(data["frames"][name]) for name in SECTIONS},
+        savings=None if data.get("savings") is None else savings_queries.from_plain(data["savings"]),
     )
 
 

@@ -151,3 +151,39 @@ def test_the_maturity_table_keeps_its_days_through_json(db_session: Any) -> None
         dashboard.to_json(dashboard.Dashboard(**{**figures.__dict__, "maturity": frame}))
     )
     assert dashboard.maturity_records(again.maturity) == dashboard.maturity_records(frame)
+
+
+def test_the_programmes_savings_come_back_from_json_as_they_were(db_session: Any) -> None:
+    from datetime import date
+
+    from changeauth.models import Programme
+
+    db_session.add(Programme(code="sv_one", name="One", starts_on=date(2025, 4, 1)))
+    db_session.add(Programme(code="sv_two", name="Two", ends_on=date(2026, 3, 31)))
+    ImprovementFactory()
+    db_session.flush()
+    figures = dashboard.build(date(2026, 12, 1))
+    assert figures.savings is not None and {p.code for p in figures.savings} >= {"sv_one", "sv_two"}
+    assert dashboard.from_json(dashboard.to_json(figures)).savings == figures.savings
+
+
+def test_another_process_shows_the_dashboard_without_working_out_the_savings(
+    client: FlaskClient, login_as: Any, db_session: Any, monkeypatch: Any
+) -> None:
+    """The programmes' savings on the dashboard and the scrutiny report come with the shared figures:
+    a process that did not work them out (its own cache empty) does not read them again after a write."""
+    from changeauth.queries import derived
+    from changeauth.queries import savings as savings_queries
+
+    login_as(UserFactory(manager=True))
+    ImprovementFactory()
+    db_session.commit()
+    assert client.get("/dashboard").status_code == 200  # works out and keeps the figures
+    worked_out: list[Any] = []
+    real = savings_queries._all_programmes
+    monkeypatch.setattr(savings_queries, "_all_programmes", lambda on: worked_out.append(on) or real(on))
+    with derived._lock:
+        derived._results.clear()  # another process: nothing kept in memory
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/reports/scrutiny").status_code == 200
+    assert worked_out == []

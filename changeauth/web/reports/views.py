@@ -63,7 +63,10 @@ def _figures_context(figures: dashboard.Dashboard) -> dict[str, Any]:
         "maturity_drivers": drivers,
         "maturity_rows": maturity_rows,
         "programmes": dashboard.records(figures.programmes),
-        "savings": savings_queries.all_programmes(figures.as_of),
+        # Carried in the shared figures (worked out once per change for every process).
+        "savings": (
+            figures.savings if figures.savings is not None else savings_queries.all_programmes(figures.as_of)
+        ),
         "categories": [(f"adj_{c}", CATEGORY_LABELS[c]) for c in CATEGORIES],
     }
 
