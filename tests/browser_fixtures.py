@@ -96,7 +96,7 @@ def sign_in_as(live_server: str, live_app: Any) -> Callable[[Any, str], None]:
     costs three pages and a password hash, and for an account with a second factor up to 30 s of waiting
     for a code it has not used (``demo_totp_code``). The tests of signing in go through the form (in
     tests/browser: test_journeys.py, test_second_factor.py, test_keyboard_journeys.py and
-    test_idle_warning.py).
+    test_idle_warning.py), and so do the journeys in tests/journeys, each a person's whole job.
     """
     from sqlalchemy import select
 

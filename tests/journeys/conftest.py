@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from changeauth.devtools.demo_data import demo_email
+from changeauth.devtools.demo_data import DEMO_PASSWORD, demo_email
+from tests.browser.conftest import sign_in
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 WIDTHS = {"desktop": 1280, "mobile": 375}
@@ -23,15 +24,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def person(browser: Any, live_server: str, sign_in_as: Any) -> Iterator[Callable[[str], Any]]:
-    """``person("staff")``: a browser tab signed in as that demo account, each in its own context."""
+def person(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
+    """``person("staff")``: a browser tab signed in as that demo account through the sign-in form (with
+    its second factor where the account has one), each in its own context. A journey is the person's
+    whole job through the pages, signing in included, so it never starts from a made session cookie
+    as the other browser tests may (``sign_in_as``)."""
     contexts = []
 
     def _open(key: str) -> Any:
         context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
         contexts.append(context)
         tab = context.new_page()
-        sign_in_as(tab, demo_email(key))
+        sign_in(tab, demo_email(key), DEMO_PASSWORD)
         return tab
 
     try:
