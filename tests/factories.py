@@ -5,8 +5,12 @@ Factories arrange state; tests of a transition go through the service."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -41,11 +45,36 @@ TEST_PASSWORD = "correct horse battery staple"
 _TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)
 
 
+# Set by ``flushed_only()``: factories flush each row rather than commit it.
+_flush_only: ContextVar[bool] = ContextVar("flush_only", default=False)
+
+
+@contextmanager
+def flushed_only() -> Iterator[None]:
+    """Within the block every factory flushes the row it makes instead of committing it, so that code
+    making hundreds of rows commits once at the end (tests/functional/test_query_counts.py): in a test a
+    commit releases a savepoint and starts another, and with thousands of rows that was most of the time."""
+    token = _flush_only.set(True)
+    try:
+        yield
+    finally:
+        _flush_only.reset(token)
+
+
 class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731 - resolved lazily; the fixture rebinds it
         sqlalchemy_session_persistence = "commit"
+
+    @classmethod
+    def _save(cls, model_class: Any, session: Any, args: Any, kwargs: Any) -> Any:
+        if not _flush_only.get():
+            return super()._save(model_class, session, args, kwargs)
+        obj = model_class(*args, **kwargs)
+        session.add(obj)
+        session.flush()
+        return obj
 
 
 class TeamFactory(BaseFactory):
