@@ -11,8 +11,10 @@ has changed (``queries.derived``).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -69,6 +71,42 @@ def current_candidates() -> Sequence[Candidate]:
     """``load_candidates()``, kept while no improvement, score or business case changes (one query
     when kept). Shared between requests: a tuple of frozen candidates."""
     return derived.cached(PORTFOLIO, "candidates", lambda: tuple(load_candidates()))
+
+
+_DECIMALS = ("weighted_score", "delivery_person_months")
+
+
+def candidates_json(candidates: Sequence[Candidate]) -> str:
+    """The candidates as JSON text (read back by ``candidates_from_json``): the shared copy every process
+    reads (``web.shared_views.portfolio_candidates``), never pickled."""
+    names = [f.name for f in fields(Candidate)]
+    return json.dumps(
+        {
+            "fields": names,
+            "rows": [
+                [
+                    str(value) if name in _DECIMALS and value is not None else value
+                    for name, value in ((name, getattr(c, name)) for name in names)
+                ]
+                for c in candidates
+            ],
+        }
+    )
+
+
+def candidates_from_json(text: str) -> tuple[Candidate, ...]:
+    """``candidates_json``'s candidates read back."""
+    data = json.loads(text)
+    names = data["fields"]
+    decimals = [name in _DECIMALS for name in names]
+    values: list[dict[str, Any]] = [
+        {
+            name: Decimal(value) if is_decimal and value is not None else value
+            for name, is_decimal, value in zip(names, decimals, row, strict=True)
+        }
+        for row in data["rows"]
+    ]
+    return tuple(Candidate(**row) for row in values)
 
 
 def candidate_page(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +31,13 @@ def optimise(
     capacity: Decimal | int | float | str | None = None,
     force_in: Sequence[int] = (),
     force_out: Sequence[int] = (),
+    shared: SharedRuns | None = None,
 ) -> dict[str, Any]:
     """The best set of candidates within the budget and capacity, explained (``rules.result_json``).
+
+    With ``shared`` (the web's, ``web.shared_views``), the inputs are checked against its candidates and
+    the answer is worked out once per change for every process and kept as JSON; without it, the answer
+    is kept in this process.
 
     Writes nothing. The answer is kept, like the candidates, while nothing they are read from changes,
     so the same run asked again is not solved again: it is shared, so callers must not change it.
@@ -49,7 +54,29 @@ def optimise(
         force_in=force_in,
         force_out=force_out,
     )
-    return _solve(inputs)
+    return _solve(inputs) if shared is None else _shared_run(inputs, shared)
+
+
+class SharedRuns(Protocol):
+    """Where the web keeps the candidates and the optimiser's answers for every process."""
+
+    def candidates(self) -> Sequence[rules.Candidate]: ...
+
+    def run(
+        self, inputs: rules.Inputs, answer: Callable[[Sequence[rules.Candidate]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """``answer(candidates)`` for ``inputs``, given the candidates as they are when it is computed."""
+        ...
+
+
+def _shared_run(inputs: rules.Inputs, shared: SharedRuns) -> dict[str, Any]:
+    # Refused inputs (ValidationFailed) are refused here, against the shared candidates, before anything
+    # is claimed; the answer itself is worked out from the candidates as they are when it is computed.
+    rules.build_problem(shared.candidates(), inputs)
+    return shared.run(
+        inputs,
+        lambda candidates: rules.result_json(optimiser.optimise(rules.build_problem(candidates, inputs))),
+    )
 
 
 def _solve(inputs: rules.Inputs) -> dict[str, Any]:
@@ -88,6 +115,7 @@ def save_scenario(
     capacity: Decimal | int | float | str | None = None,
     force_in: Sequence[int] = (),
     force_out: Sequence[int] = (),
+    shared: SharedRuns | None = None,
 ) -> PortfolioScenario:
     """Run the optimiser on these inputs and keep the run under ``name`` (unique, ignoring case).
 
@@ -105,7 +133,7 @@ def save_scenario(
         force_out=force_out,
     )
     cleaned = _check_name(name)
-    result = _solve(inputs)
+    result = _solve(inputs) if shared is None else _shared_run(inputs, shared)
     scenario = PortfolioScenario(
         name=cleaned, inputs=inputs.to_json(), result=result, created_by_id=actor.id, created_at=db.utcnow()
     )

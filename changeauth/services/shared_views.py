@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from changeauth import db
 from changeauth.models import SharedView
@@ -46,12 +46,23 @@ def claim(name: str, token: str) -> bool:
     )
 
 
-def store(name: str, token: str, payload: str) -> None:
-    """Keep ``payload`` (JSON text) as the result of ``name`` for ``token`` and end the claim."""
+def store(name: str, token: str, payload: str, *, forget: str | None = None) -> None:
+    """Keep ``payload`` (JSON text) as the result of ``name`` for ``token`` and end the claim; with
+    ``forget`` (a prefix of names, such as one per optimiser run), drop the results of that prefix kept
+    for an earlier token that nobody is computing, so one-off results do not pile up."""
     table = SharedView.__table__
     db.session.execute(
         update(table).where(table.c.name == name).values(computed_for=token, payload=payload, claimed_at=None)
     )
+    if forget is not None:
+        db.session.execute(
+            delete(table).where(
+                table.c.name.startswith(forget, autoescape=True),
+                table.c.name != name,
+                or_(table.c.computed_for.is_(None), table.c.computed_for != token),
+                table.c.claimed_at.is_(None),
+            )
+        )
 
 
 def release(name: str) -> None:

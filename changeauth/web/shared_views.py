@@ -11,20 +11,24 @@ next page.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
 from base64 import b64decode, b64encode
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from changeauth.models.derived_state import BACKLOG, REPORTS
+from changeauth.domain.portfolio import Candidate, Inputs
+from changeauth.models.derived_state import BACKLOG, PORTFOLIO, REPORTS
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import derived
+from changeauth.queries import portfolio as portfolio_queries
 from changeauth.queries import scoring as scoring_queries
 from changeauth.reporting import dashboard
 from changeauth.services import shared_views, transaction
@@ -48,8 +52,9 @@ _lock = threading.Lock()
 _working: set[str] = set()  # names a thread of this process is working out
 
 
-def shared(view: str, name: str, compute: Callable[[], str]) -> str:
-    """The JSON text of ``name`` (computed by ``compute``) for the current state of ``view``."""
+def shared(view: str, name: str, compute: Callable[[], str], *, forget: str | None = None) -> str:
+    """The JSON text of ``name`` (computed by ``compute``) for the current state of ``view``; ``forget``:
+    a prefix of names whose results for earlier states are dropped when this one is kept."""
     token, payload = derived.shared_result(name)
     current = derived.view_token(view)
     if current is not None and payload is not None and token == current:
@@ -61,10 +66,13 @@ def shared(view: str, name: str, compute: Callable[[], str]) -> str:
             _working.add(name)
         if start:
             threading.Thread(
-                target=_in_background, args=(app, view, name, compute), name=f"shared-{name}", daemon=True
+                target=_in_background,
+                args=(app, view, name, compute, forget),
+                name=f"shared-{name}",
+                daemon=True,
             ).start()
     else:
-        kept = _work_out(app, view, name, compute)
+        kept = _work_out(app, view, name, compute, forget)
         if kept is not None:
             return kept
     if payload is not None and not wrote_recently():
@@ -72,9 +80,11 @@ def shared(view: str, name: str, compute: Callable[[], str]) -> str:
     return compute()
 
 
-def _in_background(app: Flask, view: str, name: str, compute: Callable[[], str]) -> None:
+def _in_background(
+    app: Flask, view: str, name: str, compute: Callable[[], str], forget: str | None = None
+) -> None:
     try:
-        _work_out(app, view, name, compute)
+        _work_out(app, view, name, compute, forget)
     except Exception:  # noqa: BLE001 - logged by _work_out; a later view asks again
         pass
     finally:
@@ -82,7 +92,9 @@ def _in_background(app: Flask, view: str, name: str, compute: Callable[[], str])
             _working.discard(name)
 
 
-def _work_out(app: Flask, view: str, name: str, compute: Callable[[], str]) -> str | None:
+def _work_out(
+    app: Flask, view: str, name: str, compute: Callable[[], str], forget: str | None = None
+) -> str | None:
     """Claim, compute and keep ``name`` in a unit of work of its own; None when another process holds
     the claim."""
     with app.app_context(), transaction.writing():
@@ -97,7 +109,7 @@ def _work_out(app: Flask, view: str, name: str, compute: Callable[[], str]) -> s
             return None
         try:
             payload = compute()
-            shared_views.store(name, token, payload)
+            shared_views.store(name, token, payload, forget=forget)
             transaction.commit()
         except Exception:
             transaction.rollback()
@@ -138,3 +150,45 @@ def backlog_table() -> backlog_queries.BacklogTable:
         return backlog_queries.backlog_table_from_json(text, criteria)
     except ValueError:  # the scheme's criteria changed and the new table is being worked out
         return backlog_queries.backlog_table_from_json(backlog_queries.backlog_table_json(), criteria)
+
+
+CANDIDATES = "portfolio:candidates"
+RUNS = "portfolio:run:"  # one kept answer per set of inputs, for the portfolio's current state
+
+
+def portfolio_candidates() -> tuple[Candidate, ...]:
+    """The optimiser's candidates, worked out once per change of the portfolio for every process."""
+    return portfolio_queries.candidates_from_json(
+        shared(
+            PORTFOLIO,
+            CANDIDATES,
+            lambda: portfolio_queries.candidates_json(portfolio_queries.load_candidates()),
+        )
+    )
+
+
+class PortfolioRuns:
+    """The candidates and each run's answer (``rules.result_json``) as every process shares them: worked
+    out once per change of the portfolio and kept as JSON; the answers of earlier states are dropped."""
+
+    def candidates(self) -> tuple[Candidate, ...]:
+        return portfolio_candidates()
+
+    def run(self, inputs: Inputs, answer: Callable[[Sequence[Candidate]], dict[str, Any]]) -> dict[str, Any]:
+        key = hashlib.sha256(json.dumps(inputs.to_json(), sort_keys=True).encode()).hexdigest()[:24]
+        kept: dict[str, Any] = json.loads(
+            shared(PORTFOLIO, RUNS + key, lambda: json.dumps(answer(_candidates_now())), forget=RUNS)
+        )
+        return kept
+
+
+def _candidates_now() -> tuple[Candidate, ...]:
+    """The candidates as the portfolio is now: the kept ones when they were worked out for its current
+    state (as a run's request has just made sure), else read afresh."""
+    token, payload = derived.shared_result(CANDIDATES)
+    if payload is not None and token is not None and token == derived.view_token(PORTFOLIO):
+        return portfolio_queries.candidates_from_json(payload)
+    return tuple(portfolio_queries.load_candidates())
+
+
+portfolio_runs = PortfolioRuns()

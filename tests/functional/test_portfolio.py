@@ -11,8 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from changeauth.models import Improvement, PortfolioScenario, User
+from changeauth.models import DerivedState, Improvement, ImprovementScore, PortfolioScenario, SharedView, User
 from changeauth.services import users as user_service
+from changeauth.web.shared_views import RUNS
 from tests.factories import (
     BusinessCaseFactory,
     ImprovementFactory,
@@ -616,4 +617,62 @@ class TestTheApi:
         assert (
             client.patch(url, headers=other, json={"delivery_person_months": 1, "version": 2}).status_code
             == 403
+        )
+
+
+class TestSharedForEveryProcess:
+    """The candidates and each run's answer are worked out once per change for every process and kept as
+    JSON (issue 22): another process shows them without reading the business cases or solving again; a
+    change is seen on the writer's next page; answers of an earlier state are dropped."""
+
+    def test_another_process_shows_the_run_without_working_it_out(
+        self, client: FlaskClient, login_as: Any, db_session: Any, monkeypatch: Any
+    ) -> None:
+        from changeauth.queries import derived
+        from changeauth.queries import portfolio as portfolio_queries
+        from changeauth.services import optimiser
+
+        made = candidates()
+        login_as(UserFactory(design_authority=True))
+        first = page(client.get("/portfolio/", query_string=run_args()))
+        loads: list[int] = []
+        solves: list[int] = []
+        real_load, real_solve = portfolio_queries.load_candidates, optimiser.optimise
+        monkeypatch.setattr(portfolio_queries, "load_candidates", lambda: loads.append(1) or real_load())
+        monkeypatch.setattr(optimiser, "optimise", lambda *a, **k: solves.append(1) or real_solve(*a, **k))
+        with derived._lock:
+            derived._results.clear()  # another process: nothing kept in its memory
+        again = page(client.get("/portfolio/", query_string=run_args()))
+        assert (loads, solves) == ([], [])
+        assert [r["data-id"] for r in again.select("#selected tbody tr")] == [
+            r["data-id"] for r in first.select("#selected tbody tr")
+        ]
+        kept = db_session.scalars(select(SharedView.name).where(SharedView.name.like("portfolio:%"))).all()
+        assert "portfolio:candidates" in kept and sum(name.startswith(RUNS) for name in kept) == 1
+
+        # The low one's score rises above the rest: the writer's next run has it, worked out once.
+        score = db_session.scalar(
+            select(ImprovementScore).where(ImprovementScore.improvement_id == made["low"].id)
+        )
+        score.weighted_score = Decimal(95)
+        db_session.commit()
+        changed = page(client.get("/portfolio/", query_string=run_args()))
+        assert made["low"].id in [int(r["data-id"]) for r in changed.select("#selected tbody tr")]
+        assert len(solves) == 1
+        # A run with other inputs is kept beside it; the answer of the earlier state is gone.
+        page(client.get("/portfolio/", query_string=run_args(budget_pence="20,000")))
+        runs = db_session.scalars(
+            select(SharedView.computed_for).where(SharedView.name.like(RUNS + "%"))
+        ).all()
+        token = db_session.scalar(select(DerivedState.token).where(DerivedState.name == "portfolio"))
+        assert runs == [token, token]
+
+    def test_candidates_come_back_from_json_as_they_were(self, db_session: Any) -> None:
+        from changeauth.queries import portfolio as portfolio_queries
+
+        candidates()
+        loaded = tuple(portfolio_queries.load_candidates())
+        assert (
+            loaded
+            and portfolio_queries.candidates_from_json(portfolio_queries.candidates_json(loaded)) == loaded
         )

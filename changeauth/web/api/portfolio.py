@@ -15,6 +15,7 @@ from changeauth.models import PortfolioScenario
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.queries.pagination import Page
 from changeauth.services import portfolio as portfolio_service
+from changeauth.web import shared_views
 from changeauth.web.api.improvements import TIMESTAMP, requested_version
 from changeauth.web.api.schemas import Blueprint, PageArgsSchema, PageSchema, StrictSchema
 
@@ -179,7 +180,7 @@ def _inputs(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, ResultSchema)
 def optimise(body: dict[str, Any]) -> dict[str, Any]:
     """The best set of approved and business-case improvements within the budget (and capacity)."""
-    return portfolio_service.optimise(g.api_user, **_inputs(body))
+    return portfolio_service.optimise(g.api_user, **_inputs(body), shared=shared_views.portfolio_runs)
 
 
 @blp.route("/portfolio/scenarios", methods=["GET"])
@@ -197,7 +198,9 @@ def list_scenarios(args: dict[str, Any]) -> Page[Any]:
 @blp.response(201, ScenarioSchema)
 def save_scenario(body: dict[str, Any]) -> PortfolioScenario:
     """Run the optimiser and save the run under a name (DA, admin)."""
-    scenario = portfolio_service.save_scenario(g.api_user, name=body["name"], **_inputs(body))
+    scenario = portfolio_service.save_scenario(
+        g.api_user, name=body["name"], **_inputs(body), shared=shared_views.portfolio_runs
+    )
     return portfolio_queries.get_scenario(scenario.id)
 
 

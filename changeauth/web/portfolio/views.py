@@ -20,6 +20,7 @@ from changeauth.queries import improvements as improvement_queries
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.services import improvements as improvement_service
 from changeauth.services import portfolio as portfolio_service
+from changeauth.web import shared_views
 from changeauth.web.forms import apply_field_errors
 from changeauth.web.portfolio.forms import (
     AgreeForm,
@@ -132,13 +133,15 @@ def _render_index(form: RunForm, save_form: SaveScenarioForm | None = None) -> R
     """The candidates (a page of them, with the choices made on other pages kept), the inputs, and
     (when the inputs are good) the answer with a form to save it."""
     actor = current_user.as_actor()
-    candidates = portfolio_queries.current_candidates()
+    candidates = shared_views.portfolio_candidates()
     by_id = {c.id: c for c in candidates}
     _accept_candidates(form, by_id)
     result = None
     if (request.args or save_form is not None) and not _browsing(form) and form.validate():
         try:
-            result = portfolio_service.optimise(current_user, **_run_inputs(form))
+            result = portfolio_service.optimise(
+                current_user, **_run_inputs(form), shared=shared_views.portfolio_runs
+            )
         except ValidationFailed as failure:
             _show_failure(form, failure)
     may_save = permissions.can_save_portfolio_scenario(actor)
@@ -188,11 +191,14 @@ def index() -> ResponseReturnValue:
 def save() -> ResponseReturnValue:
     _allow(permissions.can_save_portfolio_scenario(current_user.as_actor()))
     save_form = SaveScenarioForm()
-    _accept_candidates(save_form, {c.id for c in portfolio_queries.current_candidates()})
+    _accept_candidates(save_form, {c.id for c in shared_views.portfolio_candidates()})
     if save_form.validate_on_submit():
         try:
             saved = portfolio_service.save_scenario(
-                current_user, name=save_form.name.data or "", **_run_inputs(save_form)
+                current_user,
+                name=save_form.name.data or "",
+                **_run_inputs(save_form),
+                shared=shared_views.portfolio_runs,
             )
         except ValidationFailed as failure:
             # Bad inputs show again on the optimiser's own form, which re-runs them below.
