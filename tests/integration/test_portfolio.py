@@ -393,22 +393,3 @@ class TestDeliveryEstimates:
         with pytest.raises(IntegrityError):
             ImprovementFactory(approved=True, delivery_person_months=Decimal("-1"))
         db_session.rollback()
-
-
-def test_the_worked_example_has_three_candidates_to_plan(db_session: Any) -> None:
-    from changeauth.devtools.worked_example import load_demo
-
-    load_demo()
-    found = {c.ref: c for c in portfolio_queries.load_candidates()}
-    assert {ref: c.delivery_person_months for ref, c in found.items()} == {
-        "IMP-2021-0002": Decimal(6),
-        "IMP-2021-0003": Decimal("3.5"),
-        "IMP-2021-0014": Decimal(2),
-    }
-    assert all(c.has_case and c.first_year_cost_pence is not None for c in found.values())
-    # Enough money for everything, but 6 person-months: the 6-month one, or the other two together.
-    answer = portfolio_service.optimise(
-        UserFactory(design_authority=True), budget_pence=10**12, capacity="6", objective="npv"
-    )
-    assert answer["capacity_used"] <= 6 and answer["selected"], answer
-    assert load_demo().by_table["improvement"]["updated"] == 0  # loading again changes nothing

@@ -595,23 +595,3 @@ class TestTheBacklog:
         approved = backlog_queries.backlog_view(backlog_queries.BacklogFilters(stage="approved"))
         assert [(row.entry.id, row.rank) for row in approved.page.items] == [(second.id, ranks[second.id])]
         assert ranks[first.id] < ranks[second.id]
-
-
-def test_the_worked_example_is_scored_by_the_independent_demo_members(db_session: Any) -> None:
-    from changeauth.devtools.worked_example import load_demo
-
-    load_demo()
-    rows = dict(
-        db_session.execute(
-            select(Improvement.ref, ImprovementScore)
-            .join(ImprovementScore, ImprovementScore.improvement_id == Improvement.id)
-            .where(Improvement.ref.in_(["IMP-2021-0001", "IMP-2021-0004"]))
-        ).all()
-    )
-    # IMP-2021-0001, three scorers: sp 4,5,4 -> 4; cn 5,4,4 -> 4; tv 4,5,4 -> 4; cx 2,3,2 -> 2; rr 2,1,2 -> 2
-    # a = 4, 4, 4, 5-2=3, 5-2=3 -> 25*4 + 25*4 + 20*4 + 15*3 + 15*3 = 370 -> 100*370/500 = 74.0
-    first = rows["IMP-2021-0001"]
-    assert (first.status, first.scorers, first.weighted_score) == ("final", 3, D("74.0"))
-    assert rows["IMP-2021-0004"].status == "provisional"  # two independent scorers so far
-    assert rows["IMP-2021-0004"].disagreement is True  # customer need scored 1 and 4
-    assert load_demo().by_table["assessment"]["created"] == 0
