@@ -408,6 +408,9 @@ def combined(environment: Environment, entries: list[StatsEntry], name: str) -> 
 # to the figures file. A plain run has no phases.
 PHASES: dict[str, dict[str, Any]] = {}
 CURRENT_PHASE: dict[str, str] = {}
+# When each phase began and the last one ended (Unix time), so the runner can tell the server's CPU time
+# in each phase from its own samples.
+PHASE_TIMES: dict[str, float] = {}
 # Counts worth reporting beside the figures, by what was counted (writes the app refused with a reason).
 NOTES: dict[str, int] = {}
 
@@ -448,4 +451,5 @@ def _judge_the_run(environment: Environment, **_: Any) -> None:
         }
         if CURRENT_PHASE:
             figures["phases"] = {**PHASES, CURRENT_PHASE["name"]: figures_now(environment)}
+            figures["phase_times"] = PHASE_TIMES
         Path(target).write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -446,6 +447,47 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return total
 
 
+class CpuSampler:
+    """The servers' CPU time (``server_cpu_seconds`` added up) sampled every second in a thread, so the
+    CPU each phase of a write-heavy run used can be read afterwards from the phases' start times."""
+
+    def __init__(self, servers: list[subprocess.Popen[bytes]], interval: float = 1.0) -> None:
+        self.servers, self.interval = servers, interval
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.samples.append((time.time(), sum(server_cpu_seconds(server) for server in self.servers)))
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cpu_between(samples: list[tuple[float, float]], start: float, end: float) -> float | None:
+    """CPU seconds used between two instants, from the samples nearest inside them (None if too few)."""
+    inside = [cpu for moment, cpu in samples if start <= moment <= end]
+    return inside[-1] - inside[0] if len(inside) >= 2 else None  # noqa: PLR2004 - a difference of two
+
+
+def phase_cpu(samples: list[tuple[float, float]], times: dict[str, float]) -> dict[str, float | None]:
+    """The servers' CPU seconds in each phase of a write-heavy run (empty for a plain run)."""
+    if READ_PHASE not in times or WRITE_PHASE not in times or "end" not in times:
+        return {}
+    return {
+        READ_PHASE: cpu_between(samples, times[READ_PHASE], times[WRITE_PHASE]),
+        WRITE_PHASE: cpu_between(samples, times[WRITE_PHASE], times["end"]),
+    }
+
+
 def code_version() -> str:
     """The commit measured, marked when the working tree has changes on top of it."""
     try:
@@ -606,7 +648,15 @@ def compare_phases(
         else targets
     )
     with_writes = found[WRITE_PHASE]["total"]
+    cpu = figures.get("phase_cpu_seconds") or {}
+    cpu_per_request = {
+        name: round(1000 * cpu[name] / max(found[name]["total"]["requests"], 1))
+        for name in (READ_PHASE, WRITE_PHASE)
+        if cpu.get(name) is not None
+    }
     return {
+        "server_cpu_seconds": {name: round(value, 1) for name, value in cpu.items() if value is not None},
+        "server_cpu_ms_per_request": cpu_per_request,
         "passed": verdict.passed,
         "reasons": verdict.reasons,
         "judge": judge,
@@ -644,9 +694,10 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
         print(f"gunicorn ({args.workers} workers, production settings) answers on {base_url}", flush=True)
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         cpu_before = server_cpu_seconds(server)
-        locust = run_locust(
-            base_url, args, accounts=scratch / "accounts.json", figures=scratch / "figures.json"
-        )
+        with CpuSampler([server]) as sampler:
+            locust = run_locust(
+                base_url, args, accounts=scratch / "accounts.json", figures=scratch / "figures.json"
+            )
         server_cpu = server_cpu_seconds(server) - cpu_before
     except (SetupError, subprocess.TimeoutExpired) as problem:
         raise SetupError(f"{problem}\n{log.read_text(errors='replace')[-3000:]}") from problem
@@ -655,6 +706,7 @@ def load_the_server(args: argparse.Namespace, database_url: str, scratch: Path) 
     if not (scratch / "figures.json").exists():
         raise SetupError(f"locust exited with code {locust.returncode} and wrote no figures")
     figures = json.loads((scratch / "figures.json").read_text(encoding="utf-8"))
+    figures["phase_cpu_seconds"] = phase_cpu(sampler.samples, figures.get("phase_times", {}))
     figures["context"] = {
         "database_url": make_url(database_url).render_as_string(hide_password=True),
         "code": code_version(),
@@ -734,6 +786,13 @@ def print_phases(phases: dict[str, Any], outcome: dict[str, Any]) -> None:
         print(
             f"\nreads a second: {rates[READ_PHASE]:.1f} reads only, {rates[WRITE_PHASE]:.1f} with writes; "
             f"{phases['writes_per_second']:.2f} writes a second; {phases['failures']} failed"
+        )
+    cpu = phases.get("server_cpu_ms_per_request", {})
+    if len(cpu) == 2:  # noqa: PLR2004 - both phases
+        seconds_used = phases["server_cpu_seconds"]
+        print(
+            f"the servers' CPU a request: {cpu[READ_PHASE]} ms reads only, {cpu[WRITE_PHASE]} ms with writes "
+            f"({seconds_used[READ_PHASE]} s and {seconds_used[WRITE_PHASE]} s in all)"
         )
     for note, count in outcome.get("notes", {}).items():
         print(f"{note}: {count}")

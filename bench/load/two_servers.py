@@ -253,9 +253,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one straight 
             load_before = os.getloadavg()
             started_at = datetime.now(UTC).isoformat(timespec="seconds")
             cpu_before = sum(run.server_cpu_seconds(server) for server, _, _ in servers)
-            locust = run.run_locust(
-                proxy, args, accounts=scratch / "accounts.json", figures=scratch / "figures.json"
-            )
+            with run.CpuSampler([server for server, _, _ in servers]) as sampler:
+                locust = run.run_locust(
+                    proxy, args, accounts=scratch / "accounts.json", figures=scratch / "figures.json"
+                )
             server_cpu = sum(run.server_cpu_seconds(server) for server, _, _ in servers) - cpu_before
             checks["scheduler_once"] = check_scheduler(database_url, since)
             server_errors = [
@@ -274,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one straight 
             print(f"locust exited with code {locust.returncode} and wrote no figures", file=sys.stderr)
             return run.SETUP_FAILED
         figures = json.loads((scratch / "figures.json").read_text(encoding="utf-8"))
+        figures["phase_cpu_seconds"] = run.phase_cpu(sampler.samples, figures.get("phase_times", {}))
     context = {
         "database": label,
         "database_url": make_url(database_url).render_as_string(hide_password=True),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -261,7 +262,9 @@ def _run_the_phases(environment: Environment, user_count: int) -> None:
             everyday.PHASES[everyday.CURRENT_PHASE["name"]] = everyday.figures_now(environment)
         environment.stats.reset_all()
         everyday.CURRENT_PHASE["name"] = name
+        everyday.PHASE_TIMES[name] = time.time()
         gevent.sleep(seconds)
+    everyday.PHASE_TIMES["end"] = time.time()
     if environment.runner is not None:
         environment.runner.quit()
 

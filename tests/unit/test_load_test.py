@@ -387,6 +387,22 @@ def test_ci_judges_its_own_mark_and_still_reports_issue_22s_targets() -> None:
     assert slow["reasons"] == ["95th percentile with writes 1200 ms is not under 1000 ms"]
 
 
+def test_each_phases_server_cpu_is_read_from_the_samples_inside_it() -> None:
+    samples = [(100.0, 5.0), (101.0, 6.0), (102.0, 8.0), (103.0, 9.0), (104.0, 13.0), (105.0, 14.0)]
+    times = {"reads only": 100.5, "with writes": 102.5, "end": 105.0}
+    assert runner.phase_cpu(samples, times) == {"reads only": 2.0, "with writes": 5.0}
+    assert runner.phase_cpu(samples, {"reads only": 100.5}) == {}  # a plain run, or one cut short
+    assert runner.cpu_between(samples, 100.5, 101.5) is None  # one sample: no difference to take
+
+
+def test_the_cpu_a_request_of_each_phase_is_reported() -> None:
+    raw = _phased_figures(100.0, 150.0, writes=60)
+    raw["phase_cpu_seconds"] = {"reads only": 15.0, "with writes": 36.0}
+    args = runner.parse_args(["--database-url", "sqlite:///x.db", "--write-heavy", "--duration", "30"])
+    phases = runner.report(args, raw, {"database": "x"})["phases"]
+    assert phases["server_cpu_ms_per_request"] == {"reads only": 50, "with writes": 100}
+
+
 def test_the_read_only_phase_can_be_shorter_and_lasts_as_long_by_default() -> None:
     base = ["--database-url", "sqlite:///x.db", "--write-heavy", "--users", "10", "--duration", "30"]
     same = runner.parse_args(base)
