@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -146,17 +147,29 @@ def get_meeting(meeting_id: int) -> DaMeeting:
     return meeting
 
 
-def gate_ready_improvements() -> list[Improvement]:
-    """The agenda: improvements waiting at G1, G2 or G3, oldest stage change first."""
+def _waiting_at_a_gate() -> Any:
     stages = [GATE_STAGE[gate].value for gate in GATE_STAGE if gate.value != "G0"]
+    return Improvement.stage.in_(stages)
+
+
+def gate_ready_improvements(*, limit: int | None = None, offset: int = 0) -> list[Improvement]:
+    """The agenda: improvements waiting at G1, G2 or G3, oldest stage change first; ``limit`` and
+    ``offset`` read one stretch of it."""
     return list(
         db.session.scalars(
             select(Improvement)
             .options(joinedload(Improvement.owner), selectinload(Improvement.drivers))
-            .where(Improvement.stage.in_(stages))
+            .where(_waiting_at_a_gate())
             .order_by(Improvement.stage_changed_at, Improvement.id)
+            .limit(limit)
+            .offset(offset)
         )
     )
+
+
+def count_gate_ready() -> int:
+    """How many improvements are waiting at G1, G2 or G3."""
+    return db.session.scalar(select(func.count()).select_from(Improvement).where(_waiting_at_a_gate())) or 0
 
 
 def decisions_in_meeting(meeting_id: int) -> list[GateDecision]:

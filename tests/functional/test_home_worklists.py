@@ -351,3 +351,37 @@ def test_a_viewers_home_says_what_it_is_for_not_what_needs_them(client: FlaskCli
     assert said.startswith("What the programme has decided and delivered")
     login_as(UserFactory(design_authority=True))
     assert "What needs you" in page(client.get("/")).select_one("#home-purpose").get_text(" ", strip=True)
+
+
+def test_design_authority_home_shows_the_longest_waiting_at_a_gate_and_says_how_many_wait(
+    client: FlaskClient, login_as: Any, monkeypatch: Any
+) -> None:
+    """Home lists ten of each kind, oldest first, and says how many there are; where more wait than Home
+    reads (a large council), it says how many wait in all rather than a count it has not made."""
+    from changeauth.web.main import worklists
+
+    da = UserFactory(design_authority=True)
+    sponsored = [
+        ImprovementFactory(business_case=True, title=f"Sponsored work {n}", sponsor=da) for n in range(11)
+    ]
+    free = [ImprovementFactory(business_case=True, title=f"Independent work {n:02}") for n in range(12)]
+    base = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    for n, improvement in enumerate([*free, *sponsored]):
+        improvement.stage_changed_at = base + timedelta(days=n)
+    db.session.flush()
+
+    login_as(da)
+    text = _section(client.get("/"), "design-authority-work")
+    assert "Improvements at a gate (12)" in text
+    assert "These are the 10 that have waited longest of the 12 you may decide" in text
+    assert "Independent work 09" in text and "Independent work 10" not in text
+    assert "At a gate, waiting for another member (11)" in text
+    assert "Sponsored work 9" in text and "Sponsored work 10" not in text
+
+    # Home reads a stretch of 5 at a time and no more than 15: it has not seen all 23.
+    monkeypatch.setattr(worklists, "GATE_STRETCH", 5)
+    monkeypatch.setattr(worklists, "GATE_SCAN_LIMIT", 15)
+    text = _section(client.get("/"), "design-authority-work")
+    assert "Improvements at a gate (10)" in text
+    assert "These are the 10 you may decide that have waited longest. 23 improvements are waiting" in text
+    assert "At a gate, waiting for another member (3)" in text

@@ -106,29 +106,68 @@ def _staff(user: User, data: dict[str, Any]) -> None:
     data["supported"] = worklists.supported_by(user.id)
 
 
+# Home reads the improvements waiting at a gate a stretch at a time, oldest first, until it has a full
+# list of each kind or has read this many: working out every waiting improvement's criteria and the
+# member's interests took seconds at a council with thousands waiting, for a page that shows ten.
+GATE_STRETCH = 100
+GATE_SCAN_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class GateWork:
+    """What waits at a gate, for one member: up to ``LIMIT`` they may decide and up to ``LIMIT`` waiting
+    for another member, oldest first. The counts are exact when every waiting improvement was read
+    (``complete``); otherwise ``total`` says how many wait in all."""
+
+    ready: list[GateReady]
+    others: list[GateReady]
+    ready_count: int
+    others_count: int
+    total: int
+    complete: bool
+
+
+def _gate_work(user: User, today: date) -> GateWork:
+    total = gate_queries.count_gate_ready()
+    ready: list[GateReady] = []
+    others: list[GateReady] = []
+    ready_count = others_count = offset = 0
+    while offset < min(total, GATE_SCAN_LIMIT) and (len(ready) < LIMIT or len(others) < LIMIT):
+        stretch = gate_queries.gate_ready_improvements(limit=GATE_STRETCH, offset=offset)
+        if not stretch:
+            break
+        offset += len(stretch)
+        statuses = gates.gate_statuses(stretch, today=today)
+        facts = improvement_queries.facts_for_member(stretch, user)
+        for improvement in stretch:
+            gate, criteria = statuses[improvement.id]
+            if gate is None:
+                continue
+            waits_because = _interest_words(user, facts[improvement.id])
+            row = GateReady(improvement, gate, _missing(criteria), waits_because)
+            if row.waits_because:
+                others_count += 1
+                if len(others) < LIMIT:
+                    others.append(row)
+            else:
+                ready_count += 1
+                if len(ready) < LIMIT:
+                    ready.append(row)
+    return GateWork(ready, others, ready_count, others_count, total, complete=offset >= total)
+
+
 def _design_authority(user: User, today: date, data: dict[str, Any]) -> None:
     data["triage"] = triage.triage_queue(today, per_page=LIMIT)
     data["to_score"] = scoring.assessments_to_do(user, scoring.active_scheme(), per_page=LIMIT)
-    waiting = gate_queries.gate_ready_improvements()
-    statuses = gates.gate_statuses(waiting, today=today)
     triage_items = [item.improvement for item in data["triage"].items]
-    facts = improvement_queries.facts_for_member([*waiting, *triage_items], user)
+    facts = improvement_queries.facts_for_member(triage_items, user)
     # Separation of duties: what the member has an interest in waits for another member, with the reason.
     data["triage_waits"] = {
         improvement.id: words
         for improvement in triage_items
         if (words := _interest_words(user, facts[improvement.id])) is not None
     }
-    ready: list[GateReady] = []
-    others: list[GateReady] = []
-    for improvement in waiting:
-        gate, criteria = statuses[improvement.id]
-        if gate is None:
-            continue
-        row = GateReady(improvement, gate, _missing(criteria), _interest_words(user, facts[improvement.id]))
-        (others if row.waits_because else ready).append(row)
-    data["gate_ready"] = ready
-    data["gate_others"] = others
+    data["gates"] = _gate_work(user, today)
     data["next_meeting"] = worklists.next_meeting(today)
     data["da_conditions"] = my_actions.conditions_held_by(user.id)
     data["da_off_track"] = flag_queries.benefits_off_track(user, limit=LIMIT)
