@@ -63,19 +63,24 @@ class SharedRuns(Protocol):
     def candidates(self) -> Sequence[rules.Candidate]: ...
 
     def run(
-        self, inputs: rules.Inputs, answer: Callable[[Sequence[rules.Candidate]], dict[str, Any]]
+        self,
+        inputs: rules.Inputs,
+        answer: Callable[[Sequence[rules.Candidate]], dict[str, Any]],
+        check: Callable[[Sequence[rules.Candidate]], object],
     ) -> dict[str, Any]:
-        """``answer(candidates)`` for ``inputs``, given the candidates as they are when it is computed."""
+        """The kept answer for ``inputs`` while it is current; else ``check(candidates)`` (which raises
+        for refused inputs, before anything is claimed) and ``answer(candidates)``, given the candidates
+        as they are when it is computed."""
         ...
 
 
 def _shared_run(inputs: rules.Inputs, shared: SharedRuns) -> dict[str, Any]:
-    # Refused inputs (ValidationFailed) are refused here, against the shared candidates, before anything
-    # is claimed; the answer itself is worked out from the candidates as they are when it is computed.
-    rules.build_problem(shared.candidates(), inputs)
+    # Refused inputs (ValidationFailed) are refused against the shared candidates before anything is
+    # claimed (an answer kept for the current state was of inputs that were not refused).
     return shared.run(
         inputs,
         lambda candidates: rules.result_json(optimiser.optimise(rules.build_problem(candidates, inputs))),
+        lambda candidates: rules.build_problem(candidates, inputs),
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, session
 from sqlalchemy.exc import SQLAlchemyError
 
 from changeauth.domain.portfolio import Candidate, Inputs
@@ -157,14 +157,21 @@ RUNS = "portfolio:run:"  # one kept answer per set of inputs, for the portfolio'
 
 
 def portfolio_candidates() -> tuple[Candidate, ...]:
-    """The optimiser's candidates, worked out once per change of the portfolio for every process."""
-    return portfolio_queries.candidates_from_json(
+    """The optimiser's candidates, worked out once per change of the portfolio for every process (read
+    once per request)."""
+    if has_app_context() and "portfolio_candidates" in g:
+        found: tuple[Candidate, ...] = g.portfolio_candidates
+        return found
+    candidates = portfolio_queries.candidates_from_json(
         shared(
             PORTFOLIO,
             CANDIDATES,
             lambda: portfolio_queries.candidates_json(portfolio_queries.load_candidates()),
         )
     )
+    if has_app_context():
+        g.portfolio_candidates = candidates
+    return candidates
 
 
 class PortfolioRuns:
@@ -174,11 +181,19 @@ class PortfolioRuns:
     def candidates(self) -> tuple[Candidate, ...]:
         return portfolio_candidates()
 
-    def run(self, inputs: Inputs, answer: Callable[[Sequence[Candidate]], dict[str, Any]]) -> dict[str, Any]:
-        key = hashlib.sha256(json.dumps(inputs.to_json(), sort_keys=True).encode()).hexdigest()[:24]
-        kept: dict[str, Any] = json.loads(
-            shared(PORTFOLIO, RUNS + key, lambda: json.dumps(answer(_candidates_now())), forget=RUNS)
-        )
+    def run(
+        self,
+        inputs: Inputs,
+        answer: Callable[[Sequence[Candidate]], dict[str, Any]],
+        check: Callable[[Sequence[Candidate]], object],
+    ) -> dict[str, Any]:
+        name = RUNS + hashlib.sha256(json.dumps(inputs.to_json(), sort_keys=True).encode()).hexdigest()[:24]
+        token, payload = derived.shared_result(name)
+        current = derived.view_token(PORTFOLIO)
+        if payload is None or current is None or token != current:
+            check(self.candidates())
+            payload = shared(PORTFOLIO, name, lambda: json.dumps(answer(_candidates_now())), forget=RUNS)
+        kept: dict[str, Any] = json.loads(payload)
         return kept
 
 

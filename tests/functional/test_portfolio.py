@@ -642,8 +642,14 @@ class TestSharedForEveryProcess:
         monkeypatch.setattr(optimiser, "optimise", lambda *a, **k: solves.append(1) or real_solve(*a, **k))
         with derived._lock:
             derived._results.clear()  # another process: nothing kept in its memory
+        parsed: list[int] = []
+        real_parse = portfolio_queries.candidates_from_json
+        monkeypatch.setattr(
+            portfolio_queries, "candidates_from_json", lambda text: parsed.append(1) or real_parse(text)
+        )
         again = page(client.get("/portfolio/", query_string=run_args()))
         assert (loads, solves) == ([], [])
+        assert parsed == [1]  # the kept candidates are read once per request, the kept answer as it is
         assert [r["data-id"] for r in again.select("#selected tbody tr")] == [
             r["data-id"] for r in first.select("#selected tbody tr")
         ]
