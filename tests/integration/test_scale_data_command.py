@@ -67,3 +67,47 @@ def test_the_command_refuses_production_and_a_bad_anchor(
     refused = runner.invoke(main, args=["demo-data", "--scale", "small"])
     assert refused.exit_code != 0
     assert "never loaded in production" in refused.output
+
+
+def test_a_filled_postgresql_database_has_planner_statistics_and_sqlite_none(
+    tmp_path: Path, db_session: Any, monkeypatch: pytest.MonkeyPatch, worker_id: str
+) -> None:
+    """After the bulk load the command ANALYZEs a PostgreSQL database, so its plans are the planner's
+    and not guesses (a server may run with autovacuum off); SQLite is left without statistics, as its
+    plans were measured."""
+    from sqlalchemy import create_engine, text
+
+    from tests.live_server import own_database
+
+    monkeypatch.setitem(scale_data.SCALES, "small", TINY)
+    db.session.remove()
+    db.SessionFactory.configure(bind=None)
+    with own_database(tmp_path, f"statistics_{worker_id}") as url:
+        application = create_app(
+            {
+                "ENV_NAME": "development",
+                "DATABASE_URL": url,
+                "SECRET_KEY": TEST_SECRET_KEY,
+                "INSTANCE_PATH": tmp_path,
+            }
+        )
+        result = application.test_cli_runner().invoke(main, args=["demo-data", "--scale", "small"])
+        assert result.exit_code == 0, result.output
+        db.get_engine(application).dispose()
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as connection:
+                if engine.dialect.name == "postgresql":
+                    analyzed = connection.scalar(
+                        text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'audit_event'")
+                    )
+                    assert analyzed is not None
+                else:
+                    assert (
+                        connection.scalar(
+                            text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+                        )
+                        == 0
+                    )
+        finally:
+            engine.dispose()
