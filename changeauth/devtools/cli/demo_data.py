@@ -105,8 +105,9 @@ def demo_data_command(scale_name: str, seed: int, anchor: date) -> None:
 def _gather_statistics() -> None:
     """ANALYZE a PostgreSQL database once the rows are in, as one does after any bulk load: until
     autovacuum gets to it (never, on a server with it off), the planner guesses, and at a large council
-    a guess turned the recent stage changes on Home into a 150 ms bitmap scan of 350,000 audit events.
-    SQLite keeps no statistics unless asked, and its plans here were measured without them."""
+    a guess turned the recent stage changes on Home into a bitmap scan of every improvement event
+    (docs/performance.md). SQLite keeps no statistics unless asked, and its plans here were measured
+    without them."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     transaction.begin_unit_of_work(writes=True)
