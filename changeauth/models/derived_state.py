@@ -27,21 +27,10 @@ from changeauth.models.audit import lock_audit_chain
 BACKLOG = "backlog"
 REPORTS = "reports"
 PORTFOLIO = "portfolio"
-SCORING = "scoring"
 
 # The tables each derived view reads. A write to any of them renews the view's token.
 WATCHED_TABLES: Mapping[str, frozenset[str]] = {
     BACKLOG: frozenset({"improvement", "improvement_score", "scoring_scheme", "scheme_criterion", "team"}),
-    SCORING: frozenset(
-        {
-            "improvement",
-            "assessment",
-            "assessment_score",
-            "scoring_scheme",
-            "scheme_criterion",
-            "conflict_declaration",
-        }
-    ),
     PORTFOLIO: frozenset(
         {
             "improvement",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from changeauth import db
@@ -30,8 +30,6 @@ from changeauth.models import (
     ScoringScheme,
     User,
 )
-from changeauth.models.derived_state import SCORING
-from changeauth.queries.derived import cached, reads
 from changeauth.queries.pagination import Page, clamp_page
 
 TO_DO_STAGES = tuple(sorted(stage.value for stage in permissions.SCORING_TO_DO_STAGES))
@@ -221,21 +219,35 @@ def score_view(improvement_id: int, viewer: User, *, disagreement_threshold: int
     )
 
 
-def _covers_active_scheme(assessor_id: int, specs: tuple[CriterionSpec, ...]) -> Any:
-    """Improvement ids where the member has an assessment with a value of the right kind for every
-    criterion of the scheme: a weights-only change leaves them done, a new criterion puts them back."""
+def _covered_by_own_assessment(member_id: int, specs: tuple[CriterionSpec, ...]) -> Any:
+    """True where the member has an assessment of the improvement with a value of the right kind for
+    every criterion of the scheme: a weights-only change leaves it done, a new criterion puts it back.
+
+    Correlated with the improvement, so it probes only the member's assessments of each candidate
+    (the unique index on assessment (improvement_id, assessor_id, scheme_id), then the unique index on
+    assessment_score (assessment_id, criterion_code)), never every assessment the member has made."""
+    if not specs:
+        return false()
     should = [spec.code for spec in specs if spec.kind is CriterionKind.SHOULD]
     must = [spec.code for spec in specs if spec.kind is CriterionKind.MUST]
     matches = or_(
         and_(AssessmentScore.criterion_code.in_(should), AssessmentScore.score.is_not(None)),
         and_(AssessmentScore.criterion_code.in_(must), AssessmentScore.passed.is_not(None)),
     )
-    return (
-        select(Assessment.improvement_id)
-        .join(AssessmentScore, AssessmentScore.assessment_id == Assessment.id)
-        .where(Assessment.assessor_id == assessor_id, matches)
-        .group_by(Assessment.id, Assessment.improvement_id)
-        .having(func.count(AssessmentScore.id) == len(specs))
+    covered = (
+        select(func.count(AssessmentScore.id))
+        .where(AssessmentScore.assessment_id == Assessment.id, matches)
+        .correlate(Assessment)
+        .scalar_subquery()
+    )
+    return exists(
+        select(Assessment.id)
+        .where(
+            Assessment.improvement_id == Improvement.id,
+            Assessment.assessor_id == member_id,
+            covered == len(specs),
+        )
+        .correlate(Improvement)
     )
 
 
@@ -243,51 +255,47 @@ def assessments_to_do(
     member: User, scheme: ScoringScheme, *, page: int | None = None, per_page: int | None = None
 ) -> Page[Improvement]:
     """Proposals waiting for a decision (business case or approved) that the member may score and has not
-    yet scored on every active criterion, oldest first.
+    yet scored on every active criterion, oldest first, one page of them.
 
-    Excludes what they submitted, own, sponsor or declared a conflict on. Working that out compares
-    each of the member's assessments with the scheme (a million scores at council scale), so the ids in
-    order are kept per process and member under the ``scoring`` marker, which any assessment, score,
-    scheme, conflict or improvement change renews; a page then costs two queries.
+    Excludes what they submitted, own, sponsor or declared a conflict on. Read from the database on every
+    view (two queries: the count and the page), so a score or a conflict is seen on the member's next
+    page by every process: the proposals in the two stages come from the index on improvement (stage,
+    created_at), and each is checked against the member's own assessment and declaration of it through
+    their unique indexes (docs/performance.md).
     """
     page, per_page = clamp_page(page, per_page)
-    ids = cached(SCORING, ("to_do", member.id, scheme.id), lambda: _ids_to_do(member.id, scheme))
-    window = ids[(page - 1) * per_page : page * per_page]
-    found = {
-        improvement.id: improvement
-        for improvement in db.session.scalars(
-            select(Improvement).options(joinedload(Improvement.team)).where(Improvement.id.in_(window))
-        )
-    }
-    items = [found[improvement_id] for improvement_id in window if improvement_id in found]
-    return Page(items=items, page=page, per_page=per_page, total=len(ids))
-
-
-@reads(
-    SCORING,
-    "improvement",
-    "assessment",
-    "assessment_score",
-    "scoring_scheme",
-    "scheme_criterion",
-    "conflict_declaration",
-)
-def _ids_to_do(member_id: int, scheme: ScoringScheme) -> tuple[int, ...]:
-    conflicted = select(ConflictDeclaration.improvement_id).where(ConflictDeclaration.user_id == member_id)
-    return tuple(
+    where = _to_do_for(member.id, scheme.specs())
+    total = db.session.scalar(select(func.count()).select_from(Improvement).where(*where)) or 0
+    items = list(
         db.session.scalars(
-            select(Improvement.id)
-            .where(
-                Improvement.stage.in_(TO_DO_STAGES),
-                or_(Improvement.submitter_id.is_(None), Improvement.submitter_id != member_id),
-                or_(Improvement.owner_id.is_(None), Improvement.owner_id != member_id),
-                or_(Improvement.sponsor_id.is_(None), Improvement.sponsor_id != member_id),
-                Improvement.id.not_in(conflicted),
-                Improvement.id.not_in(_covers_active_scheme(member_id, scheme.specs())),
-            )
+            select(Improvement)
+            .options(joinedload(Improvement.team))
+            .where(*where)
             .order_by(Improvement.stage_changed_at, Improvement.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         )
     )
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _to_do_for(member_id: int, specs: tuple[CriterionSpec, ...]) -> list[Any]:
+    """The conditions of the member's scoring to-do list on ``improvement``."""
+    return [
+        Improvement.stage.in_(TO_DO_STAGES),
+        or_(Improvement.submitter_id.is_(None), Improvement.submitter_id != member_id),
+        or_(Improvement.owner_id.is_(None), Improvement.owner_id != member_id),
+        or_(Improvement.sponsor_id.is_(None), Improvement.sponsor_id != member_id),
+        ~exists(
+            select(ConflictDeclaration.id)
+            .where(
+                ConflictDeclaration.improvement_id == Improvement.id,
+                ConflictDeclaration.user_id == member_id,
+            )
+            .correlate(Improvement)
+        ),
+        ~_covered_by_own_assessment(member_id, specs),
+    ]
 
 
 def left_out_for(member: User, *, limit: int = 50) -> list[Improvement]:

@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from changeauth import db
 from changeauth.models.derived_state import WATCHED_TABLES
-from changeauth.queries import backlog, derived, portfolio, savings, scoring, temporary_resources
+from changeauth.queries import backlog, derived, portfolio, savings, temporary_resources
 from changeauth.reporting import dashboard
 from tests.factories import (
     AssessmentFactory,
@@ -28,7 +28,6 @@ from tests.factories import (
     ImprovementFactory,
     ImprovementScoreFactory,
     TemporaryResourceFactory,
-    UserFactory,
 )
 
 TABLE_NAMED = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_]+)"?', re.IGNORECASE)
@@ -51,14 +50,10 @@ def tables_read() -> Iterator[set[str]]:
 
 
 def _computations() -> dict[str, Callable[[], Any]]:
-    member = UserFactory(design_authority=True)
     return {
         "changeauth.queries.backlog.current_inputs": backlog.current_inputs,
         "changeauth.queries.backlog.backlog_table_json": backlog.backlog_table_json,
         "changeauth.queries.portfolio.load_candidates": portfolio.load_candidates,
-        "changeauth.queries.scoring._ids_to_do": lambda: scoring._ids_to_do(
-            member.id, scoring.active_scheme()
-        ),
         "changeauth.queries.savings._all_programmes": lambda: savings._all_programmes(ON),
         "changeauth.queries.temporary_resources._benefit_at_risk": lambda: (
             temporary_resources._benefit_at_risk(ON)
