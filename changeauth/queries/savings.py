@@ -3,8 +3,9 @@ measurements and adjustments, its temporary resources and its money dis-benefits
 ``domain.savings`` for the one definition of realised, like-for-like and net that every page, export and
 API answer shows.
 
-Five selects whatever the number of programmes; the answer is kept per process under the reports'
-marker, which any write to the tables read renews.
+Five selects whatever the number of programmes, worked out when asked: the web shows every programme's
+figures from a view worked out once per change of the reports' marker for every process
+(``web.shared_views.programme_savings``), and one programme's figures read only that programme's rows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from changeauth import db
@@ -39,7 +40,7 @@ from changeauth.models import (
     User,
 )
 from changeauth.models.derived_state import REPORTS
-from changeauth.queries.derived import cached, reads
+from changeauth.queries.derived import reads
 
 GBP = "GBP"
 
@@ -157,8 +158,22 @@ def _cashable_lines(as_of: date, *where: Any) -> tuple[list[Any], dict[int, savi
     return list(benefit_rows), lines
 
 
-def _benefit_lines(as_of: date) -> dict[int, list[savings.BenefitLine]]:
-    rows, lines = _cashable_lines(as_of)
+def _of_programmes(model: Any, programme_ids: Sequence[int]) -> Any:
+    """``model``'s rows (a benefit, resource or dis-benefit) that belong to one of ``programme_ids``:
+    its own programme's, or its improvement's when it has none. Found through the programme_id indexes
+    of the row and of improvement; the second condition is the exact rule."""
+    member = aliased(Improvement)
+    return and_(
+        or_(
+            model.programme_id.in_(programme_ids),
+            model.improvement_id.in_(select(member.id).where(member.programme_id.in_(programme_ids))),
+        ),
+        _programme_of(model).in_(programme_ids),
+    )
+
+
+def _benefit_lines(as_of: date, *where: Any) -> dict[int, list[savings.BenefitLine]]:
+    rows, lines = _cashable_lines(as_of, *where)
     by_programme: dict[int, list[savings.BenefitLine]] = defaultdict(list)
     for row in rows:
         if row[1] is not None:
@@ -166,8 +181,9 @@ def _benefit_lines(as_of: date) -> dict[int, list[savings.BenefitLine]]:
     return by_programme
 
 
-def _resource_lines(as_of: date) -> dict[int, list[savings.ResourceLine]]:
-    """Each resource is paid for from its start to its actual end, or to today while it has none."""
+def _resource_lines(as_of: date, *where: Any) -> dict[int, list[savings.ResourceLine]]:
+    """Each resource (narrowed by ``where``) is paid for from its start to its actual end, or to today
+    while it has none."""
     lines: dict[int, list[savings.ResourceLine]] = defaultdict(list)
     rows = db.session.execute(
         select(
@@ -175,7 +191,9 @@ def _resource_lines(as_of: date) -> dict[int, list[savings.ResourceLine]]:
             TemporaryResource.annual_cost_pence,
             TemporaryResource.start_date,
             TemporaryResource.actual_end_date,
-        ).outerjoin(Improvement, Improvement.id == TemporaryResource.improvement_id)
+        )
+        .outerjoin(Improvement, Improvement.id == TemporaryResource.improvement_id)
+        .where(*where)
     ).all()
     for programme_id, annual, start, actual_end in rows:
         if programme_id is None or start > as_of:
@@ -266,8 +284,15 @@ _YEAR_FIELDS = tuple(f.name for f in fields(savings.YearFigures))
 
 
 def all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
-    """Every programme with its figures on ``as_of``, oldest first (kept under the reports' marker)."""
-    return cached(REPORTS, ("programme_savings", as_of), lambda: _all_programmes(as_of))
+    """Every programme with its figures on ``as_of``, oldest first, worked out now (the web reads them
+    from ``web.shared_views.programme_savings``, worked out once per change for every process)."""
+    return _programmes(as_of)
+
+
+def programmes(as_of: date, programme_ids: Sequence[int]) -> tuple[ProgrammeSavings, ...]:
+    """Only these programmes' figures on ``as_of``, the same as theirs in ``all_programmes``, reading only
+    their own benefits, resources and dis-benefits and their improvements'."""
+    return _programmes(as_of, list(programme_ids)) if programme_ids else ()
 
 
 @reads(
@@ -280,13 +305,20 @@ def all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
     "temporary_resource",
     "disbenefit",
 )
-def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
-    programmes = db.session.scalars(select(Programme).order_by(Programme.starts_on, Programme.id)).all()
-    benefits = _benefit_lines(as_of)
-    resources = _resource_lines(as_of)
-    disbenefits = _disbenefit_lines()
+def _programmes(as_of: date, programme_ids: list[int] | None = None) -> tuple[ProgrammeSavings, ...]:
+    chosen = select(Programme).order_by(Programme.starts_on, Programme.id)
+    if programme_ids is None:
+        rows = db.session.scalars(chosen).all()
+        benefits = _benefit_lines(as_of)
+        resources = _resource_lines(as_of)
+        disbenefits = _disbenefit_lines()
+    else:
+        rows = db.session.scalars(chosen.where(Programme.id.in_(programme_ids))).all()
+        benefits = _benefit_lines(as_of, _of_programmes(Benefit, programme_ids))
+        resources = _resource_lines(as_of, _of_programmes(TemporaryResource, programme_ids))
+        disbenefits = _disbenefit_lines(_of_programmes(Disbenefit, programme_ids))
     result = []
-    for programme in programmes:
+    for programme in rows:
         lines = benefits.get(programme.id, [])
         first, last, realised_to = savings.reporting_span(
             programme.starts_on,
@@ -321,7 +353,8 @@ def _all_programmes(as_of: date) -> tuple[ProgrammeSavings, ...]:
 
 def programme(code: str, as_of: date) -> ProgrammeSavings | None:
     """One programme's figures by its code, or None."""
-    return next((p for p in all_programmes(as_of) if p.code == code), None)
+    found = db.session.scalar(select(Programme.id).where(Programme.code == code))
+    return None if found is None else next(iter(programmes(as_of, [found])), None)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@ and the exposure set against the linked improvement's and programme's net benefi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
@@ -20,7 +22,7 @@ from changeauth.models import Improvement, TemporaryResource
 from changeauth.models.derived_state import REPORTS
 from changeauth.queries import savings as savings_queries
 from changeauth.queries.benefits import net_benefit_by_subject
-from changeauth.queries.derived import cached, reads
+from changeauth.queries.derived import reads
 from changeauth.queries.pagination import Page, clamp_page
 
 
@@ -172,16 +174,17 @@ class AtRisk:
 
 
 def benefit_at_risk(on: date) -> list[AtRisk]:
-    """Each improvement and programme whose linked resources have overrun, with its benefit at risk.
+    """Each improvement and programme whose linked resources have overrun, with its benefit at risk,
+    worked out now.
 
     A programme counts its own resources and those of its improvements. It reads every overrunning
-    resource and the benefits it eats into, so the answer is kept per process under the reports'
-    marker, which any change to resources, benefits, improvements or programmes renews.
+    resource and the benefits it eats into, so the register shows it from a view worked out once per
+    change of the reports' marker for every process (``web.shared_views.benefit_at_risk``).
     """
-    return list(cached(REPORTS, ("benefit_at_risk", on), lambda: _benefit_at_risk(on)))
+    return list(_benefit_at_risk(on))
 
 
-# With the programmes' savings it reads through ``savings.all_programmes`` (the same view).
+# With the programmes' savings it reads through ``savings.programmes`` (the same view).
 @reads(
     REPORTS, "temporary_resource", "improvement", "programme", "benefit", "benefit_adjustment", "disbenefit"
 )
@@ -209,6 +212,45 @@ def _benefit_at_risk(on: date) -> tuple[AtRisk, ...]:
     return tuple(_improvement_risks(by_improvement) + _programme_risks(by_programme, on))
 
 
+def at_risk_json(items: Sequence[AtRisk]) -> str:
+    """The benefit at risk as JSON text (read back by ``at_risk_from_json``): the copy every process
+    reads (``web.shared_views.benefit_at_risk``), never pickled."""
+    return json.dumps(
+        [
+            {
+                "subject_type": item.subject_type,
+                "subject_id": item.subject_id,
+                "label": item.label,
+                "exposure_pence": item.benefit.exposure_pence,
+                "net_benefit_pence": item.benefit.net_benefit_pence,
+                "net_after_exposure_pence": item.benefit.net_after_exposure_pence,
+                "percent_of_net": None
+                if item.benefit.percent_of_net is None
+                else str(item.benefit.percent_of_net),
+            }
+            for item in items
+        ]
+    )
+
+
+def at_risk_from_json(text: str) -> list[AtRisk]:
+    """``at_risk_json``'s items read back."""
+    return [
+        AtRisk(
+            str(item["subject_type"]),
+            int(item["subject_id"]),
+            str(item["label"]),
+            rules.BenefitAtRisk(
+                exposure_pence=int(item["exposure_pence"]),
+                net_benefit_pence=int(item["net_benefit_pence"]),
+                net_after_exposure_pence=int(item["net_after_exposure_pence"]),
+                percent_of_net=None if item["percent_of_net"] is None else Decimal(item["percent_of_net"]),
+            ),
+        )
+        for item in json.loads(text)
+    ]
+
+
 def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
     improvements = db.session.scalars(select(Improvement).where(Improvement.id.in_(list(exposures)))).all()
     net = net_benefit_by_subject(improvement_ids=list(exposures))
@@ -225,10 +267,17 @@ def _improvement_risks(exposures: dict[int, int]) -> list[AtRisk]:
     ]
 
 
-def _programme_risks(exposures: dict[int, int], on: date) -> list[AtRisk]:
+def _programme_risks(
+    exposures: dict[int, int],
+    on: date,
+    programmes: Sequence[savings_queries.ProgrammeSavings] | None = None,
+) -> list[AtRisk]:
     """A programme's saving is its like-for-like saving a year from ``queries.savings``, the figure the
-    dashboard, the scrutiny report and the close-down page show."""
-    figures = {p.programme_id: p for p in savings_queries.all_programmes(on)}
+    dashboard, the scrutiny report and the close-down page show: taken from ``programmes`` when given
+    (the web's shared figures), else worked out for these programmes alone (and for any not there)."""
+    figures = {p.programme_id: p for p in programmes or () if p.programme_id in exposures}
+    missing = sorted(set(exposures) - set(figures))
+    figures.update({p.programme_id: p for p in savings_queries.programmes(on, missing)})
     return [
         AtRisk(
             SUBJECT_PROGRAMME,
@@ -244,8 +293,13 @@ def _programme_risks(exposures: dict[int, int], on: date) -> list[AtRisk]:
     ]
 
 
-def risk_for_resource(resource: TemporaryResource, on: date) -> list[AtRisk]:
-    """This resource's exposure against its improvement's and its programme's net benefit."""
+def risk_for_resource(
+    resource: TemporaryResource,
+    on: date,
+    programmes: Sequence[savings_queries.ProgrammeSavings] | None = None,
+) -> list[AtRisk]:
+    """This resource's exposure against its improvement's and its programme's net benefit (the
+    programme's figures from ``programmes`` when given, else worked out for it alone)."""
     exposure = describe(resource, on).exposure_pence
     risks: list[AtRisk] = []
     if resource.improvement is not None:
@@ -254,7 +308,7 @@ def risk_for_resource(resource: TemporaryResource, on: date) -> list[AtRisk]:
         resource.improvement.programme_id if resource.improvement else None
     )
     if programme_id is not None:
-        risks += _programme_risks({programme_id: exposure}, on)
+        risks += _programme_risks({programme_id: exposure}, on, programmes)
     return risks
 
 

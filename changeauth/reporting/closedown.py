@@ -7,6 +7,7 @@ The same rows feed the page, its printed form and the XLSX, and every money figu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -96,11 +97,15 @@ def _section(title: str, report_section: str, closed: bool) -> str:
     return f"{title} (report section {report_section})" if closed else title
 
 
-def build(programme_id: int, as_of: date) -> CloseDown | None:
-    """The close-down view of one programme on ``as_of``, or None if there is no such programme."""
-    programme = next(
-        (p for p in savings_queries.all_programmes(as_of) if p.programme_id == programme_id), None
-    )
+def build(
+    programme_id: int, as_of: date, programmes: Sequence[savings_queries.ProgrammeSavings] | None = None
+) -> CloseDown | None:
+    """The close-down view of one programme on ``as_of``, or None if there is no such programme; its
+    figures taken from ``programmes`` when given (the web's shared figures) and it is there, else worked
+    out for it alone."""
+    programme = next((p for p in programmes or () if p.programme_id == programme_id), None)
+    if programme is None:
+        programme = next(iter(savings_queries.programmes(as_of, [programme_id])), None)
     if programme is None:
         return None
     figures = programme.figures

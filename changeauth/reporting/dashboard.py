@@ -12,7 +12,7 @@ and server (``web.shared_views``); ``to_json`` and ``from_json`` carry the figur
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from io import StringIO
@@ -54,6 +54,11 @@ def maturity(as_of: date) -> pd.DataFrame:
 
 def programmes(as_of: date) -> pd.DataFrame:
     """Each programme's figures from ``queries.savings`` (the one definition every page shares)."""
+    return programmes_frame(savings_queries.all_programmes(as_of))
+
+
+def programmes_frame(items: Sequence[savings_queries.ProgrammeSavings]) -> pd.DataFrame:
+    """The programme section's frame of these programmes' figures."""
     rows = [
         {
             "programme_id": p.programme_id,
@@ -67,7 +72,7 @@ def programmes(as_of: date) -> pd.DataFrame:
             "temporary_resource_cost": p.figures.temporary_cost_pence,
             "net": p.figures.net_pence,
         }
-        for p in savings_queries.all_programmes(as_of)
+        for p in items
     ]
     columns = [
         "programme_id",
@@ -124,12 +129,15 @@ def build(as_of: date) -> Dashboard:
     "temporary_resource",
     "maturity_assessment",
     "programme",
+    "disbenefit",
 )
 def _figures(as_of: date) -> Dashboard:
+    savings = savings_queries.all_programmes(as_of)  # worked out once, for its section and its tables
     return Dashboard(
         as_of=as_of,
-        **{name: FIGURES[name](as_of) for name in SECTIONS},
-        savings=savings_queries.all_programmes(as_of),
+        **{name: FIGURES[name](as_of) for name in SECTIONS if name != "programmes"},
+        programmes=programmes_frame(savings),
+        savings=savings,
     )
 
 

@@ -29,7 +29,9 @@ from changeauth.models.derived_state import BACKLOG, PORTFOLIO, REPORTS
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import derived
 from changeauth.queries import portfolio as portfolio_queries
+from changeauth.queries import savings as savings_queries
 from changeauth.queries import scoring as scoring_queries
+from changeauth.queries import temporary_resources as resource_queries
 from changeauth.reporting import dashboard
 from changeauth.services import shared_views, transaction
 
@@ -139,6 +141,38 @@ def dashboard_chart(section: str, on: date) -> bytes:
         return json.dumps({"png": b64encode(picture).decode("ascii")})
 
     return b64decode(json.loads(shared(REPORTS, f"chart:{section}:{on.isoformat()}", draw))["png"])
+
+
+def programme_savings(on: date) -> tuple[savings_queries.ProgrammeSavings, ...]:
+    """Every programme's figures on ``on`` (``queries.savings``), worked out once per change for every
+    process (read once per request): the close-down page, the programmes API and the benefit at risk
+    of a resource."""
+    kept: dict[date, tuple[savings_queries.ProgrammeSavings, ...]] = (
+        g.setdefault("programme_savings", {}) if has_app_context() else {}
+    )
+    if on not in kept:
+        kept[on] = savings_queries.from_plain(
+            json.loads(
+                shared(
+                    REPORTS,
+                    f"savings:{on.isoformat()}",
+                    lambda: json.dumps(savings_queries.to_plain(savings_queries.all_programmes(on))),
+                )
+            )
+        )
+    return kept[on]
+
+
+def benefit_at_risk(on: date) -> list[resource_queries.AtRisk]:
+    """Each improvement's and programme's benefit at risk from overrunning resources on ``on``, worked
+    out once per change for every process."""
+    return resource_queries.at_risk_from_json(
+        shared(
+            REPORTS,
+            f"at_risk:{on.isoformat()}",
+            lambda: resource_queries.at_risk_json(resource_queries.benefit_at_risk(on)),
+        )
+    )
 
 
 def backlog_table() -> backlog_queries.BacklogTable:

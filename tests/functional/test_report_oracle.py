@@ -816,3 +816,18 @@ def test_projected_means_the_business_case_and_every_count_names_what_it_covers(
     assert "projected annual saving of £2,483,925" in scrutiny
     home = _summary(page(client.get("/")).select_one("#viewer-overview"))
     assert "Improvements recorded" not in home and "Improvements recorded, all programmes" in home
+
+
+def test_each_programmes_figures_alone_and_through_json_are_its_figures_among_all(
+    demo: int, db_session: Any
+) -> None:
+    """The close-down page and a resource's benefit at risk work out one programme's figures from its own
+    rows, and the web reads every programme's from JSON kept for every process: both are the figures of
+    ``all_programmes``, the report's own."""
+    from changeauth.queries import savings as savings_queries
+
+    everyone = savings_queries.all_programmes(AS_OF)
+    assert demo in {p.programme_id for p in everyone}
+    for programme in everyone:
+        assert savings_queries.programmes(AS_OF, [programme.programme_id]) == (programme,)
+    assert savings_queries.from_plain(savings_queries.to_plain(everyone)) == everyone

@@ -171,8 +171,7 @@ def test_another_process_shows_the_dashboard_without_working_out_the_savings(
     client: FlaskClient, login_as: Any, db_session: Any, monkeypatch: Any
 ) -> None:
     """The programmes' savings on the dashboard and the scrutiny report come with the shared figures:
-    a process that did not work them out (its own cache empty) does not read them again after a write."""
-    from changeauth.queries import derived
+    another request (of any process) does not work them out again while nothing has changed."""
     from changeauth.queries import savings as savings_queries
 
     login_as(UserFactory(manager=True))
@@ -180,10 +179,89 @@ def test_another_process_shows_the_dashboard_without_working_out_the_savings(
     db_session.commit()
     assert client.get("/dashboard").status_code == 200  # works out and keeps the figures
     worked_out: list[Any] = []
-    real = savings_queries._all_programmes
-    monkeypatch.setattr(savings_queries, "_all_programmes", lambda on: worked_out.append(on) or real(on))
-    with derived._lock:
-        derived._results.clear()  # another process: nothing kept in memory
+    real = savings_queries._programmes
+    monkeypatch.setattr(
+        savings_queries, "_programmes", lambda on, *ids: worked_out.append(on) or real(on, *ids)
+    )
     assert client.get("/dashboard").status_code == 200
     assert client.get("/reports/scrutiny").status_code == 200
     assert worked_out == []
+
+
+def test_the_register_and_close_down_page_read_the_figures_kept_for_every_process(
+    client: FlaskClient, login_as: Any, db_session: Any, monkeypatch: Any
+) -> None:
+    """The benefit at risk and the programmes' savings are worked out once per change and kept as JSON:
+    no process keeps them in its memory, another request reads them without working them out, and a
+    change is worked out once and shown on the next page."""
+    from datetime import date
+
+    from changeauth.models import Programme, TemporaryResource
+    from changeauth.queries import savings as savings_queries
+    from changeauth.queries import temporary_resources as resource_queries
+
+    programme = Programme(code="sv_risk", name="Risky programme", starts_on=date(2025, 4, 1))
+    db_session.add(programme)
+    db_session.flush()
+    resource = TemporaryResourceFactory(
+        overrun=True, improvement=ImprovementFactory(delivery=True, programme=programme)
+    )
+    login_as(UserFactory(manager=True))
+    db_session.commit()
+    close_down = f"/programmes/{programme.id}/close-down"
+    assert client.get("/temporary-resources/").status_code == 200
+    assert client.get(close_down).status_code == 200
+    kept = set(db_session.scalars(select(SharedView.name)))
+    assert {name.split(":")[0] for name in kept} >= {"savings", "at_risk"}
+
+    worked_out: list[str] = []
+    real_savings, real_risk = savings_queries._programmes, resource_queries._benefit_at_risk
+    monkeypatch.setattr(
+        savings_queries,
+        "_programmes",
+        lambda on, *ids: worked_out.append("savings") or real_savings(on, *ids),
+    )
+    monkeypatch.setattr(
+        resource_queries, "_benefit_at_risk", lambda on: worked_out.append("at risk") or real_risk(on)
+    )
+
+    def exposures() -> list[int]:
+        payload = db_session.scalar(select(SharedView.payload).where(SharedView.name.like("at_risk:%")))
+        return [item["exposure_pence"] for item in json.loads(payload)]
+
+    assert client.get("/temporary-resources/").status_code == 200
+    assert client.get(close_down).status_code == 200
+    assert client.get(f"/temporary-resources/{resource.id}").status_code == 200
+    assert worked_out == []
+
+    before = exposures()
+    assert before and all(before)
+    db_session.execute(
+        update(TemporaryResource)
+        .where(TemporaryResource.id == resource.id)
+        .values(annual_cost_pence=7_300_000)
+    )
+    db_session.commit()
+    db_session.expire_all()
+    assert client.get("/temporary-resources/").status_code == 200
+    assert client.get("/temporary-resources/").status_code == 200
+    assert client.get(close_down).status_code == 200
+    # Worked out once each after the change: the register's (with its programme's savings) and the
+    # programmes' savings the close-down page shows.
+    assert sorted(worked_out) == ["at risk", "savings", "savings"]
+    assert exposures() == [2 * exposure for exposure in before]
+
+
+def test_the_benefit_at_risk_comes_back_from_json_as_it_was(db_session: Any) -> None:
+    from decimal import Decimal
+
+    from changeauth.domain.temporary_resources import BenefitAtRisk
+    from changeauth.queries import temporary_resources as resource_queries
+
+    items = [
+        resource_queries.AtRisk(
+            "improvement", 3, "IMP-3: Bins", BenefitAtRisk(100, 1_000, 900, Decimal("10.0"))
+        ),
+        resource_queries.AtRisk("programme", 4, "Programme", BenefitAtRisk(100, -5, -105, None)),
+    ]
+    assert resource_queries.at_risk_from_json(resource_queries.at_risk_json(items)) == items

@@ -10,9 +10,9 @@ from marshmallow import Schema, fields
 
 from changeauth.domain import permissions
 from changeauth.domain.errors import PermissionDenied
-from changeauth.queries import savings as savings_queries
 from changeauth.queries.clock import today
 from changeauth.queries.pagination import Page
+from changeauth.web import shared_views
 from changeauth.web.api.schemas import Blueprint, PageArgsSchema, PageSchema, window
 
 blp = Blueprint("programmes_api", __name__, url_prefix="/api/v1", description="Programmes and their savings")
@@ -70,5 +70,5 @@ def list_programmes(args: dict[str, Any]) -> Page[Any]:
         raise PermissionDenied(
             "Programme figures are for viewers, managers, the design authority, finance and admins."
         )
-    items = savings_queries.all_programmes(today())
+    items = shared_views.programme_savings(today())
     return window(items, args["page"], args["per_page"])

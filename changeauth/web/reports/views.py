@@ -30,7 +30,6 @@ from changeauth.queries import attribution as attribution_queries
 from changeauth.queries import backlog as backlog_queries
 from changeauth.queries import benefits as benefit_queries
 from changeauth.queries import clock, reference, worklists
-from changeauth.queries import savings as savings_queries
 from changeauth.queries import temporary_resources as resource_queries
 from changeauth.reporting import closedown, dashboard, datasets, exports, imports, transforms
 from changeauth.reporting.transforms import CATEGORIES, CATEGORY_LABELS
@@ -65,7 +64,7 @@ def _figures_context(figures: dashboard.Dashboard) -> dict[str, Any]:
         "programmes": dashboard.records(figures.programmes),
         # Carried in the shared figures (worked out once per change for every process).
         "savings": (
-            figures.savings if figures.savings is not None else savings_queries.all_programmes(figures.as_of)
+            figures.savings if figures.savings is not None else shared_views.programme_savings(figures.as_of)
         ),
         "categories": [(f"adj_{c}", CATEGORY_LABELS[c]) for c in CATEGORIES],
     }
@@ -113,7 +112,8 @@ def scrutiny() -> ResponseReturnValue:
 @allowed_if(permissions.can_view_dashboard)
 def close_down(programme_id: int) -> ResponseReturnValue:
     """The close-down report's section 3.2 and 3.3 tables for one programme, laid out for printing."""
-    view = closedown.build(programme_id, clock.today())
+    on = clock.today()
+    view = closedown.build(programme_id, on, shared_views.programme_savings(on))
     if view is None:
         abort(404)
     return render_template("reports/close_down.html", view=view, as_of=view.as_of)
@@ -122,7 +122,8 @@ def close_down(programme_id: int) -> ResponseReturnValue:
 @bp.route("/programmes/<int:programme_id>/close-down.xlsx")
 @allowed_if(permissions.can_view_dashboard)
 def close_down_xlsx(programme_id: int) -> ResponseReturnValue:
-    view = closedown.build(programme_id, clock.today())
+    on = clock.today()
+    view = closedown.build(programme_id, on, shared_views.programme_savings(on))
     if view is None:
         abort(404)
     return send_download(

@@ -17,6 +17,7 @@ from changeauth.queries import temporary_resources as resource_queries
 from changeauth.queries.clock import today
 from changeauth.queries.users import list_possible_owners
 from changeauth.services import temporary_resources as resource_service
+from changeauth.web import shared_views
 from changeauth.web.access import allowed_if
 from changeauth.web.forms import RESOURCE_STATUS_LABELS, ResourceFilterForm, apply_field_errors
 from changeauth.web.temporary_resources.forms import KIND_LABELS, EndForm, ExtendForm, ResourceForm
@@ -50,7 +51,7 @@ def index() -> ResponseReturnValue:
         page=page,
         on=on,
         total_exposure=resource_queries.total_exposure_pence(on),
-        at_risk=resource_queries.benefit_at_risk(on),
+        at_risk=shared_views.benefit_at_risk(on),
         can_add=permissions.can_manage_temporary_resources(current_user.as_actor()),
     )
 
@@ -107,7 +108,7 @@ def detail(resource_id: int) -> ResponseReturnValue:
         "temporary_resources/detail.html",
         row=resource_queries.describe(resource, on),
         on=on,
-        risks=resource_queries.risk_for_resource(resource, on),
+        risks=resource_queries.risk_for_resource(resource, on, shared_views.programme_savings(on)),
         can_extend=permissions.can_extend_temporary_resource(actor, owner_id=resource.owner_id)
         and resource.actual_end_date is None,
         can_end=permissions.can_end_temporary_resource(actor, owner_id=resource.owner_id)
