@@ -190,8 +190,6 @@ def load_config(env: str | None = None, *, instance_path: Path | None = None) ->
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RUN_SCHEDULER": False,
-        # Compute the cached derived views when a server process starts (wsgi.py), not on first request.
-        "WARM_UP": _env_bool("WARM_UP", env != "testing"),
         # The backlog's rank ranges are worked out after a change by a thread of the process that
         # claims them (off in tests: the claiming request works them out before it answers).
         "RANK_RANGES_IN_BACKGROUND": _env_bool("RANK_RANGES_IN_BACKGROUND", env != "testing"),

@@ -5,8 +5,9 @@ objects, which cost seconds at council scale): the improvements with their store
 of their business cases, the chosen versions' appraisal settings, their options, and the preferred
 options' years. Each candidate's figures come from its newest approved business case, or its newest
 version when none is approved yet (README, "Portfolio optimiser"), through the same appraisal and
-cost rules as the business case pages. ``current_candidates`` keeps the list while nothing it reads
-has changed (``queries.derived``).
+cost rules as the business case pages. The web shows them from a view worked out once per change of
+the portfolio's marker for every process (``web.shared_views.portfolio_candidates``); nothing keeps
+them per process.
 """
 
 from __future__ import annotations
@@ -65,12 +66,6 @@ def _literal_in(column: InstrumentedAttribute[int], ids: Iterable[int]) -> Colum
     """``column IN (ids)`` with the integer ids written into the statement rather than bound one
     parameter each: a large council's thousands of candidates would pass SQLite's parameter limit."""
     return column.in_(bindparam(f"{column.key}_ids", sorted(ids), expanding=True, literal_execute=True))
-
-
-def current_candidates() -> Sequence[Candidate]:
-    """``load_candidates()``, kept while no improvement, score or business case changes (one query
-    when kept). Shared between requests: a tuple of frozen candidates."""
-    return derived.cached(PORTFOLIO, "candidates", lambda: tuple(load_candidates()))
 
 
 _DECIMALS = ("weighted_score", "delivery_person_months")

@@ -14,8 +14,6 @@ from changeauth.domain import permissions
 from changeauth.domain import portfolio as rules
 from changeauth.domain.errors import AlreadyExists, PermissionDenied, ValidationFailed, VersionConflict
 from changeauth.models import PortfolioScenario, User
-from changeauth.models.derived_state import PORTFOLIO
-from changeauth.queries import derived
 from changeauth.queries import portfolio as portfolio_queries
 from changeauth.services import optimiser
 from changeauth.services.audit import record_event
@@ -36,11 +34,10 @@ def optimise(
     """The best set of candidates within the budget and capacity, explained (``rules.result_json``).
 
     With ``shared`` (the web's, ``web.shared_views``), the inputs are checked against its candidates and
-    the answer is worked out once per change for every process and kept as JSON; without it, the answer
-    is kept in this process.
+    the answer is worked out once per change for every process and kept as JSON, so the same run asked
+    again is not solved again; without it, the candidates are read and the run solved now.
 
-    Writes nothing. The answer is kept, like the candidates, while nothing they are read from changes,
-    so the same run asked again is not solved again: it is shared, so callers must not change it.
+    Writes nothing.
     Raises PermissionDenied, or ValidationFailed for bad inputs, no candidates, or mandatory and
     forced-in improvements that alone break a limit.
     """
@@ -85,14 +82,10 @@ def _shared_run(inputs: rules.Inputs, shared: SharedRuns) -> dict[str, Any]:
 
 
 def _solve(inputs: rules.Inputs) -> dict[str, Any]:
-    # The answer depends only on the inputs and the candidates, so it is kept under the candidates'
-    # marker. ValidationFailed is raised afresh each time (nothing is kept for a refused run).
-    return derived.cached(
-        PORTFOLIO,
-        ("run", inputs),
-        lambda: rules.result_json(
-            optimiser.optimise(rules.build_problem(portfolio_queries.current_candidates(), inputs))
-        ),
+    # Outside the web (a command, a test) the candidates are read and the run solved afresh each time:
+    # nothing is kept per process.
+    return rules.result_json(
+        optimiser.optimise(rules.build_problem(portfolio_queries.load_candidates(), inputs))
     )
 
 

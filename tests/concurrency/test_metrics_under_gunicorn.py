@@ -55,7 +55,6 @@ def test_counters_add_up_across_gunicorn_workers(tmp_path: Path) -> None:
             "CHANGEAUTH_ENV": "development",
             "CHANGEAUTH_DATABASE_URL": database_url,
             "CHANGEAUTH_SECRET_KEY": "s" * 48,
-            "CHANGEAUTH_WARM_UP": "0",
             "CHANGEAUTH_METRICS_TOKEN": TOKEN,
             "CHANGEAUTH_ACCESS_LOG": "0",
             "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),

@@ -628,7 +628,6 @@ class TestSharedForEveryProcess:
     def test_another_process_shows_the_run_without_working_it_out(
         self, client: FlaskClient, login_as: Any, db_session: Any, monkeypatch: Any
     ) -> None:
-        from changeauth.queries import derived
         from changeauth.queries import portfolio as portfolio_queries
         from changeauth.services import optimiser
 
@@ -640,8 +639,6 @@ class TestSharedForEveryProcess:
         real_load, real_solve = portfolio_queries.load_candidates, optimiser.optimise
         monkeypatch.setattr(portfolio_queries, "load_candidates", lambda: loads.append(1) or real_load())
         monkeypatch.setattr(optimiser, "optimise", lambda *a, **k: solves.append(1) or real_solve(*a, **k))
-        with derived._lock:
-            derived._results.clear()  # another process: nothing kept in its memory
         parsed: list[int] = []
         real_parse = portfolio_queries.candidates_from_json
         monkeypatch.setattr(

@@ -157,31 +157,33 @@ class TestOptimise:
         assert "nothing to choose from" in refused.value.message
 
 
-class TestKeptCandidatesAndRuns:
-    """The candidates and the optimiser's answers are kept while nothing they are read from changes, and
-    read afresh after any change to an improvement, a score or a business case - its options and years
-    included, through the ORM or a set-based statement."""
+class TestCandidatesAndRunsOutsideTheWeb:
+    """Outside the web nothing is kept per process: the candidates and each run are read and solved
+    afresh, so any change to an improvement, a score or a business case - its options and years
+    included, through the ORM or a set-based statement - is seen at once (the web's shared copies are
+    in tests/functional/test_portfolio.py)."""
 
-    def test_kept_while_nothing_changes(self, db_session: Any) -> None:
+    def test_nothing_is_kept_per_process(self, db_session: Any, monkeypatch: Any) -> None:
         improvement = ImprovementFactory(approved=True)
         case_with(improvement, [(0, 5_000, 0, 0)], status="approved")
         ImprovementScoreFactory(improvement=improvement)
-        first = portfolio_queries.current_candidates()
-        assert portfolio_queries.current_candidates() is first
-        assert list(first) == portfolio_queries.load_candidates()
-        viewer = UserFactory(viewer=True)  # a new account is not something the portfolio reads
+        viewer = UserFactory(viewer=True)
+        loads: list[int] = []
+        real_load = portfolio_queries.load_candidates
+        monkeypatch.setattr(portfolio_queries, "load_candidates", lambda: loads.append(1) or real_load())
         answer = portfolio_service.optimise(viewer, budget_pence=1_000_000, objective="score")
-        assert portfolio_service.optimise(viewer, budget_pence=1_000_000, objective="score") is answer
-        assert portfolio_queries.current_candidates() is first
+        again = portfolio_service.optimise(viewer, budget_pence=1_000_000, objective="score")
+        assert again == answer and again is not answer and loads == [1, 1]
+        assert [row["id"] for row in answer["selected"]] == [improvement.id]
         other = portfolio_service.optimise(viewer, budget_pence=100, objective="score")
-        assert other is not answer and other["selected"] == []
+        assert other["selected"] == []
 
     def test_a_change_to_a_years_figures_is_seen(self, db_session: Any) -> None:
         improvement = ImprovementFactory(approved=True)
         case = case_with(improvement, [(0, 5_000, 0, 0)], status="approved")
         ImprovementScoreFactory(improvement=improvement)
         viewer = UserFactory(viewer=True)
-        (before,) = portfolio_queries.current_candidates()
+        (before,) = portfolio_queries.load_candidates()
         answer = portfolio_service.optimise(viewer, budget_pence=600_000, objective="score")
         assert (before.first_year_cost_pence, [row["id"] for row in answer["selected"]]) == (
             500_000,
@@ -189,7 +191,7 @@ class TestKeptCandidatesAndRuns:
         )
         case.options[0].years[0].capital_pence = 7_000 * POUND  # through the ORM
         db_session.flush()
-        (after,) = portfolio_queries.current_candidates()
+        (after,) = portfolio_queries.load_candidates()
         assert after.first_year_cost_pence == 700_000
         again = portfolio_service.optimise(viewer, budget_pence=600_000, objective="score")
         assert again["selected"] == [] and again["excluded"][0]["reason"] == "over_budget"
@@ -197,16 +199,16 @@ class TestKeptCandidatesAndRuns:
     def test_a_set_based_change_and_a_new_version_are_seen(self, db_session: Any) -> None:
         improvement = ImprovementFactory(business_case=True)
         case_with(improvement, [(0, 5_000, 0, 0)], version=1, status="returned")
-        assert [c.first_year_cost_pence for c in portfolio_queries.current_candidates()] == [500_000]
+        assert [c.first_year_cost_pence for c in portfolio_queries.load_candidates()] == [500_000]
         db_session.execute(
             update(BusinessCaseOptionYear)
             .where(BusinessCaseOptionYear.capital_pence == 5_000 * POUND)
             .values(capital_pence=6_000 * POUND)
             .execution_options(synchronize_session=False)
         )
-        assert [c.first_year_cost_pence for c in portfolio_queries.current_candidates()] == [600_000]
+        assert [c.first_year_cost_pence for c in portfolio_queries.load_candidates()] == [600_000]
         case_with(improvement, [(0, 9_000, 0, 0)], version=2, status="draft")
-        (newest,) = portfolio_queries.current_candidates()
+        (newest,) = portfolio_queries.load_candidates()
         assert (newest.case_version, newest.first_year_cost_pence) == (2, 900_000)
 
     def test_a_rolled_back_change_does_not_linger(self, db_session: Any) -> None:
@@ -221,9 +223,9 @@ class TestKeptCandidatesAndRuns:
             .values(weighted_score=Decimal(90))
             .execution_options(synchronize_session=False)
         )
-        assert portfolio_queries.current_candidates()[0].weighted_score == Decimal(90)
+        assert portfolio_queries.load_candidates()[0].weighted_score == Decimal(90)
         savepoint.rollback()
-        assert portfolio_queries.current_candidates()[0].weighted_score == Decimal(40)
+        assert portfolio_queries.load_candidates()[0].weighted_score == Decimal(40)
 
 
 class TestScenarios:
