@@ -1,9 +1,10 @@
 """Markers that change whenever the data a derived view is computed from changes.
 
-Some views are costly to derive at council scale (the backlog ranking reads every open improvement;
-the dashboard aggregates every benefit, flag and resource with pandas; the portfolio optimiser
-appraises every candidate's business case and solves over all of them), so the read side keeps the
-last result in memory and reuses it while the view's marker is unchanged (``queries.derived``).
+Some views are costly to derive at council scale (the dashboard aggregates every benefit, flag and
+resource with pandas; the portfolio optimiser appraises every candidate's business case and solves
+over all of them; the programmes' savings read every cashable benefit), so they are worked out once
+per change of the view's marker and kept as JSON for every process and server (``web.shared_views``);
+the backlog's rank ranges are kept against its marker too. Nothing is kept per process.
 Every transaction that writes a table a view reads sets a new random token on that view's row, in
 the same transaction, through the session events below: ORM flushes and bulk INSERT/UPDATE/DELETE
 statements through the session alike. A rolled-back change never becomes visible, and a committed

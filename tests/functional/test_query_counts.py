@@ -188,8 +188,8 @@ def test_the_same_queries_for_5_rows_as_for_50(
     url = _url(app, endpoint, arranged.path, arranged.query)
 
     def measure() -> tuple[dict[str, list[str]], bytes]:
-        """The statements of the first request after the rows changed (derived views are computed afresh)
-        and of the next one (they may come from this process's cache)."""
+        """The statements of the first request after the rows changed (shared views are worked out afresh)
+        and of the next one (they come from the shared views kept)."""
         if headers:
             # A token's use is recorded at most once a minute: here, never in the requests counted.
             client.get(f"{API_PREFIX}me", headers=headers)

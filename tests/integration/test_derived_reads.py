@@ -115,3 +115,22 @@ def test_each_watched_table_is_read_by_some_computation() -> None:
     }
     assert not idle
 
+
+def test_nothing_is_kept_per_process() -> None:
+    """Derived views are kept once per change for every process (``shared_view``), or read from the
+    database each time: the module keeps no results of its own (issue 22)."""
+    assert {name for name in vars(derived) if not name.startswith("__")} <= {
+        "annotations",
+        "Any",
+        "Callable",
+        "DECLARED_READS",
+        "DerivedState",
+        "F",
+        "SharedView",
+        "TypeVar",
+        "db",
+        "reads",
+        "select",
+        "shared_result",
+        "view_token",
+    }
