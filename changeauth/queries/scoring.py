@@ -261,7 +261,7 @@ def assessments_to_do(
     view (two queries: the count and the page), so a score or a conflict is seen on the member's next
     page by every process: the proposals in the two stages come from the index on improvement (stage,
     created_at), and each is checked against the member's own assessment and declaration of it through
-    their unique indexes (docs/performance.md).
+    their unique indexes (docs/architecture.md#derived-views).
     """
     page, per_page = clamp_page(page, per_page)
     where = _to_do_for(member.id, scheme.specs())
