@@ -3,8 +3,9 @@ state, and every page reflows without a horizontal scroll bar at 320 CSS pixels 
 
 Each role opens every page it may (so access is checked for every role), but a page whose main content
 has exactly the markup another role's scan already checked is not scanned again: only the navigation
-around it differs, and each role's navigation is scanned in full on the first page it opens and on its
-404 page. The role scans share one worker (an xdist group) so they share what was scanned.
+around it differs, and each role's navigation is scanned in full on its Home page and its 404 page. The
+pages are scanned in parts, each part a set of pages opened by every role in turn, so that xdist can
+spread the parts over its workers while a page's roles stay together (what was scanned is kept per page).
 
 axe-core comes from the axe-playwright-python package (its bundled ``axe.min.js``, nothing downloaded)
 and is evaluated through Playwright, which the app's Content-Security-Policy does not block, so the
@@ -198,7 +199,7 @@ def _scan_pages(
     tab: Any, urls: list[tuple[str, str]], scanned: set[tuple[str, str]] | None = None
 ) -> tuple[list[str], list[Violation], list[str]]:
     """Open each page; scan it with axe-core and for reflow unless ``scanned`` shows the same main
-    markup was scanned already (the first page opened is always scanned in full, for the navigation)."""
+    markup was scanned already."""
     opened, violations, problems = [], [], []
     refusals_scanned: set[int] = set()
     for endpoint, url in urls:
@@ -213,11 +214,10 @@ def _scan_pages(
         if status != 200 or "text/html" not in response.headers.get("content-type", ""):
             problems.append(f"{endpoint} {url}: {status} {response.headers.get('content-type')}")
             continue
-        first = not opened
         opened.append(endpoint)
         if tab.locator("footer a[href='/accessibility']").count() != 1:
             problems.append(f"{url}: no link to the accessibility statement in the footer")
-        if _already_scanned(tab, endpoint, scanned) and not first:
+        if _already_scanned(tab, endpoint, scanned):
             continue
         violations += axe_violations(tab)
         problems += reflow_problems(tab)
@@ -238,22 +238,53 @@ def scanned_markup() -> set[tuple[str, str]]:
     return set()
 
 
-@pytest.mark.xdist_group("accessibility-scan")
-@pytest.mark.parametrize("role", ROLES)
-def test_every_page_has_no_wcag_violations_for(
-    role: str, signed_in: Callable[[str], Any], samples: dict[str, Any], scanned_markup: set[tuple[str, str]]
+# The signed-in pages are scanned in this many parts. A part holds whole endpoints (every variant of a
+# page), and each part is opened by every role, so the parts share nothing and xdist spreads them over
+# its workers; as one test for all pages, the scan held one worker for minutes while the other finished.
+PARTS = 8
+
+
+def _part(urls: list[tuple[str, str]], part: int) -> list[tuple[str, str]]:
+    endpoints = sorted({endpoint for endpoint, _ in urls})
+    mine = set(endpoints[part::PARTS])
+    return [(endpoint, url) for endpoint, url in urls if endpoint in mine]
+
+
+def test_the_parts_cover_every_page_once(samples: dict[str, Any]) -> None:
+    urls = page_urls(samples, signed_in=True)
+    parts = [_part(urls, part) for part in range(PARTS)]
+    assert sorted(url for part in parts for url in part) == sorted(urls)
+    assert all(parts), "a part has no pages: lower PARTS"
+
+
+@pytest.mark.parametrize("part", range(PARTS))
+def test_signed_in_pages_have_no_wcag_violations(
+    part: int, signed_in: Callable[[str], Any], samples: dict[str, Any], scanned_markup: set[tuple[str, str]]
 ) -> None:
+    urls = _part(page_urls(samples, signed_in=True), part)
+    report, missed = [], []
+    for role in ROLES:
+        opened, violations, problems = _scan_pages(signed_in(role), urls, scanned_markup)
+        if violations or problems:
+            report.append(f"as {role}:\n{_report(violations, problems)}")
+        missed += sorted(
+            f"{role}: {endpoint}"
+            for endpoint in {e for e, _ in urls}
+            if role in expected_openers(endpoint) and endpoint not in opened
+        )
+    assert missed == [], f"these could not open these pages, so they were not scanned: {missed}"
+    assert report == [], "\n".join(report)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_navigation_has_no_wcag_violations_for(role: str, signed_in: Callable[[str], Any]) -> None:
+    """Each role's navigation, in full: on its Home page, and on the 404 page of a page that does not
+    exist (the parts above scan a page's main content once, whichever role opened it first)."""
     tab = signed_in(role)
-    opened, violations, problems = _scan_pages(tab, page_urls(samples, signed_in=True), scanned_markup)
-    # 404 for a page that does not exist, with this role's navigation.
+    opened, violations, problems = _scan_pages(tab, [("main.home", "/")])
+    assert opened == ["main.home"], f"{role} has no Home page"
     tab.goto("/no-such-page")
     violations += axe_violations(tab)
-    missed = sorted(
-        endpoint
-        for endpoint in {e for e, _ in page_urls(samples, signed_in=True)}
-        if role in expected_openers(endpoint) and endpoint not in opened
-    )
-    assert missed == [], f"{role} could not open these pages, so they were not scanned: {missed}"
     assert violations == [] and problems == [], _report(violations, problems)
 
 
